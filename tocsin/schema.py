@@ -1,0 +1,148 @@
+"""Record schema shared by every stage.
+
+Records travel as UTF-8 JSON. They are pydantic models, not ``faust.Record``,
+because the collectors publish with plain aiokafka and because a consumer must
+be able to reject a malformed record with a reason (dead-letter) instead of
+having the framework drop it.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=False).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Any:
+        return cls.model_validate_json(data)
+
+
+class SourceRef(Record):
+    """Where an item came from: the collector type and the configured source."""
+
+    type: str = Field(description="collector plug-in, e.g. 'rss'")
+    name: str = Field(description="configured source name, e.g. 'wikinews-health'")
+    url: str | None = Field(default=None, description="the feed or API endpoint polled")
+
+
+class Item(Record):
+    """A normalised item as the collectors publish it to ``items.raw``."""
+
+    id: str = Field(description="stable id derived from the guid or canonical URL")
+    source: SourceRef
+    url: str | None = None
+    title: str = ""
+    text: str = ""
+    authors: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    published: datetime | None = None
+    collected: datetime
+    lang_hint: str | None = Field(default=None, description="the source's declared language, if any")
+    country_hint: str | None = Field(default=None, description="the source's default country, ISO 3166 alpha-2")
+    raw_sha256: str = Field(description="SHA-256 of the raw entry as fetched (provenance)")
+    content_sha256: str = Field(description="SHA-256 of title+text: equal hashes are exact duplicates")
+
+    @property
+    def event_time(self) -> datetime:
+        """The time the item speaks for: publication time, else collection time."""
+        return self.published or self.collected
+
+
+class Place(Record):
+    name: str
+    matched: str = Field(description="the text that matched")
+    kind: str = Field(description="'country' or 'city'")
+    country: str = Field(description="ISO 3166 alpha-2")
+    admin1: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    population: int | None = None
+
+
+class CategoryHit(Record):
+    score: float = Field(ge=0.0, le=1.0)
+    terms: list[str] = Field(default_factory=list, description="matched terms, for the analyst")
+    classifier: str = Field(description="name/version of what scored it")
+
+
+class EnrichedItem(Item):
+    """An item after language, classification and places; what the archive holds."""
+
+    lang: str
+    lang_confidence: float
+    categories: dict[str, CategoryHit] = Field(default_factory=dict)
+    places: list[Place] = Field(default_factory=list)
+    country: str | None = None
+    city: str | None = None
+    location: dict[str, float] | None = Field(default=None, description="{'lat':..,'lon':..} geo_point")
+    processed: datetime
+
+
+class DeadLetter(Record):
+    """Something a stage could not handle, kept with the reason so nothing is lost."""
+
+    stage: str
+    reason: str
+    error: str
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    payload_b64: str = Field(description="the offending payload, base64, truncated to the DLQ limit")
+    payload_truncated: bool = False
+    at: datetime = Field(default_factory=utcnow)
+
+    @classmethod
+    def of(cls, *, stage: str, reason: str, error: str, payload: bytes, limit: int = 256 * 1024,
+           **where: Any) -> DeadLetter:
+        return cls(stage=stage, reason=reason, error=error[:2000],
+                   payload_b64=base64.b64encode(payload[:limit]).decode("ascii"),
+                   payload_truncated=len(payload) > limit, **where)
+
+
+class AlertMatch(Record):
+    """Internal: an item counts towards one rule and group (topic ``alerts.matches``)."""
+
+    rule: str
+    group_key: str
+    group: dict[str, str | None]
+    item_id: str
+    title: str = ""
+    url: str | None = None
+    event_time: datetime
+
+
+class Alert(Record):
+    """A raised alert: what a monitoring team receives."""
+
+    id: str = Field(description="deterministic: rule + group + window, so re-raising is idempotent")
+    rule: str
+    rule_type: str
+    title: str
+    description: str = ""
+    severity: str = "warning"
+    group: dict[str, str | None]
+    group_key: str
+    window_start: datetime
+    window_end: datetime
+    count: int
+    threshold: int
+    sample_item_ids: list[str]
+    sample_titles: list[str] = Field(default_factory=list)
+    sample_urls: list[str | None] = Field(default_factory=list)
+    first_seen: datetime
+    last_seen: datetime
+    raised_at: datetime = Field(default_factory=utcnow)

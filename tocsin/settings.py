@@ -1,0 +1,129 @@
+"""Typed settings, read from ``TOCSIN_*`` environment variables and one YAML file.
+
+Defaults run the embedded demo. Nested fields use ``__`` in environment names,
+e.g. ``TOCSIN_KAFKA__BOOTSTRAP_SERVERS=kafka-1:9092``. The YAML file is named by
+``TOCSIN_CONFIG`` (see ``deploy/tocsin.yaml``); environment variables win over it.
+Secrets (passwords, API keys) belong in the environment or in files, never in YAML
+committed to a repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+PACKAGE_CONFIG = Path(__file__).resolve().parent.parent / "config"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class KafkaSettings(Section):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    # Partitions bound how many workers of a stage can share the load.
+    topic_partitions: int = Field(default=4, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+
+
+class SearchSettings(Section):
+    url: str = "http://127.0.0.1:9200"
+    api_key: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    ca_certs: Path | None = None
+    verify_certs: bool = True
+    request_timeout: float = 30.0
+    # elastic-transport node class: 'aiohttp' in production; the embedded demo and
+    # the tests name their media-type shim here (tocsin.embedded.compat).
+    node_class: str = "aiohttp"
+    items_index: str = "tocsin-items"
+    alerts_index: str = "tocsin-alerts"
+
+
+class CollectorSettings(Section):
+    feeds_file: Path = PACKAGE_CONFIG / "feeds.yaml"
+    state_path: Path = Path(".tocsin/collector-state.sqlite3")
+    # Politeness: never more than this many requests at once to one host.
+    per_host_concurrency: int = Field(default=2, ge=1, le=8)
+    timeout_s: float = 20.0
+    # A feed larger than this is refused (and reported) rather than parsed.
+    max_feed_bytes: int = 10 * 1024 * 1024
+    retries: int = Field(default=3, ge=0)
+    backoff_base_s: float = 2.0
+    # Adaptive polling bounds; a feed's own interval starts at its configured value.
+    min_interval_s: float = 60.0
+    max_interval_s: float = 6 * 3600.0
+    # Seen entry ids kept per feed; must exceed the longest feed to avoid re-emission.
+    seen_ids_per_feed: int = 5000
+    user_agent: str = "Tocsin/0.1 (+https://github.com/tocsin-project/tocsin; early-warning monitoring)"
+
+
+class ProcessingSettings(Section):
+    categories_file: Path = PACKAGE_CONFIG / "categories.yaml"
+    classifiers: list[str] = Field(default_factory=lambda: ["keywords"])
+    batch_size: int = Field(default=500, ge=1)
+    batch_within_s: float = 0.5
+    # Items larger than this (encoded) are dead-lettered as oversize.
+    max_item_bytes: int = 1024 * 1024
+    # Only this much text is analysed; the archive keeps it all.
+    max_analysed_chars: int = 20_000
+    dedupe_days: float = 7.0
+    web_port: int = 6066
+
+
+class AlertSettings(Section):
+    rules_file: Path = PACKAGE_CONFIG / "rules.yaml"
+    web_host: str = "127.0.0.1"
+    web_port: int = 6067
+    public_url: str | None = None
+    feed_size: int = 100
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TOCSIN_", env_nested_delimiter="__", extra="forbid")
+
+    kafka: KafkaSettings = KafkaSettings()
+    search: SearchSettings = SearchSettings()
+    collector: CollectorSettings = CollectorSettings()
+    processing: ProcessingSettings = ProcessingSettings()
+    alerts: AlertSettings = AlertSettings()
+    data_dir: Path = Path(".tocsin")
+    app_id_prefix: str = "tocsin"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, file_secret_settings]
+        yaml_file = os.environ.get("TOCSIN_CONFIG")
+        if yaml_file:
+            if not Path(yaml_file).is_file():
+                raise FileNotFoundError(f"TOCSIN_CONFIG names {yaml_file!r}, which is not a file")
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+        return tuple(sources)
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

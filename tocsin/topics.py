@@ -1,0 +1,18 @@
+"""Topic names: the only contract between the stages besides the record schema."""
+
+ITEMS_RAW = "items.raw"
+"""Normalised items from the collectors, keyed by item id."""
+
+ITEMS_ENRICHED = "items.enriched"
+"""Items with language, categories and places, after the archive acknowledged them."""
+
+ITEMS_DLQ = "items.dlq"
+"""Items no stage could handle, with the reason; nothing is dropped silently."""
+
+ALERT_MATCHES = "alerts.matches"
+"""Internal: one record per (rule, group) an item counts towards, keyed by that pair."""
+
+ALERTS = "alerts"
+"""Raised alerts, keyed by alert id."""
+
+ALL = (ITEMS_RAW, ITEMS_ENRICHED, ITEMS_DLQ, ALERT_MATCHES, ALERTS)
