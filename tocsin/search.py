@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
-from typing import Any
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
 
-from elasticsearch import AsyncElasticsearch
+from elastic_transport import TransportError
+from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError
 
 from tocsin.settings import SearchSettings
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def resolve_node_class(name: str) -> Any:
@@ -35,3 +45,92 @@ def search_client(settings: SearchSettings) -> AsyncElasticsearch:
         password = settings.password.get_secret_value() if settings.password else ""
         kwargs["basic_auth"] = (settings.username, password)
     return AsyncElasticsearch(**kwargs)
+
+
+class SearchUnavailable(RuntimeError):
+    """The search server did not acknowledge a write; the caller must retry, not ack."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A document the search server refused for itself (e.g. a mapping conflict)."""
+
+    doc_id: str
+    status: int
+    error: str
+
+
+# Per-document statuses that retrying cannot fix; anything else is the server's trouble.
+_PERMANENT_STATUSES = frozenset({400, 404, 409, 413})
+
+
+async def install_template(es: AsyncElasticsearch, name: str, template_file: Path, pattern: str) -> None:
+    """Install (or update) a composable index template shipped with the code."""
+    body = json.loads(template_file.read_text(encoding="utf-8"))
+    body["index_patterns"] = [pattern]
+    try:
+        await es.indices.put_index_template(name=name, **body)
+    except TransportError as exc:
+        raise SearchUnavailable(f"installing template {name!r} failed: {exc}") from exc
+
+
+async def ensure_index(es: AsyncElasticsearch, index: str) -> None:
+    """Create the index unless it exists (its template gives it its mappings)."""
+    try:
+        if not await es.indices.exists(index=index):
+            await es.indices.create(index=index)
+    except BadRequestError as exc:
+        if "already_exists" not in str(exc):
+            raise
+    except TransportError as exc:
+        raise SearchUnavailable(f"creating index {index!r} failed: {exc}") from exc
+
+
+async def bulk_index(es: AsyncElasticsearch, index: str, docs: list[tuple[str, dict[str, Any]]],
+                     *, refresh: bool | str = False) -> list[Rejected]:
+    """Index documents by id (idempotent: a replay overwrites the same documents).
+
+    Returns the documents the server rejected for good. Raises ``SearchUnavailable``
+    when the server could not take the batch, so the caller keeps its offsets.
+    """
+    if not docs:
+        return []
+    operations: list[dict[str, Any]] = []
+    for doc_id, doc in docs:
+        operations.append({"index": {"_index": index, "_id": doc_id}})
+        operations.append(doc)
+    try:
+        response = await es.bulk(operations=operations, refresh=refresh)
+    except (TransportError, ApiError) as exc:
+        raise SearchUnavailable(f"bulk to {index!r} failed: {exc}") from exc
+    if not response.get("errors"):
+        return []
+    rejected: list[Rejected] = []
+    for entry in response["items"]:
+        result = next(iter(entry.values()))
+        status = int(result.get("status", 500))
+        if status < 300:
+            continue
+        if status not in _PERMANENT_STATUSES:
+            raise SearchUnavailable(f"bulk to {index!r}: document {result.get('_id')} got {status}")
+        rejected.append(Rejected(str(result.get("_id")), status, json.dumps(result.get("error"))[:2000]))
+    return rejected
+
+
+async def with_retries(write: Callable[[], Awaitable[T]], *, what: str, stop: asyncio.Event | None = None,
+                       base_delay: float = 0.5, max_delay: float = 30.0) -> T:
+    """Retry a write until the search server takes it.
+
+    A stream must not move past items the archive has not acknowledged, so an
+    outage stalls the stage (and its lag grows) instead of losing data.
+    """
+    delay = base_delay
+    while True:
+        try:
+            return await write()
+        except SearchUnavailable as exc:
+            if stop is not None and stop.is_set():
+                raise
+            logger.warning("%s: %s; retrying in %.1f s", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(max_delay, delay * 2)

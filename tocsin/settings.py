@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     processing: ProcessingSettings = ProcessingSettings()
     alerts: AlertSettings = AlertSettings()
     data_dir: Path = Path(".tocsin")
+    # Faust table store: in memory (rebuilt from changelog topics at start) or
+    # "rocksdb://" (on disk, needs faust-streaming[rocksdict]) for large deployments.
+    table_store: str = "memory://"
     app_id_prefix: str = "tocsin"
 
     @classmethod

@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 
 from tocsin.embedded.ports import free_port, wait_for_port
-from tocsin.embedded.process import spawn, stop
+from tocsin.processes import spawn, stop
 
 
 @dataclass

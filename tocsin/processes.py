@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import os
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from collections.abc import Callable, Sequence
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> Callable[[], None] | None:
+def die_with_parent() -> Callable[[], None] | None:
     """preexec hook: ask Linux to SIGTERM the child when its parent goes away."""
     if not sys.platform.startswith("linux"):
         return None
@@ -25,7 +24,7 @@ def _die_with_parent() -> Callable[[], None] | None:
 
 
 def spawn(args: Sequence[str], **kwargs: object) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(list(args), preexec_fn=_die_with_parent(), **kwargs)  # type: ignore[call-overload]
+    return subprocess.Popen(list(args), preexec_fn=die_with_parent(), **kwargs)  # type: ignore[call-overload]
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
@@ -41,5 +40,3 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
     except ProcessLookupError:
         pass
 
-
-__all__ = ["spawn", "stop", "os"]

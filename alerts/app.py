@@ -1,0 +1,105 @@
+"""The alerts stage as a Faust app.
+
+``items.enriched`` → (route) → ``alerts.matches`` keyed by rule and group, so each
+group's windowed counts live on one worker → (evaluate) → ``alerts`` → (archive)
+→ alerts index, served as an Atom feed at ``/alerts.atom``.
+
+Run with ``tocsin alert``. Counting is event-time: each match carries the item's
+publication time as its Kafka timestamp, and the windows follow it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import faust
+from pydantic import ValidationError
+
+from alerts.atom import render_atom
+from alerts.rules import load_rules
+from alerts.rules.base import Rule, match_all
+from alerts.store import AlertStore
+from tocsin import topics
+from tocsin.schema import Alert, AlertMatch, DeadLetter, EnrichedItem
+from tocsin.search import search_client, with_retries
+from tocsin.settings import Settings
+from tocsin.streams import deliver, make_app, topic
+
+logger = logging.getLogger(__name__)
+
+STAGE = "alerts"
+_GROUP_PARAMS = ("country", "lang", "city")
+
+
+def create_app(settings: Settings, rules: list[Rule] | None = None) -> faust.App:
+    rules = rules if rules is not None else load_rules(Path(settings.alerts.rules_file))
+    app = make_app(settings, STAGE, web_port=settings.alerts.web_port)
+    evaluators = {rule.config.name: rule.bind(app) for rule in rules}
+    es = search_client(settings.search)
+    store = AlertStore(es, settings.search.alerts_index)
+    batch_size, within = settings.processing.batch_size, settings.processing.batch_within_s
+
+    @app.agent(topic(app, topics.ITEMS_ENRICHED))
+    async def route(stream: faust.StreamT) -> None:
+        """Fan each item out to the (rule, group) pairs it counts towards."""
+        async for events in stream.noack_take(batch_size, within=within):
+            sends = []
+            for event in events:
+                try:
+                    item = EnrichedItem.from_bytes(event.value or b"")
+                except ValidationError as exc:
+                    letter = DeadLetter.of(stage=STAGE, reason="invalid", error=str(exc),
+                                           payload=event.value or b"", topic=event.message.topic,
+                                           partition=event.message.partition, offset=event.message.offset)
+                    sends.append(deliver(app, topics.ITEMS_DLQ, b"", letter.to_bytes(), None))
+                    continue
+                for match in match_all(rules, item):
+                    key = f"{match.rule}|{match.group_key}".encode()
+                    sends.append(deliver(app, topics.ALERT_MATCHES, key, match.to_bytes(),
+                                         match.event_time.timestamp()))
+            for send in sends:
+                await send
+            for event in events:
+                await stream.ack(event)
+
+    @app.agent(topic(app, topics.ALERT_MATCHES))
+    async def evaluate(stream: faust.StreamT) -> None:
+        """Count matches in the rule's windowed table and raise when the rule says so."""
+        async for event in stream.events():
+            match = AlertMatch.from_bytes(event.value or b"")
+            evaluator = evaluators.get(match.rule)
+            if evaluator is None:  # a rule removed since the match was routed
+                continue
+            alert = evaluator.observe(match, event)
+            if alert is not None:
+                logger.info("alert raised: %s", alert.title)
+                await deliver(app, topics.ALERTS, alert.id.encode(), alert.to_bytes(),
+                              alert.last_seen.timestamp())
+
+    @app.agent(topic(app, topics.ALERTS))
+    async def archive(stream: faust.StreamT) -> None:
+        """Index raised alerts (idempotent by alert id) before acking them."""
+        await with_retries(store.install, what="alerts index template")
+        async for events in stream.noack_take(batch_size, within=within):
+            alerts = [Alert.from_bytes(event.value or b"") for event in events]
+            await with_retries(lambda alerts=alerts: store.store(alerts), what="alerts index")
+            for event in events:
+                await stream.ack(event)
+
+    @app.page("/alerts.atom")
+    async def atom_feed(web: Any, request: Any) -> Any:
+        query = request.query
+        group = {name: query[name] for name in _GROUP_PARAMS if query.get(name)}
+        try:
+            size = min(int(query.get("limit", settings.alerts.feed_size)), 1000)
+        except ValueError:
+            size = settings.alerts.feed_size
+        latest = await store.latest(size, rule=query.get("rule"), severity=query.get("severity"),
+                                    group=group)
+        feed_url = str(request.url)
+        return web.bytes(render_atom(latest, feed_url=feed_url),
+                         content_type="application/atom+xml; charset=utf-8")
+
+    return app

@@ -1,0 +1,75 @@
+"""The Atom feed monitoring teams subscribe to: newest alerts first.
+
+Scraped text (sample titles) goes into the feed; feedgen/lxml escape it, and
+only http(s) links are ever emitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+
+from tocsin.schema import Alert
+
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def clean(text: str) -> str:
+    """XML 1.0 cannot carry control characters at all, escaped or not."""
+    return text.translate(_CONTROL).replace("\ufffe", "").replace("\uffff", "")
+
+
+def safe_link(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def alert_summary(alert: Alert) -> str:
+    where = ", ".join(f"{k}: {v}" for k, v in alert.group.items())
+    lines = [
+        f"Rule {alert.rule} ({alert.rule_type}), severity {alert.severity}.",
+        f"{alert.count} matching items (threshold {alert.threshold}) for {where}",
+        f"in the window {alert.window_start.isoformat()} – {alert.window_end.isoformat()};",
+        f"first seen {alert.first_seen.isoformat()}, last seen {alert.last_seen.isoformat()}.",
+    ]
+    if alert.description:
+        lines.append(alert.description)
+    if alert.sample_item_ids:
+        lines.append("Sample items:")
+        for item_id, title, url in zip(alert.sample_item_ids, alert.sample_titles or [""] * 999,
+                                       alert.sample_urls or [None] * 999, strict=False):
+            lines.append(f"- {title or item_id} [{item_id}]" + (f" {url}" if safe_link(url) else ""))
+    return clean("\n".join(lines))
+
+
+def render_atom(alerts: Sequence[Alert], *, feed_url: str, title: str = "Tocsin alerts") -> bytes:
+    generator = FeedGenerator()
+    generator.id(feed_url)
+    generator.title(title)
+    generator.link(href=feed_url, rel="self")
+    generator.subtitle("Alerts raised by Tocsin rules, newest first")
+    generator.generator("Tocsin")
+    updated = max((a.raised_at for a in alerts), default=datetime.now(UTC))
+    generator.updated(updated)
+    # feedgen prepends entries by default; add oldest first so the newest ends on top.
+    for alert in reversed(alerts):
+        entry = generator.add_entry()
+        entry.id(f"urn:tocsin:alert:{alert.id}")
+        entry.title(clean(alert.title))
+        entry.updated(alert.raised_at)
+        entry.published(alert.raised_at)
+        entry.content(alert_summary(alert), type="text")
+        entry.category(term=alert.rule, label=alert.rule)
+        entry.category(term=f"severity:{alert.severity}", label=alert.severity)
+        for item_url in alert.sample_urls[:1]:
+            if (link := safe_link(item_url)) is not None:
+                entry.link(href=link, rel="related")
+    return generator.atom_str(pretty=True)

@@ -1,0 +1,55 @@
+"""The processors stage as a Faust app: ``items.raw`` → enrich → ``items.enriched`` + archive.
+
+Run with ``tocsin process``. Any number of workers share the load through the
+consumer group; ``items.raw`` is keyed by item id, so each id stays with one worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import faust
+
+from processors.archive import Archive
+from processors.enrich import Enricher
+from processors.pipeline import BatchProcessor, RawMessage
+from tocsin import topics
+from tocsin.search import search_client, with_retries
+from tocsin.settings import Settings
+from tocsin.streams import deliver, make_app, topic
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, enricher: Enricher | None = None) -> faust.App:
+    app = make_app(settings, "processors")
+    raw_topic = topic(app, topics.ITEMS_RAW)
+    @app.agent(raw_topic)
+    async def process(stream: faust.StreamT) -> None:
+        es = search_client(settings.search)
+        try:
+            archive = Archive(es, settings.search.items_index)
+            await with_retries(archive.install, what="archive template")
+            loop = asyncio.get_running_loop()
+            built = enricher or await loop.run_in_executor(None, Enricher.from_settings, settings.processing)
+            processor = BatchProcessor(built, archive, lambda *args: deliver(app, *args),
+                                       max_item_bytes=settings.processing.max_item_bytes)
+            await _consume(stream, processor)
+        finally:
+            await es.close()
+
+    async def _consume(stream: faust.StreamT, processor: BatchProcessor) -> None:
+        batches = stream.noack_take(settings.processing.batch_size, within=settings.processing.batch_within_s)
+        async for events in batches:
+            batch = [
+                RawMessage(value=event.value or b"", key=event.key, topic=event.message.topic,
+                           partition=event.message.partition, offset=event.message.offset)
+                for event in events
+            ]
+            outcome = await processor.process(batch)
+            for event in events:
+                await stream.ack(event)
+            logger.info("batch: %d in, %d enriched, %d duplicates, %d dead letters", len(batch),
+                        len(outcome.enriched), outcome.duplicates, len(outcome.dead_letters))
+
+    return app

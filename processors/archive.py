@@ -1,0 +1,65 @@
+"""The item archive: one Elasticsearch document per item, id = item id.
+
+Indexing by item id makes the archive idempotent: a batch replayed after a crash
+overwrites the same documents instead of adding copies. The archive is also the
+dedupe memory of the processors (see ``known_hashes``), so it survives restarts
+and is shared by every worker without a table of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch, NotFoundError
+
+from tocsin.schema import EnrichedItem
+from tocsin.search import Rejected, SearchUnavailable, bulk_index, ensure_index, install_template
+
+TEMPLATE_FILE = Path(__file__).with_name("templates") / "items.json"
+
+
+def to_document(item: EnrichedItem) -> dict[str, Any]:
+    """The archived form: flat fields an analyst can filter and aggregate on."""
+    doc = item.model_dump(mode="json", exclude={"categories", "places"})
+    doc["event_time"] = item.event_time.isoformat()
+    doc["categories"] = sorted(item.categories)
+    doc["scores"] = {name: hit.score for name, hit in item.categories.items()}
+    doc["matched_terms"] = {name: hit.terms for name, hit in item.categories.items()}
+    doc["classifiers"] = sorted({hit.classifier for hit in item.categories.values()})
+    doc["places"] = [
+        {
+            **place.model_dump(mode="json", exclude={"lat", "lon"}),
+            "location": {"lat": place.lat, "lon": place.lon} if place.lat is not None else None,
+        }
+        for place in item.places
+    ]
+    return doc
+
+
+class Archive:
+    def __init__(self, es: AsyncElasticsearch, index: str) -> None:
+        self.es = es
+        self.index = index
+
+    async def install(self) -> None:
+        await install_template(self.es, f"{self.index}-template", TEMPLATE_FILE, f"{self.index}*")
+        await ensure_index(self.es, self.index)
+
+    async def known_hashes(self, ids: list[str]) -> dict[str, str]:
+        """Content hashes of those ids already archived (absent ids are left out)."""
+        if not ids:
+            return {}
+        try:
+            response = await self.es.mget(index=self.index, ids=ids, source_includes=["content_sha256"])
+        except NotFoundError:
+            return {}
+        except Exception as exc:
+            raise SearchUnavailable(f"mget on {self.index!r} failed: {exc}") from exc
+        return {
+            doc["_id"]: doc["_source"].get("content_sha256", "")
+            for doc in response["docs"] if doc.get("found")
+        }
+
+    async def store(self, items: list[EnrichedItem]) -> list[Rejected]:
+        return await bulk_index(self.es, self.index, [(item.id, to_document(item)) for item in items])

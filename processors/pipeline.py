@@ -1,0 +1,134 @@
+"""One batch of ``items.raw`` through the processors, independent of Faust.
+
+Order matters for at-least-once delivery with nothing lost:
+
+1. decode (bad records become dead letters with the reason);
+2. drop exact duplicates (same id and content hash, in the batch or already archived);
+3. enrich off the event loop;
+4. publish to ``items.enriched`` and wait for the broker;
+5. index into the archive and wait for it (retrying while it is down);
+6. publish dead letters;
+
+and only then does the caller ack the batch's offsets. A crash anywhere before
+the ack replays the batch: the archive write is idempotent and an item that
+reached the archive is recognised as a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from processors.archive import Archive
+from processors.enrich import BadItem, Enricher, decode_item
+from tocsin import topics
+from tocsin.schema import DeadLetter, EnrichedItem, Item
+from tocsin.search import with_retries
+
+logger = logging.getLogger(__name__)
+
+STAGE = "processors"
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """What the pipeline needs of a consumed record."""
+
+    value: bytes
+    key: bytes | None = None
+    topic: str = topics.ITEMS_RAW
+    partition: int | None = None
+    offset: int | None = None
+
+
+Send = Callable[[str, bytes, bytes, float | None], Awaitable[None]]
+"""Publish (topic, key, value, timestamp) and return once the broker acknowledged it."""
+
+
+@dataclass
+class BatchOutcome:
+    enriched: list[EnrichedItem] = field(default_factory=list)
+    duplicates: int = 0
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+class BatchProcessor:
+    def __init__(self, enricher: Enricher, archive: Archive, send: Send, *, max_item_bytes: int,
+                 stop: asyncio.Event | None = None) -> None:
+        self.enricher = enricher
+        self.archive = archive
+        self.send = send
+        self.max_item_bytes = max_item_bytes
+        self.stop = stop
+
+    async def process(self, batch: Sequence[RawMessage]) -> BatchOutcome:
+        outcome = BatchOutcome()
+        items = self._decode(batch, outcome)
+        fresh = await self._drop_duplicates(items, outcome)
+        enriched = await self._enrich(fresh, outcome)
+        await asyncio.gather(*(
+            self.send(topics.ITEMS_ENRICHED, item.id.encode(), item.to_bytes(), item.event_time.timestamp())
+            for item in enriched
+        ))
+        rejected = await with_retries(lambda: self.archive.store(enriched), what="archive", stop=self.stop)
+        by_id = {item.id: item for item in enriched}
+        for reject in rejected:
+            item = by_id[reject.doc_id]
+            outcome.dead_letters.append(DeadLetter.of(
+                stage=STAGE, reason="archive-rejected", error=f"{reject.status}: {reject.error}",
+                payload=item.to_bytes(), key=item.id))
+        outcome.enriched = [item for item in enriched if item.id not in {r.doc_id for r in rejected}]
+        await asyncio.gather(*(
+            self.send(topics.ITEMS_DLQ, (letter.key or "").encode(), letter.to_bytes(), None)
+            for letter in outcome.dead_letters
+        ))
+        return outcome
+
+    def _decode(self, batch: Sequence[RawMessage], outcome: BatchOutcome) -> list[Item]:
+        items: list[Item] = []
+        for message in batch:
+            try:
+                items.append(decode_item(message.value, self.max_item_bytes))
+            except BadItem as exc:
+                outcome.dead_letters.append(DeadLetter.of(
+                    stage=STAGE, reason=exc.reason, error=str(exc), payload=message.value,
+                    topic=message.topic, partition=message.partition, offset=message.offset,
+                    key=message.key.decode("utf-8", "replace") if message.key else None))
+        return items
+
+    async def _drop_duplicates(self, items: list[Item], outcome: BatchOutcome) -> list[Item]:
+        unique: dict[str, Item] = {}
+        for item in items:
+            previous = unique.get(item.id)
+            if previous is not None and previous.content_sha256 == item.content_sha256:
+                outcome.duplicates += 1
+                continue
+            unique[item.id] = item  # a later edit of the same item wins
+        known = await with_retries(lambda: self.archive.known_hashes(list(unique)),
+                                   what="archive dedupe lookup", stop=self.stop)
+        fresh = [item for item in unique.values() if known.get(item.id) != item.content_sha256]
+        outcome.duplicates += len(unique) - len(fresh)
+        return fresh
+
+    async def _enrich(self, items: list[Item], outcome: BatchOutcome) -> list[EnrichedItem]:
+        if not items:
+            return []
+        loop = asyncio.get_running_loop()
+        now = datetime.now(UTC)
+        try:
+            return await loop.run_in_executor(None, self.enricher.enrich_many, items, now)
+        except Exception:
+            logger.exception("batch enrichment failed; enriching one by one to isolate the bad item")
+        enriched: list[EnrichedItem] = []
+        for item in items:
+            try:
+                enriched.append(await loop.run_in_executor(None, self.enricher.enrich, item, now))
+            except Exception as exc:
+                outcome.dead_letters.append(DeadLetter.of(
+                    stage=STAGE, reason="enrich-failed", error="".join(traceback.format_exception(exc))[-2000:],
+                    payload=item.to_bytes(), key=item.id))
+        return enriched

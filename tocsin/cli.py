@@ -1,0 +1,116 @@
+"""The ``tocsin`` command: one entry point for every stage and the embedded demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from tocsin.settings import load_settings
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper()),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create topics, index templates and indices (idempotent)."""
+    from alerts.store import AlertStore
+    from processors.archive import Archive
+    from tocsin.kafka import ensure_topics
+    from tocsin.search import search_client
+
+    settings = load_settings()
+
+    async def init() -> None:
+        await ensure_topics(settings.kafka)
+        es = search_client(settings.search)
+        try:
+            await Archive(es, settings.search.items_index).install()
+            await AlertStore(es, settings.search.alerts_index).install()
+        finally:
+            await es.close()
+
+    asyncio.run(init())
+    print("topics, templates and indices are in place")
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from collectors.runner import run_collector
+
+    settings = load_settings()
+    asyncio.run(run_collector(settings, once=args.once))
+    return 0
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    from processors.app import create_app
+    from tocsin.kafka import ensure_topics
+    from tocsin.streams import run_worker
+
+    settings = load_settings()
+    asyncio.run(ensure_topics(settings.kafka))
+    run_worker(create_app(settings), loglevel=args.log_level)
+    return 0
+
+
+def cmd_alert(args: argparse.Namespace) -> int:
+    from alerts.app import create_app
+    from tocsin.kafka import ensure_topics
+    from tocsin.streams import run_worker
+
+    settings = load_settings()
+    asyncio.run(ensure_topics(settings.kafka))
+    run_worker(create_app(settings), loglevel=args.log_level)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tocsin.supervisor import run_pipeline
+
+    return run_pipeline(load_settings(), duration=args.duration)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from tocsin.embedded.demo import run_demo
+
+    return run_demo(duration=args.duration, log_level=args.log_level)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tocsin", description=__doc__)
+    parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("init", help=cmd_init.__doc__).set_defaults(func=cmd_init)
+    collect = commands.add_parser("collect", help="poll the configured sources and publish to items.raw")
+    collect.add_argument("--once", action="store_true", help="poll every source once, then exit")
+    collect.set_defaults(func=cmd_collect)
+    commands.add_parser("process", help="run a processors worker (Faust)").set_defaults(func=cmd_process)
+    commands.add_parser("alert", help="run an alerts worker (Faust) with the Atom feed").set_defaults(
+        func=cmd_alert)
+    run = commands.add_parser("run", help="run collectors, processors and alerts against configured peers")
+    run.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    run.set_defaults(func=cmd_run)
+    demo = commands.add_parser(
+        "demo", help="start a local broker, search server and the demo corpus, then run everything")
+    demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.log_level)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

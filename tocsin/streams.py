@@ -1,0 +1,53 @@
+"""Faust wiring shared by the processors and alerts apps."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import faust
+
+from tocsin.kafka import faust_broker_options
+from tocsin.settings import Settings
+
+
+def make_app(settings: Settings, stage: str, *, web_port: int | None = None, **extra: Any) -> faust.App:
+    """A Faust app for one stage; every worker of a stage shares its consumer group."""
+    options: dict[str, Any] = {
+        **faust_broker_options(settings.kafka),
+        "store": settings.table_store,
+        "datadir": str(settings.data_dir / "faust" / stage),
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+        "autodiscover": False,
+        "web_enabled": web_port is not None,
+        # The default 2.8 s commit interval is fine: offsets only move past acked events.
+        "broker_commit_every": 1000,
+        "broker_commit_interval": 1.0,
+        "stream_wait_empty": False,
+        "topic_allow_declare": True,
+    }
+    if web_port is not None:
+        options["web_port"] = web_port
+        options["web_bind"] = settings.alerts.web_host
+    options.update(extra)
+    return faust.App(f"{settings.app_id_prefix}-{stage}", **options)
+
+
+def topic(app: faust.App, name: str) -> faust.TopicT:
+    return app.topic(name, key_serializer="raw", value_serializer="raw")
+
+
+async def deliver(app: faust.App, name: str, key: bytes, value: bytes, timestamp: float | None) -> None:
+    """Send and wait until the broker acknowledged it (at-least-once needs the wait)."""
+    future = await topic(app, name).send(key=key, value=value, timestamp=timestamp)
+    await future
+
+
+def run_worker(app: faust.App, loglevel: str = "info") -> None:
+    """Run a Faust worker in this process until SIGINT/SIGTERM."""
+    from faust.worker import Worker
+
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    worker = Worker(app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()
