@@ -1,0 +1,9 @@
+"""Collectors: configured feeds → normalised items on ``items.raw``.
+
+The flow is ``config`` (which feeds) → ``runner`` (when, at least once) → a source
+plug-in (``feeds`` for RSS/Atom, over the polite ``fetch``er) → ``normalise`` →
+``publisher``; ``state`` and ``schedule`` remember and pace. Importing the package
+registers the built-in source plug-ins.
+"""
+
+from collectors import feeds as _builtin_sources  # noqa: F401  registers type 'rss'

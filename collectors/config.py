@@ -1,0 +1,176 @@
+"""The YAML list of feeds to poll (``collector.feeds_file``).
+
+Example::
+
+    feeds:
+      - name: wikinews-africa        # unique; the key for state and provenance
+        url: https://example.org/feed.xml
+        country: SD                  # optional default country, ISO 3166 alpha-2
+        language: ar                 # optional language hint, ISO 639-1
+        interval: 15m                # seconds, or "30s" / "15m" / "2h" / "1d"
+        type: rss                    # source plug-in; default rss
+        enabled: true
+
+Each plug-in validates its entries with its own model, so a key the plug-in does
+not know is an error that names the file, the feed and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from collectors.protocol import UnknownSourceType, plugin
+
+DEFAULT_INTERVAL_S = 900.0
+"""15 minutes: frequent enough for news wires, polite enough for small sites."""
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT_S = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
+
+
+class SourceConfigError(ValueError):
+    """The feeds file cannot be used; the message names the file, the feed and the field."""
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from a number or a string like ``"90"``, ``"30s"``, ``"15m"``, ``"2h"``, ``"1d"``."""
+    if isinstance(value, bool):
+        raise ValueError("expected seconds or a duration like '15m', got a boolean")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        match = _DURATION.match(value.lower())
+        if not match:
+            raise ValueError(f"expected seconds or a duration like '30s', '15m', '2h', got {value!r}")
+        seconds = float(match.group(1)) * _UNIT_S[match.group(2)]
+    else:
+        raise ValueError(f"expected seconds or a duration like '15m', got {type(value).__name__}")
+    if not seconds > 0:
+        raise ValueError(f"interval must be positive, got {value!r}")
+    return seconds
+
+
+class FeedConfig(BaseModel):
+    """One configured feed. Plug-ins with extra options subclass this."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    url: str
+    country: str | None = None
+    language: str | None = None
+    interval: float = Field(default=DEFAULT_INTERVAL_S, description="poll interval in seconds")
+    type: str = "rss"
+    enabled: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError("must be 1-100 characters: letters, digits, '.', '_', ':' or '-', "
+                             f"starting with a letter or digit; got {value!r}")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"[A-Za-z]{2}", value):
+            raise ValueError(f"must be an ISO 3166 alpha-2 code like 'SD', got {value!r}")
+        return value.upper()
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"[A-Za-z]{2}", value):
+            raise ValueError(f"must be an ISO 639-1 code like 'ar', got {value!r}")
+        return value.lower()
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _interval(cls, value: object) -> float:
+        return parse_duration(value)
+
+
+def _describe(errors: ValidationError) -> str:
+    parts = []
+    for error in errors.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "(entry)"
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        parts.append(f"{field}: {message}")
+    return "; ".join(parts)
+
+
+def parse_sources(document: Any, origin: str) -> list[FeedConfig]:
+    """Validate an already-loaded YAML document; ``origin`` names it in errors."""
+    if document is None:
+        raise SourceConfigError(f"{origin}: the file is empty; expected a mapping with a 'feeds' list")
+    if not isinstance(document, dict):
+        raise SourceConfigError(f"{origin}: expected a mapping with a 'feeds' list, "
+                                f"got {type(document).__name__}")
+    unknown = sorted(str(key) for key in document if key != "feeds")
+    if unknown:
+        raise SourceConfigError(f"{origin}: unknown top-level key(s): {', '.join(unknown)}")
+    entries = document.get("feeds")
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list):
+        raise SourceConfigError(f"{origin}: 'feeds' must be a list, got {type(entries).__name__}")
+
+    feeds: list[FeedConfig] = []
+    first_index: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        where = f"{origin}: feeds[{index}]"
+        if not isinstance(entry, dict):
+            raise SourceConfigError(f"{where}: expected a mapping, got {type(entry).__name__}")
+        name = entry.get("name")
+        if isinstance(name, str):
+            where += f" ({name})"
+        type_name = entry.get("type", "rss")
+        try:
+            model = plugin(str(type_name)).config_model
+        except UnknownSourceType as exc:
+            raise SourceConfigError(f"{where}: type: {exc}") from None
+        try:
+            feed = model.model_validate(entry)
+        except ValidationError as exc:
+            raise SourceConfigError(f"{where}: {_describe(exc)}") from None
+        if feed.name in first_index:
+            raise SourceConfigError(f"{where}: name: duplicate feed name {feed.name!r} "
+                                    f"(first used by feeds[{first_index[feed.name]}])")
+        first_index[feed.name] = index
+        feeds.append(feed)
+    return feeds
+
+
+def load_sources(path: Path | str) -> list[FeedConfig]:
+    """Read and validate the feeds file; raise :class:`SourceConfigError` on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceConfigError(f"{path}: cannot read the feeds file: {exc}") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SourceConfigError(f"{path}: not valid YAML: {exc}") from None
+    return parse_sources(document, str(path))

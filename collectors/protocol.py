@@ -1,0 +1,124 @@
+"""What a source plug-in is, and the registry that finds one by its YAML ``type``.
+
+A source turns one configured feed into items. It does not know about Kafka, the
+state file or the schedule: the runner publishes what it returns, remembers what
+was seen, and decides when to call it again. That keeps a plug-in to one method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+
+from tocsin.schema import DeadLetter, Item
+
+if TYPE_CHECKING:
+    from collectors.config import FeedConfig
+    from collectors.fetch import Fetcher
+
+
+class UnknownSourceType(LookupError):
+    """A feed names a ``type`` no plug-in registered."""
+
+    def __init__(self, type_name: str, known: list[str]) -> None:
+        super().__init__(f"unknown source type {type_name!r}; known types: {', '.join(known) or 'none'}")
+        self.type_name = type_name
+        self.known = known
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What lets the next poll skip an unchanged feed: HTTP validators and the body hash."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class PollContext:
+    """What the runner lends a source for one poll."""
+
+    fetcher: Fetcher
+    previous: Validators
+    collected: datetime
+    """The collection time stamped on every item of this poll (UTC)."""
+
+
+PollStatus = Literal["changed", "unchanged", "failed"]
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """The result of one poll.
+
+    ``changed`` means a new body was parsed; its items may still all be seen
+    ones (the runner filters them). ``validators`` are stored only after the
+    broker acknowledged the items, so a crash never skips a body.
+    """
+
+    status: PollStatus
+    items: list[Item] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    validators: Validators = Validators()
+    http_status: int | None = None
+    error: str | None = None
+    retry_after_s: float | None = None
+    """A server's request to wait at least this long before the next poll."""
+
+
+class Source(Protocol):
+    """One configured feed, ready to poll. Built once per feed by its plug-in."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def poll(self, context: PollContext) -> PollOutcome:
+        """Fetch and normalise; never raise for a bad feed, report it in the outcome."""
+        ...
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A registered source type: its config model and how to build a source from it."""
+
+    type_name: str
+    config_model: type[FeedConfig]
+    build: Callable[[FeedConfig], Source]
+
+
+_REGISTRY: dict[str, Plugin] = {}
+
+S = TypeVar("S")
+
+
+def register(type_name: str, *, config_model: type[FeedConfig]) -> Callable[[type[S]], type[S]]:
+    """Class decorator: make a source class available under ``type: <type_name>``.
+
+    The class is called with the validated config (an instance of ``config_model``).
+    """
+
+    def decorate(cls: type[S]) -> type[S]:
+        if type_name in _REGISTRY:
+            raise ValueError(f"source type {type_name!r} is registered twice")
+        _REGISTRY[type_name] = Plugin(type_name, config_model, cls)  # type: ignore[arg-type]
+        return cls
+
+    return decorate
+
+
+def plugin(type_name: str) -> Plugin:
+    try:
+        return _REGISTRY[type_name]
+    except KeyError:
+        raise UnknownSourceType(type_name, source_types()) from None
+
+
+def source_types() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def build_source(config: FeedConfig) -> Source:
+    return plugin(config.type).build(config)

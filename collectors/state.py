@@ -1,0 +1,189 @@
+"""What the collector remembers between polls and restarts, in one SQLite file.
+
+Per feed: HTTP validators, the last body's hash, the adaptive interval, the failure
+streak and the next poll time; and the ids of entries already published. Each save
+is one transaction in WAL mode with full sync, so a crash leaves the previous save
+intact: at worst a poll is repeated and its items re-emitted (downstream dedupes),
+never skipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from collectors.protocol import Validators
+
+SCHEMA_VERSION = 1
+_CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS feeds (
+        name TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        body_sha256 TEXT,
+        interval_s REAL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_poll REAL,
+        last_success REAL,
+        last_error TEXT,
+        last_error_at REAL
+    )""",
+    # seq orders ids by when a poll last listed them: the smallest are evicted first.
+    # An INTEGER PRIMARY KEY keeps its values through VACUUM, unlike a bare rowid.
+    """CREATE TABLE IF NOT EXISTS seen (
+        seq INTEGER PRIMARY KEY,
+        feed TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        UNIQUE (feed, item_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS seen_by_feed ON seen (feed, seq)",
+)
+
+
+class StateError(RuntimeError):
+    """The state file cannot be opened or has an unknown layout."""
+
+
+@dataclass(frozen=True)
+class FeedState:
+    name: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha256: str | None = None
+    interval_s: float | None = None
+    """The adaptive interval; None until the first successful poll."""
+    failures: int = 0
+    """Consecutive failed polls; 0 after any success."""
+    next_poll: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+    @property
+    def validators(self) -> Validators:
+        return Validators(self.etag, self.last_modified, self.body_sha256)
+
+
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _dt(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+class StateStore:
+    """Thread-safe (one lock), so the async runner can call it from worker threads."""
+
+    def __init__(self, path: Path | str, *, seen_limit: int) -> None:
+        self.path = Path(path)
+        self.seen_limit = seen_limit
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                       timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise StateError(f"{self.path}: state schema version {version}, this collector "
+                                 f"knows version {SCHEMA_VERSION}")
+            with self._transaction():
+                for statement in _SCHEMA:
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            raise StateError(f"{self.path}: cannot open the collector state: {exc}") from exc
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def load(self, name: str) -> FeedState:
+        """The stored state of a feed, or a fresh one for a feed never polled."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT etag, last_modified, body_sha256, interval_s, failures, next_poll, last_success,"
+                " last_error, last_error_at FROM feeds WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return FeedState(name)
+        return FeedState(name, row[0], row[1], row[2], row[3], row[4], _dt(row[5]), _dt(row[6]), row[7],
+                         _dt(row[8]))
+
+    def unseen(self, name: str, ids: Sequence[str]) -> list[str]:
+        """The ids not yet published for this feed, in the given order, without repeats."""
+        unique = list(dict.fromkeys(ids))
+        seen: set[str] = set()
+        with self._lock:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start:start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                seen.update(row[0] for row in self._db.execute(
+                    f"SELECT item_id FROM seen WHERE feed = ? AND item_id IN ({marks})", (name, *chunk)))
+        return [item_id for item_id in unique if item_id not in seen]
+
+    def seen_count(self, name: str) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM seen WHERE feed = ?", (name,)).fetchone()[0])
+
+    def save(self, state: FeedState, seen_ids: Iterable[str] = ()) -> None:
+        """Write the feed's state and mark ``seen_ids`` as published, atomically.
+
+        Pass every id the poll listed, newest first as feeds list them: ids still in
+        the feed are refreshed, so eviction removes those that left the feed first.
+        """
+        ordered = list(dict.fromkeys(seen_ids))
+        ordered.reverse()  # the newest entry gets the highest seq, so it is evicted last
+        with self._lock, self._transaction():
+            self._db.execute(
+                "INSERT INTO feeds (name, etag, last_modified, body_sha256, interval_s, failures, next_poll,"
+                " last_success, last_error, last_error_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET etag = excluded.etag,"
+                " last_modified = excluded.last_modified, body_sha256 = excluded.body_sha256,"
+                " interval_s = excluded.interval_s, failures = excluded.failures,"
+                " next_poll = excluded.next_poll, last_success = excluded.last_success,"
+                " last_error = excluded.last_error, last_error_at = excluded.last_error_at",
+                (state.name, state.etag, state.last_modified, state.body_sha256, state.interval_s,
+                 state.failures, _ts(state.next_poll), _ts(state.last_success), state.last_error,
+                 _ts(state.last_error_at)))
+            if ordered:
+                self._db.executemany("INSERT OR REPLACE INTO seen (feed, item_id) VALUES (?, ?)",
+                                     [(state.name, item_id) for item_id in ordered])
+                self._db.execute(
+                    "DELETE FROM seen WHERE feed = ? AND seq <= (SELECT seq FROM seen WHERE feed = ?"
+                    " ORDER BY seq DESC LIMIT 1 OFFSET ?)", (state.name, state.name, self.seen_limit))
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or ``ROLLBACK`` on any exception."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self._db.execute("COMMIT")
+        else:
+            self._db.execute("ROLLBACK")

@@ -1,0 +1,78 @@
+"""collectors.state: the SQLite state file survives restarts and failed writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from collectors.state import FeedState, StateStore
+
+WHEN = datetime(2024, 5, 15, 12, 0, tzinfo=UTC)
+
+
+def test_a_feed_never_polled_has_a_fresh_state(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "s.db", seen_limit=10) as store:
+        assert store.load("wire") == FeedState("wire")
+
+
+def test_parent_directories_are_created(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "a" / "b" / "s.db", seen_limit=10):
+        pass
+    assert (tmp_path / "a" / "b" / "s.db").is_file()
+
+
+def test_state_and_seen_ids_survive_reopening(tmp_path: Path) -> None:
+    state = FeedState("wire", etag='"v1"', last_modified="Tue, 14 May 2024 09:00:00 GMT", body_sha256="ab",
+                      interval_s=450.0, failures=2, next_poll=WHEN, last_success=WHEN, last_error="HTTP 500",
+                      last_error_at=WHEN)
+    with StateStore(tmp_path / "s.db", seen_limit=10) as store:
+        store.save(state, ["i-1", "i-2"])
+    with StateStore(tmp_path / "s.db", seen_limit=10) as store:
+        assert store.load("wire") == state
+        assert store.unseen("wire", ["i-2", "i-3", "i-1"]) == ["i-3"]
+
+
+def test_seen_ids_are_kept_per_feed(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "s.db", seen_limit=10) as store:
+        store.save(FeedState("a"), ["i-1"])
+        assert store.unseen("b", ["i-1"]) == ["i-1"]
+
+
+def test_unseen_keeps_order_and_drops_repeats(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "s.db", seen_limit=10) as store:
+        assert store.unseen("wire", ["c", "a", "c", "b"]) == ["c", "a", "b"]
+
+
+def test_unseen_handles_more_ids_than_one_query_takes(tmp_path: Path) -> None:
+    ids = [f"i-{n}" for n in range(1200)]
+    with StateStore(tmp_path / "s.db", seen_limit=5000) as store:
+        store.save(FeedState("wire"), ids[:700])
+        assert store.unseen("wire", ids) == ids[700:]
+
+
+def test_seen_ids_are_bounded_and_the_oldest_are_evicted(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "s.db", seen_limit=3) as store:
+        store.save(FeedState("wire"), ["i-2", "i-1"])        # feed order: newest first
+        store.save(FeedState("wire"), ["i-4", "i-3"])
+        assert store.seen_count("wire") == 3
+        assert store.unseen("wire", ["i-1", "i-2", "i-3", "i-4"]) == ["i-1"]
+
+
+def test_ids_still_listed_are_refreshed_and_not_evicted(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "s.db", seen_limit=3) as store:
+        store.save(FeedState("wire"), ["i-3", "i-2", "i-1"])
+        store.save(FeedState("wire"), ["i-4", "i-1"])  # i-1 is still in the feed
+        assert store.unseen("wire", ["i-1", "i-2", "i-3", "i-4"]) == ["i-2"]
+
+
+def test_a_write_interrupted_inside_the_transaction_is_rolled_back(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "s.db", seen_limit=10) as store:
+        store.save(FeedState("wire", etag='"v1"'), ["i-1"])
+        store.seen_limit = "not a number"  # type: ignore[assignment]  # makes the eviction query fail
+        with pytest.raises(Exception):  # noqa: B017
+            store.save(FeedState("wire", etag='"v2"'), ["i-2"])
+    with StateStore(tmp_path / "s.db", seen_limit=10) as store:
+        assert store.load("wire").etag == '"v1"'
+        assert store.unseen("wire", ["i-2"]) == ["i-2"]
