@@ -100,6 +100,6 @@ def create_app(settings: Settings, rules: list[Rule] | None = None) -> faust.App
                                     group=group)
         feed_url = str(request.url)
         return web.bytes(render_atom(latest, feed_url=feed_url),
-                         content_type="application/atom+xml; charset=utf-8")
+                         content_type="application/atom+xml")
 
     return app

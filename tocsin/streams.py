@@ -13,10 +13,12 @@ from tocsin.settings import Settings
 
 def make_app(settings: Settings, stage: str, *, web_port: int | None = None, **extra: Any) -> faust.App:
     """A Faust app for one stage; every worker of a stage shares its consumer group."""
+    datadir = settings.data_dir / "faust" / stage
+    datadir.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {
         **faust_broker_options(settings.kafka),
         "store": settings.table_store,
-        "datadir": str(settings.data_dir / "faust" / stage),
+        "datadir": str(datadir),
         "key_serializer": "raw",
         "value_serializer": "raw",
         "autodiscover": False,
