@@ -1,0 +1,108 @@
+"""Items to ``items.raw`` and dead letters to ``items.dlq``, acknowledged before returning.
+
+The runner records a poll as done only after :meth:`KafkaPublisher.publish` returns,
+so every record it reports has been acknowledged by all in-sync replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Protocol
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from tocsin import topics
+from tocsin.kafka import client_kwargs
+from tocsin.schema import DeadLetter, Item
+from tocsin.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+MAX_RECORD_BYTES = 1_000_000
+"""Kafka's default ``message.max.bytes`` is 1 MiB including batch overhead; a larger
+item is dead-lettered (truncated) rather than failing the whole poll forever."""
+
+
+class PublishError(RuntimeError):
+    """The broker did not acknowledge every record; nothing of the poll counts as done."""
+
+
+class Sink(Protocol):
+    """Where the runner sends a poll's records; returns only once they are durable."""
+
+    async def publish(self, items: Sequence[Item], dead_letters: Sequence[DeadLetter]) -> None: ...
+
+
+def oversize_letter(item: Item, value: bytes) -> DeadLetter:
+    return DeadLetter.of(
+        stage="collector", reason="oversize_item", topic=topics.ITEMS_RAW, key=item.id, payload=value,
+        error=f"item {item.id} from {item.source.name!r} encodes to {len(value)} bytes, "
+              f"over the {MAX_RECORD_BYTES}-byte record limit",
+    )
+
+
+class KafkaPublisher:
+    """An ``AIOKafkaProducer`` with ``acks="all"``. Use as an async context manager.
+
+    ``idempotent`` defaults to off: the embedded Tansu broker (memory engine) answers
+    ``InitProducerId`` with UNKNOWN_SERVER_ERROR, so an idempotent producer cannot
+    start there. Against a real Kafka cluster pass ``idempotent=True`` to avoid
+    duplicates from producer retries; without it, retries may duplicate a record,
+    which the item id makes harmless downstream.
+    """
+
+    def __init__(self, settings: KafkaSettings, *, idempotent: bool = False) -> None:
+        self.settings = settings
+        self.idempotent = idempotent
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        producer = AIOKafkaProducer(**client_kwargs(self.settings), acks="all",
+                                    enable_idempotence=self.idempotent, linger_ms=5)
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        self._producer = producer
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def __aenter__(self) -> KafkaPublisher:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.stop()
+
+    async def publish(self, items: Sequence[Item], dead_letters: Sequence[DeadLetter]) -> None:
+        """Send everything, then wait for every acknowledgement; raise :class:`PublishError`
+        if any record was not acknowledged."""
+        if self._producer is None:
+            raise PublishError("the publisher is not started")
+        letters = list(dead_letters)
+        pending = []
+        try:
+            for item in items:
+                value = item.to_bytes()
+                if len(value) > MAX_RECORD_BYTES:
+                    letters.append(oversize_letter(item, value))
+                    continue
+                pending.append(await self._producer.send(topics.ITEMS_RAW, value, key=item.id.encode()))
+            for letter in letters:
+                key = letter.key.encode() if letter.key else None
+                pending.append(await self._producer.send(topics.ITEMS_DLQ, letter.to_bytes(), key=key))
+            await asyncio.gather(*pending)
+        except KafkaError as exc:
+            for future in pending:
+                future.cancel()
+            raise PublishError(f"the broker did not acknowledge the records: {type(exc).__name__}: "
+                               f"{exc}") from exc

@@ -1,0 +1,266 @@
+"""The collector process: every enabled feed on its own schedule, at least once.
+
+Order of a poll: fetch and parse (the source), drop entries already published
+(the seen set), publish and wait for the broker's acknowledgement, and only then
+record the new ids, validators and schedule in the state file. A crash anywhere
+before that last step repeats the poll after restart and re-emits its items;
+downstream dedupes by item id. Nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Literal
+
+from collectors.config import FeedConfig, load_sources
+from collectors.fetch import Fetcher
+from collectors.protocol import PollContext, PollOutcome, Source, build_source
+from collectors.publisher import KafkaPublisher, Sink
+from collectors.schedule import adapt_interval, failure_delay, success_delay
+from collectors.state import FeedState, StateStore
+from tocsin.kafka import ensure_topics
+from tocsin.schema import Item, utcnow
+from tocsin.settings import CollectorSettings, Settings
+
+log = logging.getLogger(__name__)
+
+ReportStatus = Literal["new", "unchanged", "failed"]
+
+
+@dataclass(frozen=True)
+class FeedReport:
+    """One poll of one feed, as the log line and ``run_once`` report it."""
+
+    feed: str
+    status: ReportStatus
+    new_items: int = 0
+    dead_letters: int = 0
+    http_status: int | None = None
+    error: str | None = None
+    interval_s: float | None = None
+    next_poll: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    reports: list[FeedReport] = field(default_factory=list)
+
+    @property
+    def by_feed(self) -> dict[str, FeedReport]:
+        return {report.feed: report for report in self.reports}
+
+    @property
+    def new_items(self) -> int:
+        return sum(report.new_items for report in self.reports)
+
+    def count(self, status: ReportStatus) -> int:
+        return sum(1 for report in self.reports if report.status == status)
+
+    def __str__(self) -> str:
+        return (f"{len(self.reports)} feeds: {self.count('new')} new, {self.count('unchanged')} unchanged, "
+                f"{self.count('failed')} failed; {self.new_items} new items")
+
+
+def fresh_items(items: Sequence[Item], unseen_ids: Sequence[str]) -> list[Item]:
+    """The items whose id is unseen, first occurrence only, in feed order."""
+    wanted = set(unseen_ids)
+    fresh: list[Item] = []
+    for item in items:
+        if item.id in wanted:
+            wanted.discard(item.id)
+            fresh.append(item)
+    return fresh
+
+
+class Collector:
+    """Polls the enabled feeds and publishes their new items to ``sink``.
+
+    Opens the state file and an HTTP fetcher unless given; ``clock`` and ``rng``
+    are injectable for tests. Use as an async context manager.
+    """
+
+    def __init__(self, feeds: Sequence[FeedConfig], settings: CollectorSettings, sink: Sink, *,
+                 store: StateStore | None = None, fetcher: Fetcher | None = None,
+                 clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None) -> None:
+        self.settings = settings
+        self.feeds = [feed for feed in feeds if feed.enabled]
+        self.sources: dict[str, Source] = {feed.name: build_source(feed) for feed in self.feeds}
+        self.sink = sink
+        self._store = store
+        self._own_store = store is None
+        self._fetcher = fetcher
+        self._own_fetcher = fetcher is None
+        self._clock = clock
+        self._rng = rng or random.Random()
+
+    async def __aenter__(self) -> Collector:
+        if self._store is None:
+            self._store = StateStore(self.settings.state_path, seen_limit=self.settings.seen_ids_per_feed)
+        if self._fetcher is None:
+            self._fetcher = Fetcher(self.settings, rng=self._rng)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        if self._own_fetcher and self._fetcher is not None:
+            await self._fetcher.aclose()
+            self._fetcher = None
+        if self._own_store and self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @property
+    def store(self) -> StateStore:
+        if self._store is None:
+            raise RuntimeError("use the Collector as an async context manager")
+        return self._store
+
+    @property
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            raise RuntimeError("use the Collector as an async context manager")
+        return self._fetcher
+
+    async def run_once(self) -> RunSummary:
+        """Poll every enabled feed now, concurrently, whatever its schedule says."""
+        reports = await asyncio.gather(*(self.poll(feed) for feed in self.feeds))
+        return RunSummary(list(reports))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll each feed on its own schedule until ``stop`` is set.
+
+        Polls in flight when ``stop`` is set are cancelled; their items are re-emitted
+        after the next start, since their state was not recorded.
+        """
+        tasks = [asyncio.create_task(self._keep_polling(feed, stop), name=f"collect:{feed.name}")
+                 for feed in self.feeds]
+        try:
+            await stop.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _keep_polling(self, feed: FeedConfig, stop: asyncio.Event) -> None:
+        state = await asyncio.to_thread(self.store.load, feed.name)
+        next_poll = state.next_poll
+        while not stop.is_set():
+            wait = (next_poll - self._clock()).total_seconds() if next_poll else 0.0
+            if wait > 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
+                    return
+                except TimeoutError:
+                    pass
+            try:
+                next_poll = (await self.poll(feed)).next_poll
+            except Exception:  # the state file or a bug; keep this feed alive, and the others
+                log.exception("feed=%s poll crashed; retrying after its interval", feed.name)
+                next_poll = None
+            if next_poll is None:
+                next_poll = self._clock() + timedelta(seconds=success_delay(feed.interval, self._rng))
+
+    async def poll(self, feed: FeedConfig) -> FeedReport:
+        """One poll of one feed, recorded in the state file once its records are acknowledged."""
+        state = await asyncio.to_thread(self.store.load, feed.name)
+        context = PollContext(fetcher=self.fetcher, previous=state.validators, collected=self._clock())
+        try:
+            outcome = await self.sources[feed.name].poll(context)
+        except Exception as exc:  # a plug-in bug fails this feed only
+            log.exception("feed=%s source raised", feed.name)
+            outcome = PollOutcome("failed", error=f"source raised {type(exc).__name__}: {exc}")
+
+        listed: list[str] = []
+        new: list[Item] = []
+        if outcome.status == "changed":
+            listed = [item.id for item in outcome.items]
+            new = fresh_items(outcome.items, await asyncio.to_thread(self.store.unseen, feed.name, listed))
+        try:
+            if new or outcome.dead_letters:
+                await self.sink.publish(new, outcome.dead_letters)
+        except Exception as exc:
+            # Nothing recorded: validators and seen ids stay, so the next poll emits these again.
+            outcome = PollOutcome("failed", error=f"publishing failed: {exc}",
+                                  http_status=outcome.http_status)
+            new, listed = [], []
+
+        now = self._clock()
+        if outcome.status == "failed":
+            updated = self._failed(state, feed, outcome, now)
+            status: ReportStatus = "failed"
+        else:
+            updated = self._succeeded(state, feed, outcome, now, new_entries=bool(new))
+            status = "new" if new else "unchanged"
+        await asyncio.to_thread(self.store.save, updated, listed)
+
+        report = FeedReport(feed=feed.name, status=status, new_items=len(new),
+                            dead_letters=len(outcome.dead_letters), http_status=outcome.http_status,
+                            error=outcome.error, interval_s=updated.interval_s, next_poll=updated.next_poll)
+        level = logging.WARNING if status == "failed" else logging.INFO
+        log.log(level, "feed=%s status=%s http=%s new=%d dead_letters=%d next_poll=%s%s", feed.name, status,
+                outcome.http_status or "-", len(new), len(outcome.dead_letters),
+                updated.next_poll.isoformat(timespec="seconds") if updated.next_poll else "-",
+                f" error={outcome.error}" if outcome.error else "")
+        return report
+
+    def _succeeded(self, state: FeedState, feed: FeedConfig, outcome: PollOutcome, now: datetime, *,
+                   new_entries: bool) -> FeedState:
+        interval = adapt_interval(state.interval_s, feed.interval, new_entries=new_entries,
+                                  min_s=self.settings.min_interval_s, max_s=self.settings.max_interval_s)
+        delay = success_delay(interval, self._rng)
+        validators = outcome.validators
+        return replace(state, etag=validators.etag, last_modified=validators.last_modified,
+                       body_sha256=validators.body_sha256, interval_s=interval, failures=0,
+                       next_poll=now + timedelta(seconds=delay), last_success=now)
+
+    def _failed(self, state: FeedState, feed: FeedConfig, outcome: PollOutcome, now: datetime) -> FeedState:
+        failures = state.failures + 1
+        delay = failure_delay(failures, state.interval_s or feed.interval, max_s=self.settings.max_interval_s,
+                              rng=self._rng, retry_after_s=outcome.retry_after_s)
+        return replace(state, failures=failures, next_poll=now + timedelta(seconds=delay),
+                       last_error=(outcome.error or "failed")[:2000], last_error_at=now)
+
+
+async def run_collector(settings: Settings, *, once: bool = False,
+                        stop: asyncio.Event | None = None) -> RunSummary | None:
+    """What ``tocsin collect`` runs: load the feeds file, make sure the topics exist,
+    then poll once (returning the summary) or until ``stop`` is set.
+
+    Without ``stop``, SIGTERM (what a supervisor sends) stops the collector cleanly.
+    """
+    feeds = load_sources(settings.collector.feeds_file)
+    await ensure_topics(settings.kafka)
+    if once or stop is not None:
+        return await _collect(settings, feeds, once=once, stop=stop or asyncio.Event())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Not possible off the main thread or on platforms without signals; then run until cancelled.
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        return await _collect(settings, feeds, once=False, stop=stop)
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def _collect(settings: Settings, feeds: list[FeedConfig], *, once: bool,
+                   stop: asyncio.Event) -> RunSummary | None:
+    async with KafkaPublisher(settings.kafka) as publisher, \
+            Collector(feeds, settings.collector, publisher) as collector:
+        log.info("collecting %d enabled feeds of %d from %s", len(collector.feeds), len(feeds),
+                 settings.collector.feeds_file)
+        if once:
+            summary = await collector.run_once()
+            log.info("run once: %s", summary)
+            return summary
+        await collector.run(stop)
+        return None
