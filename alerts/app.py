@@ -41,6 +41,10 @@ def create_app(settings: Settings, rules: list[Rule] | None = None) -> faust.App
     store = AlertStore(es, settings.search.alerts_index)
     batch_size, within = settings.processing.batch_size, settings.processing.batch_within_s
 
+    @app.on_before_shutdown.connect  # type: ignore[misc]
+    async def close_search(app: faust.App, **_: Any) -> None:
+        await es.close()
+
     @app.agent(topic(app, topics.ITEMS_ENRICHED))
     async def route(stream: faust.StreamT) -> None:
         """Fan each item out to the (rule, group) pairs it counts towards."""
