@@ -10,6 +10,7 @@ publication time as its Kafka timestamp, and the windows follow it.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -41,14 +42,15 @@ def create_app(settings: Settings, rules: list[Rule] | None = None) -> faust.App
     store = AlertStore(es, settings.search.alerts_index)
     batch_size, within = settings.processing.batch_size, settings.processing.batch_within_s
 
-    @app.on_before_shutdown.connect  # type: ignore[misc]
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]
     async def close_search(app: faust.App, **_: Any) -> None:
         await es.close()
 
     @app.agent(topic(app, topics.ITEMS_ENRICHED))
     async def route(stream: faust.StreamT) -> None:
         """Fan each item out to the (rule, group) pairs it counts towards."""
-        async for events in stream.noack_take(batch_size, within=within):
+        async for events in stream.noack_take(  # type: ignore[attr-defined]
+                batch_size, within=within):
             sends = []
             for event in events:
                 try:
@@ -86,9 +88,10 @@ def create_app(settings: Settings, rules: list[Rule] | None = None) -> faust.App
     async def archive(stream: faust.StreamT) -> None:
         """Index raised alerts (idempotent by alert id) before acking them."""
         await with_retries(store.install, what="alerts index template")
-        async for events in stream.noack_take(batch_size, within=within):
+        async for events in stream.noack_take(  # type: ignore[attr-defined]
+                batch_size, within=within):
             alerts = [Alert.from_bytes(event.value or b"") for event in events]
-            await with_retries(lambda alerts=alerts: store.store(alerts), what="alerts index")
+            await with_retries(functools.partial(store.store, alerts), what="alerts index")
             for event in events:
                 await stream.ack(event)
 

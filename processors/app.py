@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+
 import faust
 
 from processors.archive import Archive
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings, enricher: Enricher | None = None) -> faust.App:
     app = make_app(settings, "processors")
     raw_topic = topic(app, topics.ITEMS_RAW)
+
     @app.agent(raw_topic)
     async def process(stream: faust.StreamT) -> None:
         es = search_client(settings.search)
@@ -31,7 +33,8 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> faust.Ap
             archive = Archive(es, settings.search.items_index)
             await with_retries(archive.install, what="archive template")
             loop = asyncio.get_running_loop()
-            built = enricher or await loop.run_in_executor(None, Enricher.from_settings, settings.processing)
+            built = enricher if enricher is not None else await loop.run_in_executor(
+                None, Enricher.from_settings, settings.processing)
             processor = BatchProcessor(built, archive, lambda *args: deliver(app, *args),
                                        max_item_bytes=settings.processing.max_item_bytes)
             await _consume(stream, processor)
@@ -39,7 +42,8 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> faust.Ap
             await es.close()
 
     async def _consume(stream: faust.StreamT, processor: BatchProcessor) -> None:
-        batches = stream.noack_take(settings.processing.batch_size, within=settings.processing.batch_within_s)
+        batches = stream.noack_take(  # type: ignore[attr-defined]
+            settings.processing.batch_size, within=settings.processing.batch_within_s)
         async for events in batches:
             batch = [
                 RawMessage(value=event.value or b"", key=event.key, topic=event.message.topic,

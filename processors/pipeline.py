@@ -129,6 +129,7 @@ class BatchProcessor:
                 enriched.append(await loop.run_in_executor(None, self.enricher.enrich, item, now))
             except Exception as exc:
                 outcome.dead_letters.append(DeadLetter.of(
-                    stage=STAGE, reason="enrich-failed", error="".join(traceback.format_exception(exc))[-2000:],
+                    stage=STAGE, reason="enrich-failed",
+                    error="".join(traceback.format_exception(exc))[-2000:],
                     payload=item.to_bytes(), key=item.id))
         return enriched

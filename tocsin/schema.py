@@ -51,9 +51,9 @@ class Item(Record):
     published: datetime | None = None
     collected: datetime
     lang_hint: str | None = Field(default=None, description="the source's declared language, if any")
-    country_hint: str | None = Field(default=None, description="the source's default country, ISO 3166 alpha-2")
+    country_hint: str | None = Field(default=None, description="source's default country (ISO 3166-1 a2)")
     raw_sha256: str = Field(description="SHA-256 of the raw entry as fetched (provenance)")
-    content_sha256: str = Field(description="SHA-256 of title+text: equal hashes are exact duplicates")
+    content_sha256: str = Field(description="SHA-256 of title+text: equal hashes are exact copies")
 
     @property
     def event_time(self) -> datetime:

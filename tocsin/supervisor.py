@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping
 from aiokafka import AIOKafkaConsumer
 
 from tocsin import topics
-from tocsin.processes import die_with_parent
 from tocsin.kafka import client_kwargs, ensure_topics
+from tocsin.processes import die_with_parent
 from tocsin.schema import Alert
 from tocsin.settings import Settings
 
@@ -71,7 +71,7 @@ async def supervise(settings: Settings, env: Mapping[str, str], *, duration: flo
                 env={**os.environ, **env}, preexec_fn=die_with_parent(), start_new_session=True)
         waits = [asyncio.create_task(proc.wait()) for proc in children.values()]
         stopper = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait([stopper, *waits], timeout=duration,
+        await asyncio.wait([stopper, *waits], timeout=duration,
                                      return_when=asyncio.FIRST_COMPLETED)
         for stage, proc in children.items():
             if proc.returncode is not None and not stop.is_set():

@@ -28,7 +28,8 @@ def plain_json_headers(headers: HttpHeaders | None) -> HttpHeaders | None:
 
 
 class PlainJsonNode(AiohttpHttpNode):
-    async def perform_request(self, method: str, target: str, body: bytes | None = None,
-                              headers: HttpHeaders | None = None, **kwargs: Any) -> Any:
+    async def perform_request(  # type: ignore[override]
+            self, method: str, target: str, body: bytes | None = None,
+            headers: HttpHeaders | None = None, **kwargs: Any) -> Any:
         return await super().perform_request(method, target, body=body,
                                              headers=plain_json_headers(headers), **kwargs)

@@ -20,7 +20,7 @@ from tocsin.embedded.feedserver import FeedServer
 from tocsin.embedded.ports import free_port
 from tocsin.embedded.search import start_search_server
 from tocsin.search import search_client
-from tocsin.settings import Settings
+from tocsin.settings import KafkaSettings, SearchSettings, Settings
 from tocsin.supervisor import supervise
 
 COMPAT_NODE = "tocsin.embedded.compat:PlainJsonNode"
@@ -73,8 +73,8 @@ def run_demo(*, duration: float | None = None, log_level: str = "warning") -> in
         env = embedded_env(bootstrap=broker.bootstrap_servers, search_url=search.url, workdir=workdir,
                            feeds_file=feeds_file, alerts_port=alerts_port)
         settings = Settings(
-            kafka={"bootstrap_servers": broker.bootstrap_servers, "topic_partitions": 2},
-            search={"url": search.url, "node_class": COMPAT_NODE},
+            kafka=KafkaSettings(bootstrap_servers=broker.bootstrap_servers, topic_partitions=2),
+            search=SearchSettings(url=search.url, node_class=COMPAT_NODE),
         )
         print(f"""
 Tocsin demo is running (Ctrl-C stops it and everything it started).
