@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from processors.normalise import arabic_clitic_variants, fold, fold_term, strip_latin_accents
+
+
+def test_fold_pads_lowercases_and_blanks_punctuation() -> None:
+    assert fold("Sudan's WAR, (2023)!").padded == " sudan s war   2023   "
+
+
+def test_fold_is_one_for_one_without_drops() -> None:
+    folded = fold("İstanbul — Côte d'Ivoire")
+    assert folded.offsets is None
+    assert len(folded.padded) == len("İstanbul — Côte d'Ivoire") + 2
+    assert folded.padded == " istanbul   côte d ivoire "
+
+
+def test_fold_unifies_arabic_variants_and_drops_diacritics() -> None:
+    assert fold_term("أَحْمَد") == fold_term("احمد")
+    assert fold_term("مدرسة") == fold_term("مدرسه")
+    assert fold_term("ـالـسـودان") == "السودان"
+
+
+def test_span_maps_back_to_the_original() -> None:
+    text = "في الْخَرْطُومِ اليوم"
+    folded = fold(text)
+    start = folded.padded.index("الخرطوم")
+    first, last = folded.span(start, start + len("الخرطوم"))
+    assert text[first:last] == "الْخَرْطُومِ"
+
+
+def test_ethiopic_punctuation_separates_words() -> None:
+    assert fold("ሰላም፡ለሁሉም።").padded == " ሰላም ለሁሉም  "
+
+
+def test_arabic_clitic_variants() -> None:
+    variants = arabic_clitic_variants("السودان")
+    assert {"السودان", "والسودان", "بالسودان", "للسودان", "وللسودان"} <= set(variants)
+    assert "سودان" not in variants
+    assert "السودان" in arabic_clitic_variants("سودان")
+    assert arabic_clitic_variants("sudan") == []
+
+
+def test_strip_latin_accents() -> None:
+    assert strip_latin_accents("tués à Bogotá") == "tues a Bogota"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=(), max_codepoint=sys.maxunicode)))
+def test_fold_never_raises_and_spans_stay_inside(text: str) -> None:
+    folded = fold(text)
+    assert folded.padded.startswith(" ") and folded.padded.endswith(" ")
+    inner = len(folded.padded) - 2
+    if inner:
+        first, last = folded.span(1, inner + 1)
+        assert 0 <= first <= last <= len(text)
