@@ -85,12 +85,13 @@ def main() -> None:
     categories = load_categories(CATEGORIES_FILE)
 
     print("\nitems/s on this core     article(1.7k chars)   rss item(300 chars)")
-    for name, function in [
+    steps: list[tuple[str, Callable[[Any], object]]] = [
         ("fold", fold),
         ("language", language.identify),
         ("categories (from text)", lambda t: categories.match(t, "en")),
         ("places (from text)", gazetteer.locate),
-    ]:
+    ]
+    for name, function in steps:
         print(f"  {name:24s} {per_second(function, texts):12,.0f} {per_second(function, short):20,.0f}")
 
     enricher = Enricher(categories=categories, classifiers=load_enricher_classifiers(categories),
