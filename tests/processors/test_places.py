@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processors.normalise import fold
-from processors.places import Gazetteer
+from processors.places import Gazetteer, GazetteerError, build_compact
 
 
 def countries(gazetteer: Gazetteer, text: str) -> list[str]:
@@ -172,3 +172,24 @@ def test_a_country_in_any_context_is_found(gazetteer: Gazetteer, prefix: str, su
 def _glued(prefix: str, suffix: str) -> bool:
     """Hypothesis may glue a letter or combining mark onto the name; then it is not a whole word."""
     return any(ch.isalnum() or ch == "_" for ch in (prefix[-1:] + suffix[:1]))
+
+
+def test_compact_build_equals_in_process_build() -> None:
+    compact = build_compact(min_population=1_000_000)
+    direct = Gazetteer(min_population=1_000_000)
+    text = "Shelling in Kharkiv and Khartoum; Sudanese and Ukrainian officials met in Cairo."
+    assert compact.locate(text) == direct.locate(text)
+    assert compact.keys == direct.keys
+
+
+def test_compact_build_falls_back_in_process(monkeypatch: pytest.MonkeyPatch,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    gazetteer = build_compact(min_population=1_000_000)
+    assert gazetteer.locate("Fighting in Khartoum").city == "Khartoum"
+    assert "building in-process" in caplog.text
+
+
+def test_min_population_below_shipped_data_is_an_error() -> None:
+    with pytest.raises(GazetteerError, match="at least 500"):
+        Gazetteer(min_population=10)
