@@ -66,6 +66,10 @@ def decode_item(payload: bytes, max_bytes: int) -> Item:
         raise BadItem(UNPARSEABLE, "not JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadItem(INVALID, f"expected a JSON object, got {type(data).__name__}")
+    if any(error["type"] == "json_invalid" for error in failure.errors()):
+        # Python's json took it but pydantic's did not: a \ud800-style escape of a
+        # lone surrogate, which no UTF-8 text can carry.
+        raise BadItem(BAD_ENCODING, str(failure)[:2000]) from None
     raise BadItem(INVALID, str(failure)[:2000]) from None
 
 

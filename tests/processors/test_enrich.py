@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,7 @@ def test_decode_item_round_trips() -> None:
     (GOOD, 100, "oversize"),
     (b'{"id": "\xff\xfe"}', 1000, "bad-encoding"),
     (b"\xc3\x28", 1000, "bad-encoding"),
+    (GOOD.replace(b'"Gunmen', b'"\\ud800Gunmen'), 10_000, "bad-encoding"),
     (b"not json at all", 1000, "unparseable"),
     (b"", 1000, "unparseable"),
     (b'{"id": "x",', 1000, "unparseable"),
@@ -161,3 +163,13 @@ def test_decode_item_raises_only_bad_item(payload: bytes) -> None:
 def test_any_decodable_item_enriches_and_encodes(enricher: Enricher, title: str, text: str) -> None:
     enriched = enricher.enrich(item(title=title, text=text), NOW)
     assert EnrichedItem.from_bytes(enriched.to_bytes()).id == enriched.id
+
+
+def test_enrich_many_is_thread_safe(enricher: Enricher) -> None:
+    items = [item(id=str(i), title=title) for i, title in enumerate(
+        ["Gunmen kill 12 in North Darfur", "Floods in Hyderabad, Pakistan", "Des hommes armés près de Goma",
+         "قتلى في الخرطوم", "በኢትዮጵያ ጥቃት ተፈጸመ"])]
+    expected = [e.model_dump() for e in enricher.enrich_many(items, NOW)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = list(pool.map(lambda _: [e.model_dump() for e in enricher.enrich_many(items, NOW)], range(16)))
+    assert all(run == expected for run in runs)
