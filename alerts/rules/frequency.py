@@ -1,9 +1,10 @@
 """``frequency``: at least ``threshold`` matching items in a window, per group.
 
 Counting happens in a Faust hopping windowed table keyed by rule and group. A
-sliding window is approximated by hops of ``step``: the window read for an item
-is the earliest one that still contains it, i.e. the ``window`` of history that
-ends within one step after the item. ``step == window`` gives tumbling windows.
+sliding window is approximated by hops of ``step``: an item falls into every
+window (``window / step`` of them) that holds its event time, and the rule fires
+when the fullest of those reaches the threshold. Items may arrive in any order
+within ``late``. ``step == window`` gives tumbling windows.
 """
 
 from __future__ import annotations
@@ -119,14 +120,29 @@ class FrequencyEvaluator:
 
     def observe(self, match: AlertMatch, event: faust.EventT) -> Alert | None:
         config = self.config
-        assert config.step is not None
         ts = match.event_time.timestamp()
         folded = {"ts": ts, "id": match.item_id, "title": match.title, "url": match.url}
         self.counts[match.group_key].apply(lambda s, m: add_match(s, m, config.samples), folded, event=event)
-        window = self.window.earliest(ts)
-        state = self.counts[match.group_key].delta(config.window - config.step, event=event)
+        window, state = self._fullest_window(match.group_key, ts)
         last = self.raised[match.group_key] or None
         if not state or not should_raise(state["count"], config.threshold, ts, last, config.realert):
             return None
         self.raised[match.group_key] = ts
-        return build_alert(config, match, state, (window[0], window[1]))
+        return build_alert(config, match, state, window)
+
+    def _fullest_window(self, group_key: str, ts: float) -> tuple[tuple[float, float], dict[str, Any]]:
+        """The fullest of the windows holding this item.
+
+        Items arrive out of event-time order (feeds list newest first, sources
+        interleave), so the window that holds the most of them is not always the
+        latest or the earliest one: look at every window the item fell into.
+        """
+        table = self.counts.table
+        best: tuple[tuple[float, float], dict[str, Any]] = (self.window.earliest(ts), {})
+        for window_range in self.window.ranges(ts):
+            key = (group_key, window_range)
+            if key in table:
+                state = table[key]
+                if state and state.get("count", 0) > best[1].get("count", 0):
+                    best = ((window_range[0], window_range[1]), state)
+        return best

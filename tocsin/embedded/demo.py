@@ -26,6 +26,7 @@ from tocsin.supervisor import supervise
 COMPAT_NODE = "tocsin.embedded.compat:PlainJsonNode"
 
 
+
 def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: Path,
                  alerts_port: int) -> dict[str, str]:
     """Settings (as environment) that point every stage at the embedded peers."""
@@ -39,6 +40,8 @@ def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: 
         "TOCSIN_COLLECTOR__MIN_INTERVAL_S": "15",
         "TOCSIN_DATA_DIR": str(workdir),
         "TOCSIN_ALERTS__WEB_PORT": str(alerts_port),
+        # thresholds scaled to the small demo corpus
+        "TOCSIN_ALERTS__RULES_FILE": str(corpus_dir().parent / "rules.yaml"),
     }
 
 
