@@ -141,7 +141,7 @@ def test_ethiopic_word_boundaries_and_prefixes() -> None:
 
 
 def test_starter_file_loads_and_fires(categories: KeywordCategories) -> None:
-    assert set(categories.names) == {"hate_speech", "violence_report"}
+    assert set(categories.names) == {"hate_speech", "violence_report", "xenophobic_hostility"}
     assert "violence_report" in categories.match("Gunmen killed 12 villagers in Zamfara.", "en")
     assert "violence_report" in categories.match("Des hommes armés ont tué 12 civils.", "fr")
     assert "violence_report" in categories.match("مسلحون قتلوا عشرة اشخاص في هجوم على القرية", "ar")
@@ -151,6 +151,14 @@ def test_starter_file_loads_and_fires(categories: KeywordCategories) -> None:
     assert "violence_report" in categories.match("Hombres armados asesinaron a diez personas.", "es")
     assert "hate_speech" in categories.match("These people are cockroaches, exterminate them.", "en")
     assert "hate_speech" in categories.match("Ce sont des cafards, il faut les tuer.", "fr")
+
+
+def test_xenophobic_hostility_needs_a_migrant_group_and_enough_hostility(
+        categories: KeywordCategories) -> None:
+    assert "xenophobic_hostility" in categories.match("Send them back! Illegal aliens are an invasion.", "en")
+    assert "xenophobic_hostility" in categories.match("Les clandestins dehors, c'est une invasion.", "fr")
+    assert categories.match("The invasion of Normandy began at dawn.", "en") == {}
+    assert categories.match("Refugees welcome: the town opened a new shelter.", "en") == {}
 
 
 def test_starter_file_leaves_profanity_and_fiction_alone(categories: KeywordCategories) -> None:
