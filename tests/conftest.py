@@ -19,6 +19,13 @@ def broker() -> Iterator[LocalBroker]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def own_broker() -> Iterator[LocalBroker]:
+    """A broker for one module, so no other test's records are in its topics."""
+    with LocalBroker.start() as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def search_server() -> Iterator[object]:
     server = start_search_server()

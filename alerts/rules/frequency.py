@@ -138,11 +138,13 @@ class FrequencyEvaluator:
         latest or the earliest one: look at every window the item fell into.
         """
         table = self.counts.table
-        best: tuple[tuple[float, float], dict[str, Any]] = (self.window.earliest(ts), {})
+        earliest = self.window.earliest(ts)[0]
+        best: tuple[tuple[float, float], dict[str, Any]] = ((earliest, earliest + self.config.window), {})
         for window_range in self.window.ranges(ts):
             key = (group_key, window_range)
             if key in table:
                 state = table[key]
                 if state and state.get("count", 0) > best[1].get("count", 0):
-                    best = ((window_range[0], window_range[1]), state)
+                    # Faust ends a range 0.1 s before the next; report [start, start + window).
+                    best = ((window_range[0], window_range[0] + self.config.window), state)
         return best

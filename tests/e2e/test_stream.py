@@ -7,15 +7,9 @@ in the test so it can poll exactly when the test says.
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
-import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
-from subprocess import Popen
 from xml.sax.saxutils import escape
 
 import feedparser
@@ -25,12 +19,10 @@ import pytest
 from collectors.config import load_sources
 from collectors.publisher import KafkaPublisher
 from collectors.runner import Collector
+from tests.stack import Stack, es_query, wait_for
 from tocsin.embedded.broker import LocalBroker
 from tocsin.embedded.feedserver import FeedServer
-from tocsin.embedded.ports import free_port
 from tocsin.kafka import ensure_topics
-from tocsin.processes import spawn, stop
-from tocsin.search import search_client
 from tocsin.settings import SearchSettings, Settings
 
 pytestmark = pytest.mark.peers
@@ -78,94 +70,6 @@ def rss(entries: list[tuple[str, str, str]], start: datetime) -> str:
             f"<link>https://news.example.org/</link><description>t</description>{items}</channel></rss>")
 
 
-@pytest.fixture(scope="module")
-def own_broker() -> Iterator[LocalBroker]:
-    """A broker of its own, so no other test's records are in these topics."""
-    with LocalBroker.start() as running:
-        yield running
-
-
-def wait_for(predicate, what: str, timeout: float = 90.0, workers=()):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        for worker in workers:
-            if worker.poll() is not None:
-                raise AssertionError(f"a worker exited ({worker.returncode}) while waiting for {what}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.5)
-
-
-class Stack:
-    def __init__(self, tmp: Path, broker: LocalBroker, search: SearchSettings) -> None:
-        run = uuid.uuid4().hex[:8]
-        self.tmp = tmp
-        self.feeds_dir = tmp / "feeds"
-        self.feeds_dir.mkdir()
-        self.alerts_port = free_port()
-        self.env = {
-            "TOCSIN_APP_ID_PREFIX": f"e2e-{run}",
-            "TOCSIN_KAFKA__BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-            "TOCSIN_KAFKA__TOPIC_PARTITIONS": "2",
-            "TOCSIN_SEARCH__URL": search.url,
-            "TOCSIN_SEARCH__NODE_CLASS": search.node_class,
-            "TOCSIN_SEARCH__ITEMS_INDEX": f"e2e-items-{run}",
-            "TOCSIN_SEARCH__ALERTS_INDEX": f"e2e-alerts-{run}",
-            "TOCSIN_ALERTS__RULES_FILE": str(tmp / "rules.yaml"),
-            "TOCSIN_ALERTS__WEB_PORT": str(self.alerts_port),
-            "TOCSIN_COLLECTOR__FEEDS_FILE": str(tmp / "feeds.yaml"),
-            "TOCSIN_COLLECTOR__STATE_PATH": str(tmp / "state.sqlite3"),
-            "TOCSIN_PROCESSING__BATCH_WITHIN_S": "0.2",
-            "TOCSIN_DATA_DIR": str(tmp / "data"),
-        }
-        (tmp / "rules.yaml").write_text(RULES, encoding="utf-8")
-        self.workers: list[Popen[bytes]] = []
-
-    def settings(self) -> Settings:
-        saved = {k: os.environ.get(k) for k in self.env}
-        os.environ.update(self.env)
-        try:
-            return Settings()
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-
-    def start_workers(self) -> None:
-        env = {**os.environ, **self.env}
-        for stage in ("process", "alert"):
-            log = (self.tmp / f"{stage}.log").open("wb")
-            self.workers.append(spawn([sys.executable, "-m", "tocsin.cli", "--log-level", "info", stage],
-                                      env=env, stdout=log, stderr=log))
-
-    def stop_workers(self) -> None:
-        for worker in self.workers:
-            stop(worker, grace=15)
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-4000:]}"
-                         for p in self.tmp.glob("*.log"))
-
-
-def es_query(settings: Settings, index: str, **body):  # type: ignore[no-untyped-def]
-    async def run():  # type: ignore[no-untyped-def]
-        es = search_client(settings.search)
-        try:
-            await es.indices.refresh(index=index)
-            return (await es.search(index=index, size=100, **body))["hits"]["hits"]
-        except Exception:
-            return []
-        finally:
-            await es.close()
-
-    return asyncio.run(run())
-
-
 def collect_once(settings: Settings):  # type: ignore[no-untyped-def]
     async def run():  # type: ignore[no-untyped-def]
         feeds = load_sources(settings.collector.feeds_file)
@@ -178,7 +82,7 @@ def collect_once(settings: Settings):  # type: ignore[no-untyped-def]
 
 def test_feed_entries_become_archived_documents_an_alert_and_an_atom_entry(
         tmp_path: Path, own_broker: LocalBroker, search_settings: SearchSettings) -> None:
-    stack = Stack(tmp_path, own_broker, search_settings)
+    stack = Stack(tmp_path, own_broker, search_settings, rules=RULES)
     settings = stack.settings()
     asyncio.run(ensure_topics(settings.kafka))
     start = NOW - timedelta(minutes=50)
@@ -188,7 +92,7 @@ def test_feed_entries_become_archived_documents_an_alert_and_an_atom_entry(
         Path(settings.collector.feeds_file).write_text(
             f"feeds:\n  - name: test-wire\n    url: {server.url}/wire.xml\n    country: SD\n"
             f"    language: en\n    interval: 60\n", encoding="utf-8")
-        stack.start_workers()
+        stack.start_workers("process", "alert")
         try:
             first = collect_once(settings)
             assert first.new_items == len(REPORTS)
