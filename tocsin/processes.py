@@ -24,7 +24,10 @@ def die_with_parent() -> Callable[[], None] | None:
 
 
 def spawn(args: Sequence[str], **kwargs: object) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(list(args), preexec_fn=die_with_parent(), **kwargs)  # type: ignore[call-overload]
+    """A child in a session of its own (a terminal's Ctrl-C reaches only us, and we
+    stop children in order) that still dies with us."""
+    return subprocess.Popen(list(args), preexec_fn=die_with_parent(),  # type: ignore[call-overload]
+                            start_new_session=True, **kwargs)
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:

@@ -78,6 +78,7 @@ async def supervise(settings: Settings, env: Mapping[str, str], *, duration: flo
                 print(f"tocsin: the {stage} stage exited with status {proc.returncode}", file=sys.stderr)
                 exit_code = 1
         stopper.cancel()
+        print("Stopping the stages…", file=sys.stderr, flush=True)
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
