@@ -52,4 +52,5 @@ def run_worker(app: faust.App, loglevel: str = "info") -> None:
 
     asyncio.set_event_loop(asyncio.new_event_loop())
     worker = Worker(app, loglevel=loglevel, quiet=True)
+    worker.spinner = None  # it writes terminal escapes even when stdout is not a terminal
     worker.execute_from_commandline()
