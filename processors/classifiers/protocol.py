@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from processors.normalise import Folded, fold
+from processors.folding import Folded, fold
 from tocsin.schema import CategoryHit
 
 

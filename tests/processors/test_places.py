@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.normalise import fold
+from processors.folding import fold
 from processors.places import Gazetteer, GazetteerError, build_compact
 
 

@@ -5,7 +5,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.normalise import arabic_clitic_variants, fold, fold_term, strip_latin_accents
+from processors.folding import arabic_clitic_variants, fold, fold_term, strip_latin_accents
 
 
 def test_fold_pads_lowercases_and_blanks_punctuation() -> None:
