@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+from elastic_transport import HttpHeaders
+
+from processors.archive import Archive
+from tocsin.embedded.compat import plain_json_headers
+from tocsin.search import SearchUnavailable, bulk_index, search_client
+from tocsin.settings import SearchSettings
+
+pytestmark = pytest.mark.peers
+
+
+def test_shim_rewrites_only_compatible_with_media_types() -> None:
+    headers = HttpHeaders({"accept": "application/vnd.elasticsearch+json; compatible-with=9",
+                           "content-type": "application/vnd.elasticsearch+x-ndjson; compatible-with=9",
+                           "x-opaque-id": "keep"})
+    rewritten = plain_json_headers(headers)
+    assert rewritten is not None
+    assert rewritten["accept"] == "application/json"
+    assert rewritten["content-type"] == "application/x-ndjson"
+    assert rewritten["x-opaque-id"] == "keep"
+
+
+def test_production_client_sends_compatible_with_and_osmem_refuses_it(search_settings: SearchSettings) -> None:
+    """Why the shim exists, and that the production path does not carry it."""
+    import asyncio
+
+    from elasticsearch import ApiError
+
+    async def run() -> int:
+        es = search_client(SearchSettings(url=search_settings.url))
+        try:
+            await es.index(index="shim-probe", id="1", document={"a": 1})
+        except ApiError as exc:
+            return int(exc.meta.status)
+        finally:
+            await es.close()
+        return 200
+
+    assert asyncio.run(run()) == 406
+
+
+async def test_bulk_index_is_idempotent_by_id(search_settings: SearchSettings) -> None:
+    es = search_client(search_settings)
+    try:
+        docs = [("d1", {"title": "a"}), ("d2", {"title": "b"})]
+        assert await bulk_index(es, "idem-test", docs, refresh=True) == []
+        assert await bulk_index(es, "idem-test", docs, refresh=True) == []
+        assert (await es.count(index="idem-test"))["count"] == 2
+    finally:
+        await es.close()
+
+
+async def test_unreachable_search_server_is_unavailable_not_lost() -> None:
+    from tocsin.embedded.ports import free_port
+
+    es = search_client(SearchSettings(url=f"http://127.0.0.1:{free_port()}", request_timeout=2))
+    try:
+        with pytest.raises(SearchUnavailable):
+            await bulk_index(es, "nowhere", [("d1", {"title": "a"})])
+        with pytest.raises(SearchUnavailable):
+            await Archive(es, "nowhere").known_hashes(["d1"])
+    finally:
+        await es.close()
