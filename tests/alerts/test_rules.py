@@ -53,7 +53,8 @@ def test_bad_duration_error_names_the_field(tmp_path: Path) -> None:
 
 
 def test_unknown_group_field_is_refused(tmp_path: Path) -> None:
-    path = write(tmp_path, "rules:\n  - name: x\n    type: frequency\n    threshold: 2\n    group_by: [planet]\n")
+    path = write(tmp_path,
+                 "rules:\n  - name: x\n    type: frequency\n    threshold: 2\n    group_by: [planet]\n")
     with pytest.raises(RuleConfigError, match="group_by: Value error, unknown item field 'planet'"):
         load_rules(path)
 

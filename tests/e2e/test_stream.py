@@ -33,7 +33,8 @@ REPORTS = [
     ("sd-1", "Gunmen killed 12 villagers in Darfur",
      "<p>Gunmen <b>killed</b> 12 villagers and burned homes near El Fasher, Sudan, witnesses said.</p>"),
     ("sd-2", "Militia attack on displaced people in North Darfur",
-     "Armed militia attacked a camp for displaced people in North Darfur; at least 7 civilians were shot dead."),
+     "Armed militia attacked a camp for displaced people in North Darfur; "
+     "at least 7 civilians were shot dead."),
     ("sd-3", "Clashes in El Geneina leave many dead",
      "Heavy clashes between armed groups in El Geneina, Sudan, killed dozens and forced families to flee."),
     ("sd-calm", "Harvest season begins in Gezira",
@@ -112,7 +113,8 @@ def test_feed_entries_become_archived_documents_an_alert_and_an_atom_entry(
             wait_for(lambda: len(es_query(settings, items_index)) == len(REPORTS) + len(LATER),
                      "the later items in the archive", workers=stack.workers)
 
-            alerts = wait_for(lambda: es_query(settings, settings.search.alerts_index), "an alert", workers=stack.workers)
+            alerts = wait_for(lambda: es_query(settings, settings.search.alerts_index), "an alert",
+                              workers=stack.workers)
             alert = alerts[0]["_source"]
             assert len(alerts) == 1
             assert alert["rule"] == "sudan-violence"

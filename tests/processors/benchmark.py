@@ -19,8 +19,8 @@ from typing import Any
 
 from processors.categories import load_categories
 from processors.enrich import Enricher, decode_item
-from processors.language import LanguageIdentifier
 from processors.folding import fold
+from processors.language import LanguageIdentifier
 from processors.places import Gazetteer, build_compact
 from tests.processors.conftest import CATEGORIES_FILE, shared_data
 from tocsin.schema import Item, SourceRef

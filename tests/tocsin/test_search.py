@@ -22,7 +22,8 @@ def test_shim_rewrites_only_compatible_with_media_types() -> None:
     assert rewritten["x-opaque-id"] == "keep"
 
 
-def test_production_client_sends_compatible_with_and_osmem_refuses_it(search_settings: SearchSettings) -> None:
+def test_production_client_sends_compatible_with_and_osmem_refuses_it(
+        search_settings: SearchSettings) -> None:
     """Why the shim exists, and that the production path does not carry it."""
     import asyncio
 

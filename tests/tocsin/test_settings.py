@@ -40,13 +40,13 @@ def test_unknown_yaml_key_is_an_error_that_names_it(tmp_path: Path, monkeypatch:
     config = tmp_path / "tocsin.yaml"
     config.write_text("kafka:\n  bootstrap_server: typo:9092\n", encoding="utf-8")
     monkeypatch.setenv("TOCSIN_CONFIG", str(config))
-    with pytest.raises(ValidationError, match="kafka.bootstrap_server"):
+    with pytest.raises(ValidationError, match=r"kafka\.bootstrap_server"):
         Settings()
 
 
 def test_missing_config_file_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOCSIN_CONFIG", "/nonexistent/tocsin.yaml")
-    with pytest.raises(FileNotFoundError, match="/nonexistent/tocsin.yaml"):
+    with pytest.raises(FileNotFoundError, match=r"/nonexistent/tocsin\.yaml"):
         Settings()
 
 
