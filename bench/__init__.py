@@ -1,0 +1,1 @@
+"""The throughput and latency benchmark: ``python bench/run.py`` (see ``run.py``)."""
