@@ -37,8 +37,8 @@ What the embedded peers add, so the figures are read right:
   documents; it, not Tocsin, bounds the archive and the stages after it.
 - Tansu answers a fetch of several partitions only when ``fetch_max_wait_ms`` is
   up, and Faust asks for 1,500 ms, so every Faust hop may wait up to that long.
-- Faust's ``BROKER_SESSION_TIMEOUT`` and ``BROKER_REBALANCE_TIMEOUT`` are set to
-  10 s for the workers: Tansu holds a new consumer group's first join for half of
+- The Kafka session and rebalance timeouts (``TOCSIN_KAFKA__SESSION_TIMEOUT_S``,
+  ``TOCSIN_KAFKA__REBALANCE_TIMEOUT_S``) are set to 10 s for the workers: Tansu holds a new consumer group's first join for half of
   that (30 s with Faust's defaults of 60 s), which would be measured as start-up,
   not processing. Nothing else is tuned.
 """
@@ -268,9 +268,9 @@ class Bench:
             "TOCSIN_ALERTS__RULES_FILE": str(rules),
             "TOCSIN_ALERTS__WEB_PORT": str(free_port()),
             "TOCSIN_DATA_DIR": str(data),
-            # Faust settings (read from the environment): see the module docstring.
-            "BROKER_SESSION_TIMEOUT": "10",
-            "BROKER_REBALANCE_TIMEOUT": "10",
+            # see the module docstring
+            "TOCSIN_KAFKA__SESSION_TIMEOUT_S": "10",
+            "TOCSIN_KAFKA__REBALANCE_TIMEOUT_S": "10",
             "PYTHONUNBUFFERED": "1",  # the warm-up and the batch split read the logs as they grow
             **self.args.env,
         }

@@ -43,6 +43,8 @@ class Stack:
             "TOCSIN_APP_ID_PREFIX": f"e2e-{run}",
             "TOCSIN_KAFKA__BOOTSTRAP_SERVERS": broker.bootstrap_servers,
             "TOCSIN_KAFKA__TOPIC_PARTITIONS": "2",
+            "TOCSIN_KAFKA__SESSION_TIMEOUT_S": "10",
+            "TOCSIN_KAFKA__REBALANCE_TIMEOUT_S": "10",
             "TOCSIN_SEARCH__URL": search.url,
             "TOCSIN_SEARCH__NODE_CLASS": search.node_class,
             "TOCSIN_SEARCH__ITEMS_INDEX": f"e2e-items-{run}",

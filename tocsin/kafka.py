@@ -49,6 +49,8 @@ def faust_broker_options(settings: KafkaSettings) -> dict[str, Any]:
         "broker": ",".join(f"kafka://{host.strip()}" for host in settings.bootstrap_servers.split(",")),
         "topic_partitions": settings.topic_partitions,
         "topic_replication_factor": settings.replication_factor,
+        "broker_session_timeout": settings.session_timeout_s,
+        "broker_rebalance_timeout": settings.rebalance_timeout_s,
     }
     context = ssl_context(settings)
     if settings.sasl_mechanism:

@@ -40,6 +40,11 @@ class KafkaSettings(Section):
     # Partitions bound how many workers of a stage can share the load.
     topic_partitions: int = Field(default=4, ge=1)
     replication_factor: int = Field(default=1, ge=1)
+    # How long a silent worker keeps its partitions, and how long a rebalance may
+    # take. Shorter means faster failover; the local broker in the demo and tests
+    # also holds a new group's first join for this long.
+    session_timeout_s: float = Field(default=60.0, gt=0)
+    rebalance_timeout_s: float = Field(default=60.0, gt=0)
 
 
 class SearchSettings(Section):

@@ -41,9 +41,13 @@ def topic(app: faust.App, name: str) -> faust.TopicT:
 
 
 async def deliver(app: faust.App, name: str, key: bytes, value: bytes, timestamp: float | None) -> None:
-    """Send and wait until the broker acknowledged it (at-least-once needs the wait)."""
-    future = await topic(app, name).send(key=key, value=value, timestamp=timestamp)
-    await future
+    """Send and wait until the broker acknowledged it (at-least-once needs the wait).
+
+    Goes straight to the app's Kafka producer: records are already bytes, and
+    Faust's per-message topic machinery cost a quarter of a worker's time.
+    """
+    pending = await app.producer.send(name, key or None, value, None, timestamp, None)
+    await pending
 
 
 def run_worker(app: faust.App, loglevel: str = "info") -> None:

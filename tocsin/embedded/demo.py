@@ -33,6 +33,8 @@ def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: 
     return {
         "TOCSIN_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
         "TOCSIN_KAFKA__TOPIC_PARTITIONS": "2",
+        "TOCSIN_KAFKA__SESSION_TIMEOUT_S": "10",
+        "TOCSIN_KAFKA__REBALANCE_TIMEOUT_S": "10",
         "TOCSIN_SEARCH__URL": search_url,
         "TOCSIN_SEARCH__NODE_CLASS": COMPAT_NODE,
         "TOCSIN_COLLECTOR__FEEDS_FILE": str(feeds_file),
