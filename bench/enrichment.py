@@ -1,6 +1,6 @@
-"""Speed, memory and accuracy of the enrichment stage; run ``python -m tests.processors.benchmark``.
+"""Speed, memory and accuracy of the enrichment stage; run ``python -m bench.enrichment``.
 
-Pin it to one core to get per-core numbers: ``taskset -c 0 python -m tests.processors.benchmark``.
+Pin it to one core to get per-core numbers: ``taskset -c 0 python -m bench.enrichment``.
 Speed is measured on the GeoVirus WikiNews articles (about 1,700 characters:
 full news text) and on RSS-sized items (title + the first 300 characters).
 GeoVirus is an evaluation set: it is only measured here, never tuned on.
