@@ -27,6 +27,8 @@ def to_document(item: EnrichedItem) -> dict[str, Any]:
     doc["scores"] = {name: hit.score for name, hit in item.categories.items()}
     doc["matched_terms"] = {name: hit.terms for name, hit in item.categories.items()}
     doc["classifiers"] = sorted({hit.classifier for hit in item.categories.values()})
+    doc["labels"] = {name: hit.labels for name, hit in item.categories.items() if hit.labels}
+    doc["flags"] = sorted({flag for hit in item.categories.values() for flag in hit.flags})
     doc["places"] = [
         {
             **place.model_dump(mode="json", exclude={"lat", "lon"}),

@@ -43,7 +43,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from processors.multiscript import ScriptAutomata
 from processors.folding import (
     Folded,
     arabic_clitic_variants,
@@ -52,6 +51,7 @@ from processors.folding import (
     fold_term,
     strip_latin_accents,
 )
+from processors.multiscript import ScriptAutomata
 from tocsin.schema import CategoryHit
 
 ANY_LANGUAGE = "any"

@@ -51,7 +51,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from threading import Lock
 
-from processors.multiscript import ScriptAutomata
 from processors.folding import (
     Folded,
     ethiopic_prefix_variants,
@@ -59,6 +58,7 @@ from processors.folding import (
     fold_term,
     strip_latin_accents,
 )
+from processors.multiscript import ScriptAutomata
 from processors.placenames import (
     ARABIC_DEMONYM_STEMS,
     COUNTRY_ALIASES,

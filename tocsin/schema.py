@@ -51,6 +51,7 @@ class Item(Record):
     published: datetime | None = None
     collected: datetime
     lang_hint: str | None = Field(default=None, description="the source's declared language, if any")
+    geotag: dict[str, float] | None = Field(default=None, description="{'lat':..,'lon':..} from the source")
     country_hint: str | None = Field(default=None, description="source's default country (ISO 3166-1 a2)")
     raw_sha256: str = Field(description="SHA-256 of the raw entry as fetched (provenance)")
     content_sha256: str = Field(description="SHA-256 of title+text: equal hashes are exact copies")
@@ -62,20 +63,31 @@ class Item(Record):
 
 
 class Place(Record):
+    """One place an item mentions (or its geotag), resolved to the gazetteer."""
+
     name: str
     matched: str = Field(description="the text that matched")
-    kind: str = Field(description="'country' or 'city'")
+    kind: str = Field(description="'country', 'region' (first-level or named region) or 'city'")
     country: str = Field(description="ISO 3166 alpha-2")
-    admin1: str | None = None
+    admin1: str | None = Field(default=None, description="first-level region code, e.g. GeoNames 'SD.55'")
+    admin1_name: str | None = None
     lat: float | None = None
     lon: float | None = None
     population: int | None = None
+    start: int | None = Field(default=None, description="span in title + '\\n' + text, if from text")
+    end: int | None = None
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    source: str = Field(default="gazetteer", description="'gazetteer', 'ner' or 'geotag'")
 
 
 class CategoryHit(Record):
     score: float = Field(ge=0.0, le=1.0)
     terms: list[str] = Field(default_factory=list, description="matched terms, for the analyst")
     classifier: str = Field(description="name/version of what scored it")
+    labels: dict[str, float] = Field(
+        default_factory=dict,
+        description="sub-labels with scores: targeted groups for hate speech, subtypes for violence")
+    flags: list[str] = Field(default_factory=list, description="e.g. 'dehumanising'")
 
 
 class EnrichedItem(Item):
@@ -86,6 +98,7 @@ class EnrichedItem(Item):
     categories: dict[str, CategoryHit] = Field(default_factory=dict)
     places: list[Place] = Field(default_factory=list)
     country: str | None = None
+    admin1: str | None = None
     city: str | None = None
     location: dict[str, float] | None = Field(default=None, description="{'lat':..,'lon':..} geo_point")
     processed: datetime

@@ -171,6 +171,10 @@ def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None: 
         "lang": "en",
         "categories": ["violence_report"],
         "classifiers": doc.get("classifiers"),
+        "labels": {},
+        "flags": [],
+        "geotag": None,
+        "admin1": doc.get("admin1"),
         "country": "SD",
         "city": doc.get("city"),
     }
