@@ -81,6 +81,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(duration=args.duration, log_level=args.log_level)
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Measure a stage on a labelled file; the last line is the summary."""
+    from pathlib import Path
+
+    if args.what == "classify":
+        from processors.evaluation.classify import run_classify_eval
+
+        return run_classify_eval(Path(args.file), load_settings(), limit=args.limit)
+    from processors.evaluation.places import run_places_eval
+
+    return run_places_eval(Path(args.file), load_settings(), limit=args.limit)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tocsin", description=__doc__)
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
@@ -93,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("process", help="run a processors worker (Faust)").set_defaults(func=cmd_process)
     commands.add_parser("alert", help="run an alerts worker (Faust) with the Atom feed").set_defaults(
         func=cmd_alert)
+    evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
+    evaluate.add_argument("what", choices=["classify", "places"],
+                          help="classify: HateCheck/MHC or training CSVs; places: GeoVirus-style XML")
+    evaluate.add_argument("file", help="the labelled file to read")
+    evaluate.add_argument("--limit", type=int, default=None, help="read at most this many rows/articles")
+    evaluate.set_defaults(func=cmd_eval)
     run = commands.add_parser("run", help="run collectors, processors and alerts against configured peers")
     run.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     run.set_defaults(func=cmd_run)

@@ -1,0 +1,1 @@
+"""Evaluation harnesses behind ``tocsin eval``: read labelled files as published, print measures."""
