@@ -11,6 +11,19 @@ from collections.abc import Sequence
 from tocsin.settings import load_settings
 
 
+def _config_errors() -> tuple[type[BaseException], ...]:
+    """Mistakes in settings or config files: reported in one line, not a traceback."""
+    from pydantic import ValidationError
+
+    from alerts.rules import RuleConfigError
+    from collectors.config import SourceConfigError
+    from processors.categories import CategoryConfigError
+    from processors.classifiers.protocol import ClassifierConfigError
+
+    return (ValidationError, FileNotFoundError, RuleConfigError, SourceConfigError, CategoryConfigError,
+            ClassifierConfigError)
+
+
 def _setup_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -129,6 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except _config_errors() as exc:
+        print(f"tocsin: configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
