@@ -10,8 +10,10 @@ publication time as its Kafka timestamp, and the windows follow it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from tocsin import topics
 from tocsin.schema import Alert, AlertMatch, DeadLetter, EnrichedItem
 from tocsin.search import search_client, with_retries
 from tocsin.settings import Settings
-from tocsin.streams import deliver, make_app, topic
+from tocsin.streams import deliver, make_app, topic, until_done
 
 logger = logging.getLogger(__name__)
 
@@ -46,27 +48,33 @@ def create_app(settings: Settings, rules: list[Rule] | None = None) -> faust.App
     async def close_search(app: faust.App, **_: Any) -> None:
         await es.close()
 
+    def dead_letter(event: faust.EventT, exc: ValidationError) -> Awaitable[None]:
+        letter = DeadLetter.of(stage=STAGE, reason="invalid", error=str(exc), payload=event.value or b"",
+                               topic=event.message.topic, partition=event.message.partition,
+                               offset=event.message.offset)
+        return deliver(app, topics.ITEMS_DLQ, event.key or b"", letter.to_bytes(), None)
+
     @app.agent(topic(app, topics.ITEMS_ENRICHED))
     async def route(stream: faust.StreamT) -> None:
         """Fan each item out to the (rule, group) pairs it counts towards."""
         async for events in stream.noack_take(  # type: ignore[attr-defined]
                 batch_size, within=within):
-            sends = []
-            for event in events:
-                try:
-                    item = EnrichedItem.from_bytes(event.value or b"")
-                except ValidationError as exc:
-                    letter = DeadLetter.of(stage=STAGE, reason="invalid", error=str(exc),
-                                           payload=event.value or b"", topic=event.message.topic,
-                                           partition=event.message.partition, offset=event.message.offset)
-                    sends.append(deliver(app, topics.ITEMS_DLQ, b"", letter.to_bytes(), None))
-                    continue
-                for match in match_all(rules, item):
-                    key = f"{match.rule}|{match.group_key}".encode()
-                    sends.append(deliver(app, topics.ALERT_MATCHES, key, match.to_bytes(),
-                                         match.event_time.timestamp()))
-            for send in sends:
-                await send
+
+            async def fan_out(events: list[faust.EventT] = events) -> None:
+                sends = []
+                for event in events:
+                    try:
+                        item = EnrichedItem.from_bytes(event.value or b"")
+                    except ValidationError as exc:
+                        sends.append(dead_letter(event, exc))
+                        continue
+                    for match in match_all(rules, item):
+                        key = f"{match.rule}|{match.group_key}".encode()
+                        sends.append(deliver(app, topics.ALERT_MATCHES, key, match.to_bytes(),
+                                             match.event_time.timestamp()))
+                await asyncio.gather(*sends)
+
+            await until_done(fan_out, what="routing a batch")
             for event in events:
                 await stream.ack(event)
 
@@ -74,15 +82,20 @@ def create_app(settings: Settings, rules: list[Rule] | None = None) -> faust.App
     async def evaluate(stream: faust.StreamT) -> None:
         """Count matches in the rule's windowed table and raise when the rule says so."""
         async for event in stream.events():
-            match = AlertMatch.from_bytes(event.value or b"")
+            try:
+                match = AlertMatch.from_bytes(event.value or b"")
+            except ValidationError as exc:
+                await until_done(functools.partial(dead_letter, event, exc), what="dead letter")
+                continue
             evaluator = evaluators.get(match.rule)
             if evaluator is None:  # a rule removed since the match was routed
                 continue
             alert = evaluator.observe(match, event)
             if alert is not None:
                 logger.info("alert raised: %s", alert.title)
-                await deliver(app, topics.ALERTS, alert.id.encode(), alert.to_bytes(),
-                              alert.last_seen.timestamp())
+                publish = functools.partial(deliver, app, topics.ALERTS, alert.id.encode(),
+                                            alert.to_bytes(), alert.last_seen.timestamp())
+                await until_done(publish, what="publishing an alert")
 
     @app.agent(topic(app, topics.ALERTS))
     async def archive(stream: faust.StreamT) -> None:
@@ -90,7 +103,12 @@ def create_app(settings: Settings, rules: list[Rule] | None = None) -> faust.App
         await with_retries(store.install, what="alerts index template")
         async for events in stream.noack_take(  # type: ignore[attr-defined]
                 batch_size, within=within):
-            alerts = [Alert.from_bytes(event.value or b"") for event in events]
+            alerts: list[Alert] = []
+            for event in events:
+                try:
+                    alerts.append(Alert.from_bytes(event.value or b""))
+                except ValidationError as exc:
+                    await until_done(functools.partial(dead_letter, event, exc), what="dead letter")
             await with_retries(functools.partial(store.store, alerts), what="alerts index")
             for event in events:
                 await stream.ack(event)

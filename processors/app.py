@@ -7,6 +7,7 @@ consumer group; ``items.raw`` is keyed by item id, so each id stays with one wor
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 import faust
@@ -17,7 +18,7 @@ from processors.pipeline import BatchProcessor, RawMessage
 from tocsin import topics
 from tocsin.search import search_client, with_retries
 from tocsin.settings import Settings
-from tocsin.streams import deliver, make_app, topic
+from tocsin.streams import deliver, make_app, topic, until_done
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> faust.Ap
                            partition=event.message.partition, offset=event.message.offset)
                 for event in events
             ]
-            outcome = await processor.process(batch)
+            outcome = await until_done(functools.partial(processor.process, batch), what="batch")
             for event in events:
                 await stream.ack(event)
             logger.info("batch: %d in, %d enriched, %d duplicates, %d dead letters", len(batch),

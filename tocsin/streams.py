@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import faust
 
 from tocsin.kafka import faust_broker_options
 from tocsin.settings import Settings
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def make_app(settings: Settings, stage: str, *, web_port: int | None = None, **extra: Any) -> faust.App:
@@ -48,6 +53,26 @@ async def deliver(app: faust.App, name: str, key: bytes, value: bytes, timestamp
     """
     pending = await app.producer.send(name, key or None, value, None, timestamp, None)
     await pending
+
+
+async def until_done(step: Callable[[], Awaitable[T]], *, what: str, base_delay: float = 1.0,
+                     max_delay: float = 60.0) -> T:
+    """Run one step of an agent until it succeeds.
+
+    Bad records are dead-lettered inside the step; what is left is trouble with the
+    broker or the archive, so the step is retried (it is idempotent) rather than
+    acked or allowed to crash the agent, which would stop its partitions.
+    """
+    delay = base_delay
+    while True:
+        try:
+            return await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("%s failed; retrying in %.0f s", what, delay)
+            await asyncio.sleep(delay)
+            delay = min(max_delay, delay * 2)
 
 
 def run_worker(app: faust.App, loglevel: str = "info") -> None:
