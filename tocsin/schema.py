@@ -38,6 +38,16 @@ class SourceRef(Record):
     url: str | None = Field(default=None, description="the feed or API endpoint polled")
 
 
+class Provenance(Record):
+    """How an item was fetched: enough to show an analyst where the evidence came from."""
+
+    fetch_url: str
+    fetched_at: datetime
+    status: int | None = None
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="the headers that matter: etag, last-modified, content-type, date")
+
+
 class Item(Record):
     """A normalised item as the collectors publish it to ``items.raw``."""
 
@@ -55,6 +65,12 @@ class Item(Record):
     country_hint: str | None = Field(default=None, description="source's default country (ISO 3166-1 a2)")
     raw_sha256: str = Field(description="SHA-256 of the raw entry as fetched (provenance)")
     content_sha256: str = Field(description="SHA-256 of title+text: equal hashes are exact copies")
+    provenance: Provenance | None = None
+    engagement: dict[str, int] = Field(
+        default_factory=dict, description="counts the source gives: replies, reposts, likes, views…")
+    relations: dict[str, str] = Field(
+        default_factory=dict, description="ids/URLs of related posts: reply_to, repost_of, quote_of")
+    deleted: bool = Field(default=False, description="the source removed it (itself a signal)")
 
     @property
     def event_time(self) -> datetime:

@@ -78,11 +78,23 @@ class CollectorSettings(Section):
     # Seen entry ids kept per feed; must exceed the longest feed to avoid re-emission.
     seen_ids_per_feed: int = 5000
     user_agent: str = "Tocsin/0.1 (+https://github.com/tocsin-project/tocsin; early-warning monitoring)"
+    # Key for pseudonymising authors (HMAC-SHA-256). Set it from the environment or
+    # a secrets file in production; the same key keeps pseudonyms stable over time.
+    pseudonym_secret: SecretStr = SecretStr("tocsin-demo-only-change-me")
 
 
 class ProcessingSettings(Section):
     categories_file: Path = PACKAGE_CONFIG / "categories.yaml"
+    # The classification cascade: which plug-ins run in which stage, the threshold
+    # between the stages, and each plug-in's settings (models, labels, batching).
+    classifiers_file: Path = PACKAGE_CONFIG / "classifiers.yaml"
+    # First-stage plug-ins (score every item). Only when set (env or YAML) does it
+    # replace the classifiers file's cascade.first_stage; left unset, the file decides
+    # (the default list is what code that reads this field without a file gets).
     classifiers: list[str] = Field(default_factory=lambda: ["keywords"])
+    # When set, replaces cascade.second_stage, e.g. [] to switch the transformer off
+    # from the environment during an incident.
+    second_stage: list[str] | None = None
     batch_size: int = Field(default=500, ge=1)
     batch_within_s: float = 0.5
     # Items larger than this (encoded) are dead-lettered as oversize.

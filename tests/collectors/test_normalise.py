@@ -60,6 +60,11 @@ def test_rss_entry_normalises_to_exact_fields(data: Callable[[str], bytes]) -> N
         "country_hint": "SD",
         "raw_sha256": hashlib.sha256(raw_entry_bytes(entry)).hexdigest(),
         "content_sha256": sha(f"{title}\n{text}"),
+        "geotag": None,
+        "provenance": None,
+        "engagement": {},
+        "relations": {},
+        "deleted": False,
     }
 
 

@@ -175,6 +175,10 @@ def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None: 
         "flags": [],
         "geotag": None,
         "admin1": doc.get("admin1"),
+        "provenance": doc.get("provenance"),
+        "engagement": {},
+        "relations": {},
+        "deleted": False,
         "country": "SD",
         "city": doc.get("city"),
     }
