@@ -17,8 +17,8 @@ import ipaddress
 import logging
 import random
 import socket
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -50,15 +50,20 @@ class FetchError(Exception):
 
 
 class HTTPStatusError(FetchError):
-    """The server answered with a status we cannot use (after any retries)."""
+    """The server answered with a status we cannot use (after any retries).
 
-    def __init__(self, url: str, status: int, retry_after_s: float | None = None) -> None:
+    ``headers`` are the response's (lower-cased names), for APIs that explain a
+    refusal in headers of their own (``X-Ratelimit-Reset``)."""
+
+    def __init__(self, url: str, status: int, retry_after_s: float | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
         message = f"HTTP {status}"
         if retry_after_s is not None:
             message += f" (Retry-After {retry_after_s:.0f} s)"
         super().__init__(url, message)
         self.status = status
         self.retry_after_s = retry_after_s
+        self.headers: Mapping[str, str] = headers or {}
 
 
 class TransportError(FetchError):
@@ -96,6 +101,8 @@ class FetchResult:
     retry_after: str | None = None
     location: str | None = None
     """The raw ``Location`` of a redirect; the fetcher follows it itself."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Every response header, names lower-cased (rate-limit budgets, ``Date`` for provenance)."""
 
     @property
     def not_modified(self) -> bool:
@@ -212,24 +219,35 @@ class Fetcher:
         if self._own_client:
             await self._client.aclose()
 
-    async def fetch(self, url: str, *, etag: str | None = None,
-                    last_modified: str | None = None) -> FetchResult:
-        """GET a feed. A 304 comes back as a result with ``not_modified``; any other
-        failure raises a :class:`FetchError` subclass after the configured retries."""
-        headers: dict[str, str] = {}
+    async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+                    headers: Mapping[str, str] | None = None, json_body: bytes | None = None) -> FetchResult:
+        """GET a feed, or POST ``json_body`` (an already serialised JSON document) to an API.
+
+        ``headers`` are added to the request (an API's ``Accept``, ``Authorization``,
+        ``User-Agent``) and override the fetcher's defaults. A 304 comes back as a
+        result with ``not_modified``; any other failure raises a :class:`FetchError`
+        subclass after the configured retries. A POST redirected with 301/302/303
+        continues as a GET without the body, as browsers do; 307/308 repeat the POST.
+        """
+        request_headers: dict[str, str] = dict(headers or {})
         if etag:
-            headers["If-None-Match"] = etag
+            request_headers["If-None-Match"] = etag
         if last_modified:
-            headers["If-Modified-Since"] = last_modified
+            request_headers["If-Modified-Since"] = last_modified
+        if json_body is not None:
+            request_headers["Content-Type"] = "application/json"
         current = httpx.URL(url)
         for _ in range(MAX_REDIRECTS + 1):
-            result = await self._fetch_with_retries(current, headers)
+            result = await self._fetch_with_retries(current, request_headers, json_body)
             if result.status in REDIRECT_STATUS:
                 current = await self._next_hop(current, result)
+                if json_body is not None and result.status not in (307, 308):
+                    json_body = None
+                    request_headers.pop("Content-Type", None)
                 continue
             if result.status == 304 or 200 <= result.status < 300:
                 return result
-            raise HTTPStatusError(str(current), result.status)
+            raise HTTPStatusError(str(current), result.status, headers=result.headers)
         raise RedirectError(url, f"more than {MAX_REDIRECTS} redirects")
 
     async def _next_hop(self, current: httpx.URL, redirect: FetchResult) -> httpx.URL:
@@ -247,12 +265,13 @@ class Fetcher:
                                  f"(resolves to {', '.join(target_addresses) or 'nothing'})")
         return target
 
-    async def _fetch_with_retries(self, url: httpx.URL, headers: dict[str, str]) -> FetchResult:
+    async def _fetch_with_retries(self, url: httpx.URL, headers: dict[str, str],
+                                  body: bytes | None = None) -> FetchResult:
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                result = await self._attempt(url, headers)
+                result = await self._attempt(url, headers, body)
             except (httpx.TransportError, TimeoutError) as exc:
                 if last:
                     raise TransportError(str(url), _describe_transport(exc, self.settings.timeout_s)) from exc
@@ -266,7 +285,7 @@ class Fetcher:
                 return result
             retry_after = parse_retry_after(result.retry_after, datetime.now(UTC))
             if last or (retry_after is not None and retry_after > RETRY_AFTER_INLINE_CAP_S):
-                raise HTTPStatusError(str(url), result.status, retry_after)
+                raise HTTPStatusError(str(url), result.status, retry_after, result.headers)
             delay = backoff_delay(attempt, self.settings.backoff_base_s, self._rng)
             if retry_after is not None:
                 delay = max(delay, retry_after)
@@ -274,18 +293,19 @@ class Fetcher:
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _attempt(self, url: httpx.URL, headers: dict[str, str]) -> FetchResult:
+    async def _attempt(self, url: httpx.URL, headers: dict[str, str], body: bytes | None) -> FetchResult:
         """One request, holding the host's slot only while bytes move."""
         host = host_key(url)
         slot = self._host_slots.setdefault(host, asyncio.Semaphore(self.settings.per_host_concurrency))
         async with slot:
             # The total deadline stops a server that trickles bytes from holding the slot.
             async with asyncio.timeout(self.settings.timeout_s):
-                return await self._request(url, headers)
+                return await self._request(url, headers, body)
 
-    async def _request(self, url: httpx.URL, headers: dict[str, str]) -> FetchResult:
+    async def _request(self, url: httpx.URL, headers: dict[str, str], body: bytes | None) -> FetchResult:
         limit = self.settings.max_feed_bytes
-        async with self._client.stream("GET", url, headers=headers) as response:
+        method = "GET" if body is None else "POST"
+        async with self._client.stream(method, url, headers=headers, content=body) as response:
             status = response.status_code
             if status in REDIRECT_STATUS:
                 return FetchResult(status=status, url=str(url), location=response.headers.get("location"))
@@ -323,7 +343,8 @@ def _result(response: httpx.Response, url: str, body: bytes = b"") -> FetchResul
     headers = response.headers
     return FetchResult(status=response.status_code, url=url, body=body, etag=headers.get("etag"),
                        last_modified=headers.get("last-modified"), content_type=headers.get("content-type"),
-                       retry_after=headers.get("retry-after"))
+                       retry_after=headers.get("retry-after"),
+                       headers={name.lower(): value for name, value in headers.items()})
 
 
 def _describe_transport(exc: BaseException, timeout_s: float) -> str:

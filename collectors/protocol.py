@@ -45,6 +45,9 @@ class PollContext:
     previous: Validators
     collected: datetime
     """The collection time stamped on every item of this poll (UTC)."""
+    cursor: str | None = None
+    """The ``cursor`` of the last successful poll whose items the broker acknowledged
+    (None before the first): where an API source resumes paging."""
 
 
 PollStatus = Literal["changed", "unchanged", "failed"]
@@ -66,7 +69,14 @@ class PollOutcome:
     http_status: int | None = None
     error: str | None = None
     retry_after_s: float | None = None
-    """A server's request to wait at least this long before the next poll."""
+    """A server's request to wait at least this long before the next poll (a floor on
+    the next delay after a success too, e.g. a rate-limit budget spent mid-poll)."""
+    cursor: str | None = None
+    """Where the next poll should resume (an API's ``since_id``, a date), opaque to the
+    runner; None keeps the stored one. Like ``validators`` it is stored only after the
+    broker acknowledged the items and only for a poll that did not fail, so it must
+    not run ahead of the items returned: a source that stops paging early returns the
+    position of the last item it returns."""
 
 
 class Source(Protocol):

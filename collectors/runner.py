@@ -171,7 +171,8 @@ class Collector:
     async def poll(self, feed: FeedConfig) -> FeedReport:
         """One poll of one feed, recorded in the state file once its records are acknowledged."""
         state = await asyncio.to_thread(self.store.load, feed.name)
-        context = PollContext(fetcher=self.fetcher, previous=state.validators, collected=self._clock())
+        context = PollContext(fetcher=self.fetcher, previous=state.validators, collected=self._clock(),
+                              cursor=state.cursor)
         try:
             outcome = await self.sources[feed.name].poll(context)
         except Exception as exc:  # a plug-in bug fails this feed only
@@ -216,10 +217,13 @@ class Collector:
         interval = adapt_interval(state.interval_s, feed.interval, new_entries=new_entries,
                                   min_s=self.settings.min_interval_s, max_s=self.settings.max_interval_s)
         delay = success_delay(interval, self._rng)
+        if outcome.retry_after_s is not None:  # e.g. a rate-limit budget spent mid-poll
+            delay = max(delay, min(outcome.retry_after_s, self.settings.max_interval_s))
         validators = outcome.validators
+        cursor = outcome.cursor if outcome.cursor is not None else state.cursor
         return replace(state, etag=validators.etag, last_modified=validators.last_modified,
                        body_sha256=validators.body_sha256, interval_s=interval, failures=0,
-                       next_poll=now + timedelta(seconds=delay), last_success=now)
+                       next_poll=now + timedelta(seconds=delay), last_success=now, cursor=cursor)
 
     def _failed(self, state: FeedState, feed: FeedConfig, outcome: PollOutcome, now: datetime) -> FeedState:
         failures = state.failures + 1

@@ -1,10 +1,11 @@
 """What the collector remembers between polls and restarts, in one SQLite file.
 
 Per feed: HTTP validators, the last body's hash, the adaptive interval, the failure
-streak and the next poll time; and the ids of entries already published. Each save
-is one transaction in WAL mode with full sync, so a crash leaves the previous save
-intact: at worst a poll is repeated and its items re-emitted (downstream dedupes),
-never skipped.
+streak and the next poll time; the ids of entries already published; and, for API
+sources that page from a position (a ``since_id``, a date), that position: the
+cursor. Each save is one transaction in WAL mode with full sync, so a crash leaves
+the previous save intact: at worst a poll is repeated and its items re-emitted
+(downstream dedupes), never skipped.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ _SCHEMA = (
         UNIQUE (feed, item_id)
     )""",
     "CREATE INDEX IF NOT EXISTS seen_by_feed ON seen (feed, seq)",
+    # Added after version 1 shipped, in its own table, so the layout stays version 1:
+    # an older collector ignores the table, a newer one creates it in an older file.
+    """CREATE TABLE IF NOT EXISTS cursors (
+        feed TEXT PRIMARY KEY,
+        cursor TEXT NOT NULL
+    )""",
 )
 
 
@@ -65,6 +72,8 @@ class FeedState:
     last_success: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
+    cursor: str | None = None
+    """Where an API source resumes (opaque to the store); None for feeds and before the first poll."""
 
     @property
     def validators(self) -> Validators:
@@ -123,10 +132,12 @@ class StateStore:
             row = self._db.execute(
                 "SELECT etag, last_modified, body_sha256, interval_s, failures, next_poll, last_success,"
                 " last_error, last_error_at FROM feeds WHERE name = ?", (name,)).fetchone()
+            cursor_row = self._db.execute("SELECT cursor FROM cursors WHERE feed = ?", (name,)).fetchone()
+        cursor = cursor_row[0] if cursor_row else None
         if row is None:
-            return FeedState(name)
+            return FeedState(name, cursor=cursor)
         return FeedState(name, row[0], row[1], row[2], row[3], row[4], _dt(row[5]), _dt(row[6]), row[7],
-                         _dt(row[8]))
+                         _dt(row[8]), cursor)
 
     def unseen(self, name: str, ids: Sequence[str]) -> list[str]:
         """The ids not yet published for this feed, in the given order, without repeats."""
@@ -145,7 +156,7 @@ class StateStore:
             return int(self._db.execute("SELECT COUNT(*) FROM seen WHERE feed = ?", (name,)).fetchone()[0])
 
     def save(self, state: FeedState, seen_ids: Iterable[str] = ()) -> None:
-        """Write the feed's state and mark ``seen_ids`` as published, atomically.
+        """Write the feed's state (its cursor included) and mark ``seen_ids`` as published, atomically.
 
         Pass every id the poll listed, newest first as feeds list them: ids still in
         the feed are refreshed, so eviction removes those that left the feed first.
@@ -164,6 +175,12 @@ class StateStore:
                 (state.name, state.etag, state.last_modified, state.body_sha256, state.interval_s,
                  state.failures, _ts(state.next_poll), _ts(state.last_success), state.last_error,
                  _ts(state.last_error_at)))
+            if state.cursor is None:
+                self._db.execute("DELETE FROM cursors WHERE feed = ?", (state.name,))
+            else:
+                self._db.execute("INSERT INTO cursors (feed, cursor) VALUES (?, ?)"
+                                 " ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor",
+                                 (state.name, state.cursor))
             if ordered:
                 self._db.executemany("INSERT OR REPLACE INTO seen (feed, item_id) VALUES (?, ?)",
                                      [(state.name, item_id) for item_id in ordered])

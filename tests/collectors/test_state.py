@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,3 +77,31 @@ def test_a_write_interrupted_inside_the_transaction_is_rolled_back(tmp_path: Pat
     with StateStore(tmp_path / "s.db", seen_limit=10) as store:
         assert store.load("wire").etag == '"v1"'
         assert store.unseen("wire", ["i-2"]) == ["i-2"]
+
+
+def test_a_cursor_survives_reopening_and_none_removes_it(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "s.db", seen_limit=10) as store:
+        store.save(FeedState("api", cursor="110"))
+        store.save(FeedState("other", cursor="7"))
+    with StateStore(tmp_path / "s.db", seen_limit=10) as store:
+        assert store.load("api").cursor == "110" and store.load("other").cursor == "7"
+        store.save(FeedState("api"))
+        assert store.load("api").cursor is None and store.load("other").cursor == "7"
+
+
+def test_a_state_file_written_before_cursors_existed_opens_and_keeps_its_state(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # the version-1 layout as first shipped, without the cursors table
+        db.execute("CREATE TABLE feeds (name TEXT PRIMARY KEY, etag TEXT, last_modified TEXT,"
+                   " body_sha256 TEXT, interval_s REAL, failures INTEGER NOT NULL DEFAULT 0,"
+                   " next_poll REAL, last_success REAL, last_error TEXT, last_error_at REAL)")
+        db.execute("CREATE TABLE seen (seq INTEGER PRIMARY KEY, feed TEXT NOT NULL, item_id TEXT NOT NULL,"
+                   " UNIQUE (feed, item_id))")
+        db.execute("INSERT INTO feeds (name, etag) VALUES ('wire', '\"v1\"')")
+        db.execute("INSERT INTO seen (feed, item_id) VALUES ('wire', 'i-1')")
+        db.execute("PRAGMA user_version=1")
+    with StateStore(path, seen_limit=10) as store:
+        assert store.load("wire") == FeedState("wire", etag='"v1"')
+        assert store.unseen("wire", ["i-1", "i-2"]) == ["i-2"]
+        store.save(FeedState("wire", etag='"v1"', cursor="c"))
+        assert store.load("wire").cursor == "c"
