@@ -48,6 +48,8 @@ class PollContext:
     cursor: str | None = None
     """The ``cursor`` of the last successful poll whose items the broker acknowledged
     (None before the first): where an API source resumes paging."""
+    pseudonym_secret: str = field(default="", repr=False)
+    """The key for :func:`collectors.pseudonyms.author_pseudonym` (``collector.pseudonym_secret``)."""
 
 
 PollStatus = Literal["changed", "unchanged", "failed"]

@@ -172,7 +172,8 @@ class Collector:
         """One poll of one feed, recorded in the state file once its records are acknowledged."""
         state = await asyncio.to_thread(self.store.load, feed.name)
         context = PollContext(fetcher=self.fetcher, previous=state.validators, collected=self._clock(),
-                              cursor=state.cursor)
+                              cursor=state.cursor,
+                              pseudonym_secret=self.settings.pseudonym_secret.get_secret_value())
         try:
             outcome = await self.sources[feed.name].poll(context)
         except Exception as exc:  # a plug-in bug fails this feed only
