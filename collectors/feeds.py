@@ -17,17 +17,19 @@ import feedparser
 
 from collectors.config import FeedConfig
 from collectors.fetch import FeedTooLarge, FetchError, FetchResult, HTTPStatusError
-from collectors.normalise import normalise_entries
+from collectors.normalise import EntryAdapter, normalise_entries
 from collectors.protocol import PollContext, PollOutcome, Validators, register
+from collectors.provenance import provenance_of
 from tocsin.schema import DeadLetter
 
 
 def parse_feed(body: bytes, *, feed: FeedConfig, collected: datetime, content_type: str | None = None,
-               url: str | None = None) -> PollOutcome:
+               url: str | None = None, adapt: EntryAdapter | None = None) -> PollOutcome:
     """Parse and normalise a fetched body (CPU work: callers run it off the event loop).
 
     Returns a ``changed`` outcome with items (and dead letters for unusable entries),
-    or a ``failed`` one with a dead letter holding the body. Never raises.
+    or a ``failed`` one with a dead letter holding the body. Never raises. ``adapt``
+    is a plug-in's finishing touch on each item (see :class:`RssSource`).
     """
     headers = {"content-type": content_type or "application/xml", "content-location": url or feed.url}
     try:
@@ -45,7 +47,7 @@ def parse_feed(body: bytes, *, feed: FeedConfig, collected: datetime, content_ty
                           f"not a usable feed: {detail}")
     channel = parsed.get("feed") or {}
     items, dead = normalise_entries(entries, feed=feed, collected=collected,
-                                    feed_language=channel.get("language"))
+                                    feed_language=channel.get("language"), adapt=adapt)
     return PollOutcome("changed", items=items, dead_letters=dead)
 
 
@@ -57,8 +59,16 @@ def _malformed(feed: FeedConfig, body: bytes, reason: str, error: str) -> PollOu
 
 @register("rss", config_model=FeedConfig)
 class RssSource:
+    """Polls one feed URL. Plug-ins for sites that publish feeds (YouTube, Google News)
+    subclass it: they build ``config.url`` from their own keys and may override
+    :meth:`entry_adapter` to finish each item from its feedparser entry."""
+
     def __init__(self, config: FeedConfig) -> None:
         self.config = config
+
+    def entry_adapter(self, context: PollContext) -> EntryAdapter | None:
+        """A pure function run on each item with its entry, off the event loop; None for plain feeds."""
+        return None
 
     @property
     def name(self) -> str:
@@ -94,9 +104,11 @@ class RssSource:
             return PollOutcome("unchanged", validators=validators, http_status=result.status)
         parsed = await asyncio.to_thread(parse_feed, result.body, feed=self.config,
                                          collected=context.collected, content_type=result.content_type,
-                                         url=result.url)
+                                         url=result.url, adapt=self.entry_adapter(context))
         if parsed.status == "failed":
             return PollOutcome("failed", dead_letters=parsed.dead_letters, error=parsed.error,
                                http_status=result.status)
-        return PollOutcome("changed", items=parsed.items, dead_letters=parsed.dead_letters,
+        provenance = provenance_of(result, context.collected)
+        items = [item.model_copy(update={"provenance": provenance}) for item in parsed.items]
+        return PollOutcome("changed", items=items, dead_letters=parsed.dead_letters,
                            validators=validators, http_status=result.status)

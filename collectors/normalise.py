@@ -11,7 +11,7 @@ import html
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -346,14 +346,22 @@ def normalise_entry(entry: Mapping[str, Any], *, feed: FeedConfig, collected: da
     )
 
 
+EntryAdapter = Callable[[Item, Mapping[str, Any]], Item]
+"""A plug-in's finishing touch on one normalised entry (pseudonymised authors, view
+counts from ``media:statistics``...), given the feedparser entry it came from."""
+
+
 def normalise_entries(entries: Iterable[Mapping[str, Any]], *, feed: FeedConfig, collected: datetime,
-                      feed_language: str | None = None) -> tuple[list[Item], list[DeadLetter]]:
-    """Every usable entry as an Item; each entry that cannot be used as a dead letter."""
+                      feed_language: str | None = None,
+                      adapt: EntryAdapter | None = None) -> tuple[list[Item], list[DeadLetter]]:
+    """Every usable entry as an Item (passed through ``adapt``, if given); each entry that
+    cannot be used, or that ``adapt`` fails on, as a dead letter."""
     items: list[Item] = []
     dead: list[DeadLetter] = []
     for index, entry in enumerate(entries):
         try:
-            items.append(normalise_entry(entry, feed=feed, collected=collected, feed_language=feed_language))
+            item = normalise_entry(entry, feed=feed, collected=collected, feed_language=feed_language)
+            items.append(adapt(item, entry) if adapt is not None else item)
         except Exception as exc:  # one odd entry must not cost the feed its other entries
             reason = "unusable_entry" if isinstance(exc, UnusableEntry) else "entry_not_normalisable"
             dead.append(DeadLetter.of(

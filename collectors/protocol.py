@@ -3,14 +3,18 @@
 A source turns one configured feed into items. It does not know about Kafka, the
 state file or the schedule: the runner publishes what it returns, remembers what
 was seen, and decides when to call it again. That keeps a plug-in to one method.
+
+A :class:`Source` is polled; a :class:`StreamingSource` holds a subscription open
+and hands the runner small batches, each stored with its cursor once acknowledged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
 
 from tocsin.schema import DeadLetter, Item
 
@@ -79,6 +83,9 @@ class PollOutcome:
     broker acknowledged the items and only for a poll that did not fail, so it must
     not run ahead of the items returned: a source that stops paging early returns the
     position of the last item it returns."""
+    edits_by_content: bool = False
+    """True when an item listed again under a seen id but with a new ``content_sha256``
+    is an edit to publish again (a re-listed page of posts), not a repeat to drop."""
 
 
 class Source(Protocol):
@@ -93,12 +100,64 @@ class Source(Protocol):
 
 
 @dataclass(frozen=True)
+class StreamContext:
+    """What the runner lends a streaming source for one run (until it returns or raises)."""
+
+    fetcher: Fetcher
+    cursor: str | None
+    """The cursor of the last batch the broker acknowledged (None before the first):
+    where the stream resumes after a restart or a reconnect."""
+    clock: Callable[[], datetime]
+    """The collection time to stamp on items (UTC)."""
+    seen: Callable[[Sequence[str]], Awaitable[set[str]]]
+    """Which of these item ids (or seen keys) this feed has already published; bounded
+    by ``collector.seen_ids_per_feed`` like the rest of the seen set."""
+    pseudonym_secret: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class StreamBatch:
+    """Items from a stream, published together and acknowledged before ``cursor`` is stored."""
+
+    items: list[Item] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    cursor: str | None = None
+    """The position after the last event this batch covers (None keeps the stored one).
+    It may run ahead of the items: events that matched no filter need no publishing."""
+    edits_by_content: bool = False
+    """As :attr:`PollOutcome.edits_by_content`."""
+
+
+Emit = Callable[[StreamBatch], Awaitable[int]]
+"""Publishes a batch (new items only; seen ones are dropped), waits for the broker, then
+stores the seen ids and the cursor in one transaction; returns how many items were new.
+Raises if publishing failed: a source lets that propagate, and the runner restarts it
+from the stored cursor, so nothing is skipped."""
+
+
+@runtime_checkable
+class StreamingSource(Protocol):
+    """A long-lived subscription (WebSocket, server-sent events) rather than a poll.
+
+    The runner gives each one its own task. ``run`` reads until ``stop`` is set and then
+    returns, after emitting what it holds; it reconnects by itself after transport
+    errors (with backoff). If it raises, the runner logs the error, backs off and calls
+    it again with a fresh context, so a bug or a broker outage costs only time.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    async def run(self, context: StreamContext, emit: Emit, stop: asyncio.Event) -> None: ...
+
+
+@dataclass(frozen=True)
 class Plugin:
     """A registered source type: its config model and how to build a source from it."""
 
     type_name: str
     config_model: type[FeedConfig]
-    build: Callable[[FeedConfig], Source]
+    build: Callable[[FeedConfig], Source | StreamingSource]
 
 
 _REGISTRY: dict[str, Plugin] = {}
@@ -132,5 +191,5 @@ def source_types() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def build_source(config: FeedConfig) -> Source:
+def build_source(config: FeedConfig) -> Source | StreamingSource:
     return plugin(config.type).build(config)

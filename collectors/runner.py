@@ -5,6 +5,12 @@ Order of a poll: fetch and parse (the source), drop entries already published
 record the new ids, validators and schedule in the state file. A crash anywhere
 before that last step repeats the poll after restart and re-emits its items;
 downstream dedupes by item id. Nothing is skipped.
+
+A streaming source (a WebSocket subscription) runs in a task of its own and hands
+over small batches; each is published, acknowledged, and then stored with the
+stream's cursor in one transaction, so a restart resumes where the broker's
+acknowledgements end. A stream that fails is restarted with backoff; no feed, polled
+or streamed, can stall another.
 """
 
 from __future__ import annotations
@@ -14,15 +20,23 @@ import contextlib
 import logging
 import random
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Literal
 
 from collectors.config import FeedConfig, load_sources
-from collectors.fetch import Fetcher
-from collectors.protocol import PollContext, PollOutcome, Source, build_source
+from collectors.fetch import Fetcher, backoff_delay
+from collectors.protocol import (
+    PollContext,
+    PollOutcome,
+    Source,
+    StreamBatch,
+    StreamContext,
+    StreamingSource,
+    build_source,
+)
 from collectors.publisher import KafkaPublisher, Sink
 from collectors.schedule import adapt_interval, failure_delay, success_delay
 from collectors.state import FeedState, StateStore
@@ -33,6 +47,11 @@ from tocsin.settings import CollectorSettings, Settings
 log = logging.getLogger(__name__)
 
 ReportStatus = Literal["new", "unchanged", "failed"]
+
+STREAM_BACKOFF_CAP_S = 300.0
+"""Longest wait before restarting a failed stream: a live stream is worth retrying often."""
+STREAM_STOP_GRACE_S = 5.0
+"""How long streams may take to emit what they hold once ``stop`` is set."""
 
 
 @dataclass(frozen=True)
@@ -69,13 +88,30 @@ class RunSummary:
                 f"{self.count('failed')} failed; {self.new_items} new items")
 
 
-def fresh_items(items: Sequence[Item], unseen_ids: Sequence[str]) -> list[Item]:
-    """The items whose id is unseen, first occurrence only, in feed order."""
-    wanted = set(unseen_ids)
+def seen_keys(item: Item, *, edits_by_content: bool = False) -> tuple[str, ...]:
+    """The keys under which an item is remembered as published; the last decides if it is new.
+
+    A deletion is remembered apart from its post (``<id>#deleted``), so it is published
+    even though the post was. With ``edits_by_content`` an item is also remembered
+    under ``<id>@<content_sha256>``, so a new version of a seen post is published while
+    the bare id still answers "was this post published?".
+    """
+    if item.deleted:
+        return (f"{item.id}#deleted",)
+    if edits_by_content:
+        return (item.id, f"{item.id}@{item.content_sha256}")
+    return (item.id,)
+
+
+def fresh_by_key(items: Sequence[Item], unseen_keys: Sequence[str], *,
+                 edits_by_content: bool = False) -> list[Item]:
+    """The items whose deciding seen key is unseen, first occurrence only, in order."""
+    wanted = set(unseen_keys)
     fresh: list[Item] = []
     for item in items:
-        if item.id in wanted:
-            wanted.discard(item.id)
+        key = seen_keys(item, edits_by_content=edits_by_content)[-1]
+        if key in wanted:
+            wanted.discard(key)
             fresh.append(item)
     return fresh
 
@@ -92,7 +128,8 @@ class Collector:
                  clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None) -> None:
         self.settings = settings
         self.feeds = [feed for feed in feeds if feed.enabled]
-        self.sources: dict[str, Source] = {feed.name: build_source(feed) for feed in self.feeds}
+        self.sources: dict[str, Source | StreamingSource] = {
+            feed.name: build_source(feed) for feed in self.feeds}
         self.sink = sink
         self._store = store
         self._own_store = store is None
@@ -129,25 +166,101 @@ class Collector:
             raise RuntimeError("use the Collector as an async context manager")
         return self._fetcher
 
+    def is_streaming(self, feed: FeedConfig) -> bool:
+        return isinstance(self.sources[feed.name], StreamingSource)
+
     async def run_once(self) -> RunSummary:
-        """Poll every enabled feed now, concurrently, whatever its schedule says."""
-        reports = await asyncio.gather(*(self.poll(feed) for feed in self.feeds))
+        """Poll every enabled polled feed now, concurrently, whatever its schedule says.
+
+        Streams have no "once": they are left out (and logged) here; ``run`` runs them."""
+        polled = [feed for feed in self.feeds if not self.is_streaming(feed)]
+        for feed in self.feeds:
+            if self.is_streaming(feed):
+                log.info("feed=%s is a stream; run once does not run streams", feed.name)
+        reports = await asyncio.gather(*(self.poll(feed) for feed in polled))
         return RunSummary(list(reports))
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll each feed on its own schedule until ``stop`` is set.
+        """Poll each feed on its own schedule, and run each stream, until ``stop`` is set.
 
         Polls in flight when ``stop`` is set are cancelled; their items are re-emitted
-        after the next start, since their state was not recorded.
+        after the next start, since their state was not recorded. Streams get
+        ``STREAM_STOP_GRACE_S`` to emit what they hold, then are cancelled too.
         """
-        tasks = [asyncio.create_task(self._keep_polling(feed, stop), name=f"collect:{feed.name}")
-                 for feed in self.feeds]
+        polls = [asyncio.create_task(self._keep_polling(feed, stop), name=f"collect:{feed.name}")
+                 for feed in self.feeds if not self.is_streaming(feed)]
+        streams = [asyncio.create_task(self._keep_streaming(feed, stop), name=f"stream:{feed.name}")
+                   for feed in self.feeds if self.is_streaming(feed)]
         try:
             await stop.wait()
         finally:
-            for task in tasks:
+            for task in polls:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if streams:
+                await asyncio.wait(streams, timeout=STREAM_STOP_GRACE_S)
+            for task in streams:
+                task.cancel()
+            await asyncio.gather(*polls, *streams, return_exceptions=True)
+
+    async def _keep_streaming(self, feed: FeedConfig, stop: asyncio.Event) -> None:
+        """Run one stream until ``stop``; restart it with backoff whenever it raises or ends."""
+        source = self.sources[feed.name]
+        assert isinstance(source, StreamingSource)
+        while not stop.is_set():
+            state = await asyncio.to_thread(self.store.load, feed.name)
+            context = StreamContext(
+                fetcher=self.fetcher, cursor=state.cursor, clock=self._clock,
+                seen=lambda keys: self._already_seen(feed.name, keys),
+                pseudonym_secret=self.settings.pseudonym_secret.get_secret_value())
+            try:
+                await source.run(context, self._emitter(feed), stop)
+                if stop.is_set():
+                    return
+                error = "the stream ended"
+            except Exception as exc:  # a plug-in bug or a broker outage: this stream only
+                log.warning("feed=%s stream failed: %s: %s", feed.name, type(exc).__name__, exc,
+                            exc_info=not isinstance(exc, ConnectionError | OSError))
+                error = f"stream failed: {type(exc).__name__}: {exc}"
+            try:
+                state = await asyncio.to_thread(self.store.load, feed.name)
+                failures = state.failures + 1
+                await asyncio.to_thread(self.store.save, replace(
+                    state, failures=failures, last_error=error[:2000], last_error_at=self._clock()))
+            except Exception:
+                log.exception("feed=%s could not record the stream failure", feed.name)
+                failures = 1
+            delay = backoff_delay(min(failures - 1, 30), self.settings.backoff_base_s, self._rng,
+                                  cap_s=STREAM_BACKOFF_CAP_S)
+            log.info("feed=%s restarting the stream in %.1f s (failure %d)", feed.name, delay, failures)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+
+    async def _already_seen(self, name: str, keys: Sequence[str]) -> set[str]:
+        unseen = set(await asyncio.to_thread(self.store.unseen, name, list(keys)))
+        return {key for key in keys if key not in unseen}
+
+    def _emitter(self, feed: FeedConfig) -> Callable[[StreamBatch], Awaitable[int]]:
+        async def emit(batch: StreamBatch) -> int:
+            """Publish the unseen items, wait for the broker, then store seen keys and cursor."""
+            keys = [key for item in batch.items
+                    for key in seen_keys(item, edits_by_content=batch.edits_by_content)]
+            deciding = [seen_keys(item, edits_by_content=batch.edits_by_content)[-1] for item in batch.items]
+            unseen = await asyncio.to_thread(self.store.unseen, feed.name, deciding) if deciding else []
+            new = fresh_by_key(batch.items, unseen, edits_by_content=batch.edits_by_content)
+            if new or batch.dead_letters:
+                await self.sink.publish(new, batch.dead_letters)  # raises: nothing below is stored
+            state = await asyncio.to_thread(self.store.load, feed.name)
+            now = self._clock()
+            updated = replace(state, failures=0, last_success=now,
+                              cursor=batch.cursor if batch.cursor is not None else state.cursor)
+            keys.reverse()  # the store wants newest first; a stream delivers oldest first
+            await asyncio.to_thread(self.store.save, updated, keys)
+            if new or batch.dead_letters:
+                log.info("feed=%s status=new new=%d dead_letters=%d cursor=%s", feed.name, len(new),
+                         len(batch.dead_letters), updated.cursor or "-")
+            return len(new)
+
+        return emit
 
     async def _keep_polling(self, feed: FeedConfig, stop: asyncio.Event) -> None:
         state = await asyncio.to_thread(self.store.load, feed.name)
@@ -174,8 +287,11 @@ class Collector:
         context = PollContext(fetcher=self.fetcher, previous=state.validators, collected=self._clock(),
                               cursor=state.cursor,
                               pseudonym_secret=self.settings.pseudonym_secret.get_secret_value())
+        source = self.sources[feed.name]
         try:
-            outcome = await self.sources[feed.name].poll(context)
+            if isinstance(source, StreamingSource):
+                raise TypeError(f"feed {feed.name!r} is a stream; it is run, not polled")
+            outcome = await source.poll(context)
         except Exception as exc:  # a plug-in bug fails this feed only
             log.exception("feed=%s source raised", feed.name)
             outcome = PollOutcome("failed", error=f"source raised {type(exc).__name__}: {exc}")
@@ -183,8 +299,11 @@ class Collector:
         listed: list[str] = []
         new: list[Item] = []
         if outcome.status == "changed":
-            listed = [item.id for item in outcome.items]
-            new = fresh_items(outcome.items, await asyncio.to_thread(self.store.unseen, feed.name, listed))
+            by_content = outcome.edits_by_content
+            listed = [key for item in outcome.items for key in seen_keys(item, edits_by_content=by_content)]
+            deciding = [seen_keys(item, edits_by_content=by_content)[-1] for item in outcome.items]
+            new = fresh_by_key(outcome.items, await asyncio.to_thread(self.store.unseen, feed.name, deciding),
+                               edits_by_content=by_content)
         try:
             if new or outcome.dead_letters:
                 await self.sink.publish(new, outcome.dead_letters)

@@ -122,3 +122,17 @@ async def test_http_failure_is_a_failure_without_dead_letters(
     outcome = await poll(RssSource(feed_config(feed_server.url("/f"))), fast_settings)
     assert (outcome.status, outcome.http_status, outcome.dead_letters) == ("failed", 500, [])
     assert "HTTP 500" in (outcome.error or "")
+
+
+async def test_every_item_carries_the_provenance_of_its_fetch(
+        feed_server: Any, fast_settings: CollectorSettings, feed_config: Callable[..., FeedConfig],
+        data: Callable[[str], bytes]) -> None:
+    feed_server.route("/f", body=data("rss20.xml"), etag='"v1"')
+    outcome = await poll(RssSource(feed_config(feed_server.url("/f"))), fast_settings)
+    provenance = outcome.items[0].provenance
+    assert provenance is not None and all(item.provenance == provenance for item in outcome.items)
+    assert provenance.fetch_url == feed_server.url("/f")
+    assert (provenance.fetched_at, provenance.status) == (NOW, 200)
+    assert provenance.headers["etag"] == '"v1"' and provenance.headers["content-type"].startswith(
+        "application/rss+xml")
+    assert "date" in provenance.headers and "server" not in provenance.headers
