@@ -57,6 +57,17 @@ def parse_duration(value: object) -> float:
     return seconds
 
 
+def http_base_url(value: str) -> str:
+    """A site's base URL for plug-ins that derive the polled URL from their own keys
+    (``https://t.me``, ``https://www.youtube.com``): absolute http(s), no query or
+    fragment, no trailing slash. Configurable so tests and mirrors can stand in."""
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"must be an absolute http(s) URL without query or fragment, got {value!r}")
+    return value
+
+
 class FeedConfig(BaseModel):
     """One configured feed. Plug-ins with extra options subclass this."""
 
