@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from collectors.config import FeedConfig
+from tests.collectors.api_replay import api_server  # noqa: F401  (JSON API sources' tests)
 from tocsin.settings import CollectorSettings
 
 DATA = Path(__file__).parent / "data"
