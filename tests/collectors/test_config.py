@@ -76,8 +76,8 @@ def test_non_http_url_is_rejected(tmp_path: Path) -> None:
 
 
 def test_unknown_type_names_the_known_types(tmp_path: Path) -> None:
-    path = write(tmp_path, "feeds:\n  - {name: a, url: 'https://x.org/f', type: telegram}\n")
-    with pytest.raises(SourceConfigError, match=r"type: unknown source type 'telegram'; known types: .*rss"):
+    path = write(tmp_path, "feeds:\n  - {name: a, url: 'https://x.org/f', type: gopher}\n")
+    with pytest.raises(SourceConfigError, match=r"type: unknown source type 'gopher'; known types: .*rss"):
         load_sources(path)
 
 
