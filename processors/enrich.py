@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from processors.categories import KeywordCategories, load_categories
+from processors.classifiers.cascade import build_cascade
 from processors.classifiers.protocol import Classifier, ItemText
-from processors.classifiers.registry import build_classifiers
 from processors.language import LanguageIdentifier, shared_identifier
 from processors.places import Gazetteer, shared_gazetteer
 from tocsin.schema import CategoryHit, EnrichedItem, Item
@@ -87,9 +87,9 @@ class Enricher:
 
     @classmethod
     def from_settings(cls, settings: ProcessingSettings) -> Enricher:
-        """Load categories, classifiers, language models and gazetteer (raises on bad config)."""
+        """Load categories, the classifier cascade, language models and gazetteer (raises on bad config)."""
         categories = load_categories(settings.categories_file)
-        classifiers = build_classifiers(settings.classifiers, categories)
+        classifiers: list[Classifier] = [build_cascade(settings, categories)]
         # Text is cut to max_analysed_chars before it reaches the identifier, which
         # samples far less anyway, so the shared default identifier always fits.
         return cls(categories=categories, classifiers=classifiers, language=shared_identifier(),

@@ -1,4 +1,4 @@
-"""Classifier plug-ins by the name used in settings (``classifiers: [keywords, transformers]``)."""
+"""Classifier plug-ins by the name used in ``config/classifiers.yaml`` (``first_stage: [keywords]``)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from processors.categories import KeywordCategories
 from processors.classifiers.protocol import Classifier, ClassifierConfigError
 
 Factory = Callable[[Mapping[str, Any], KeywordCategories, Path], Classifier]
-"""Builds a classifier from its settings (the ``classifiers.<name>`` mapping of the category file)."""
+"""Builds a classifier from its settings (the ``classifiers.<name>`` mapping), the categories, and the
+path of the file the settings came from (for error messages)."""
 
 # Built-in plug-ins, imported only when named, so the default path never imports torch.
 _BUILTIN: dict[str, str] = {
     "keywords": "processors.classifiers.keywords:KeywordClassifier",
+    "ngram": "processors.classifiers.ngram:NgramClassifier",
     "transformers": "processors.classifiers.transformers:TransformersClassifier",
+    "zeroshot": "processors.classifiers.zeroshot:ZeroShotClassifier",
 }
 _registered: dict[str, Factory] = {}
 
@@ -41,17 +44,33 @@ def _factory(name: str) -> Factory:
     return factory
 
 
-def build_classifiers(names: Sequence[str], categories: KeywordCategories) -> list[Classifier]:
-    """Build the named classifiers, each from its ``classifiers.<name>`` settings in the category file."""
+def build_classifiers(names: Sequence[str], categories: KeywordCategories,
+                      settings: Mapping[str, Mapping[str, Any]] | None = None,
+                      source: Path | None = None) -> list[Classifier]:
+    """Build the named classifiers, each from its ``settings[name]`` mapping.
+
+    ``settings`` is the ``classifiers:`` section of ``source`` (the classifiers
+    file); without it, the category file's own ``classifiers:`` section is used,
+    as before that section moved to ``config/classifiers.yaml``.
+    """
     if not names:
         raise ClassifierConfigError("no classifier configured: name at least one, e.g. ['keywords']")
-    configured = categories.spec.classifiers
-    unknown = sorted(set(configured) - set(available()))
+    if settings is None:
+        settings, source = categories.spec.classifiers, categories.source
+    source = source or categories.source
+    check_known(settings, source)
+    return [build_one(name, settings.get(name, {}), categories, source) for name in names]
+
+
+def check_known(settings: Mapping[str, Any], source: Path) -> None:
+    """Settings for a plug-in nobody registered are a typo, not something to ignore."""
+    unknown = sorted(set(settings) - set(available()))
     if unknown:
         raise ClassifierConfigError(
-            f"{categories.source}: key 'classifiers.{unknown[0]}': no such classifier; "
+            f"{source}: key 'classifiers.{unknown[0]}': no such classifier; "
             f"available: {', '.join(available())}")
-    built: list[Classifier] = []
-    for name in names:
-        built.append(_factory(name)(configured.get(name, {}), categories, categories.source))
-    return built
+
+
+def build_one(name: str, settings: Mapping[str, Any], categories: KeywordCategories,
+              source: Path) -> Classifier:
+    return _factory(name)(settings or {}, categories, source)

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import importlib
 import importlib.util
-import inspect
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from processors.categories import KeywordCategories
 from processors.classifiers import Classifier, ClassifierConfigError, ItemText, build_classifiers
 from processors.classifiers.keywords import KeywordClassifier
 from processors.classifiers.registry import available, register
+from tests.processors import tiny_models
 from tests.processors.conftest import REPO
 from tocsin.schema import CategoryHit
 
@@ -77,9 +77,10 @@ def test_default_path_does_not_import_torch() -> None:
     script = (
         "import sys\n"
         "from processors.categories import load_categories\n"
-        "from processors.classifiers import build_classifiers\n"
+        "from processors.classifiers.cascade import build_cascade\n"
+        "from tocsin.settings import ProcessingSettings\n"
         "import processors.enrich\n"
-        "build_classifiers(['keywords'], load_categories('config/categories.yaml'))\n"
+        "build_cascade(ProcessingSettings(), load_categories('config/categories.yaml'))\n"
         "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,
@@ -113,66 +114,195 @@ def test_transformers_missing_model_is_a_config_error(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny BERT classifier trained here on sentences this test writes."""
+def tiny_model() -> Path:
+    """A tiny BERT classifier trained here on sentences the test helpers write (cached per session)."""
     if not HAS_TORCH:
         pytest.skip("needs torch and transformers")
-    import torch
+    return tiny_models.sequence_model()
 
-    library: Any = importlib.import_module("transformers")   # Any: its lazy exports defeat mypy
-    BertConfig, BertTokenizerFast = library.BertConfig, library.BertTokenizerFast
-    BertForSequenceClassification = library.BertForSequenceClassification
 
-    directory = tmp_path_factory.mktemp("tiny-model")
-    violent = ["gunmen killed villagers", "militia attacked the village", "soldiers shot civilians dead",
-               "rebels burned homes and killed people"]
-    calm = ["the market opened today", "farmers planted maize", "the school reopened",
-            "rain fell on the hills"]
-    words = sorted({word for sentence in violent + calm for word in sentence.split()})
-    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
-    if "vocab" in inspect.signature(BertTokenizerFast.__init__).parameters:   # transformers 5
-        tokenizer = BertTokenizerFast(vocab={token: i for i, token in enumerate(tokens)})
-    else:                                                                      # transformers 4
-        vocab = directory / "vocab.txt"
-        vocab.write_text("\n".join(tokens), encoding="utf-8")
-        tokenizer = BertTokenizerFast(vocab_file=str(vocab))
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1,
-                        num_attention_heads=2, intermediate_size=32, max_position_embeddings=64,
-                        num_labels=2, id2label={0: "CALM", 1: "VIOLENCE"},
-                        label2id={"CALM": 0, "VIOLENCE": 1})
-    torch.manual_seed(0)
-    model = BertForSequenceClassification(config)
-    batch = tokenizer(violent + calm, padding=True, return_tensors="pt")
-    labels = torch.tensor([1] * len(violent) + [0] * len(calm))
-    optimiser = torch.optim.AdamW(model.parameters(), lr=5e-3)
-    model.train()
-    for _ in range(60):
-        optimiser.zero_grad()
-        model(**batch, labels=labels).loss.backward()
-        optimiser.step()
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+@pytest.fixture(scope="module")
+def tiny_nli() -> Path:
+    if not HAS_TORCH:
+        pytest.skip("needs torch and transformers")
+    return tiny_models.nli_model()
+
+
+LABELS: dict[str, Any] = {
+    "violence": "violence_report",
+    "hate_religion": {"category": "hate_speech", "label": "religion"},
+    "hate_origin": {"category": "hate_speech", "label": "origin"},
+}
+
+
+def transformers_with(model: Path, **settings: Any) -> Any:
+    [classifier] = build_classifiers(["transformers"], categories_with(
+        {"transformers": {"model": str(model), "labels": LABELS, **settings}}))
+    return classifier
+
+
+def texts(*sentences: str, lang: str = "en") -> list[ItemText]:
+    return [ItemText(sentence, lang) for sentence in sentences]
 
 
 def test_transformers_classifies_in_batches_with_label_mapping(tiny_model: Path) -> None:
-    settings = {"model": str(tiny_model), "labels": {"VIOLENCE": "violence_report"}, "threshold": 0.7,
-                "batch_size": 2}
-    [classifier] = build_classifiers(["transformers"], categories_with({"transformers": settings}))
-    results = classifier.classify([ItemText("gunmen killed villagers", "en"),
-                                   ItemText("the market opened today", "en"),
-                                   ItemText("", "en")])
+    classifier = transformers_with(tiny_model, threshold=0.7, batch_size=2)
+    results = classifier.classify(texts("Gunmen killed 12 villagers in Darfur, Sudan.",
+                                        "Farmers began the harvest in Gezira, Sudan.", ""))
     assert len(results) == 3
     hit = results[0]["violence_report"]
-    assert hit.score >= 0.7
+    assert hit.score >= 0.7 and hit.labels == {} and hit.terms == []
     assert hit.classifier == f"transformers/{tiny_model.name}"
     assert results[1] == {}
+    assert classifier.categories == {"violence_report", "hate_speech"}
+
+
+def test_transformers_sums_labels_of_a_category_and_keeps_sub_labels(tiny_model: Path) -> None:
+    classifier = transformers_with(tiny_model, label_threshold=0.5)
+    religion, origin = classifier.classify(texts(tiny_models.HATE_RELIGION[0], tiny_models.HATE_ORIGIN[0]))
+    assert list(religion["hate_speech"].labels) == ["religion"]
+    assert list(origin["hate_speech"].labels) == ["origin"]
+    # single-label model: the category scores the sum of its labels' probabilities
+    assert religion["hate_speech"].score > religion["hate_speech"].labels["religion"]
+
+
+def test_transformers_batch_size_and_order_do_not_change_scores(tiny_model: Path) -> None:
+    sentences = [*tiny_models.VIOLENT, *tiny_models.CALM, *tiny_models.HATE_ORIGIN]
+    one_by_one = transformers_with(tiny_model, batch_size=1, threshold=0.0).classify(texts(*sentences))
+    batched = transformers_with(tiny_model, batch_size=64, threshold=0.0).classify(texts(*sentences))
+    for single, many in zip(one_by_one, batched, strict=True):
+        assert single.keys() == many.keys()
+        for category in single:
+            assert abs(single[category].score - many[category].score) < 1e-3
+
+
+def test_transformers_calibrates_per_language(tiny_model: Path) -> None:
+    sentence = "Gunmen killed 12 villagers in Darfur, Sudan."
+    plain = transformers_with(tiny_model).classify(texts(sentence))[0]["violence_report"].score
+    classifier = transformers_with(tiny_model, calibration={"fr": {"slope": 1.0, "intercept": -20.0},
+                                                            "any": {"slope": 0.0, "intercept": 0.0}})
+    english, french = classifier.classify([ItemText(sentence, "en"), ItemText(sentence, "fr")])
+    assert english["violence_report"].score == 0.5          # 'any': slope 0 → σ(0)
+    assert french == {}                                     # pushed far below the threshold
+    assert plain > 0.9
+
+
+def test_transformers_int8_quantisation_keeps_the_verdicts(tiny_model: Path) -> None:
+    sentences = [*tiny_models.VIOLENT, *tiny_models.CALM]
+    float_results = transformers_with(tiny_model).classify(texts(*sentences))
+    int8 = transformers_with(tiny_model, quantize="int8")
+    assert int8.version == f"{tiny_model.name}+int8"
+    for plain, quantised in zip(float_results, int8.classify(texts(*sentences)), strict=True):
+        assert plain.keys() == quantised.keys()
+        for category in plain:
+            assert abs(plain[category].score - quantised[category].score) < 0.05
+
+
+HAS_ONNX = all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
+
+
+@pytest.mark.skipif(not HAS_ONNX, reason="needs onnx and onnxruntime (the onnx extra)")
+def test_transformers_onnx_runtime_matches_torch(tiny_model: Path, tmp_path: Path) -> None:
+    sentences = [*tiny_models.VIOLENT, *tiny_models.CALM]
+    expected = transformers_with(tiny_model, threshold=0.0).classify(texts(*sentences))
+    onnx = transformers_with(tiny_model, threshold=0.0, runtime="onnx", onnx_cache=str(tmp_path))
+    assert onnx.version == f"{tiny_model.name}+onnx"
+    assert list(tmp_path.glob("*/model.onnx"))
+    for plain, exported in zip(expected, onnx.classify(texts(*sentences)), strict=True):
+        for category in plain:
+            assert abs(plain[category].score - exported[category].score) < 1e-3
+
+
+def test_transformers_int8_is_cpu_only(tiny_model: Path) -> None:
+    with pytest.raises(ClassifierConfigError, match=r"classifiers\.transformers\.quantize.*CPU only"):
+        transformers_with(tiny_model, quantize="int8", device="cuda")
+
+
+def test_transformers_is_thread_safe(tiny_model: Path) -> None:
+    classifier = transformers_with(tiny_model, batch_size=3, threshold=0.0)
+    batch = texts(*tiny_models.VIOLENT, *tiny_models.HATE_RELIGION, *tiny_models.CALM)
+    expected = [{name: hit.score for name, hit in hits.items()} for hits in classifier.classify(batch)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = list(pool.map(lambda _: [{name: hit.score for name, hit in hits.items()}
+                                        for hits in classifier.classify(batch)], range(8)))
+    assert all(run == expected for run in runs)
 
 
 def test_transformers_unknown_model_label_is_a_config_error(tiny_model: Path) -> None:
     settings = {"model": str(tiny_model), "labels": {"HATE": "hate_speech"}}
-    with pytest.raises(ClassifierConfigError, match=r"labels\.HATE.*has no such label"):
+    with pytest.raises(ClassifierConfigError, match=r"labels\.HATE.*has no such label.*hate_origin"):
         build_classifiers(["transformers"], categories_with({"transformers": settings}))
+
+
+def test_transformers_hub_id_not_in_the_local_cache_is_a_config_error() -> None:
+    if not HAS_TORCH:
+        pytest.skip("needs torch and transformers")
+    settings = {"model": "tocsin-tests/no-such-model", "labels": {"HATE": "hate_speech"}}
+    with pytest.raises(ClassifierConfigError,
+                       match="cannot load model 'tocsin-tests/no-such-model' from local files only"):
+        build_classifiers(["transformers"], categories_with({"transformers": settings}))
+
+
+ZERO_SHOT: dict[str, Any] = {
+    "categories": {
+        "violence_report": {
+            "hypothesis": tiny_models.VIOLENCE_HYPOTHESIS,
+            "against": [tiny_models.OPINION_HYPOTHESIS, tiny_models.FICTION_HYPOTHESIS],
+            "template": tiny_models.TEMPLATE,
+            "labels": tiny_models.SUBTYPES,
+        },
+    },
+}
+
+
+def zeroshot_with(model: Path, **settings: Any) -> Any:
+    [classifier] = build_classifiers(["zeroshot"], categories_with(
+        {"zeroshot": {"model": str(model), **ZERO_SHOT, **settings}}))
+    return classifier
+
+
+def test_zeroshot_scores_reports_and_their_subtypes(tiny_nli: Path) -> None:
+    classifier = zeroshot_with(tiny_nli, batch_size=4)
+    assert classifier.categories == {"violence_report"}
+    reports = [(kind, premise) for kind, premises in tiny_models.REPORTS.items() for premise in premises]
+    results = classifier.classify(texts(*(premise for _, premise in reports)))
+    for (kind, premise), hits in zip(reports, results, strict=True):
+        hit = hits["violence_report"]
+        assert hit.score >= 0.5, premise
+        assert max(hit.labels, key=hit.labels.__getitem__) == kind, premise
+        assert hit.classifier == f"zeroshot/{tiny_nli.name}"
+
+
+def test_zeroshot_opinion_fiction_and_calm_text_are_not_reports(tiny_nli: Path) -> None:
+    classifier = zeroshot_with(tiny_nli)
+    others = [*tiny_models.OPINIONS, *tiny_models.FICTION, *tiny_models.CALM_PREMISES]
+    assert classifier.classify(texts(*others)) == [{} for _ in others]
+
+
+def test_zeroshot_against_hypotheses_lower_the_score(tiny_nli: Path) -> None:
+    fiction = tiny_models.FICTION[0]
+    alone = zeroshot_with(tiny_nli, threshold=0.0, categories={"violence_report": {
+        "hypothesis": tiny_models.VIOLENCE_HYPOTHESIS}}).classify(texts(fiction))[0]
+    contrasted = zeroshot_with(tiny_nli, threshold=0.0).classify(texts(fiction))[0]
+    assert contrasted["violence_report"].score <= alone["violence_report"].score
+
+
+def test_zeroshot_needs_an_nli_model(tiny_model: Path) -> None:
+    with pytest.raises(ClassifierConfigError, match=r"classifiers\.zeroshot\.entailment_label.*not an NLI"):
+        zeroshot_with(tiny_model)
+
+
+@pytest.mark.parametrize(("settings", "key"), [
+    ({"categories": {"riots": {"hypothesis": "x"}}}, "categories.riots"),
+    ({"categories": {"violence_report": {"hypothesis": "x", "template": "no slot"}}},
+     "categories.violence_report.template"),
+    ({"categories": {"violence_report": {"hypothesis": "x", "agianst": ["y"]}}},
+     "categories.violence_report.agianst"),
+    ({"categories": {}}, "categories"),
+])
+def test_zeroshot_settings_errors_name_the_key(settings: dict[str, Any], key: str) -> None:
+    with pytest.raises(ClassifierConfigError, match=rf"key 'classifiers\.zeroshot\.{key}"):
+        build_classifiers(["zeroshot"], categories_with({"zeroshot": {"model": "m", **settings}}))
 
 
 def test_keyword_classifier_wraps_categories() -> None:
