@@ -19,7 +19,7 @@ from processors.categories import KeywordCategories, load_categories
 from processors.classifiers.cascade import build_cascade
 from processors.classifiers.protocol import Classifier, ItemText
 from processors.language import LanguageIdentifier, shared_identifier
-from processors.places import Gazetteer, shared_gazetteer
+from processors.places import Gazetteer, LocateRequest, Location, shared_gazetteer
 from tocsin.schema import CategoryHit, EnrichedItem, Item
 from tocsin.settings import ProcessingSettings
 
@@ -108,8 +108,11 @@ class Enricher:
                 for name, hit in hits.items():
                     if name not in merged or merged[name].score < hit.score:
                         merged[name] = hit
-        return [self._enriched(item, text, hits, processed)
-                for item, text, hits in zip(items, texts, categories, strict=True)]
+        locations = self.gazetteer.locate_many([
+            LocateRequest(text.folded, text.title_chars, item.country_hint, text.lang, item.geotag)
+            for item, text in zip(items, texts, strict=True)])
+        return [self._enriched(item, text, hits, location, processed)
+                for item, text, hits, location in zip(items, texts, categories, locations, strict=True)]
 
     def _text(self, item: Item) -> ItemText:
         title = item.title or ""
@@ -118,13 +121,11 @@ class Enricher:
         lang, confidence = self.language.identify(body, item.lang_hint)
         return ItemText(body, lang, lang_confidence=confidence, title_chars=len(title) + 1 if title else 0)
 
-    def _enriched(self, item: Item, text: ItemText, hits: dict[str, CategoryHit],
+    def _enriched(self, item: Item, text: ItemText, hits: dict[str, CategoryHit], location: Location,
                   processed: datetime) -> EnrichedItem:
-        location = self.gazetteer.locate(text.folded, title_chars=text.title_chars,
-                                         country_hint=item.country_hint)
         # Nested models are passed as instances, which pydantic does not revalidate:
         # validating is cheaper here than model_construct (6.5 µs against 7.8 µs).
         return EnrichedItem(
             **dict(item), lang=text.lang, lang_confidence=text.lang_confidence, categories=hits,
-            places=location.places, country=location.country, city=location.city,
+            places=location.places, country=location.country, admin1=location.admin1, city=location.city,
             location=location.geo_point, processed=processed)

@@ -49,7 +49,8 @@ def test_enriches_a_realistic_item_end_to_end(enricher: Enricher) -> None:
     assert set(enriched.categories) == {"violence_report"}
     assert enriched.categories["violence_report"].score > 0.5
     assert enriched.location is not None and 13 < enriched.location["lat"] < 14.5
-    assert {p.name for p in enriched.places} >= {"Darfur", "El Fasher"}
+    assert {p.name for p in enriched.places} >= {"North Darfur", "El Fasher"}
+    assert enriched.admin1 == "SD-DN"
     assert enriched.processed == NOW
     assert enriched.id == "rss:radio-dabanga:1" and enriched.source.name == "radio-dabanga"
 
