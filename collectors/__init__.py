@@ -7,6 +7,7 @@ registers the built-in source plug-ins.
 """
 
 from collectors import feeds as _builtin_sources  # noqa: F401  registers type 'rss'
+from collectors import gdelt as _gdelt  # noqa: F401  registers type 'gdelt'
 from collectors import googlenews as _googlenews  # noqa: F401  registers type 'googlenews'
 from collectors import mastodon as _mastodon  # noqa: F401  registers type 'mastodon'
 from collectors import reddit as _reddit  # noqa: F401  registers type 'reddit'

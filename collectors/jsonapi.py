@@ -38,12 +38,15 @@ class ApiFailure(Exception):
     """One request of a poll failed; the message names the source, the URL and the cause."""
 
     def __init__(self, message: str, *, http_status: int | None = None, retry_after_s: float | None = None,
-                 dead_letter: DeadLetter | None = None, headers: Mapping[str, str] | None = None) -> None:
+                 dead_letter: DeadLetter | None = None, headers: Mapping[str, str] | None = None,
+                 body: bytes | None = None) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.retry_after_s = retry_after_s
         self.dead_letter = dead_letter
         self.headers: Mapping[str, str] = headers or {}
+        self.body = body
+        """The body of a 2xx answer that was not JSON (APIs that explain errors in plain text)."""
 
 
 class MalformedResponse(ValueError):
@@ -94,7 +97,7 @@ async def fetch_json(fetcher: Fetcher, feed: FeedConfig, url: str, *,
         message = f"{where}: {result.url}: HTTP {result.status}, {exc}"
         letter = malformed_letter(feed, "malformed_response", message, result.body)
         raise ApiFailure(message, http_status=result.status, headers=result.headers,
-                         dead_letter=letter) from None
+                         dead_letter=letter, body=result.body) from None
     return ApiResponse(result, document)
 
 
