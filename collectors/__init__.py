@@ -6,6 +6,7 @@ plug-in (``feeds`` for RSS/Atom, over the polite ``fetch``er) → ``normalise`` 
 registers the built-in source plug-ins.
 """
 
+from collectors import bluesky as _bluesky  # noqa: F401  registers type 'bluesky'
 from collectors import feeds as _builtin_sources  # noqa: F401  registers type 'rss'
 from collectors import gdelt as _gdelt  # noqa: F401  registers type 'gdelt'
 from collectors import googlenews as _googlenews  # noqa: F401  registers type 'googlenews'
