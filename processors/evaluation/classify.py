@@ -151,8 +151,7 @@ def run_classify_eval(path: Path, settings: Settings, *, limit: int | None = Non
 
     kind, cases, targets = read_cases(path, limit)
     enricher = Enricher.from_settings(settings.processing)
-    names = ", ".join(f"{getattr(c, 'name', type(c).__name__)}/{getattr(c, 'version', '?')}"
-                      for c in enricher.classifiers)
+    names = ", ".join(describe(classifier) for classifier in enricher.classifiers)
     now = datetime.now(UTC)
     source = SourceRef(type="eval", name=path.name)
     predicted: list[bool] = []
@@ -175,6 +174,16 @@ def run_classify_eval(path: Path, settings: Settings, *, limit: int | None = Non
     for line in report_lines(cases, predicted, langs, targets):
         print(line)
     return 0
+
+
+def describe(classifier: object) -> str:
+    """``name/version``; a cascade as its stages, e.g. ``cascade/1 [keywords/1, ngram/1 → –]``."""
+    label = f"{getattr(classifier, 'name', type(classifier).__name__)}/{getattr(classifier, 'version', '?')}"
+    first, second = getattr(classifier, "first", None), getattr(classifier, "second", None)
+    if isinstance(first, list) and isinstance(second, list):
+        stages = [", ".join(describe(c) for c in stage) or "–" for stage in (first, second)]
+        label += f" [{stages[0]} → {stages[1]}]"
+    return label
 
 
 def report_lines(cases: Sequence[Case], predicted: Sequence[bool], langs: Sequence[str],
