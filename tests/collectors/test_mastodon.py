@@ -432,3 +432,14 @@ def test_status_ids_order_by_length_then_text() -> None:
 def test_the_same_status_from_another_instance_has_another_id() -> None:
     status = copy.deepcopy(BY_NUMBER[1])
     assert status_item_id("a.example", status["id"]) != status_item_id("b.example", status["id"])
+
+
+async def test_an_answer_over_the_size_cap_is_a_dead_letter(api_server: ApiServer, tmp_path: Any) -> None:
+    settings = CollectorSettings(state_path=tmp_path / "s.db", retries=0, max_feed_bytes=4096)
+    FakeMastodon(api_server, upto(12))  # twelve statuses are ~30 KB
+    sink = RecordingSink()
+    async with collector([mastodon(api_server)], settings, sink) as running:
+        report = (await running.run_once()).by_feed["masto"]
+    assert report.status == "failed"
+    (letter,) = sink.dead_letters
+    assert letter.reason == "response_too_large" and "the limit is 4096 bytes" in letter.error
