@@ -332,3 +332,19 @@ def test_a_stored_window_this_version_cannot_read_starts_afresh() -> None:
                  json.dumps({"since": when.isoformat(), "offset": -1}),
                  json.dumps({"since": when.isoformat(), "until": "later", "offset": 1})):
         assert Window.load(junk) is None
+
+
+async def test_a_permanent_redirect_repeats_the_post_and_a_see_other_does_not(
+        api_server: ApiServer, fast_settings: CollectorSettings) -> None:
+    fake = FakeReliefWeb(api_server, REPORTS)
+    api_server.route("/v2/reports", fake.answer)
+    moved = f"{api_server.url('/v2/reports')}?appname={APPNAME}"
+    api_server.script(PATH, Reply(308, b"", {"Location": moved}), Reply(303, b"", {"Location": moved}))
+    sink = RecordingSink()
+    async with collector([reliefweb(api_server)], fast_settings, sink, clock_at(NOW)) as running:
+        moved_permanently = (await running.run_once()).by_feed["rw-sudan"]
+        see_other = (await running.run_once()).by_feed["rw-sudan"]
+    assert moved_permanently.status == "new" and see_other.status == "failed" and see_other.http_status == 400
+    (post, get) = api_server.hits("/v2/reports")
+    assert (post.method, get.method, get.body) == ("POST", "GET", b"")
+    assert post.body == api_server.hits(PATH)[0].body and "content-type" not in get.headers
