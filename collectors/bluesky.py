@@ -44,7 +44,7 @@ from pydantic import Field, field_validator, model_validator
 from websockets.asyncio.client import ClientConnection, connect
 
 from collectors.config import FeedConfig
-from collectors.fetch import backoff_delay
+from collectors.fetch import backoff_delay, parse_retry_after
 from collectors.normalise import content_sha256, item_id, language_code, plain_text
 from collectors.posts import parse_datetime, title_from_text
 from collectors.protocol import Emit, StreamBatch, StreamContext, register
@@ -61,6 +61,8 @@ MAX_DIDS_IN_URL = 100
 """More accounts than this are filtered here rather than named in the subscription URL."""
 MAX_FRAME_BYTES = 1024 * 1024
 RECONNECT_CAP_S = 60.0
+RETRY_AFTER_CAP_S = 3600.0
+"""A relay's ``Retry-After`` on the handshake is honoured up to an hour."""
 FUTURE_SLACK = timedelta(minutes=10)
 """A ``createdAt`` later than the relay's own time plus this is a client's clock (or a
 lie): the relay time stands in, so a post cannot land in a future alert window."""
@@ -449,6 +451,7 @@ class BlueskySource:
             rewound = max(1, cursor - int(self.config.rewind * 1_000_000)) if cursor is not None else None
             url = subscribe_url(self.config, rewound)
             received = False
+            retry_after: float | None = None
             try:
                 async with connect(url, open_timeout=settings.timeout_s, ping_interval=20, ping_timeout=20,
                                    close_timeout=2, max_size=MAX_FRAME_BYTES,
@@ -459,11 +462,16 @@ class BlueskySource:
                 log.warning("feed=%s stream interrupted: %s: %s", self.name, type(exc).__name__, exc)
                 if isinstance(exc, _Interrupted):
                     cursor, received = exc.cursor, exc.received
+                elif isinstance(exc, websockets.exceptions.InvalidStatus):  # e.g. 429 on the handshake
+                    retry_after = parse_retry_after(exc.response.headers.get("Retry-After"),
+                                                    datetime.now(UTC))
             if stop.is_set():
                 return
             failures = 0 if received else failures + 1
             delay = backoff_delay(min(failures, 30), settings.backoff_base_s, self._rng,
                                   cap_s=RECONNECT_CAP_S)
+            if retry_after is not None:
+                delay = max(delay, min(retry_after, RETRY_AFTER_CAP_S))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 

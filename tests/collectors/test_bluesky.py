@@ -388,6 +388,27 @@ async def test_a_feed_of_accounts_alone_subscribes_to_them_and_keeps_all_their_d
     assert sink.items[0].authors == [A]
 
 
+async def test_a_429_on_the_handshake_is_retried_no_sooner_than_retry_after(
+        bsky_settings: CollectorSettings) -> None:
+    attempts: list[float] = []
+    local = LocalJetstream(FRAMES)
+
+    def rate_limit(connection: ServerConnection, request: Any) -> Any:
+        attempts.append(asyncio.get_running_loop().time())
+        if len(attempts) == 1:
+            response = connection.respond(429, "slow down\n")
+            response.headers["Retry-After"] = "1"
+            return response
+        return None
+
+    async with serve(local.handler, "127.0.0.1", 0, process_request=rate_limit) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        sink = RecordingSink()
+        await run_until([config(f"ws://127.0.0.1:{port}/subscribe")], bsky_settings, sink, cursor_at(20))
+    assert stream_order(sink.items) == EXPECTED
+    assert attempts[1] - attempts[0] >= 1.0
+
+
 async def test_an_unreachable_stream_does_not_stall_a_polled_feed(
         feed_server: Any, rss: Callable[..., bytes], bsky_settings: CollectorSettings) -> None:
     feed_server.route("/f", body=rss([{"title": "A", "guid": "urn:a"}]))
