@@ -10,7 +10,7 @@ the common case. If not, more than a page arrived, and the source pages upwards 
 the cursor with ``before=`` until it meets the newest page or the poll's request
 budget is spent, storing the cursor after the last contiguous page so the next poll
 goes on from there. A deleted anchor makes ``before=`` return nothing; then the
-source walks down from the newest page with ``after=`` to the cursor's time instead.
+source walks down from the newest page with ``after=`` to the anchor's time instead.
 Only if more posts than the budget covers arrived *and* the anchor was deleted can
 posts be missed, and the poll says so in its error.
 
@@ -321,31 +321,29 @@ class _Poll:
     async def run(self, cursor: Position | None) -> None:
         top = await self.listing()
         newest = top.newest
-        if cursor is None or newest is None or top.reaches(cursor) or top.size < self.config.page_size:
+        # A listing's size says little (Reddit leaves out removed posts); its end is "after": null.
+        if cursor is None or newest is None or top.reaches(cursor) or top.after is None:
             if newest is not None:
                 self.harvest.cursor = newest.dump()
             return
-        # More than a page since the cursor: fill upwards from it, contiguously.
+        # More than a page since the cursor: fill upwards from it, contiguously, until the top.
+        on_top = {position.name for position in top.positions}
         anchor = cursor
         while True:
             page = await self.listing(before=anchor.name)
             page_newest = page.newest
             if page_newest is None:
-                break
-            if any(p.name in {q.name for q in top.positions} for p in page.positions) \
-                    or page.size < self.config.page_size:
+                break  # the anchor is gone (or nothing newer is listed after all)
+            if any(position.name in on_top for position in page.positions):
                 self.harvest.cursor = newest.dump()
                 return
             anchor = page_newest
             self.harvest.cursor = anchor.dump()
-        if anchor is not cursor:  # a page short of posts that still did not meet the top: caught up
-            self.harvest.cursor = newest.dump()
-            return
-        await self._walk_down(top, cursor, newest)
+        await self._walk_down(top, anchor, newest)
 
     async def _walk_down(self, top: Page, cursor: Position, newest: Position) -> None:
-        """The anchor is gone: read older pages from the top until the cursor's time. A failed
-        request leaves the cursor where it was, so the next poll walks again."""
+        """``cursor``'s post is gone: read older pages from the top down to its time. A failed
+        request leaves the stored cursor as it was, so the next poll walks again."""
         after = top.after
         while after is not None:
             try:

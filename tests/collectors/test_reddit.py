@@ -41,6 +41,8 @@ class FakeReddit:
         self.posts = list(posts)
         self.remaining = 99.0
         self.reset_s = 420
+        self.hidden: set[str] = set()
+        """Fullnames of removed posts: counted when a page is cut, then left out of it, as Reddit does."""
         server.route(NEW, self.new)
 
     def add(self, *posts: dict[str, Any]) -> None:
@@ -62,6 +64,7 @@ class FakeReddit:
         else:
             page = ordered[:limit]
         last = names.index(page[-1]["data"]["name"]) if page else len(names)
+        page = [child for child in page if child["data"]["name"] not in self.hidden]
         listing = {"kind": "Listing", "data": {
             "after": page[-1]["data"]["name"] if page and last + 1 < len(names) else None,
             "dist": len(page), "modhash": "", "geo_filter": None, "children": page,
@@ -186,6 +189,18 @@ async def test_more_than_a_page_is_filled_upwards_from_the_cursor_without_gaps(
     befores = [r.arg("before") for r in api_server.hits(NEW)]
     assert befores == [None, None, BY_NUMBER[2]["data"]["name"], BY_NUMBER[5]["data"]["name"],
                        BY_NUMBER[8]["data"]["name"]]
+
+
+async def test_a_short_newest_page_is_not_taken_for_the_end_of_the_listing(
+        api_server: ApiServer, fast_settings: CollectorSettings) -> None:
+    fake = FakeReddit(api_server, upto(2))
+    sink = RecordingSink()
+    async with collector([on(api_server, page_size=3)], fast_settings, sink) as running:
+        await running.run_once()
+        fake.add(*upto(10)[2:])
+        fake.hidden.add(BY_NUMBER[9]["data"]["name"])  # removed: the newest page lists two posts, not three
+        await running.run_once()
+    assert sorted(numbers(sink.items)) == [1, 2, 3, 4, 5, 6, 7, 8, 10]
 
 
 async def test_a_spent_request_budget_leaves_a_contiguous_cursor_for_the_next_poll(
