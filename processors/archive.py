@@ -64,4 +64,13 @@ class Archive:
         }
 
     async def store(self, items: list[EnrichedItem]) -> list[Rejected]:
-        return await bulk_index(self.es, self.index, [(item.id, to_document(item)) for item in items])
+        """Index items by id; a deletion marks the archived post instead of replacing it.
+
+        A removed post is evidence too: its archived text stays, flagged
+        ``deleted`` with the time the deletion was seen.
+        """
+        kept = [(item.id, to_document(item)) for item in items if not item.deleted]
+        deletions = [(item.id, {"deleted": True, "deleted_seen": item.collected.isoformat()},
+                      {**to_document(item), "deleted_seen": item.collected.isoformat()})
+                     for item in items if item.deleted]
+        return await bulk_index(self.es, self.index, kept, merges=deletions)

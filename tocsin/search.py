@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,18 +87,25 @@ async def ensure_index(es: AsyncElasticsearch, index: str) -> None:
 
 
 async def bulk_index(es: AsyncElasticsearch, index: str, docs: list[tuple[str, dict[str, Any]]],
-                     *, refresh: bool | str = False) -> list[Rejected]:
+                     *, refresh: bool | str = False,
+                     merges: Sequence[tuple[str, dict[str, Any], dict[str, Any]]] = ()) -> list[Rejected]:
     """Index documents by id (idempotent: a replay overwrites the same documents).
 
-    Returns the documents the server rejected for good. Raises ``SearchUnavailable``
-    when the server could not take the batch, so the caller keeps its offsets.
+    ``merges`` are (id, partial document, document if absent): fields set on a
+    document that is already there, e.g. marking a post deleted without losing
+    its archived text. Returns the documents the server rejected for good. Raises
+    ``SearchUnavailable`` when the server could not take the batch, so the caller
+    keeps its offsets.
     """
-    if not docs:
+    if not docs and not merges:
         return []
     operations: list[dict[str, Any]] = []
     for doc_id, doc in docs:
         operations.append({"index": {"_index": index, "_id": doc_id}})
         operations.append(doc)
+    for doc_id, partial, upsert in merges:
+        operations.append({"update": {"_index": index, "_id": doc_id}})
+        operations.append({"doc": partial, "upsert": upsert})
     try:
         response = await es.bulk(operations=operations, refresh=refresh)
     except (TransportError, ApiError) as exc:

@@ -154,3 +154,22 @@ async def test_batch_is_not_done_until_the_archive_took_it(search_settings: Sear
         assert (await es.get(index=archive.index, id="i-late"))["found"]
     finally:
         await es.close()
+
+
+async def test_a_deletion_marks_the_archived_post_and_keeps_its_text(
+        search_settings: SearchSettings, enricher: Enricher) -> None:
+    es, _, archive, processor = await make(search_settings, enricher)
+    try:
+        await processor.process([RawMessage(raw_item("i-del").to_bytes())])
+        await es.indices.refresh(index=archive.index)
+        deletion = raw_item("i-del", text="").model_copy(update={"deleted": True, "content_sha256": "d" * 64})
+        unseen = raw_item("i-never", text="").model_copy(update={"deleted": True, "content_sha256": "d" * 64})
+        await processor.process([RawMessage(deletion.to_bytes()), RawMessage(unseen.to_bytes())])
+        kept = (await es.get(index=archive.index, id="i-del"))["_source"]
+        assert kept["deleted"] is True and kept["deleted_seen"]
+        assert kept["text"].startswith("Gunmen killed 12 villagers")
+        assert kept["categories"] == ["violence_report"]
+        recorded = (await es.get(index=archive.index, id="i-never"))["_source"]
+        assert recorded["deleted"] is True and recorded["text"] == ""
+    finally:
+        await es.close()
