@@ -277,6 +277,9 @@ def _onnx_session(settings: ModelSettings, model: Any, tokenizer: Any, input_nam
         if settings.torch_threads:
             options.intra_op_num_threads = settings.torch_threads
         options.log_severity_level = 3
+        # Idle ONNX Runtime threads otherwise spin for a while after each batch, taking
+        # CPU from the rest of the worker (keywords, places, the event loop).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
     except ClassifierConfigError:
         raise
