@@ -235,7 +235,8 @@ def test_shipped_model_separates_french_abuse_from_neutral_news(shipped: NgramMo
 
 @pytest.fixture(scope="module")
 def classifier() -> NgramClassifier:
-    return NgramClassifier.from_config({}, categories(), Path("classifiers.yaml"))
+    return NgramClassifier.from_config({"categories": ["hate_speech", "offensive"]}, categories(),
+                                       Path("classifiers.yaml"))
 
 
 def test_plugin_is_a_classifier_named_with_its_version(classifier: NgramClassifier) -> None:
@@ -277,8 +278,18 @@ def test_offensive_hits_have_no_target_labels(classifier: NgramClassifier) -> No
     assert hits[OFFENSIVE].classifier.startswith("ngram/")
 
 
+def test_only_hate_speech_is_reported_by_default(classifier: NgramClassifier) -> None:
+    default = NgramClassifier.from_config({}, categories(), Path("classifiers.yaml"))
+    texts = [ItemText(text, lang) for lang, text in CLEAR.values()]
+    assert all(set(hits) <= {HATE} for hits in default.classify(texts))
+    assert any(OFFENSIVE in hits for hits in classifier.classify(texts))
+    assert [hits.get(HATE) for hits in default.classify(texts)] == [
+        hits.get(HATE) for hits in classifier.classify(texts)]
+
+
 def test_threshold_decides_what_is_reported(classifier: NgramClassifier) -> None:
-    strict = NgramClassifier(classifier.model, NgramSettings(threshold=1.0))
+    strict = NgramClassifier(classifier.model, NgramSettings.model_validate(
+        {"threshold": 1.0, "categories": [HATE, OFFENSIVE]}))
     assert strict.classify([ItemText(text, lang) for lang, text in CLEAR.values()]) == [{}] * len(CLEAR)
 
 
@@ -286,6 +297,7 @@ def test_threshold_decides_what_is_reported(classifier: NgramClassifier) -> None
     ({"treshold": 0.5}, "treshold"),
     ({"threshold": 2}, "threshold"),
     ({"max_chars": 3}, "max_chars"),
+    ({"categories": ["violence_report"]}, "categories.0"),
 ])
 def test_bad_settings_name_the_key(config: dict[str, Any], key: str) -> None:
     with pytest.raises(ClassifierConfigError, match=rf"classifiers\.yaml: key 'classifiers\.ngram\.{key}'"):
