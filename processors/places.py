@@ -119,8 +119,10 @@ _MARKED_SCRIPTS = ("DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI", "ORIYA", "TA
 # Scripts of which only cities of all_alternates_from people or more keep their names.
 _LARGE_CITIES_ONLY = ("CYRILLIC", "GREEK", "ARMENIAN", "GEORGIAN", *_MARKED_SCRIPTS[:-1])
 ARABIC_SHORT_NAME_POPULATION = 300_000
-# A geotag takes the country of the nearest city, its region if that city is
-# within GEOTAG_REGION_KM, and its name if within GEOTAG_CITY_KM.
+# A geotag takes the country of the nearest city if that city is within
+# GEOTAG_COUNTRY_KM (a point farther from every town is at sea, or its country
+# is a guess), its region if within GEOTAG_REGION_KM, its name if within GEOTAG_CITY_KM.
+GEOTAG_COUNTRY_KM = 500.0
 GEOTAG_REGION_KM = 100.0
 GEOTAG_CITY_KM = 30.0
 
@@ -358,7 +360,10 @@ class Gazetteer:
                 seat_row = seat_city.get((sub.country, seat))
                 for alternate in (seat_row.get("alternatenames") or ()) if seat_row else ():
                     if isinstance(alternate, str) and _script(alternate) == "ARABIC":
+                        # geonames writes خرطوم where news writes ولاية الخرطوم: both
                         bases.append(alternate)
+                        if not alternate.startswith(_ARTICLE):
+                            bases.append(_ARTICLE + alternate)
             for base in dict.fromkeys(bases):
                 script = _script(base)
                 if script == "LATIN":
@@ -404,6 +409,19 @@ class Gazetteer:
             return self._region_population[index]
         return self._country_population[index]
 
+    def country_point(self, code: str) -> tuple[float, float] | None:
+        """A country's point (its capital), as its places carry; None for an unknown code."""
+        index = self._country_index.get(code.upper())
+        return None if index is None else self.point_of(_encode(COUNTRY, index))
+
+    def nearest_city(self, lat: float, lon: float) -> tuple[str, str, float] | None:
+        """(name, country, km) of the gazetteer city nearest to a point; None for an invalid point."""
+        found = self._nearest.nearest(lat, lon)
+        if found is None:
+            return None
+        city, distance = found
+        return self._city_name[city], self._city_country[city], distance
+
     # -- locating -----------------------------------------------------------------------------------
 
     def locate(self, text: Folded | str, *, title_chars: int = 0, country_hint: str | None = None,
@@ -447,7 +465,7 @@ class Gazetteer:
         hint = country_hint.upper() if isinstance(country_hint, str) and len(country_hint) == 2 else None
         if hint is not None and hint not in self._country_index:
             hint = None
-        tagged = self._geotag_place(geotag)
+        point = _geotag_point(geotag)
         try:
             folded = text if isinstance(text, Folded) else fold(text)
             if proposals is not None:
@@ -461,11 +479,14 @@ class Gazetteer:
             logger.debug("locating failed", exc_info=True)
             mentions = []
         places = self._places(mentions, folded.original if mentions else "", all_mentions)
-        if tagged is not None:
-            place, nearest, distance = tagged
-            return Location([place, *places], place.country,
-                            self._city_name[nearest] if distance <= GEOTAG_CITY_KM else None,
-                            place.lat, place.lon, place.admin1)
+        if point is not None:
+            tagged = self._geotag_place(*point)
+            if tagged is not None:
+                return Location([tagged, *places], tagged.country,
+                                tagged.name if tagged.kind == "city" else None, point[0], point[1],
+                                tagged.admin1)
+            country = primary(mentions, self).country if mentions else hint
+            return Location(places, country, None, point[0], point[1], None)
         if not mentions:
             return Location(places, hint)
         chosen = primary(mentions, self)
@@ -473,26 +494,25 @@ class Gazetteer:
         lat, lon = chosen.point if chosen.point is not None else (None, None)
         return Location(places, chosen.country, name, lat, lon, chosen.admin1)
 
-    def _geotag_place(self, geotag: Mapping[str, float] | None) -> tuple[Place, int, float] | None:
-        """The geotag as a place, with the nearest city that gives its country (None if unusable)."""
-        if not isinstance(geotag, Mapping):
-            return None
-        try:
-            lat, lon = float(geotag["lat"]), float(geotag["lon"])
-        except (KeyError, TypeError, ValueError, OverflowError):
-            return None
-        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-            return None
-        found = self._nearest.nearest(lat, lon)
+    def _geotag_place(self, lat: float, lon: float) -> Place | None:
+        """The geotag as a place of the nearest city's country (None if no city is within reach)."""
+        found = self._nearest.nearest(lat, lon, max_km=GEOTAG_COUNTRY_KM)
         if found is None:
             return None
         city, distance = found
+        country = self._city_country[city]
         admin1 = self._city_admin1[city] if distance <= GEOTAG_REGION_KM else None
-        place = Place(name=self._city_name[city] if distance <= GEOTAG_CITY_KM else f"{lat:.4f},{lon:.4f}",
-                      matched=f"{lat:.5f},{lon:.5f}", kind="city", country=self._city_country[city],
-                      admin1=admin1, admin1_name=self.admin1_names.get(admin1 or ""),
-                      lat=lat, lon=lon, confidence=1.0, source="geotag")
-        return place, city, distance
+        admin1_name = self.admin1_names.get(admin1 or "")
+        if distance <= GEOTAG_CITY_KM:      # in or at a town: the town
+            kind, name, population = "city", self._city_name[city], self._city_population[city]
+        elif admin1 is not None:            # in its region
+            kind, name, population = "region", admin1_name or f"{lat:.4f},{lon:.4f}", None
+        else:                               # somewhere in its country
+            kind, name = "country", self.country_names[self._country_index[country]]
+            population = self._country_population[self._country_index[country]] or None
+        return Place(name=name, matched=f"{lat:.5f},{lon:.5f}", kind=kind, country=country, admin1=admin1,
+                     admin1_name=admin1_name, lat=lat, lon=lon, population=population, confidence=1.0,
+                     source="geotag")
 
     def _raw_matches(self, folded: Folded, *, require_capital: bool = True
                      ) -> list[tuple[int, int, tuple[int, ...], bool]]:
@@ -678,6 +698,19 @@ def build_compact(*, timeout_s: float = 300.0, **options: int) -> Gazetteer:
         stderr = getattr(exc, "stderr", b"") or b""
         logger.warning("gazetteer child failed (%s %s); building in-process", exc, stderr[-500:])
     return Gazetteer(**options)
+
+
+def _geotag_point(geotag: Mapping[str, float] | None) -> tuple[float, float] | None:
+    """A valid ``{'lat':…, 'lon':…}`` as a point; anything else (missing, NaN, out of range) as None."""
+    if not isinstance(geotag, Mapping):
+        return None
+    try:
+        lat, lon = float(geotag["lat"]), float(geotag["lon"])
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
 
 
 def _encode(kind: int, index: int) -> int:

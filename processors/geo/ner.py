@@ -48,17 +48,17 @@ class NerProposer:
         return cls(settings, _load_pipeline(settings, source))
 
     def propose(self, texts: Sequence[str]) -> list[list[Proposal]]:
-        """Place entities of each text, in order; empty texts give no entities."""
-        if not texts:
-            return []
+        """Place entities of each text, in order; a text without words gives none (and is not run)."""
+        results: list[list[Proposal]] = [[] for _ in texts]
+        todo = [i for i, text in enumerate(texts) if any(ch.isalnum() for ch in text)]
+        if not todo:
+            return results
         settings = self.settings
-        outputs = self._pipe([text if text.strip() else " " for text in texts],
-                             batch_size=settings.batch_size)
-        if texts and outputs and isinstance(outputs[0], dict):   # one text: a flat list
+        outputs = self._pipe([texts[i] for i in todo], batch_size=settings.batch_size)
+        if outputs and isinstance(outputs[0], dict):   # one text: a flat list
             outputs = [outputs]
-        results: list[list[Proposal]] = []
-        for text, entities in zip(texts, outputs, strict=True):
-            found: list[Proposal] = []
+        for i, entities in zip(todo, outputs, strict=True):
+            text = texts[i]
             for entity in entities:
                 label = str(entity.get("entity_group") or entity.get("entity") or "")
                 label = label.split("-", 1)[1] if label[:2] in ("B-", "I-") else label
@@ -68,8 +68,7 @@ class NerProposer:
                         or not isinstance(start, int) or not isinstance(end, int)
                         or not 0 <= start < end <= len(text)):
                     continue
-                found.append(Proposal(start, end, label, score))
-            results.append(found)
+                results[i].append(Proposal(start, end, label, score))
         return results
 
 

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processors.folding import fold
-from processors.places import Gazetteer, GazetteerError, build_compact
+from processors.places import Gazetteer, GazetteerError, LocateRequest, build_compact
 
 
 def countries(gazetteer: Gazetteer, text: str) -> list[str]:
@@ -193,3 +194,191 @@ def test_compact_build_falls_back_in_process(monkeypatch: pytest.MonkeyPatch,
 def test_min_population_below_shipped_data_is_an_error() -> None:
     with pytest.raises(GazetteerError, match="at least 500"):
         Gazetteer(min_population=10)
+
+
+# -- first-level regions -------------------------------------------------------------------------
+
+
+def test_a_region_word_makes_a_seat_name_the_region(gazetteer: Gazetteer) -> None:
+    state, city = gazetteer.locate("Clashes in Kano State and in Kano.").places
+    assert (state.kind, state.admin1, state.admin1_name, state.matched) == ("region", "NG-KN", "Kano",
+                                                                           "Kano State")
+    assert (city.kind, city.name, city.admin1, city.admin1_name) == ("city", "Kano", "NG-KN", "Kano")
+
+
+@pytest.mark.parametrize(("text", "admin1"), [
+    ("Fighting in Tigray continued.", "ET-TI"),
+    ("Shelling across the Kharkiv region.", "UA-63"),
+    ("Des frappes dans la région de Kharkiv.", "UA-63"),
+    ("Обстріли в Харківська область.", "UA-63"),
+    ("اشتباكات في ولاية الخرطوم", "SD-KH"),
+    ("Displaced people in North Darfur.", "SD-DN"),
+    ("Violence in Lakes State.", "SS-LK"),
+])
+def test_first_level_regions_in_several_languages(gazetteer: Gazetteer, text: str, admin1: str) -> None:
+    location = gazetteer.locate(text)
+    assert [(p.kind, p.admin1) for p in location.places] == [("region", admin1)]
+    assert location.admin1 == admin1
+
+
+def test_a_joined_region_has_its_cities_weighted_mean_point(gazetteer: Gazetteer) -> None:
+    [tigray] = gazetteer.locate("Fighting in Tigray.").places
+    assert tigray.lat is not None and tigray.lon is not None
+    assert 12.5 < tigray.lat < 14.9 and 36.5 < tigray.lon < 40.0
+    assert gazetteer.locate("Fighting in Tigray.").geo_point == {"lat": tigray.lat, "lon": tigray.lon}
+
+
+@pytest.mark.parametrize("text", [
+    "People fled to northern areas and the lakes.",
+    "Northern areas were flooded.",
+    "The Red Sea coast.",
+])
+def test_generic_region_names_need_a_region_word(gazetteer: Gazetteer, text: str) -> None:
+    assert [p for p in gazetteer.locate(text).places if p.kind == "region"] == []
+
+
+def test_cities_carry_iso_admin1_where_joined(gazetteer: Gazetteer) -> None:
+    [fasher] = gazetteer.locate("Shelling in El Fasher.").places
+    assert (fasher.admin1, fasher.admin1_name) == ("SD-DN", "North Darfur")
+
+
+# -- spans, confidence, false positives ---------------------------------------------------------------
+
+
+def test_spans_index_title_newline_text(gazetteer: Gazetteer) -> None:
+    title, body = "Attack in Mali", "Gunmen struck near Gao on Tuesday."
+    text = f"{title}\n{body}"
+    location = gazetteer.locate(text, title_chars=len(title) + 1)
+    for place in location.places:
+        assert place.start is not None and place.end is not None
+        assert text[place.start:place.end] == place.matched
+    assert [p.matched for p in location.places] == ["Mali", "Gao"]
+
+
+def test_every_mention_when_asked(gazetteer: Gazetteer) -> None:
+    text = "Sudan, then Sudan again, and the Sudanese."
+    assert len(gazetteer.locate(text).places) == 1
+    spans = [(p.start, p.end) for p in gazetteer.locate(text, all_mentions=True).places]
+    assert spans == [(0, 5), (12, 17), (33, 41)]
+
+
+def test_confidence_reflects_ambiguity_and_position(gazetteer: Gazetteer) -> None:
+    [sudan] = gazetteer.locate("Fighting resumed in Sudan.").places
+    assert sudan.confidence == 1.0
+    [hyderabad] = gazetteer.locate("Floods in Hyderabad.").places
+    assert hyderabad.confidence is not None and 0.3 < hyderabad.confidence < 0.95
+    [goma] = gazetteer.locate("Goma is calm.").places
+    assert goma.confidence == 0.75                           # first word: capitals prove nothing
+    [demonym] = gazetteer.locate("Ethiopian troops").places
+    assert demonym.confidence == 0.9
+
+
+def test_a_title_before_a_name_makes_it_a_person(gazetteer: Gazetteer) -> None:
+    assert gazetteer.locate("Mr Jordan met President Kenya on Monday.").places == []
+
+
+def test_phrases_that_are_not_places_block_their_place_name(gazetteer: Gazetteer) -> None:
+    places = gazetteer.locate("The New York Times reported it. Then New York reacted.").places
+    assert [(p.name, p.start) for p in places] == [("New York City", 37)]
+    assert gazetteer.locate("صرح البيت الأبيض").places == []
+
+
+@pytest.mark.parametrize("text", ["كيف حالك يا صديقي", "انا كنت هناك", "God come okay", "Lil Wayne"])
+def test_common_words_in_arabic_and_slang_are_not_cities(gazetteer: Gazetteer, text: str) -> None:
+    assert gazetteer.locate(text).places == []
+
+
+# -- disambiguation in context ---------------------------------------------------------------------------
+
+
+def test_a_nearby_city_resolves_an_ambiguous_one(gazetteer: Gazetteer) -> None:
+    places = gazetteer.locate("Shelling in Tripoli and Tartus.").places
+    assert [p.country for p in places] == ["LB", "SY"]
+    assert gazetteer.locate("Shelling in Tripoli.").places[0].country == "LY"
+
+
+def test_a_container_after_a_comma_resolves_a_city(gazetteer: Gazetteer) -> None:
+    location = gazetteer.locate("Floods in Alexandria, Virginia.")
+    assert (location.country, location.admin1, location.city) == ("US", "US-VA", "Alexandria")
+    assert gazetteer.locate("Floods in Alexandria.").country == "EG"
+
+
+def test_american_context_makes_georgia_a_state(gazetteer: Gazetteer) -> None:
+    assert gazetteer.locate("Georgia and Armenia").places[0].kind == "country"
+    places = gazetteer.locate("Atlanta police said Georgia officials").places
+    assert [(p.kind, p.country, p.admin1) for p in places] == [("city", "US", "US-GA"),
+                                                               ("region", "US", "US-GA")]
+
+
+def test_primary_location_groups_country_region_and_city(gazetteer: Gazetteer) -> None:
+    text = "Gunmen kill 12 in North Darfur village\nThousands fled to El Fasher, the state capital."
+    location = gazetteer.locate(text, title_chars=39)
+    assert (location.country, location.admin1, location.city) == ("SD", "SD-DN", "El Fasher")
+    assert location.geo_point is not None and 13 < location.geo_point["lat"] < 14.5
+
+
+def test_a_country_alone_has_no_location(gazetteer: Gazetteer) -> None:
+    location = gazetteer.locate("Fighting resumed in Sudan.")
+    assert (location.country, location.admin1, location.city, location.geo_point) == ("SD", None, None, None)
+
+
+def test_locate_many_equals_locate(gazetteer: Gazetteer) -> None:
+    texts = ["Floods in Hyderabad.", "Clashes in Kano State.", ""]
+    requests = [LocateRequest(fold(t), 0, "PK", "en", None) for t in texts]
+    expected = [gazetteer.locate(t, country_hint="PK", lang="en") for t in texts]
+    assert gazetteer.locate_many(requests) == expected
+
+
+# -- geotags ----------------------------------------------------------------------------------------------
+
+
+def test_a_geotag_locates_the_item_at_the_nearest_city(gazetteer: Gazetteer) -> None:
+    location = gazetteer.locate("Protest today", geotag={"lat": -1.68, "lon": 29.22})
+    tag = location.places[0]
+    assert (tag.source, tag.kind, tag.name, tag.country, tag.admin1) == ("geotag", "city", "Goma", "CD",
+                                                                        "CD-NK")
+    assert (tag.lat, tag.lon, tag.confidence, tag.start) == (-1.68, 29.22, 1.0, None)
+    assert (location.country, location.admin1, location.city) == ("CD", "CD-NK", "Goma")
+    assert location.geo_point == {"lat": -1.68, "lon": 29.22}
+
+
+def test_a_geotag_wins_over_the_text_for_the_primary_place(gazetteer: Gazetteer) -> None:
+    location = gazetteer.locate("Solidarity with Kharkiv", geotag={"lat": 52.52, "lon": 13.40})
+    assert location.country == "DE"
+    assert [p.source for p in location.places] == ["geotag", "gazetteer"]
+
+
+def test_a_geotag_at_sea_keeps_the_point_but_names_no_country(gazetteer: Gazetteer) -> None:
+    location = gazetteer.locate("Rescue in Kharkiv", geotag={"lat": 0.0, "lon": -160.0})
+    assert location.geo_point == {"lat": 0.0, "lon": -160.0}
+    assert location.country == "UA"             # from the text
+    assert [p.source for p in location.places] == ["gazetteer"]
+
+
+@pytest.mark.parametrize("geotag", [{"lat": float("nan"), "lon": 3.0}, {"lat": 95.0, "lon": 3.0},
+                                    {"lat": "x", "lon": 1}, {"lon": 3.0}, {}])
+def test_invalid_geotags_are_ignored(gazetteer: Gazetteer, geotag: dict[str, Any]) -> None:
+    location = gazetteer.locate("Fighting in Goma", geotag=geotag)
+    assert location.city == "Goma" and all(p.source == "gazetteer" for p in location.places)
+
+
+# -- scripts without folding: Indic and Burmese --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("ရန်ကုန်မြို့တွင် ဆန္ဒပြသူများ", ["Yangon"]),
+    ("မြန်မာနိုင်ငံ ရခိုင်ပြည်နယ်", ["Myanmar", "Rakhine"]),
+    ("ဆူဒန်နိုင်ငံတွင် တိုက်ပွဲ", ["Sudan"]),
+    ("म्यांमार में हिंसा और दिल्ली में विरोध", ["Myanmar", "Delhi"]),
+    ("ঢাকায় বিক্ষোভ", ["Dhaka"]),
+])
+def test_burmese_and_indic_names(gazetteer: Gazetteer, text: str, names: list[str]) -> None:
+    location = gazetteer.locate(text)
+    assert [p.name for p in location.places] == names
+    for place in location.places:
+        assert place.start is not None and text[place.start:place.end] == place.matched
+
+
+def test_one_syllable_burmese_names_are_not_matched_alone(gazetteer: Gazetteer) -> None:
+    assert gazetteer.locate("မွန်").places == []
+    assert [p.admin1 for p in gazetteer.locate("မွန်ပြည်နယ်").places] == ["MM-15"]

@@ -1,0 +1,119 @@
+"""The GeoVirus-style evaluation harness, on a small file this test writes."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from processors.evaluation.places import (
+    MAX_KM,
+    Article,
+    EvalFileError,
+    Gold,
+    Predicted,
+    error_auc,
+    read_articles,
+    run_places_eval,
+    score,
+)
+from tocsin.cli import main
+from tocsin.settings import Settings
+
+# Gold points at the gazetteer's own coordinates, so the errors are exactly zero.
+KHARKIV = (49.98177, 36.25475)
+GOMA = (-1.67409, 29.22845)
+ARTICLES = f"""<?xml version="1.0" encoding="utf-8"?>
+<articles>
+    <article>
+        <source>https://example.org/1</source>
+        <text>Shelling hit Kharkiv and Goma. Villagers fled to Tawila.</text>
+        <locations>
+            <location><name>Kharkiv</name><start>13</start><end>20</end>
+                <lat>{KHARKIV[0]}</lat><lon>{KHARKIV[1]}</lon><page>x</page></location>
+            <location><name>Goma</name><start>25</start><end>29</end>
+                <lat>{GOMA[0]}</lat><lon>{GOMA[1]}</lon><page>x</page></location>
+            <location><name>Tawila</name><start>49</start><end>55</end>
+                <lat>13.5</lat><lon>24.9</lon><page>x</page></location>
+        </locations>
+    </article>
+    <article>
+        <source>https://example.org/2</source>
+        <text>Nothing here names a place.</text>
+        <locations></locations>
+    </article>
+</articles>
+"""
+
+
+@pytest.fixture()
+def geovirus(tmp_path: Path) -> Path:
+    path = tmp_path / "mini-geovirus.xml"
+    path.write_text(ARTICLES, encoding="utf-8")
+    return path
+
+
+def test_prints_the_measures_and_ends_with_the_summary_line(geovirus: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_places_eval(geovirus, Settings()) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "places eval: mini-geovirus.xml, 2 articles, 3 gold toponyms"
+    assert any(line.startswith("tocsin gazetteer") for line in lines)
+    assert lines[-1] == "acc161=1.000 mean_km=0 median_km=0 recall=0.667 n=3"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("geotext") is None, reason="geotext is not installed")
+def test_geotext_is_scored_side_by_side(geovirus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_places_eval(geovirus, Settings())
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("geotext 0.") for line in lines)
+    assert lines[-2].startswith("geotext: acc161=") and lines[-2].endswith(" n=3")
+
+
+def test_the_cli_runs_it_with_a_limit(geovirus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "places", str(geovirus), "--limit", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "places eval: mini-geovirus.xml, 1 articles, 3 gold toponyms"
+    assert out[-1] == "acc161=1.000 mean_km=0 median_km=0 recall=0.667 n=3"
+
+
+def test_reads_gold_toponyms(geovirus: Path) -> None:
+    first, second = read_articles(geovirus)
+    assert first.gold[0] == Gold("Kharkiv", 13, 20, *KHARKIV)
+    assert first.text[13:20] == "Kharkiv" and second.gold == ()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("<articles><article>", "not readable XML"),
+    ("<rss></rss>", r"no <article> elements \(root is <rss>\)"),
+    ("<articles><article><text>x</text><locations><location><name>x</name><start>a</start>"
+     "</location></locations></article></articles>", "article 1: a <location> lacks a number"),
+])
+def test_other_files_are_refused_with_a_reason(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.xml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(EvalFileError, match=message):
+        read_articles(path)
+
+
+def test_scoring_by_span_overlap() -> None:
+    article = Article("Floods in Paris and Lyon and Nice.", (
+        Gold("Paris", 10, 15, 48.85, 2.35), Gold("Lyon", 20, 24, 45.76, 4.84),
+        Gold("Nice", 29, 33, 43.7, 7.27)))
+    predicted = [Predicted(10, 15, 49.85, 2.35, "FR"),          # one degree north: 111 km
+                 Predicted(19, 24, None, None, "FR", "region"),  # found, without coordinates
+                 Predicted(0, 6, 0.0, 0.0, "XX")]                # not on any gold toponym
+    result = score([article], [predicted], lambda gold: "FR")
+    assert (result.gold, result.found, result.mentions, result.on_gold) == (3, 2, 3, 2)
+    assert result.errors[0] == pytest.approx(111.19, abs=0.01) and result.errors[1] == MAX_KM
+    measures = (result.acc161, result.recall, result.precision, result.country_accuracy)
+    assert measures == (0.5, 2 / 3, 2 / 3, 1.0)
+    assert result.median_km == pytest.approx((111.19 + MAX_KM) / 2, abs=0.01)
+    assert result.summary() == "acc161=0.500 mean_km=10075 median_km=10075 recall=0.667 n=3"
+
+
+def test_error_auc_runs_from_zero_to_one() -> None:
+    assert error_auc([0.0, 0.0, 0.0]) == 0.0
+    assert error_auc([MAX_KM, MAX_KM]) == pytest.approx(1.0)
+    assert 0.0 < error_auc([0.0, 100.0, 1000.0]) < 1.0
