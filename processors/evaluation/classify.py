@@ -45,7 +45,7 @@ class EvalFileError(ValueError):
 class Case:
     text: str
     hateful: bool
-    group: str  # the functionality (HateCheck) or the gold class (training files)
+    group: str  # the functionality (HateCheck) or the gold class (training files: hate_speech, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +132,7 @@ def read_cases(path: Path, limit: int | None = None) -> tuple[str, list[Case], l
                     label = mlma_label(row["sentiment"] or "")
             except ValueError as exc:
                 raise EvalFileError(f"{path}: row {number}: {exc}") from None
-            cases.append(Case(row["tweet"] or "", label == "hate_speech", f"gold {label}"))
+            cases.append(Case(row["tweet"] or "", label == "hate_speech", label))
             targets.append("")
     return kind, cases, targets
 
@@ -171,7 +171,8 @@ def run_classify_eval(path: Path, settings: Settings, *, limit: int | None = Non
     if kind != "hatecheck":
         print("note: a training file; the model was trained on 70% of its rows, so these figures are "
               "optimistic (the held-out figures are in models/first-stage/metrics.json)")
-    for line in report_lines(cases, predicted, langs, targets):
+    group_title = "functionality" if kind == "hatecheck" else "gold class"
+    for line in report_lines(cases, predicted, langs, targets, group_title=group_title):
         print(line)
     return 0
 
@@ -187,7 +188,7 @@ def describe(classifier: object) -> str:
 
 
 def report_lines(cases: Sequence[Case], predicted: Sequence[bool], langs: Sequence[str],
-                 targets: Sequence[str]) -> list[str]:
+                 targets: Sequence[str], *, group_title: str = "functionality") -> list[str]:
     """The printed report; its last line is the summary ``macro_f1=… accuracy=… n=…``."""
     gold = [case.hateful for case in cases]
     lines: list[str] = []
@@ -207,7 +208,7 @@ def report_lines(cases: Sequence[Case], predicted: Sequence[bool], langs: Sequen
                          f"{right / len(indices):.3f} |")
 
     breakdown("language", langs, with_gold=False)
-    breakdown("functionality", [case.group for case in cases], with_gold=True)
+    breakdown(group_title, [case.group for case in cases], with_gold=True)
     if any(targets):
         breakdown("target", [target or "(none)" for target in targets], with_gold=False)
     report = binary_report(gold, predicted)
