@@ -158,8 +158,7 @@ def _tiny_bert(labels: dict[int, str]) -> Any:
     torch.manual_seed(SEED)
     config = BertConfig(vocab_size=len(tokenizer()), hidden_size=32, num_hidden_layers=2,
                         num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
-                        num_labels=len(labels), id2label=labels,
-                        label2id={label: index for index, label in labels.items()})
+                        id2label=labels, label2id={label: index for index, label in labels.items()})
     return BertForSequenceClassification(config)
 
 
