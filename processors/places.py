@@ -537,8 +537,9 @@ class Gazetteer:
                     and not all(c & 3 == DEMONYM for c in candidates)):
                 continue
             raw.append((first, last, candidates, latin))
-        for first, last, candidates in self._marked.iter(original):
-            raw.append((first, last, candidates, False))
+        if not padded.isascii():        # folding keeps Indic and Burmese letters: ASCII means none
+            for first, last, candidates in self._marked.iter(original):
+                raw.append((first, last, candidates, False))
         return raw
 
     def _mentions(self, folded: Folded, title_chars: int) -> list[Mention]:
@@ -744,16 +745,15 @@ def _title_case(title: str) -> bool:
 def _latin_cues(original: str, first: int, last: int, candidates: tuple[int, ...], title_chars: int,
                 title_case: bool) -> tuple[tuple[int, ...], float]:
     """Candidates left after the person-title cue, and the reliability the context leaves the match."""
-    i = first - 1
-    while i >= 0 and original[i] in " \t":
-        i -= 1
-    starts_sentence = i < 0 or original[i] in _SENTENCE_END or first == title_chars
-    if i >= 0 and original[i] == ".":
-        i -= 1
-    end = i + 1
-    while i >= 0 and original[i].isalpha():
-        i -= 1
-    word = original[i + 1:end]
+    before = original[max(0, first - 24):first].rstrip(" \t")
+    starts_sentence = not before or before[-1] in _SENTENCE_END or first == title_chars
+    word = ""
+    if not starts_sentence or before[-1:] == ".":
+        stem = before[:-1] if before[-1:] == "." else before
+        k = len(stem)
+        while k > 0 and stem[k - 1].isalpha():
+            k -= 1
+        word = stem[k:]
     if word and word.lower() in HONORIFICS:
         return tuple(c for c in candidates if c & 3 == DEMONYM), 1.0
     reliability = 1.0

@@ -1,9 +1,9 @@
 """The nearest gazetteer city to a point, for items that come with a geotag.
 
-A grid of one-degree cells holds the cities; a query reads the cells within a
-radius that doubles until a city is found inside it, so a point among cities
-costs a few cells and a point in the ocean a few more, never a scan of all
-30,000 cities.
+A grid of quarter-degree cells holds the cities; a query reads the cells
+within a radius (50 km, doubling until a city is found inside it), so a point
+among cities costs a few dozen cells and distances, and a point at sea more
+cells, never a scan of all 30,000 cities.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 EARTH_KM = 6371.0088
 _KM_PER_DEGREE = math.pi * EARTH_KM / 180
+CELLS_PER_DEGREE = 4
+_NONE: array[int] = array("i")
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -25,14 +27,14 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 class NearestCity:
-    """Cities bucketed by one-degree cell; :meth:`nearest` is pure and thread-safe."""
+    """Cities bucketed by grid cell; :meth:`nearest` is pure and thread-safe."""
 
     def __init__(self, lats: Sequence[float], lons: Sequence[float]) -> None:
         self._lats, self._lons = lats, lons
-        cells: dict[int, array[int]] = {}
+        rows: dict[int, dict[int, array[int]]] = {}
         for index, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
-            cells.setdefault(_cell(math.floor(lat), math.floor(lon)), array("i")).append(index)
-        self._cells = cells
+            rows.setdefault(_row(lat), {}).setdefault(_column(lon), array("i")).append(index)
+        self._rows = rows
 
     def nearest(self, lat: float, lon: float, *, max_km: float = 20_000.0) -> tuple[int, float] | None:
         """(city index, distance in km) of the nearest city within ``max_km``, or None."""
@@ -49,22 +51,39 @@ class NearestCity:
             radius *= 2
 
     def _within(self, lat: float, lon: float, radius: float) -> tuple[int, float] | None:
-        rows = math.ceil(radius / _KM_PER_DEGREE) + 1
-        low, high = max(-90, math.floor(lat) - rows), min(89, math.floor(lat) + rows)
-        widest = max(abs(lat) + rows, 0.0)
-        cosine = math.cos(math.radians(min(widest, 89.0)))
-        columns = min(180, math.ceil(radius / (_KM_PER_DEGREE * cosine)) + 1)
+        rows = math.ceil(radius * CELLS_PER_DEGREE / _KM_PER_DEGREE) + 1
+        row = _row(lat)
+        low, high = max(0, row - rows), min(180 * CELLS_PER_DEGREE - 1, row + rows)
+        widest = min(abs(lat) + rows / CELLS_PER_DEGREE, 89.0)
+        columns = min(180 * CELLS_PER_DEGREE,
+                      math.ceil(radius * CELLS_PER_DEGREE / (_KM_PER_DEGREE * math.cos(math.radians(widest))))
+                      + 1)
         best: tuple[int, float] | None = None
-        base = math.floor(lon)
-        for row in range(low, high + 1):
-            for offset in range(-columns, columns + 1):
-                column = (base + offset + 180) % 360 - 180
-                for index in self._cells.get(_cell(row, column), ()):
-                    distance = haversine_km(lat, lon, self._lats[index], self._lons[index])
+        base = _column(lon)
+        ring = 360 * CELLS_PER_DEGREE
+        lats, lons = self._lats, self._lons
+        for each_row in range(low, high + 1):
+            cells = self._rows.get(each_row)
+            if not cells:
+                continue
+            if 2 * columns + 1 >= min(ring, len(cells) * 4):   # a whole (or sparse) row: read what it holds
+                found = (members for column, members in cells.items()
+                         if min((column - base) % ring, (base - column) % ring) <= columns)
+            else:
+                found = (cells.get((base + offset) % ring, _NONE) for offset in range(-columns, columns + 1))
+            for members in found:
+                for index in members:
+                    distance = haversine_km(lat, lon, lats[index], lons[index])
                     if best is None or distance < best[1]:
                         best = (index, distance)
         return best
 
 
-def _cell(row: int, column: int) -> int:
-    return (row + 90) * 360 + (column + 180)
+def _row(lat: float) -> int:
+    return min(180 * CELLS_PER_DEGREE - 1, math.floor((lat + 90) * CELLS_PER_DEGREE))
+
+
+def _column(lon: float) -> int:
+    return math.floor(((lon + 180) % 360) * CELLS_PER_DEGREE) % (360 * CELLS_PER_DEGREE)
+
+

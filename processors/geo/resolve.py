@@ -122,32 +122,31 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
     for mention in mentions:
         groups.setdefault(mention.candidates, len(groups))
     keys = list(groups)
-    known = _Known(facts)
+    known = {c: _fact(c, facts) for key in keys for c in key}
     containers = _containers(mentions, text, known)
 
     evidence = _Evidence()
-    country_of = facts.country_of
     for candidates, group in groups.items():
         if len(candidates) == 1:
-            fact = known(candidates[0])
+            fact = known[candidates[0]]
             evidence.named_countries.add(fact[1])
             _add_place(evidence, group, fact)
             continue
-        country = country_of(candidates[0])
-        if all(country_of(c) == country for c in candidates[1:]):
+        country = known[candidates[0]][1]
+        if all(known[c][1] == country for c in candidates[1:]):
             evidence.named_countries.add(country)
     choices = {key: _choose(key, groups[key], evidence, containers.get(key), known, context)
                for key in keys}
     if any(len(key) > 1 for key in keys):
         second = _Evidence(set(evidence.named_countries), set(), set(evidence.regions), [])
         for key, (choice, _p) in choices.items():
-            second.guessed_countries.add(known(choice)[1])
-            _add_place(second, groups[key], known(choice))
+            second.guessed_countries.add(known[choice][1])
+            _add_place(second, groups[key], known[choice])
         choices = {key: _choose(key, groups[key], second, containers.get(key), known, context)
                    if len(key) > 1 else choices[key] for key in keys}
-    resolved = {key: (*choice, known(choice[0])) for key, choice in choices.items()}
     for mention in mentions:
-        choice, probability, (_kind, country, admin1, point, _prior) = resolved[mention.candidates]
+        choice, probability = choices[mention.candidates]
+        _kind, country, admin1, point, _prior = known[choice]
         mention.choice, mention.probability, mention.country = choice, probability, country
         mention.admin1, mention.point = admin1, point
         mention.confidence = round(min(1.0, max(0.0, probability * mention.reliability)), 3)
@@ -157,27 +156,15 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
 _Fact = tuple[int, str, str | None, tuple[float, float] | None, float]
 
 
-class _Known:
-    """Facts about candidates, each asked of the gazetteer once per item."""
-
-    __slots__ = ("_cache", "_facts")
-
-    def __init__(self, facts: Facts) -> None:
-        self._facts = facts
-        self._cache: dict[int, _Fact] = {}
-
-    def __call__(self, candidate: int) -> _Fact:
-        fact = self._cache.get(candidate)
-        if fact is None:
-            facts, kind = self._facts, kind_of(candidate)
-            spatial = kind in (CITY, REGION)
-            prior = POPULATION_WEIGHT * math.log(facts.population_of(candidate) + 1)
-            if kind in (COUNTRY, DEMONYM):
-                prior += COUNTRY_BONUS
-            fact = (kind, facts.country_of(candidate), facts.admin1_of(candidate) if spatial else None,
-                    facts.point_of(candidate) if spatial else None, prior)
-            self._cache[candidate] = fact
-        return fact
+def _fact(candidate: int, facts: Facts) -> _Fact:
+    """What scoring needs of a candidate, asked of the gazetteer once per item."""
+    kind = kind_of(candidate)
+    spatial = kind in (CITY, REGION)
+    prior = POPULATION_WEIGHT * math.log(facts.population_of(candidate) + 1)
+    if kind in (COUNTRY, DEMONYM):
+        prior += COUNTRY_BONUS
+    return (kind, facts.country_of(candidate), facts.admin1_of(candidate) if spatial else None,
+            facts.point_of(candidate) if spatial else None, prior)
 
 
 def _add_place(evidence: _Evidence, group: int, fact: _Fact) -> None:
@@ -188,7 +175,8 @@ def _add_place(evidence: _Evidence, group: int, fact: _Fact) -> None:
         evidence.regions.add(admin1)
 
 
-def _containers(mentions: Sequence[Mention], text: str, known: _Known) -> dict[tuple[int, ...], set[str]]:
+def _containers(mentions: Sequence[Mention], text: str, known: dict[int, _Fact]
+                ) -> dict[tuple[int, ...], set[str]]:
     """Candidates → countries and regions named right after them ("Hyderabad, Pakistan")."""
     out: dict[tuple[int, ...], set[str]] = {}
     for mention, following in pairwise(mentions):
@@ -197,7 +185,7 @@ def _containers(mentions: Sequence[Mention], text: str, known: _Known) -> dict[t
             continue
         inside = out.setdefault(mention.candidates, set())
         for candidate in following.candidates:
-            kind, country, admin1, _point, _prior = known(candidate)
+            kind, country, admin1, _point, _prior = known[candidate]
             inside.add(country)
             if kind == REGION and admin1 is not None:
                 inside.add(admin1)
@@ -205,11 +193,11 @@ def _containers(mentions: Sequence[Mention], text: str, known: _Known) -> dict[t
 
 
 def _choose(candidates: tuple[int, ...], group: int, evidence: _Evidence, container: set[str] | None,
-            known: _Known, context: Context) -> tuple[int, float]:
+            known: dict[int, _Fact], context: Context) -> tuple[int, float]:
     if len(candidates) == 1:
         return candidates[0], 1.0
     points = [(lat, lon) for other, lat, lon in evidence.points if other != group]
-    scores = [_score(known(c), evidence, points, container, context) for c in candidates]
+    scores = [_score(known[c], evidence, points, container, context) for c in candidates]
     best = max(range(len(candidates)), key=lambda i: (scores[i], -i))
     top = scores[best]
     total = sum(math.exp(score - top) for score in scores)

@@ -1,0 +1,102 @@
+"""Speed and memory of the geoparser; run ``taskset -c 0 python -m bench.places``.
+
+Pinned to one core, it gives per-core figures. Inputs: the GeoVirus WikiNews
+articles (about 1,700 characters: full news text; an evaluation set, only
+timed here), the same cut to RSS size (title + the first 300 characters),
+the MLMA Arabic training tweets, and geotagged posts. Each rate is the best of
+five rounds, so a busy machine shows less than an idle one, not more.
+
+Memory: RSS before and after ``build_compact()`` (what ``shared_gazetteer``
+does: build in a child, unpickle here), with the heap trimmed around it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import ctypes
+import os
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from processors.folding import fold
+from processors.places import LocateRequest, build_compact
+from tests.processors.conftest import shared_data
+
+TARGET = 5_000      # items/s on one core, news-length text
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def trim() -> None:
+    """Give freed heap back to the OS so RSS shows what is really kept."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def best_rate(function: Callable[[Any], object], inputs: Sequence[Any], rounds: int = 5,
+              seconds: float = 0.6) -> float:
+    """Items per second: the best of ``rounds`` rounds of at least ``seconds`` each."""
+    best = 0.0
+    for _ in range(rounds):
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            for value in inputs:
+                function(value)
+            done += len(inputs)
+        best = max(best, done / (time.perf_counter() - start))
+    return best
+
+
+def inputs() -> dict[str, list[str]]:
+    data = shared_data()
+    if data is None:
+        raise SystemExit("shared/data not found (set TOCSIN_SHARED_DATA)")
+    articles = [a.findtext("text") or "" for a in ET.parse(data / "places" / "GeoVirus.xml").getroot()]
+    with (data / "hate" / "mlma2019_ar.csv").open(encoding="utf-8", newline="") as handle:
+        tweets = [row["tweet"] for row in csv.DictReader(handle)][:1000]
+    return {"article": articles, "rss": [text[:380] for text in articles], "arabic": tweets}
+
+
+def main() -> None:
+    texts = inputs()
+    trim()
+    before, start = rss_mb(), time.perf_counter()
+    gazetteer = build_compact()
+    loaded = time.perf_counter() - start
+    trim()
+    grown = rss_mb() - before
+    cpu = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+    print(f"gazetteer: {gazetteer.keys:,} names, loaded in {loaded:.1f} s (built in a child process), "
+          f"automata {gazetteer.size_bytes() / 1e6:.0f} MB, RSS +{grown:.0f} MB")
+    print(f"pinned to CPU(s) {sorted(cpu)}; best of 5 rounds\n")
+
+    article_folded = [fold(text) for text in texts["article"]]
+    geotagged = [(text, {"lat": -1.68 + i * 0.01, "lon": 29.22}) for i, text in enumerate(texts["rss"])]
+    batch = [LocateRequest(folded, 0, None, "en", None) for folded in article_folded]
+    rows: list[tuple[str, float]] = [
+        ("news article, from text", best_rate(gazetteer.locate, texts["article"])),
+        ("news article, pre-folded", best_rate(gazetteer.locate, article_folded)),
+        ("news article, locate_many", best_rate(lambda _: gazetteer.locate_many(batch), [0]) * len(batch)),
+        ("RSS item (380 chars)", best_rate(gazetteer.locate, texts["rss"])),
+        ("Arabic tweet (MLMA)", best_rate(gazetteer.locate, texts["arabic"])),
+        ("geotagged RSS item", best_rate(lambda pair: gazetteer.locate(pair[0], geotag=pair[1]), geotagged)),
+    ]
+    print(f"{'input':28s} {'items/s':>9s} {'µs/item':>9s}")
+    for name, rate in rows:
+        print(f"{name:28s} {rate:9,.0f} {1e6 / rate:9.0f}")
+    news = rows[0][1]
+    verdict = "meets" if news >= TARGET else "MISSES"
+    print(f"\nnews article from text: {news:,.0f} items/s {verdict} the target of {TARGET:,}/s on one core")
+    mentions = sum(len(gazetteer.locate(t, all_mentions=True).places) for t in texts["article"])
+    print(f"({mentions / len(texts['article']):.1f} mentions per article; "
+          f"{sum(map(len, texts['article'])) / len(texts['article']):,.0f} characters)")
+
+
+if __name__ == "__main__":
+    main()
