@@ -85,6 +85,7 @@ from processors.folding import (
 )
 from processors.geo.admin1 import CityRow, Subdivision, first_level_subdivisions, join_admin1
 from processors.geo.config import DEFAULT_PLACES_FILE, load_places_config
+from processors.geo.cyrillic import case_forms
 from processors.geo.nearest import NearestCity
 from processors.geo.resolve import CITY, COUNTRY, DEMONYM, REGION, Context, Mention, primary, resolve
 from processors.geo.scripts import MarkedScriptMatcher, burmese_base, burmese_syllables, script_of
@@ -114,11 +115,14 @@ if TYPE_CHECKING:
 COUNTRY_NAME_LANGUAGES = ("ar", "fr", "es", "pt", "sw", "ha", "so", "ti", "uk", "ru", "fa", "ps", "ur",
                           "de", "it", "tr", "id", "nl", "hi", "bn", "ne", "my", "el", "ka", "hy")
 _FOLDED_SCRIPTS = ("LATIN", "ARABIC", "ETHIOPIC", "CYRILLIC", "GREEK", "ARMENIAN", "GEORGIAN")
+# Scripts with capitals: a name in them must be capitalised in the text.
+_CASED_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN"})
 _MARKED_SCRIPTS = ("DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI", "ORIYA", "TAMIL", "TELUGU", "KANNADA",
                    "MALAYALAM", "SINHALA", "MYANMAR")
 # Scripts of which only cities of all_alternates_from people or more keep their names.
 _LARGE_CITIES_ONLY = ("CYRILLIC", "GREEK", "ARMENIAN", "GEORGIAN", *_MARKED_SCRIPTS[:-1])
 ARABIC_SHORT_NAME_POPULATION = 300_000
+CASE_FORMS_POPULATION = 500_000   # Cyrillic names of cities this large also match declined
 # A geotag takes the country of the nearest city if that city is within
 # GEOTAG_COUNTRY_KM (a point farther from every town is at sea, or its country
 # is a guess), its region if within GEOTAG_REGION_KM, its name if within GEOTAG_CITY_KM.
@@ -233,6 +237,7 @@ class Gazetteer:
             taken.setdefault(fold_term(name).strip(), set()).update(self.country_of(c) for c in ids)
         for name, ids in self._region_names(subdivisions, join.seat, raw_cities, taken).items():
             names.setdefault(name, set()).update(ids)
+        self._add_case_forms(names)
         for phrase in NOT_PLACES:
             names[phrase] = set()
         del raw_cities
@@ -373,6 +378,19 @@ class Gazetteer:
                     if (_script(word) == "ARABIC") == (script == "ARABIC"):
                         out.setdefault(f"{word} {base}", set()).add(candidate)
         return out
+
+    def _add_case_forms(self, names: dict[str, set[int]]) -> None:
+        """Declined Cyrillic forms (Україні, Украине) of countries, regions and cities of 500,000+."""
+        forms: dict[str, set[int]] = {}
+        for name, candidates in names.items():
+            if _script(name) != "CYRILLIC":
+                continue
+            kept = {c for c in candidates if c & 3 != CITY or self.population_of(c) >= CASE_FORMS_POPULATION}
+            if kept:
+                for form in case_forms(name):
+                    forms.setdefault(form, set()).update(kept)
+        for form, candidates in forms.items():
+            names.setdefault(form, set()).update(candidates)
 
     # -- facts for resolution -------------------------------------------------------------------
 
@@ -516,11 +534,11 @@ class Gazetteer:
 
     def _raw_matches(self, folded: Folded, *, require_capital: bool = True
                      ) -> list[tuple[int, int, tuple[int, ...], bool]]:
-        """(start, end, candidates, latin) of every name in the text, before overlaps are resolved."""
+        """(start, end, candidates, cased) of every name in the text, before overlaps are resolved."""
         original = folded.original
         raw: list[tuple[int, int, tuple[int, ...], bool]] = []
         padded = folded.padded
-        for end, (length, latin, candidates, article_candidates) in self._automaton.iter(padded):
+        for end, (length, cased, candidates, article_candidates) in self._automaton.iter(padded):
             if article_candidates is None:
                 start = end - length + 2       # first character of the name, in padded
             else:
@@ -533,10 +551,10 @@ class Gazetteer:
                     candidates = article_candidates + candidates
                 start -= len(prefix)
             first, last = folded.span(start, end)
-            if (require_capital and latin and candidates and not _capitalised(original, first, last)
+            if (require_capital and cased and candidates and not _capitalised(original, first, last)
                     and not all(c & 3 == DEMONYM for c in candidates)):
                 continue
-            raw.append((first, last, candidates, latin))
+            raw.append((first, last, candidates, cased))
         if not padded.isascii():        # folding keeps Indic and Burmese letters: ASCII means none
             for first, last, candidates in self._marked.iter(original):
                 raw.append((first, last, candidates, False))
@@ -559,12 +577,12 @@ class Gazetteer:
         original = folded.original
         title_case = _title_case(original[:title_chars]) if title_chars else False
         mentions: list[Mention] = []
-        for first, last, candidates, latin in kept:
+        for first, last, candidates, cased in kept:
             if not candidates:      # a phrase that is not a place (NOT_PLACES): it only blocks
                 continue
             reliability = 1.0
-            if latin:
-                candidates, reliability = _latin_cues(original, first, last, candidates, title_chars,
+            if cased:
+                candidates, reliability = _context_cues(original, first, last, candidates, title_chars,
                                                       title_case)
                 if not candidates:
                     continue
@@ -587,7 +605,7 @@ class Gazetteer:
             matches = [m for m in self._raw_matches(fold(original[start:end]), require_capital=False) if m[2]]
             if not matches:
                 continue
-            first, last, candidates, _latin = max(matches, key=lambda m: (m[1] - m[0], -m[0]))
+            first, last, candidates, _cased = max(matches, key=lambda m: (m[1] - m[0], -m[0]))
             mentions.append(Mention(start + first, start + last, candidates,
                                     2.0 if start < title_chars else 1.0,
                                     min(1.0, max(0.0, float(proposal.score))), source="ner"))
@@ -742,7 +760,7 @@ def _title_case(title: str) -> bool:
     return len(words) >= 3 and sum(word[0].isupper() for word in words) >= 0.7 * len(words)
 
 
-def _latin_cues(original: str, first: int, last: int, candidates: tuple[int, ...], title_chars: int,
+def _context_cues(original: str, first: int, last: int, candidates: tuple[int, ...], title_chars: int,
                 title_case: bool) -> tuple[tuple[int, ...], float]:
     """Candidates left after the person-title cue, and the reliability the context leaves the match."""
     before = original[max(0, first - 24):first].rstrip(" \t")
@@ -877,7 +895,7 @@ def _build_automata(names: dict[str, set[int]], gazetteer: Gazetteer
     Arabic proclitics are checked when a key matches (see ``_arabic_prefix``)
     instead of being spelt out as extra keys: 24 spellings of each of 30,000
     Arabic names would multiply the automaton's memory by seven.
-    Values: (key length, latin?, candidates, candidates that need the article).
+    Values: (key length, cased script?, candidates, candidates that need the article).
     Indic and Burmese names go to the :class:`MarkedScriptMatcher` as written.
     A region and a city that share a name and the city is in the region (Kano)
     keep the city only: bare, the name means the city.
@@ -923,7 +941,7 @@ def _build_automata(names: dict[str, set[int]], gazetteer: Gazetteer
 
     def pairs() -> Iterable[tuple[str, tuple[int, bool, tuple[int, ...], tuple[int, ...] | None]]]:
         for key, candidates in plain.items():
-            yield f" {key} ", (len(key) + 2, _script(key) == "LATIN", intern(candidates), None)
+            yield f" {key} ", (len(key) + 2, _script(key) in _CASED_SCRIPTS, intern(candidates), None)
         for key, (bare, with_article) in arabic.items():
             yield f"{key} ", (len(key) + 1, False, intern(bare), intern(with_article))
 

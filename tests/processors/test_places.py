@@ -382,3 +382,16 @@ def test_burmese_and_indic_names(gazetteer: Gazetteer, text: str, names: list[st
 def test_one_syllable_burmese_names_are_not_matched_alone(gazetteer: Gazetteer) -> None:
     assert gazetteer.locate("မွန်").places == []
     assert [p.admin1 for p in gazetteer.locate("မွန်ပြည်နယ်").places] == ["MM-15"]
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Бої тривають в Україні, обстріли Харкова.", ["Ukraine", "Kharkiv"]),
+    ("Война в Украине и обстрелы Киева.", ["Ukraine", "Kyiv"]),
+    ("Біженці з Сирії та Іраку.", ["Syria", "Iraq"]),
+])
+def test_declined_cyrillic_names(gazetteer: Gazetteer, text: str, names: list[str]) -> None:
+    assert [p.name for p in gazetteer.locate(text).places] == names
+
+
+def test_cyrillic_names_need_a_capital_like_latin_ones(gazetteer: Gazetteer) -> None:
+    assert gazetteer.locate("україна").places == []
