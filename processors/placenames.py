@@ -204,8 +204,8 @@ REGION_ALIASES: Mapping[str, tuple[str, ...]] = {
 
 # A city in each first-level region, for regions whose GeoNames code the
 # generic join (processors.geo.admin1) cannot find: the countries most
-# monitored. Any city of the region will do (the largest is safest); names as
-# GeoNames writes them or one of their alternates.
+# monitored, then the most populous. Any city of the region will do (the
+# largest is safest); names as GeoNames writes them or one of their alternates.
 ADMIN1_SEATS: Mapping[str, str] = {
     # Sudan
     "SD-KH": "Khartoum", "SD-RS": "Port Sudan", "SD-GZ": "Wad Medani", "SD-GD": "Al Qadarif",
@@ -255,7 +255,86 @@ ADMIN1_SEATS: Mapping[str, str] = {
     # Syria, Yemen
     "SY-RD": "Duma", "SY-HL": "Aleppo", "SY-DI": "Damascus", "SY-HI": "Homs", "SY-LA": "Latakia",
     "YE-AB": "Zinjibar", "YE-HD": "Mukalla", "YE-SH": "Ataq", "YE-SD": "Sa'dah", "YE-SA": "Sanaa",
-    "YE-JA": "Al Hazm", "YE-SN": "Sayyan", "YE-TA": "Taiz", "YE-AD": "Aden", "YE-HU": "Al Hudaydah",
+    "YE-JA": "Al Hazm", "YE-SN": "Sayyan",
+    # Iraq, Libya, Afghanistan (what the generic join misses)
+    "IQ-AN": "Ramadi", "IQ-MU": "As Samawah", "IQ-QA": "Al Diwaniyah", "IQ-KR": "Erbil", "IQ-BB": "Al Hillah",
+    "IQ-DQ": "Nasiriyah", "IQ-DI": "Baqubah", "IQ-MA": "Al 'Amarah", "IQ-NI": "Mosul", "IQ-WA": "Al-Kut",
+    "IQ-SD": "Samarra", "IQ-BG": "Baghdad", "IQ-BA": "Basrah", "IQ-NA": "Najaf", "IQ-KA": "Karbala",
+    "IQ-KI": "Kirkuk",
+    "LY-BU": "Tobruk", "LY-JA": "Al Bayda", "LY-JG": "Gharyan", "LY-JI": "Janzur", "LY-MB": "Al Khums",
+    "LY-WA": "Ajdabiya", "LY-WD": "Ubari", "LY-WS": "Brak", "LY-JU": "Hun", "LY-TB": "Tripoli",
+    "LY-BA": "Benghazi", "LY-MI": "Misratah", "LY-SR": "Sirte",
+    "AF-BDS": "Fayzabad", "AF-FYB": "Maymana", "AF-GHO": "Shahrak", "AF-HEL": "Lashkar Gah",
+    "AF-NAN": "Jalalabad", "AF-NIM": "Zaranj", "AF-TAK": "Taloqan", "AF-JOW": "Shibirghan",
+    "AF-KNR": "Asadabad", "AF-PIA": "Gardez", "AF-DAY": "Nili", "AF-PAN": "Bazarak", "AF-LOG": "Baraki Barak",
+    "AF-KAB": "Kabul", "AF-KAN": "Kandahar", "AF-HER": "Herat", "AF-BAL": "Mazar-e Sharif",
+    # India
+    "IN-AP": "Visakhapatnam", "IN-AR": "Itanagar", "IN-AS": "Guwahati", "IN-BR": "Patna", "IN-CG": "Raipur",
+    "IN-GA": "Mormugao", "IN-GJ": "Ahmedabad", "IN-HR": "Faridabad", "IN-HP": "Shimla", "IN-JH": "Jamshedpur",
+    "IN-KA": "Bengaluru", "IN-KL": "Thiruvananthapuram", "IN-MP": "Indore", "IN-MH": "Mumbai",
+    "IN-MN": "Imphal", "IN-ML": "Shillong", "IN-MZ": "Aizawl", "IN-NL": "Dimapur", "IN-OD": "Bhubaneswar",
+    "IN-PB": "Ludhiana", "IN-RJ": "Jaipur", "IN-SK": "Gangtok", "IN-TN": "Chennai", "IN-TS": "Hyderabad",
+    "IN-TR": "Agartala", "IN-UP": "Kanpur", "IN-UK": "Dehradun", "IN-WB": "Kolkata", "IN-AN": "Port Blair",
+    "IN-JK": "Srinagar", "IN-LA": "Leh", "IN-DH": "Silvassa", "IN-DL": "Delhi", "IN-CH": "Chandigarh",
+    # Pakistan
+    "PK-PB": "Lahore", "PK-SD": "Karachi", "PK-KP": "Peshawar", "PK-BA": "Quetta", "PK-IS": "Islamabad",
+    "PK-GB": "Gilgit", "PK-JK": "Muzaffarabad",
+    # China
+    "CN-AH": "Hefei", "CN-ZJ": "Hangzhou", "CN-JX": "Nanchang", "CN-JS": "Nanjing", "CN-JL": "Changchun",
+    "CN-QH": "Xining", "CN-FJ": "Xiamen", "CN-HL": "Harbin", "CN-HA": "Zhengzhou", "CN-HE": "Shijiazhuang",
+    "CN-HN": "Changsha", "CN-HB": "Wuhan", "CN-XJ": "Urumqi", "CN-XZ": "Lhasa", "CN-GS": "Lanzhou",
+    "CN-GX": "Nanning", "CN-GZ": "Guiyang", "CN-LN": "Shenyang", "CN-NM": "Hohhot", "CN-NX": "Yinchuan",
+    "CN-SX": "Taiyuan", "CN-SD": "Qingdao", "CN-SN": "Xi'an", "CN-SC": "Chengdu", "CN-YN": "Kunming",
+    "CN-GD": "Shenzhen", "CN-HI": "Haikou", "CN-BJ": "Beijing", "CN-SH": "Shanghai", "CN-TJ": "Tianjin",
+    "CN-CQ": "Chongqing",
+    # Brazil
+    "BR-AC": "Rio Branco", "BR-AL": "Maceio", "BR-AP": "Macapa", "BR-AM": "Manaus", "BR-BA": "Salvador",
+    "BR-CE": "Fortaleza", "BR-DF": "Brasilia", "BR-ES": "Serra", "BR-GO": "Goiania", "BR-MA": "Sao Luis",
+    "BR-MT": "Cuiaba", "BR-MS": "Campo Grande", "BR-MG": "Belo Horizonte", "BR-PA": "Belem",
+    "BR-PB": "Joao Pessoa", "BR-PR": "Curitiba", "BR-PE": "Recife", "BR-PI": "Teresina",
+    "BR-RJ": "Rio de Janeiro", "BR-RN": "Natal", "BR-RS": "Porto Alegre", "BR-RO": "Porto Velho",
+    "BR-RR": "Boa Vista", "BR-SC": "Florianopolis", "BR-SP": "Sao Paulo", "BR-SE": "Aracaju", "BR-TO": "Palmas",
+    # Philippines (regions)
+    "PH-00": "Quezon City", "PH-01": "Dagupan", "PH-02": "Tuguegarao", "PH-03": "Angeles City",
+    "PH-05": "Sorsogon", "PH-06": "Iloilo", "PH-07": "Cebu City", "PH-08": "Tacloban", "PH-09": "Zamboanga",
+    "PH-10": "Cagayan de Oro", "PH-11": "Davao", "PH-12": "General Santos", "PH-13": "Butuan",
+    "PH-15": "Baguio", "PH-40": "Antipolo", "PH-41": "Puerto Princesa",
+    # Mexico
+    "MX-BCN": "Tijuana", "MX-BCS": "La Paz", "MX-COA": "Torreon", "MX-GRO": "Acapulco de Juarez",
+    "MX-HID": "Pachuca de Soto", "MX-JAL": "Zapopan", "MX-CMX": "Mexico City", "MX-MEX": "Ecatepec de Morelos",
+    "MX-MIC": "Morelia", "MX-MOR": "Cuernavaca", "MX-NLE": "Monterrey", "MX-ROO": "Cancun",
+    "MX-SIN": "Culiacan", "MX-SON": "Hermosillo", "MX-TAB": "Villahermosa", "MX-TAM": "Reynosa",
+    "MX-VER": "Veracruz", "MX-YUC": "Merida", "MX-GUA": "Leon de los Aldama", "MX-CHP": "Tuxtla",
+    "MX-CHH": "Ciudad Juarez", "MX-ZAC": "Zacatecas",
+    # Germany, France, Italy, Spain
+    "DE-BW": "Stuttgart", "DE-BY": "Munich", "DE-HE": "Frankfurt am Main", "DE-NI": "Hannover",
+    "DE-NW": "Koln", "DE-RP": "Mainz", "DE-SL": "Saarbrucken", "DE-SH": "Kiel", "DE-MV": "Rostock",
+    "DE-SN": "Dresden", "DE-ST": "Magdeburg", "DE-TH": "Erfurt", "DE-BE": "Berlin", "DE-HH": "Hamburg",
+    "DE-HB": "Bremen", "DE-BB": "Potsdam",
+    "FR-IDF": "Paris", "FR-CVL": "Tours", "FR-BFC": "Dijon", "FR-NOR": "Le Havre", "FR-HDF": "Lille",
+    "FR-GES": "Strasbourg", "FR-PDL": "Nantes", "FR-BRE": "Rennes", "FR-NAQ": "Bordeaux",
+    "FR-OCC": "Toulouse", "FR-ARA": "Lyon", "FR-PAC": "Marseille", "FR-20R": "Ajaccio",
+    "IT-65": "Pescara", "IT-77": "Potenza", "IT-78": "Reggio Calabria", "IT-72": "Naples", "IT-45": "Bologna",
+    "IT-36": "Trieste", "IT-62": "Rome", "IT-42": "Genoa", "IT-25": "Milan", "IT-57": "Ancona",
+    "IT-67": "Campobasso", "IT-21": "Turin", "IT-75": "Bari", "IT-88": "Cagliari", "IT-82": "Palermo",
+    "IT-52": "Florence", "IT-32": "Trento", "IT-55": "Perugia", "IT-23": "Aosta", "IT-34": "Verona",
+    "ES-AN": "Sevilla", "ES-AR": "Zaragoza", "ES-AS": "Gijon", "ES-CN": "Las Palmas de Gran Canaria",
+    "ES-CB": "Santander", "ES-CL": "Valladolid", "ES-CM": "Albacete", "ES-CT": "Barcelona", "ES-EX": "Badajoz",
+    "ES-GA": "Vigo", "ES-IB": "Palma", "ES-RI": "Logrono", "ES-MD": "Madrid", "ES-MC": "Murcia",
+    "ES-NC": "Pamplona", "ES-PV": "Bilbao", "ES-VC": "Valencia", "ES-CE": "Ceuta", "ES-ML": "Melilla",
+    # South Africa, Australia, Canada
+    "ZA-GP": "Johannesburg", "ZA-WC": "Cape Town", "ZA-KZN": "Durban", "ZA-EC": "Port Elizabeth",
+    "ZA-FS": "Bloemfontein", "ZA-LP": "Polokwane", "ZA-MP": "Emalahleni", "ZA-NW": "Rustenburg",
+    "ZA-NC": "Kimberley",
+    "AU-NSW": "Sydney", "AU-VIC": "Melbourne", "AU-QLD": "Brisbane", "AU-WA": "Perth", "AU-SA": "Adelaide",
+    "AU-TAS": "Hobart", "AU-ACT": "Canberra", "AU-NT": "Darwin",
+    "CA-ON": "Toronto", "CA-QC": "Montreal", "CA-BC": "Vancouver", "CA-AB": "Calgary", "CA-MB": "Winnipeg",
+    "CA-SK": "Saskatoon", "CA-NS": "Halifax", "CA-NB": "Moncton", "CA-NL": "St. John's",
+    "CA-PE": "Charlottetown", "CA-NT": "Yellowknife", "CA-YT": "Whitehorse",
+    # Kenya (what the generic join misses)
+    "KE-01": "Kabarnet", "KE-05": "Iten", "KE-10": "Ongata Rongai", "KE-20": "Nanyuki", "KE-37": "Maralal",
+    "KE-39": "Voi", "KE-41": "Chuka", "KE-42": "Kitale", "KE-43": "Lodwar", "KE-44": "Eldoret",
+    "KE-45": "Mbale", "KE-47": "Kapenguria", "YE-TA": "Taiz", "YE-AD": "Aden", "YE-HU": "Al Hudaydah",
 }
 
 # Region names that are ordinary words ("Northern", "Lakes", "Unity") or
