@@ -293,7 +293,8 @@ ADMIN1_SEATS: Mapping[str, str] = {
     "BR-MT": "Cuiaba", "BR-MS": "Campo Grande", "BR-MG": "Belo Horizonte", "BR-PA": "Belem",
     "BR-PB": "Joao Pessoa", "BR-PR": "Curitiba", "BR-PE": "Recife", "BR-PI": "Teresina",
     "BR-RJ": "Rio de Janeiro", "BR-RN": "Natal", "BR-RS": "Porto Alegre", "BR-RO": "Porto Velho",
-    "BR-RR": "Boa Vista", "BR-SC": "Florianopolis", "BR-SP": "Sao Paulo", "BR-SE": "Aracaju", "BR-TO": "Palmas",
+    "BR-RR": "Boa Vista", "BR-SC": "Florianopolis", "BR-SP": "Sao Paulo", "BR-SE": "Aracaju",
+    "BR-TO": "Palmas",
     # Philippines (regions)
     "PH-00": "Quezon City", "PH-01": "Dagupan", "PH-02": "Tuguegarao", "PH-03": "Angeles City",
     "PH-05": "Sorsogon", "PH-06": "Iloilo", "PH-07": "Cebu City", "PH-08": "Tacloban", "PH-09": "Zamboanga",
@@ -301,7 +302,8 @@ ADMIN1_SEATS: Mapping[str, str] = {
     "PH-15": "Baguio", "PH-40": "Antipolo", "PH-41": "Puerto Princesa",
     # Mexico
     "MX-BCN": "Tijuana", "MX-BCS": "La Paz", "MX-COA": "Torreon", "MX-GRO": "Acapulco de Juarez",
-    "MX-HID": "Pachuca de Soto", "MX-JAL": "Zapopan", "MX-CMX": "Mexico City", "MX-MEX": "Ecatepec de Morelos",
+    "MX-HID": "Pachuca de Soto", "MX-JAL": "Zapopan", "MX-CMX": "Mexico City",
+    "MX-MEX": "Ecatepec de Morelos",
     "MX-MIC": "Morelia", "MX-MOR": "Cuernavaca", "MX-NLE": "Monterrey", "MX-ROO": "Cancun",
     "MX-SIN": "Culiacan", "MX-SON": "Hermosillo", "MX-TAB": "Villahermosa", "MX-TAM": "Reynosa",
     "MX-VER": "Veracruz", "MX-YUC": "Merida", "MX-GUA": "Leon de los Aldama", "MX-CHP": "Tuxtla",
@@ -319,7 +321,8 @@ ADMIN1_SEATS: Mapping[str, str] = {
     "IT-67": "Campobasso", "IT-21": "Turin", "IT-75": "Bari", "IT-88": "Cagliari", "IT-82": "Palermo",
     "IT-52": "Florence", "IT-32": "Trento", "IT-55": "Perugia", "IT-23": "Aosta", "IT-34": "Verona",
     "ES-AN": "Sevilla", "ES-AR": "Zaragoza", "ES-AS": "Gijon", "ES-CN": "Las Palmas de Gran Canaria",
-    "ES-CB": "Santander", "ES-CL": "Valladolid", "ES-CM": "Albacete", "ES-CT": "Barcelona", "ES-EX": "Badajoz",
+    "ES-CB": "Santander", "ES-CL": "Valladolid", "ES-CM": "Albacete", "ES-CT": "Barcelona",
+    "ES-EX": "Badajoz",
     "ES-GA": "Vigo", "ES-IB": "Palma", "ES-RI": "Logrono", "ES-MD": "Madrid", "ES-MC": "Murcia",
     "ES-NC": "Pamplona", "ES-PV": "Bilbao", "ES-VC": "Valencia", "ES-CE": "Ceuta", "ES-ML": "Melilla",
     # South Africa, Australia, Canada

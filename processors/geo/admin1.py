@@ -17,10 +17,10 @@ the two are joined here, by evidence, strongest first:
    second or third, or the start of it ("Kharkivska oblast" / "Kharkiv").
 
 Each ISO region and each GeoNames region is used once, best evidence first.
-On the cities of 15,000 people and more, this joins the regions of 79 % of
-the cities (83 % of their population); without the seats, 45 %. A city whose region is not joined keeps its GeoNames
-code ("SD.49") and no region name; an ISO region that is not joined has no
-coordinates (it is still found by name).
+On the cities of 15,000 people and more, this joins the regions of 79 % of the
+cities (83 % of their population); without the seats, 45 %. A city whose
+region is not joined keeps its GeoNames code ("SD.49") and no region name; an
+ISO region that is not joined has no coordinates (it is still found by name).
 """
 
 from __future__ import annotations

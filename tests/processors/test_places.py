@@ -395,3 +395,11 @@ def test_declined_cyrillic_names(gazetteer: Gazetteer, text: str, names: list[st
 
 def test_cyrillic_names_need_a_capital_like_latin_ones(gazetteer: Gazetteer) -> None:
     assert gazetteer.locate("україна").places == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(lat=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5), st.none()),
+       lon=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(), st.none()))
+def test_any_geotag_is_used_or_ignored_without_raising(gazetteer: Gazetteer, lat: Any, lon: Any) -> None:
+    location = gazetteer.locate("Fighting in Goma", geotag={"lat": lat, "lon": lon})
+    assert location.country in ("CD", None) or location.places[0].source == "geotag"
