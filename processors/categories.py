@@ -83,6 +83,8 @@ class CategoryDefinition(BaseModel):
     terms: dict[str, TermList]
     all_of: list[GateGroup] = Field(default_factory=list)
     none_of: list[GateGroup] = Field(default_factory=list)
+    # Flags raised on a hit when any of their terms matched, e.g. 'dehumanising'.
+    flags: dict[str, GateGroup] = Field(default_factory=dict)
 
     @field_validator("terms", mode="before")
     @classmethod
@@ -127,6 +129,7 @@ class _Pattern:
     label: str          # the term as the analyst wrote it
     weight: float
     role: int           # 0: scoring term; g > 0: all_of group g-1; g < 0: none_of group -g-1
+    flag: str = ""      # set: a flag term (role unused)
 
 
 class KeywordCategories:
@@ -157,6 +160,11 @@ class KeywordCategories:
                     for term in gate_terms:
                         self._add(keys, name, _Pattern(index, lang, term, 0.0, -group_no - 1),
                                   f"none_of[{group_no}].{lang}.{term}")
+            for flag, group in definition.flags.items():
+                for lang, flag_terms in group.items():
+                    for term in flag_terms:
+                        self._add(keys, name, _Pattern(index, lang, term, 0.0, 0, flag),
+                                  f"flags.{flag}.{lang}.{term}")
         self._automaton = ScriptAutomata((key, tuple(ids)) for key, ids in keys.items())
         self._empty = not keys
 
@@ -213,11 +221,14 @@ class KeywordCategories:
         passed_groups: dict[int, set[int]] = {}
         vetoed: set[int] = set()
         labels_seen: set[tuple[int, int, str]] = set()
+        flags: dict[int, set[str]] = {}
         for pattern_id in sorted(seen):
             pattern = self._patterns[pattern_id]
             if not (every_language or pattern.lang == lang or pattern.lang == ANY_LANGUAGE):
                 continue
-            if pattern.role == 0:
+            if pattern.flag:
+                flags.setdefault(pattern.category, set()).add(pattern.flag)
+            elif pattern.role == 0:
                 marker = (pattern.category, 0, pattern.label)
                 if marker in labels_seen:  # same term under two languages: count once
                     continue
@@ -240,6 +251,7 @@ class KeywordCategories:
                 score=score(weight_sum, definition.min_score),
                 terms=terms.get(category, []),
                 classifier=KEYWORDS_CLASSIFIER,
+                flags=sorted(flags.get(category, ())),
             )
         return hits
 
@@ -274,6 +286,11 @@ def _resolve_language_keys(data: Mapping[str, Any], path: Path | str) -> dict[st
                     _language_map(group, path, name, f"{key}[{i}]") if isinstance(group, Mapping) else group
                     for i, group in enumerate(groups)
                 ]
+        if isinstance(definition.get("flags"), Mapping):
+            definition["flags"] = {
+                flag: _language_map(group, path, name, f"flags.{flag}") if isinstance(group, Mapping) else group
+                for flag, group in definition["flags"].items()
+            }
         resolved["categories"][str(name)] = definition
     return resolved
 

@@ -19,9 +19,10 @@ def _config_errors() -> tuple[type[BaseException], ...]:
     from collectors.config import SourceConfigError
     from processors.categories import CategoryConfigError
     from processors.classifiers.protocol import ClassifierConfigError
+    from processors.geo.config import PlacesConfigError
 
     return (ValidationError, FileNotFoundError, RuleConfigError, SourceConfigError, CategoryConfigError,
-            ClassifierConfigError)
+            ClassifierConfigError, PlacesConfigError)
 
 
 def _setup_logging(level: str) -> None:

@@ -220,3 +220,23 @@ def test_star_is_an_alias_of_any() -> None:
 def test_any_string_is_matched_without_raising(categories: KeywordCategories, text: str, lang: str) -> None:
     for hit in categories.match(text, lang).values():
         assert 0.5 <= hit.score <= 1.0
+
+
+def test_hate_speech_hits_carry_dehumanising_and_eliminationist_flags(categories: KeywordCategories) -> None:
+    hit = categories.match("These people are cockroaches, exterminate them.", "en")["hate_speech"]
+    assert hit.flags == ["dehumanising", "eliminationist"]
+    plain = categories.match("Kill them all, every one of the traitors in that group.", "en")
+    assert plain["hate_speech"].flags == ["eliminationist"]
+
+
+def test_a_flag_term_alone_raises_no_category() -> None:
+    cats = compile_one({"min_score": 2, "terms": {"en": {"vermin": 1}},
+                        "flags": {"dehumanising": {"en": ["vermin"]}}})
+    assert cats.match("vermin in the kitchen", "en") == {}
+
+
+def test_flag_terms_are_checked_like_terms(tmp_path: Path) -> None:
+    data = {"version": 1, "categories": {"cat": {"min_score": 1, "terms": {"en": {"x": 1}},
+                                                 "flags": {"f": {"english": ["y"]}}}}}
+    with pytest.raises(CategoryConfigError, match="flags.f.english"):
+        load_categories(write(tmp_path, data))
