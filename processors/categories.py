@@ -288,7 +288,8 @@ def _resolve_language_keys(data: Mapping[str, Any], path: Path | str) -> dict[st
                 ]
         if isinstance(definition.get("flags"), Mapping):
             definition["flags"] = {
-                flag: _language_map(group, path, name, f"flags.{flag}") if isinstance(group, Mapping) else group
+                flag: (_language_map(group, path, name, f"flags.{flag}") if isinstance(group, Mapping)
+                       else group)
                 for flag, group in definition["flags"].items()
             }
         resolved["categories"][str(name)] = definition

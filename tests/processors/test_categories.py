@@ -238,5 +238,5 @@ def test_a_flag_term_alone_raises_no_category() -> None:
 def test_flag_terms_are_checked_like_terms(tmp_path: Path) -> None:
     data = {"version": 1, "categories": {"cat": {"min_score": 1, "terms": {"en": {"x": 1}},
                                                  "flags": {"f": {"english": ["y"]}}}}}
-    with pytest.raises(CategoryConfigError, match="flags.f.english"):
+    with pytest.raises(CategoryConfigError, match=r"flags\.f\.english"):
         load_categories(write(tmp_path, data))
