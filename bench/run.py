@@ -39,8 +39,9 @@ What the embedded peers add, so the figures are read right:
   up, and Faust asks for 1,500 ms, so every Faust hop may wait up to that long.
 - The Kafka session and rebalance timeouts (``TOCSIN_KAFKA__SESSION_TIMEOUT_S``,
   ``TOCSIN_KAFKA__REBALANCE_TIMEOUT_S``) are set to 10 s for the workers: Tansu
-  holds a new consumer group's first join for half of that (30 s with Faust's defaults of 60 s), which would be measured as start-up,
-  not processing. Nothing else is tuned.
+  holds a new consumer group's first join for half of that (30 s with Faust's
+  defaults of 60 s), which would be measured as start-up, not processing.
+  Nothing else is tuned.
 """
 
 from __future__ import annotations
