@@ -99,8 +99,8 @@ def test_transformers_settings_errors_name_the_key(settings: dict[str, Any], key
         build_classifiers(["transformers"], categories_with({"transformers": settings}))
 
 
-@pytest.mark.skipif(HAS_TORCH, reason="torch and transformers are installed")
-def test_transformers_without_torch_says_what_to_install() -> None:
+def test_transformers_without_torch_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)  # as on an install without the ml extra
     settings = {"model": "m", "labels": {"VIOLENCE": "violence_report"}}
     with pytest.raises(ClassifierConfigError, match="pip install transformers torch"):
         build_classifiers(["transformers"], categories_with({"transformers": settings}))
