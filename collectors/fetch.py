@@ -208,6 +208,12 @@ class Fetcher:
         self._rng = rng or random.Random()
         self._host_slots: dict[str, asyncio.Semaphore] = {}
 
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The shared client, for long-lived requests the fetcher does not wrap (server-sent
+        events); it follows no redirects, so the redirect guard cannot be sidestepped."""
+        return self._client
+
     async def __aenter__(self) -> Fetcher:
         return self
 

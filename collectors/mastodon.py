@@ -22,9 +22,9 @@ followers-only or direct posts, and monitoring public speech must not collect th
 
 The access token is read from the environment variable named by ``token_env`` at
 each poll and sent as ``Authorization: Bearer``; it never appears in the feeds file,
-in items or in logs. Several instances or timelines are several sources. The
-streaming API is not used: a poll every minute or so is close enough to live for
-early warning, and polling recovers from restarts through the cursor alone.
+in items or in logs. Several instances or timelines are several sources. For the
+streaming API (edits and deletions seen live) see :mod:`collectors.mastodon_stream`,
+which reuses this module's polling for its backfill and :func:`status_to_item`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,269 @@
+"""collectors.mastodon_stream: server-sent events parsed, and the stream against a local server.
+
+The server plays a Mastodon instance: a tag timeline over REST (``min_id`` paging) and
+the hashtag stream, which replays recorded events (written from Mastodon's streaming
+API documentation: ``event: update`` / ``data: <status JSON>``, ``delete`` with a
+status id, ``status.update`` for an edit, ``:thump`` heartbeats) per connection and
+then drops the connection or holds it open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from collectors.config import SourceConfigError, parse_sources
+from collectors.mastodon import instance_key, status_item_id
+from collectors.mastodon_stream import MastodonStreamConfig, SseEvent, SseParser, stream_url
+from collectors.runner import Collector
+from tests.collectors.test_runner import Clock, RecordingSink
+from tocsin.settings import CollectorSettings
+
+TOKEN = "s3cret-stream-token"
+TOKEN_ENV = "MASTO_STREAM_TOKEN"
+
+
+def status(number: int, text: str | None = None, visibility: str = "public") -> dict[str, Any]:
+    return {"id": f"1124{number:04d}000000", "created_at": f"2024-05-15T11:{number % 60:02d}:00.000Z",
+            "visibility": visibility, "content": f"<p>{text or f'Shelling reported, post {number}'}</p>",
+            "spoiler_text": "", "language": "en", "url": f"https://mastodon.example/@alice/{number}",
+            "account": {"id": "7", "acct": "alice"}, "tags": [{"name": "sudan"}], "reblog": None,
+            "in_reply_to_id": None, "replies_count": 0, "reblogs_count": 0, "favourites_count": 0}
+
+
+def sse(name: str, data: str) -> bytes:
+    return (f"event: {name}\n" + "".join(f"data: {line}\n" for line in data.split("\n")) + "\n").encode()
+
+
+# --- pure parts -------------------------------------------------------------------------
+
+
+def parse(text: str) -> list[SseEvent]:
+    parser = SseParser()
+    return [event for line in text.split("\n") if (event := parser.feed(line)) is not None]
+
+
+def test_sse_fields_comments_and_multi_line_data_are_read_as_the_standard_says() -> None:
+    text = ":thump\nevent: update\ndata: {\"a\":\ndata:1}\n\n:thump\n\nevent:delete\r\ndata:42\r\n\n"
+    assert parse(text) == [SseEvent("update", '{"a":\n1}'), SseEvent("delete", "42")]
+
+
+@given(st.lists(st.text(max_size=40), max_size=30))
+def test_parsing_any_lines_never_raises(lines: list[str]) -> None:
+    parser = SseParser()
+    for line in [*lines, ""]:
+        parser.feed(line)
+
+
+def stream_config(**options: Any) -> MastodonStreamConfig:
+    entry = {"name": "live", "type": "mastodon_stream", "url": "https://mastodon.example", "timeline": "tag",
+             "hashtag": "sudan", "token_env": TOKEN_ENV, **options}
+    (feed,) = parse_sources({"feeds": [entry]}, "feeds.yaml")
+    assert isinstance(feed, MastodonStreamConfig)
+    return feed
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"token_env": None}, "a stream needs 'token_env'"),
+    ({"timeline": "account", "hashtag": None, "account": "alice@mastodon.example"}, "has no stream"),
+])
+def test_stream_config_mistakes_name_the_feed_and_the_problem(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(SourceConfigError, match=r"feeds\[0\] \(live\)") as error:
+        stream_config(**options)
+    assert message in str(error.value)
+
+
+def test_each_timeline_streams_from_its_endpoint() -> None:
+    assert stream_url(stream_config()) == "https://mastodon.example/api/v1/streaming/hashtag?tag=sudan"
+    local = stream_url(stream_config(timeline="local", hashtag=None))
+    assert local.endswith("/api/v1/streaming/public/local")
+    assert stream_url(stream_config(timeline="public", hashtag=None)).endswith("/api/v1/streaming/public")
+
+
+# --- the stream against a local instance ------------------------------------------------
+
+
+class LocalInstance:
+    """REST tag timeline plus the hashtag stream; ``connections[n]`` is what the n-th stream
+    connection is sent (bytes, or a callable run at that point), then it is dropped, except
+    the last, which stays open with heartbeats until the server closes."""
+
+    def __init__(self, statuses: Sequence[dict[str, Any]]) -> None:
+        self.statuses = list(statuses)
+        self.connections: list[list[bytes | Callable[[], None]]] = []
+        self.requests: list[tuple[str, dict[str, list[str]], str | None]] = []
+        self.streams = 0
+        self.closing = threading.Event()
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def close(self) -> None:
+        self.closing.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def after_backfills(self, count: int) -> Callable[[], None]:
+        """A script step: wait until ``count`` REST requests came in (the client's backfill)."""
+        def wait() -> None:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                with self._lock:
+                    if sum(path.startswith("/api/v1/timelines/") for path, _, _ in self.requests) >= count:
+                        return
+                time.sleep(0.01)
+        return wait
+
+    def page(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        limit = int(query.get("limit", ["20"])[0])
+        with self._lock:
+            ordered = sorted(self.statuses, key=lambda s: (len(s["id"]), s["id"]), reverse=True)
+        if "min_id" in query:
+            floor = query["min_id"][0]
+            return [s for s in ordered if (len(s["id"]), s["id"]) > (len(floor), floor)][-limit:]
+        return ordered[:limit]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        instance = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                query = parse_qs(parts.query)
+                with instance._lock:
+                    instance.requests.append((parts.path, query, self.headers.get("Authorization")))
+                try:
+                    if parts.path == "/api/v1/timelines/tag/sudan":
+                        body = json.dumps(instance.page(query)).encode()
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                    elif parts.path == "/api/v1/streaming/hashtag" and query.get("tag") == ["sudan"]:
+                        self._stream()
+                    else:
+                        self.send_error(404)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _stream(self) -> None:
+                with instance._lock:
+                    number = instance.streams
+                    instance.streams += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                script = instance.connections[number] if number < len(instance.connections) else []
+                for part in script:
+                    if callable(part):
+                        part()
+                    else:
+                        self.wfile.write(part)
+                        self.wfile.flush()
+                        time.sleep(0.01)
+                if number < len(instance.connections) - 1:
+                    return  # drop the connection mid-stream
+                while not instance.closing.wait(0.1):
+                    self.wfile.write(b":thump\n")
+                    self.wfile.flush()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def instance() -> Iterator[LocalInstance]:
+    server = LocalInstance([status(1), status(2)])
+    yield server
+    server.close()
+
+
+async def run_until(feed: MastodonStreamConfig, settings: CollectorSettings, sink: RecordingSink,
+                    done: Callable[[Collector], bool], timeout: float = 10.0) -> None:
+    stop = asyncio.Event()
+    async with Collector([feed], settings, sink, clock=Clock(), rng=random.Random(0)) as running:
+        task = asyncio.create_task(running.run(stop))
+        try:
+            async with asyncio.timeout(timeout):
+                while not done(running):
+                    await asyncio.sleep(0.02)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=10.0)
+
+
+async def test_the_stream_backfills_publishes_edits_and_deletions_and_reconnects_without_gap_or_duplicate(
+        instance: LocalInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    s3, s4, s5 = status(3), status(4), status(5)
+    edited = status(1, "Shelling reported, post 1 (edited: 12 killed)")
+    instance.connections = [
+        [instance.after_backfills(2), b":thump\n\n", sse("update", json.dumps(s3)),
+         lambda: instance.statuses.append(s3), b":thump\n",
+         sse("status.update", json.dumps(edited)), sse("delete", status(2)["id"]),
+         sse("delete", "999999"),  # a status this feed never published
+         sse("update", "{not json"), sse("notification", "{}"),
+         lambda: instance.statuses.append(s4)],  # posted while the stream is down
+        [instance.after_backfills(4), sse("update", json.dumps(s4)), sse("update", json.dumps(s5))],
+    ]
+    settings = CollectorSettings(state_path=tmp_path / "state.db", timeout_s=2.0, backoff_base_s=0.01,
+                                 pseudonym_secret="k")  # type: ignore[arg-type]
+    feed = stream_config(url=instance.base)
+    sink = RecordingSink()
+
+    await run_until(feed, settings, sink, lambda running: running.store.load("live").cursor == s5["id"])
+
+    host = instance_key(instance.base)
+    ids = {status_item_id(host, s["id"]): n for n, s in enumerate((status(1), status(2), s3, s4, s5), 1)}
+    published = [(ids[item.id], item.deleted) for item in sink.items]
+    assert sorted(published[:2]) == [(1, False), (2, False)]  # the first backfill, as the page lists it
+    assert published[2:] == [(3, False), (1, False), (2, True), (4, False), (5, False)]
+    first, edit = next(item for item in sink.items if ids[item.id] == 1), sink.items[3]
+    assert edit.id == first.id and edit.content_sha256 != first.content_sha256 and "12 killed" in edit.text
+    deletion = sink.items[4]
+    assert deletion.text == "" and deletion.authors == []
+    assert [letter.reason for letter in sink.dead_letters] == ["post_not_normalisable"]
+    backfills = [query for path, query, _ in instance.requests if path.startswith("/api/v1/timelines/")]
+    # Connect: the newest page, then caught up; reconnect: from the cursor (status 3), then caught up.
+    assert [query.get("min_id") for query in backfills] == [None, [status(2)["id"]], [s3["id"]], [s4["id"]]]
+    assert instance.streams >= 2
+    assert {auth for _, _, auth in instance.requests} == {f"Bearer {TOKEN}"}
+    assert all(TOKEN not in path + json.dumps(query) for path, query, _ in instance.requests)
+
+
+async def test_a_missing_token_is_recorded_as_the_streams_error(
+        instance: LocalInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    settings = CollectorSettings(state_path=tmp_path / "state.db", timeout_s=2.0, backoff_base_s=0.01,
+                                 pseudonym_secret="k")  # type: ignore[arg-type]
+    errors: list[str] = []
+
+    def failed(running: Collector) -> bool:
+        error = running.store.load("live").last_error
+        if error:
+            errors.append(error)
+        return bool(error)
+
+    await run_until(stream_config(url=instance.base), settings, RecordingSink(), failed)
+    assert TOKEN_ENV in errors[0] and "not set" in errors[0]
+    assert instance.streams == 0
