@@ -8,7 +8,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
 from tocsin.schema import Alert
-from tocsin.search import Rejected, bulk_index, ensure_index, install_template
+from tocsin.search import Rejected, bulk_index, install_index
 
 TEMPLATE_FILE = Path(__file__).with_name("templates") / "alerts.json"
 
@@ -19,8 +19,7 @@ class AlertStore:
         self.index = index
 
     async def install(self) -> None:
-        await install_template(self.es, f"{self.index}-template", TEMPLATE_FILE, f"{self.index}*")
-        await ensure_index(self.es, self.index)
+        await install_index(self.es, self.index, TEMPLATE_FILE)
 
     async def store(self, alerts: list[Alert]) -> list[Rejected]:
         return await bulk_index(self.es, self.index,

@@ -26,12 +26,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from collectors.protocol import UnknownSourceType, plugin
+from tocsin.durations import parse_duration
 
 DEFAULT_INTERVAL_S = 900.0
 """15 minutes: frequent enough for news wires, polite enough for small sites."""
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-_UNIT_S = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 
 
@@ -39,22 +38,12 @@ class SourceConfigError(ValueError):
     """The feeds file cannot be used; the message names the file, the feed and the field."""
 
 
-def parse_duration(value: object) -> float:
-    """Seconds from a number or a string like ``"90"``, ``"30s"``, ``"15m"``, ``"2h"``, ``"1d"``."""
-    if isinstance(value, bool):
-        raise ValueError("expected seconds or a duration like '15m', got a boolean")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str):
-        match = _DURATION.match(value.lower())
-        if not match:
-            raise ValueError(f"expected seconds or a duration like '30s', '15m', '2h', got {value!r}")
-        seconds = float(match.group(1)) * _UNIT_S[match.group(2)]
-    else:
-        raise ValueError(f"expected seconds or a duration like '15m', got {type(value).__name__}")
-    if not seconds > 0:
-        raise ValueError(f"interval must be positive, got {value!r}")
-    return seconds
+def api_base_url(value: str) -> str:
+    """An API's or instance's base URL as configured: no query or fragment, no trailing slash."""
+    parts = urlsplit(value)
+    if parts.query or parts.fragment:
+        raise ValueError(f"must be the base URL without query or fragment, got {value!r}")
+    return value.rstrip("/")
 
 
 def http_base_url(value: str) -> str:

@@ -38,7 +38,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from collectors.config import FeedConfig
+from collectors.config import FeedConfig, api_base_url
 from collectors.fetch import FetchResult
 from collectors.jsonapi import ApiFailure, ApiResponse, Harvest, fetch_json, rate_limit_wait, wrong_shape
 from collectors.normalise import content_sha256, html_to_text, item_id, language_code, plain_text
@@ -91,10 +91,7 @@ class MastodonConfig(FeedConfig):
     @field_validator("url")
     @classmethod
     def _base(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.query or parts.fragment:
-            raise ValueError(f"must be the instance's base URL without query or fragment, got {value!r}")
-        return value.rstrip("/")
+        return api_base_url(value)
 
     @field_validator("hashtag")
     @classmethod

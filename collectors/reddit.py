@@ -32,11 +32,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from pydantic import Field, field_validator
 
-from collectors.config import FeedConfig
+from collectors.config import FeedConfig, api_base_url
 from collectors.fetch import FetchResult
 from collectors.jsonapi import ApiFailure, ApiResponse, Harvest, fetch_json, rate_limit_wait, wrong_shape
 from collectors.normalise import content_sha256, html_to_text, item_id, plain_text
@@ -86,10 +86,7 @@ class RedditConfig(FeedConfig):
     @field_validator("url")
     @classmethod
     def _base(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.query or parts.fragment:
-            raise ValueError(f"must be the API's base URL without query or fragment, got {value!r}")
-        return value.rstrip("/")
+        return api_base_url(value)
 
     @field_validator("subreddit")
     @classmethod

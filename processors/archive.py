@@ -14,7 +14,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
 from tocsin.schema import EnrichedItem
-from tocsin.search import Rejected, SearchUnavailable, bulk_index, ensure_index, install_template
+from tocsin.search import Rejected, SearchUnavailable, bulk_index, install_index
 
 TEMPLATE_FILE = Path(__file__).with_name("templates") / "items.json"
 
@@ -45,8 +45,7 @@ class Archive:
         self.index = index
 
     async def install(self) -> None:
-        await install_template(self.es, f"{self.index}-template", TEMPLATE_FILE, f"{self.index}*")
-        await ensure_index(self.es, self.index)
+        await install_index(self.es, self.index, TEMPLATE_FILE)
 
     async def known_hashes(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of those ids already archived (absent ids are left out)."""

@@ -18,7 +18,7 @@ def parse_duration(value: object) -> float:
     if isinstance(value, int | float):
         seconds = float(value)
     else:
-        match = _PATTERN.match(str(value))
+        match = _PATTERN.match(str(value).lower())
         if not match:
             raise ValueError(f"not a duration: {value!r} (use e.g. 90, '90s', '15m', '2h', '7d')")
         seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]

@@ -74,6 +74,12 @@ async def install_template(es: AsyncElasticsearch, name: str, template_file: Pat
         raise SearchUnavailable(f"installing template {name!r} failed: {exc}") from exc
 
 
+async def install_index(es: AsyncElasticsearch, index: str, template_file: Path) -> None:
+    """The shipped template for ``<index>*``, then the index itself (both idempotent)."""
+    await install_template(es, f"{index}-template", template_file, f"{index}*")
+    await ensure_index(es, index)
+
+
 async def ensure_index(es: AsyncElasticsearch, index: str) -> None:
     """Create the index unless it exists (its template gives it its mappings)."""
     try:
