@@ -40,6 +40,11 @@ def alert_summary(alert: Alert) -> str:
         f"in the window {alert.window_start.isoformat()} – {alert.window_end.isoformat()};",
         f"first seen {alert.first_seen.isoformat()}, last seen {alert.last_seen.isoformat()}.",
     ]
+    if alert.expected is not None:
+        lines.append(f"Expected {alert.expected:.2f}" + (
+            f", z-score {alert.z_score:.2f}." if alert.z_score is not None else "."))
+    if alert.details:
+        lines.append("Details: " + ", ".join(f"{k}: {v}" for k, v in alert.details.items()) + ".")
     if alert.description:
         lines.append(alert.description)
     if alert.sample_item_ids:

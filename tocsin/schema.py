@@ -152,6 +152,11 @@ class AlertMatch(Record):
     title: str = ""
     url: str | None = None
     event_time: datetime
+    # False when a rule that needs every item of a group (``percentage``) is
+    # routed one that fails its filter: it counts in the total, not the share.
+    matched: bool = True
+    # The field value a rule counts distinct values of (``cardinality``).
+    value: str | None = None
 
 
 class Alert(Record):
@@ -175,3 +180,7 @@ class Alert(Record):
     first_seen: datetime
     last_seen: datetime
     raised_at: datetime = Field(default_factory=utcnow)
+    expected: float | None = Field(default=None, description="what the baseline led one to expect")
+    z_score: float | None = Field(default=None, description="(count - expected) / max(std, 1)")
+    details: dict[str, float | int | str] = Field(
+        default_factory=dict, description="rule-type specifics: ratio, distinct values, share …")

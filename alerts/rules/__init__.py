@@ -9,10 +9,16 @@ import yaml
 from pydantic import ValidationError
 
 from alerts.rules.base import Rule
+from alerts.rules.cardinality import CardinalityRule
 from alerts.rules.frequency import FrequencyRule
+from alerts.rules.percentage import PercentageRule
+from alerts.rules.spike import SpikeRule
 
 RULE_TYPES: dict[str, type[Any]] = {
     "frequency": FrequencyRule,
+    "spike": SpikeRule,
+    "cardinality": CardinalityRule,
+    "percentage": PercentageRule,
 }
 
 

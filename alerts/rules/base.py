@@ -118,3 +118,12 @@ class Rule(Protocol):
 
 def match_all(rules: Iterable[Rule], item: EnrichedItem) -> list[AlertMatch]:
     return [m for rule in rules if rule.config.enabled and (m := rule.config.match(item)) is not None]
+
+
+def stored(table: Any, key: Any) -> dict[str, Any]:
+    """A window's state, or {} — without ``table[key]``, which on a Faust table with a
+    default would create (and changelog) an empty entry."""
+    if key in table:
+        state: dict[str, Any] = table[key]
+        return state
+    return {}

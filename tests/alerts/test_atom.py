@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 
-from alerts.atom import render_atom
+from alerts.atom import alert_summary, render_atom
 from tocsin.schema import Alert
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -33,3 +33,11 @@ def test_scraped_text_is_escaped_not_markup() -> None:
 def test_only_http_links_are_emitted() -> None:
     body = render_atom([alert("a1", 0, url="javascript:alert(1)")], feed_url="http://h/alerts.atom")
     assert b"javascript:" not in body
+
+
+def test_summary_shows_expected_z_score_and_details_when_set() -> None:
+    plain = alert_summary(alert("a1", 0))
+    assert "Expected" not in plain and "Details" not in plain
+    spike = alert("a2", 0).model_copy(update={"expected": 1.5, "z_score": 2.25, "details": {"ratio": 2.0}})
+    text = alert_summary(spike)
+    assert "Expected 1.50, z-score 2.25." in text and "Details: ratio: 2.0." in text
