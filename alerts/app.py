@@ -2,7 +2,8 @@
 
 ``items.enriched`` → (route) → ``alerts.matches`` keyed by rule and group, so each
 group's windowed counts live on one worker → (evaluate) → ``alerts`` → (archive)
-→ alerts index, served as an Atom feed at ``/alerts.atom``.
+→ alerts index, served as an Atom feed at ``/alerts.atom``; and ``alerts`` →
+(notify) → the webhooks in ``config/notifiers.yaml``.
 
 Run with ``tocsin alert``. Counting is event-time: each match carries the item's
 publication time as its Kafka timestamp, and the windows follow it.
@@ -21,6 +22,8 @@ import faust
 from pydantic import ValidationError
 
 from alerts.atom import render_atom
+from alerts.notify import Notifier, load_notifiers
+from alerts.notify.dispatch import Dispatcher
 from alerts.rules import load_rules
 from alerts.rules.base import Rule, match_all
 from alerts.store import AlertStore
@@ -36,8 +39,10 @@ STAGE = "alerts"
 _GROUP_PARAMS = ("country", "lang", "city")
 
 
-def create_app(settings: Settings, rules: list[Rule] | None = None) -> faust.App:
+def create_app(settings: Settings, rules: list[Rule] | None = None,
+               notifiers: list[Notifier] | None = None) -> faust.App:
     rules = rules if rules is not None else load_rules(Path(settings.alerts.rules_file))
+    notifiers = notifiers if notifiers is not None else load_notifiers(Path(settings.alerts.notifiers_file))
     app = make_app(settings, STAGE, web_port=settings.alerts.web_port)
     evaluators = {rule.config.name: rule.bind(app) for rule in rules}
     es = search_client(settings.search)
@@ -113,6 +118,9 @@ def create_app(settings: Settings, rules: list[Rule] | None = None) -> faust.App
             for event in events:
                 await stream.ack(event)
 
+    if notifiers:
+        _add_notify_agent(app, notifiers)
+
     @app.page("/alerts.atom")
     async def atom_feed(web: Any, request: Any) -> Any:
         query = request.query
@@ -128,3 +136,52 @@ def create_app(settings: Settings, rules: list[Rule] | None = None) -> faust.App
                          content_type="application/atom+xml")
 
     return app
+
+
+# Alerts being delivered at once by one worker; more wait on the stream (backpressure).
+_MAX_IN_FLIGHT = 64
+
+
+def _add_notify_agent(app: faust.App, notifiers: list[Notifier]) -> None:
+    async def to_dlq(letter: DeadLetter) -> None:
+        publish = functools.partial(deliver, app, topics.ITEMS_DLQ, (letter.key or "").encode(),
+                                    letter.to_bytes(), None)
+        await until_done(publish, what="delivery dead letter")
+
+    dispatcher = Dispatcher(notifiers, to_dlq)
+
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]
+    async def close_notifiers(app: faust.App, **_: Any) -> None:
+        for notifier in notifiers:
+            if (aclose := getattr(notifier, "aclose", None)) is not None:
+                await aclose()
+
+    @app.agent(topic(app, topics.ALERTS))
+    async def notify(stream: faust.StreamT) -> None:
+        """Deliver each alert to every notifier, acking only once that is settled.
+
+        Alerts are handled concurrently, so one slow channel's retries never hold up
+        the next alert; Faust commits an offset only when every earlier one is acked.
+        """
+        slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
+        running: set[asyncio.Task[None]] = set()
+
+        async def handle(event: faust.EventT) -> None:
+            try:
+                try:
+                    alert = Alert.from_bytes(event.value or b"")
+                except ValidationError:  # the archive agent dead-letters it
+                    logger.warning("not delivering an invalid alert record")
+                else:
+                    await dispatcher.dispatch(alert)
+                await stream.ack(event)
+            finally:
+                slots.release()
+
+        async for events in stream.noack_take(  # type: ignore[attr-defined]
+                _MAX_IN_FLIGHT, within=0.2):
+            for event in events:
+                await slots.acquire()
+                task = asyncio.create_task(handle(event))
+                running.add(task)
+                task.add_done_callback(running.discard)

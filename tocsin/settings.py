@@ -107,6 +107,8 @@ class ProcessingSettings(Section):
 
 class AlertSettings(Section):
     rules_file: Path = PACKAGE_CONFIG / "rules.yaml"
+    # Webhooks (Slack, Teams, generic) raised alerts are pushed to; empty in the demo.
+    notifiers_file: Path = PACKAGE_CONFIG / "notifiers.yaml"
     web_host: str = "127.0.0.1"
     web_port: int = 6067
     public_url: str | None = None

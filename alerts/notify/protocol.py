@@ -1,0 +1,134 @@
+"""What every notifier shares: the plug-in protocol, its retry policy and the registry.
+
+A notifier makes one delivery attempt per ``send``; the dispatcher owns the retry
+loop, so every channel retries on its own clock and none waits for another.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tocsin.schema import Alert
+
+
+class DeliveryError(Exception):
+    """One delivery attempt failed.
+
+    ``retry_after_s`` is the receiver's own ``Retry-After`` (it wins over backoff);
+    ``permanent`` means another attempt cannot succeed (a 4xx, a redirect).
+    """
+
+    def __init__(self, notifier: str, message: str, *, retry_after_s: float | None = None,
+                 permanent: bool = False) -> None:
+        super().__init__(f"{notifier}: {message}")
+        self.notifier = notifier
+        self.retry_after_s = retry_after_s
+        self.permanent = permanent
+
+
+class NotifierConfigError(ValueError):
+    """A notifiers file is wrong; the message names the file, the notifier and the key."""
+
+
+class RetryPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Bounded, so an alert is dead-lettered (and the stream moves on) within minutes.
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    backoff_base_s: float = Field(default=1.0, ge=0.0)
+    backoff_cap_s: float = Field(default=60.0, ge=0.0)
+    # A receiver asking for more than this is waited on for this long only.
+    retry_after_cap_s: float = Field(default=300.0, ge=0.0)
+
+    def delay(self, attempt: int, retry_after_s: float | None, jitter: float) -> float:
+        """Wait before retry ``attempt`` (1-based); ``jitter`` in [0, 1) spreads the full
+        exponential wait over [half, full] so many alerts do not retry in step."""
+        if retry_after_s is not None:
+            return min(self.retry_after_cap_s, max(0.0, retry_after_s))
+        full = min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1))
+        return full * (0.5 + 0.5 * jitter)
+
+
+class NotifierConfig(BaseModel):
+    """Keys every notifier takes; each type extends it with its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    type: str
+    retry: RetryPolicy = RetryPolicy()
+
+
+class Notifier(Protocol):
+    name: str
+    retry: RetryPolicy
+
+    async def send(self, alert: Alert) -> None:
+        """Deliver once; raise :class:`DeliveryError` on failure."""
+
+
+class NotifierType(Protocol):
+    config_model: ClassVar[type[NotifierConfig]]
+
+    @classmethod
+    def from_config(cls, config: Any, env: Mapping[str, str]) -> Notifier: ...
+
+
+NOTIFIER_TYPES: dict[str, type[NotifierType]] = {}
+
+
+def register(type_name: str) -> Callable[[type[Any]], type[Any]]:
+    def add(cls: type[Any]) -> type[Any]:
+        NOTIFIER_TYPES[type_name] = cls
+        return cls
+    return add
+
+
+def load_notifiers(path: Path, env: Mapping[str, str] | None = None) -> list[Notifier]:
+    """Notifiers from ``path`` (``notifiers: [{name, type, ...}]``); secrets come from ``env``."""
+    env = os.environ if env is None else env
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise NotifierConfigError(f"{path}: cannot read notifiers: {exc}") from exc
+    if document is None:
+        return []
+    if not isinstance(document, dict) or not isinstance(document.get("notifiers") or [], list):
+        raise NotifierConfigError(f"{path}: expected a mapping with a 'notifiers:' list")
+    unknown = set(document) - {"notifiers"}
+    if unknown:
+        raise NotifierConfigError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
+    notifiers: list[Notifier] = []
+    names: set[str] = set()
+    for index, raw in enumerate(document.get("notifiers") or []):
+        label = f"{path}: notifiers[{index}]"
+        if not isinstance(raw, dict):
+            raise NotifierConfigError(f"{label}: expected a mapping")
+        if raw.get("name"):
+            label += f" ({raw['name']})"
+        type_name = raw.get("type")
+        if type_name not in NOTIFIER_TYPES:
+            raise NotifierConfigError(f"{label}: type: unknown notifier type {type_name!r}; "
+                                      f"known: {', '.join(sorted(NOTIFIER_TYPES))}")
+        cls = NOTIFIER_TYPES[type_name]
+        try:
+            config = cls.config_model.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '(notifier)'}: {err['msg']}"
+                for err in exc.errors())
+            raise NotifierConfigError(f"{label}: {problems}") from exc
+        if config.name in names:
+            raise NotifierConfigError(f"{label}: name: duplicate notifier name {config.name!r}")
+        names.add(config.name)
+        try:
+            notifiers.append(cls.from_config(config, env))
+        except NotifierConfigError as exc:
+            raise NotifierConfigError(f"{label}: {exc}") from exc
+    return notifiers
