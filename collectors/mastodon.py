@@ -190,7 +190,8 @@ def status_to_item(status: Any, *, feed: MastodonConfig, instance: str, context:
     status_id = id_field(status.get("id"))
     if status_id is None:
         raise UnusablePost(f"status has no usable id: {status.get('id')!r:.80}")
-    if status.get("visibility") not in PUBLIC_VISIBILITY and status.get("visibility") is not None:
+    visibility = status.get("visibility")
+    if visibility is not None and (not isinstance(visibility, str) or visibility not in PUBLIC_VISIBILITY):
         return None
     reblogged = status.get("reblog")
     shown: Mapping[str, Any] = reblogged if isinstance(reblogged, Mapping) else status
