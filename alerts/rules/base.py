@@ -116,6 +116,23 @@ class Rule(Protocol):
     def bind(self, app: faust.App) -> RuleEvaluator: ...
 
 
+class RulePlugin:
+    """A rule type as registered: its config model and the evaluator that binds it
+    to a Faust app's windowed tables. Subclasses only name the two."""
+
+    config_model: ClassVar[type[RuleConfig]]
+    # The evaluator class, called as evaluator(config, app) -> RuleEvaluator. Typed Any:
+    # a Callable class attribute would be taken for a method.
+    evaluator: ClassVar[Any]
+
+    def __init__(self, config: RuleConfig) -> None:
+        self.config = config
+
+    def bind(self, app: faust.App) -> RuleEvaluator:
+        evaluator: RuleEvaluator = type(self).evaluator(self.config, app)
+        return evaluator
+
+
 def match_all(rules: Iterable[Rule], item: EnrichedItem) -> list[AlertMatch]:
     return [m for rule in rules if rule.config.enabled and (m := rule.config.match(item)) is not None]
 

@@ -9,13 +9,13 @@ distinct values, so a flood of sources cannot grow state without bound.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import faust
 from pydantic import Field, field_validator, model_validator
 
-from alerts.rules.base import RuleConfig, field_value, stored
+from alerts.rules.base import RuleConfig, RulePlugin, field_value, stored
 from alerts.rules.frequency import _human, add_match, alert_id, should_raise
 from tocsin.durations import Duration
 from tocsin.schema import Alert, AlertMatch, EnrichedItem
@@ -114,16 +114,6 @@ def build_alert(config: CardinalityConfig, match: AlertMatch, state: dict[str, A
     )
 
 
-class CardinalityRule:
-    config_model: ClassVar[type[RuleConfig]] = CardinalityConfig
-
-    def __init__(self, config: CardinalityConfig) -> None:
-        self.config = config
-
-    def bind(self, app: faust.App) -> CardinalityEvaluator:
-        return CardinalityEvaluator(self.config, app)
-
-
 class CardinalityEvaluator:
     def __init__(self, config: CardinalityConfig, app: faust.App) -> None:
         self.config = config
@@ -153,3 +143,8 @@ class CardinalityEvaluator:
             return None
         self.raised[match.group_key] = ts
         return build_alert(config, match, state, start)
+
+
+class CardinalityRule(RulePlugin):
+    config_model = CardinalityConfig
+    evaluator = CardinalityEvaluator

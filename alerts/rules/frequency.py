@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import faust
 from pydantic import Field, model_validator
 
-from alerts.rules.base import RuleConfig
+from alerts.rules.base import RuleConfig, RulePlugin
 from tocsin.durations import Duration
 from tocsin.schema import Alert, AlertMatch
 
@@ -99,16 +99,6 @@ def _human(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-class FrequencyRule:
-    config_model: ClassVar[type[RuleConfig]] = FrequencyConfig
-
-    def __init__(self, config: FrequencyConfig) -> None:
-        self.config = config
-
-    def bind(self, app: faust.App) -> FrequencyEvaluator:
-        return FrequencyEvaluator(self.config, app)
-
-
 class FrequencyEvaluator:
     def __init__(self, config: FrequencyConfig, app: faust.App) -> None:
         self.config = config
@@ -148,3 +138,8 @@ class FrequencyEvaluator:
                     # Faust ends a range 0.1 s before the next; report [start, start + window).
                     best = ((window_range[0], window_range[0] + self.config.window), state)
         return best
+
+
+class FrequencyRule(RulePlugin):
+    config_model = FrequencyConfig
+    evaluator = FrequencyEvaluator

@@ -10,12 +10,12 @@ marks whether it also passes the filter's categories and min_score.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import faust
 from pydantic import Field, model_validator
 
-from alerts.rules.base import RuleConfig, stored
+from alerts.rules.base import RuleConfig, RulePlugin, stored
 from alerts.rules.frequency import _human, alert_id, should_raise
 from tocsin.durations import Duration
 from tocsin.schema import Alert, AlertMatch, EnrichedItem
@@ -101,16 +101,6 @@ def build_alert(config: PercentageConfig, match: AlertMatch, state: dict[str, An
     )
 
 
-class PercentageRule:
-    config_model: ClassVar[type[RuleConfig]] = PercentageConfig
-
-    def __init__(self, config: PercentageConfig) -> None:
-        self.config = config
-
-    def bind(self, app: faust.App) -> PercentageEvaluator:
-        return PercentageEvaluator(self.config, app)
-
-
 class PercentageEvaluator:
     def __init__(self, config: PercentageConfig, app: faust.App) -> None:
         self.config = config
@@ -139,3 +129,8 @@ class PercentageEvaluator:
             self.raised[match.group_key] = ts
             return build_alert(config, match, state, window_range[0])
         return None
+
+
+class PercentageRule(RulePlugin):
+    config_model = PercentageConfig
+    evaluator = PercentageEvaluator

@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import faust
 from pydantic import Field
 
-from alerts.rules.base import RuleConfig, stored
+from alerts.rules.base import RuleConfig, RulePlugin, stored
 from alerts.rules.frequency import _human, add_match, alert_id, should_raise
 from tocsin.durations import Duration
 from tocsin.schema import Alert, AlertMatch
@@ -80,16 +80,6 @@ def build_alert(config: SpikeConfig, match: AlertMatch, state: dict[str, Any], w
     )
 
 
-class SpikeRule:
-    config_model: ClassVar[type[RuleConfig]] = SpikeConfig
-
-    def __init__(self, config: SpikeConfig) -> None:
-        self.config = config
-
-    def bind(self, app: faust.App) -> SpikeEvaluator:
-        return SpikeEvaluator(self.config, app)
-
-
 class SpikeEvaluator:
     def __init__(self, config: SpikeConfig, app: faust.App) -> None:
         self.config = config
@@ -125,3 +115,8 @@ class SpikeEvaluator:
             key = (group_key, self.window.ranges(start - k * self.config.window)[0])
             counts.append(int(stored(table, key).get("count", 0)))
         return counts
+
+
+class SpikeRule(RulePlugin):
+    config_model = SpikeConfig
+    evaluator = SpikeEvaluator
