@@ -21,6 +21,7 @@ from typing import Any
 import faust
 from pydantic import ValidationError
 
+from alerts.actions import signal_key
 from alerts.atom import render_atom
 from alerts.notify import Notifier, load_notifiers
 from alerts.notify.dispatch import Dispatcher
@@ -74,7 +75,7 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
                         sends.append(dead_letter(event, exc))
                         continue
                     for match in match_all(rules, item):
-                        key = f"{match.rule}|{match.group_key}".encode()
+                        key = signal_key(match.rule, match.group_key)
                         sends.append(deliver(app, topics.ALERT_MATCHES, key, match.to_bytes(),
                                              match.event_time.timestamp()))
                 await asyncio.gather(*sends)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -142,6 +142,39 @@ class DeadLetter(Record):
                    payload_truncated=len(payload) > limit, **where)
 
 
+AlertStatus = Literal["open", "resolved"]
+AlertEvent = Literal["opened", "updated", "escalated", "resolved", "acknowledged", "assigned", "noted"]
+SEVERITIES = ("info", "warning", "severe", "extreme")
+"""Severity levels, least to most (CAP's Minor/Moderate/Severe/Extreme)."""
+
+
+class AlertAction(Record):
+    """An analyst's action on an alert, applied by the worker that owns the alert's group."""
+
+    alert_id: str
+    type: Literal["acknowledge", "assign", "note"]
+    actor: str = Field(description="who did it: the API key's name")
+    text: str = Field(default="", max_length=10_000, description="the note, or the assignee")
+    at: datetime = Field(default_factory=utcnow)
+
+
+class AlertNote(Record):
+    author: str
+    text: str
+    at: datetime
+
+
+class AlertArea(Record):
+    """Where an alert is: the place its items share, for maps and CAP ``<area>``."""
+
+    description: str
+    country: str | None = None
+    admin1: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float | None = None
+
+
 class AlertMatch(Record):
     """Internal: an item counts towards one rule and group (topic ``alerts.matches``)."""
 
@@ -157,10 +190,16 @@ class AlertMatch(Record):
     matched: bool = True
     # The field value a rule counts distinct values of (``cardinality``).
     value: str | None = None
+    # What the signal is: an item counting towards the group; a clock tick that lets
+    # the group's open alert resolve (or a silent group raise ``flatline``); or an
+    # analyst's action on one of the group's alerts. All three share the key
+    # ``rule|group_key`` so they reach the worker that holds the group's state.
+    kind: Literal["item", "tick", "action"] = "item"
+    action: AlertAction | None = None
 
 
 class Alert(Record):
-    """A raised alert: what a monitoring team receives."""
+    """One version of an alert: what a monitoring team receives."""
 
     id: str = Field(description="deterministic: rule + group + window, so re-raising is idempotent")
     rule: str
@@ -184,3 +223,21 @@ class Alert(Record):
     z_score: float | None = Field(default=None, description="(count - expected) / max(std, 1)")
     details: dict[str, float | int | str] = Field(
         default_factory=dict, description="rule-type specifics: ratio, distinct values, share …")
+    # Lifecycle. One id per incident (rule + group + the window it opened in); each
+    # change is a new version of it, published on ``alerts`` and kept in the versions index.
+    status: AlertStatus = "open"
+    event: AlertEvent = Field(default="opened", description="what this version changed")
+    version: int = Field(default=1, ge=1)
+    opened_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow, description="when this version was made")
+    resolved_at: datetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    assigned_to: str | None = None
+    notes: list[AlertNote] = Field(default_factory=list)
+    area: AlertArea | None = None
+
+    @property
+    def version_id(self) -> str:
+        """Document id of this version in the versions index (and CAP identifier)."""
+        return f"{self.id}.v{self.version}"

@@ -60,6 +60,12 @@ class SearchSettings(Section):
     node_class: str = "aiohttp"
     items_index: str = "tocsin-items"
     alerts_index: str = "tocsin-alerts"
+    # Every version of every alert (doc id ``<alert id>.v<version>``); the alerts
+    # index holds only the latest version of each.
+    alert_versions_index: str = "tocsin-alert-versions"
+    # Frozen evidence per alert, and the append-only custody log of who saw it.
+    evidence_index: str = "tocsin-evidence"
+    custody_index: str = "tocsin-custody"
 
 
 class CollectorSettings(Section):
@@ -113,6 +119,19 @@ class AlertSettings(Section):
     web_port: int = 6067
     public_url: str | None = None
     feed_size: int = 100
+    # How often open alerts (and flatline groups) get a clock tick, so that they can
+    # resolve, or raise, while no item arrives.
+    tick_s: float = Field(default=30.0, gt=0)
+    # How often the rules file is checked for changes (reloaded without a restart).
+    reload_s: float = Field(default=10.0, gt=0)
+
+
+class ApiSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # API keys (names, roles, SHA-256 hashes; never the keys): see README "API".
+    keys_file: Path = Path(".tocsin/api-keys.yaml")
+    public_url: str | None = None
 
 
 class Settings(BaseSettings):
@@ -123,6 +142,7 @@ class Settings(BaseSettings):
     collector: CollectorSettings = CollectorSettings()
     processing: ProcessingSettings = ProcessingSettings()
     alerts: AlertSettings = AlertSettings()
+    api: ApiSettings = ApiSettings()
     data_dir: Path = Path(".tocsin")
     # Faust table store: in memory (rebuilt from changelog topics at start) or
     # "rocksdb://" (on disk, needs faust-streaming[rocksdict]) for large deployments.
