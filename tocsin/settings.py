@@ -66,6 +66,15 @@ class SearchSettings(Section):
     # Frozen evidence per alert, and the append-only custody log of who saw it.
     evidence_index: str = "tocsin-evidence"
     custody_index: str = "tocsin-custody"
+    # Index lifecycle (Elasticsearch ILM), installed by `tocsin init` when on and the
+    # server has ILM: the items archive rolls over behind the write alias
+    # ``items_index`` and each rolled-over index is deleted ``retention_days`` after
+    # its rollover. Off by default: it changes ``items_index`` into an alias, which a
+    # deployment opts into once (README "Operations").
+    lifecycle: bool = False
+    retention_days: int = Field(default=365, ge=1)
+    rollover_max_age: str = Field(default="30d", pattern=r"^[1-9][0-9]*(d|h|m|s)$")
+    rollover_max_primary_shard_size: str = Field(default="50gb", pattern=r"^[1-9][0-9]*(b|kb|mb|gb|tb)$")
 
 
 class CollectorSettings(Section):
@@ -76,6 +85,13 @@ class CollectorSettings(Section):
     timeout_s: float = 20.0
     # A feed larger than this is refused (and reported) rather than parsed.
     max_feed_bytes: int = 10 * 1024 * 1024
+    # A compressed body that inflates more than this many times its wire size is a
+    # decompression bomb and refused (feeds compress 5-20x; 100 leaves room).
+    max_decompression_ratio: float = Field(default=100.0, ge=1.0)
+    # SSRF guard: sources may not reach private, loopback or link-local addresses
+    # (nor be redirected to them) unless this is on; on only for intranet feeds,
+    # the demo and the tests.
+    allow_private_targets: bool = False
     retries: int = Field(default=3, ge=0)
     backoff_base_s: float = 2.0
     # Adaptive polling bounds; a feed's own interval starts at its configured value.
