@@ -48,7 +48,13 @@ class Archive:
         await install_index(self.es, self.index, TEMPLATE_FILE)
 
     async def known_hashes(self, ids: list[str]) -> dict[str, str]:
-        """Content hashes of those ids already archived (absent ids are left out)."""
+        """Content hashes of those ids already archived (absent ids are left out).
+
+        ``mget`` first: it is real-time, so it sees the previous batch before a refresh.
+        With index lifecycle on, ``self.index`` is an alias over several backing
+        indices, where mget fails item by item; those ids are looked up with an
+        ``ids`` query instead (which sees documents once refreshed, within 1 s).
+        """
         if not ids:
             return {}
         try:
@@ -57,10 +63,18 @@ class Archive:
             return {}
         except Exception as exc:
             raise SearchUnavailable(f"mget on {self.index!r} failed: {exc}") from exc
-        return {
-            doc["_id"]: doc["_source"].get("content_sha256", "")
-            for doc in response["docs"] if doc.get("found")
-        }
+        known = {doc["_id"]: doc["_source"].get("content_sha256", "")
+                 for doc in response["docs"] if doc.get("found")}
+        unresolved = [doc["_id"] for doc in response["docs"] if "error" in doc]
+        if unresolved:
+            try:
+                hits = await self.es.search(index=self.index, query={"ids": {"values": unresolved}},
+                                            source_includes=["content_sha256"], size=len(unresolved))
+            except Exception as exc:
+                raise SearchUnavailable(f"looking up ids in {self.index!r} failed: {exc}") from exc
+            for hit in hits["hits"]["hits"]:
+                known[hit["_id"]] = (hit.get("_source") or {}).get("content_sha256", "")
+        return known
 
     async def store(self, items: list[EnrichedItem]) -> list[Rejected]:
         """Index items by id; a deletion marks the archived post instead of replacing it.

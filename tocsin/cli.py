@@ -33,7 +33,9 @@ def _setup_logging(level: str) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     """Create topics, index templates and indices (idempotent)."""
     from alerts.store import AlertStore
+    from processors.archive import TEMPLATE_FILE as ITEMS_TEMPLATE
     from processors.archive import Archive
+    from tocsin.ilm import install_lifecycle
     from tocsin.kafka import ensure_topics
     from tocsin.search import search_client
 
@@ -43,6 +45,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         await ensure_topics(settings.kafka)
         es = search_client(settings.search)
         try:
+            # Before the archive's own install, which would make items_index a concrete index.
+            await install_lifecycle(es, settings.search, ITEMS_TEMPLATE)
             await Archive(es, settings.search.items_index).install()
             await AlertStore(es, settings.search.alerts_index).install()
         finally:
