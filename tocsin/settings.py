@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -45,6 +45,21 @@ class KafkaSettings(Section):
     # also holds a new group's first join for this long.
     session_timeout_s: float = Field(default=60.0, gt=0)
     rebalance_timeout_s: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _sasl_matches_the_protocol(self) -> KafkaSettings:
+        """A SASL protocol without a mechanism (or the reverse) would silently connect
+        without the credentials the operator meant to use (Faust falls back to SSL)."""
+        sasl = self.security_protocol.startswith("SASL_")
+        if sasl and not (self.sasl_mechanism and self.sasl_username and self.sasl_password):
+            raise ValueError(f"security_protocol {self.security_protocol} needs sasl_mechanism, "
+                             "sasl_username and sasl_password")
+        if not sasl and self.sasl_mechanism:
+            raise ValueError(f"sasl_mechanism is set but security_protocol is {self.security_protocol}: "
+                             "use SASL_SSL (or SASL_PLAINTEXT)")
+        if self.ssl_keyfile and not self.ssl_certfile:
+            raise ValueError("ssl_keyfile is set without ssl_certfile")
+        return self
 
 
 class SearchSettings(Section):
