@@ -1,0 +1,130 @@
+/**
+ * Open alerts and item density on a map. There is no tile server (the dashboard
+ * must work offline and load nothing from elsewhere), so the base layer is
+ * Natural Earth's 1:110m country borders, bundled from the `world-atlas` package.
+ */
+
+import L from "leaflet";
+import { feature } from "topojson-client";
+import type { GeometryCollection, Topology } from "topojson-specification";
+import countries110m from "world-atlas/countries-110m.json";
+import { ApiError, apiGet } from "../api";
+import { clear, fmtTime, h, message, routeLink } from "../dom";
+import { geohashBounds, precisionForZoom } from "../geohash";
+import { store } from "../store";
+import type { Aggregation, Alert } from "../types";
+import { areaText, labelled, severityBadge } from "../widgets";
+
+const SEVERITY_COLOUR: Record<string, string> = {
+  info: "#4a7fb5", warning: "#d9a400", severe: "#d2601a", extreme: "#b3121f",
+};
+const PERIODS: [string, number | null][] = [["24 hours", 1], ["7 days", 7], ["30 days", 30], ["all time", null]];
+
+let borders: L.GeoJSON | null = null;
+
+function bordersLayer(): L.GeoJSON {
+  if (borders === null) {
+    const topo = countries110m as unknown as Topology<{ countries: GeometryCollection }>;
+    borders = L.geoJSON(feature(topo, topo.objects.countries), {
+      interactive: false,
+      style: { color: "#8a97a6", weight: 0.7, fillColor: "#eef1f4", fillOpacity: 1 },
+    });
+  }
+  return borders;
+}
+
+export function mapView(root: HTMLElement): () => void {
+  const period = h("select", { name: "period" }, ...PERIODS.map(([label, days], i) =>
+    h("option", { value: days === null ? "" : String(days), selected: i === 1 }, label)));
+  const q = h("input", { name: "q", type: "search", placeholder: "only items matching…" });
+  const status = h("div", { class: "map-status" });
+  const container = h("div", { id: "map", class: "map" });
+  const legend = h("p", { class: "muted small" },
+    "Circles: open alerts, coloured by severity (the ring is the alert's radius). " +
+    "Shaded cells: archived items per geohash cell in the period.");
+  const filters = h("form", { class: "filters" }, labelled("Items from the last", period), labelled("Matching", q),
+    h("button", { type: "submit" }, "Update"));
+  root.append(h("h1", {}, "Map"), filters, status, container, legend);
+
+  const map = L.map(container, { worldCopyJump: true, minZoom: 1, maxZoom: 10, zoomSnap: 1 }).setView([12, 20], 2);
+  map.attributionControl.setPrefix("Leaflet");
+  map.attributionControl.addAttribution("Borders: Natural Earth");
+  bordersLayer().addTo(map);
+  const density = L.layerGroup().addTo(map);
+  const alertsLayer = L.layerGroup().addTo(map);
+  L.control.layers(undefined, { "Open alerts": alertsLayer, "Item density": density }, { collapsed: false })
+    .addTo(map);
+
+  const drawAlerts = (): void => {
+    alertsLayer.clearLayers();
+    for (const alert of store.sorted()) {
+      if (alert.status !== "open" || alert.area?.lat == null || alert.area?.lon == null) continue;
+      const colour = SEVERITY_COLOUR[alert.severity] ?? "#555";
+      const at: L.LatLngExpression = [alert.area.lat, alert.area.lon];
+      if (alert.area.radius_km) {
+        L.circle(at, { radius: alert.area.radius_km * 1000, color: colour, weight: 1, fill: false,
+                       interactive: false }).addTo(alertsLayer);
+      }
+      L.circleMarker(at, { radius: 6 + 2 * Object.keys(SEVERITY_COLOUR).indexOf(alert.severity), color: "#fff",
+                           weight: 1.5, fillColor: colour, fillOpacity: 0.9 })
+        .bindPopup(() => popup(alert))
+        .addTo(alertsLayer);
+    }
+  };
+
+  let request = 0;
+  const drawDensity = async (): Promise<void> => {
+    const mine = ++request;
+    const days = period.value ? Number(period.value) : null;
+    const from = days === null ? undefined : new Date(Date.now() - days * 86_400_000).toISOString();
+    try {
+      const agg = await apiGet<Aggregation>("/aggregations", {
+        kind: "geohash", precision: precisionForZoom(map.getZoom()), from, q: q.value.trim() || undefined,
+      });
+      if (mine !== request) return;
+      clear(status);
+      density.clearLayers();
+      const max = Math.max(1, ...agg.buckets.map((b) => b.count));
+      for (const bucket of agg.buckets) {
+        const bounds = geohashBounds(String(bucket.key));
+        if (bounds === null) continue;
+        const share = Math.log1p(bucket.count) / Math.log1p(max);
+        L.rectangle(bounds, { stroke: false, fillColor: "#5b2a86", fillOpacity: 0.15 + 0.6 * share })
+          .bindTooltip(() => h("span", {}, `${bucket.count} items`))
+          .addTo(density);
+      }
+    } catch (err) {
+      if (mine !== request) return;
+      clear(status);
+      status.append(message("error", `Item density unavailable: ${err instanceof ApiError ? err.detail : err}`));
+    }
+  };
+
+  filters.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void drawDensity();
+  });
+  period.addEventListener("change", () => void drawDensity());
+  let precision = precisionForZoom(map.getZoom());
+  map.on("zoomend", () => {
+    const now = precisionForZoom(map.getZoom());
+    if (now !== precision) {
+      precision = now;
+      void drawDensity();
+    }
+  });
+  drawAlerts();
+  void drawDensity();
+  const unsubscribe = store.subscribe(drawAlerts);
+  return () => {
+    unsubscribe();
+    map.remove();
+  };
+}
+
+function popup(alert: Alert): HTMLElement {
+  return h("div", { class: "popup" },
+    h("div", {}, severityBadge(alert.severity), " ",
+      routeLink(`/alert/${encodeURIComponent(alert.id)}`, alert.title || alert.id)),
+    h("div", { class: "muted small" }, `${areaText(alert)} — ${alert.count} items — ${fmtTime(alert.updated_at)}`));
+}
