@@ -3,6 +3,7 @@
 Importing this package registers the built-in types.
 """
 
+from alerts.notify import email as email
 from alerts.notify import webhook as webhook
 from alerts.notify.protocol import (
     NOTIFIER_TYPES,
@@ -12,6 +13,7 @@ from alerts.notify.protocol import (
     RetryPolicy,
     load_notifiers,
 )
+from alerts.notify.signature import verify_signature
 
 __all__ = ["NOTIFIER_TYPES", "DeliveryError", "Notifier", "NotifierConfigError", "RetryPolicy",
-           "load_notifiers"]
+           "load_notifiers", "verify_signature"]

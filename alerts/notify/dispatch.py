@@ -1,4 +1,5 @@
-"""Send one alert to every notifier at once, each on its own retry clock.
+"""Send one alert to every notifier whose routing accepts it, all at once, each on its
+own retry clock.
 
 A channel that is down costs only its own attempts: the others deliver at once,
 and after ``max_attempts`` the alert is dead-lettered for that channel, so the
@@ -32,10 +33,16 @@ class Dispatcher:
         self._rng = rng or random.Random()
 
     async def dispatch(self, alert: Alert) -> dict[str, bool]:
-        """Deliver to all notifiers; returns name → delivered. Never raises for a channel's
+        """Deliver to the notifiers whose routing accepts this version; returns name →
+        delivered for those (the others are left out). Never raises for a channel's
         failure (that is dead-lettered); only the dead-letter sink's own errors escape."""
-        results = await asyncio.gather(*(self._deliver(n, alert) for n in self.notifiers))
-        return {n.name: ok for n, ok in zip(self.notifiers, results, strict=True)}
+        chosen = [n for n in self.notifiers if n.routing.accepts(alert)]
+        if len(chosen) < len(self.notifiers):
+            logger.debug("alert %s (%s, %s, %s) not routed to %s", alert.version_id, alert.event,
+                         alert.severity, alert.rule,
+                         ", ".join(n.name for n in self.notifiers if n not in chosen))
+        results = await asyncio.gather(*(self._deliver(n, alert) for n in chosen))
+        return {n.name: ok for n, ok in zip(chosen, results, strict=True)}
 
     async def _deliver(self, notifier: Notifier, alert: Alert) -> bool:
         policy = notifier.retry

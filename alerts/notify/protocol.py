@@ -7,14 +7,15 @@ loop, so every channel retries on its own clock and none waits for another.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tocsin.schema import Alert
+from alerts.notify.routing import DEFAULT_EVENTS, Routing, Severity
+from tocsin.schema import Alert, AlertEvent
 
 
 class DeliveryError(Exception):
@@ -56,18 +57,27 @@ class RetryPolicy(BaseModel):
 
 
 class NotifierConfig(BaseModel):
-    """Keys every notifier takes; each type extends it with its own."""
+    """Keys every notifier takes (name, retries, routing); each type extends it with its own."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
     type: str
     retry: RetryPolicy = RetryPolicy()
+    # Routing: only versions at or above this severity, of these events, from these rules.
+    min_severity: Severity = "info"
+    events: list[AlertEvent] = Field(default_factory=lambda: list(DEFAULT_EVENTS), min_length=1)
+    rules: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+
+    @property
+    def routing(self) -> Routing:
+        return Routing.of(self.min_severity, self.events, self.rules)
 
 
 class Notifier(Protocol):
     name: str
     retry: RetryPolicy
+    routing: Routing
 
     async def send(self, alert: Alert) -> None:
         """Deliver once; raise :class:`DeliveryError` on failure."""
@@ -90,8 +100,13 @@ def register(type_name: str) -> Callable[[type[Any]], type[Any]]:
     return add
 
 
-def load_notifiers(path: Path, env: Mapping[str, str] | None = None) -> list[Notifier]:
-    """Notifiers from ``path`` (``notifiers: [{name, type, ...}]``); secrets come from ``env``."""
+def load_notifiers(path: Path, env: Mapping[str, str] | None = None, *,
+                   known_rules: Collection[str] | None = None) -> list[Notifier]:
+    """Notifiers from ``path`` (``notifiers: [{name, type, ...}]``); secrets come from ``env``.
+
+    With ``known_rules`` (the rule names loaded), a ``rules:`` entry naming another
+    rule is an error: a typo there would silently mute the channel.
+    """
     env = os.environ if env is None else env
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -127,6 +142,9 @@ def load_notifiers(path: Path, env: Mapping[str, str] | None = None) -> list[Not
         if config.name in names:
             raise NotifierConfigError(f"{label}: name: duplicate notifier name {config.name!r}")
         names.add(config.name)
+        if known_rules is not None and (strays := sorted(set(config.rules) - set(known_rules))):
+            raise NotifierConfigError(f"{label}: rules: unknown rule(s) {', '.join(map(repr, strays))}; "
+                                      f"known: {', '.join(sorted(known_rules)) or '(none)'}")
         try:
             notifiers.append(cls.from_config(config, env))
         except NotifierConfigError as exc:

@@ -1,16 +1,15 @@
 """Webhook notifier: POST a raised alert as JSON to Slack, Teams or any receiver.
 
 Each request carries ``X-Tocsin-Timestamp`` and, when a secret is configured,
-``X-Tocsin-Signature: sha256=<hex HMAC-SHA256 of the exact body bytes>`` so the
-receiver can check the alert came from Tocsin. Redirects are never followed: a
+``X-Tocsin-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`` so the
+receiver can check the alert came from Tocsin, and recently
+(:func:`alerts.notify.signature.verify_signature`). Redirects are never followed: a
 webhook URL that redirects is misconfigured, and following it could carry the
 alert (and its signature) somewhere unintended.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Mapping
@@ -29,10 +28,10 @@ from alerts.notify.protocol import (
     RetryPolicy,
     register,
 )
+from alerts.notify.routing import Routing
+from alerts.notify.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tocsin.schema import Alert
 
-SIGNATURE_HEADER = "X-Tocsin-Signature"
-TIMESTAMP_HEADER = "X-Tocsin-Timestamp"
 _RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
 _SEVERITY_COLOURS = {"extreme": "B00020", "severe": "D9534F", "warning": "E8A317", "info": "2F6FBA"}
 
@@ -50,11 +49,6 @@ class WebhookConfig(NotifierConfig):
         if safe_link(value) is None:
             raise ValueError(f"expected an http(s) URL, got {value!r}")
         return value
-
-
-def sign(secret: bytes, body: bytes) -> str:
-    """The ``X-Tocsin-Signature`` value for ``body``; receivers compare it in constant time."""
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -166,6 +160,7 @@ class WebhookNotifier:
                  client: httpx.AsyncClient | None = None) -> None:
         self.name = config.name
         self.retry: RetryPolicy = config.retry
+        self.routing: Routing = config.routing
         self.config = config
         self._secret = secret
         self._client = client
@@ -194,11 +189,12 @@ class WebhookNotifier:
 
     async def send(self, alert: Alert) -> None:
         body = render(alert, self.config.format)
+        timestamp = str(int(time.time()))
         headers = {"Content-Type": "application/json; charset=utf-8",
                    "User-Agent": "Tocsin-alerts/0.1",
-                   TIMESTAMP_HEADER: str(int(time.time()))}
+                   TIMESTAMP_HEADER: timestamp}
         if self._secret is not None:
-            headers[SIGNATURE_HEADER] = sign(self._secret, body)
+            headers[SIGNATURE_HEADER] = sign(self._secret, timestamp, body)
         try:
             response = await self._http().post(self.config.url, content=body, headers=headers,
                                                timeout=self.config.timeout_s)

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from alerts.notify import NotifierConfigError, load_notifiers
 from alerts.notify.dispatch import Dispatcher
+from alerts.notify.signature import sign, verify_signature
 from alerts.notify.webhook import WebhookConfig, WebhookNotifier, slack_escape
 from tests.alerts.factories import T0, enriched
 from tests.alerts.test_app import RULES, VIOLENT, produce, read_topic
@@ -116,8 +117,8 @@ async def test_generic_format_posts_the_alert_json_exactly(receiver: Receiver) -
     assert got.headers["Content-Type"].startswith("application/json")
 
 
-async def test_signature_verifies_with_the_secret_named_by_secret_env(receiver: Receiver,
-                                                                       tmp_path: Path) -> None:
+async def test_signature_covers_timestamp_and_body_with_the_secret_named_by_secret_env(
+        receiver: Receiver, tmp_path: Path) -> None:
     path = tmp_path / "notifiers.yaml"
     path.write_text(f"notifiers:\n  - {{name: signed, type: webhook, url: '{receiver.url('signed')}',"
                     " secret_env: HOOK_SECRET}\n", encoding="utf-8")
@@ -128,11 +129,54 @@ async def test_signature_verifies_with_the_secret_named_by_secret_env(receiver: 
     finally:
         await notifier.aclose()  # type: ignore[attr-defined]
     [got] = receiver.at("signed")
-    expected = "sha256=" + hmac.new(b"s3cret", got.body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(got.headers["X-Tocsin-Signature"], expected)
-    assert int(got.headers["X-Tocsin-Timestamp"]) >= before
-    forged = "sha256=" + hmac.new(b"wrong", got.body, hashlib.sha256).hexdigest()
-    assert got.headers["X-Tocsin-Signature"] != forged
+    stamp, signature = got.headers["X-Tocsin-Timestamp"], got.headers["X-Tocsin-Signature"]
+    assert before <= int(stamp) <= time.time()
+    # The documented scheme, computed independently of the code under test.
+    expected = "sha256=" + hmac.new(b"s3cret", stamp.encode() + b"." + got.body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(signature, expected)
+    assert verify_signature("s3cret", stamp, got.body, signature)
+    assert not verify_signature("wrong", stamp, got.body, signature)
+    assert not verify_signature("s3cret", stamp, got.body + b" ", signature)
+    # A replay: the same request presented after the tolerance window.
+    assert not verify_signature("s3cret", stamp, got.body, signature, now=int(stamp) + 301)
+    # The old body-only signature is no longer accepted.
+    body_only = "sha256=" + hmac.new(b"s3cret", got.body, hashlib.sha256).hexdigest()
+    assert not verify_signature("s3cret", stamp, got.body, body_only)
+
+
+async def test_without_a_secret_a_request_has_a_timestamp_but_no_signature(receiver: Receiver) -> None:
+    notifier = webhook(receiver.url("plain"))
+    try:
+        await notifier.send(make_alert())
+    finally:
+        await notifier.aclose()
+    [got] = receiver.at("plain")
+    assert got.headers["X-Tocsin-Timestamp"].isdigit() and "X-Tocsin-Signature" not in got.headers
+
+
+@pytest.mark.parametrize(("timestamp", "now", "tolerance", "ok"), [
+    ("1700000000", 1700000000, 300, True),
+    ("1700000000", 1700000300, 300, True),    # at the edge of the window
+    ("1700000000", 1700000301, 300, False),   # too old: a replay
+    ("1700000000", 1699999699, 300, False),   # from the future beyond tolerance
+    ("1700000000", 1700003600, 3600, True),   # a wider window is the receiver's choice
+    ("-5", 0, 300, False),
+    ("17e8", 1700000000, 300, False),
+    ("", 1700000000, 300, False),
+])
+def test_verify_signature_checks_the_tolerance_window(timestamp: str, now: int, tolerance: int,
+                                                      ok: bool) -> None:
+    body = b'{"id": "x"}'
+    signature = "sha256=" + hmac.new(b"k", timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert verify_signature(b"k", timestamp, body, signature, tolerance_s=tolerance, now=now) is ok
+
+
+def test_verify_signature_rejects_garbage_signatures() -> None:
+    body, stamp = b"{}", "1700000000"
+    good = sign("k", stamp, body)
+    assert verify_signature("k", int(stamp), body, good, now=1700000000)
+    for bad in ("", "sha256=", good.upper(), good[:-1], good + "0", "sha256=é" + good[8:], good[7:]):
+        assert not verify_signature("k", stamp, body, bad, now=1700000000), bad
 
 
 async def test_slack_format_is_text_and_mrkdwn_blocks(receiver: Receiver) -> None:
