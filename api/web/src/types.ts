@@ -47,12 +47,6 @@ export interface Alert {
   area?: AlertArea | null;
 }
 
-export interface CategoryHit {
-  score: number;
-  terms?: string[];
-  flags?: string[];
-}
-
 export interface Item {
   id: string;
   title?: string;
@@ -65,7 +59,12 @@ export interface Item {
   country?: string | null;
   admin1?: string | null;
   city?: string | null;
-  categories?: Record<string, CategoryHit>;
+  event_time?: string;
+  /** Archive documents (processors/archive.py): category names, with scores and terms beside them. */
+  categories?: string[];
+  scores?: Record<string, number>;
+  matched_terms?: Record<string, string[]>;
+  flags?: string[];
 }
 
 export interface SearchPage {

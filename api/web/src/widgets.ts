@@ -22,11 +22,15 @@ export function areaText(alert: Alert): string {
 
 export function categoryChips(item: Item): HTMLElement {
   const wrap = h("span", { class: "chips" });
-  const cats = Object.entries(item.categories ?? {}).sort((a, b) => b[1].score - a[1].score);
-  for (const [name, hit] of cats) {
-    wrap.append(h("span", { class: "chip", title: (hit.terms ?? []).join(", ") },
-                  `${name} ${Number(hit.score).toFixed(2)}`));
+  const scores = item.scores ?? {};
+  const names = Array.isArray(item.categories) ? item.categories : Object.keys(scores);
+  const ranked = [...names].sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0));
+  for (const name of ranked) {
+    const score = scores[name];
+    wrap.append(h("span", { class: "chip", title: (item.matched_terms?.[name] ?? []).join(", ") },
+                  typeof score === "number" ? `${name} ${score.toFixed(2)}` : name));
   }
+  for (const flag of item.flags ?? []) wrap.append(h("span", { class: "chip chip-flag" }, flag));
   return wrap;
 }
 

@@ -87,7 +87,7 @@ export function itemCard(item: Item): HTMLLIElement {
   return h("li", { class: "item", "data-item-id": item.id },
     h("div", { class: "item-title" }, link(item.url, item.title || "(no title)")),
     h("div", { class: "muted small" },
-      [fmtTime(item.published ?? item.collected), source, item.lang, where].filter(Boolean).join(" — ")),
+      [fmtTime(item.published ?? item.event_time ?? item.collected), source, item.lang, where].filter(Boolean).join(" — ")),
     categoryChips(item),
     h("p", { class: "snippet" }, truncate(item.text, 400)));
 }
