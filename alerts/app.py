@@ -1,9 +1,14 @@
 """The alerts stage as a Faust app.
 
 ``items.enriched`` → (route) → ``alerts.matches`` keyed by rule and group, so each
-group's windowed counts live on one worker → (evaluate) → ``alerts`` → (archive)
-→ alerts index, served as an Atom feed at ``/alerts.atom``; and ``alerts`` →
-(notify) → the webhooks in ``config/notifiers.yaml``.
+group's windows and alert lifecycle live on one worker → (evaluate: the rules
+engine) → ``alerts``, one record per alert version → (archive) → alerts and
+alert-versions indices, served as an Atom feed at ``/alerts.atom``; and
+``alerts`` → (notify) → the channels in ``config/notifiers.yaml``.
+
+Clock ticks (for resolving open alerts and noticing silent groups) and analysts'
+actions travel on ``alerts.matches`` too, under the group's key, so that every
+change to a group's state happens in order on the worker that owns it.
 
 Run with ``tocsin alert``. Counting is event-time: each match carries the item's
 publication time as its Kafka timestamp, and the windows follow it.
@@ -14,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +30,13 @@ from pydantic import ValidationError
 
 from alerts.actions import signal_key
 from alerts.atom import render_atom
+from alerts.engine import Engine
 from alerts.notify import Notifier, load_notifiers
 from alerts.notify.dispatch import Dispatcher
+from alerts.reload import RulesFile
 from alerts.rules import load_rules
 from alerts.rules.base import Rule, match_all
+from alerts.state import MappingStore
 from alerts.store import AlertStore
 from tocsin import topics
 from tocsin.schema import Alert, AlertMatch, DeadLetter, EnrichedItem
@@ -42,12 +52,16 @@ _GROUP_PARAMS = ("country", "lang", "city")
 
 def create_app(settings: Settings, rules: list[Rule] | None = None,
                notifiers: list[Notifier] | None = None) -> faust.App:
-    rules = rules if rules is not None else load_rules(Path(settings.alerts.rules_file))
+    rules_file = Path(settings.alerts.rules_file)
+    watcher = RulesFile(rules_file) if rules is None else None
+    rules = rules if rules is not None else load_rules(rules_file)
     notifiers = notifiers if notifiers is not None else load_notifiers(Path(settings.alerts.notifiers_file))
     app = make_app(settings, STAGE, web_port=settings.alerts.web_port)
-    evaluators = {rule.config.name: rule.bind(app) for rule in rules}
+    # One table for every rule's windows and every group's alert lifecycle, one for
+    # the groups that need clock ticks: rules can then change while the worker runs.
+    engine = Engine(rules, MappingStore(app.Table("alerts-state")), MappingStore(app.Table("alerts-watch")))
     es = search_client(settings.search)
-    store = AlertStore(es, settings.search.alerts_index)
+    store = AlertStore(es, settings.search.alerts_index, settings.search.alert_versions_index)
     batch_size, within = settings.processing.batch_size, settings.processing.batch_within_s
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]
@@ -74,7 +88,7 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
                     except ValidationError as exc:
                         sends.append(dead_letter(event, exc))
                         continue
-                    for match in match_all(rules, item):
+                    for match in match_all(engine.rules, item):
                         key = signal_key(match.rule, match.group_key)
                         sends.append(deliver(app, topics.ALERT_MATCHES, key, match.to_bytes(),
                                              match.event_time.timestamp()))
@@ -86,22 +100,40 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
 
     @app.agent(topic(app, topics.ALERT_MATCHES))
     async def evaluate(stream: faust.StreamT) -> None:
-        """Count matches in the rule's windowed table and raise when the rule says so."""
+        """Run each signal through the rules engine; publish the alert versions it makes."""
         async for event in stream.events():
             try:
-                match = AlertMatch.from_bytes(event.value or b"")
+                signal = AlertMatch.from_bytes(event.value or b"")
             except ValidationError as exc:
                 await until_done(functools.partial(dead_letter, event, exc), what="dead letter")
                 continue
-            evaluator = evaluators.get(match.rule)
-            if evaluator is None:  # a rule removed since the match was routed
-                continue
-            alert = evaluator.observe(match, event)
-            if alert is not None:
-                logger.info("alert raised: %s", alert.title)
-                publish = functools.partial(deliver, app, topics.ALERTS, alert.id.encode(),
-                                            alert.to_bytes(), alert.last_seen.timestamp())
+            for version in engine.handle(signal, time.time()):
+                logger.info("alert %s v%d %s: %s", version.id, version.version, version.event, version.title)
+                publish = functools.partial(deliver, app, topics.ALERTS, version.id.encode(),
+                                            version.to_bytes(), version.updated_at.timestamp())
                 await until_done(publish, what="publishing an alert")
+
+    @app.timer(settings.alerts.tick_s)
+    async def tick() -> None:
+        """A tick for every open alert and flatline group this worker holds."""
+        now = datetime.now(UTC)
+        sends = []
+        for watched in list(engine.watched()):
+            signal = AlertMatch(rule=watched.rule, group_key=watched.group_key, group=watched.group,
+                                item_id="", event_time=now, matched=False, kind="tick")
+            sends.append(deliver(app, topics.ALERT_MATCHES, signal_key(watched.rule, watched.group_key),
+                                 signal.to_bytes(), now.timestamp()))
+        try:
+            await asyncio.gather(*sends)
+        except Exception:  # the next tick comes soon; a lost one only delays a resolution
+            logger.exception("sending clock ticks failed")
+
+    if watcher is not None:
+        @app.timer(settings.alerts.reload_s)
+        async def reload_rules() -> None:
+            changed = watcher.changed()
+            if changed is not None:
+                engine.replace(changed)
 
     @app.agent(topic(app, topics.ALERTS))
     async def archive(stream: faust.StreamT) -> None:
@@ -131,7 +163,7 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
         except ValueError:
             size = settings.alerts.feed_size
         latest = await store.latest(size, rule=query.get("rule"), severity=query.get("severity"),
-                                    group=group)
+                                    status=query.get("status"), group=group)
         feed_url = str(request.url)
         return web.bytes(render_atom(latest, feed_url=feed_url),
                          content_type="application/atom+xml")

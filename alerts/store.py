@@ -1,4 +1,5 @@
-"""The alerts index: every raised alert, by alert id, newest first for the feeds."""
+"""The alerts indices: the latest version of every alert (by alert id, newest first
+for the feeds), and every version (by version id) as the alert's history."""
 
 from __future__ import annotations
 
@@ -13,32 +14,56 @@ from tocsin.search import Rejected, bulk_index, install_index
 TEMPLATE_FILE = Path(__file__).with_name("templates") / "alerts.json"
 
 
+def latest_versions(alerts: list[Alert]) -> list[Alert]:
+    """The newest version of each alert in a batch (versions of one alert arrive in order)."""
+    newest: dict[str, Alert] = {}
+    for alert in alerts:
+        if alert.id not in newest or alert.version >= newest[alert.id].version:
+            newest[alert.id] = alert
+    return list(newest.values())
+
+
 class AlertStore:
-    def __init__(self, es: AsyncElasticsearch, index: str) -> None:
+    def __init__(self, es: AsyncElasticsearch, index: str, versions_index: str) -> None:
         self.es = es
         self.index = index
+        self.versions_index = versions_index
 
     async def install(self) -> None:
         await install_index(self.es, self.index, TEMPLATE_FILE)
+        await install_index(self.es, self.versions_index, TEMPLATE_FILE)
 
     async def store(self, alerts: list[Alert]) -> list[Rejected]:
-        return await bulk_index(self.es, self.index,
-                                [(alert.id, alert.model_dump(mode="json")) for alert in alerts])
+        """Every version into the history, the newest into the alerts index; idempotent."""
+        rejected = await bulk_index(self.es, self.versions_index,
+                                    [(a.version_id, a.model_dump(mode="json")) for a in alerts])
+        rejected += await bulk_index(self.es, self.index,
+                                     [(a.id, a.model_dump(mode="json")) for a in latest_versions(alerts)])
+        return rejected
 
     async def latest(self, size: int, *, rule: str | None = None, severity: str | None = None,
-                     group: dict[str, str] | None = None) -> list[Alert]:
+                     status: str | None = None, group: dict[str, str] | None = None) -> list[Alert]:
         """Newest first, optionally filtered (the Atom feed's query parameters)."""
         filters: list[dict[str, Any]] = []
-        if rule:
-            filters.append({"term": {"rule": rule}})
-        if severity:
-            filters.append({"term": {"severity": severity}})
+        for name, value in (("rule", rule), ("severity", severity), ("status", status)):
+            if value:
+                filters.append({"term": {name: value}})
         for key, value in (group or {}).items():
             filters.append({"term": {f"group.{key}": value}})
         try:
             response = await self.es.search(
                 index=self.index, size=size, query={"bool": {"filter": filters}},
-                sort=[{"raised_at": {"order": "desc"}}, {"id": {"order": "asc"}}])
+                sort=[{"updated_at": {"order": "desc"}}, {"id": {"order": "asc"}}])
+        except NotFoundError:
+            return []
+        return [Alert.model_validate(hit["_source"]) for hit in response["hits"]["hits"]]
+
+    async def versions(self, alert_id: str) -> list[Alert]:
+        """Every version of one alert, oldest first."""
+        try:
+            response = await self.es.search(index=self.versions_index, size=1000,
+                                            query={"term": {"id": alert_id}},
+                                            sort=[{"version": {"order": "asc"}}])
         except NotFoundError:
             return []
         return [Alert.model_validate(hit["_source"]) for hit in response["hits"]["hits"]]

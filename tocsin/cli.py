@@ -48,7 +48,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             # Before the archive's own install, which would make items_index a concrete index.
             await install_lifecycle(es, settings.search, ITEMS_TEMPLATE)
             await Archive(es, settings.search.items_index).install()
-            await AlertStore(es, settings.search.alerts_index).install()
+            await AlertStore(es, settings.search.alerts_index, settings.search.alert_versions_index).install()
         finally:
             await es.close()
 
@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="start a local broker, search server and the demo corpus, then run everything")
     demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     demo.set_defaults(func=cmd_demo)
+    from tocsin.archive_cli import register as register_archive_commands
+
+    register_archive_commands(commands)  # search, alerts, export, evidence
     return parser
 
 

@@ -10,6 +10,8 @@ from pydantic import ValidationError
 
 from alerts.rules.base import Rule
 from alerts.rules.cardinality import CardinalityRule
+from alerts.rules.first_seen import FirstSeenRule
+from alerts.rules.flatline import FlatlineRule
 from alerts.rules.frequency import FrequencyRule
 from alerts.rules.percentage import PercentageRule
 from alerts.rules.spike import SpikeRule
@@ -19,6 +21,8 @@ RULE_TYPES: dict[str, type[Any]] = {
     "spike": SpikeRule,
     "cardinality": CardinalityRule,
     "percentage": PercentageRule,
+    "first_seen": FirstSeenRule,
+    "flatline": FlatlineRule,
 }
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
-import faust
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from alerts.state import StateStore
 from tocsin.durations import Duration
-from tocsin.schema import Alert, AlertMatch, EnrichedItem
+from tocsin.schema import SEVERITIES, Alert, AlertMatch, EnrichedItem
+
+Severity = Literal["info", "warning", "severe", "extreme"]
 
 MISSING = "unknown"
 """Group value for an item that lacks a group field, when such items are kept."""
@@ -59,20 +64,74 @@ def field_value(item: EnrichedItem, path: str) -> str | None:
     return str(value)
 
 
+class ResolveConfig(RuleConfigModel):
+    """When an open alert resolves: its level must stay past a lower threshold
+    (hysteresis) for ``hold`` — so a group hovering at the threshold does not flap."""
+
+    # The level to fall below; unset: ``ratio`` × the level that raises the alert.
+    below: float | None = Field(default=None, ge=0.0)
+    ratio: float = Field(default=0.5, gt=0.0, le=1.0)
+    hold: Duration = 900.0
+
+
+class EscalateStep(RuleConfigModel):
+    """At this level (count, distinct values, share …) the alert takes this severity."""
+
+    at: float = Field(ge=0.0)
+    severity: Severity
+
+
 class RuleConfig(RuleConfigModel):
     """Fields every rule type has; each type adds its own."""
+
+    # Fields whose change makes the stored windows meaningless (window size, grouping …):
+    # a rule reloaded with other values starts counting afresh.
+    state_fields: ClassVar[tuple[str, ...]] = ("type", "group_by", "keep_missing")
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
     type: str
     description: str = ""
-    severity: Literal["info", "warning", "severe", "extreme"] = "warning"
+    severity: Severity = "warning"
+    escalate: list[EscalateStep] = Field(default_factory=list)
+    resolve: ResolveConfig = Field(default_factory=ResolveConfig)
     enabled: bool = True
     filter: ItemFilter = Field(default_factory=ItemFilter)
     group_by: list[str] = Field(default_factory=lambda: ["country"])
     # Items without a value for a group field are not counted unless this is true
     # (then they count under "unknown").
     keep_missing: bool = False
+    # While an alert is open, its count changes are sent as an update at most this
+    # often; escalation and resolution are sent at once.
     realert: Duration = 3600.0
+
+    @model_validator(mode="after")
+    def _escalation_climbs(self) -> RuleConfig:
+        base = SEVERITIES.index(self.severity)
+        previous = -1.0
+        for step in self.escalate:
+            if SEVERITIES.index(step.severity) <= base:
+                raise ValueError(f"escalate: {step.severity!r} at {step.at:g} is not above "
+                                 f"the rule's severity {self.severity!r}")
+            if step.at <= previous:
+                raise ValueError("escalate: steps must be in increasing order of 'at'")
+            previous = step.at
+        return self
+
+    def severity_at(self, level: float) -> str:
+        severity = self.severity
+        for step in self.escalate:
+            if level >= step.at:
+                severity = step.severity
+        return severity
+
+    def clear_below(self, raise_level: float) -> float:
+        return self.resolve.below if self.resolve.below is not None else self.resolve.ratio * raise_level
+
+    def fingerprint(self) -> str:
+        """Names this rule's state: same name and state fields → same windows."""
+        fields = self.model_dump(mode="json", include=set(self.state_fields))
+        digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:10]
+        return f"{self.name}#{digest}"
 
     @field_validator("group_by")
     @classmethod
@@ -83,8 +142,12 @@ class RuleConfig(RuleConfigModel):
                 raise ValueError(f"unknown item field {path!r}; known: {', '.join(sorted(roots))}")
         return paths
 
-    def match(self, item: EnrichedItem) -> AlertMatch | None:
-        """The group this item counts towards, if it passes the filter."""
+    def match(self, item: EnrichedItem) -> AlertMatch | list[AlertMatch] | None:
+        """The group(s) this item counts towards, if it passes the filter."""
+        return self.group_match(item)
+
+    def group_match(self, item: EnrichedItem) -> AlertMatch | None:
+        """The one group this item counts towards by ``group_by``, if it passes the filter."""
         if not self.filter.accepts(item):
             return None
         group: dict[str, str | None] = {}
@@ -101,46 +164,70 @@ class RuleConfig(RuleConfigModel):
         )
 
 
-class RuleEvaluator(Protocol):
-    """A rule bound to a Faust app; called inside stream iteration (tables need it)."""
+@dataclass(frozen=True)
+class Reading:
+    """What a rule measures for one group at one moment."""
 
-    def observe(self, match: AlertMatch, event: faust.EventT) -> Alert | None: ...
+    level: float
+    firing: bool
+    # Past the lower (resolve) threshold: an open alert may resolve once this has held.
+    clear: bool
+    # The alert's content when firing (the lifecycle gives it id, version and severity).
+    alert: Alert | None = None
+
+
+class RuleEvaluator(Protocol):
+    """A rule's logic over its state. ``observe`` folds one matching item in and
+    reads the group; ``read`` reads it at a clock tick, when no item came."""
+
+    def observe(self, match: AlertMatch, store: StateStore) -> Reading | None: ...
+
+    def read(self, group_key: str, group: dict[str, str | None], now: float,
+             store: StateStore) -> Reading | None: ...
 
 
 class Rule(Protocol):
-    """A rule type plug-in: its config model, and how it binds to windowed tables."""
+    """A rule type plug-in: its config model and its evaluator."""
 
     config_model: ClassVar[type[RuleConfig]]
     config: RuleConfig
+    # True when every group the rule has seen needs clock ticks (``flatline``), not
+    # only the groups with an open alert.
+    ticks_every_group: ClassVar[bool]
 
-    def bind(self, app: faust.App) -> RuleEvaluator: ...
+    def evaluator(self) -> RuleEvaluator: ...
 
 
 class RulePlugin:
-    """A rule type as registered: its config model and the evaluator that binds it
-    to a Faust app's windowed tables. Subclasses only name the two."""
+    """A rule type as registered: its config model and evaluator class."""
 
     config_model: ClassVar[type[RuleConfig]]
-    # The evaluator class, called as evaluator(config, app) -> RuleEvaluator. Typed Any:
-    # a Callable class attribute would be taken for a method.
-    evaluator: ClassVar[Any]
+    # The evaluator class, called as evaluator_class(config). Typed Any: a Callable
+    # class attribute would be taken for a method.
+    evaluator_class: ClassVar[Any]
+    ticks_every_group: ClassVar[bool] = False
 
     def __init__(self, config: RuleConfig) -> None:
         self.config = config
 
-    def bind(self, app: faust.App) -> RuleEvaluator:
-        evaluator: RuleEvaluator = type(self).evaluator(self.config, app)
+    def evaluator(self) -> RuleEvaluator:
+        evaluator: RuleEvaluator = type(self).evaluator_class(self.config)
         return evaluator
 
 
+def state_prefix(config: RuleConfig, group_key: str) -> str:
+    return f"{config.fingerprint()}|{group_key}"
+
+
 def match_all(rules: Iterable[Rule], item: EnrichedItem) -> list[AlertMatch]:
-    return [m for rule in rules if rule.config.enabled and (m := rule.config.match(item)) is not None]
-
-
-def stored(table: Any, key: Any) -> dict[str, Any]:
-    """A window's state, or {} — without ``table[key]``, which on a Faust table with a
-    default would create (and changelog) an empty entry."""
-    if key in table:
-        state: dict[str, Any] = table[key]
-        return state
-    return {}
+    """Every (rule, group) the item counts towards; a rule may give several groups."""
+    found: list[AlertMatch] = []
+    for rule in rules:
+        if not rule.config.enabled:
+            continue
+        matched = rule.config.match(item)
+        if isinstance(matched, list):
+            found += matched
+        elif matched is not None:
+            found.append(matched)
+    return found

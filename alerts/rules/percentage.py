@@ -9,47 +9,42 @@ marks whether it also passes the filter's categories and min_score.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Literal
 
-import faust
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from alerts.rules.base import RuleConfig, RulePlugin, stored
-from alerts.rules.frequency import _human, alert_id, should_raise
-from tocsin.durations import Duration
+from alerts.rules.base import RuleConfig, RulePlugin
+from alerts.rules.frequency import alert_id, folded
+from alerts.rules.windowed import (
+    WindowedConfig,
+    WindowedEvaluator,
+    at,
+    human,
+    merge_samples,
+    sample_fields,
+    where,
+)
 from tocsin.schema import Alert, AlertMatch, EnrichedItem
 
 
-class PercentageConfig(RuleConfig):
+class PercentageConfig(WindowedConfig):
     type: Literal["percentage"] = "percentage"
     threshold_pct: float = Field(gt=0.0, le=100.0)
     # Fewer items than this in a window say nothing about a share.
     min_total: int = Field(default=10, ge=1)
-    window: Duration = 3600.0
-    step: Duration | None = None
-    late: Duration = 6 * 3600.0
     samples: int = Field(default=10, ge=1, le=100)
-
-    @model_validator(mode="after")
-    def _step_fits(self) -> PercentageConfig:
-        if self.step is None:
-            self.step = max(1.0, self.window / 12)
-        if self.step > self.window:
-            raise ValueError(f"step ({self.step:g} s) must not exceed window ({self.window:g} s)")
-        return self
 
     def match(self, item: EnrichedItem) -> AlertMatch | None:
         population = self.filter.model_copy(update={"categories": [], "min_score": 0.0})
         found = self.model_copy(update={"filter": population})
-        routed = RuleConfig.match(found, item)
+        routed = RuleConfig.group_match(found, item)
         if routed is None:
             return None
         return routed.model_copy(update={"matched": self.filter.accepts(item)})
 
 
 def add_item(state: dict[str, Any] | None, match: dict[str, Any], samples: int) -> dict[str, Any]:
-    """Fold one item into a window: total, matched, first/last matched, a few matched samples."""
+    """Fold one item into a bucket: total, matched, first/last matched, a few matched samples."""
     state = dict(state or {})
     state["total"] = state.get("total", 0) + 1
     state.setdefault("matched", 0)
@@ -65,6 +60,17 @@ def add_item(state: dict[str, Any] | None, match: dict[str, Any], samples: int) 
     return state
 
 
+def merge_shares(states: list[dict[str, Any]], samples: int) -> dict[str, Any]:
+    merged: dict[str, Any] = {"total": sum(s.get("total", 0) for s in states),
+                              "matched": sum(s.get("matched", 0) for s in states),
+                              "samples": merge_samples(states, samples)}
+    matched = [s for s in states if s.get("matched")]
+    if matched:
+        merged["first"] = min(s["first"] for s in matched)
+        merged["last"] = max(s["last"] for s in matched)
+    return merged
+
+
 def share(state: dict[str, Any]) -> float:
     total = state.get("total", 0)
     return 100.0 * state.get("matched", 0) / total if total else 0.0
@@ -75,62 +81,49 @@ def reaches(state: dict[str, Any], threshold_pct: float, min_total: int) -> bool
     return enough and share(state) >= threshold_pct
 
 
-def build_alert(config: PercentageConfig, match: AlertMatch, state: dict[str, Any],
-                window_start: float) -> Alert:
-    def at(ts: float) -> datetime:
-        return datetime.fromtimestamp(ts, UTC)
-
-    where = ", ".join(f"{k} {v}" for k, v in match.group.items())
+def build_alert(config: PercentageConfig, group_key: str, group: dict[str, str | None],
+                state: dict[str, Any], window_start: float) -> Alert:
     pct = share(state)
-    samples = state.get("samples", [])
     return Alert(
-        id=alert_id(config.name, match.group_key, window_start),
+        id=alert_id(config.name, group_key, window_start),
         rule=config.name, rule_type=config.type, severity=config.severity,
-        title=(f"{config.name}: {pct:.0f}% of {state['total']} items in {_human(config.window)} "
-               f"({where})"),
+        title=(f"{config.name}: {pct:.0f}% of {state['total']} items in {human(config.window)} "
+               f"({where(group)})"),
         description=config.description,
-        group=match.group, group_key=match.group_key,
+        group=group, group_key=group_key,
         window_start=at(window_start), window_end=at(window_start + config.window),
         count=int(state["matched"]), threshold=config.min_total,
-        sample_item_ids=[s["id"] for s in samples],
-        sample_titles=[s["title"] for s in samples],
-        sample_urls=[s["url"] for s in samples],
         first_seen=at(state["first"]), last_seen=at(state["last"]),
         details={"total": int(state["total"]), "percentage": round(pct, 2),
                  "threshold_pct": config.threshold_pct},
+        **sample_fields(state.get("samples", [])),
     )
 
 
-class PercentageEvaluator:
-    def __init__(self, config: PercentageConfig, app: faust.App) -> None:
-        self.config = config
-        assert config.step is not None
-        self.window = faust.HoppingWindow(config.window, config.step, expires=config.window + config.late)
-        self.shares = app.Table(f"rule-{config.name}-shares", default=dict).hopping(
-            config.window, config.step, expires=config.window + config.late)
-        self.raised = app.Table(f"rule-{config.name}-raised", default=float)
+class PercentageEvaluator(WindowedEvaluator):
+    config: PercentageConfig
 
-    def observe(self, match: AlertMatch, event: faust.EventT) -> Alert | None:
-        config = self.config
-        ts = match.event_time.timestamp()
-        folded = {"ts": ts, "id": match.item_id, "title": match.title, "url": match.url,
-                  "matched": match.matched}
-        self.shares[match.group_key].apply(lambda s, m: add_item(s, m, config.samples), folded, event=event)
-        table = self.shares.table
-        for window_range in self.window.ranges(ts):
-            key = (match.group_key, window_range)
-            state = stored(table, key)
-            if not state or not reaches(state, config.threshold_pct, config.min_total):
-                continue
-            last = self.raised[match.group_key] or None
-            # should_raise's threshold is already met; it only applies realert here.
-            if not should_raise(1, 1, ts, last, config.realert):
-                return None
-            self.raised[match.group_key] = ts
-            return build_alert(config, match, state, window_range[0])
-        return None
+    def fold(self, state: dict[str, Any] | None, match: AlertMatch) -> dict[str, Any]:
+        return add_item(state, {**folded(match), "matched": match.matched}, self.config.samples)
+
+    def merge(self, states: list[dict[str, Any]]) -> dict[str, Any]:
+        return merge_shares(states, self.config.samples)
+
+    def level(self, window: dict[str, Any]) -> float:
+        # Too few items say nothing: the share counts as zero (and an open alert may resolve).
+        return share(window) if window.get("total", 0) >= self.config.min_total else 0.0
+
+    def raise_level(self) -> float:
+        return self.config.threshold_pct
+
+    def fires(self, window: dict[str, Any]) -> bool:
+        return reaches(window, self.config.threshold_pct, self.config.min_total)
+
+    def build(self, group_key: str, group: dict[str, str | None], window: dict[str, Any],
+              start: float) -> Alert:
+        return build_alert(self.config, group_key, group, window, start)
 
 
 class PercentageRule(RulePlugin):
     config_model = PercentageConfig
-    evaluator = PercentageEvaluator
+    evaluator_class = PercentageEvaluator

@@ -1,7 +1,7 @@
 """``spike``: this window's count far above the previous windows' mean, per group.
 
-Counting happens in a Faust tumbling windowed table keyed by rule and group;
-the baseline is the counts of the ``baseline_windows`` windows before the
+Counting happens in tumbling windows (buckets of ``window``) per group; the
+baseline is the counts of the ``baseline_windows`` windows before the
 current one (a window with no items counts as zero). The rule raises when the
 current count reaches ``min_count`` and ``ratio`` times the baseline mean, and
 the alert says what was expected and how unusual the count is (a z-score).
@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any, Literal
 
-import faust
 from pydantic import Field
 
-from alerts.rules.base import RuleConfig, RulePlugin, stored
-from alerts.rules.frequency import _human, add_match, alert_id, should_raise
+from alerts.rules.base import Reading, RuleConfig, RulePlugin, state_prefix
+from alerts.rules.frequency import add_match, alert_id, folded
+from alerts.rules.windowed import at, human, sample_fields, where
+from alerts.state import StateStore
+from alerts.windows import Buckets
 from tocsin.durations import Duration
 from tocsin.schema import Alert, AlertMatch
 
 
 class SpikeConfig(RuleConfig):
+    state_fields = (*RuleConfig.state_fields, "window")
+
     type: Literal["spike"] = "spike"
     window: Duration = 3600.0
     # How many windows before the current one make the baseline.
@@ -49,74 +52,71 @@ def z_score(current: int, mean: float, std: float) -> float:
     return (current - mean) / max(std, 1.0)
 
 
-def is_spike(current: int, baseline: Sequence[int], *, min_count: int, ratio: float) -> bool:
+def spike_level(baseline: Sequence[int], *, min_count: int, ratio: float) -> float:
+    """The count at which this window would be a spike."""
     mean, _ = baseline_stats(baseline)
-    return current >= min_count and current >= ratio * mean
+    return max(float(min_count), ratio * mean)
 
 
-def build_alert(config: SpikeConfig, match: AlertMatch, state: dict[str, Any], window_start: float,
-                baseline: Sequence[int]) -> Alert:
-    def at(ts: float) -> datetime:
-        return datetime.fromtimestamp(ts, UTC)
+def is_spike(current: int, baseline: Sequence[int], *, min_count: int, ratio: float) -> bool:
+    return current >= spike_level(baseline, min_count=min_count, ratio=ratio)
 
-    where = ", ".join(f"{k} {v}" for k, v in match.group.items())
+
+def build_alert(config: SpikeConfig, group_key: str, group: dict[str, str | None], state: dict[str, Any],
+                window_start: float, baseline: Sequence[int]) -> Alert:
     count = int(state["count"])
     mean, std = baseline_stats(baseline)
-    samples = state.get("samples", [])
     return Alert(
-        id=alert_id(config.name, match.group_key, window_start),
+        id=alert_id(config.name, group_key, window_start),
         rule=config.name, rule_type=config.type, severity=config.severity,
-        title=f"{config.name}: {count} items in {_human(config.window)}, expected {mean:.1f} ({where})",
+        title=f"{config.name}: {count} items in {human(config.window)}, expected {mean:.1f} ({where(group)})",
         description=config.description,
-        group=match.group, group_key=match.group_key,
+        group=group, group_key=group_key,
         window_start=at(window_start), window_end=at(window_start + config.window),
         count=count, threshold=config.min_count,
-        sample_item_ids=[s["id"] for s in samples],
-        sample_titles=[s["title"] for s in samples],
-        sample_urls=[s["url"] for s in samples],
         first_seen=at(state["first"]), last_seen=at(state["last"]),
         expected=mean, z_score=z_score(count, mean, std),
         details={"baseline_windows": len(baseline), "baseline_std": round(std, 3), "ratio": config.ratio},
+        **sample_fields(state.get("samples", [])),
     )
 
 
 class SpikeEvaluator:
-    def __init__(self, config: SpikeConfig, app: faust.App) -> None:
+    def __init__(self, config: SpikeConfig) -> None:
         self.config = config
+
+    def buckets(self, store: StateStore, group_key: str) -> Buckets:
         # Keep the baseline windows and the current one, plus how late items may be.
-        expires = config.window * (config.baseline_windows + 1) + config.late
-        self.window = faust.TumblingWindow(config.window, expires=expires)
-        self.counts = app.Table(f"rule-{config.name}-counts", default=dict).tumbling(
-            config.window, expires=expires)
-        self.raised = app.Table(f"rule-{config.name}-raised", default=float)
+        keep = self.config.window * self.config.baseline_windows + self.config.late
+        return Buckets(store, state_prefix(self.config, group_key), step=self.config.window, keep=keep)
 
-    def observe(self, match: AlertMatch, event: faust.EventT) -> Alert | None:
+    def observe(self, match: AlertMatch, store: StateStore) -> Reading | None:
         config = self.config
+        buckets = self.buckets(store, match.group_key)
         ts = match.event_time.timestamp()
-        folded = {"ts": ts, "id": match.item_id, "title": match.title, "url": match.url}
-        self.counts[match.group_key].apply(lambda s, m: add_match(s, m, config.samples), folded, event=event)
-        table = self.counts.table
-        current = self.window.ranges(ts)[0]
-        state = stored(table, (match.group_key, current))
-        baseline = self._baseline(match.group_key, current[0])
-        if not state or not is_spike(state["count"], baseline,
-                                     min_count=config.min_count, ratio=config.ratio):
+        if not buckets.fold(ts, lambda state: add_match(state, folded(match), config.samples)):
             return None
-        last = self.raised[match.group_key] or None
-        if not should_raise(state["count"], config.min_count, ts, last, config.realert):
-            return None
-        self.raised[match.group_key] = ts
-        return build_alert(config, match, state, current[0], baseline)
+        return self._reading(buckets, match.group_key, match.group, buckets.start(ts))
 
-    def _baseline(self, group_key: str, start: float) -> list[int]:
-        table = self.counts.table
-        counts = []
-        for k in range(1, self.config.baseline_windows + 1):
-            key = (group_key, self.window.ranges(start - k * self.config.window)[0])
-            counts.append(int(stored(table, key).get("count", 0)))
-        return counts
+    def read(self, group_key: str, group: dict[str, str | None], now: float,
+             store: StateStore) -> Reading | None:
+        buckets = self.buckets(store, group_key)
+        return self._reading(buckets, group_key, group, buckets.start(now))
+
+    def _reading(self, buckets: Buckets, group_key: str, group: dict[str, str | None],
+                 start: float) -> Reading:
+        config = self.config
+        state = buckets.get(start)
+        count = int(state.get("count", 0))
+        baseline = [int(s.get("count", 0)) for _, s in
+                    buckets.span(start - config.window, config.baseline_windows)]
+        level = spike_level(baseline, min_count=config.min_count, ratio=config.ratio)
+        firing = count >= level
+        alert = build_alert(config, group_key, group, state, start, baseline) if firing else None
+        clear = count < config.clear_below(level)
+        return Reading(level=float(count), firing=firing, clear=clear, alert=alert)
 
 
 class SpikeRule(RulePlugin):
     config_model = SpikeConfig
-    evaluator = SpikeEvaluator
+    evaluator_class = SpikeEvaluator

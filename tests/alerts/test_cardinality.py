@@ -65,7 +65,7 @@ def test_alert_names_the_distinct_values() -> None:
     assert match is not None
     state = {"count": 4, "first": 10.0, "last": 20.0, "samples": [], "values": ["c.example", "a.example",
                                                                                  "b.example"]}
-    alert = build_alert(config, match, state, 0.0)
+    alert = build_alert(config, match.group_key, match.group, state, 0.0)
     assert (alert.count, alert.threshold) == (3, 3)
     assert alert.details == {"distinct": "domain", "items": 4, "values": "a.example, b.example, c.example"}
     assert alert.title == "corr: 3 distinct domain in 1h (country SD)"

@@ -61,7 +61,7 @@ def test_alert_carries_total_and_percentage() -> None:
     config = PercentageConfig.model_validate(RULE)
     match = config.match(enriched(categories={"hate_speech": 0.9}))
     assert match is not None
-    alert = build_alert(config, match, fold([True, True, False, False]), 0.0)
+    alert = build_alert(config, match.group_key, match.group, fold([True, True, False, False]), 0.0)
     assert (alert.count, alert.threshold) == (2, 4)
     assert alert.details == {"total": 4, "percentage": 50.0, "threshold_pct": 50.0}
     assert alert.title == "pct: 50% of 4 items in 1h (country SD)"

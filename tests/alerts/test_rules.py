@@ -6,7 +6,7 @@ import pytest
 
 from alerts.rules import RuleConfigError, load_rules
 from alerts.rules.base import ItemFilter, field_value
-from alerts.rules.frequency import FrequencyConfig, add_match, alert_id, build_alert, should_raise
+from alerts.rules.frequency import FrequencyConfig, add_match, alert_id, build_alert
 from tests.alerts.factories import enriched
 
 RULE = {"name": "hs", "type": "frequency", "threshold": 3, "window": "1h", "step": "5m",
@@ -107,13 +107,6 @@ def test_add_match_counts_and_keeps_bounded_unique_samples() -> None:
     assert [s["id"] for s in state["samples"]] == ["i0", "i1"]
 
 
-def test_should_raise_at_threshold_then_suppresses_within_realert() -> None:
-    assert not should_raise(2, 3, 100.0, None, 3600)
-    assert should_raise(3, 3, 100.0, None, 3600)
-    assert not should_raise(5, 3, 200.0, 100.0, 3600)
-    assert should_raise(5, 3, 100.0 + 3600, 100.0, 3600)
-
-
 def test_alert_id_is_deterministic_per_rule_group_and_window() -> None:
     assert alert_id("r", "country=SD", 0.0) == alert_id("r", "country=SD", 0.0)
     assert alert_id("r", "country=SD", 0.0) != alert_id("r", "country=SD", 300.0)
@@ -126,7 +119,7 @@ def test_build_alert_carries_everything_a_monitor_needs() -> None:
     assert match is not None
     state = {"count": 3, "first": 1000.0, "last": 1600.0,
              "samples": [{"id": "i-1", "title": "t1", "url": "https://x/1"}]}
-    alert = build_alert(config, match, state, (900.0, 4500.0))
+    alert = build_alert(config, match.group_key, match.group, state, (900.0, 4500.0))
     assert alert.count == 3 and alert.threshold == 3
     assert alert.sample_item_ids == ["i-1"] and alert.sample_titles == ["t1"]
     assert alert.first_seen.timestamp() == 1000.0 and alert.last_seen.timestamp() == 1600.0

@@ -54,7 +54,7 @@ def test_alert_carries_expected_and_z_score() -> None:
     assert match is not None
     state = {"count": 6, "first": 3700.0, "last": 3800.0,
              "samples": [{"id": "i-1", "title": "t", "url": None}]}
-    alert = build_alert(config, match, state, 3600.0, [1, 2, 3, 2])
+    alert = build_alert(config, match.group_key, match.group, state, 3600.0, [1, 2, 3, 2])
     assert (alert.count, alert.threshold, alert.expected) == (6, 3, 2.0)
     assert alert.z_score == 4.0  # std 0.707 → at least 1
     assert alert.window_start.timestamp() == 3600.0 and alert.window_end.timestamp() == 7200.0

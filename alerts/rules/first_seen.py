@@ -1,0 +1,106 @@
+"""``first_seen``: a group value never seen before in this rule's items — a place
+first reported in a category, a new term, a new source.
+
+Every group value the rule has seen is remembered (for ``forget``, by default a
+year). For ``learn`` after the rule first sees items, values are only learnt,
+not raised, so that a new rule does not raise one alert per existing place. The
+learning clock starts per worker, with the first item the worker counts for the
+rule (rules reloaded with other ``group_by`` start learning afresh).
+
+``explode`` names a list field (e.g. ``categories.hate_speech.terms``): each of
+its values is a group of its own, so a term never used before raises.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import field_validator
+
+from alerts.rules.base import Reading, RuleConfig, RulePlugin, state_prefix
+from alerts.rules.frequency import alert_id
+from alerts.rules.windowed import where
+from alerts.state import StateStore
+from tocsin.durations import Duration
+from tocsin.schema import Alert, AlertMatch, EnrichedItem
+
+
+class FirstSeenConfig(RuleConfig):
+    state_fields = (*RuleConfig.state_fields, "explode")
+
+    type: Literal["first_seen"] = "first_seen"
+    learn: Duration = 7 * 86400.0
+    forget: Duration = 365 * 86400.0
+    explode: str | None = None
+
+    @field_validator("explode")
+    @classmethod
+    def _known_field(cls, path: str | None) -> str | None:
+        if path is not None and path.split(".")[0] not in EnrichedItem.model_fields:
+            raise ValueError(f"unknown item field {path!r}")
+        return path
+
+    def match(self, item: EnrichedItem) -> AlertMatch | list[AlertMatch] | None:
+        found = self.group_match(item)
+        if found is None or self.explode is None:
+            return found
+        values = _values(item, self.explode)
+        return [found.model_copy(update={
+            "group": {**found.group, self.explode: value},
+            "group_key": f"{found.group_key}|{self.explode}={value}" if found.group_key
+            else f"{self.explode}={value}"}) for value in values]
+
+
+def _values(item: EnrichedItem, path: str) -> list[str]:
+    value: Any = item
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+        if value is None:
+            return []
+    items = value if isinstance(value, list | tuple | set) else [value]
+    return sorted({str(v).strip().lower() for v in items if str(v).strip()})[:50]
+
+
+class FirstSeenEvaluator:
+    def __init__(self, config: FirstSeenConfig) -> None:
+        self.config = config
+
+    def observe(self, match: AlertMatch, store: StateStore) -> Reading | None:
+        config = self.config
+        ts = match.event_time.timestamp()
+        learning_key = f"{config.fingerprint()}|__learning__"
+        learning = store.get(learning_key)
+        if learning is None:
+            learning = {"since": ts}
+            store.put(learning_key, learning)
+        key = f"{state_prefix(config, match.group_key)}|seen"
+        seen = store.get(key)
+        if seen is not None and ts - seen["last"] < config.forget:
+            if ts > seen["last"]:
+                store.put(key, {**seen, "last": ts})
+            return Reading(level=0.0, firing=False, clear=True)
+        store.put(key, {"first": ts, "last": ts})
+        if ts < learning["since"] + config.learn:
+            return Reading(level=0.0, firing=False, clear=True)
+        when = datetime.fromtimestamp(ts, UTC)
+        alert = Alert(
+            id=alert_id(config.name, match.group_key, ts), rule=config.name, rule_type=config.type,
+            severity=config.severity, title=f"{config.name}: first seen ({where(match.group)})",
+            description=config.description, group=match.group, group_key=match.group_key,
+            window_start=when, window_end=when, count=1, threshold=1,
+            sample_item_ids=[match.item_id], sample_titles=[match.title], sample_urls=[match.url],
+            first_seen=when, last_seen=when,
+            details={"learning_since": datetime.fromtimestamp(learning["since"], UTC).isoformat()},
+        )
+        return Reading(level=1.0, firing=True, clear=False, alert=alert)
+
+    def read(self, group_key: str, group: dict[str, str | None], now: float,
+             store: StateStore) -> Reading | None:
+        # Nothing to measure once raised: the alert resolves after ``resolve.hold``.
+        return Reading(level=0.0, firing=False, clear=True)
+
+
+class FirstSeenRule(RulePlugin):
+    config_model = FirstSeenConfig
+    evaluator_class = FirstSeenEvaluator
