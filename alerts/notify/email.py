@@ -17,10 +17,10 @@ import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import aiosmtplib
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from alerts.notify.email_message import build_message, mailbox, one_line
 from alerts.notify.protocol import (
@@ -38,6 +38,14 @@ logger = logging.getLogger(__name__)
 _DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 
+def _valid_mailbox(value: str) -> str:
+    mailbox(value)
+    return value
+
+
+Mailbox = Annotated[str, AfterValidator(_valid_mailbox)]
+
+
 class EmailConfig(NotifierConfig):
     host: str = Field(min_length=1, pattern=r"^[^\s/]+$")
     port: int | None = Field(default=None, ge=1, le=65535)  # 587 / 465 / 25 by security
@@ -49,25 +57,12 @@ class EmailConfig(NotifierConfig):
     password_env: str | None = None
     # PEM bundle of the CA that signed the server's certificate, if not a public one.
     ca_file: Path | None = None
-    sender: str = Field(alias="from")
-    to: list[str] = Field(min_length=1)
-    cc: list[str] = Field(default_factory=list)
-    bcc: list[str] = Field(default_factory=list)
+    sender: Mailbox = Field(alias="from")
+    to: list[Mailbox] = Field(min_length=1)
+    cc: list[Mailbox] = Field(default_factory=list)
+    bcc: list[Mailbox] = Field(default_factory=list)
     # The whole SMTP exchange of one attempt, connect to QUIT.
     timeout_s: float = Field(default=30.0, gt=0)
-
-    @field_validator("sender")
-    @classmethod
-    def _one_sender(cls, value: str) -> str:
-        mailbox(value)
-        return value
-
-    @field_validator("to", "cc", "bcc")
-    @classmethod
-    def _addresses(cls, values: list[str]) -> list[str]:
-        for value in values:
-            mailbox(value)
-        return values
 
     @model_validator(mode="after")
     def _credentials(self) -> EmailConfig:
