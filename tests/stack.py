@@ -49,10 +49,15 @@ class Stack:
             "TOCSIN_SEARCH__NODE_CLASS": search.node_class,
             "TOCSIN_SEARCH__ITEMS_INDEX": f"e2e-items-{run}",
             "TOCSIN_SEARCH__ALERTS_INDEX": f"e2e-alerts-{run}",
+            "TOCSIN_SEARCH__ALERT_VERSIONS_INDEX": f"e2e-alert-versions-{run}",
+            "TOCSIN_SEARCH__EVIDENCE_INDEX": f"e2e-evidence-{run}",
+            "TOCSIN_SEARCH__CUSTODY_INDEX": f"e2e-custody-{run}",
             "TOCSIN_ALERTS__RULES_FILE": str(tmp / "rules.yaml"),
             "TOCSIN_ALERTS__WEB_PORT": str(self.alerts_port),
             "TOCSIN_COLLECTOR__FEEDS_FILE": str(tmp / "feeds.yaml"),
             "TOCSIN_COLLECTOR__STATE_PATH": str(tmp / "state.sqlite3"),
+            # The test feeds are served on 127.0.0.1: the SSRF guard must let them through.
+            "TOCSIN_COLLECTOR__ALLOW_PRIVATE_TARGETS": "true",
             "TOCSIN_PROCESSING__BATCH_WITHIN_S": "0.2",
             "TOCSIN_DATA_DIR": str(tmp / "data"),
         }
