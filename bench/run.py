@@ -266,6 +266,7 @@ class Bench:
             "TOCSIN_SEARCH__ALERTS_INDEX": f"{name}-alerts",
             "TOCSIN_COLLECTOR__FEEDS_FILE": str(self.feeds_file),
             "TOCSIN_COLLECTOR__STATE_PATH": str(data / "collector-state.sqlite3"),
+            "TOCSIN_COLLECTOR__ALLOW_PRIVATE_TARGETS": "true",  # the feeds are served on 127.0.0.1
             "TOCSIN_ALERTS__RULES_FILE": str(rules),
             "TOCSIN_ALERTS__WEB_PORT": str(free_port()),
             "TOCSIN_DATA_DIR": str(data),
@@ -396,7 +397,7 @@ class Bench:
     # stages -----------------------------------------------------------------------------
 
     async def collect(self, sink: MemorySink | KafkaPublisher, name: str) -> tuple[RunSummary, float]:
-        settings = CollectorSettings(feeds_file=self.feeds_file,
+        settings = CollectorSettings(allow_private_targets=True, feeds_file=self.feeds_file,
                                      state_path=self.workdir / f"state-{name}.sqlite3")
         feeds = load_sources(self.feeds_file)
         started = time.perf_counter()

@@ -450,6 +450,7 @@ class BlueskySource:
         while not stop.is_set():
             rewound = max(1, cursor - int(self.config.rewind * 1_000_000)) if cursor is not None else None
             url = subscribe_url(self.config, rewound)
+            await context.fetcher.check_target(url)  # SSRF guard; the runner retries a refusal with backoff
             received = False
             retry_after: float | None = None
             try:

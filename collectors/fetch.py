@@ -2,12 +2,14 @@
 
 Politeness and safety live here so no plug-in can forget them: at most
 ``per_host_concurrency`` requests in flight per host, conditional GET, retries
-with backoff that honour ``Retry-After``, a body size cap, and redirects that are
-followed by hand so that a public feed cannot bounce us onto a private address.
+with backoff that honour ``Retry-After``, a cap on the decoded body size and on
+its decompression ratio (``collectors.decode``), and an SSRF guard: no request
+goes to a private, loopback or link-local address unless
+``allow_private_targets`` is on, and redirects are followed by hand so that a
+public feed cannot bounce us onto a private address even then.
 
-The redirect guard resolves the target itself, then lets httpx connect, which
-resolves again: a DNS answer that changes in between (rebinding) is not caught.
-Configured feed URLs are trusted, loopback included, since an operator chose them.
+The guard resolves the host itself, then lets httpx connect, which resolves
+again: a DNS answer that changes in between (rebinding) is not caught.
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ from types import TracebackType
 
 import httpx
 
+from collectors.decode import (
+    ACCEPT_ENCODING,
+    BoundedDecoder,
+    DecodedTooLarge,
+    DecodeError,
+    DecompressionBomb,
+    parse_encodings,
+)
 from tocsin.settings import CollectorSettings
 
 log = logging.getLogger(__name__)
@@ -79,6 +89,21 @@ class FeedTooLarge(FetchError):
         self.limit = limit
         self.partial = partial
         self.declared = declared
+
+
+class DecompressionBombError(FeedTooLarge):
+    """A compressed body that inflates more than ``max_decompression_ratio`` times its size."""
+
+    def __init__(self, url: str, limit: int, bomb: DecompressionBomb) -> None:
+        FetchError.__init__(self, url, f"decompression bomb refused: {bomb}")
+        self.limit = limit
+        self.partial = b""
+        self.declared = None
+
+
+class UnsafeTarget(FetchError):
+    """A request to a private, loopback or link-local address while ``allow_private_targets``
+    is off (SSRF guard)."""
 
 
 class RedirectError(FetchError):
@@ -225,6 +250,25 @@ class Fetcher:
         if self._own_client:
             await self._client.aclose()
 
+    async def check_target(self, url: str | httpx.URL) -> None:
+        """Refuse a URL whose host resolves to a non-public address, unless allowed.
+
+        Every request the fetcher makes passes here; sources that open long-lived
+        connections themselves (server-sent events, WebSockets) call it first.
+        """
+        if self.settings.allow_private_targets:
+            return
+        target = httpx.URL(str(url))
+        if not target.host:
+            raise UnsafeTarget(str(url), "no host to connect to")
+        addresses = await self._resolver(target.host, target.port or _default_port(target))
+        if not addresses:
+            raise TransportError(str(url), f"cannot resolve {target.host!r}")
+        private = [address for address in addresses if is_private_address(address)]
+        if private:
+            raise UnsafeTarget(str(url), f"refusing a request to {target.host!r}, which resolves to the "
+                               f"non-public address {private[0]} (collector.allow_private_targets is off)")
+
     async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
                     headers: Mapping[str, str] | None = None, json_body: bytes | None = None) -> FetchResult:
         """GET a feed, or POST ``json_body`` (an already serialised JSON document) to an API.
@@ -243,6 +287,7 @@ class Fetcher:
         if json_body is not None:
             request_headers["Content-Type"] = "application/json"
         current = httpx.URL(url)
+        await self.check_target(current)
         for _ in range(MAX_REDIRECTS + 1):
             result = await self._fetch_with_retries(current, request_headers, json_body)
             if result.status in REDIRECT_STATUS:
@@ -266,6 +311,8 @@ class Fetcher:
             raise RedirectError(str(current), f"refusing redirect to {str(target)!r}: not an http(s) URL")
         source_addresses = await self._resolver(current.host, current.port or _default_port(current))
         target_addresses = await self._resolver(target.host, target.port or _default_port(target))
+        if not self.settings.allow_private_targets:
+            source_addresses = []  # nothing counts as an operator's private host: targets must be public
         if not redirect_allowed(source_addresses, target_addresses):
             raise UnsafeRedirect(str(current), f"refusing redirect from a public host to {str(target)!r} "
                                  f"(resolves to {', '.join(target_addresses) or 'nothing'})")
@@ -311,6 +358,7 @@ class Fetcher:
     async def _request(self, url: httpx.URL, headers: dict[str, str], body: bytes | None) -> FetchResult:
         limit = self.settings.max_feed_bytes
         method = "GET" if body is None else "POST"
+        headers = {"Accept-Encoding": ACCEPT_ENCODING, **headers}
         async with self._client.stream(method, url, headers=headers, content=body) as response:
             status = response.status_code
             if status in REDIRECT_STATUS:
@@ -320,19 +368,24 @@ class Fetcher:
             declared = _content_length(response)
             if declared is not None and declared > limit:
                 raise FeedTooLarge(str(url), limit, b"", declared)
-            chunks: list[bytes] = []
-            size = 0
-            # Counted after decompression, so a small gzip bomb is caught as well.
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                chunks.append(chunk)
-                if size > limit:
-                    raise FeedTooLarge(str(url), limit, b"".join(chunks)[:limit])
-            return _result(response, str(response.url), b"".join(chunks))
+            # Decoded here, with a cap on every inflate step, not by httpx (which is unbounded).
+            try:
+                decoder = BoundedDecoder(parse_encodings(response.headers.get("content-encoding")),
+                                         max_bytes=limit, max_ratio=self.settings.max_decompression_ratio)
+                async for chunk in response.aiter_raw():
+                    decoder.feed(chunk)
+                decoded = decoder.finish()
+            except DecodedTooLarge as exc:
+                raise FeedTooLarge(str(url), limit, exc.partial) from None
+            except DecompressionBomb as exc:
+                raise DecompressionBombError(str(url), limit, exc) from None
+            except DecodeError as exc:
+                raise FetchError(str(url), str(exc)) from None
+            return _result(response, str(response.url), decoded)
 
 
 def _default_port(url: httpx.URL) -> int:
-    return 443 if url.scheme == "https" else 80
+    return 443 if url.scheme in ("https", "wss") else 80
 
 
 def _content_length(response: httpx.Response) -> int | None:

@@ -256,6 +256,7 @@ class MastodonStreamSource:
     async def _connect(self, context: StreamContext, emit: Emit) -> None:
         headers = self.poller._headers()  # raises MissingToken: the runner records it and retries
         url = stream_url(self.config)
+        await context.fetcher.check_target(url)  # the SSRF guard, as for every fetch
         timeout = httpx.Timeout(context.fetcher.settings.timeout_s, read=HEARTBEAT_TIMEOUT_S)
         async with context.fetcher.client.stream(
                 "GET", url, headers={**headers, "Accept": "text/event-stream"}, timeout=timeout) as response:

@@ -163,6 +163,7 @@ def feed_server() -> Iterator[FeedServer]:
 def fast_settings(tmp_path: Path) -> CollectorSettings:
     """Settings with retries and waits shrunk so failure paths run in milliseconds."""
     return CollectorSettings(
+        allow_private_targets=True,
         state_path=tmp_path / "state" / "collector.sqlite3",
         timeout_s=2.0, retries=1, backoff_base_s=0.01, min_interval_s=1.0, max_interval_s=3600.0,
     )

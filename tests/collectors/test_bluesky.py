@@ -300,7 +300,8 @@ class RecordingSink:
 
 @pytest.fixture
 def bsky_settings(tmp_path: Path) -> CollectorSettings:
-    return CollectorSettings(state_path=tmp_path / "state.db", timeout_s=2.0, backoff_base_s=0.01,
+    return CollectorSettings(
+        allow_private_targets=True, state_path=tmp_path / "state.db", timeout_s=2.0, backoff_base_s=0.01,
                              pseudonym_secret=SECRET)  # type: ignore[arg-type]
 
 

@@ -110,7 +110,8 @@ async def test_same_body_under_a_lying_etag_is_unchanged(feed_server: Any, fast_
 async def test_oversize_feed_is_a_failure_with_a_dead_letter(feed_server: Any, tmp_path: Path,
                                                             feed_config: Callable[..., FeedConfig]) -> None:
     feed_server.route("/f", body=b"<rss>" + b"x" * 10_000, send_length=False)
-    settings = CollectorSettings(state_path=tmp_path / "s.db", max_feed_bytes=2_000, retries=0)
+    settings = CollectorSettings(
+        allow_private_targets=True, state_path=tmp_path / "s.db", max_feed_bytes=2_000, retries=0)
     outcome = await poll(RssSource(feed_config(feed_server.url("/f"))), settings)
     assert outcome.status == "failed"
     assert [letter.reason for letter in outcome.dead_letters] == ["feed_too_large"]

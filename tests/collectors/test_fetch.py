@@ -29,7 +29,8 @@ BODY = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
 
 
 def settings(**overrides: Any) -> CollectorSettings:
-    values: dict[str, Any] = {"timeout_s": 2.0, "retries": 1, "backoff_base_s": 0.01}
+    values: dict[str, Any] = {"timeout_s": 2.0, "retries": 1, "backoff_base_s": 0.01,
+                              "allow_private_targets": True}
     return CollectorSettings(**(values | overrides))
 
 

@@ -180,7 +180,8 @@ async def test_a_spent_request_budget_leaves_the_rest_for_the_next_poll(
 
 async def test_a_restarted_collector_resumes_from_the_stored_cursor_without_gaps_or_repeats(
         api_server: ApiServer, tmp_path: Any) -> None:
-    settings = CollectorSettings(state_path=tmp_path / "state.sqlite3", timeout_s=2.0, retries=0,
+    settings = CollectorSettings(
+        allow_private_targets=True, state_path=tmp_path / "state.sqlite3", timeout_s=2.0, retries=0,
                                  min_interval_s=0.02)
     fake = FakeMastodon(api_server, upto(3))
     feed = mastodon(api_server, page_size=2, interval=0.05)
@@ -435,7 +436,8 @@ def test_the_same_status_from_another_instance_has_another_id() -> None:
 
 
 async def test_an_answer_over_the_size_cap_is_a_dead_letter(api_server: ApiServer, tmp_path: Any) -> None:
-    settings = CollectorSettings(state_path=tmp_path / "s.db", retries=0, max_feed_bytes=4096)
+    settings = CollectorSettings(
+        allow_private_targets=True, state_path=tmp_path / "s.db", retries=0, max_feed_bytes=4096)
     FakeMastodon(api_server, upto(12))  # twelve statuses are ~30 KB
     sink = RecordingSink()
     async with collector([mastodon(api_server)], settings, sink) as running:

@@ -226,7 +226,8 @@ async def test_the_stream_backfills_publishes_edits_and_deletions_and_reconnects
          lambda: instance.statuses.append(s4)],  # posted while the stream is down
         [instance.after_backfills(4), sse("update", json.dumps(s4)), sse("update", json.dumps(s5))],
     ]
-    settings = CollectorSettings(state_path=tmp_path / "state.db", timeout_s=2.0, backoff_base_s=0.01,
+    settings = CollectorSettings(
+        allow_private_targets=True, state_path=tmp_path / "state.db", timeout_s=2.0, backoff_base_s=0.01,
                                  pseudonym_secret="k")  # type: ignore[arg-type]
     feed = stream_config(url=instance.base)
     sink = RecordingSink()
@@ -254,7 +255,8 @@ async def test_the_stream_backfills_publishes_edits_and_deletions_and_reconnects
 async def test_a_missing_token_is_recorded_as_the_streams_error(
         instance: LocalInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(TOKEN_ENV, raising=False)
-    settings = CollectorSettings(state_path=tmp_path / "state.db", timeout_s=2.0, backoff_base_s=0.01,
+    settings = CollectorSettings(
+        allow_private_targets=True, state_path=tmp_path / "state.db", timeout_s=2.0, backoff_base_s=0.01,
                                  pseudonym_secret="k")  # type: ignore[arg-type]
     errors: list[str] = []
 

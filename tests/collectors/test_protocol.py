@@ -96,7 +96,7 @@ async def test_runner_polls_a_plugin_source(tmp_path: Path) -> None:
     path = tmp_path / "feeds.yaml"
     path.write_text(YAML)
     sink = RecordingSink()
-    settings = CollectorSettings(state_path=tmp_path / "state.db")
+    settings = CollectorSettings(allow_private_targets=True, state_path=tmp_path / "state.db")
     async with Collector(load_sources(path), settings, sink, rng=random.Random(0),
                          clock=lambda: datetime(2024, 1, 1, tzinfo=UTC)) as running:
         assert (await running.run_once()).new_items == 2

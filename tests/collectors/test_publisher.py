@@ -127,7 +127,9 @@ async def test_run_collector_once_creates_topics_and_publishes(
     feeds_file = tmp_path / "feeds.yaml"
     feeds_file.write_text(f"feeds:\n  - name: {name}\n    url: {feed_server.url('/f')}\n    interval: 1m\n")
     settings = Settings(kafka=KafkaSettings(bootstrap_servers=broker.bootstrap_servers),
-                        collector=CollectorSettings(feeds_file=feeds_file, state_path=tmp_path / "state.db"))
+                        collector=CollectorSettings(
+                            allow_private_targets=True, feeds_file=feeds_file,
+                            state_path=tmp_path / "state.db"))
     summary = await run_collector(settings, once=True)
     assert summary is not None and summary.by_feed[name].new_items == 1
     again = await run_collector(settings, once=True)
@@ -138,7 +140,9 @@ async def test_run_collector_stops_when_asked(broker: Any, tmp_path: Path) -> No
     feeds_file = tmp_path / "feeds.yaml"
     feeds_file.write_text("feeds: []\n")
     settings = Settings(kafka=KafkaSettings(bootstrap_servers=broker.bootstrap_servers),
-                        collector=CollectorSettings(feeds_file=feeds_file, state_path=tmp_path / "state.db"))
+                        collector=CollectorSettings(
+                            allow_private_targets=True, feeds_file=feeds_file,
+                            state_path=tmp_path / "state.db"))
     stop = asyncio.Event()
     task = asyncio.create_task(run_collector(settings, stop=stop))
     await asyncio.sleep(0.2)

@@ -346,7 +346,9 @@ def test_a_stored_cursor_this_version_cannot_read_starts_afresh() -> None:
 async def test_a_hanging_api_source_does_not_stall_an_rss_feed(
         api_server: ApiServer, feed_server: Any, tmp_path: Any, feed_config: Callable[..., FeedConfig],
         rss: Callable[..., bytes]) -> None:
-    settings = CollectorSettings(state_path=tmp_path / "s.db", timeout_s=5.0, retries=0, min_interval_s=0.02)
+    settings = CollectorSettings(
+        allow_private_targets=True, state_path=tmp_path / "s.db", timeout_s=5.0, retries=0,
+        min_interval_s=0.02)
     FakeReddit(api_server, upto(3))
     api_server.delays[NEW] = 3.0
     route = feed_server.route("/fast", body=rss([{"title": "B", "guid": "urn:b"}]))

@@ -195,7 +195,9 @@ async def test_entries_repeated_within_one_feed_are_published_once(
 async def test_a_hanging_feed_does_not_stall_the_others(
         feed_server: Any, tmp_path: Any, feed_config: Callable[..., FeedConfig],
         rss: Callable[..., bytes]) -> None:
-    settings = CollectorSettings(state_path=tmp_path / "s.db", timeout_s=5.0, retries=0, min_interval_s=0.02)
+    settings = CollectorSettings(
+        allow_private_targets=True, state_path=tmp_path / "s.db", timeout_s=5.0, retries=0,
+        min_interval_s=0.02)
     feed_server.route("/hang", body=rss([ENTRY_A]), delay_s=3.0)
     route = feed_server.route("/fast", body=rss([ENTRY_B]))
     # Interval 0.05 s: adaptation keeps the fast feed between 0.02 s and 0.2 s.

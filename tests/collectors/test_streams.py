@@ -95,7 +95,8 @@ class RecordingSink:
 
 
 def settings(tmp_path: Any) -> CollectorSettings:
-    return CollectorSettings(state_path=tmp_path / "s.db", backoff_base_s=0.01, min_interval_s=0.01)
+    return CollectorSettings(
+        allow_private_targets=True, state_path=tmp_path / "s.db", backoff_base_s=0.01, min_interval_s=0.01)
 
 
 def stream(name: str = "s") -> ScriptedConfig:

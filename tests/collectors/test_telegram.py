@@ -137,7 +137,9 @@ def config(base_url: str = "https://t.me", name: str = "tg", **options: Any) -> 
 
 @pytest.fixture
 def tg_settings(tmp_path: Path) -> CollectorSettings:
-    return CollectorSettings(state_path=tmp_path / "state.db", timeout_s=2.0, retries=0, backoff_base_s=0.01,
+    return CollectorSettings(
+        allow_private_targets=True, state_path=tmp_path / "state.db", timeout_s=2.0, retries=0,
+        backoff_base_s=0.01,
                              min_interval_s=1.0, max_interval_s=3600.0, pseudonym_secret=SECRET)  # type: ignore[arg-type]
 
 

@@ -39,6 +39,8 @@ def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: 
         "TOCSIN_SEARCH__NODE_CLASS": COMPAT_NODE,
         "TOCSIN_COLLECTOR__FEEDS_FILE": str(feeds_file),
         "TOCSIN_COLLECTOR__STATE_PATH": str(workdir / "collector-state.sqlite3"),
+        # The demo corpus is served on 127.0.0.1: the SSRF guard must let it through.
+        "TOCSIN_COLLECTOR__ALLOW_PRIVATE_TARGETS": "true",
         "TOCSIN_COLLECTOR__MIN_INTERVAL_S": "15",
         "TOCSIN_DATA_DIR": str(workdir),
         "TOCSIN_ALERTS__WEB_PORT": str(alerts_port),
