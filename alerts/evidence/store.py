@@ -242,8 +242,34 @@ class EvidenceStore:
                                 f"{_APPEND_ATTEMPTS} times in a row")
 
     async def _fetch_archived(self, item_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The archived ``_source`` of those items the archive holds.
+
+        ``mget`` is real-time; with index lifecycle on, the items index is an alias
+        over several backing indices, where mget fails item by item, so those ids
+        are looked up with an ``ids`` query (the newest backing index wins).
+        """
         wanted = [item_id for item_id in item_ids if item_id]
-        return await self._mget(self.items_index, wanted)
+        if not wanted:
+            return {}
+        try:
+            response = await self.es.mget(index=self.items_index, ids=wanted)
+        except NotFoundError:
+            return {}
+        except (TransportError, ApiError) as exc:
+            raise _unavailable(f"reading items from {self.items_index!r}", exc) from exc
+        found = {doc["_id"]: doc["_source"] for doc in response["docs"] if doc.get("found")}
+        unresolved = [doc["_id"] for doc in response["docs"]
+                      if isinstance(doc.get("error"), dict)
+                      and doc["error"].get("type") != "index_not_found_exception"]
+        if unresolved:
+            try:
+                hits = await self.es.search(index=self.items_index, query={"ids": {"values": unresolved}},
+                                            size=min(10 * len(unresolved), 10_000))
+            except (TransportError, ApiError) as exc:
+                raise _unavailable(f"looking up items in {self.items_index!r}", exc) from exc
+            for hit in sorted(hits["hits"]["hits"], key=lambda hit: str(hit["_index"]), reverse=True):
+                found.setdefault(hit["_id"], hit["_source"])
+        return found
 
     async def freeze(self, alert: Alert, *, record_missing: bool = True) -> EvidenceRecord:
         """Snapshot the alert's contributing items not frozen for it yet; idempotent.

@@ -186,6 +186,20 @@ async def test_a_later_version_adds_its_new_items_and_keeps_the_old(
     assert verify_custody(later.custody, "a-1").ok
 
 
+async def test_freeze_finds_items_behind_a_lifecycle_alias_over_several_indices(
+        es: Any, search: SearchSettings, store: EvidenceStore) -> None:
+    old, new = f"{search.items_index}-000001", f"{search.items_index}-000002"
+    for index, item_id in ((old, "i-old"), (new, "i-new")):
+        doc = to_document(enriched(item_id))
+        await es.index(index=index, id=item_id, document=doc, refresh=True)
+    await es.indices.update_aliases(actions=[
+        {"add": {"index": old, "alias": search.items_index, "is_write_index": False}},
+        {"add": {"index": new, "alias": search.items_index, "is_write_index": True}}])
+    record = await store.freeze(alert("i-old", "i-new"))
+    assert [(i.item_id, i.status) for i in record.items] == [("i-old", "frozen"), ("i-new", "frozen")]
+    assert json.loads(record.items[0].snapshot_bytes())["id"] == "i-old"
+
+
 async def test_freeze_raises_search_unavailable_when_the_server_is_down(search: SearchSettings) -> None:
     from tocsin.embedded.ports import free_port
 
