@@ -49,6 +49,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
 from processors.geo.nearest import haversine_km
 from tocsin.settings import Settings
 
@@ -135,8 +138,9 @@ class Scores:
 def read_articles(path: Path, limit: int | None = None) -> list[Article]:
     """Articles with their gold toponyms; raises :class:`EvalFileError` on anything else."""
     try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError) as exc:
+        # defusedxml: an evaluation file comes from elsewhere; no entity expansion, no DTDs.
+        root = SafeET.parse(path).getroot()
+    except (OSError, ET.ParseError, DefusedXmlException) as exc:
         raise EvalFileError(f"{path}: not readable XML: {exc}") from exc
     articles: list[Article] = []
     for element in root.iter("article"):
