@@ -46,6 +46,8 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SYSTEM_ACTOR = "tocsin"
 _PAGE = 100
 _APPEND_ATTEMPTS = 50
+# Well under Elasticsearch's default 100 MB request limit.
+_BULK_BYTES = 16 * 1024 * 1024
 
 
 class EvidenceError(RuntimeError):
@@ -196,8 +198,19 @@ class EvidenceStore:
 
     async def _create(self, index: str, docs: list[tuple[str, dict[str, Any]]]) -> None:
         """Create documents that do not exist yet; existing ones are left untouched."""
-        if not docs:
-            return
+        batch: list[tuple[str, dict[str, Any]]] = []
+        size = 0
+        for doc_id, doc in docs:  # requests of about _BULK_BYTES at most: snapshots can be large
+            doc_size = len(doc.get("snapshot", ""))
+            if batch and size + doc_size > _BULK_BYTES:
+                await self._create_batch(index, batch)
+                batch, size = [], 0
+            batch.append((doc_id, doc))
+            size += doc_size
+        if batch:
+            await self._create_batch(index, batch)
+
+    async def _create_batch(self, index: str, docs: list[tuple[str, dict[str, Any]]]) -> None:
         operations: list[dict[str, Any]] = []
         for doc_id, doc in docs:
             operations += [{"create": {"_index": index, "_id": doc_id}}, doc]

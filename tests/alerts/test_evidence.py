@@ -186,6 +186,18 @@ async def test_a_later_version_adds_its_new_items_and_keeps_the_old(
     assert verify_custody(later.custody, "a-1").ok
 
 
+async def test_freeze_splits_large_snapshots_over_several_bulk_requests(
+        es: Any, search: SearchSettings, store: EvidenceStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    import alerts.evidence.store as store_module
+
+    monkeypatch.setattr(store_module, "_BULK_BYTES", 1)
+    for i in ("i-1", "i-2", "i-3"):
+        await archive(es, search, i)
+    record = await store.freeze(alert("i-1", "i-2", "i-3"))
+    assert [i.status for i in record.items] == ["frozen"] * 3
+    assert len(await evidence_docs(es, search)) == 3
+
+
 async def test_freeze_finds_items_behind_a_lifecycle_alias_over_several_indices(
         es: Any, search: SearchSettings, store: EvidenceStore) -> None:
     old, new = f"{search.items_index}-000001", f"{search.items_index}-000002"
