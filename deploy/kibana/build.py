@@ -147,15 +147,17 @@ def items_map() -> dict[str, Any]:
     }, [{"type": "index-pattern", "id": ITEMS, "name": "layer_1_source_index_pattern"}])
 
 
-ALERT_COLUMNS = ["severity", "rule", "title", "count", "threshold", "group_key", "window_start"]
+ALERT_COLUMNS = ["severity", "status", "rule", "title", "area.description", "group_key", "count", "threshold",
+                 "opened_at", "assigned_to", "version"]
 
 
 def alerts_search() -> dict[str, Any]:
     source = {"query": KUERY, "filter": [], "highlightAll": True, "version": True,
               "indexRefName": "kibanaSavedObjectMeta.searchSourceJSON.index"}
     return saved_object("search", "tocsin-alerts-table", {
-        "title": "Tocsin alerts", "description": "The latest version of every alert, newest first.",
-        "columns": ALERT_COLUMNS, "sort": [["raised_at", "desc"]], "grid": {}, "hideChart": False,
+        "title": "Tocsin alerts",
+        "description": "The latest version of every alert, most recently changed first.",
+        "columns": ALERT_COLUMNS, "sort": [["updated_at", "desc"]], "grid": {}, "hideChart": False,
         "isTextBasedQuery": False, "timeRestore": False,
         "kibanaSavedObjectMeta": {"searchSourceJSON": _dumps(source)},
     }, [{"type": "index-pattern", "id": ALERTS, "name": "kibanaSavedObjectMeta.searchSourceJSON.index"}])
@@ -190,7 +192,7 @@ def build() -> list[dict[str, Any]]:
     alerts = alerts_search()
     return [
         data_view(ITEMS, f"{ITEMS}*", "Tocsin items", "event_time"),
-        data_view(ALERTS, f"{ALERTS}*", "Tocsin alerts", "raised_at"),
+        data_view(ALERTS, f"{ALERTS}*", "Tocsin alerts", "updated_at"),
         over_time, countries, regions, where, alerts,
         dashboard([
             (over_time, {"x": 0, "y": 0, "w": 48, "h": 14}),
