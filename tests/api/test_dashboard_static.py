@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from api.dashboard import CSP, STATIC_DIR, DashboardMissing, mount_dashboard
 
 WEB = Path(__file__).resolve().parents[2] / "api" / "web"
-FIXED_SOURCES = ["build.mjs", "favicon.svg", "index.html", "package-lock.json", "package.json", "tsconfig.json"]
+FIXED_SOURCES = ["build.mjs", "favicon.svg", "index.html", "package-lock.json", "package.json",
+                 "tsconfig.json"]
 
 
 def source_digest() -> str:

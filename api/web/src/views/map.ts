@@ -5,10 +5,8 @@
  */
 
 import L from "leaflet";
-import { feature } from "topojson-client";
-import type { GeometryCollection, Topology } from "topojson-specification";
-import countries110m from "world-atlas/countries-110m.json";
 import { ApiError, apiGet } from "../api";
+import { countryBorders } from "../borders";
 import { clear, fmtTime, h, message, routeLink } from "../dom";
 import { geohashBounds, precisionForZoom } from "../geohash";
 import { store } from "../store";
@@ -24,8 +22,7 @@ let borders: L.GeoJSON | null = null;
 
 function bordersLayer(): L.GeoJSON {
   if (borders === null) {
-    const topo = countries110m as unknown as Topology<{ countries: GeometryCollection }>;
-    borders = L.geoJSON(feature(topo, topo.objects.countries), {
+    borders = L.geoJSON(countryBorders(), {
       interactive: false,
       style: { color: "#8a97a6", weight: 0.7, fillColor: "#eef1f4", fillOpacity: 1 },
     });
@@ -50,6 +47,9 @@ export function mapView(root: HTMLElement): () => void {
   map.attributionControl.setPrefix("Leaflet");
   map.attributionControl.addAttribution("Borders: Natural Earth");
   bordersLayer().addTo(map);
+  // Alerts above the density cells, whichever was drawn last, so their markers stay clickable.
+  map.createPane("density").style.zIndex = "410";
+  map.createPane("alerts").style.zIndex = "450";
   const density = L.layerGroup().addTo(map);
   const alertsLayer = L.layerGroup().addTo(map);
   L.control.layers(undefined, { "Open alerts": alertsLayer, "Item density": density }, { collapsed: false })
@@ -63,10 +63,10 @@ export function mapView(root: HTMLElement): () => void {
       const at: L.LatLngExpression = [alert.area.lat, alert.area.lon];
       if (alert.area.radius_km) {
         L.circle(at, { radius: alert.area.radius_km * 1000, color: colour, weight: 1, fill: false,
-                       interactive: false }).addTo(alertsLayer);
+                       interactive: false, className: "alert-radius", pane: "alerts" }).addTo(alertsLayer);
       }
       L.circleMarker(at, { radius: 6 + 2 * Object.keys(SEVERITY_COLOUR).indexOf(alert.severity), color: "#fff",
-                           weight: 1.5, fillColor: colour, fillOpacity: 0.9 })
+                           weight: 1.5, fillColor: colour, fillOpacity: 0.9, className: "alert-marker", pane: "alerts" })
         .bindPopup(() => popup(alert))
         .addTo(alertsLayer);
     }
@@ -89,7 +89,8 @@ export function mapView(root: HTMLElement): () => void {
         const bounds = geohashBounds(String(bucket.key));
         if (bounds === null) continue;
         const share = Math.log1p(bucket.count) / Math.log1p(max);
-        L.rectangle(bounds, { stroke: false, fillColor: "#5b2a86", fillOpacity: 0.15 + 0.6 * share })
+        L.rectangle(bounds, { stroke: false, fillColor: "#5b2a86", fillOpacity: 0.15 + 0.6 * share,
+                              className: "density-cell", pane: "density" })
           .bindTooltip(() => h("span", {}, `${bucket.count} items`))
           .addTo(density);
       }

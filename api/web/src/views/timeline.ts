@@ -91,7 +91,8 @@ function barChart(buckets: Bucket[], step: number, from: number): SVGSVGElement 
   for (let i = 0; i <= ticks; i++) {
     const t = start + ((end - start) * i) / ticks;
     const label = new Date(t).toISOString();
-    root.append(svg("text", { x: x(t), y: HEIGHT - 12, "text-anchor": "middle", class: "axis" },
+    const anchor = i === 0 ? "start" : i === ticks ? "end" : "middle";
+    root.append(svg("text", { x: x(t), y: HEIGHT - 12, "text-anchor": anchor, class: "axis" },
       step < 86_400_000 ? label.slice(5, 16).replace("T", " ") : label.slice(0, 10)));
   }
   for (const alert of store.alerts.values()) {
