@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -165,6 +165,32 @@ class ApiSettings(Section):
     public_url: str | None = None
 
 
+class SecretFilesSource(PydanticBaseSettingsSource):
+    """Secrets mounted as files (Docker and Kubernetes secrets), one per variable, named
+    like it: ``$TOCSIN_SECRETS_DIR/TOCSIN_SEARCH__API_KEY``. The environment wins."""
+
+    def __init__(self, settings_cls: type[BaseSettings], directory: Path) -> None:
+        super().__init__(settings_cls)
+        if not directory.is_dir():
+            raise FileNotFoundError(f"TOCSIN_SECRETS_DIR names {str(directory)!r}, which is not a directory")
+        self.directory = directory
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads the whole directory
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for path in sorted(self.directory.iterdir()):
+            if not path.name.upper().startswith("TOCSIN_") or not path.is_file():
+                continue  # Kubernetes also mounts ..data links and dot-directories here
+            *sections, leaf = path.name[len("TOCSIN_"):].lower().split("__")
+            node = values
+            for section in sections:
+                node = node.setdefault(section, {})
+            node[leaf] = path.read_text(encoding="utf-8").strip()
+        return values
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TOCSIN_", env_nested_delimiter="__", extra="forbid")
 
@@ -190,6 +216,9 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, file_secret_settings]
+        secrets_dir = os.environ.get("TOCSIN_SECRETS_DIR")
+        if secrets_dir:
+            sources.append(SecretFilesSource(settings_cls, Path(secrets_dir)))
         yaml_file = os.environ.get("TOCSIN_CONFIG")
         if yaml_file:
             if not Path(yaml_file).is_file():
