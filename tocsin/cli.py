@@ -25,6 +25,17 @@ def _config_errors() -> tuple[type[BaseException], ...]:
             ClassifierConfigError, PlacesConfigError)
 
 
+def _describe_config_error(exc: BaseException) -> str:
+    """One line per mistake, never the input: pydantic would echo a whole section, passwords too."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    problems = [f"{'.'.join(str(part) for part in error['loc']) or exc.title}: {error['msg']}"
+                for error in exc.errors(include_input=False, include_url=False)]
+    return f"{exc.title}: " + "; ".join(problems)
+
+
 def _setup_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level.upper()),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -151,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except _config_errors() as exc:
-        print(f"tocsin: configuration error: {exc}", file=sys.stderr)
+        print(f"tocsin: configuration error: {_describe_config_error(exc)}", file=sys.stderr)
         return 2
 
 
