@@ -213,6 +213,11 @@ def _table(columns: list[tuple[str, dict[str, Any]]], rows: list[list[str]]) -> 
     console.print(table)
 
 
+def _short(item_id: str, keep: int = 16) -> str:
+    """Item ids are 64 hex digits; the table shows their start (``--json`` has them whole)."""
+    return item_id if len(item_id) <= keep else item_id[:keep - 1] + "…"
+
+
 def _when(value: Any) -> str:
     text = str(value or "")
     return text[:16].replace("T", " ") if len(text) >= 16 else text
@@ -251,7 +256,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         place = "/".join(str(p) for p in (item.get("country"), item.get("admin1"), item.get("city")) if p)
         rows.append([_when(item.get("event_time")), item.get("lang") or "", place,
                      f"{top[0]} {top[1]:.2f}" if top else "", (item.get("source") or {}).get("name", ""),
-                     item.get("title") or (item.get("text") or "")[:200], str(item.get("id", ""))[:16]])
+                     item.get("title") or (item.get("text") or "")[:200], _short(str(item.get("id", "")))])
     _table([("event time (UTC)", {"no_wrap": True}), ("lang", {}), ("place", {}), ("top category", {}),
             ("source", {"overflow": "fold"}), ("title", {"overflow": "fold", "ratio": 1}),
             ("id", {"no_wrap": True})], rows)
