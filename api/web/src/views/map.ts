@@ -11,6 +11,7 @@ import { clear, fmtTime, h, message, routeLink } from "../dom";
 import { geohashBounds, precisionForZoom } from "../geohash";
 import { store } from "../store";
 import type { Aggregation, Alert } from "../types";
+import { severityRank } from "../types";
 import { areaText, labelled, severityBadge } from "../widgets";
 
 const SEVERITY_COLOUR: Record<string, string> = {
@@ -57,18 +58,22 @@ export function mapView(root: HTMLElement): () => void {
 
   const drawAlerts = (): void => {
     alertsLayer.clearLayers();
-    for (const alert of store.sorted()) {
-      if (alert.status !== "open" || alert.area?.lat == null || alert.area?.lon == null) continue;
+    // Least severe first, so the most severe is drawn on top where markers overlap.
+    const open = store.sorted().filter((a) => a.status === "open").reverse()
+      .sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+    for (const alert of open) {
+      if (alert.area?.lat == null || alert.area?.lon == null) continue;
       const colour = SEVERITY_COLOUR[alert.severity] ?? "#555";
       const at: L.LatLngExpression = [alert.area.lat, alert.area.lon];
       if (alert.area.radius_km) {
         L.circle(at, { radius: alert.area.radius_km * 1000, color: colour, weight: 1, fill: false,
                        interactive: false, className: "alert-radius", pane: "alerts" }).addTo(alertsLayer);
       }
-      L.circleMarker(at, { radius: 6 + 2 * Object.keys(SEVERITY_COLOUR).indexOf(alert.severity), color: "#fff",
-                           weight: 1.5, fillColor: colour, fillOpacity: 0.9, className: "alert-marker", pane: "alerts" })
-        .bindPopup(() => popup(alert))
-        .addTo(alertsLayer);
+      const marker = L.circleMarker(at, {
+        radius: 6 + 2 * Math.max(0, severityRank(alert.severity)), color: "#fff", weight: 1.5, fillColor: colour,
+        fillOpacity: 0.9, className: "alert-marker", pane: "alerts",
+      }).bindPopup(() => popup(alert)).addTo(alertsLayer);
+      marker.getElement()?.setAttribute("data-alert-id", alert.id);
     }
   };
 
