@@ -19,7 +19,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tocsin.exporting import DEFAULT_PAGE_SIZE, FORMATS, AtomicFile, NdjsonWriter, export
+from tocsin.exporting import (
+    DEFAULT_PAGE_SIZE,
+    FORMATS,
+    AtomicFile,
+    CsvWriter,
+    NdjsonWriter,
+    RecordWriter,
+    export,
+)
 from tocsin.queries import (
     ALERT_SORT,
     ALERT_STATUSES,
@@ -336,7 +344,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             return _fail(args, f"no such directory: {path.parent}")
         target = AtomicFile(path, newline="" if fmt == "csv" else None)
     out = sys.stdout if target is None else target.handle
-    writer = NdjsonWriter(out, ascii_only=to_stdout) if fmt == "ndjson" else FORMATS[fmt](out)
+    writer: RecordWriter = (NdjsonWriter(out, ascii_only=to_stdout) if fmt == "ndjson"
+                            else CsvWriter(out, for_terminal=to_stdout and sys.stdout.isatty()))
     query = item_query(filters)
 
     async def work(es: AsyncElasticsearch) -> int:
@@ -426,7 +435,7 @@ def cmd_evidence_verify(args: argparse.Namespace) -> int:
     name = printable(args.bundle)
     if report.ok:
         print(f"{name}: OK: alert {printable(report.alert_id)}, {report.items_verified} item(s) verified, "
-              f"custody log head {report.custody_head_sha256}")
+              f"custody log head {printable(report.custody_head_sha256)}")
         return 0
     print(f"{name}: FAILED: {len(report.problems)} problem(s)")
     for problem in report.problems:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from tocsin.queries import item_sort
+from tocsin.terminal import printable
 
 if TYPE_CHECKING:
     from elasticsearch import AsyncElasticsearch
@@ -112,21 +113,25 @@ Lists are joined with ``; ``; NDJSON keeps everything else."""
 
 
 class CsvWriter:
-    def __init__(self, out: TextIO) -> None:
+    """One row per item. ``for_terminal`` (CSV sent to a terminal, not a file) also shows
+    control characters as visible escapes, as every other terminal output does."""
+
+    def __init__(self, out: TextIO, *, for_terminal: bool = False) -> None:
         self.out = out
+        self.for_terminal = for_terminal
         self.rows = csv.writer(out, lineterminator="\r\n")
         self.rows.writerow(CSV_COLUMNS)
 
     def write(self, doc: dict[str, Any]) -> None:
         self.rows.writerow([self._cell(get(doc)) for get in CSV_COLUMNS.values()])
 
-    @staticmethod
-    def _cell(value: Any) -> Any:
+    def _cell(self, value: Any) -> Any:
         if value is None:
             return ""
         if isinstance(value, bool | int | float):
             return value
-        return neutralise_formula(str(value))
+        text = neutralise_formula(str(value))
+        return printable(text, one_line=False) if self.for_terminal else text
 
     def close(self) -> None:
         self.out.flush()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tocsin.exporting import neutralise_formula
+from tocsin.exporting import CsvWriter, neutralise_formula
 from tocsin.terminal import printable
 
 REORDERING = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029\u061c")
@@ -37,3 +39,11 @@ def test_no_cell_can_start_a_formula(value: str) -> None:
     cell = neutralise_formula(value)
     assert cell.startswith("'") or not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
     assert cell.endswith(value)
+
+
+def test_csv_for_a_terminal_escapes_control_characters_but_keeps_lines() -> None:
+    out = io.StringIO(newline="")
+    CsvWriter(out, for_terminal=True).write({"id": "x", "title": "=1\x1b[2J", "text": "a\nb\x9b"})
+    assert "\x1b" not in out.getvalue() and "\x9b" not in out.getvalue()
+    row = next(iter(csv.DictReader(io.StringIO(out.getvalue(), newline=""))))
+    assert row["title"] == "'=1\\x1b[2J" and row["text"] == "a\nb\\x9b"
