@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from alerts.actions import signal_key
 from alerts.atom import render_atom
 from alerts.engine import Engine
+from alerts.evidence.agent import add_evidence_agent
 from alerts.notify import Notifier, load_notifiers
 from alerts.notify.dispatch import Dispatcher
 from alerts.reload import RulesFile
@@ -55,7 +56,8 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
     rules_file = Path(settings.alerts.rules_file)
     watcher = RulesFile(rules_file) if rules is None else None
     rules = rules if rules is not None else load_rules(rules_file)
-    notifiers = notifiers if notifiers is not None else load_notifiers(Path(settings.alerts.notifiers_file))
+    notifiers = notifiers if notifiers is not None else load_notifiers(
+        Path(settings.alerts.notifiers_file), known_rules=[rule.config.name for rule in rules])
     app = make_app(settings, STAGE, web_port=settings.alerts.web_port)
     # One table for every rule's windows and every group's alert lifecycle, one for
     # the groups that need clock ticks: rules can then change while the worker runs.
@@ -153,6 +155,7 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
 
     if notifiers:
         _add_notify_agent(app, notifiers)
+    add_evidence_agent(app, es, settings)
 
     @app.page("/alerts.atom")
     async def atom_feed(web: Any, request: Any) -> Any:

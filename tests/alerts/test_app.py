@@ -39,12 +39,13 @@ rules:
 VIOLENT = {"violence_report": 0.8}
 
 
-async def produce(bootstrap: str, records: list[tuple[bytes, bytes, float | None]]) -> None:
+async def produce(bootstrap: str, records: list[tuple[bytes, bytes, float | None]],
+                  topic: str = topics.ITEMS_ENRICHED) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
         for key, value, ts in records:
-            await producer.send_and_wait(topics.ITEMS_ENRICHED, value, key=key,
+            await producer.send_and_wait(topic, value, key=key,
                                          timestamp_ms=int(ts * 1000) if ts else None)
     finally:
         await producer.stop()
