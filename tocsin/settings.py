@@ -139,7 +139,10 @@ class ProcessingSettings(Section):
     # Only this much text is analysed; the archive keeps it all.
     max_analysed_chars: int = 20_000
     dedupe_days: float = 7.0
-    web_port: int = 6066
+    # When set, the worker serves Faust's web endpoint here (GET / answers once it has
+    # joined its group and recovered its tables): the health check of a deployment.
+    # Unset by default, so that several workers can share one host (demo, tests, bench).
+    web_port: int | None = None
 
 
 class AlertSettings(Section):
