@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, enricher: Enricher | None = None) -> faust.App:
-    app = make_app(settings, "processors")
+    app = make_app(settings, "processors", web_port=settings.processing.web_port)
     raw_topic = topic(app, topics.ITEMS_RAW)
 
     @app.agent(raw_topic)
