@@ -110,6 +110,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(duration=args.duration, log_level=args.log_level)
 
 
+def cmd_probe(args: argparse.Namespace) -> int:
+    """Health probe for containers: exit 0 when alive, else 1 with the reason."""
+    from tocsin.probe import ProbeFailed, probe_collector, probe_url
+
+    try:
+        if args.what == "collector":
+            probe_collector(load_settings().collector)
+        else:
+            if not args.url:
+                print("tocsin probe url: give the URL", file=sys.stderr)
+                return 2
+            probe_url(args.url, timeout_s=args.timeout)
+    except ProbeFailed as exc:
+        print(f"unhealthy: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     """Measure a stage on a labelled file; the last line is the summary."""
     from pathlib import Path
@@ -135,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("process", help="run a processors worker (Faust)").set_defaults(func=cmd_process)
     commands.add_parser("alert", help="run an alerts worker (Faust) with the Atom feed").set_defaults(
         func=cmd_alert)
+    probe = commands.add_parser("probe", help=cmd_probe.__doc__)
+    probe.add_argument("what", choices=["url", "collector"],
+                       help="url: an HTTP endpoint answers 2xx; collector: its state file is fresh")
+    probe.add_argument("url", nargs="?", help="for 'url': e.g. http://127.0.0.1:8000/health")
+    probe.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer")
+    probe.set_defaults(func=cmd_probe)
     evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
     evaluate.add_argument("what", choices=["classify", "places"],
                           help="classify: HateCheck/MHC or training CSVs; places: GeoVirus-style XML")
