@@ -297,7 +297,22 @@ def test_search_returns_seeded_items_and_pages_with_next(page, running: Running)
     pg.click("#search-form button[type=submit]")
     summary.filter(has_text="3 of 3").wait_for()
     assert "Affrontements" in results.first.inner_text()
+
+    pg.fill("#search-form input[name=from]", (NOW - timedelta(minutes=90)).strftime("%Y-%m-%dT%H:%M"))
+    pg.click("#search-form button[type=submit]")
+    summary.filter(has_text="2 of 2").wait_for()  # Gao 0 (now) and Gao 1 (an hour ago), read as UTC
+    pg.fill("#search-form input[name=from]", "")
+    pg.fill("#search-form input[name=category]", "violence")
+    pg.fill("#search-form input[name=min_score]", "0.65")
+    pg.click("#search-form button[type=submit]")
+    summary.filter(has_text="1 of 1").wait_for()
+    assert "Affrontements à Gao 2" in results.first.inner_text()  # score 0.7
     assert console.errors == []
+
+    pg.fill("#search-form input[name=category]", "")  # a minimum score without a category: the API says why
+    pg.click("#search-form button[type=submit]")
+    expect(pg.locator("#view .msg-error")).to_contain_text("needs a category")
+    assert results.count() == 0
 
 
 def test_alert_detail_shows_versions_and_contributing_items(page, running: Running) -> None:
