@@ -13,7 +13,7 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
-from tocsin.schema import EnrichedItem
+from tocsin.schema import CategoryHit, EnrichedItem, Place
 from tocsin.search import Rejected, SearchUnavailable, bulk_index, install_index
 
 TEMPLATE_FILE = Path(__file__).with_name("templates") / "items.json"
@@ -37,6 +37,27 @@ def to_document(item: EnrichedItem) -> dict[str, Any]:
         for place in item.places
     ]
     return doc
+
+
+def from_document(doc: dict[str, Any]) -> EnrichedItem:
+    """The item back from its archived form (``to_document``'s inverse, as far as it
+    goes: flags are kept on every category, classifiers as one list) — what a
+    backtest replays through the rules."""
+    scores: dict[str, float] = doc.get("scores") or {}
+    terms: dict[str, list[str]] = doc.get("matched_terms") or {}
+    labels: dict[str, dict[str, float]] = doc.get("labels") or {}
+    classifier = ",".join(doc.get("classifiers") or []) or "archive"
+    categories = {name: CategoryHit(score=score, terms=terms.get(name, []), classifier=classifier,
+                                    labels=labels.get(name, {}), flags=doc.get("flags") or [])
+                  for name, score in scores.items()}
+    places = []
+    for place in doc.get("places") or []:
+        location = place.get("location") or {}
+        fields = {k: v for k, v in place.items() if k != "location" and k in Place.model_fields}
+        places.append(Place(**fields, lat=location.get("lat"), lon=location.get("lon")))
+    kept = {k: v for k, v in doc.items()
+            if k in EnrichedItem.model_fields and k not in ("categories", "places")}
+    return EnrichedItem.model_validate({**kept, "categories": categories, "places": places})
 
 
 class Archive:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from tocsin.settings import load_settings
 
@@ -141,6 +142,61 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run_places_eval(Path(args.file), load_settings(), limit=args.limit)
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Replay the archive through one rule and print the alert versions it would have made."""
+    from pathlib import Path
+
+    from alerts.backtest import BacktestError, Replay, archived_items, as_json, describe, pick_rule
+    from alerts.rules import load_rules
+    from tocsin.schema import Alert
+    from tocsin.search import search_client
+
+    settings = load_settings()
+    rules_file = Path(args.rules or settings.alerts.rules_file)
+    try:
+        rule = pick_rule(load_rules(rules_file), args.rule)
+    except BacktestError as exc:
+        print(f"tocsin: {exc}", file=sys.stderr)
+        return 2
+
+    try:
+        run = Replay(rule, args.start, args.end, tick_s=args.tick)
+    except BacktestError as exc:
+        print(f"tocsin: {exc}", file=sys.stderr)
+        return 2
+    versions: list[Alert] = []
+
+    def show(made: list[Alert]) -> None:
+        versions.extend(made)
+        for version in made:
+            print(as_json(version) if args.json else describe(version), flush=True)
+
+    async def stream() -> None:
+        es = search_client(settings.search)
+        try:
+            async for item in archived_items(es, settings.search.items_index, args.start, args.end):
+                show(run.feed(item))
+        finally:
+            await es.close()
+
+    asyncio.run(stream())
+    show(run.finish())
+    opened = sum(1 for v in versions if v.event == "opened")
+    resolved = sum(1 for v in versions if v.event == "resolved")
+    print(f"rule={rule.config.name} items={run.items} alerts_opened={opened} resolved={resolved} "
+          f"versions={len(versions)}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _timestamp(text: str) -> datetime:
+    """An ISO 8601 time (UTC unless it says otherwise), or a date."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tocsin", description=__doc__)
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
@@ -172,6 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="start a local broker, search server and the demo corpus, then run everything")
     demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     demo.set_defaults(func=cmd_demo)
+    backtest = commands.add_parser("backtest", help=cmd_backtest.__doc__)
+    backtest.add_argument("rule", help="the rule's name in the rules file")
+    backtest.add_argument("--from", dest="start", type=_timestamp, required=True,
+                          help="start of the replay, ISO 8601 (UTC unless given)")
+    backtest.add_argument("--to", dest="end", type=_timestamp, required=True, help="end of the replay")
+    backtest.add_argument("--rules", default=None, help="rules file (default: the configured one)")
+    backtest.add_argument("--tick", type=float, default=60.0,
+                          help="seconds of event time between clock ticks (resolution, flatline)")
+    backtest.add_argument("--json", action="store_true", help="one alert version per line as JSON")
+    backtest.set_defaults(func=cmd_backtest)
     from tocsin.archive_cli import register as register_archive_commands
 
     register_archive_commands(commands)  # search, alerts, export, evidence
