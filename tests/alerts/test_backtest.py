@@ -127,6 +127,6 @@ def test_replay_skips_items_outside_the_range(archived: Path) -> None:
     [rule] = [r for r in load_rules(archived) if r.config.name == "burst"]
     items = sorted(corpus(), key=lambda i: i.event_time)
     assert replay(rule, items, T0 + timedelta(hours=10), T0 + timedelta(hours=20)) == []
-    run = Replay(rule, T0, T0 + timedelta(hours=6))
+    run = Replay(rule, T0, T0 + timedelta(hours=8))
     made = [a for item in items for a in run.feed(item)] + run.finish()
     assert [a.event for a in made] == ["opened", "resolved"]
