@@ -40,7 +40,10 @@ def _secured(response: Response) -> Response:
 
 class SecuredStaticFiles(StaticFiles):
     async def get_response(self, path: str, scope: Scope) -> Response:
-        return _secured(await super().get_response(path, scope))
+        response = _secured(await super().get_response(path, scope))
+        # The bundle's names carry no hash: revalidate (a cheap 304) so an upgrade is seen at once.
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
 
 def mount_dashboard(app: FastAPI, static_dir: Path = STATIC_DIR) -> None:

@@ -60,6 +60,8 @@ def test_index_and_assets_are_served_with_the_security_headers_and_no_key() -> N
     assert script.status_code == 200
     assert "javascript" in script.headers["content-type"]
     assert script.headers["content-security-policy"] == CSP
+    assert script.headers["cache-control"] == "no-cache"
+    assert client.get("/static/app.js", headers={"If-None-Match": script.headers["etag"]}).status_code == 304
     assert client.get("/static/../dashboard.py").status_code == 404
 
 
