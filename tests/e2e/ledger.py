@@ -63,8 +63,8 @@ def read_topic(bootstrap: str, topic: str) -> list[Record]:
             partitions = [TopicPartition(topic, p) for p in numbers]
             if not partitions:
                 return []
+            ends = await end_offsets(consumer, partitions)
             consumer.assign(partitions)
-            ends = await consumer.end_offsets(partitions)
             await consumer.seek_to_beginning(*partitions)
             records: list[Record] = []
             remaining = {tp for tp in partitions if ends[tp] > 0}
@@ -141,18 +141,40 @@ def assert_archived_exactly(settings: Settings, expected: Iterable[str]) -> int:
     return count
 
 
+async def end_offsets(consumer: AIOKafkaConsumer,
+                      partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+    """The offset after the last record of each partition.
+
+    Asked for the latest offset, Tansu answers the base offset of the last record
+    batch plus one, not the end of that batch; so the last batch is read to find
+    its real end.
+    """
+    reported = await consumer.end_offsets(list(partitions))
+    ends: dict[TopicPartition, int] = {}
+    for tp in partitions:
+        ends[tp] = reported[tp]
+        if reported[tp] == 0:
+            continue
+        consumer.assign([tp])
+        consumer.seek(tp, reported[tp] - 1)
+        batch = await consumer.getmany(tp, timeout_ms=2000)
+        ends[tp] = max([reported[tp], *(m.offset + 1 for m in batch.get(tp, []))])
+    return ends
+
+
 def group_lag(bootstrap: str, group: str, topics: Sequence[str]) -> int | None:
     """Records on ``topics`` that consumer ``group`` has not committed yet (None: no commits yet)."""
 
     async def run() -> int | None:
         # Joins nothing: a consumer with a group id only to read the group's commits.
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                                    fetch_max_wait_ms=100)
         await consumer.start()
         try:
             partitions = [TopicPartition(t, p) for t in topics
                           for p in sorted(consumer.partitions_for_topic(t) or ())]
-            ends = await consumer.end_offsets(partitions)
             committed = {tp: await consumer.committed(tp) for tp in partitions}
+            ends = await end_offsets(consumer, partitions)
             if all(offset is None for offset in committed.values()) and any(ends.values()):
                 return None
             return sum(max(0, ends[tp] - max(committed[tp] or 0, 0)) for tp in partitions)
