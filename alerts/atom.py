@@ -35,7 +35,8 @@ def safe_link(url: str | None) -> str | None:
 def alert_summary(alert: Alert) -> str:
     where = ", ".join(f"{k}: {v}" for k, v in alert.group.items())
     lines = [
-        f"Rule {alert.rule} ({alert.rule_type}), severity {alert.severity}.",
+        f"Rule {alert.rule} ({alert.rule_type}), severity {alert.severity}, {alert.status} "
+        f"(version {alert.version}: {alert.event}).",
         f"{alert.count} matching items (threshold {alert.threshold}) for {where}",
         f"in the window {alert.window_start.isoformat()} – {alert.window_end.isoformat()};",
         f"first seen {alert.first_seen.isoformat()}, last seen {alert.last_seen.isoformat()}.",
@@ -45,6 +46,10 @@ def alert_summary(alert: Alert) -> str:
             f", z-score {alert.z_score:.2f}." if alert.z_score is not None else "."))
     if alert.details:
         lines.append("Details: " + ", ".join(f"{k}: {v}" for k, v in alert.details.items()) + ".")
+    if alert.acknowledged_by:
+        lines.append(f"Acknowledged by {alert.acknowledged_by}.")
+    if alert.assigned_to:
+        lines.append(f"Assigned to {alert.assigned_to}.")
     if alert.description:
         lines.append(alert.description)
     if alert.sample_item_ids:
@@ -62,18 +67,20 @@ def render_atom(alerts: Sequence[Alert], *, feed_url: str, title: str = "Tocsin 
     generator.link(href=feed_url, rel="self")
     generator.subtitle("Alerts raised by Tocsin rules, newest first")
     generator.generator("Tocsin")
-    updated = max((a.raised_at for a in alerts), default=datetime.now(UTC))
+    updated = max((a.updated_at for a in alerts), default=datetime.now(UTC))
     generator.updated(updated)
     # feedgen prepends entries by default; add oldest first so the newest ends on top.
     for alert in reversed(alerts):
         entry = generator.add_entry()
         entry.id(f"urn:tocsin:alert:{alert.id}")
-        entry.title(clean(alert.title))
-        entry.updated(alert.raised_at)
-        entry.published(alert.raised_at)
+        state = "RESOLVED" if alert.status == "resolved" else alert.severity.upper()
+        entry.title(clean(f"[{state}] {alert.title}"))
+        entry.updated(alert.updated_at)
+        entry.published(alert.opened_at or alert.raised_at)
         entry.content(alert_summary(alert), type="text")
         entry.category(term=alert.rule, label=alert.rule)
         entry.category(term=f"severity:{alert.severity}", label=alert.severity)
+        entry.category(term=f"status:{alert.status}", label=alert.status)
         for item_url in alert.sample_urls[:1]:
             if (link := safe_link(item_url)) is not None:
                 entry.link(href=link, rel="related")
