@@ -7,8 +7,9 @@ items and for all of them, in both formats, and reports items/s and the child's
 peak RSS. Equal RSS for both sizes is what "constant memory" means: the export
 holds one page (``--page-size``) at a time, whatever the total.
 
-osmem answers every page by sorting the whole match set, so it, not the export,
-bounds the rate here; a real Elasticsearch would behave differently.
+On osmem the rate falls as the index grows while the export's memory stays
+flat: the cost of each ``search_after`` page on the server, not the export,
+bounds it here; a real Elasticsearch would behave differently.
 """
 
 from __future__ import annotations
