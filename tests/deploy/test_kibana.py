@@ -7,6 +7,7 @@ empty: a dangling reference, a renamed field, a file out of step with its genera
 from __future__ import annotations
 
 import base64
+import copy
 import importlib.util
 import json
 import re
@@ -48,20 +49,111 @@ def template_fields(properties: dict[str, Any], prefix: str = "") -> dict[str, s
     return fields
 
 
-def fields_for(data_view_id: str) -> dict[str, str]:
-    """The mapped fields of the template whose index pattern the data view's title covers."""
-    pattern = BY_KEY[("index-pattern", data_view_id)]["attributes"]["title"]
-    for path in TEMPLATES:
-        template = json.loads(path.read_text(encoding="utf-8"))
-        if any(fnmatch(pattern.rstrip("*") + "x", p) for p in template["index_patterns"]):
-            return template_fields(template["template"]["mappings"]["properties"])
-    raise AssertionError(f"no index template covers data view {data_view_id} ({pattern})")
+_OPERATION_TYPES = {"date_histogram": {"date"}, "terms": {"keyword"}}
 
 
-def reference(obj: dict[str, Any], name: str) -> dict[str, str]:
-    matches = [ref for ref in obj["references"] if ref["name"] == name]
-    assert len(matches) == 1, f"{obj['id']}: reference {name!r} found {len(matches)} times"
-    return matches[0]
+class Checker:
+    """Everything that would break the import or leave a panel empty, as a list of problems."""
+
+    def __init__(self, objects: list[dict[str, Any]]) -> None:
+        self.objects = objects
+        self.by_key = {(obj["type"], obj["id"]): obj for obj in objects}
+        self.problems: list[str] = []
+
+    def fields_for(self, data_view_id: str) -> dict[str, str]:
+        """The mapped fields of the template whose index pattern the data view's title covers."""
+        view = self.by_key.get(("index-pattern", data_view_id))
+        if view is None:
+            self.problems.append(f"no data view {data_view_id!r}")
+            return {}
+        pattern = view["attributes"]["title"]
+        for path in TEMPLATES:
+            template = json.loads(path.read_text(encoding="utf-8"))
+            if any(fnmatch(pattern.rstrip("*") + "x", p) for p in template["index_patterns"]):
+                return template_fields(template["template"]["mappings"]["properties"])
+        self.problems.append(f"no index template covers data view {data_view_id} ({pattern})")
+        return {}
+
+    def reference(self, obj: dict[str, Any], name: str) -> dict[str, str]:
+        matches = [ref for ref in obj["references"] if ref["name"] == name]
+        if len(matches) != 1:
+            self.problems.append(f"{obj['id']}: reference {name!r} found {len(matches)} times")
+            return {"id": "", "type": "", "name": name}
+        return matches[0]
+
+    def field(self, owner: str, fields: dict[str, str], name: str, types: set[str] | None = None) -> None:
+        if name not in fields:
+            self.problems.append(f"{owner}: field {name!r} is not in the index template")
+        elif types and fields[name] not in types:
+            wanted = " or ".join(sorted(types))
+            self.problems.append(f"{owner}: field {name!r} is {fields[name]}, not {wanted}")
+
+    def run(self) -> list[str]:
+        ids = [obj["id"] for obj in self.objects]
+        self.problems += [f"id {i!r} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
+        for obj in self.objects:
+            names = [ref["name"] for ref in obj["references"]]
+            if len(names) != len(set(names)):
+                self.problems.append(f"{obj['id']}: duplicate reference names")
+            for ref in obj["references"]:
+                if (ref["type"], ref["id"]) not in self.by_key:
+                    self.problems.append(
+                        f"{obj['id']}: reference to {ref['type']} {ref['id']!r}, not in the file")
+            getattr(self, "check_" + obj["type"].replace("-", "_"))(obj)
+        return self.problems
+
+    def check_index_pattern(self, view: dict[str, Any]) -> None:
+        self.field(view["id"], self.fields_for(view["id"]), view["attributes"]["timeFieldName"], {"date"})
+
+    def check_lens(self, lens: dict[str, Any]) -> None:
+        layers = lens["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]
+        for layer_id, layer in layers.items():
+            fields = self.fields_for(self.reference(lens, f"indexpattern-datasource-layer-{layer_id}")["id"])
+            if set(layer["columnOrder"]) != set(layer["columns"]):
+                self.problems.append(f"{lens['id']}: columnOrder is not the columns")
+            for column in layer["columns"].values():
+                if column["sourceField"] != "___records___":
+                    self.field(lens["id"], fields, column["sourceField"],
+                               _OPERATION_TYPES.get(column["operationType"]))
+        for layer in lens["attributes"]["state"]["visualization"]["layers"]:
+            columns = layers.get(layer["layerId"], {}).get("columns", {})
+            for accessor in [layer.get("xAccessor"), layer.get("splitAccessor"), *layer["accessors"]]:
+                if accessor is not None and accessor not in columns:
+                    self.problems.append(f"{lens['id']}: accessor {accessor!r} is no column of its layer")
+
+    def check_map(self, map_object: dict[str, Any]) -> None:
+        json.loads(map_object["attributes"]["mapStateJSON"])
+        for layer in json.loads(map_object["attributes"]["layerListJSON"]):
+            source = layer["sourceDescriptor"]
+            if "indexPatternRefName" in source:
+                view = self.reference(map_object, source["indexPatternRefName"])
+                self.field(map_object["id"], self.fields_for(view["id"]), source["geoField"], {"geo_point"})
+
+    def check_search(self, search: dict[str, Any]) -> None:
+        source = json.loads(search["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
+        fields = self.fields_for(self.reference(search, source["indexRefName"])["id"])
+        for column in search["attributes"]["columns"]:
+            self.field(search["id"], fields, column)
+        for name, _direction in search["attributes"]["sort"]:
+            self.field(search["id"], fields, name)
+
+    def check_dashboard(self, board: dict[str, Any]) -> None:
+        json.loads(board["attributes"]["optionsJSON"])
+        panels = json.loads(board["attributes"]["panelsJSON"])
+        cells: set[tuple[int, int]] = set()
+        for panel in panels:
+            ref = self.reference(board, f"{panel['panelIndex']}:{panel['panelRefName']}")
+            if ref["type"] != panel["type"]:
+                self.problems.append(f"panel {panel['panelIndex']} is a {panel['type']}, its reference a "
+                                     f"{ref['type']}")
+            grid = panel["gridData"]
+            if grid["i"] != panel["panelIndex"] or grid["x"] < 0 or grid["x"] + grid["w"] > 48:
+                self.problems.append(f"panel {panel['panelIndex']} is off the 48-column grid")
+            area = {(x, y) for x in range(grid["x"], grid["x"] + grid["w"])
+                    for y in range(grid["y"], grid["y"] + grid["h"])}
+            if area & cells:
+                self.problems.append(f"panel {panel['panelIndex']} overlaps another")
+            cells |= area
 
 
 def test_every_line_is_a_saved_object_kibana_9_imports() -> None:
@@ -74,17 +166,56 @@ def test_every_line_is_a_saved_object_kibana_9_imports() -> None:
         assert obj["attributes"]["title"]
 
 
-def test_ids_are_unique() -> None:
-    ids = [obj["id"] for obj in OBJECTS]
-    assert len(ids) == len(set(ids))
+def test_ids_are_unique_references_resolve_and_every_field_is_mapped() -> None:
+    assert Checker(OBJECTS).run() == []
 
 
-def test_every_reference_resolves_to_an_object_in_the_file() -> None:
-    for obj in OBJECTS:
-        names = [ref["name"] for ref in obj["references"]]
-        assert len(names) == len(set(names)), f"{obj['id']}: duplicate reference names"
-        for ref in obj["references"]:
-            assert (ref["type"], ref["id"]) in BY_KEY, f"{obj['id']} -> {ref}"
+def _mutate(path: str, value: Any) -> list[dict[str, Any]]:
+    """A deep copy of the objects with one value replaced: ``<object id>/<key>/<key>...``;
+    a key that is a JSON string attribute (``panelsJSON``) is parsed, changed and re-dumped."""
+    objects = copy.deepcopy(OBJECTS)
+    object_id, *keys = path.split("/")
+    node: Any = next(obj for obj in objects if obj["id"] == object_id)
+    for depth, key in enumerate(keys[:-1]):
+        child = node[int(key) if isinstance(node, list) else key]
+        if isinstance(child, str):
+            parsed = json.loads(child)
+            rest = "/".join(keys[depth + 1:])
+            node[key] = json.dumps(_set(parsed, rest, value))
+            return objects
+        node = child
+    node[int(keys[-1]) if isinstance(node, list) else keys[-1]] = value
+    return objects
+
+
+def _set(node: Any, path: str, value: Any) -> Any:
+    keys = path.split("/")
+    target = node
+    for key in keys[:-1]:
+        target = target[int(key) if isinstance(target, list) else key]
+    target[int(keys[-1]) if isinstance(target, list) else keys[-1]] = value
+    return node
+
+
+@pytest.mark.parametrize("path, value, problem", [
+    ("tocsin-items-map/id", "tocsin-items-over-time", "is used twice"),
+    ("tocsin-alerts-table/references/0/id", "tocsin-alerts-old", "not in the file"),
+    ("tocsin-items/attributes/timeFieldName", "published_at", "'published_at' is not in the index template"),
+    ("tocsin-alerts/attributes/timeFieldName", "status", "'status' is keyword, not date"),
+    ("tocsin-items-over-time/attributes/state/datasourceStates/formBased/layers/"
+     "tocsin-items-over-time-layer/columns/category/sourceField", "category", "'category' is not in"),
+    ("tocsin-top-countries/attributes/state/datasourceStates/formBased/layers/"
+     "tocsin-top-countries-layer/columns/place/sourceField", "title", "'title' is text, not keyword"),
+    ("tocsin-items-map/attributes/layerListJSON/1/sourceDescriptor/geoField", "country",
+     "'country' is keyword, not geo_point"),
+    ("tocsin-alerts-table/attributes/columns/0", "severity_level", "'severity_level' is not in"),
+    ("tocsin-overview/attributes/panelsJSON/1/gridData/y", 0, "overlaps another"),
+    ("tocsin-overview/attributes/panelsJSON/2/panelRefName", "panel_9", "found 0 times"),
+    ("tocsin-top-admin1/references/0/name", "layer", "found 0 times"),
+])
+def test_the_checker_finds_each_kind_of_mistake(path: str, value: Any, problem: str) -> None:
+    problems = Checker(_mutate(path, value)).run()
+    assert any(problem in p for p in problems), problems
 
 
 def test_the_file_is_what_the_generator_writes() -> None:
@@ -101,86 +232,25 @@ def test_data_views_cover_the_indices_with_their_event_time() -> None:
     assert views["tocsin-items"]["title"] == "tocsin-items*"
     assert views["tocsin-alerts"]["title"] == "tocsin-alerts*"
     assert views["tocsin-items"]["timeFieldName"] == "event_time"
-    for view_id, attributes in views.items():
-        assert fields_for(view_id)[attributes["timeFieldName"]] == "date"
 
 
-_OPERATION_TYPES = {"date_histogram": {"date"}, "terms": {"keyword"}}
+def test_the_map_plots_the_items_location() -> None:
+    [map_object] = [obj for obj in OBJECTS if obj["type"] == "map"]
+    layers = json.loads(map_object["attributes"]["layerListJSON"])
+    assert [layer["sourceDescriptor"]["geoField"] for layer in layers
+            if "geoField" in layer["sourceDescriptor"]] == ["location"]
+    assert map_object["references"] == [{"type": "index-pattern", "id": "tocsin-items",
+                                         "name": "layer_1_source_index_pattern"}]
 
 
-def test_lens_columns_use_mapped_fields_of_the_right_type() -> None:
-    lenses = [obj for obj in OBJECTS if obj["type"] == "lens"]
-    assert len(lenses) >= 3
-    for lens in lenses:
-        layers = lens["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]
-        for layer_id, layer in layers.items():
-            view = reference(lens, f"indexpattern-datasource-layer-{layer_id}")
-            fields = fields_for(view["id"])
-            assert set(layer["columnOrder"]) == set(layer["columns"])
-            for column in layer["columns"].values():
-                if column["sourceField"] == "___records___":
-                    continue
-                assert column["sourceField"] in fields, f"{lens['id']}: {column['sourceField']} not mapped"
-                allowed = _OPERATION_TYPES.get(column["operationType"])
-                if allowed:
-                    assert fields[column["sourceField"]] in allowed, (lens["id"], column["sourceField"])
-        visual = lens["attributes"]["state"]["visualization"]
-        for layer in visual["layers"]:
-            assert layer["layerId"] in layers
-            columns = layers[layer["layerId"]]["columns"]
-            for accessor in [layer.get("xAccessor"), layer.get("splitAccessor"), *layer["accessors"]]:
-                assert accessor is None or accessor in columns, (lens["id"], accessor)
-
-
-def test_the_map_plots_a_geo_point_of_the_items() -> None:
-    maps = [obj for obj in OBJECTS if obj["type"] == "map"]
-    assert maps
-    for map_object in maps:
-        layers = json.loads(map_object["attributes"]["layerListJSON"])
-        json.loads(map_object["attributes"]["mapStateJSON"])
-        data_layers = [layer for layer in layers if "indexPatternRefName" in layer["sourceDescriptor"]]
-        assert data_layers
-        for layer in data_layers:
-            source = layer["sourceDescriptor"]
-            view = reference(map_object, source["indexPatternRefName"])
-            assert fields_for(view["id"])[source["geoField"]] == "geo_point"
-            assert source["geoField"] == "location"
-
-
-def test_the_alerts_table_shows_mapped_alert_fields() -> None:
-    search = BY_KEY[("search", "tocsin-alerts-table")]
-    source = json.loads(search["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
-    view = reference(search, source["indexRefName"])
-    assert view["id"] == "tocsin-alerts"
-    fields = fields_for(view["id"])
-    for column in search["attributes"]["columns"]:
-        assert column in fields, f"alerts column {column!r} is not in the alerts template"
-    for field, _direction in search["attributes"]["sort"]:
-        assert field in fields
-
-
-def test_dashboard_panels_reference_existing_objects_without_overlapping() -> None:
+def test_the_dashboard_shows_the_five_panels() -> None:
     board = BY_KEY[("dashboard", "tocsin-overview")]
     assert board["attributes"]["title"] == "Tocsin overview"
     panels = json.loads(board["attributes"]["panelsJSON"])
-    json.loads(board["attributes"]["optionsJSON"])
-    indices = [panel["panelIndex"] for panel in panels]
-    assert len(indices) == len(set(indices))
-    shown = set()
-    cells: set[tuple[int, int]] = set()
-    for panel in panels:
-        ref = reference(board, f"{panel['panelIndex']}:{panel['panelRefName']}")
-        assert ref["type"] == panel["type"]
-        assert (ref["type"], ref["id"]) in BY_KEY
-        shown.add(ref["id"])
-        grid = panel["gridData"]
-        assert grid["i"] == panel["panelIndex"] and grid["x"] >= 0 and grid["x"] + grid["w"] <= 48
-        area = {(x, y) for x in range(grid["x"], grid["x"] + grid["w"])
-                for y in range(grid["y"], grid["y"] + grid["h"])}
-        assert not area & cells, f"panel {panel['panelIndex']} overlaps another"
-        cells |= area
-    assert {"tocsin-items-over-time", "tocsin-items-map", "tocsin-top-countries", "tocsin-top-admin1",
-            "tocsin-alerts-table"} <= shown
+    shown = {ref["id"] for ref in board["references"]}
+    assert len(panels) == len(shown) == 5
+    assert shown == {"tocsin-items-over-time", "tocsin-items-map", "tocsin-top-countries",
+                     "tocsin-top-admin1", "tocsin-alerts-table"}
 
 
 class _FakeKibana(BaseHTTPRequestHandler):
