@@ -15,7 +15,7 @@
 # (e.g. `openssl rand -hex 24`), no quotes or backslashes.
 set -euo pipefail
 
-: "${ELASTIC_PASSWORD:?}" "${KIBANA_PASSWORD:?}" "${TOCSIN_USERNAME:?}" "${TOCSIN_PASSWORD:?}"
+: "${ELASTIC_PASSWORD:?}" "${KIBANA_PASSWORD:?}" "${ES_TOCSIN_USERNAME:?}" "${ES_TOCSIN_PASSWORD:?}"
 ES=https://elasticsearch:9200
 CA=/es-ca/ca.crt
 INDEX_PATTERN='tocsin-*'
@@ -41,18 +41,20 @@ for attempt in $(seq 1 30); do
 done
 echo "kibana_system password set"
 
+# manage_ilm and manage: tocsin init installs the archive's lifecycle policy and its
+# write alias, and ILM rolls over and deletes with the privileges of who installed it.
 es PUT /_security/role/tocsin_writer "{
-  \"cluster\": [\"monitor\", \"manage_index_templates\"],
+  \"cluster\": [\"monitor\", \"manage_index_templates\", \"manage_ilm\"],
   \"indices\": [{
     \"names\": [\"${INDEX_PATTERN}\"],
-    \"privileges\": [\"create_index\", \"view_index_metadata\", \"read\", \"write\"]
+    \"privileges\": [\"create_index\", \"view_index_metadata\", \"read\", \"write\", \"manage\"]
   }]
 }"
 echo "role tocsin_writer in place"
 
-es PUT "/_security/user/${TOCSIN_USERNAME}" "{
-  \"password\": \"${TOCSIN_PASSWORD}\",
+es PUT "/_security/user/${ES_TOCSIN_USERNAME}" "{
+  \"password\": \"${ES_TOCSIN_PASSWORD}\",
   \"roles\": [\"tocsin_writer\"],
   \"full_name\": \"Tocsin pipeline services\"
 }"
-echo "user ${TOCSIN_USERNAME} in place"
+echo "user ${ES_TOCSIN_USERNAME} in place"
