@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -209,7 +209,15 @@ def web_link(url: str | None) -> str | None:
     link = safe_link(text(url) if url else None)
     if link is None:
         return None
-    return _BAD_PERCENT.sub("%25", quote(link, safe=":/?#[]@!$&'()*+,;=%~"))
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return None
+    # Brackets only belong around an IPv6 host; anywhere else they are encoded.
+    path, query, fragment = (_BAD_PERCENT.sub("%25", quote(part, safe="/?#@!$&'()*+,;=%~:"))
+                             for part in (parts.path, parts.query, parts.fragment))
+    netloc = _BAD_PERCENT.sub("%25", quote(parts.netloc, safe=":@[]%!$&'()*+,;=~"))
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))
 
 
 def parameters(alert: Alert) -> list[tuple[str, object]]:

@@ -196,6 +196,8 @@ class AlertMatch(Record):
     # ``rule|group_key`` so they reach the worker that holds the group's state.
     kind: Literal["item", "tick", "action"] = "item"
     action: AlertAction | None = None
+    # The item's primary place ({'lat','lon'}), so an alert can say where it is.
+    location: dict[str, float] | None = None
 
 
 class Alert(Record):

@@ -161,6 +161,7 @@ class RuleConfig(RuleConfigModel):
         return AlertMatch(
             rule=self.name, group=group, group_key="|".join(f"{k}={v}" for k, v in group.items()),
             item_id=item.id, title=item.title[:300], url=item.url, event_time=item.event_time,
+            location=item.location,
         )
 
 

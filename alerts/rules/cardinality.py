@@ -108,7 +108,7 @@ def build_alert(config: CardinalityConfig, group_key: str, group: dict[str, str 
         first_seen=at(state["first"]), last_seen=at(state["last"]),
         details={"distinct": config.distinct, "items": int(state["count"]),
                  "values": ", ".join(values[:20])[:1000]},
-        **sample_fields(state.get("samples", [])),
+        **sample_fields(state.get("samples", []), group),
     )
 
 

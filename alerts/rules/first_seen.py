@@ -20,7 +20,7 @@ from pydantic import field_validator
 
 from alerts.rules.base import Reading, RuleConfig, RulePlugin, state_prefix
 from alerts.rules.frequency import alert_id
-from alerts.rules.windowed import where
+from alerts.rules.windowed import sample_fields, where
 from alerts.state import StateStore
 from tocsin.durations import Duration
 from tocsin.schema import Alert, AlertMatch, EnrichedItem
@@ -89,7 +89,8 @@ class FirstSeenEvaluator:
             severity=config.severity, title=f"{config.name}: first seen ({where(match.group)})",
             description=config.description, group=match.group, group_key=match.group_key,
             window_start=when, window_end=when, count=1, threshold=1,
-            sample_item_ids=[match.item_id], sample_titles=[match.title], sample_urls=[match.url],
+            **sample_fields([{"id": match.item_id, "title": match.title, "url": match.url,
+                              "loc": match.location}], match.group),
             first_seen=when, last_seen=when,
             details={"learning_since": datetime.fromtimestamp(learning["since"], UTC).isoformat()},
         )

@@ -84,7 +84,7 @@ class FlatlineEvaluator:
                 first_seen=at(before["first"]), last_seen=at(before["last"]),
                 expected=before["count"] * config.window / config.history,
                 details={"history_items": int(before["count"]), "history": human(config.history)},
-                **sample_fields(_last(past, config.samples)),
+                **sample_fields(_last(past, config.samples), group),
             )
         return Reading(level=float(count), firing=firing, clear=count >= config.threshold, alert=alert)
 

@@ -41,7 +41,8 @@ def add_match(state: dict[str, Any] | None, match: dict[str, Any], samples: int)
     state["last"] = max(state.get("last", ts), ts)
     kept = list(state.get("samples", []))
     if len(kept) < samples and all(s["id"] != match["id"] for s in kept):
-        kept.append({"id": match["id"], "title": match["title"], "url": match["url"]})
+        kept.append({"id": match["id"], "title": match["title"], "url": match["url"],
+                     "loc": match.get("loc")})
     state["samples"] = kept
     return state
 
@@ -58,7 +59,7 @@ def merge_counts(states: list[dict[str, Any]], samples: int) -> dict[str, Any]:
 
 def folded(match: AlertMatch) -> dict[str, Any]:
     return {"ts": match.event_time.timestamp(), "id": match.item_id, "title": match.title,
-            "url": match.url}
+            "url": match.url, "loc": match.location}
 
 
 def alert_id(rule: str, group_key: str, window_start: float) -> str:
@@ -79,7 +80,7 @@ def build_alert(config: FrequencyConfig, group_key: str, group: dict[str, str | 
         window_start=at(window[0]), window_end=at(window[1]),
         count=count, threshold=config.threshold,
         first_seen=at(state["first"]), last_seen=at(state["last"]),
-        **sample_fields(state.get("samples", [])),
+        **sample_fields(state.get("samples", []), group),
     )
 
 

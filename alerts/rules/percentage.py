@@ -55,7 +55,8 @@ def add_item(state: dict[str, Any] | None, match: dict[str, Any], samples: int) 
         state["last"] = max(state.get("last", ts), ts)
         kept = list(state.get("samples", []))
         if len(kept) < samples and all(s["id"] != match["id"] for s in kept):
-            kept.append({"id": match["id"], "title": match["title"], "url": match["url"]})
+            kept.append({"id": match["id"], "title": match["title"], "url": match["url"],
+                         "loc": match.get("loc")})
         state["samples"] = kept
     return state
 
@@ -96,7 +97,7 @@ def build_alert(config: PercentageConfig, group_key: str, group: dict[str, str |
         first_seen=at(state["first"]), last_seen=at(state["last"]),
         details={"total": int(state["total"]), "percentage": round(pct, 2),
                  "threshold_pct": config.threshold_pct},
-        **sample_fields(state.get("samples", [])),
+        **sample_fields(state.get("samples", []), group),
     )
 
 

@@ -77,7 +77,7 @@ def build_alert(config: SpikeConfig, group_key: str, group: dict[str, str | None
         first_seen=at(state["first"]), last_seen=at(state["last"]),
         expected=mean, z_score=z_score(count, mean, std),
         details={"baseline_windows": len(baseline), "baseline_std": round(std, 3), "ratio": config.ratio},
-        **sample_fields(state.get("samples", [])),
+        **sample_fields(state.get("samples", []), group),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import model_validator
 
+from alerts.area import area_of
 from alerts.rules.base import Reading, RuleConfig, state_prefix
 from alerts.state import StateStore
 from alerts.windows import Buckets
@@ -58,10 +59,12 @@ def where(group: dict[str, str | None]) -> str:
     return ", ".join(f"{k} {v}" for k, v in group.items())
 
 
-def sample_fields(samples: list[dict[str, Any]]) -> dict[str, Any]:
+def sample_fields(samples: list[dict[str, Any]], group: dict[str, str | None]) -> dict[str, Any]:
+    """The contributing items an alert names, and the area they make."""
     return {"sample_item_ids": [s["id"] for s in samples],
             "sample_titles": [s["title"] for s in samples],
-            "sample_urls": [s["url"] for s in samples]}
+            "sample_urls": [s["url"] for s in samples],
+            "area": area_of(group, samples)}
 
 
 def merge_samples(states: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
