@@ -9,6 +9,7 @@ checks); workers and collectors are killed with SIGKILL, which allows no cleanup
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
 from datetime import UTC, datetime, timedelta
@@ -23,11 +24,12 @@ from tests.e2e.ledger import (
     assert_archived_exactly,
     duplicates,
     group_lag,
+    produce,
     produce_items,
     read_topic,
 )
 from tests.e2e.tcpproxy import FaultyProxy
-from tests.stack import Stack, wait_for
+from tests.stack import Stack, es_query, wait_for
 from tocsin import topics
 from tocsin.embedded.broker import LocalBroker
 from tocsin.kafka import ensure_topics
@@ -157,6 +159,173 @@ def test_worker_killed_between_publishing_and_archiving_a_batch_loses_and_copies
             assert set(copies) <= {item.id for item in second} and len(copies) <= in_flight <= 200
             print(f"mid-batch kill: {in_flight} items in flight, {len(copies)} published twice "
                   f"on items.enriched, archive exact")
+        except BaseException:
+            print(stack.logs())
+            raise
+        finally:
+            stack.stop_workers()
+
+
+# --- poison ---------------------------------------------------------------------------
+
+
+
+def billion_laughs() -> str:
+    """Nine levels of ten: 10⁹ "lol"s (3 GB) if a parser expands them."""
+    refs = ["&lol;" * 10, *(f"&lol{n - 1};" * 10 for n in range(2, 10))]
+    levels = "".join(f'<!ENTITY lol{n} "{ref}">' for n, ref in enumerate(refs, start=1))
+    return f'<!DOCTYPE rss [<!ENTITY lol "lol">{levels}]>'
+
+
+SCRIPT_TITLE = "&lt;script&gt;alert(1)&lt;/script&gt;Massacre &lt;img src=x onerror=alert(2)&gt;"
+SCRIPT_BODY = ("<![CDATA[<script>alert(document.cookie)</script><img src=x onerror=alert(1)>"
+               "Gunmen <b>killed</b> nine.<iframe src='javascript:alert(3)'></iframe>]]>")
+
+
+def rss_entry(guid: str, title: str, body: str, date: str = "Tue, 24 Nov 2026 10:00:00 GMT") -> str:
+    return (f"<item><guid>urn:poison:{guid}</guid><title>{title}</title><description>{body}</description>"
+            f"<pubDate>{date}</pubDate></item>")
+
+
+def rss_feed(entries: str, doctype: str = "") -> bytes:
+    return (f'<?xml version="1.0" encoding="utf-8"?>{doctype}<rss version="2.0"><channel><title>t</title>'
+            f"<link>https://news.example.org/</link><description>d</description>{entries}</channel></rss>"
+            ).encode("utf-8", "surrogateescape")
+
+
+def good_entry(name: str) -> str:
+    return rss_entry(f"{name}-after", f"After the {name}", "Gunmen killed five villagers near Nyala.")
+
+
+def poison_feeds() -> dict[str, bytes]:
+    """One feed per poison, each with a good entry after the poison."""
+    return {
+        # Declared UTF-8, holding bytes that are not: feedparser falls back to another
+        # encoding, so the text comes out mangled rather than lost.
+        "bad-encoding": rss_feed(rss_entry("bad-encoding", "Caf\udcff", "bytes \udcfe\udcff here")
+                                 + good_entry("bad-encoding")),
+        "bad-dates": rss_feed(rss_entry("date-1", "Odd date", "x", date="Fri, 45 Foo 99999 99:99:99 GMT")
+                              + rss_entry("date-2", "No date", "y", date="not a date")
+                              + good_entry("bad-dates")),
+        "entity-bomb": rss_feed(rss_entry("bomb", "&lol9;", "&lol9;") + good_entry("entity-bomb"),
+                                doctype=billion_laughs()),
+        "nested-html": rss_feed(rss_entry("nested", "Nested", "<![CDATA[" + "<div>" * 100_000 + "deep text"
+                                          + "</div>" * 100_000 + "]]>") + good_entry("nested-html")),
+        "script": rss_feed(rss_entry("script", SCRIPT_TITLE, SCRIPT_BODY) + good_entry("script")),
+        # 3 MB of text in one entry: the feed is within the cap, the item is not a record Kafka takes.
+        "big-entry": rss_feed(rss_entry("big", "Big", "killed " * 500_000) + good_entry("big-entry")),
+    }
+
+
+def feed_ids(guids: list[str]) -> dict[str, str]:
+    from collectors.normalise import item_id
+
+    return {guid: item_id(guid=f"urn:poison:{guid}", link=None, title="", published=None, feed_name="")
+            for guid in guids}
+
+
+def raw_poison() -> list[tuple[str, bytes]]:
+    """(name, payload) of records no Tocsin collector writes, as another producer might."""
+    good = make_items("raw", 1)[0].model_dump(mode="json")
+
+    def record(**changes: object) -> bytes:
+        return json.dumps({**good, **changes}, ensure_ascii=False).encode()
+
+    return [
+        ("bad-encoding", record(id="raw-latin1", title="Caf\u00e9").replace("Café".encode(), b"Caf\xe9")),
+        ("oversize", record(id="raw-oversize", text="x" * 2_000_000)),
+        ("invalid-date", record(id="raw-bad-date", published="2026-02-30T25:61:00Z")),
+        ("nested-json", b'{"id": "raw-nested", "title": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+        ("not-json", b"<html>not an item</html>"),
+    ]
+
+
+EXPECTED_LETTERS = {
+    # (stage, reason) → what the error must say
+    ("collector", "feed_too_large"): "feed too large",
+    ("collector", "oversize_item"): "record limit",
+    ("processors", "bad-encoding"): "not valid UTF-8",
+    ("processors", "oversize"): "more than the",
+    ("processors", "invalid"): "published",
+    ("processors", "unparseable"): "nested too deeply",
+}
+
+
+def test_poison_is_dead_lettered_or_neutralised_and_the_stream_goes_on(
+        tmp_path: Path, own_broker: LocalBroker, search_settings: SearchSettings) -> None:
+    from tests.e2e.test_stream import collect_once
+    from tocsin.embedded.feedserver import FeedServer
+
+    stack = Stack(tmp_path, own_broker, search_settings, rules="rules: []\n")
+    stack.env["TOCSIN_KAFKA__TOPIC_PARTITIONS"] = "1"  # one order: "after the poison" means after
+    settings = stack.settings()
+    asyncio.run(ensure_topics(settings.kafka))
+    bootstrap = own_broker.bootstrap_servers
+    for name, body in poison_feeds().items():
+        (stack.feeds_dir / f"{name}.xml").write_bytes(body)
+    with (stack.feeds_dir / "fifty-mb.xml").open("wb") as huge:  # a 50 MB body, over the 10 MiB cap
+        huge.write(rss_feed(rss_entry("huge", "Huge", "x" * (50 * 1024 * 1024))))
+    names = [*poison_feeds(), "fifty-mb"]
+    with FeedServer.start(stack.feeds_dir) as server:
+        Path(settings.collector.feeds_file).write_text("feeds:\n" + "".join(
+            f"  - {{name: {name}, url: '{server.url}/{name}.xml', language: en, interval: 60}}\n"
+            for name in names), encoding="utf-8")
+        stack.start_workers("process")
+        try:
+            began = time.monotonic()
+            summary = collect_once(settings)
+            reports = summary.by_feed
+            assert reports["fifty-mb"].status == "failed"
+            assert all(reports[name].status == "new" for name in poison_feeds())
+            raw = raw_poison()
+            good_raw = make_items("raw-good", len(raw))
+            script_raw = make_items("raw-script", 1)[0].model_copy(update={
+                "title": "<script>alert(1)</script>Massacre", "text": "<img src=x onerror=alert(2)> killed"})
+            records: list[tuple[bytes | None, bytes]] = []
+            for (name, payload), after in zip(raw, good_raw, strict=True):
+                records += [(name.encode(), payload), (after.id.encode(), after.to_bytes())]
+            records.append((script_raw.id.encode(), script_raw.to_bytes()))
+            asyncio.run(produce(bootstrap, topics.ITEMS_RAW, records))
+
+            archived_feed = feed_ids(["bad-encoding", "bad-encoding-after", "date-1", "date-2",
+                                      "bad-dates-after", "bomb", "entity-bomb-after", "nested",
+                                      "nested-html-after", "script", "script-after", "big-entry-after"])
+            expected = {*archived_feed.values(), *(item.id for item in good_raw), script_raw.id}
+            wait_for(lambda: archive_count(settings) >= len(expected), "every good item archived",
+                     timeout=120, workers=stack.workers)
+            elapsed = time.monotonic() - began
+            assert_archived_exactly(settings, expected)
+
+            letters = dead_letters(bootstrap)
+            assert sorted((letter.stage, letter.reason) for letter in letters) == sorted(
+                [*EXPECTED_LETTERS, ("processors", "unparseable")]), letters
+            for (stage, reason), says in EXPECTED_LETTERS.items():
+                assert any(says in x.error for x in letters if (x.stage, x.reason) == (stage, reason)), (
+                    stage, reason, [x.error for x in letters])
+            by_key = {letter.key: letter for letter in letters}
+            assert by_key["fifty-mb"].reason == "feed_too_large"
+            assert by_key[feed_ids(["big"])["big"]].reason == "oversize_item"
+            assert by_key["not-json"].error.startswith("unparseable: not JSON")
+            assert by_key["nested-json"].reason == "unparseable"
+            assert {by_key[name].reason for name in ("bad-encoding", "oversize", "invalid-date")} == {
+                "bad-encoding", "oversize", "invalid"}
+
+            docs = {hit["_id"]: hit["_source"] for hit in es_query(
+                settings, settings.search.items_index, query={"ids": {"values": sorted(expected)}})}
+            assert docs[archived_feed["bad-encoding"]]["title"] == "Caf\u00ff"  # mangled, not lost
+            for guid in ("date-1", "date-2"):  # no usable date: the item counts at collection time
+                assert docs[archived_feed[guid]]["published"] is None
+                doc = docs[archived_feed[guid]]
+                assert datetime.fromisoformat(doc["event_time"]) == datetime.fromisoformat(doc["collected"])
+            assert docs[archived_feed["bomb"]]["title"] == "&lol9;"  # never expanded
+            assert docs[archived_feed["nested"]]["text"] == "deep text"
+            script = docs[archived_feed["script"]]
+            assert script["text"] == "Gunmen killed nine."  # markup in the body is dropped
+            # Escaped markup in a title is text: kept verbatim, inert until a renderer
+            # forgets to escape it (each renderer escapes; see its tests).
+            assert script["title"] == "<script>alert(1)</script>Massacre <img src=x onerror=alert(2)>"
+            assert docs[script_raw.id]["title"] == "<script>alert(1)</script>Massacre"
+            print(f"poison: {len(letters)} dead letters, {len(expected)} archived in {elapsed:.1f} s")
         except BaseException:
             print(stack.logs())
             raise
