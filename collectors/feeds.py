@@ -9,8 +9,11 @@ missing entity should not hide a report.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import hashlib
 import io
+import logging
+import re
 from datetime import datetime
 
 import feedparser
@@ -22,20 +25,61 @@ from collectors.protocol import PollContext, PollOutcome, Validators, register
 from collectors.provenance import provenance_of
 from tocsin.schema import DeadLetter
 
+log = logging.getLogger(__name__)
+
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._-]+)""", re.IGNORECASE)
+_OTHER_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        return codecs.lookup(name).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def repair_utf8(body: bytes, content_type: str | None = None) -> tuple[bytes, int]:
+    """A UTF-8 feed with invalid bytes, with each bad sequence replaced by U+FFFD.
+
+    Given one invalid byte, feedparser re-decodes the *whole* document in a legacy
+    encoding (windows-1252 and the like), turning every Arabic or Amharic entry of
+    the feed into mojibake. Only the bad bytes are at fault, so only they are
+    replaced. A body declaring another encoding (HTTP charset, else the XML
+    declaration; UTF-8 is XML's default) is left alone. Returns the body and the
+    number of replacement characters added.
+    """
+    if body.startswith(_OTHER_BOMS):
+        return body, 0
+    charset = _CHARSET.search(content_type or "")
+    declared = _XML_ENCODING.match(body[:512].lstrip(codecs.BOM_UTF8))
+    encoding = charset.group(1) if charset else declared.group(1).decode("ascii") if declared else "utf-8"
+    if not _is_utf8(encoding):
+        return body, 0
+    try:
+        body.decode("utf-8")
+        return body, 0
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", "replace")
+        return text.encode("utf-8"), text.count("\ufffd") - body.decode("utf-8", "ignore").count("\ufffd")
+
 
 def parse_feed(body: bytes, *, feed: FeedConfig, collected: datetime, content_type: str | None = None,
                url: str | None = None, adapt: EntryAdapter | None = None) -> PollOutcome:
     """Parse and normalise a fetched body (CPU work: callers run it off the event loop).
 
     Returns a ``changed`` outcome with items (and dead letters for unusable entries),
-    or a ``failed`` one with a dead letter holding the body. Never raises. ``adapt``
+    or a ``failed`` one with a dead letter holding the body as received. Never raises. ``adapt``
     is a plug-in's finishing touch on each item (see :class:`RssSource`).
     """
     headers = {"content-type": content_type or "application/xml", "content-location": url or feed.url}
+    readable, replaced = repair_utf8(body, content_type)
+    if replaced:
+        log.warning("feed=%s: %d invalid UTF-8 sequences replaced with U+FFFD", feed.name, replaced)
     try:
         # A stream, never bytes: feedparser opens bytes that name a local file (a body
         # of b"/etc/passwd" would be read from disk) and fetches strings that are URLs.
-        parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=True)
+        parsed = feedparser.parse(io.BytesIO(readable), response_headers=headers, sanitize_html=True)
     except Exception as exc:  # feedparser catches almost everything itself; be sure
         return _malformed(feed, body, "malformed_feed", f"feedparser raised {type(exc).__name__}: {exc}")
     entries = list(parsed.get("entries") or [])
