@@ -197,13 +197,16 @@ def good_entry(name: str) -> str:
     return rss_entry(f"{name}-after", f"After the {name}", "Gunmen killed five villagers near Nyala.")
 
 
+ARABIC = "قتل مسلحون خمسة قرويين قرب نيالا"
+
+
 def poison_feeds() -> dict[str, bytes]:
     """One feed per poison, each with a good entry after the poison."""
     return {
-        # Declared UTF-8, holding bytes that are not: feedparser falls back to another
-        # encoding, so the text comes out mangled rather than lost.
+        # Declared UTF-8, holding bytes that are not: they become U+FFFD, and the
+        # feed's other entries (Arabic here) keep their text.
         "bad-encoding": rss_feed(rss_entry("bad-encoding", "Caf\udcff", "bytes \udcfe\udcff here")
-                                 + good_entry("bad-encoding")),
+                                 + rss_entry("bad-encoding-after", "بعد", ARABIC)),
         "bad-dates": rss_feed(rss_entry("date-1", "Odd date", "x", date="Fri, 45 Foo 99999 99:99:99 GMT")
                               + rss_entry("date-2", "No date", "y", date="not a date")
                               + good_entry("bad-dates")),
@@ -312,7 +315,8 @@ def test_poison_is_dead_lettered_or_neutralised_and_the_stream_goes_on(
 
             docs = {hit["_id"]: hit["_source"] for hit in es_query(
                 settings, settings.search.items_index, query={"ids": {"values": sorted(expected)}})}
-            assert docs[archived_feed["bad-encoding"]]["title"] == "Caf\u00ff"  # mangled, not lost
+            assert docs[archived_feed["bad-encoding"]]["title"] == "Caf\ufffd"
+            assert docs[archived_feed["bad-encoding-after"]]["text"] == ARABIC
             for guid in ("date-1", "date-2"):  # no usable date: the item counts at collection time
                 assert docs[archived_feed[guid]]["published"] is None
                 doc = docs[archived_feed[guid]]
