@@ -40,6 +40,7 @@ import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -64,10 +65,12 @@ from tocsin.embedded.broker import LocalBroker
 from tocsin.embedded.ports import free_port
 from tocsin.embedded.search import start_search_server
 from tocsin.kafka import client_kwargs, ensure_topics
-from tocsin.schema import Alert, EnrichedItem, SourceRef
+from tocsin.processes import spawn
+from tocsin.schema import Alert, AlertMatch, EnrichedItem, SourceRef
 from tocsin.search import search_client
 from tocsin.settings import KafkaSettings, SearchSettings
 
+ROOT = Path(__file__).resolve().parents[1]
 COMPAT_NODE = "tocsin.embedded.compat:PlainJsonNode"
 PARTITIONS = 2
 GROUP_FIELD = "source.name"
@@ -183,6 +186,7 @@ class Run:
         self.children: list[Child] = []
         self.state = StateCounter()
         self.on_topic: dict[str, float] = {}  # group → first alert version seen on 'alerts'
+        self.routed: dict[str, float] = {}  # group → its crossing item's match seen on 'alerts.matches'
         self.ea_status = workdir / "elastalert-status.jsonl"
         self.ea_settings = ""
         self.notes: list[str] = []
@@ -217,6 +221,19 @@ class Run:
             "PYTHONUNBUFFERED": "1",
             **self.args.env,
         }
+
+    def start_worker(self, env: dict[str, str]) -> Child:
+        """``tocsin alert``; with ``--faust-fetch-wait-ms``, through ``bench.faust_fetch_wait``."""
+        log = self.workdir / "alerts.log"
+        wait_ms = self.args.faust_fetch_wait_ms
+        if wait_ms is None:
+            return Child.start("tocsin alert", ["alert"], env, log, self.peaks)
+        command = [sys.executable, "-m", "bench.faust_fetch_wait", str(wait_ms),
+                   "--log-level", "info", "alert"]
+        with log.open("ab") as out:
+            process = spawn(command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+                            cwd=str(ROOT))
+        return Child("tocsin alert", process, log, self.peaks)
 
     def check_children(self, what: str) -> None:
         for child in self.children:
@@ -261,18 +278,24 @@ class Run:
         finally:
             await consumer.stop()
 
-    async def read_alerts_topic(self, kafka: KafkaSettings) -> None:
+    async def read_hops(self, kafka: KafkaSettings) -> None:
+        """When each crossing item's match and each group's alert appear on the worker's topics."""
         # A short fetch wait: Tansu answers a multi-partition fetch only when it is up.
-        consumer = AIOKafkaConsumer(topics.ALERTS, **client_kwargs(kafka), group_id=None,
-                                    enable_auto_commit=False, auto_offset_reset="earliest",
+        consumer = AIOKafkaConsumer(topics.ALERT_MATCHES, topics.ALERTS, **client_kwargs(kafka),
+                                    group_id=None, enable_auto_commit=False, auto_offset_reset="earliest",
                                     fetch_max_wait_ms=20)
         await consumer.start()
         try:
             async for message in consumer:
                 now = time.monotonic()
                 with contextlib.suppress(ValueError):
-                    alert = Alert.from_bytes(message.value or b"")
-                    self.on_topic.setdefault(str(alert.group.get(GROUP_FIELD)), now)
+                    if message.topic == topics.ALERTS:
+                        alert = Alert.from_bytes(message.value or b"")
+                        self.on_topic.setdefault(str(alert.group.get(GROUP_FIELD)), now)
+                    else:
+                        match = AlertMatch.from_bytes(message.value or b"")
+                        if match.item_id.endswith("-cross"):
+                            self.routed.setdefault(str(match.group.get(GROUP_FIELD)), now)
         finally:
             await consumer.stop()
 
@@ -314,8 +337,11 @@ class Run:
                        if counts.get(f"{GROUP_FIELD}={group_name(g)}", 0) >= THRESHOLD - 1)
 
         def ea_live() -> int:
+            """Groups ElastAlert2 holds, once it holds every warm-up item."""
             runs = elastalert_side.read_status(self.ea_status)
-            return int(runs[-1]["groups"]) if runs else 0
+            if not runs or runs[-1]["events"] < groups * (THRESHOLD - 1):
+                return 0
+            return int(runs[-1]["groups"])
 
         timeout = 120 + groups / 50
         deadline = time.monotonic() + timeout
@@ -373,8 +399,7 @@ class Run:
             await archive.install()
             await producer.start()
             env = self.tocsin_env(broker, search.url, receiver.url("/tocsin"))
-            self.children.append(Child.start("tocsin alert", ["alert"], env, self.workdir / "alerts.log",
-                                             self.peaks))
+            self.children.append(self.start_worker(env))
             if ea_python is not None:
                 config = elastalert_side.write_config(
                     self.workdir / "elastalert", search_url=search.url, index=self.items_index,
@@ -390,7 +415,7 @@ class Run:
             await self.probe(producer, archive, receiver, paths)
             print(f"  ready after {time.monotonic() - ready_at:.1f} s", flush=True)
             readers = [asyncio.create_task(self.read_changelog(kafka)),
-                       asyncio.create_task(self.read_alerts_topic(kafka))]
+                       asyncio.create_task(self.read_hops(kafka))]
             print(f"warm-up: {args.groups:,} groups × {THRESHOLD - 1} items …", flush=True)
             tocsin_live, ea_live = await self.warm_up(producer, archive, with_ea)
             if with_ea:  # let the warm-up leave ElastAlert2's query window: steady state
@@ -446,15 +471,18 @@ class Run:
 
     def tocsin_settings(self) -> str:
         within = self.args.env.get("TOCSIN_PROCESSING__BATCH_WITHIN_S", "0.5")
+        wait = self.args.faust_fetch_wait_ms
+        wait_s = "1.5 s (Faust's)" if wait is None else f"{wait / 1000:g} s (bench.faust_fetch_wait)"
         return (f"streams; route batch within {within} s, notify batch within 0.2 s, "
-                f"Faust fetch wait 1.5 s; {PARTITIONS} partitions")
+                f"consumer fetch wait {wait_s}; {PARTITIONS} partitions")
 
     def split_tocsin(self, sent: dict[str, float], delivered: dict[str, float]) -> None:
-        """Where Tocsin's time goes: item → alert on the topic → webhook."""
-        to_topic = [self.on_topic[g] - t0 for g, t0 in sent.items() if g in self.on_topic]
-        to_hook = [delivered[g] - self.on_topic[g] for g in sent if g in self.on_topic and g in delivered]
-        for what, values in (("produce → alert on the 'alerts' topic", to_topic),
-                             ("'alerts' topic → webhook received", to_hook)):
+        """Where Tocsin's time goes: item → its match (route) → the alert (evaluate) → webhook (notify)."""
+        hops = (("produce → match on 'alerts.matches' (route)", dict(sent), self.routed),
+                ("'alerts.matches' → alert on 'alerts' (evaluate)", self.routed, self.on_topic),
+                ("'alerts' → webhook received (notify)", self.on_topic, delivered))
+        for what, start, end in hops:
+            values = [end[g] - start[g] for g in sent if g in start and g in end]
             if values:
                 self.notes.append(f"Tocsin {what}: p50 {percentile(values, 50):.2f} s, "
                                   f"p95 {percentile(values, 95):.2f} s, max {max(values):.2f} s "
@@ -510,6 +538,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the Tocsin worker, "
                              "e.g. TOCSIN_PROCESSING__BATCH_WITHIN_S=0.1")
+    parser.add_argument("--faust-fetch-wait-ms", type=int, default=None,
+                        help="run the Tocsin worker with this consumer fetch wait instead of Faust's "
+                             "1500 ms (a profiling aid: see bench/faust_fetch_wait.py)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args(argv)
