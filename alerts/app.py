@@ -43,7 +43,7 @@ from tocsin import topics
 from tocsin.schema import Alert, AlertMatch, DeadLetter, EnrichedItem
 from tocsin.search import search_client, with_retries
 from tocsin.settings import Settings
-from tocsin.streams import deliver, make_app, topic, until_done
+from tocsin.streams import ack_concurrently, deliver, make_app, topic, until_done
 
 logger = logging.getLogger(__name__)
 
@@ -194,30 +194,15 @@ def _add_notify_agent(app: faust.App, notifiers: list[Notifier]) -> None:
 
     @app.agent(topic(app, topics.ALERTS))
     async def notify(stream: faust.StreamT) -> None:
-        """Deliver each alert to every notifier, acking only once that is settled.
-
-        Alerts are handled concurrently, so one slow channel's retries never hold up
-        the next alert; Faust commits an offset only when every earlier one is acked.
-        """
-        slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
-        running: set[asyncio.Task[None]] = set()
+        """Deliver each alert to every notifier, acking only once that is settled;
+        alerts are handled concurrently, so one slow channel never holds up the next."""
 
         async def handle(event: faust.EventT) -> None:
             try:
-                try:
-                    alert = Alert.from_bytes(event.value or b"")
-                except ValidationError:  # the archive agent dead-letters it
-                    logger.warning("not delivering an invalid alert record")
-                else:
-                    await dispatcher.dispatch(alert)
-                await stream.ack(event)
-            finally:
-                slots.release()
+                alert = Alert.from_bytes(event.value or b"")
+            except ValidationError:  # the archive agent dead-letters it
+                logger.warning("not delivering an invalid alert record")
+                return
+            await dispatcher.dispatch(alert)
 
-        async for events in stream.noack_take(  # type: ignore[attr-defined]
-                _MAX_IN_FLIGHT, within=0.2):
-            for event in events:
-                await slots.acquire()
-                task = asyncio.create_task(handle(event))
-                running.add(task)
-                task.add_done_callback(running.discard)
+        await ack_concurrently(stream, handle, limit=_MAX_IN_FLIGHT)

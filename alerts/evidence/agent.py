@@ -23,7 +23,7 @@ from tocsin import topics
 from tocsin.schema import Alert
 from tocsin.search import with_retries
 from tocsin.settings import Settings
-from tocsin.streams import topic, until_done
+from tocsin.streams import ack_concurrently, topic, until_done
 
 logger = logging.getLogger(__name__)
 
@@ -97,30 +97,18 @@ def add_evidence_agent(app: faust.App, es: AsyncElasticsearch, settings: Setting
         Faust commits an offset only when every earlier one is acked.
         """
         await with_retries(store.install, what="evidence indices")
-        slots = asyncio.Semaphore(_MAX_IN_FLIGHT)
-        running: set[asyncio.Task[None]] = set()
         in_turn = _PerKey()
 
         async def handle(event: faust.EventT) -> None:
             try:
-                try:
-                    alert = Alert.from_bytes(event.value or b"")
-                except ValidationError:  # the archive agent dead-letters it
-                    logger.warning("no evidence for an invalid alert record")
-                else:
-                    if wants_evidence(alert):
-                        async with in_turn.lock(alert.id):
-                            await until_done(functools.partial(collect_evidence, store, alert,
-                                                               missing_retry_s=missing_retry_s),
-                                             what=f"evidence of {alert.version_id}")
-                await stream.ack(event)
-            finally:
-                slots.release()
+                alert = Alert.from_bytes(event.value or b"")
+            except ValidationError:  # the archive agent dead-letters it
+                logger.warning("no evidence for an invalid alert record")
+                return
+            if wants_evidence(alert):
+                async with in_turn.lock(alert.id):
+                    await until_done(functools.partial(collect_evidence, store, alert,
+                                                       missing_retry_s=missing_retry_s),
+                                     what=f"evidence of {alert.version_id}")
 
-        async for events in stream.noack_take(  # type: ignore[attr-defined]
-                _MAX_IN_FLIGHT, within=0.2):
-            for event in events:
-                await slots.acquire()
-                task = asyncio.create_task(handle(event))
-                running.add(task)
-                task.add_done_callback(running.discard)
+        await ack_concurrently(stream, handle, limit=_MAX_IN_FLIGHT)
