@@ -31,8 +31,16 @@ class ItemFilter(RuleConfigModel):
     min_score: float = Field(default=0.0, ge=0.0, le=1.0)
     languages: list[str] = Field(default_factory=list)
     countries: list[str] = Field(default_factory=list)
+    # First-level regions (codes as the archive holds them, e.g. 'SD.55') and places
+    # by name: an item passes if any place it mentions is one of them.
+    admin1: list[str] = Field(default_factory=list)
+    places: list[str] = Field(default_factory=list)
     source_types: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
+
+    @property
+    def _place_names(self) -> set[str]:
+        return {name.casefold() for name in self.places}
 
     def accepts(self, item: EnrichedItem) -> bool:
         if self.categories:
@@ -46,6 +54,11 @@ class ItemFilter(RuleConfigModel):
         if self.languages and item.lang not in self.languages:
             return False
         if self.countries and item.country not in self.countries:
+            return False
+        if self.admin1 and item.admin1 not in self.admin1 and not any(
+                place.admin1 in self.admin1 for place in item.places):
+            return False
+        if self.places and not any(place.name.casefold() in self._place_names for place in item.places):
             return False
         if self.source_types and item.source.type not in self.source_types:
             return False

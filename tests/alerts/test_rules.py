@@ -125,3 +125,14 @@ def test_build_alert_carries_everything_a_monitor_needs() -> None:
     assert alert.first_seen.timestamp() == 1000.0 and alert.last_seen.timestamp() == 1600.0
     assert alert.window_start.timestamp() == 900.0 and alert.window_end.timestamp() == 4500.0
     assert alert.title == "hs: 3 items in 1h (country SD)"
+
+
+def test_filter_on_admin1_and_place_names() -> None:
+    from tocsin.schema import Place
+
+    darfur = Place(name="El Fasher", matched="El Fasher", kind="city", country="SD", admin1="SD.55")
+    item = enriched(places=[darfur])
+    assert ItemFilter(admin1=["SD.55"]).accepts(item)
+    assert not ItemFilter(admin1=["SD.29"]).accepts(item)
+    assert ItemFilter(places=["el fasher", "Nyala"]).accepts(item)
+    assert not ItemFilter(places=["Nyala"]).accepts(item)
