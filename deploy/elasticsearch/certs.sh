@@ -46,3 +46,10 @@ find "$certs" -type f -exec chmod 640 {} +
 cp "$certs/ca/ca.crt" /es-ca/ca.crt
 chmod 0644 /es-ca/ca.crt
 echo "certificates are in place"
+
+# The snapshot repository (path.repo): a fresh named volume is root's; Elasticsearch
+# (uid 1000, group 0) writes snapshots there.
+if [ -d /es-backups ]; then
+  chown 1000:0 /es-backups
+  chmod 0770 /es-backups
+fi
