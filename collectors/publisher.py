@@ -1,18 +1,22 @@
 """Items to ``items.raw`` and dead letters to ``items.dlq``, acknowledged before returning.
 
 The runner records a poll as done only after :meth:`KafkaPublisher.publish` returns,
-so every record it reports has been acknowledged by all in-sync replicas.
+so every record it reports has been acknowledged by all in-sync replicas. For a
+crash between the acknowledgement and that record, the publisher also tells where
+``items.raw`` ended before a send and which items arrived since, so the runner
+can settle a journaled publish without sending its items twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from tocsin import topics
@@ -37,6 +41,19 @@ class Sink(Protocol):
     async def publish(self, items: Sequence[Item], dead_letters: Sequence[DeadLetter]) -> None: ...
 
 
+@runtime_checkable
+class JournaledSink(Sink, Protocol):
+    """A sink that can say what reached ``items.raw``, so a crash mid-publish repeats nothing."""
+
+    async def end_offsets(self) -> dict[int, int]:
+        """Partition → the offset the next record will get (a lower bound will do)."""
+        ...
+
+    async def published_since(self, offsets: Mapping[int, int]) -> set[tuple[str, str, bool]]:
+        """(id, content hash, deleted) of every item on ``items.raw`` from ``offsets`` to the end."""
+        ...
+
+
 def oversize_letter(item: Item, value: bytes) -> DeadLetter:
     return DeadLetter.of(
         stage="collector", reason="oversize_item", topic=topics.ITEMS_RAW, key=item.id, payload=value,
@@ -59,6 +76,7 @@ class KafkaPublisher:
         self.settings = settings
         self.idempotent = idempotent
         self._producer: AIOKafkaProducer | None = None
+        self._reader: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
         producer = AIOKafkaProducer(**client_kwargs(self.settings), acks="all",
@@ -71,6 +89,9 @@ class KafkaPublisher:
         self._producer = producer
 
     async def stop(self) -> None:
+        if self._reader is not None:
+            await self._reader.stop()
+            self._reader = None
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
@@ -106,3 +127,51 @@ class KafkaPublisher:
                 future.cancel()
             raise PublishError(f"the broker did not acknowledge the records: {type(exc).__name__}: "
                                f"{exc}") from exc
+
+    async def _partitions(self) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
+        if self._reader is None:
+            reader = AIOKafkaConsumer(**client_kwargs(self.settings), enable_auto_commit=False,
+                                      fetch_max_wait_ms=100)
+            await reader.start()
+            self._reader = reader
+        numbers = self._reader.partitions_for_topic(topics.ITEMS_RAW)
+        if not numbers:
+            await self._reader.topics()  # fetches the cluster's metadata
+            numbers = self._reader.partitions_for_topic(topics.ITEMS_RAW)
+        return self._reader, [TopicPartition(topics.ITEMS_RAW, p) for p in sorted(numbers or ())]
+
+    async def end_offsets(self) -> dict[int, int]:
+        try:
+            reader, partitions = await self._partitions()
+            ends = await reader.end_offsets(partitions)
+        except KafkaError as exc:
+            raise PublishError(f"could not read the end of {topics.ITEMS_RAW}: {exc}") from exc
+        return {tp.partition: offset for tp, offset in ends.items()}
+
+    async def published_since(self, offsets: Mapping[int, int]) -> set[tuple[str, str, bool]]:
+        try:
+            reader, partitions = await self._partitions()
+            ends = await reader.end_offsets(partitions)
+            todo = [tp for tp in partitions if ends[tp] > offsets.get(tp.partition, 0)]
+            reader.assign(todo)
+            for tp in todo:
+                reader.seek(tp, offsets.get(tp.partition, 0))
+            found: set[tuple[str, str, bool]] = set()
+            while todo:
+                batches = await reader.getmany(*todo, timeout_ms=1000)
+                for messages in batches.values():
+                    for message in messages:
+                        found.update(_version(message.value))
+                todo = [tp for tp in todo if await reader.position(tp) < ends[tp]]
+            return found
+        except KafkaError as exc:
+            raise PublishError(f"could not read back {topics.ITEMS_RAW}: {exc}") from exc
+
+
+def _version(value: bytes | None) -> list[tuple[str, str, bool]]:
+    """(id, content hash, deleted) of a record on ``items.raw``; nothing for one that is not an item."""
+    try:
+        data = json.loads(value or b"")
+        return [(str(data["id"]), str(data.get("content_sha256", "")), bool(data.get("deleted", False)))]
+    except (ValueError, TypeError, KeyError):
+        return []

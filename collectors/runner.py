@@ -1,10 +1,12 @@
 """The collector process: every enabled feed on its own schedule, at least once.
 
 Order of a poll: fetch and parse (the source), drop entries already published
-(the seen set), publish and wait for the broker's acknowledgement, and only then
-record the new ids, validators and schedule in the state file. A crash anywhere
-before that last step repeats the poll after restart and re-emits its items;
-downstream dedupes by item id. Nothing is skipped.
+(the seen set), journal the new ones, publish and wait for the broker's
+acknowledgement, and only then record the new ids, validators and schedule in the
+state file. A crash anywhere before that last step repeats the poll after restart,
+and nothing is skipped; the journal is settled first (the items it lists that
+reached ``items.raw`` are marked seen), so the repeat re-emits nothing the broker
+already took.
 
 A streaming source (a WebSocket subscription) runs in a task of its own and hands
 over small batches; each is published, acknowledged, and then stored with the
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import signal
@@ -37,9 +40,9 @@ from collectors.protocol import (
     StreamingSource,
     build_source,
 )
-from collectors.publisher import KafkaPublisher, Sink
+from collectors.publisher import JournaledSink, KafkaPublisher, Sink
 from collectors.schedule import adapt_interval, failure_delay, success_delay
-from collectors.state import FeedState, StateStore
+from collectors.state import FeedState, PendingItem, StateStore
 from tocsin.kafka import ensure_topics
 from tocsin.schema import Item, utcnow
 from tocsin.settings import CollectorSettings, Settings
@@ -242,19 +245,21 @@ class Collector:
     def _emitter(self, feed: FeedConfig) -> Callable[[StreamBatch], Awaitable[int]]:
         async def emit(batch: StreamBatch) -> int:
             """Publish the unseen items, wait for the broker, then store seen keys and cursor."""
+            await self._settle(feed.name)
             keys = [key for item in batch.items
                     for key in seen_keys(item, edits_by_content=batch.edits_by_content)]
             deciding = [seen_keys(item, edits_by_content=batch.edits_by_content)[-1] for item in batch.items]
             unseen = await asyncio.to_thread(self.store.unseen, feed.name, deciding) if deciding else []
             new = fresh_by_key(batch.items, unseen, edits_by_content=batch.edits_by_content)
             if new or batch.dead_letters:
+                await self._journal(feed.name, new, edits_by_content=batch.edits_by_content)
                 await self.sink.publish(new, batch.dead_letters)  # raises: nothing below is stored
             state = await asyncio.to_thread(self.store.load, feed.name)
             now = self._clock()
             updated = replace(state, failures=0, last_success=now,
                               cursor=batch.cursor if batch.cursor is not None else state.cursor)
             keys.reverse()  # the store wants newest first; a stream delivers oldest first
-            await asyncio.to_thread(self.store.save, updated, keys)
+            await asyncio.to_thread(functools.partial(self.store.save, updated, keys, published=True))
             if new or batch.dead_letters:
                 log.info("feed=%s status=new new=%d dead_letters=%d cursor=%s", feed.name, len(new),
                          len(batch.dead_letters), updated.cursor or "-")
@@ -283,6 +288,7 @@ class Collector:
 
     async def poll(self, feed: FeedConfig) -> FeedReport:
         """One poll of one feed, recorded in the state file once its records are acknowledged."""
+        await self._settle(feed.name)
         state = await asyncio.to_thread(self.store.load, feed.name)
         context = PollContext(fetcher=self.fetcher, previous=state.validators, collected=self._clock(),
                               cursor=state.cursor,
@@ -304,11 +310,15 @@ class Collector:
             deciding = [seen_keys(item, edits_by_content=by_content)[-1] for item in outcome.items]
             new = fresh_by_key(outcome.items, await asyncio.to_thread(self.store.unseen, feed.name, deciding),
                                edits_by_content=by_content)
+        published = False
         try:
             if new or outcome.dead_letters:
+                await self._journal(feed.name, new, edits_by_content=outcome.edits_by_content)
                 await self.sink.publish(new, outcome.dead_letters)
+            published = True
         except Exception as exc:
-            # Nothing recorded: validators and seen ids stay, so the next poll emits these again.
+            # Nothing recorded: validators and seen ids stay, and the journal with them, so
+            # the next poll settles what did reach the broker and emits the rest again.
             outcome = PollOutcome("failed", error=f"publishing failed: {exc}",
                                   http_status=outcome.http_status)
             new, listed = [], []
@@ -320,7 +330,7 @@ class Collector:
         else:
             updated = self._succeeded(state, feed, outcome, now, new_entries=bool(new))
             status = "new" if new else "unchanged"
-        await asyncio.to_thread(self.store.save, updated, listed)
+        await asyncio.to_thread(functools.partial(self.store.save, updated, listed, published=published))
 
         report = FeedReport(feed=feed.name, status=status, new_items=len(new),
                             dead_letters=len(outcome.dead_letters), http_status=outcome.http_status,
@@ -331,6 +341,29 @@ class Collector:
                 updated.next_poll.isoformat(timespec="seconds") if updated.next_poll else "-",
                 f" error={outcome.error}" if outcome.error else "")
         return report
+
+    async def _journal(self, name: str, items: Sequence[Item], *, edits_by_content: bool) -> None:
+        """Note what is about to be published, and where ``items.raw`` ends before it."""
+        if not items or not isinstance(self.sink, JournaledSink):
+            return
+        offsets = await self.sink.end_offsets()
+        pending = [PendingItem(item.id, item.content_sha256, item.deleted,
+                               seen_keys(item, edits_by_content=edits_by_content)) for item in items]
+        await asyncio.to_thread(self.store.begin_publish, name, pending, offsets)
+
+    async def _settle(self, name: str) -> None:
+        """After a crash (or a failed publish): mark seen what the journal lists and the topic holds."""
+        pending = await asyncio.to_thread(self.store.pending, name)
+        if pending is None:
+            return
+        found: set[tuple[str, str, bool]] = set()
+        if isinstance(self.sink, JournaledSink):
+            found = await self.sink.published_since(pending.offsets)
+        arrived = [item for item in pending.items if item.version in found]
+        await asyncio.to_thread(self.store.settle, name,
+                                [key for item in arrived for key in item.seen_keys])
+        log.info("feed=%s settled an unacknowledged publish: %d of %d items had reached the broker",
+                 name, len(arrived), len(pending.items))
 
     def _succeeded(self, state: FeedState, feed: FeedConfig, outcome: PollOutcome, now: datetime, *,
                    new_entries: bool) -> FeedState:

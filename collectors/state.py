@@ -4,15 +4,21 @@ Per feed: HTTP validators, the last body's hash, the adaptive interval, the fail
 streak and the next poll time; the ids of entries already published; and, for API
 sources that page from a position (a ``since_id``, a date), that position: the
 cursor. Each save is one transaction in WAL mode with full sync, so a crash leaves
-the previous save intact: at worst a poll is repeated and its items re-emitted
-(downstream dedupes), never skipped.
+the previous save intact: a poll is repeated, never skipped.
+
+So that a repeated poll does not re-emit what the broker already took, the items
+about to be published are journaled first (``begin_publish``: their ids and the
+end offsets of ``items.raw`` before the send). A save after the broker's
+acknowledgement clears the journal; a crash leaves it, and the next poll settles
+it (``settle``) by marking as seen those journaled items found on the topic.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +57,21 @@ _SCHEMA = (
         feed TEXT PRIMARY KEY,
         cursor TEXT NOT NULL
     )""",
+    # The publish journal (same rule: added tables, layout version 1).
+    """CREATE TABLE IF NOT EXISTS pending (
+        feed TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        content_sha256 TEXT NOT NULL,
+        deleted INTEGER NOT NULL,
+        seen_keys TEXT NOT NULL,
+        PRIMARY KEY (feed, item_id, content_sha256, deleted)
+    )""",
+    """CREATE TABLE IF NOT EXISTS pending_offsets (
+        feed TEXT NOT NULL,
+        partition INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        PRIMARY KEY (feed, partition)
+    )""",
 )
 
 
@@ -78,6 +99,27 @@ class FeedState:
     @property
     def validators(self) -> Validators:
         return Validators(self.etag, self.last_modified, self.body_sha256)
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """An item of a publish that was not acknowledged yet, and the keys to mark it seen by."""
+
+    item_id: str
+    content_sha256: str
+    deleted: bool
+    seen_keys: tuple[str, ...]
+
+    @property
+    def version(self) -> tuple[str, str, bool]:
+        return (self.item_id, self.content_sha256, self.deleted)
+
+
+@dataclass(frozen=True)
+class PendingPublish:
+    items: list[PendingItem]
+    offsets: dict[int, int]
+    """``items.raw`` partition → end offset before the send: where to look for the items."""
 
 
 def _ts(value: datetime | None) -> float | None:
@@ -155,15 +197,54 @@ class StateStore:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM seen WHERE feed = ?", (name,)).fetchone()[0])
 
-    def save(self, state: FeedState, seen_ids: Iterable[str] = ()) -> None:
+    def begin_publish(self, name: str, items: Sequence[PendingItem], offsets: Mapping[int, int]) -> None:
+        """Journal the items about to be published (replacing any earlier journal of the feed)."""
+        with self._lock, self._transaction():
+            self._clear_pending(name)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO pending (feed, item_id, content_sha256, deleted, seen_keys)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(name, item.item_id, item.content_sha256, int(item.deleted), json.dumps(item.seen_keys))
+                 for item in items])
+            self._db.executemany("INSERT INTO pending_offsets (feed, partition, start) VALUES (?, ?, ?)",
+                                 [(name, partition, start) for partition, start in offsets.items()])
+
+    def pending(self, name: str) -> PendingPublish | None:
+        """The journal of a publish that was never acknowledged, if there is one."""
+        with self._lock:
+            rows = self._db.execute("SELECT item_id, content_sha256, deleted, seen_keys FROM pending"
+                                    " WHERE feed = ?", (name,)).fetchall()
+            offsets = dict(self._db.execute("SELECT partition, start FROM pending_offsets WHERE feed = ?",
+                                            (name,)).fetchall())
+        if not rows:
+            return None
+        return PendingPublish([PendingItem(row[0], row[1], bool(row[2]), tuple(json.loads(row[3])))
+                               for row in rows], offsets)
+
+    def settle(self, name: str, seen_keys: Iterable[str]) -> None:
+        """Mark the journaled items found on the topic as seen, and drop the journal, atomically."""
+        ordered = list(dict.fromkeys(seen_keys))
+        with self._lock, self._transaction():
+            self._clear_pending(name)
+            self._db.executemany("INSERT OR REPLACE INTO seen (feed, item_id) VALUES (?, ?)",
+                                 [(name, key) for key in ordered])
+
+    def _clear_pending(self, name: str) -> None:
+        self._db.execute("DELETE FROM pending WHERE feed = ?", (name,))
+        self._db.execute("DELETE FROM pending_offsets WHERE feed = ?", (name,))
+
+    def save(self, state: FeedState, seen_ids: Iterable[str] = (), *, published: bool = False) -> None:
         """Write the feed's state (its cursor included) and mark ``seen_ids`` as published, atomically.
 
         Pass every id the poll listed, newest first as feeds list them: ids still in
         the feed are refreshed, so eviction removes those that left the feed first.
+        ``published``: the journaled publish was acknowledged, so its journal goes too.
         """
         ordered = list(dict.fromkeys(seen_ids))
         ordered.reverse()  # the newest entry gets the highest seq, so it is evicted last
         with self._lock, self._transaction():
+            if published:
+                self._clear_pending(state.name)
             self._db.execute(
                 "INSERT INTO feeds (name, etag, last_modified, body_sha256, interval_s, failures, next_poll,"
                 " last_success, last_error, last_error_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
