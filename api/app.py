@@ -73,5 +73,6 @@ def serve(settings: Settings, *, log_level: str = "info") -> None:
     """Run the API with uvicorn on ``api.host``:``api.port`` until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=settings.api.host, port=settings.api.port, log_level=log_level,
-                proxy_headers=True)
+    app = create_app(settings)
+    print(f"Tocsin API on http://{settings.api.host}:{settings.api.port}/ (OpenAPI docs at /docs)", flush=True)
+    uvicorn.run(app, host=settings.api.host, port=settings.api.port, log_level=log_level, proxy_headers=True)

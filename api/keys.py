@@ -144,7 +144,7 @@ def add_key(path: Path, name: str, role: str) -> str:
     """Create a key for ``name`` (replacing that name's old key) and return it: shown once, never stored."""
     entries = load_keys(path)
     key = new_key()
-    entry = KeyEntry.model_validate({"name": name, "role": role, "sha256": hash_key(key)})
+    [entry] = parse_keys({"keys": [{"name": name, "role": role, "sha256": hash_key(key)}]}, "the new key")
     write_keys(path, [e for e in entries if e.name != name] + [entry])
     return key
 

@@ -241,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tocsin.archive_cli import register as register_archive_commands
 
     register_archive_commands(commands)  # search, alerts, export, evidence
+    from api.cli import register as register_api_commands
+
+    register_api_commands(commands)  # api, api-key
     return parser
 
 
