@@ -143,10 +143,14 @@ async def alert_evidence(ctx: Ctx, alert_id: str, who: Annotated[Principal, Depe
             response_class=Response, responses={200: {"content": {"application/zip": {}}}})
 async def alert_evidence_zip(ctx: Ctx, alert_id: str,
                              who: Annotated[Principal, Depends(analyst)]) -> Response:
+    from alerts.evidence import EvidenceNotFound
+
     store = ctx.evidence()
-    if await store.record(alert_id, actor=who.name) is None:
+    try:
+        bundle = await store.export_bundle(alert_id, actor=who.name)
+    except EvidenceNotFound:
         await store.freeze(await get_alert(ctx, alert_id))
-    bundle = await store.export_bundle(alert_id, actor=who.name)
+        bundle = await store.export_bundle(alert_id, actor=who.name)
     return Response(bundle, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="evidence-{_filename(alert_id)}.zip"'})
 

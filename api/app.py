@@ -12,7 +12,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from elastic_transport import TransportError
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from api import admin, alerts, archive, health, metrics, stream_routes
 from api.context import ApiContext
@@ -21,7 +23,7 @@ from api.keys import KeyRing
 from api.metrics import ApiMetrics, RequestCounter
 from api.signals import SignalPublisher
 from api.stream import AlertHub
-from tocsin.search import search_client
+from tocsin.search import SearchUnavailable, search_client
 from tocsin.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,8 @@ def create_app(settings: Settings, *, heartbeat_s: float = 15.0) -> FastAPI:
     api_metrics = ApiMetrics()
     app = FastAPI(title="Tocsin API", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(RequestCounter, metrics=api_metrics)
+    app.add_exception_handler(TransportError, search_unavailable)
+    app.add_exception_handler(SearchUnavailable, search_unavailable)
     app.include_router(stream_routes.router)  # before /alerts/{alert_id}
     app.include_router(alerts.router)
     app.include_router(archive.router)
@@ -69,10 +73,17 @@ def create_app(settings: Settings, *, heartbeat_s: float = 15.0) -> FastAPI:
     return app
 
 
+async def search_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The search server is down or refused to answer: retry later (never a traceback, never data)."""
+    logger.warning("search server unavailable for %s: %s", request.url.path, exc)
+    return JSONResponse({"detail": "the search server is unavailable; try again later"}, status_code=503)
+
+
 def serve(settings: Settings, *, log_level: str = "info") -> None:
     """Run the API with uvicorn on ``api.host``:``api.port`` until interrupted."""
     import uvicorn
 
     app = create_app(settings)
-    print(f"Tocsin API on http://{settings.api.host}:{settings.api.port}/ (OpenAPI docs at /docs)", flush=True)
+    print(f"Tocsin API on http://{settings.api.host}:{settings.api.port}/ (OpenAPI docs at /docs)",
+          flush=True)
     uvicorn.run(app, host=settings.api.host, port=settings.api.port, log_level=log_level, proxy_headers=True)

@@ -1,0 +1,61 @@
+"""Keys and roles: 401 without a known key, 403 below the role, and never any data in either."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.api.conftest import ApiEnv
+
+VIEWER = [("GET", "/alerts"), ("GET", "/alerts/a-sudan"), ("GET", "/alerts.atom"), ("GET", "/alerts/a-sudan.cap")]
+ANALYST = [("GET", "/search?q=militia"), ("GET", "/aggregations?kind=countries"),
+           ("GET", "/alerts/a-sudan/evidence"), ("GET", "/alerts/a-sudan/evidence.zip"),
+           ("POST", "/alerts/a-sudan/ack"), ("POST", "/alerts/a-sudan/assign"), ("POST", "/alerts/a-sudan/note")]
+ADMIN = [("GET", "/rules"), ("PUT", "/rules"), ("GET", "/sources")]
+SECRETS = ("a-sudan", "militia", "item-0", "SD", "rules:", "feeds", "Khartoum")
+
+
+def assert_no_data(response: httpx.Response) -> None:
+    assert set(response.json()) == {"detail"}
+    for secret in SECRETS:
+        assert secret not in response.text, (secret, response.text)
+
+
+@pytest.mark.parametrize(("method", "path"), VIEWER + ANALYST + ADMIN + [("GET", "/alerts/stream")])
+async def test_no_key_or_an_unknown_key_is_401_without_data(client: httpx.AsyncClient, env: ApiEnv,
+                                                            method: str, path: str) -> None:
+    for headers in ({}, {"X-API-Key": "not-a-key"}, {"Authorization": "Bearer not-a-key"},
+                    {"X-API-Key": ""}):
+        response = await client.request(method, path, headers=headers)
+        assert response.status_code == 401, (headers, response.text)
+        assert_no_data(response)
+
+
+@pytest.mark.parametrize(("method", "path"), ANALYST + ADMIN)
+async def test_a_viewer_key_is_403_above_its_role(client: httpx.AsyncClient, env: ApiEnv,
+                                                 method: str, path: str) -> None:
+    response = await client.request(method, path, headers={"X-API-Key": env.keys["viewer"]})
+    assert response.status_code == 403
+    assert_no_data(response)
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN)
+async def test_an_analyst_key_is_403_on_admin_routes(client: httpx.AsyncClient, env: ApiEnv,
+                                                    method: str, path: str) -> None:
+    response = await client.request(method, path, headers={"X-API-Key": env.keys["analyst"]})
+    assert response.status_code == 403
+    assert_no_data(response)
+
+
+async def test_bearer_token_and_higher_roles_are_admitted(client: httpx.AsyncClient, env: ApiEnv) -> None:
+    for role in ("viewer", "analyst", "admin"):
+        response = await client.get("/alerts", headers={"Authorization": f"Bearer {env.keys[role]}"})
+        assert response.status_code == 200
+    assert (await client.get("/search", headers={"X-API-Key": env.keys["admin"]})).status_code == 200
+
+
+async def test_health_metrics_and_docs_need_no_key(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/openapi.json")).status_code == 200
+    assert (await client.get("/docs")).status_code == 200
+    assert (await client.get("/metrics")).status_code == 200
+    assert (await client.get("/health")).status_code in (200, 503)
