@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -40,9 +41,14 @@ VERSION_SORT: list[dict[str, Any]] = [
 
 
 def sse_frame(alert: Alert) -> bytes:
-    """``event: alert``, ``id: <version id>``, ``data: <Alert JSON>`` (compact JSON has no newline)."""
-    event_id = alert.version_id.replace("\r", "").replace("\n", "")
-    return f"event: alert\nid: {event_id}\ndata: {alert.model_dump_json()}\n\n".encode()
+    """``event: alert``, ``id: <version id>``, ``data: <Alert JSON>``.
+
+    The JSON is ASCII (``\\uXXXX`` escapes): raw U+2028, U+0085 and friends are
+    legal in JSON but some clients split lines on them, which would cut an event.
+    """
+    event_id = "".join(c for c in alert.version_id if c.isprintable())
+    data = json.dumps(alert.model_dump(mode="json"), ensure_ascii=True, separators=(",", ":"))
+    return f"event: alert\nid: {event_id}\ndata: {data}\n\n".encode()
 
 
 @dataclass(eq=False)
