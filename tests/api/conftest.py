@@ -103,7 +103,8 @@ def alert_history() -> dict[str, list[Alert]]:
         alert_version("a-sudan", 1),
         alert_version("a-sudan", 2, event="acknowledged", acknowledged_by="ana",
                       acknowledged_at=T0 + timedelta(hours=6)),
-        alert_version("a-sudan", 3, event="noted", acknowledged_by="ana", acknowledged_at=T0 + timedelta(hours=6),
+        alert_version("a-sudan", 3, event="noted", acknowledged_by="ana",
+                      acknowledged_at=T0 + timedelta(hours=6),
                       notes=[AlertNote(author="ana", text="checking with the field team",
                                        at=T0 + timedelta(hours=7))],
                       area=AlertArea(description="Khartoum, Sudan", country="SD", admin1="SD.03",
@@ -119,7 +120,8 @@ def alert_history() -> dict[str, list[Alert]]:
                       resolved_at=T0 + timedelta(hours=12), updated_at=T0 + timedelta(hours=12)),
     ]
     hostile = [
-        alert_version("a-hostile", 1, rule="hate-surge", severity="extreme", title=HOSTILE, description=HOSTILE,
+        alert_version("a-hostile", 1, rule="hate-surge", severity="extreme", title=HOSTILE,
+                      description=HOSTILE,
                       group={"lang": "en"}, group_key="lang=en", sample_item_ids=["item-099"],
                       sample_titles=[HOSTILE], sample_urls=["javascript:alert(1)"],
                       updated_at=T0 + timedelta(hours=20)),
@@ -154,7 +156,8 @@ class ApiEnv:
 def write_collector_state(path: Path, now: datetime) -> None:
     with StateStore(path, seen_limit=100) as store:
         store.save(FeedState(name="feed-a", interval_s=600, last_success=now - timedelta(minutes=5)))
-        store.save(FeedState(name="feed-broken", interval_s=600, failures=7, last_error="HTTP 503 <b>down</b>",
+        store.save(FeedState(name="feed-broken", interval_s=600, failures=7,
+                             last_error="HTTP 503 <b>down</b>",
                              last_error_at=now - timedelta(minutes=1),
                              last_success=now - timedelta(days=3)))
 
@@ -172,7 +175,8 @@ def make_env(tmp: Path, search_settings: SearchSettings, broker: LocalBroker) ->
         kafka=KafkaSettings(bootstrap_servers=broker.bootstrap_servers, session_timeout_s=6,
                             rebalance_timeout_s=6),
         search=search, alerts=AlertSettings(rules_file=rules),
-        collector=CollectorSettings(state_path=tmp / "state.sqlite3", feeds_file=PACKAGE_CONFIG / "feeds.yaml"),
+        collector=CollectorSettings(state_path=tmp / "state.sqlite3",
+                                    feeds_file=PACKAGE_CONFIG / "feeds.yaml"),
         api=ApiSettings(keys_file=tmp / "keys.yaml", public_url="https://tocsin.example.org"),
     )
     keys = {role: add_key(settings.api.keys_file, f"{role}-person", role) for role in ROLES}

@@ -18,7 +18,8 @@ from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.schema import AlertMatch
 
 
-async def get(client: httpx.AsyncClient, env: ApiEnv, path: str, role: str = "viewer", **params: object) -> dict:
+async def get(client: httpx.AsyncClient, env: ApiEnv, path: str, role: str = "viewer",
+              **params: object) -> dict:
     response = await client.get(path, params=params, headers=auth(env, role))
     assert response.status_code == 200, response.text
     return response.json()
@@ -44,9 +45,11 @@ async def test_list_filters(client: httpx.AsyncClient, env: ApiEnv) -> None:
     assert response.status_code == 400 and "not a severity" in response.json()["detail"]
 
 
-async def test_detail_has_every_version_in_order_and_the_items(client: httpx.AsyncClient, env: ApiEnv) -> None:
+async def test_detail_has_every_version_in_order_and_the_items(client: httpx.AsyncClient,
+                                                                env: ApiEnv) -> None:
     body = await get(client, env, "/alerts/a-sudan")
-    assert body["alert"]["version"] == 3 and body["alert"]["notes"][0]["text"] == "checking with the field team"
+    assert body["alert"]["version"] == 3
+    assert body["alert"]["notes"][0]["text"] == "checking with the field team"
     assert [v["version"] for v in body["versions"]] == [1, 2, 3]
     assert [v["event"] for v in body["versions"]] == ["opened", "acknowledged", "noted"]
     assert sorted(i["id"] for i in body["items"]) == ["item-000", "item-002", "item-004"]
@@ -71,7 +74,8 @@ async def test_atom_feed_escapes_and_filters(client: httpx.AsyncClient, env: Api
         "https://tocsin.example.org/alerts.atom?rule=hate-surge"]
 
 
-async def test_cap_is_valid_with_references_to_earlier_versions(client: httpx.AsyncClient, env: ApiEnv) -> None:
+async def test_cap_is_valid_with_references_to_earlier_versions(client: httpx.AsyncClient,
+                                                                 env: ApiEnv) -> None:
     response = await client.get("/alerts/a-sudan.cap", headers=auth(env, "viewer"))
     assert response.status_code == 200, response.text
     validate_cap(response.content)
@@ -123,7 +127,8 @@ async def test_actions_publish_signals_for_the_alerts_worker(client: httpx.Async
         assign = await client.post("/alerts/a-sudan/assign", json={"assignee": "field team"}, headers=headers)
         note = await client.post("/alerts/a-sudan/note", json={"text": HOSTILE}, headers=headers)
         assert assign.status_code == note.status_code == 202
-        assert (await client.post("/alerts/a-sudan/note", json={"text": ""}, headers=headers)).status_code == 422
+        empty = await client.post("/alerts/a-sudan/note", json={"text": ""}, headers=headers)
+        assert empty.status_code == 422
         assert (await client.post("/alerts/a-nope/ack", headers=headers)).status_code == 404
         signals: list[tuple[bytes, AlertMatch]] = []
         async with asyncio.timeout(30):

@@ -7,10 +7,12 @@ import pytest
 
 from tests.api.conftest import ApiEnv
 
-VIEWER = [("GET", "/alerts"), ("GET", "/alerts/a-sudan"), ("GET", "/alerts.atom"), ("GET", "/alerts/a-sudan.cap")]
+VIEWER = [("GET", "/alerts"), ("GET", "/alerts/a-sudan"), ("GET", "/alerts.atom"),
+          ("GET", "/alerts/a-sudan.cap")]
 ANALYST = [("GET", "/search?q=militia"), ("GET", "/aggregations?kind=countries"),
            ("GET", "/alerts/a-sudan/evidence"), ("GET", "/alerts/a-sudan/evidence.zip"),
-           ("POST", "/alerts/a-sudan/ack"), ("POST", "/alerts/a-sudan/assign"), ("POST", "/alerts/a-sudan/note")]
+           ("POST", "/alerts/a-sudan/ack"), ("POST", "/alerts/a-sudan/assign"),
+           ("POST", "/alerts/a-sudan/note")]
 ADMIN = [("GET", "/rules"), ("PUT", "/rules"), ("GET", "/sources")]
 SECRETS = ("a-sudan", "militia", "item-0", "SD", "rules:", "feeds", "Khartoum")
 

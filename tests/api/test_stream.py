@@ -85,7 +85,8 @@ class Events:
                 return frame["id"], Alert.model_validate_json(frame["data"])
 
 
-async def test_a_version_published_on_alerts_reaches_the_client(served: tuple[str, FastAPI], env: ApiEnv) -> None:
+async def test_a_version_published_on_alerts_reaches_the_client(served: tuple[str, FastAPI],
+                                                                 env: ApiEnv) -> None:
     url, _ = served
     live = alert_version("a-live", 1, title=HOSTILE, updated_at=T0 + timedelta(days=2))
     async with httpx.AsyncClient(base_url=url, timeout=30) as http, http.stream(
