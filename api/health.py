@@ -61,8 +61,9 @@ def feed_states(path: Path) -> list[dict[str, Any]]:
 
 
 def check_collectors(settings: CollectorSettings, now: float | None = None) -> dict[str, Any]:
-    """Each feed's last success; a feed is stale when it has failed since and its last success is older
-    than ``collector.max_interval_s`` (the longest the collector ever waits between polls)."""
+    """Each feed's last success. A feed is stale when its last success is older than twice
+    ``collector.max_interval_s`` (the longest the collector ever waits between polls), or when it
+    has only ever failed; a collector that stopped leaves every feed stale."""
     now = time.time() if now is None else now
     if not settings.state_path.is_file():
         return {"ok": None, "error": f"no collector state at {settings.state_path} (not on this host?)",
@@ -74,7 +75,7 @@ def check_collectors(settings: CollectorSettings, now: float | None = None) -> d
     feeds = []
     for row in rows:
         last = row["last_success"]
-        stale = bool(row["failures"]) and (last is None or now - last > settings.max_interval_s)
+        stale = bool(row["failures"]) if last is None else now - last > 2 * settings.max_interval_s
         feeds.append({"name": row["name"], "last_success": _iso(last), "failures": row["failures"],
                       "last_error": row["last_error"], "last_error_at": _iso(row["last_error_at"]),
                       "stale": stale})
@@ -97,7 +98,7 @@ def verdict(broker: dict[str, Any], search: dict[str, Any],
     if not search["ok"]:
         reasons.append(f"search server unreachable: {search['error']}")
     if collectors["ok"] is False:
-        reasons.append("no source has succeeded within collector.max_interval_s")
+        reasons.append("no source has succeeded within twice collector.max_interval_s")
     if reasons:
         return "down", reasons
     degraded = [f"source {f['name']} failing since {f['last_success'] or 'its first poll'}: {f['last_error']}"

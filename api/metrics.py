@@ -125,22 +125,31 @@ async def topic_totals(consumer: AIOKafkaConsumer) -> tuple[dict[str, float], di
 
 async def consumer_lag(settings: KafkaSettings,
                        ends: dict[TopicPartition, int]) -> dict[tuple[str, str], int]:
-    """(group, topic) → records not yet consumed, from committed offsets."""
+    """(group, topic) → records not yet consumed, from the groups' committed offsets.
+
+    Committed offsets are read through a consumer of each group that joins nothing
+    (OffsetFetch only): the admin client's call for it fails against the embedded broker.
+    """
     admin = AIOKafkaAdminClient(**client_kwargs(settings), request_timeout_ms=int(TIMEOUT_S * 1000))
-    lag: dict[tuple[str, str], int] = {}
     try:
         await asyncio.wait_for(admin.start(), TIMEOUT_S)
-        groups = await asyncio.wait_for(admin.list_consumer_groups(), TIMEOUT_S)
-        for group in groups:
-            group_id = group[0]
-            committed = await asyncio.wait_for(admin.list_consumer_group_offsets(group_id), TIMEOUT_S)
-            for tp, meta in committed.items():
-                if tp not in ends or meta.offset < 0:
-                    continue
-                key = (group_id, tp.topic)
-                lag[key] = lag.get(key, 0) + max(0, ends[tp] - meta.offset)
+        groups = sorted(group[0] for group in await asyncio.wait_for(admin.list_consumer_groups(), TIMEOUT_S))
     finally:
         await admin.close()
+    lag: dict[tuple[str, str], int] = {}
+    for group_id in groups:
+        reader = AIOKafkaConsumer(**client_kwargs(settings), group_id=group_id, enable_auto_commit=False,
+                                  request_timeout_ms=int(TIMEOUT_S * 1000))
+        try:
+            await asyncio.wait_for(reader.start(), TIMEOUT_S)
+            for tp, end in ends.items():
+                committed = await asyncio.wait_for(reader.committed(tp), TIMEOUT_S)
+                if committed is None or committed < 0:
+                    continue
+                key = (group_id, tp.topic)
+                lag[key] = lag.get(key, 0) + max(0, end - committed)
+        finally:
+            await reader.stop()
     return lag
 
 

@@ -1,0 +1,97 @@
+"""``/health`` (real broker, search server, collector state) and ``/metrics`` (Prometheus text)."""
+
+from __future__ import annotations
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
+
+from api.app import create_app
+from api.health import check_collectors
+from tests.api.conftest import ApiEnv
+from tocsin import topics
+from tocsin.embedded.ports import free_port
+from tocsin.kafka import client_kwargs, ensure_topics
+
+
+async def test_health_reports_each_part_and_a_stale_source_as_degraded(client: httpx.AsyncClient,
+                                                                      env: ApiEnv) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["broker"]["ok"] and body["checks"]["search"]["ok"]
+    feeds = {f["name"]: f for f in body["checks"]["collectors"]["feeds"]}
+    assert not feeds["feed-a"]["stale"] and feeds["feed-broken"]["stale"]
+    assert feeds["feed-broken"]["last_error"] == "HTTP 503 <b>down</b>"
+    assert any("feed-broken" in reason for reason in body["reasons"])
+
+
+async def test_health_is_503_with_the_reason_when_the_broker_is_unreachable(env: ApiEnv) -> None:
+    dead = env.settings.model_copy(update={"kafka": env.settings.kafka.model_copy(
+        update={"bootstrap_servers": f"127.0.0.1:{free_port()}"})})
+    app = create_app(dead)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as http:
+        response = await http.get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "down" and body["checks"]["search"]["ok"]
+    assert any(reason.startswith("broker unreachable") for reason in body["reasons"])
+
+
+def test_collectors_down_when_no_source_succeeded_lately(env: ApiEnv) -> None:
+    import time
+
+    later = time.time() + 30 * 86400
+    assert check_collectors(env.settings.collector, now=later)["ok"] is False
+    assert check_collectors(env.settings.collector)["ok"] is True
+    missing = env.settings.collector.model_copy(update={"state_path": env.tmp / "nope.sqlite3"})
+    assert check_collectors(missing)["ok"] is None
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return out
+
+
+async def test_metrics_count_topics_lag_dlq_alerts_archive_and_requests(client: httpx.AsyncClient,
+                                                                       env: ApiEnv) -> None:
+    kafka = env.settings.kafka
+    await ensure_topics(kafka, (topics.ITEMS_RAW, topics.ITEMS_DLQ))
+    producer = AIOKafkaProducer(**client_kwargs(kafka), acks="all")
+    await producer.start()
+    try:
+        for n in range(5):
+            await producer.send_and_wait(topics.ITEMS_DLQ, b"bad", key=b"k", partition=0)
+        for n in range(4):
+            await producer.send_and_wait(topics.ITEMS_RAW, b"raw", key=b"k", partition=0)
+    finally:
+        await producer.stop()
+    group = AIOKafkaConsumer(**client_kwargs(kafka), group_id="api-metrics-test", enable_auto_commit=False)
+    await group.start()
+    try:
+        tp = TopicPartition(topics.ITEMS_RAW, 0)
+        group.assign([tp])
+        await group.commit({tp: 1})
+    finally:
+        await group.stop()
+    await client.get("/alerts", headers={"X-API-Key": env.keys["viewer"]})
+    await client.get("/alerts", headers={"X-API-Key": "wrong"})
+    first = await client.get("/metrics")
+    assert first.status_code == 200 and first.headers["content-type"].startswith("text/plain")
+    got = samples(first.text)
+    assert got[("tocsin_metrics_part_up", (("part", "topics"),))] == 1
+    assert got[("tocsin_dlq_records_total", ())] >= 5
+    assert got[("tocsin_topic_records_total", (("topic", "items.raw"),))] >= 4
+    assert got[("tocsin_consumer_lag", (("group", "api-metrics-test"), ("topic", "items.raw")))] >= 3
+    assert got[("tocsin_archive_items", ())] == 41
+    assert got[("tocsin_alerts", (("severity", "severe"), ("status", "open")))] == 1
+    assert got[("tocsin_alerts", (("severity", "warning"), ("status", "resolved")))] == 1
+    assert got[("tocsin_api_requests_total", (("method", "GET"), ("route", "/alerts"), ("status", "200")))] == 1
+    assert got[("tocsin_api_requests_total", (("method", "GET"), ("route", "/alerts"), ("status", "401")))] == 1
+    second = samples((await client.get("/metrics")).text)
+    assert ("tocsin_stage_items_per_second", (("stage", "archive"),)) in second
