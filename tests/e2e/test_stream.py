@@ -131,7 +131,7 @@ def test_feed_entries_become_archived_documents_an_alert_and_an_atom_entry(
             feed = feedparser.parse(atom.content)
             assert not feed.bozo
             assert [entry.id for entry in feed.entries] == [f"urn:tocsin:alert:{alert['id']}"]
-            assert feed.entries[0].title == alert["title"]
+            assert feed.entries[0].title == f"[WARNING] {alert['title']}"
         except BaseException:
             print(stack.logs())
             raise
