@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from tocsin.embedded.corpus import corpus_dir, demo_feeds_yaml
 from tocsin.embedded.feedserver import FeedServer
 from tocsin.embedded.ports import free_port
 from tocsin.embedded.search import start_search_server
+from tocsin.processes import spawn, stop
 from tocsin.search import search_client
 from tocsin.settings import KafkaSettings, SearchSettings, Settings
 from tocsin.supervisor import supervise
@@ -47,6 +52,28 @@ def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: 
         # thresholds scaled to the small demo corpus
         "TOCSIN_ALERTS__RULES_FILE": str(corpus_dir().parent / "rules.yaml"),
     }
+
+
+@contextlib.contextmanager
+def running_api(env: dict[str, str], workdir: Path) -> Iterator[tuple[str, str]]:
+    """``tocsin api`` as a child on a free port, with one admin key made for the demo.
+
+    Yields the API's URL and the key (printed once; the keys file holds only its hash).
+    """
+    from api.keys import add_key
+
+    port = free_port()
+    keys_file = workdir / "api-keys.yaml"
+    key = add_key(keys_file, "demo", "admin")
+    url = f"http://127.0.0.1:{port}"
+    env.update({"TOCSIN_API__PORT": str(port), "TOCSIN_API__KEYS_FILE": str(keys_file),
+                "TOCSIN_API__PUBLIC_URL": url})
+    proc = spawn([sys.executable, "-m", "tocsin.cli", "api"], env={**os.environ, **env},
+                 stdout=subprocess.DEVNULL)
+    try:
+        yield url, key
+    finally:
+        stop(proc)
 
 
 async def _report(settings: Settings, every: float = 10.0) -> None:
@@ -79,6 +106,7 @@ def run_demo(*, duration: float | None = None, log_level: str = "warning") -> in
         alerts_port = free_port()
         env = embedded_env(bootstrap=broker.bootstrap_servers, search_url=search.url, workdir=workdir,
                            feeds_file=feeds_file, alerts_port=alerts_port)
+        api_url, api_key = stack.enter_context(running_api(env, workdir))
         settings = Settings(
             kafka=KafkaSettings(bootstrap_servers=broker.bootstrap_servers, topic_partitions=2),
             search=SearchSettings(url=search.url, node_class=COMPAT_NODE),
@@ -88,6 +116,9 @@ Tocsin demo is running (Ctrl-C stops it and everything it started).
   demo feeds served at   {feeds.url}/  (recorded corpus, dates shifted to end now)
   Kafka bootstrap        {broker.bootstrap_servers}
   alert feed (Atom)      http://127.0.0.1:{alerts_port}/alerts.atom
+  dashboard and API      {api_url}/  (API docs at {api_url}/docs)
+  demo API key (admin)   {api_key}
+  try the API            curl -H 'X-API-Key: {api_key}' '{api_url}/search?q=killed&size=3'
   search the archive     curl '{search.url}/{settings.search.items_index}/_search?q=text:killed&pretty'
   search the alerts      curl '{search.url}/{settings.search.alerts_index}/_search?pretty'
 Alerts appear below as the rules raise them.
