@@ -35,8 +35,8 @@ dashboard:
 	cd api/web && npm ci --no-audit --no-fund && npm run build
 
 lint: $(STAMP)
-	$(BIN)/ruff check tocsin collectors processors alerts tests bench
-	$(BIN)/mypy tocsin collectors processors alerts
+	$(BIN)/ruff check tocsin collectors processors alerts api tests bench
+	$(BIN)/mypy tocsin collectors processors alerts api
 
 # Known vulnerabilities of the installed packages, from PyPI's JSON API (pip-audit). Says
 # NOT AUDITED when that API does not answer; AUDIT_FLAGS=--strict makes that a failure.
