@@ -40,7 +40,6 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -65,7 +64,6 @@ from tocsin.embedded.broker import LocalBroker
 from tocsin.embedded.ports import free_port
 from tocsin.embedded.search import start_search_server
 from tocsin.kafka import client_kwargs, ensure_topics
-from tocsin.processes import spawn
 from tocsin.schema import Alert, AlertMatch, EnrichedItem, SourceRef
 from tocsin.search import search_client
 from tocsin.settings import KafkaSettings, SearchSettings
@@ -223,17 +221,10 @@ class Run:
         }
 
     def start_worker(self, env: dict[str, str]) -> Child:
-        """``tocsin alert``; with ``--faust-fetch-wait-ms``, through ``bench.faust_fetch_wait``."""
+        """``tocsin alert`` with the consumer fetch wait of ``--fetch-wait-ms``."""
         log = self.workdir / "alerts.log"
-        wait_ms = self.args.faust_fetch_wait_ms
-        if wait_ms is None:
-            return Child.start("tocsin alert", ["alert"], env, log, self.peaks)
-        command = [sys.executable, "-m", "bench.faust_fetch_wait", str(wait_ms),
-                   "--log-level", "info", "alert"]
-        with log.open("ab") as out:
-            process = spawn(command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-                            cwd=str(ROOT))
-        return Child("tocsin alert", process, log, self.peaks)
+        env = {"TOCSIN_KAFKA__FETCH_MAX_WAIT_MS": str(self.args.fetch_wait_ms), **env}
+        return Child.start("tocsin alert", ["alert"], env, log, self.peaks)
 
     def check_children(self, what: str) -> None:
         for child in self.children:
@@ -471,9 +462,8 @@ class Run:
 
     def tocsin_settings(self) -> str:
         within = self.args.env.get("TOCSIN_PROCESSING__BATCH_WITHIN_S", "0.5")
-        wait = self.args.faust_fetch_wait_ms
-        wait_s = "1.5 s (Faust's)" if wait is None else f"{wait / 1000:g} s (bench.faust_fetch_wait)"
-        return (f"streams; route batch within {within} s, notify batch within 0.2 s, "
+        wait_s = f"{self.args.fetch_wait_ms / 1000:g} s (kafka.fetch_max_wait_ms)"
+        return (f"streams; route batch within {within} s, notify batch within 0.05 s, "
                 f"consumer fetch wait {wait_s}; {PARTITIONS} partitions")
 
     def split_tocsin(self, sent: dict[str, float], delivered: dict[str, float]) -> None:
@@ -538,9 +528,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the Tocsin worker, "
                              "e.g. TOCSIN_PROCESSING__BATCH_WITHIN_S=0.1")
-    parser.add_argument("--faust-fetch-wait-ms", type=int, default=None,
-                        help="run the Tocsin worker with this consumer fetch wait instead of Faust's "
-                             "1500 ms (a profiling aid: see bench/faust_fetch_wait.py)")
+    parser.add_argument("--fetch-wait-ms", type=int, default=100,
+                        help="the Tocsin worker's consumer fetch wait (TOCSIN_KAFKA__FETCH_MAX_WAIT_MS; "
+                             "default 100, as in the demo: Tansu answers a fetch only when it is up)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args(argv)

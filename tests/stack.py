@@ -45,6 +45,7 @@ class Stack:
             "TOCSIN_KAFKA__TOPIC_PARTITIONS": "2",
             "TOCSIN_KAFKA__SESSION_TIMEOUT_S": "10",
             "TOCSIN_KAFKA__REBALANCE_TIMEOUT_S": "10",
+            "TOCSIN_KAFKA__FETCH_MAX_WAIT_MS": "100",
             "TOCSIN_SEARCH__URL": search.url,
             "TOCSIN_SEARCH__NODE_CLASS": search.node_class,
             "TOCSIN_SEARCH__ITEMS_INDEX": f"e2e-items-{run}",

@@ -43,6 +43,9 @@ class KafkaSettings(Section):
     # How long a silent worker keeps its partitions, and how long a rebalance may
     # take. Shorter means faster failover; the local broker in the demo and tests
     # also holds a new group's first join for this long.
+    # How long a worker's fetch may wait for records. Apache Kafka answers as soon as
+    # one arrives; the embedded broker only when the wait is up (the demo sets 100).
+    fetch_max_wait_ms: int = Field(default=500, ge=0, le=60_000)
     session_timeout_s: float = Field(default=60.0, gt=0)
     rebalance_timeout_s: float = Field(default=60.0, gt=0)
 

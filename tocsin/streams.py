@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import faust
 
+from tocsin.faust_transport import App
 from tocsin.kafka import faust_broker_options
 from tocsin.settings import Settings
 
@@ -38,7 +39,8 @@ def make_app(settings: Settings, stage: str, *, web_port: int | None = None, **e
         options["web_port"] = web_port
         options["web_bind"] = settings.alerts.web_host
     options.update(extra)
-    return faust.App(f"{settings.app_id_prefix}-{stage}", **options)
+    return App(f"{settings.app_id_prefix}-{stage}", fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms,
+               **options)
 
 
 def topic(app: faust.App, name: str) -> faust.TopicT:
@@ -76,7 +78,7 @@ async def until_done(step: Callable[[], Awaitable[T]], *, what: str, base_delay:
 
 
 async def ack_concurrently(stream: faust.StreamT, handle: Callable[[faust.EventT], Awaitable[None]], *,
-                           limit: int, within: float = 0.2) -> None:
+                           limit: int, within: float = 0.05) -> None:
     """Run ``handle`` on up to ``limit`` events at once, acking each when it returns.
 
     For agents whose steps wait on the outside world (webhooks, late items): one
