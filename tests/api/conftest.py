@@ -54,7 +54,8 @@ def item(n: int, *, title: str, text: str = "", lang: str = "en", country: str |
                     for name, score in (categories or {}).items()},
         places=[Place(name="Place", matched="Place", kind="city", country=country, admin1=admin1,
                       lat=lat, lon=lon)] if country else [],
-        country=country, admin1=admin1, location={"lat": lat, "lon": lon} if lat is not None else None,
+        country=country, admin1=admin1,
+        location={"lat": lat, "lon": lon} if lat is not None and lon is not None else None,
         processed=when,
     )
 
@@ -117,7 +118,8 @@ def alert_history() -> dict[str, list[Alert]]:
         alert_version("a-kenya", 2, rule="hate-surge", severity="warning", group={"lang": "en"},
                       group_key="lang=en", sample_item_ids=["item-001", "item-003"], sample_titles=["x", "y"],
                       sample_urls=[None, None], status="resolved", event="resolved",
-                      resolved_at=T0 + timedelta(hours=12), updated_at=T0 + timedelta(hours=12)),
+                      resolved_at=T0 + timedelta(hours=12), updated_at=T0 + timedelta(hours=12),
+                      area=AlertArea(description="Nairobi, Kenya", country="KE")),
     ]
     hostile = [
         alert_version("a-hostile", 1, rule="hate-surge", severity="extreme", title=HOSTILE,

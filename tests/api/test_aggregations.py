@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.api.conftest import ApiEnv, auth
 
 
-async def aggregate(client: httpx.AsyncClient, env: ApiEnv, **params: object) -> list[dict]:
+async def aggregate(client: httpx.AsyncClient, env: ApiEnv, **params: Any) -> list[dict]:
     response = await client.get("/aggregations", params=params, headers=auth(env, "analyst"))
     assert response.status_code == 200, response.text
     body = response.json()

@@ -17,7 +17,8 @@ def test_a_new_key_is_stored_only_as_its_hash(tmp_path: Path) -> None:
     key = add_key(path, "ana", "analyst")
     assert len(key) >= 40 and key not in path.read_text()
     [entry] = load_keys(path)
-    assert (entry.name, entry.role, entry.sha256) == ("ana", Role.analyst, hashlib.sha256(key.encode()).hexdigest())
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    assert (entry.name, entry.role, entry.sha256) == ("ana", Role.analyst, digest)
     assert path.stat().st_mode & 0o077 == 0
 
 

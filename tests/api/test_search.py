@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from api.search import MARK_END, MARK_START
 from tests.api.conftest import HOSTILE, ApiEnv, auth
 
 
-async def search(client: httpx.AsyncClient, env: ApiEnv, **params: object) -> dict:
+async def search(client: httpx.AsyncClient, env: ApiEnv, **params: Any) -> dict:
     response = await client.get("/search", params=params, headers=auth(env, "analyst"))
     assert response.status_code == 200, response.text
     return response.json()
@@ -64,7 +66,7 @@ async def test_pages_cover_every_item_once_in_order(client: httpx.AsyncClient, e
         token = None
         pages = 0
         while pages < 10:
-            params: dict[str, object] = {"size": 7, "sort": sort, "q": "report"}
+            params: dict[str, Any] = {"size": 7, "sort": sort, "q": "report"}
             if token:
                 params["after"] = token
             page = await search(client, env, **params)

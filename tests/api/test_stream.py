@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.stream import QUEUE_SIZE, AlertHub
-from tests.api.conftest import HOSTILE, T0, ApiEnv, alert_version, make_env
+from tests.api.conftest import HOSTILE, T0, ApiEnv, alert_history, alert_version, make_env
 from tocsin import topics
 from tocsin.embedded.broker import LocalBroker
 from tocsin.embedded.ports import free_port
@@ -104,11 +104,7 @@ async def test_a_version_published_on_alerts_reaches_the_client(served: tuple[st
 async def test_last_event_id_replays_newer_stored_versions_first_without_repeats(
         served: tuple[str, FastAPI], env: ApiEnv) -> None:
     url, _ = served
-    already_stored = alert_version("a-kenya", 2, rule="hate-surge", severity="warning", group={"lang": "en"},
-                                   group_key="lang=en", sample_item_ids=["item-001", "item-003"],
-                                   sample_titles=["x", "y"], sample_urls=[None, None], status="resolved",
-                                   event="resolved", resolved_at=T0 + timedelta(hours=12),
-                                   updated_at=T0 + timedelta(hours=12))
+    already_stored = alert_history()["a-kenya"][1]  # replayed from the index, then published again
     new = alert_version("a-sudan", 4, event="updated", updated_at=T0 + timedelta(days=3))
     headers = {"X-API-Key": env.keys["viewer"], "Last-Event-ID": "a-sudan.v1"}
     async with httpx.AsyncClient(base_url=url, timeout=30) as http, http.stream(
@@ -134,10 +130,12 @@ async def test_heartbeats_keep_an_idle_stream_open(served: tuple[str, FastAPI], 
 async def test_a_slow_client_is_dropped_and_the_others_get_everything() -> None:
     hub = AlertHub(KafkaSettings())
     slow, fast = hub.subscribe(), hub.subscribe()
-    received = []
+    received: list[str] = []
     for n in range(QUEUE_SIZE + 5):
         hub.fan_out(f"a.v{n}", b"frame")
-        received.append(fast.queue.get_nowait())
-    assert [version for version, _ in received if version] == [f"a.v{n}" for n in range(QUEUE_SIZE + 5)]
+        entry = fast.queue.get_nowait()
+        assert entry is not None
+        received.append(entry[0])
+    assert received == [f"a.v{n}" for n in range(QUEUE_SIZE + 5)]
     assert slow.dropped and slow.queue.get_nowait() is None and slow.queue.empty()
     assert hub.subscribers == 1 and hub.dropped == 1
