@@ -27,6 +27,8 @@ async def alerts_stream(
     subscriber = ctx.hub.subscribe()  # before the replay, so nothing falls between the two
 
     async def frames() -> AsyncIterator[bytes]:
+        # One get() outlives heartbeats (never cancelled by a timeout), so no version is lost.
+        getter: asyncio.Task[tuple[str, bytes] | None] | None = None
         try:
             yield b": connected\n\n"
             replayed: set[str] = set()
@@ -36,17 +38,21 @@ async def alerts_stream(
                     replayed.add(alert.version_id)
                     yield sse_frame(alert)
             while True:
-                try:
-                    entry = await asyncio.wait_for(subscriber.queue.get(), ctx.heartbeat_s)
-                except TimeoutError:
+                if getter is None:
+                    getter = asyncio.ensure_future(subscriber.queue.get())
+                done, _ = await asyncio.wait({getter}, timeout=ctx.heartbeat_s)
+                if not done:
                     yield b": heartbeat\n\n"
                     continue
+                entry, getter = getter.result(), None
                 if entry is None:  # dropped for reading too slowly
                     return
                 version_id, frame = entry
                 if version_id not in replayed:
                     yield frame
         finally:
+            if getter is not None:
+                getter.cancel()
             ctx.hub.unsubscribe(subscriber)
 
     return StreamingResponse(frames(), media_type="text/event-stream",
