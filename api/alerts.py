@@ -23,6 +23,7 @@ from api.records import alert_from_source, item_from_hit
 from api.signals import BrokerUnavailable
 from tocsin.queries import ALERT_SORT, AlertFilters, QueryError, alert_query
 from tocsin.schema import Alert, AlertAction
+from tocsin.search import sources_by_id
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["alerts"])
@@ -165,11 +166,9 @@ async def alert_detail(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(
     versions = await alert_versions(ctx, alert_id)
     items: list[dict[str, Any]] = []
     if alert.sample_item_ids:
-        try:
-            response = await ctx.es.mget(index=ctx.settings.search.items_index, ids=alert.sample_item_ids)
-            items = [item_from_hit(doc) for doc in response["docs"] if doc.get("found")]
-        except NotFoundError:
-            items = []
+        found = await sources_by_id(ctx.es, ctx.settings.search.items_index, alert.sample_item_ids)
+        items = [item_from_hit({"_id": item_id, "_source": found[item_id]})
+                 for item_id in dict.fromkeys(alert.sample_item_ids) if item_id in found]
     return {"alert": alert.model_dump(mode="json"), "versions": [v.model_dump(mode="json") for v in versions],
             "items": items}
 

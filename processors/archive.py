@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch, NotFoundError
+from elasticsearch import AsyncElasticsearch
 
 from tocsin.schema import CategoryHit, EnrichedItem, Place
-from tocsin.search import Rejected, SearchUnavailable, bulk_index, install_index
+from tocsin.search import Rejected, bulk_index, install_index, sources_by_id
 
 TEMPLATE_FILE = Path(__file__).with_name("templates") / "items.json"
 
@@ -71,31 +71,11 @@ class Archive:
     async def known_hashes(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of those ids already archived (absent ids are left out).
 
-        ``mget`` first: it is real-time, so it sees the previous batch before a refresh.
-        With index lifecycle on, ``self.index`` is an alias over several backing
-        indices, where mget fails item by item; those ids are looked up with an
-        ``ids`` query instead (which sees documents once refreshed, within 1 s).
+        By id (``sources_by_id``): real-time, so it sees the previous batch before
+        a refresh, and it copes with an alias over several backing indices.
         """
-        if not ids:
-            return {}
-        try:
-            response = await self.es.mget(index=self.index, ids=ids, source_includes=["content_sha256"])
-        except NotFoundError:
-            return {}
-        except Exception as exc:
-            raise SearchUnavailable(f"mget on {self.index!r} failed: {exc}") from exc
-        known = {doc["_id"]: doc["_source"].get("content_sha256", "")
-                 for doc in response["docs"] if doc.get("found")}
-        unresolved = [doc["_id"] for doc in response["docs"] if "error" in doc]
-        if unresolved:
-            try:
-                hits = await self.es.search(index=self.index, query={"ids": {"values": unresolved}},
-                                            source_includes=["content_sha256"], size=len(unresolved))
-            except Exception as exc:
-                raise SearchUnavailable(f"looking up ids in {self.index!r} failed: {exc}") from exc
-            for hit in hits["hits"]["hits"]:
-                known[hit["_id"]] = (hit.get("_source") or {}).get("content_sha256", "")
-        return known
+        found = await sources_by_id(self.es, self.index, ids, source_includes=["content_sha256"])
+        return {item_id: source.get("content_sha256", "") for item_id, source in found.items()}
 
     async def store(self, items: list[EnrichedItem]) -> list[Rejected]:
         """Index items by id; a deletion marks the archived post instead of replacing it.

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from elastic_transport import TransportError
-from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError
+from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError, NotFoundError
 
 from tocsin.settings import SearchSettings
 
@@ -147,3 +147,39 @@ async def with_retries(write: Callable[[], Awaitable[T]], *, what: str, stop: as
             logger.warning("%s: %s; retrying in %.1f s", what, exc, delay)
             await asyncio.sleep(delay)
             delay = min(max_delay, delay * 2)
+
+
+async def sources_by_id(es: AsyncElasticsearch, index: str, ids: Sequence[str], *,
+                        source_includes: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+    """``_source`` of the documents with those ids (absent ones are left out).
+
+    ``mget`` first: it is real-time, so it sees a document before a refresh. With
+    index lifecycle on, ``index`` is an alias over several backing indices, where
+    mget fails document by document; those ids are looked up with an ``ids``
+    query instead (which sees documents once refreshed; the newest backing index
+    wins). A missing index holds nothing. Raises ``SearchUnavailable`` when the
+    server could not answer, so a caller never takes "unreachable" for "absent".
+    """
+    wanted = [i for i in dict.fromkeys(ids) if i]
+    if not wanted:
+        return {}
+    extra: dict[str, Any] = {"source_includes": list(source_includes)} if source_includes else {}
+    try:
+        response = await es.mget(index=index, ids=wanted, **extra)
+    except NotFoundError:
+        return {}
+    except (TransportError, ApiError) as exc:
+        raise SearchUnavailable(f"mget on {index!r} failed: {exc}") from exc
+    found = {doc["_id"]: doc.get("_source") or {} for doc in response["docs"] if doc.get("found")}
+    unresolved = [doc["_id"] for doc in response["docs"]
+                  if isinstance(doc.get("error"), dict)
+                  and doc["error"].get("type") != "index_not_found_exception"]
+    if unresolved:
+        try:
+            hits = await es.search(index=index, query={"ids": {"values": unresolved}},
+                                   size=min(10 * len(unresolved), 10_000), **extra)
+        except (TransportError, ApiError) as exc:
+            raise SearchUnavailable(f"looking up ids in {index!r} failed: {exc}") from exc
+        for hit in sorted(hits["hits"]["hits"], key=lambda hit: str(hit["_index"]), reverse=True):
+            found.setdefault(hit["_id"], hit.get("_source") or {})
+    return found

@@ -37,7 +37,7 @@ from alerts.evidence.custody import GENESIS, seal
 from alerts.evidence.records import CustodyAction, CustodyEntry, EvidenceItem, EvidenceRecord
 from alerts.evidence.snapshot import canonical_json, sha256_hex
 from tocsin.schema import Alert
-from tocsin.search import SearchUnavailable, install_index
+from tocsin.search import SearchUnavailable, install_index, sources_by_id
 from tocsin.settings import SearchSettings
 
 logger = logging.getLogger(__name__)
@@ -255,34 +255,8 @@ class EvidenceStore:
                                 f"{_APPEND_ATTEMPTS} times in a row")
 
     async def _fetch_archived(self, item_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """The archived ``_source`` of those items the archive holds.
-
-        ``mget`` is real-time; with index lifecycle on, the items index is an alias
-        over several backing indices, where mget fails item by item, so those ids
-        are looked up with an ``ids`` query (the newest backing index wins).
-        """
-        wanted = [item_id for item_id in item_ids if item_id]
-        if not wanted:
-            return {}
-        try:
-            response = await self.es.mget(index=self.items_index, ids=wanted)
-        except NotFoundError:
-            return {}
-        except (TransportError, ApiError) as exc:
-            raise _unavailable(f"reading items from {self.items_index!r}", exc) from exc
-        found = {doc["_id"]: doc["_source"] for doc in response["docs"] if doc.get("found")}
-        unresolved = [doc["_id"] for doc in response["docs"]
-                      if isinstance(doc.get("error"), dict)
-                      and doc["error"].get("type") != "index_not_found_exception"]
-        if unresolved:
-            try:
-                hits = await self.es.search(index=self.items_index, query={"ids": {"values": unresolved}},
-                                            size=min(10 * len(unresolved), 10_000))
-            except (TransportError, ApiError) as exc:
-                raise _unavailable(f"looking up items in {self.items_index!r}", exc) from exc
-            for hit in sorted(hits["hits"]["hits"], key=lambda hit: str(hit["_index"]), reverse=True):
-                found.setdefault(hit["_id"], hit["_source"])
-        return found
+        """The archived ``_source`` of those items the archive holds."""
+        return await sources_by_id(self.es, self.items_index, item_ids)
 
     async def freeze(self, alert: Alert, *, record_missing: bool = True) -> EvidenceRecord:
         """Snapshot the alert's contributing items not frozen for it yet; idempotent.
