@@ -12,6 +12,7 @@ import asyncio
 import json
 import signal
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,6 +40,13 @@ from tocsin.settings import SearchSettings, Settings
 pytestmark = pytest.mark.peers
 
 OUTAGE_S = 60.0
+
+
+@pytest.fixture
+def fresh_broker() -> Iterator[LocalBroker]:
+    """A broker per test: each test reads whole topics back, so they must hold its records only."""
+    with LocalBroker.start() as running:
+        yield running
 
 
 def make_items(prefix: str, count: int, *, start: int = 0) -> list[Item]:
@@ -71,11 +79,11 @@ def dead_letters(bootstrap: str) -> list[DeadLetter]:
 
 
 def test_a_minute_without_the_search_server_stalls_the_stream_and_then_it_catches_up(
-        tmp_path: Path, own_broker: LocalBroker, search_settings: SearchSettings) -> None:
+        tmp_path: Path, fresh_broker: LocalBroker, search_settings: SearchSettings) -> None:
     with search_proxy(search_settings) as proxy:
-        stack, settings = proxied_stack(tmp_path, own_broker, search_settings, proxy,
+        stack, settings = proxied_stack(tmp_path, fresh_broker, search_settings, proxy,
                                         TOCSIN_PROCESSING__BATCH_SIZE="500")
-        bootstrap = own_broker.bootstrap_servers
+        bootstrap = fresh_broker.bootstrap_servers
         before = make_items("outage", 1000)
         stack.start_workers("process")
         try:
@@ -122,13 +130,13 @@ def test_a_minute_without_the_search_server_stalls_the_stream_and_then_it_catche
 
 
 def test_worker_killed_between_publishing_and_archiving_a_batch_loses_and_copies_nothing(
-        tmp_path: Path, own_broker: LocalBroker, search_settings: SearchSettings) -> None:
+        tmp_path: Path, fresh_broker: LocalBroker, search_settings: SearchSettings) -> None:
     """The kill lands at the worst moment on purpose: the batch is on ``items.enriched``
     but the archive has not taken it (it refuses writes, and the worker is retrying)."""
     with search_proxy(search_settings) as proxy:
-        stack, settings = proxied_stack(tmp_path, own_broker, search_settings, proxy,
+        stack, settings = proxied_stack(tmp_path, fresh_broker, search_settings, proxy,
                                         TOCSIN_PROCESSING__BATCH_SIZE="200")
-        bootstrap = own_broker.bootstrap_servers
+        bootstrap = fresh_broker.bootstrap_servers
         first, second = make_items("midbatch", 600), make_items("midbatch", 600, start=600)
         stack.start_workers("process")
         try:
@@ -255,15 +263,15 @@ EXPECTED_LETTERS = {
 
 
 def test_poison_is_dead_lettered_or_neutralised_and_the_stream_goes_on(
-        tmp_path: Path, own_broker: LocalBroker, search_settings: SearchSettings) -> None:
+        tmp_path: Path, fresh_broker: LocalBroker, search_settings: SearchSettings) -> None:
     from tests.e2e.test_stream import collect_once
     from tocsin.embedded.feedserver import FeedServer
 
-    stack = Stack(tmp_path, own_broker, search_settings, rules="rules: []\n")
+    stack = Stack(tmp_path, fresh_broker, search_settings, rules="rules: []\n")
     stack.env["TOCSIN_KAFKA__TOPIC_PARTITIONS"] = "1"  # one order: "after the poison" means after
     settings = stack.settings()
     asyncio.run(ensure_topics(settings.kafka))
-    bootstrap = own_broker.bootstrap_servers
+    bootstrap = fresh_broker.bootstrap_servers
     for name, body in poison_feeds().items():
         (stack.feeds_dir / f"{name}.xml").write_bytes(body)
     with (stack.feeds_dir / "fifty-mb.xml").open("wb") as huge:  # a 50 MB body, over the 10 MiB cap
@@ -362,15 +370,15 @@ def publish_feed(path: Path, body: bytes) -> None:
 
 
 def test_collector_killed_and_restarted_neither_skips_nor_repeats_entries(
-        tmp_path: Path, own_broker: LocalBroker, search_settings: SearchSettings) -> None:
+        tmp_path: Path, fresh_broker: LocalBroker, search_settings: SearchSettings) -> None:
     from collectors.normalise import item_id
     from tocsin.embedded.feedserver import FeedServer
 
-    stack = Stack(tmp_path, own_broker, search_settings, rules="rules: []\n")
+    stack = Stack(tmp_path, fresh_broker, search_settings, rules="rules: []\n")
     stack.env["TOCSIN_COLLECTOR__MIN_INTERVAL_S"] = "0.2"
     settings = stack.settings()
     asyncio.run(ensure_topics(settings.kafka))
-    bootstrap = own_broker.bootstrap_servers
+    bootstrap = fresh_broker.bootstrap_servers
     rounds, kills_at = 36, (10, 22)
     with FeedServer.start(stack.feeds_dir) as server:
         Path(settings.collector.feeds_file).write_text("feeds:\n" + "".join(
