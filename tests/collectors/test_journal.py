@@ -109,3 +109,27 @@ def test_the_journal_round_trips_and_settling_marks_only_what_arrived(tmp_path: 
         store.settle("f", ["i-1"])
         assert store.pending("f") is None
         assert store.unseen("f", ["i-1", "i-2#deleted"]) == ["i-2#deleted"]
+
+
+async def test_the_kafka_publisher_finds_what_it_sent_after_the_offsets_it_reported(broker: Any) -> None:
+    import uuid
+
+    from collectors.publisher import KafkaPublisher
+    from tocsin.kafka import ensure_topics
+    from tocsin.schema import SourceRef, utcnow
+    from tocsin.settings import KafkaSettings
+
+    settings = KafkaSettings(bootstrap_servers=broker.bootstrap_servers)
+    await ensure_topics(settings)
+
+    def item(deleted: bool = False) -> Item:
+        return Item(id=f"i-{uuid.uuid4().hex}", source=SourceRef(type="rss", name="j"), title="t", text="x",
+                    collected=utcnow(), raw_sha256="0" * 64, content_sha256="1" * 64, deleted=deleted)
+
+    before, after = [item()], [item(), item(deleted=True)]
+    async with KafkaPublisher(settings) as publisher:
+        await publisher.publish(before, [])
+        offsets = await publisher.end_offsets()
+        await publisher.publish(after, [])
+        found = await publisher.published_since(offsets)
+    assert {(i.id, i.content_sha256, i.deleted) for i in after} <= found
