@@ -9,6 +9,7 @@ Buckets older than ``keep`` are deleted as new ones open, so state stays bounded
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,10 @@ from typing import Any
 from alerts.state import StateStore
 
 Fold = Callable[[dict[str, Any] | None], dict[str, Any]]
+
+IDS = "_ids"
+"""Bucket key holding the (hashed) ids of the items folded in."""
+MAX_IDS = 2000
 
 
 class Buckets:
@@ -34,15 +39,31 @@ class Buckets:
     def _index_key(self) -> str:
         return f"{self.prefix}|idx"
 
-    def fold(self, ts: float, fold: Fold) -> bool:
-        """Fold one observation into its bucket. False when it is older than ``keep``."""
+    def fold(self, ts: float, fold: Fold, item_id: str | None = None) -> bool:
+        """Fold one observation into its bucket. False when it is older than ``keep``.
+
+        With ``item_id``, an item already folded into the bucket is not folded
+        again: delivery is at-least-once, and a worker that crashed after
+        publishing a batch publishes it again. Up to ``MAX_IDS`` ids are kept per
+        bucket (as short hashes); past that, a replayed item may count twice.
+        """
         start = self.start(ts)
         index = self.store.get(self._index_key()) or {"starts": []}
         starts: list[float] = index["starts"]
         newest = max(starts, default=start)
         if start < newest - self.keep:
             return False
-        self.store.put(self._key(start), fold(self.store.get(self._key(start))))
+        current = self.store.get(self._key(start))
+        ids: list[str] = list((current or {}).get(IDS, []))
+        folded = fold(current)
+        if item_id:
+            digest = hashlib.blake2b(item_id.encode(), digest_size=6).hexdigest()
+            if digest in ids:
+                return True
+            if len(ids) < MAX_IDS:
+                ids.append(digest)
+            folded[IDS] = ids
+        self.store.put(self._key(start), folded)
         if start not in starts:
             horizon = max(newest, start) - self.keep
             kept = sorted(s for s in [*starts, start] if s >= horizon)

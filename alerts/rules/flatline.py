@@ -56,7 +56,8 @@ class FlatlineEvaluator:
     def observe(self, match: AlertMatch, store: StateStore) -> Reading | None:
         buckets = self.buckets(store, match.group_key)
         if not buckets.fold(match.event_time.timestamp(),
-                            lambda state: add_match(state, folded(match), self.config.samples)):
+                            lambda state: add_match(state, folded(match), self.config.samples),
+                            match.item_id):
             return None
         return None  # an item is never silence; ticks read the group
 

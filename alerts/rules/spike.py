@@ -94,7 +94,8 @@ class SpikeEvaluator:
         config = self.config
         buckets = self.buckets(store, match.group_key)
         ts = match.event_time.timestamp()
-        if not buckets.fold(ts, lambda state: add_match(state, folded(match), config.samples)):
+        if not buckets.fold(ts, lambda state: add_match(state, folded(match), config.samples),
+                            match.item_id):
             return None
         return self._reading(buckets, match.group_key, match.group, buckets.start(ts))
 

@@ -118,7 +118,7 @@ class WindowedEvaluator:
     def observe(self, match: AlertMatch, store: StateStore) -> Reading | None:
         buckets = self.buckets(store, match.group_key)
         ts = match.event_time.timestamp()
-        if not buckets.fold(ts, lambda state: self.fold(state, match)):
+        if not buckets.fold(ts, lambda state: self.fold(state, match), match.item_id):
             return None  # later than ``late``
         windows = [(start, self.merge(states)) for start, states in
                    buckets.windows_holding(ts, self.config.hops)]

@@ -312,3 +312,18 @@ def test_old_buckets_are_deleted_so_state_stays_bounded(tmp_path: Path) -> None:
     buckets = [k for k in engine.state.names() if "|b|" in k]
     # window (1h) + late (6h) in 10-minute buckets, and the current one
     assert len(buckets) <= 43
+
+
+def test_an_item_delivered_twice_counts_once(tmp_path: Path) -> None:
+    """At-least-once delivery: a crashed processors worker publishes its batch again."""
+    engine = engine_for(tmp_path, FREQUENCY)
+    assert feed(engine, "a", 0) + feed(engine, "b", 1) + feed(engine, "a", 0) + feed(engine, "b", 1) == []
+    [opened] = feed(engine, "c", 2)
+    assert opened.count == 3
+
+
+def test_replayed_items_do_not_inflate_a_spike(tmp_path: Path) -> None:
+    engine = engine_for(tmp_path, SPIKE)
+    for hour in (-3, -2, -1):
+        feed(engine, f"b{hour}", hour * 60 + 5)
+    assert feed(engine, "n1", 5) + feed(engine, "n2", 6) + feed(engine, "n2", 6) + feed(engine, "n1", 5) == []
