@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from api import admin, alerts, archive, health, metrics, stream_routes
 from api.context import ApiContext
 from api.dashboard import mount_dashboard
+from api.docs import mount_docs
 from api.keys import KeyRing
 from api.metrics import ApiMetrics, RequestCounter
 from api.signals import SignalPublisher
@@ -59,7 +60,9 @@ def create_app(settings: Settings, *, heartbeat_s: float = 15.0) -> FastAPI:
             await ctx.es.close()
 
     api_metrics = ApiMetrics()
-    app = FastAPI(title="Tocsin API", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Tocsin API", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    mount_docs(app)
     app.add_middleware(RequestCounter, metrics=api_metrics)
     app.add_exception_handler(TransportError, search_unavailable)
     app.add_exception_handler(SearchUnavailable, search_unavailable)
