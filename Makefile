@@ -22,12 +22,13 @@ test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
 # The dashboard's browser tests drive Debian's Chromium; installed here where we run as
-# root. Elsewhere those tests skip with the reason, except in CI (CI=true), where they fail.
+# root or may sudo. Elsewhere those tests skip with the reason, except in CI (CI=true), where they fail.
 CHROMIUM ?= /usr/bin/chromium
 chromium:
 	@test -x $(CHROMIUM) || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo=no; fi; \
+	  if [ "$$sudo" != no ] && command -v apt-get >/dev/null; then \
+	    $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; \
 	  else echo "make: $(CHROMIUM) is missing (apt-get install chromium); dashboard browser tests will skip" >&2; fi; }
 
 # Rebuild the dashboard (api/web -> api/static; needs node and npm) and commit api/static.
