@@ -58,7 +58,8 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
     rules = rules if rules is not None else load_rules(rules_file)
     notifiers = notifiers if notifiers is not None else load_notifiers(
         Path(settings.alerts.notifiers_file), known_rules=[rule.config.name for rule in rules])
-    app = make_app(settings, STAGE, web_port=settings.alerts.web_port)
+    unbatched = {"producer_max_batch_size": 1} if settings.kafka.one_record_per_batch else {}
+    app = make_app(settings, STAGE, web_port=settings.alerts.web_port, **unbatched)
     # One table for every rule's windows and every group's alert lifecycle, one for
     # the groups that need clock ticks: rules can then change while the worker runs.
     engine = Engine(rules, MappingStore(app.Table("alerts-state")), MappingStore(app.Table("alerts-watch")))

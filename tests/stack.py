@@ -46,6 +46,7 @@ class Stack:
             "TOCSIN_KAFKA__SESSION_TIMEOUT_S": "10",
             "TOCSIN_KAFKA__REBALANCE_TIMEOUT_S": "10",
             "TOCSIN_KAFKA__FETCH_MAX_WAIT_MS": "100",
+            "TOCSIN_KAFKA__ONE_RECORD_PER_BATCH": "true",
             "TOCSIN_SEARCH__URL": search.url,
             "TOCSIN_SEARCH__NODE_CLASS": search.node_class,
             "TOCSIN_SEARCH__ITEMS_INDEX": f"e2e-items-{run}",

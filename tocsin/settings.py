@@ -46,6 +46,11 @@ class KafkaSettings(Section):
     # How long a worker's fetch may wait for records. Apache Kafka answers as soon as
     # one arrives; the embedded broker only when the wait is up (the demo sets 100).
     fetch_max_wait_ms: int = Field(default=500, ge=0, le=60_000)
+    # The embedded broker reports a partition's end as the start of its last batch
+    # plus one, so a worker rebuilding a table from its changelog would stop short
+    # and forget state. True makes the alerts worker (the one with tables) send each
+    # record in a batch of its own. Only for the embedded broker (demo, tests).
+    one_record_per_batch: bool = False
     session_timeout_s: float = Field(default=60.0, gt=0)
     rebalance_timeout_s: float = Field(default=60.0, gt=0)
 

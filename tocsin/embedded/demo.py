@@ -42,6 +42,8 @@ def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: 
         "TOCSIN_KAFKA__REBALANCE_TIMEOUT_S": "10",
         # Tansu answers a fetch only when the wait is up: keep hops short.
         "TOCSIN_KAFKA__FETCH_MAX_WAIT_MS": "100",
+        # Tansu misreports where a batch ends: tables must recover whole after a restart.
+        "TOCSIN_KAFKA__ONE_RECORD_PER_BATCH": "true",
         "TOCSIN_SEARCH__URL": search_url,
         "TOCSIN_SEARCH__NODE_CLASS": COMPAT_NODE,
         "TOCSIN_COLLECTOR__FEEDS_FILE": str(feeds_file),
