@@ -41,10 +41,9 @@ import math
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,7 +55,7 @@ if __package__ in (None, ""):  # run as a script: make the 'bench' package impor
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench import elastalert_side
-from bench.children import Child, PeakMemory, cpu_seconds, stop_all
+from bench.children import Child, PeakMemory, cpu_seconds, stop_all, workdir
 from bench.receiver import Receiver
 from processors.archive import Archive
 from tocsin import topics
@@ -544,19 +543,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-@contextlib.contextmanager
-def workdir(keep: bool) -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="tocsin-alert-latency-"))
-    try:
-        yield path
-    finally:
-        if keep:
-            print(f"\nwork directory kept: {path}")
-        else:
-            import shutil
-            shutil.rmtree(path, ignore_errors=True)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
@@ -564,7 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Alert latency bench — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {os.cpu_count()} CPUs, "
           f"load {load:.2f}; {args.groups:,} groups, {args.alerts} alerts at {args.rate:g}/s"
           + (", Tocsin only" if args.tocsin_only else ", Tocsin and ElastAlert2"), flush=True)
-    with workdir(args.keep) as path:
+    with workdir(args.keep, prefix="tocsin-alert-latency-") as path:
         run = Run(args, path)
         try:
             results = asyncio.run(run.run())

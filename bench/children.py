@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,3 +158,16 @@ def stop_all(children: list[Child]) -> None:
                 child.process.send_signal(signal.SIGTERM)
     for child in children:
         child.stop()
+
+
+@contextlib.contextmanager
+def workdir(keep: bool, prefix: str = "tocsin-bench-") -> Iterator[Path]:
+    """A scratch directory for a run's peers and logs, removed unless ``keep``."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        if keep:
+            print(f"\nwork directory kept: {path}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)

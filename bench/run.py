@@ -58,11 +58,10 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,6 +96,7 @@ from bench.children import (
     cpu_seconds,
     own_peak_rss_kib,
     stop_all,
+    workdir,
 )
 from bench.corpus import SyntheticFeeds, parse_written, write_feeds
 from bench.worklog import batch_times
@@ -792,18 +792,6 @@ def machine() -> str:
                 break
     return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
             f"{platform.system()} {platform.release()}")
-
-
-@contextlib.contextmanager
-def workdir(keep: bool) -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="tocsin-bench-"))
-    try:
-        yield path
-    finally:
-        if keep:
-            print(f"\nwork directory kept: {path}")
-        else:
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
