@@ -29,6 +29,7 @@ from alerts.notify.protocol import (
     NotifierConfigError,
     RetryPolicy,
     register,
+    secret_from_env,
 )
 from alerts.notify.routing import Routing
 from tocsin.schema import Alert
@@ -106,12 +107,7 @@ class EmailNotifier:
 
     @classmethod
     def from_config(cls, config: Any, env: Mapping[str, str]) -> EmailNotifier:
-        password: str | None = None
-        if config.password_env:
-            password = env.get(config.password_env)
-            if not password:
-                raise NotifierConfigError(
-                    f"password_env: environment variable {config.password_env!r} is not set or empty")
+        password = secret_from_env(env, "password_env", config.password_env)
         if config.ca_file is not None and not config.ca_file.is_file():
             raise NotifierConfigError(f"ca_file: {str(config.ca_file)!r} is not a readable file")
         try:

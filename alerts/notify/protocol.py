@@ -37,6 +37,16 @@ class NotifierConfigError(ValueError):
     """A notifiers file is wrong; the message names the file, the notifier and the key."""
 
 
+def secret_from_env(env: Mapping[str, str], key: str, variable: str | None) -> str | None:
+    """A secret a notifier config names by environment variable (``key``: the config field)."""
+    if not variable:
+        return None
+    value = env.get(variable)
+    if not value:
+        raise NotifierConfigError(f"{key}: environment variable {variable!r} is not set or empty")
+    return value
+
+
 class RetryPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

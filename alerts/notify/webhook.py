@@ -24,9 +24,9 @@ from alerts.atom import alert_summary, clean, safe_link
 from alerts.notify.protocol import (
     DeliveryError,
     NotifierConfig,
-    NotifierConfigError,
     RetryPolicy,
     register,
+    secret_from_env,
 )
 from alerts.notify.routing import Routing
 from alerts.notify.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -167,14 +167,8 @@ class WebhookNotifier:
 
     @classmethod
     def from_config(cls, config: Any, env: Mapping[str, str]) -> WebhookNotifier:
-        secret: bytes | None = None
-        if config.secret_env:
-            value = env.get(config.secret_env)
-            if not value:
-                raise NotifierConfigError(
-                    f"secret_env: environment variable {config.secret_env!r} is not set or empty")
-            secret = value.encode("utf-8")
-        return cls(config, secret=secret)
+        value = secret_from_env(env, "secret_env", config.secret_env)
+        return cls(config, secret=value.encode("utf-8") if value is not None else None)
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
