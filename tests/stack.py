@@ -81,7 +81,7 @@ class Stack:
     def start_workers(self, *stages: str) -> None:
         env = {**os.environ, **self.env}
         for stage in stages:
-            log = (self.tmp / f"{stage}.log").open("wb")
+            log = (self.tmp / f"{stage}.log").open("ab")  # a restarted worker appends
             self.workers.append(spawn([sys.executable, "-m", "tocsin.cli", "--log-level", "info", stage],
                                       env=env, stdout=log, stderr=log))
 
