@@ -32,8 +32,15 @@ def current(state: dict[str, Any] | None) -> Alert | None:
 
 
 def is_open(state: dict[str, Any] | None) -> bool:
+    """Read off the stored dict: this runs for every signal, validation only when needed."""
+    latest: dict[str, Any] = (state or {}).get("current") or {}
+    return latest.get("status") == "open"
+
+
+def _validated(state: dict[str, Any] | None) -> Alert:
     alert = current(state)
-    return alert is not None and alert.status == "open"
+    assert alert is not None, "an open group always has its current alert"
+    return alert
 
 
 def _with(state: dict[str, Any] | None, alert: Alert, **changes: Any) -> dict[str, Any]:
@@ -49,14 +56,13 @@ def _with(state: dict[str, Any] | None, alert: Alert, **changes: Any) -> dict[st
 def advance(state: dict[str, Any] | None, reading: Reading, config: RuleConfig,
             clock: float) -> tuple[dict[str, Any] | None, Alert | None]:
     """The group's new state, and the new alert version if this reading makes one."""
-    alert = current(state)
-    is_live = alert is not None and alert.status == "open"
+    is_live = is_open(state)
     if reading.firing and reading.alert is not None and not is_live:
         return _open(state, reading, config, clock)
-    if not is_live or alert is None:
+    if not is_live:
         return state, None
     if reading.firing and reading.alert is not None:
-        return _update(state or {}, alert, reading, config, clock)
+        return _update(state or {}, _validated(state), reading, config, clock)
     if not reading.clear:
         return ({**state, "below_since": None} if state and state.get("below_since") is not None
                 else state), None
@@ -65,6 +71,7 @@ def advance(state: dict[str, Any] | None, reading: Reading, config: RuleConfig,
         return {**(state or {}), "below_since": clock}, None
     if clock - below_since < config.resolve.hold:
         return state, None
+    alert = _validated(state)
     resolved = alert.model_copy(update={
         "status": "resolved", "event": "resolved", "version": alert.version + 1,
         "updated_at": _at(clock), "resolved_at": _at(clock),
