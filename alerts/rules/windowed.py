@@ -72,9 +72,11 @@ def merge_samples(states: list[dict[str, Any]], limit: int) -> list[dict[str, An
     seen: set[str] = set()
     for state in states:
         for sample in state.get("samples", []):
-            if sample["id"] not in seen and len(kept) < limit:
+            if sample["id"] not in seen:
                 seen.add(sample["id"])
                 kept.append(sample)
+                if len(kept) == limit:
+                    return kept
     return kept
 
 
