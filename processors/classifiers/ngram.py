@@ -42,7 +42,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +52,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from processors.categories import KeywordCategories
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from processors.npz import write_npz
 from tocsin.schema import CategoryHit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -351,15 +351,9 @@ class NgramModel:
             "meta": self.meta,
         }
         path = directory / MODEL_FILE
-        arrays = {"weights": self.weights[:-1], "scales": self.scales, "bias": self.bias,
-                  "header": np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8)}
-        # np.savez stamps each member with the current time; fixed stamps make the file reproducible
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, array in arrays.items():
-                member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                member.compress_type = zipfile.ZIP_DEFLATED
-                with archive.open(member, "w") as handle:
-                    np.lib.format.write_array(handle, np.ascontiguousarray(array), allow_pickle=False)
+        write_npz(path, {"weights": self.weights[:-1], "scales": self.scales, "bias": self.bias,
+                         "header": np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"),
+                                                 dtype=np.uint8)})
         return path
 
     @classmethod
