@@ -1,0 +1,131 @@
+"""Scripts that name their language, and how many letters a short text really has.
+
+Language models are least sure where a stream has the most items: short posts.
+Two facts help there. A script used by one language names it (Hangul is
+Korean, Thai script is Thai, Han characters without kana are Chinese), however
+short the text. And a letter count is no measure of how much a text says
+across scripts: four Han characters carry about what a dozen Latin letters do,
+so a Latin-script minimum length must not be applied to CJK text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# script → (regex of its letters, the language it names); Han is Chinese only without kana.
+_UNIQUE: tuple[tuple[str, str, str], ...] = (
+    ("hangul", "[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]", "ko"),
+    ("kana", "[\u3040-\u30ff\u31f0-\u31ff]", "ja"),
+    ("han", "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]", "zh"),
+    ("thai", "[\u0e01-\u0e5b]", "th"),
+    ("lao", "[\u0e81-\u0edf]", "lo"),
+    ("khmer", "[\u1780-\u17ff]", "km"),
+    ("myanmar", "[\u1000-\u109f]", "my"),
+    ("georgian", "[\u10a0-\u10ff]", "ka"),
+    ("armenian", "[\u0531-\u058a]", "hy"),
+    ("greek", "[\u0370-\u03ff\u1f00-\u1fff]", "el"),
+    ("hebrew", "[\u05d0-\u05ea]", "he"),
+    ("sinhala", "[\u0d80-\u0dff]", "si"),
+    ("tamil", "[\u0b80-\u0bff]", "ta"),
+    ("telugu", "[\u0c00-\u0c7f]", "te"),
+    ("kannada", "[\u0c80-\u0cff]", "kn"),
+    ("malayalam", "[\u0d00-\u0d7f]", "ml"),
+    ("gujarati", "[\u0a80-\u0aff]", "gu"),
+    ("gurmukhi", "[\u0a00-\u0a7f]", "pa"),
+    ("oriya", "[\u0b00-\u0b7f]", "or"),
+    ("tibetan", "[\u0f00-\u0fff]", "bo"),
+)
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_PATTERNS = tuple((name, re.compile(pattern), lang) for name, pattern, lang in _UNIQUE)
+_NOT_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff\u2000-\u206f]")
+_LETTER = re.compile(r"[^\W\d_]")
+_DENSE = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+                    "\uac00-\ud7af\uf900-\ufaff]")
+DENSE_WEIGHT = 3
+"""A Han, kana or Hangul character counts as this many letters (about a word's worth)."""
+
+
+def weighted_letters(text: str) -> int:
+    """Letters, with each CJK character counted :data:`DENSE_WEIGHT` times."""
+    letters = len(_LETTER.findall(text))
+    if _NOT_LATIN.search(text) is None:
+        return letters
+    return letters + (DENSE_WEIGHT - 1) * len(_DENSE.findall(text))
+
+
+def unique_script_language(text: str, share: float = 0.6) -> tuple[str, float] | None:
+    """``(language, share of letters in its script)`` when a one-language script dominates ``text``."""
+    if _NOT_LATIN.search(text) is None:
+        return None
+    letters = len(_LETTER.findall(text))
+    if not letters:
+        return None
+    counts = {name: len(pattern.findall(text)) for name, pattern, _ in _PATTERNS}
+    if counts["kana"] >= 2 and counts["kana"] * 10 >= counts["kana"] + counts["han"]:
+        # Japanese writes kana beside Han (particles, endings): both count for it. A lone ゞ or ノ
+        # in a Chinese post (emoticons) does not make it Japanese.
+        counts["kana"] += counts["han"]
+        counts["han"] = 0
+    else:
+        counts["han"] += counts["kana"]
+        counts["kana"] = 0
+    name, count = max(counts.items(), key=lambda item: item[1])
+    if count / letters < share:
+        return None
+    return next(lang for script, _, lang in _PATTERNS if script == name), round(count / letters, 4)
+
+
+# Scripts shared by several languages: a model's answer must be one of them, else the script's
+# most common language stands in (a text in Arabic letters is not Spanish, whatever a model says
+# about a short or oddly spaced one).
+_SHARED: tuple[tuple[str, re.Pattern[str], frozenset[str], str], ...] = (
+    ("arabic", re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]"),
+     _set("ar fa ur ps ku sd ug"), "ar"),
+    ("cyrillic", re.compile("[\u0400-\u04ff\u0500-\u052f]"),
+     _set("ru uk bg sr mk be kk ky mn tg tt ba"), "ru"),
+    ("devanagari", re.compile("[\u0900-\u097f]"), _set("hi mr ne sa"), "hi"),
+    ("bengali", re.compile("[\u0980-\u09ff]"), _set("bn as"), "bn"),
+)
+
+
+def script_languages(text: str, share: float = 0.6) -> tuple[frozenset[str], str] | None:
+    """``(languages written in it, the usual one)`` for a shared non-Latin script dominating ``text``."""
+    if _NOT_LATIN.search(text) is None:
+        return None
+    letters = len(_LETTER.findall(text))
+    for _, pattern, languages, usual in _SHARED:
+        if letters and len(pattern.findall(text)) / letters >= share:
+            return languages, usual
+    return None
+
+
+# Romanised Hindi (and Urdu) — Hinglish — as posted across South Asia: frequent words of
+# Hindi grammar that English, Swahili or Romance text does not use. Language models trained
+# on Devanagari do not know it (lid.176 says Hausa, Shona, English...).
+_HINDI_MARKERS = _set(
+    "hai hain nahi nahin nhi mujhe tujhe humko tumko unko inko kya kyun kyu aur bhi hum tum yeh ye woh "
+    "wo koi kuch sab bahut bohot accha acha mera meri mere tera teri tere unka unki unke hamara hamari "
+    "tumhara apna apni apne wala wale wali karo karna karte karta karti raha rahe rahi gaya gayi gaye "
+    "hoga hogi honge chahiye sakta sakte sakti lekin kyunki jaise sirf logon inhe unhe inka inki "
+    "hota hoti hote thi nafrat pasand saath liye dena dete dekho dekha")
+_HINDI_AMBIGUOUS = _set("ko ke ki ka se to par pe mein main ek jo")
+_WORD = re.compile(r"[a-z]+")
+
+
+def romanised_hindi(text: str) -> float:
+    """Share of a Latin-script text's words that are Hindi grammar words (0 without enough of them).
+
+    It takes a marker word and at least one more Hindi word; the ambiguous particles
+    (ko, ke, ki, se, mein: words in other languages too) count only beside a marker.
+    """
+    words = _WORD.findall(text.lower())
+    if len(words) < 3:
+        return 0.0
+    markers = {word for word in words if word in _HINDI_MARKERS}
+    hits = sum(1 for word in words if word in _HINDI_MARKERS or word in _HINDI_AMBIGUOUS)
+    if not markers or (len(markers) < 2 and hits < 2):
+        return 0.0
+    return hits / len(words)
