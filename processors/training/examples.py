@@ -1,0 +1,118 @@
+"""All training, calibration and dev examples of the encoder heads, as one list of labelled rows.
+
+Hate-speech rows (:mod:`processors.training.hate_corpora` plus the hand-written
+``data/hate_written.csv``) are negatives for ``violence_report``; violence rows
+(:mod:`processors.training.violence_corpora`) are negatives for
+``hate_speech``: a post full of hatred is not a report of an attack, and a
+report of an attack is not hate speech. Every text is in its prepared form
+(:func:`processors.encoders.prepare_text`), which is what the encoder sees and
+what the embedding cache is keyed by.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from processors.encoders.protocol import prepare_text
+from processors.training.datasets import DatasetError
+from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, read_all, split_of, subsample
+from processors.training.violence_corpora import dev_set, training_set
+
+WRITTEN_HATE = Path(__file__).resolve().parent / "data" / "hate_written.csv"
+
+# English slurs (as in config/categories.yaml): a hateful tweet using one is labelled with the
+# form 'slur'. A weak label, but the only one the files offer for that form.
+_SLURS = re.compile(
+    r"\b(?:nigg\w*|niggaz|kikes?|spics?|wetbacks?|chinks?|ragheads?|towelheads?|beaners?|"
+    r"faggots?|fags?|dykes?|trann(?:y|ies)|coons?|gooks?|pakis?|muzzies?|retards?|"
+    r"sand ?niggers?|jungle ?bunn(?:y|ies)|porch ?monkeys?)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    text: str  # prepared
+    lang: str
+    source: str
+    split: str  # train | calibration | dev
+    hate: bool
+    violent: bool
+    targets: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+    kind: str = ""  # violence subtype (violent rows) or hard-negative kind
+
+
+def read_written_hate(path: Path = WRITTEN_HATE) -> list[Row]:
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for number, record in enumerate(csv.DictReader(handle), start=2):
+            hateful = (record.get("hateful") or "").strip()
+            if hateful not in {"0", "1"}:
+                raise DatasetError(f"{path}: row {number}, column 'hateful': {hateful!r} is not 0 or 1")
+            targets = tuple(t for t in (record.get("targets") or "").split(";") if t)
+            forms = tuple(f for f in (record.get("forms") or "").split(";") if f)
+            unknown = sorted((set(targets) - set(TARGETS)) | (set(forms) - set(FORMS)))
+            if unknown:
+                raise DatasetError(f"{path}: row {number}: unknown target or form {unknown}")
+            text = prepare_text(record["text"] or "", PREPARED_CHARS)
+            split = "calibration" if split_of(text) == "calibration" else "train"
+            rows.append(
+                Row(
+                    text,
+                    (record.get("lang") or "und").strip(),
+                    "written_hate",
+                    split,
+                    hateful == "1",
+                    False,
+                    targets,
+                    forms,
+                )
+            )
+    return rows
+
+
+def hate_rows(hate_dir: Path) -> list[Row]:
+    rows = []
+    for example in subsample(read_all(hate_dir)):
+        forms = example.forms
+        if example.hateful and example.lang == "en" and _SLURS.search(example.text) and "slur" not in forms:
+            forms = (*forms, "slur")
+        rows.append(
+            Row(
+                prepare_text(example.text, PREPARED_CHARS),
+                example.lang,
+                example.source,
+                example.split,
+                example.hateful,
+                False,
+                example.targets,
+                forms,
+            )
+        )
+    return rows + read_written_hate()
+
+
+def violence_rows(shared: Path) -> list[Row]:
+    rows = []
+    for example in training_set(shared) + dev_set(shared):
+        rows.append(
+            Row(
+                prepare_text(example.text, PREPARED_CHARS),
+                example.lang,
+                f"{example.source}_violence",
+                example.split,
+                False,
+                example.violent,
+                kind=example.kind,
+            )
+        )
+    return rows
+
+
+def all_rows(shared: Path) -> list[Row]:
+    """Every row; ``shared`` is the folder holding ``hate/``, ``events/`` and ``places/``."""
+    return [row for row in hate_rows(shared / "hate") + violence_rows(shared) if row.text]

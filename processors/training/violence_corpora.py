@@ -1,0 +1,267 @@
+"""Violence-report examples: CrisisLex T26 crisis tweets, GeoVirus outbreak news, and hand-written reports.
+
+``violence_report`` means: the text reports violence by people against people
+or property that has happened or is under way (a clash, an attack, a killing,
+a strike, a bombing, sexual violence, an abduction, arson, people driven out,
+armed forces massing, a mob). Disease outbreaks, disasters, accidents and
+crime statistics are not, and are the hard negatives, since they carry the
+same words (killed, dead, fled, explosion).
+
+Subtypes (sub-labels of ``violence_report``): see :data:`SUBTYPES`.
+
+Where the examples come from, and how they are kept apart:
+
+* **CrisisLex T26** (Olteanu et al. 2015; MIT): the event's type is a weak
+  label. *Training*: Boston bombings tweets that are "related and
+  informative" and about affected people, infrastructure, advice or other
+  news → violent (``bombing_explosive``); every tweet of the disaster and
+  accident events not held out → not violent. *Dev* (held out whole): the
+  LA airport shooting's "affected individuals" tweets → violent
+  (``attack_on_civilians``), and the informative tweets of five disaster and
+  accident events (:data:`DEV_NEGATIVE_EVENTS`) → not violent.
+* **GeoVirus** (Gritta et al. 2018; WikiNews, CC BY 2.5): 229 outbreak
+  articles → not violent, in the dev set only (it is a places evaluation file:
+  measured on, never trained on).
+* **Hand-written** (this repository): reports and hard negatives written the
+  way wire services, local outlets and posts phrase them, in several languages:
+  ``processors/training/data/violence_written.csv`` for training,
+  ``processors/evaluation/data/violence_dev_written.csv`` for the dev set only
+  (written first, before any training).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from processors.encoders.protocol import prepare_text
+from processors.training.datasets import DatasetError
+from processors.training.hate_corpora import PREPARED_CHARS, order_key, split_of
+
+SUBTYPES: tuple[str, ...] = (
+    "armed_clash",
+    "attack_on_civilians",
+    "killing",
+    "air_strike_shelling",
+    "bombing_explosive",
+    "sexual_violence",
+    "abduction",
+    "arson_destruction",
+    "displacement",
+    "mobilisation",
+    "mob_violence",
+)
+HARD_NEGATIVES: tuple[str, ...] = (
+    "disease",
+    "disaster",
+    "accident",
+    "crime_statistics",
+    "figurative",
+    "fiction",
+    "commentary",
+    "other",
+)
+
+VIOLENT_EVENTS_TRAIN = {"2013_Boston_bombings": "bombing_explosive"}
+VIOLENT_EVENTS_DEV = {"2013_LA_airport_shootings": "attack_on_civilians"}
+DEV_NEGATIVE_EVENTS = (
+    "2013_West_Texas_explosion",
+    "2013_Savar_building_collapse",
+    "2013_Lac_Megantic_train_crash",
+    "2012_Italy_earthquakes",
+    "2012_Costa_Rica_earthquake",
+)
+_REPORT_TYPES_TRAIN = {
+    "Affected individuals",
+    "Other Useful Information",
+    "Infrastructure and utilities",
+    "Caution and advice",
+}
+_EVENT_LANGS = {
+    "2012_Italy_earthquakes": "it",
+    "2012_Costa_Rica_earthquake": "es",
+    "2012_Guatemala_earthquake": "es",
+    "2012_Venezuela_refinery": "es",
+    "2013_Brazil_nightclub_fire": "pt",
+    "2013_Spain_train_crash": "es",
+}
+WRITTEN_TRAIN = Path(__file__).resolve().parent / "data" / "violence_written.csv"
+WRITTEN_DEV = Path(__file__).resolve().parents[1] / "evaluation" / "data" / "violence_dev_written.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class ViolenceExample:
+    text: str
+    lang: str  # as far as the source says; 'und' when mixed
+    source: str
+    violent: bool
+    kind: str  # a subtype when violent, a hard-negative kind (or 'other') when not
+    split: str = "train"
+
+
+def read_written(path: Path, source: str, split: str | None = None) -> list[ViolenceExample]:
+    """A hand-written CSV (text, lang, violent, subtype); ``split`` None: by hash (train / calibration)."""
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such file")
+    out = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for number, row in enumerate(reader, start=2):
+            violent = (row.get("violent") or "").strip()
+            kind = (row.get("subtype") or "").strip()
+            if violent not in {"0", "1"}:
+                raise DatasetError(f"{path}: row {number}, column 'violent': {violent!r} is not 0 or 1")
+            allowed = SUBTYPES if violent == "1" else HARD_NEGATIVES
+            if kind not in allowed:
+                raise DatasetError(f"{path}: row {number}, column 'subtype': {kind!r} not in {allowed}")
+            text = row["text"] or ""
+            where = split or ("calibration" if split_of(text) == "calibration" else "train")
+            out.append(
+                ViolenceExample(text, (row.get("lang") or "und").strip(), source, violent == "1", kind, where)
+            )
+    return out
+
+
+def _event_rows(events_dir: Path, event: str) -> list[dict[str, str]]:
+    path = events_dir / event / f"{event}-tweets_labeled.csv"
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such file (see shared/data/README.md)")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle, skipinitialspace=True)
+        missing = {"Tweet Text", "Informativeness", "Information Type"} - set(reader.fieldnames or ())
+        if missing:
+            raise DatasetError(f"{path}: no column(s) {sorted(missing)}")
+        return list(reader)
+
+
+def events(events_dir: Path) -> list[str]:
+    return sorted(path.name for path in events_dir.iterdir() if path.is_dir())
+
+
+def read_crisislex_train(events_dir: Path, *, per_negative_event: int | None = 300) -> list[ViolenceExample]:
+    """Training and calibration examples from the events not held out for the dev set.
+
+    A disaster or accident event gives at most ``per_negative_event`` tweets (in a
+    fixed hash order): 20 events of floods and crashes teach little more with 1,000
+    tweets each than with 300, and each costs an encoder pass.
+    """
+    held_out = set(VIOLENT_EVENTS_DEV) | set(DEV_NEGATIVE_EVENTS)
+    out = []
+    for event in events(events_dir):
+        if event in held_out:
+            continue
+        lang = _EVENT_LANGS.get(event, "en")
+        rows = _event_rows(events_dir, event)
+        if event not in VIOLENT_EVENTS_TRAIN and per_negative_event is not None:
+            rows = sorted(rows, key=lambda row: order_key(row["Tweet Text"] or ""))[:per_negative_event]
+        for row in rows:
+            text = row["Tweet Text"] or ""
+            split = "calibration" if split_of(text) == "calibration" else "train"
+            if event in VIOLENT_EVENTS_TRAIN:
+                if (
+                    row["Informativeness"] == "Related and informative"
+                    and row["Information Type"] in _REPORT_TYPES_TRAIN
+                ):
+                    out.append(
+                        ViolenceExample(text, lang, "crisislex", True, VIOLENT_EVENTS_TRAIN[event], split)
+                    )
+                continue
+            kind = (
+                "accident"
+                if "crash" in event
+                or "explosion" in event
+                or "refinery" in event
+                or ("fire" in event and "wildfire" not in event)
+                or "collapse" in event
+                else "disaster"
+            )
+            out.append(ViolenceExample(text, lang, "crisislex", False, kind, split))
+    return out
+
+
+def read_crisislex_dev(
+    events_dir: Path, *, positives: int = 150, per_negative_event: int = 60, seed: int = 12
+) -> list[ViolenceExample]:
+    rng = random.Random(seed)
+    out = []
+    for event, subtype in VIOLENT_EVENTS_DEV.items():
+        rows = [
+            row["Tweet Text"]
+            for row in _event_rows(events_dir, event)
+            if row["Informativeness"] == "Related and informative"
+            and row["Information Type"] == "Affected individuals"
+        ]
+        out += [
+            ViolenceExample(text, "en", "crisislex", True, subtype, "dev")
+            for text in rng.sample(rows, min(positives, len(rows)))
+        ]
+    for event in DEV_NEGATIVE_EVENTS:
+        rows = [
+            row["Tweet Text"]
+            for row in _event_rows(events_dir, event)
+            if row["Informativeness"] == "Related and informative"
+        ]
+        kind = "disaster" if "earthquake" in event else "accident"
+        out += [
+            ViolenceExample(text, _EVENT_LANGS.get(event, "en"), "crisislex", False, kind, "dev")
+            for text in rng.sample(rows, min(per_negative_event, len(rows)))
+        ]
+    return out
+
+
+def read_geovirus(path: Path) -> list[ViolenceExample]:
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such file (see shared/data/README.md)")
+    import defusedxml.ElementTree as SafeET
+
+    root: ET.Element = SafeET.parse(path).getroot()
+    return [
+        ViolenceExample(article.findtext("text") or "", "en", "geovirus", False, "disease", "dev")
+        for article in root
+        if (article.findtext("text") or "").strip()
+    ]
+
+
+def dev_set(shared: Path) -> list[ViolenceExample]:
+    """The violence dev set: never trained on, never used to pick a threshold."""
+    return (
+        read_written(WRITTEN_DEV, "written", split="dev")
+        + read_crisislex_dev(shared / "events" / "crisislex_t26")
+        + read_geovirus(shared / "places" / "GeoVirus.xml")
+    )
+
+
+def training_set(shared: Path) -> list[ViolenceExample]:
+    """Training and calibration examples (splits set per example); none whose text is in the dev set.
+
+    Retweets repeat a text across events; one that the dev set holds is left out here.
+    """
+    held_out = {_key(example.text) for example in dev_set(shared)}
+    examples = read_crisislex_train(shared / "events" / "crisislex_t26") + read_written(
+        WRITTEN_TRAIN, "written"
+    )
+    return [example for example in examples if _key(example.text) not in held_out]
+
+
+def _key(text: str) -> str:
+    return prepare_text(text, PREPARED_CHARS).lower()
+
+
+def write_dev_csv(examples: list[ViolenceExample], path: Path) -> None:
+    """The dev set as ``tocsin eval violence`` reads it: text, violent, subtype, lang, source."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "violent", "subtype", "lang", "source"])
+        for example in examples:
+            writer.writerow(
+                [
+                    example.text,
+                    int(example.violent),
+                    example.kind if example.violent else "",
+                    example.lang,
+                    example.source,
+                ]
+            )
