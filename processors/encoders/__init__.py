@@ -10,4 +10,12 @@ settings with :func:`build_encoder`.
 from processors.encoders.protocol import Encoder, EncoderError, prepare_text
 from processors.encoders.registry import ENCODERS, EncoderSettings, build_encoder, shared_encoder
 
-__all__ = ["ENCODERS", "Encoder", "EncoderError", "EncoderSettings", "build_encoder", "prepare_text", "shared_encoder"]
+__all__ = [
+    "ENCODERS",
+    "Encoder",
+    "EncoderError",
+    "EncoderSettings",
+    "build_encoder",
+    "prepare_text",
+    "shared_encoder",
+]

@@ -22,8 +22,15 @@ from processors.encoders.protocol import EncoderError, normalise_rows
 class CheckpointEncoder:
     """Mean of the last hidden states over real (non-padding) tokens, L2-normalised."""
 
-    def __init__(self, model: Path | str, *, prefix: str = "", max_length: int = 256, batch_size: int = 32,
-                 threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model: Path | str,
+        *,
+        prefix: str = "",
+        max_length: int = 256,
+        batch_size: int = 32,
+        threads: int | None = None,
+    ) -> None:
         try:
             import torch
             from transformers import AutoModel, AutoTokenizer
@@ -55,9 +62,14 @@ class CheckpointEncoder:
         torch = self._torch
         with self._lock, torch.inference_mode():
             for begin in range(0, len(rows), self.batch_size):
-                chunk = rows[begin:begin + self.batch_size]
-                encoded = self._tokenizer([self.prefix + texts[i] for i in chunk], padding=True,
-                                          truncation=True, max_length=self.max_length, return_tensors="pt")
+                chunk = rows[begin : begin + self.batch_size]
+                encoded = self._tokenizer(
+                    [self.prefix + texts[i] for i in chunk],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                )
                 hidden = self._model(**encoded).last_hidden_state
                 mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)

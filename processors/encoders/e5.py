@@ -46,7 +46,7 @@ class E5Encoder:
         rows = [i for i, text in enumerate(texts) if text.strip()]
         with self._lock:
             for begin in range(0, len(rows), self.batch_size):
-                chunk = rows[begin:begin + self.batch_size]
+                chunk = rows[begin : begin + self.batch_size]
                 out[chunk] = self._model.passage([texts[i] for i in chunk])
         return normalise_rows(out)
 

@@ -49,8 +49,13 @@ def build_encoder(settings: EncoderSettings) -> Encoder:
     from processors.encoders.checkpoint import CheckpointEncoder
 
     assert settings.model is not None  # checked by the validator
-    return CheckpointEncoder(settings.model, prefix=settings.prefix, max_length=settings.max_length,
-                             batch_size=settings.batch_size, threads=settings.threads)
+    return CheckpointEncoder(
+        settings.model,
+        prefix=settings.prefix,
+        max_length=settings.max_length,
+        batch_size=settings.batch_size,
+        threads=settings.threads,
+    )
 
 
 _shared: dict[str, Encoder] = {}

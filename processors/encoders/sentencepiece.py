@@ -29,8 +29,8 @@ META = "\u2581"
 @dataclass(frozen=True)
 class Vocabulary:
     pieces: list[str]
-    scores: np.ndarray          # float32, one per piece
-    specials: dict[str, int]    # bos, eos, pad, unk
+    scores: np.ndarray  # float32, one per piece
+    specials: dict[str, int]  # bos, eos, pad, unk
     normalisation: dict[int, str]  # code point → replacement (possibly empty)
 
 
@@ -58,12 +58,12 @@ def read_vocabulary(path: Path | None = None) -> Vocabulary:
         offset += 4 * (count + 1)
         scores = np.frombuffer(data, "<f4", count, offset).astype(np.float32)
         offset += 4 * count
-        blob = data[offset:offset + blob_length]
+        blob = data[offset : offset + blob_length]
         offset += blob_length
         norm_count, norm_bytes = struct.unpack_from("<iI", data, offset)
         offset += 8
-        table = data[offset:offset + norm_bytes]
-        pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(count)]
+        table = data[offset : offset + norm_bytes]
+        pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(count)]
         normalisation: dict[int, str] = {}
         position = 0
         for _ in range(norm_count):
@@ -81,8 +81,11 @@ def build_tokenizer(pieces: list[str], scores: np.ndarray, unk_id: int) -> Any:
     """A Unigram tokenizer over ``pieces`` (Metaspace, a space prepended), no special tokens added."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
-    model = models.Unigram([(piece, float(score)) for piece, score in zip(pieces, scores, strict=True)],
-                           unk_id=unk_id, byte_fallback=False)
+    model = models.Unigram(
+        [(piece, float(score)) for piece, score in zip(pieces, scores, strict=True)],
+        unk_id=unk_id,
+        byte_fallback=False,
+    )
     tokenizer = Tokenizer(model)
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement=META, prepend_scheme="always", split=True)
     tokenizer.decoder = decoders.Metaspace(replacement=META, prepend_scheme="always", split=True)

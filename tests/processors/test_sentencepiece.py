@@ -29,8 +29,13 @@ def test_segmentation_matches_the_engines_token_count(vocabulary) -> None:  # ty
     engine = E5Encoder()
     tokenizer = build_tokenizer(vocabulary.pieces, vocabulary.scores, vocabulary.specials["unk"])
     table = translation_table(vocabulary.normalisation)
-    for text in ["Gunmen attacked a village near Kalma camp.", "Les réfugiés sont arrivés hier soir",
-                 "武装分子袭击了一个村庄", "ሰላም ለኢትዮጵያ ህዝብ", "Ｆｕｌｌｗｉｄｔｈ  text\tand spaces"]:
+    for text in [
+        "Gunmen attacked a village near Kalma camp.",
+        "Les réfugiés sont arrivés hier soir",
+        "武装分子袭击了一个村庄",
+        "ሰላም ለኢትዮጵያ ህዝብ",
+        "Ｆｕｌｌｗｉｄｔｈ  text\tand spaces",
+    ]:
         ids = tokenizer.encode(" ".join(text.translate(table).split()), add_special_tokens=False).ids
         # the engine adds <s>, </s> and the two pieces of its "passage: " prefix
         assert len(ids) + 4 == engine.token_count(text), text

@@ -1,0 +1,434 @@
+"""Train the encoder heads (and the gate's) from the shared training data; measure them on the dev splits.
+
+    python -m processors.training.train_encoder --shared ../shared/data --cache .tocsin/embeddings
+
+1. Rows: :func:`processors.training.examples.all_rows` — hate-speech files,
+   CrisisLex, hand-written examples — each with its fixed split (train /
+   calibration / dev, see the model card).
+2. Vectors: every prepared text through the encoder once, kept in
+   ``--cache`` (:class:`~processors.training.embedding_cache.EmbeddingCache`);
+   a rerun reads them back.
+3. Heads: for ``hate_speech`` and ``violence_report`` a logistic regression (or
+   ``--hidden`` units of one ReLU layer) on the train split, every source
+   weighing the same and each source's classes balanced; per-language Platt
+   scaling on the calibration split (balanced, so 0.5 means "the evidence
+   favours a hit"); sub-label and form heads on the positives, their thresholds
+   at the best F1 on the calibration split.
+4. Gate (``--gate``): the same heads on the static embedding
+   (:mod:`processors.encoders.static`), and per category the escalation
+   threshold: the highest calibrated score that keeps ``--gate-recall`` of the
+   calibration positives of *every* language.
+5. Figures on the dev splits (never used for any choice above) and on the
+   violence dev set: ``metrics.json`` beside the heads, and printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from processors.classifiers.heads import POOLED, CategoryHead, HeadSet, LabelHeads
+from processors.classifiers.ngram import Platt
+from processors.encoders import Encoder
+from processors.evaluation.classify import binary_report
+from processors.training.calibrate import CalibrationError, fit_platt
+from processors.training.embedding_cache import EmbeddingCache
+from processors.training.examples import Row, all_rows
+from processors.training.fit import HeadConfig, best_f1_threshold, fit_head, fit_labels, threshold_for_recall
+from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS
+from processors.training.violence_corpora import SUBTYPES
+
+HATE = "hate_speech"
+VIOLENCE = "violence_report"
+CATEGORIES = (HATE, VIOLENCE)
+VERSION = "1"
+MIN_CALIBRATION = 30
+"""A language needs this many calibration rows with both classes present for a calibration of its own."""
+
+
+def label_of(row: Row, category: str) -> bool:
+    return row.hate if category == HATE else row.violent
+
+
+def is_own_source(row: Row, category: str) -> bool:
+    """Rows labelled for the category itself (the others are negatives borrowed from the other task)."""
+    return row.source.endswith("_violence") == (category == VIOLENCE)
+
+
+def balanced_weights(rows: Sequence[Row], category: str, borrowed_share: float = 0.5) -> np.ndarray:
+    """Each source weighs the same, its classes balanced; borrowed negatives share ``borrowed_share``."""
+    groups: dict[tuple[str, bool], list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        groups[(row.source, label_of(row, category))].append(index)
+    own = {row.source for row in rows if is_own_source(row, category)}
+    borrowed = {row.source for row in rows} - own
+    weights = np.zeros(len(rows))
+    for (source, _), indices in groups.items():
+        if source in own:
+            classes = sum(1 for (s, _) in groups if s == source)
+            weights[indices] = (1.0 / classes) / len(indices)
+        else:
+            weights[indices] = borrowed_share / max(len(borrowed), 1) / len(indices)
+    return weights * (len(rows) / weights.sum())
+
+
+def calibrate(margins: np.ndarray, rows: Sequence[Row], category: str) -> dict[str, Platt]:
+    """Balanced Platt scaling per language (with enough held-out rows of both classes) and pooled."""
+    labels = np.array([label_of(row, category) for row in rows])
+    langs = np.array([row.lang for row in rows])
+    out = {POOLED: fit_platt(margins, labels, balanced=True)}
+    own_langs = {row.lang for row in rows if is_own_source(row, category)}
+    for lang in sorted(own_langs):
+        chosen = langs == lang
+        if chosen.sum() < MIN_CALIBRATION or labels[chosen].sum() < 5 or (~labels[chosen]).sum() < 5:
+            continue
+        try:
+            out[lang] = fit_platt(margins[chosen], labels[chosen], balanced=True)
+        except CalibrationError:
+            continue
+    return out
+
+
+def label_matrix(rows: Sequence[Row], names: Sequence[str], field: str) -> np.ndarray:
+    return np.array(
+        [
+            [name in (getattr(row, field) if field != "kind" else (row.kind,)) for name in names]
+            for row in rows
+        ],
+        dtype=bool,
+    )
+
+
+def fit_label_heads(
+    x_train: np.ndarray,
+    train: Sequence[Row],
+    x_cal: np.ndarray,
+    calibration: Sequence[Row],
+    names: Sequence[str],
+    field: str,
+    keep: Callable[[Row], bool],
+) -> LabelHeads | None:
+    """Multi-label heads for ``names`` on the rows ``keep`` selects; thresholds at best calibration F1."""
+    chosen = np.array([keep(row) for row in train])
+    if chosen.sum() < 10:
+        return None
+    y = label_matrix([row for row, c in zip(train, chosen, strict=True) if c], names, field)
+    network = fit_labels(x_train[chosen], y)
+    chosen_cal = np.array([keep(row) for row in calibration])
+    thresholds = np.full(len(names), 0.5, dtype=np.float32)
+    if chosen_cal.sum() >= 10:
+        probabilities = LabelHeads(tuple(names), network, thresholds).probabilities(x_cal[chosen_cal])
+        y_cal = label_matrix([row for row, c in zip(calibration, chosen_cal, strict=True) if c], names, field)
+        for k in range(len(names)):
+            if y_cal[:, k].sum() >= 3:
+                thresholds[k] = best_f1_threshold(probabilities[:, k], y_cal[:, k], floor=0.2)
+    return LabelHeads(tuple(names), network, thresholds)
+
+
+def train_heads(
+    vectors: np.ndarray,
+    rows: Sequence[Row],
+    config: HeadConfig,
+    *,
+    encoder: str,
+    dim: int,
+    max_chars: int,
+    version: str = VERSION,
+    sublabels: bool = True,
+) -> HeadSet:
+    split = np.array([row.split for row in rows])
+    train_idx, cal_idx = np.flatnonzero(split == "train"), np.flatnonzero(split == "calibration")
+    train = [rows[i] for i in train_idx.tolist()]
+    calibration = [rows[i] for i in cal_idx.tolist()]
+    x_train, x_cal = vectors[train_idx], vectors[cal_idx]
+    heads: dict[str, CategoryHead] = {}
+    for category in CATEGORIES:
+        y = np.array([label_of(row, category) for row in train])
+        network = fit_head(x_train, y, balanced_weights(train, category), config)
+        margins = network.logits(x_cal)[:, 0].astype(np.float64)
+        head = CategoryHead(category, network, calibrate(margins, calibration, category))
+        if sublabels and category == HATE:
+            head.labels = fit_label_heads(
+                x_train,
+                train,
+                x_cal,
+                calibration,
+                TARGETS,
+                "targets",
+                lambda row: row.hate and bool(row.targets),
+            )
+            head.forms = fit_label_heads(
+                x_train, train, x_cal, calibration, FORMS, "forms", lambda row: row.hate and bool(row.forms)
+            )
+        if sublabels and category == VIOLENCE:
+            head.labels = fit_label_heads(
+                x_train, train, x_cal, calibration, SUBTYPES, "kind", lambda row: row.violent
+            )
+        heads[category] = head
+    return HeadSet(
+        encoder=encoder,
+        dim=dim,
+        max_chars=max_chars,
+        heads=heads,
+        version=version,
+        meta={"config": asdict(config)},
+    )
+
+
+def gate_thresholds(
+    heads: HeadSet, vectors: np.ndarray, rows: Sequence[Row], recall: float
+) -> dict[str, float]:
+    """Per category, the highest score keeping ``recall`` of every language's calibration positives."""
+    chosen = [i for i, row in enumerate(rows) if row.split == "calibration"]
+    out = {}
+    for category, head in heads.heads.items():
+        subset = [rows[i] for i in chosen]
+        scores = head.scores(vectors[chosen], [row.lang for row in subset])
+        labels = np.array([label_of(row, category) for row in subset])
+        langs = np.array([row.lang for row in subset])
+        thresholds = [threshold_for_recall(scores, labels, recall)]
+        for lang in sorted(set(langs[labels].tolist())):
+            mask = (langs == lang) & labels
+            if mask.sum() >= 10:
+                thresholds.append(threshold_for_recall(scores[langs == lang], labels[langs == lang], recall))
+        out[category] = round(min(thresholds), 6)
+    return out
+
+
+def average_precision(scores: np.ndarray, positive: np.ndarray) -> float:
+    if not positive.any():
+        return 0.0
+    order = np.argsort(-scores, kind="stable")
+    hits = positive[order]
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    return float(precision[hits].mean())
+
+
+def measure(scores: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -> dict[str, Any]:
+    report = binary_report(labels.tolist(), (scores >= threshold).tolist())
+    negatives = (~labels).sum()
+    return {
+        "n": len(labels),
+        "positives": int(labels.sum()),
+        "macro_f1": round(report.macro_f1, 4),
+        "precision": round(report.positive.precision, 4),
+        "recall": round(report.positive.recall, 4),
+        "f1": round(report.positive.f1, 4),
+        "fpr": round(float(((scores >= threshold) & ~labels).sum() / negatives), 4) if negatives else 0.0,
+        "average_precision": round(average_precision(scores, labels), 4),
+    }
+
+
+def evaluate(
+    heads: HeadSet, vectors: np.ndarray, rows: Sequence[Row], *, escalate_at: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """Figures on the dev rows, per category, by source and by language.
+
+    With ``escalate_at`` (a gate's thresholds) the figures are the gate's recall at them.
+    """
+    chosen = [i for i, row in enumerate(rows) if row.split == "dev"]
+    dev = [rows[i] for i in chosen]
+    x = vectors[chosen]
+    langs = [row.lang for row in dev]
+    out: dict[str, Any] = {}
+    for category, head in heads.heads.items():
+        scores = head.scores(x, langs)
+        labels = np.array([label_of(row, category) for row in dev])
+        own = np.array([is_own_source(row, category) for row in dev])
+        threshold = 0.5 if escalate_at is None else escalate_at[category]
+        result: dict[str, Any] = {
+            "all": measure(scores[own], labels[own], threshold),
+            "by_source": {},
+            "by_language": {},
+        }
+        for key, values in (("by_source", [row.source for row in dev]), ("by_language", langs)):
+            for value in sorted(set(np.array(values)[own].tolist())):
+                mask = own & (np.array(values) == value)
+                result[key][value] = measure(scores[mask], labels[mask], threshold)
+        borrowed = ~own
+        if borrowed.any():
+            result["other_task_rows_flagged"] = round(float((scores[borrowed] >= threshold).mean()), 4)
+        if head.labels is not None and category == VIOLENCE:
+            probabilities = head.labels.probabilities(x)
+            per: dict[str, Any] = {}
+            for k, name in enumerate(head.labels.names):
+                mask = labels & np.array([row.kind == name for row in dev])
+                if mask.any():
+                    found = (scores[mask] >= 0.5) & (probabilities[mask, k] >= head.labels.thresholds[k])
+                    per[name] = {
+                        "n": int(mask.sum()),
+                        "recall": round(float((scores[mask] >= 0.5).mean()), 4),
+                        "subtype_recall": round(float(found.mean()), 4),
+                    }
+            result["by_subtype"] = per
+        if head.labels is not None and category == HATE:
+            result["targets"] = label_figures(
+                head.labels, x, dev, "targets", lambda r: r.hate and bool(r.targets)
+            )
+        if head.forms is not None:
+            result["forms"] = label_figures(head.forms, x, dev, "forms", lambda r: r.hate and bool(r.forms))
+        out[category] = result
+    return out
+
+
+def label_figures(
+    heads: LabelHeads, x: np.ndarray, rows: Sequence[Row], field: str, keep: Callable[[Row], bool]
+) -> dict[str, Any]:
+    chosen = np.array([keep(row) for row in rows])
+    if not chosen.any():
+        return {}
+    probabilities = heads.probabilities(x[chosen]) >= heads.thresholds
+    gold = label_matrix([row for row, c in zip(rows, chosen, strict=True) if c], heads.names, field)
+    out = {}
+    for k, name in enumerate(heads.names):
+        if gold[:, k].any():
+            report = binary_report(gold[:, k].tolist(), probabilities[:, k].tolist())
+            out[name] = {
+                "n": int(gold[:, k].sum()),
+                "precision": round(report.positive.precision, 4),
+                "recall": round(report.positive.recall, 4),
+                "f1": round(report.positive.f1, 4),
+            }
+    return out
+
+
+def embed_rows(
+    rows: Sequence[Row], encoder: Encoder, cache: EmbeddingCache | None, *, cached_only: bool = False
+) -> tuple[list[Row], np.ndarray]:
+    texts = [row.text for row in rows]
+    if cache is None:
+        return list(rows), encoder.embed(texts)
+    if cached_only:
+        rows = [row for row in rows if row.text in cache]
+        return list(rows), cache.get([row.text for row in rows])
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        rate = done / max(time.perf_counter() - started, 1e-9)
+        print(f"  embedded {done:,}/{total:,} ({rate:.1f}/s)", file=sys.stderr, flush=True)
+
+    return list(rows), cache.embed(texts, encoder, progress=progress)
+
+
+def summary(metrics: dict[str, Any]) -> str:
+    lines = [
+        "| category | part | n | positives | macro-F1 | precision | recall | AP |",
+        "|---|---|" + "---:|" * 6,
+    ]
+    for category, result in metrics.items():
+        for part in ("all", *(f"{k}:{v}" for k in ("by_source", "by_language") for v in result[k])):
+            if part == "all":
+                m = result["all"]
+            else:
+                key, value = part.split(":", 1)
+                m = result[key][value]
+            lines.append(
+                f"| {category} | {part} | {m['n']:,} | {m['positives']:,} | {m['macro_f1']:.3f} | "
+                f"{m['precision']:.3f} | {m['recall']:.3f} | {m['average_precision']:.3f} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m processors.training.train_encoder", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=Path("../shared/data"),
+        help="the data folder holding hate/, events/ and places/",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(".tocsin/embeddings"),
+        help="where embeddings are kept between runs",
+    )
+    parser.add_argument("--out", type=Path, default=Path("models/encoder"))
+    parser.add_argument("--encoder", choices=("e5", "use", "checkpoint"), default="e5")
+    parser.add_argument("--model", type=Path, help="checkpoint encoder: a transformers model directory")
+    parser.add_argument("--hidden", type=int, default=0, help="units of one hidden layer (0: linear heads)")
+    parser.add_argument("--l2", type=float, default=HeadConfig().l2)
+    parser.add_argument("--epochs", type=int, default=HeadConfig().epochs)
+    parser.add_argument(
+        "--gate",
+        type=Path,
+        help="also train the gate's heads, into this folder; its static "
+        "embedding (static.npz) must be there already",
+    )
+    parser.add_argument("--gate-recall", type=float, default=0.95)
+    parser.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="use only rows whose vectors are cached (quick experiments)",
+    )
+    parser.add_argument("--version", default=VERSION)
+    args = parser.parse_args(argv)
+
+    from processors.encoders import EncoderSettings, build_encoder
+
+    settings = EncoderSettings(kind=args.encoder, model=args.model)
+    encoder = build_encoder(settings)
+    rows = all_rows(args.shared)
+    cache = EmbeddingCache(args.cache, encoder.name, encoder.dim)
+    rows, vectors = embed_rows(rows, encoder, cache, cached_only=args.cached_only)
+    counts = {
+        split: sum(1 for row in rows if row.split == split) for split in ("train", "calibration", "dev")
+    }
+    print(f"{len(rows):,} rows: {counts}", flush=True)
+    config = HeadConfig(hidden=args.hidden, l2=args.l2, epochs=args.epochs)
+    heads = train_heads(
+        vectors,
+        rows,
+        config,
+        encoder=encoder.name,
+        dim=encoder.dim,
+        max_chars=PREPARED_CHARS,
+        version=args.version,
+    )
+    metrics: dict[str, Any] = {"encoder": encoder.name, "rows": counts, "dev": evaluate(heads, vectors, rows)}
+    heads.meta["rows"] = counts
+    heads.save(args.out)
+    print(summary(metrics["dev"]))
+    if args.gate is not None:
+        from processors.encoders.static import StaticEmbedding
+
+        static = StaticEmbedding.load(args.gate)
+        static_vectors = static.embed([row.text for row in rows])
+        gate = train_heads(
+            static_vectors,
+            rows,
+            config,
+            encoder=static.name,
+            dim=static.dim,
+            max_chars=PREPARED_CHARS,
+            version=args.version,
+            sublabels=False,
+        )
+        gate.escalate_at = gate_thresholds(gate, static_vectors, rows, args.gate_recall)
+        gate.save(args.gate)
+        metrics["gate"] = {
+            "escalate_at": gate.escalate_at,
+            "dev_at_escalation": evaluate(gate, static_vectors, rows, escalate_at=gate.escalate_at),
+            "dev": evaluate(gate, static_vectors, rows),
+        }
+        print(f"\ngate, escalating from {gate.escalate_at}:")
+        print(summary(metrics["gate"]["dev_at_escalation"]))
+    (args.out / "metrics.json").write_text(
+        json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

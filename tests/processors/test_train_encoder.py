@@ -1,0 +1,155 @@
+"""Training on tiny data: readers, splits, heads, calibration, the gate, and the files the plug-ins load.
+
+The encoder here is the tiny test checkpoint (tests/processors/tiny_models.py)
+behind the ``checkpoint`` encoder kind, so a whole training run takes seconds;
+what is checked is the machinery, not the quality (that is the model card's).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from processors.categories import load_categories
+from processors.classifiers.encoder import EncoderClassifier
+from processors.classifiers.gate import GateClassifier
+from processors.classifiers.heads import POOLED, HeadSet
+from processors.classifiers.protocol import ItemText
+from processors.encoders import EncoderSettings, build_encoder
+from processors.encoders.static import StaticEmbedding
+from processors.training import train_encoder
+from processors.training.distil_static import distil
+from processors.training.embedding_cache import EmbeddingCache
+from processors.training.examples import Row, all_rows
+from processors.training.hate_corpora import read_all, split_of
+from processors.training.train_encoder import calibrate, gate_thresholds
+from processors.training.violence_corpora import dev_set, training_set
+from tests.processors import tiny_models
+from tests.processors.conftest import CATEGORIES_FILE
+from tests.processors.training_data import write_shared
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_shared(tmp_path_factory.mktemp("shared"))
+
+
+@pytest.fixture(scope="module")
+def trained(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A whole run: distil a small static table, train encoder and gate heads."""
+    root = tmp_path_factory.mktemp("trained")
+    encoder = build_encoder(EncoderSettings(kind="checkpoint", model=tiny_models.sequence_model()))
+    cache = EmbeddingCache(root / "cache", encoder.name, encoder.dim)
+    static = distil(cache, encoder, pieces=3000, dims=16, sif=1e-4, version="t")
+    static.save(root / "gate")
+    code = train_encoder.main(
+        [
+            "--shared",
+            str(shared),
+            "--cache",
+            str(root / "cache"),
+            "--out",
+            str(root / "encoder"),
+            "--encoder",
+            "checkpoint",
+            "--model",
+            str(tiny_models.sequence_model()),
+            "--gate",
+            str(root / "gate"),
+        ]
+    )
+    assert code == 0
+    return root
+
+
+def test_readers_label_each_file_as_documented(shared: Path) -> None:
+    examples = read_all(shared / "hate")
+    by_source = {e.source for e in examples}
+    assert by_source == {
+        "davidson2017",
+        "mlma2019_en",
+        "mlma2019_fr",
+        "mlma2019_ar",
+        "germeval2018",
+        "told_br",
+        "cold",
+        "swsr",
+        "implicit_hate",
+        "stormfront",
+    }
+    told = [e for e in examples if e.source == "told_br" and e.hateful]
+    assert told and all(e.targets == ("origin",) for e in told), "racism 3 votes, xenophobia 2 → origin"
+    implicit = [e for e in examples if e.source == "implicit_hate" and e.hateful]
+    assert all(e.forms == ("threat",) and e.targets == ("origin",) for e in implicit)
+    assert {
+        e.split
+        for e in examples
+        if e.source == "cold" and e.text in {x.text for x in examples if x.split == "dev"}
+    } >= {"dev"}
+
+
+def test_splits_are_fixed_by_the_text() -> None:
+    assert split_of("Gunmen attacked the village") == split_of("  Gunmen   attacked the village ")
+    shares = [split_of(f"text number {n}") for n in range(3000)]
+    assert 0.12 < shares.count("dev") / 3000 < 0.18 and 0.12 < shares.count("calibration") / 3000 < 0.18
+
+
+def test_the_violence_dev_set_shares_nothing_with_training(shared: Path) -> None:
+    dev = {e.text for e in dev_set(shared)}
+    train = {e.text for e in training_set(shared)}
+    assert dev and train and not dev & train
+    kinds = {e.source for e in dev_set(shared)}
+    assert kinds == {"written", "crisislex", "geovirus"}
+
+
+def test_calibration_is_per_language_with_enough_rows_and_pooled_always() -> None:
+    rng = np.random.default_rng(1)
+    rows = [Row("x", "en", "s", "calibration", bool(i % 2), False) for i in range(60)] + [
+        Row("y", "de", "s", "calibration", bool(i % 2), False) for i in range(8)
+    ]
+    margins = np.array([(2.0 if row.hate else -2.0) + rng.normal() for row in rows])
+    calibration = calibrate(margins, rows, "hate_speech")
+    assert set(calibration) == {POOLED, "en"}, "8 German rows are too few for their own"
+    assert calibration["en"].a > 0
+
+
+def test_gate_threshold_keeps_the_recall_of_every_language(trained: Path, shared: Path) -> None:
+    gate = HeadSet.load(trained / "gate")
+    assert set(gate.escalate_at) == {"hate_speech", "violence_report"}
+    static = StaticEmbedding.load(trained / "gate")
+    rows = all_rows(shared)
+    vectors = static.embed([row.text for row in rows])
+    again = gate_thresholds(gate, vectors, rows, 0.95)
+    assert again == pytest.approx(gate.escalate_at)
+
+
+def test_a_run_writes_heads_metrics_and_a_gate_the_plugins_load(trained: Path) -> None:
+    metrics = json.loads((trained / "encoder" / "metrics.json").read_text(encoding="utf-8"))
+    assert set(metrics["dev"]) == {"hate_speech", "violence_report"}
+    assert "by_language" in metrics["dev"]["hate_speech"] and "escalate_at" in metrics["gate"]
+    categories = load_categories(CATEGORIES_FILE)
+    settings = {
+        "model": str(trained / "encoder"),
+        "encoder": {"kind": "checkpoint", "model": str(tiny_models.sequence_model())},
+    }
+    encoder = EncoderClassifier.from_config(settings, categories, Path("test.yaml"))
+    gate = GateClassifier.from_config({"model": str(trained / "gate")}, categories, Path("test.yaml"))
+    texts = [ItemText("Gunmen killed 12 villagers in a night attack", "en"), ItemText("Lovely weather", "en")]
+    for classifier in (encoder, gate):
+        results = classifier.classify(texts)
+        assert len(results) == 2
+        for hits in results:
+            assert set(hits) <= {"hate_speech", "violence_report"}
+            assert all(0.0 <= hit.score <= 1.0 for hit in hits.values())
+    assert encoder.embeddings([t.text for t in texts]).shape == (2, 32)
+
+
+def test_heads_of_another_encoder_are_refused(trained: Path) -> None:
+    from processors.classifiers.protocol import ClassifierConfigError
+
+    categories = load_categories(CATEGORIES_FILE)
+    with pytest.raises(ClassifierConfigError, match=r"trained on encoder 'checkpoint:.*retrain"):
+        EncoderClassifier.from_config({"model": str(trained / "encoder")}, categories, Path("c.yaml"))
