@@ -20,6 +20,8 @@ _BUILTIN: dict[str, str] = {
     "ngram": "processors.classifiers.ngram:NgramClassifier",
     "transformers": "processors.classifiers.transformers:TransformersClassifier",
     "zeroshot": "processors.classifiers.zeroshot:ZeroShotClassifier",
+    "gate": "processors.classifiers.gate:GateClassifier",
+    "encoder": "processors.classifiers.encoder:EncoderClassifier",
 }
 _registered: dict[str, Factory] = {}
 
