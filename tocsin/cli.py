@@ -133,13 +133,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """Measure a stage on a labelled file; the last line is the summary."""
     from pathlib import Path
 
-    if args.what == "classify":
-        from processors.evaluation.classify import run_classify_eval
+    from processors.evaluation import run_eval
 
-        return run_classify_eval(Path(args.file), load_settings(), limit=args.limit)
-    from processors.evaluation.places import run_places_eval
-
-    return run_places_eval(Path(args.file), load_settings(), limit=args.limit)
+    return run_eval(args.what, Path(args.file), load_settings(), limit=args.limit)
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
@@ -216,8 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer")
     probe.set_defaults(func=cmd_probe)
     evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
-    evaluate.add_argument("what", choices=["classify", "places"],
-                          help="classify: HateCheck/MHC or training CSVs; places: GeoVirus-style XML")
+    evaluate.add_argument("what", choices=["classify", "violence", "places"],
+                          help="classify: HateCheck/MHC, training or text,label CSVs; "
+                               "violence: text,violent[,subtype] CSV; places: GeoVirus-style XML")
     evaluate.add_argument("file", help="the labelled file to read")
     evaluate.add_argument("--limit", type=int, default=None, help="read at most this many rows/articles")
     evaluate.set_defaults(func=cmd_eval)

@@ -1,1 +1,30 @@
 """Evaluation harnesses behind ``tocsin eval``: read labelled files as published, print measures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tocsin.settings import Settings
+
+KINDS = {
+    "classify": "HateCheck/MHC, a training CSV, or a plain text,label CSV (hate speech)",
+    "violence": "a text,violent[,subtype,lang] CSV (violence reports)",
+    "places": "GeoVirus-style XML (geoparsing)",
+}
+
+
+def run_eval(what: str, path: Path, settings: Settings, *, limit: int | None = None) -> int:
+    """Run the harness for ``what`` (one of :data:`KINDS`) on ``path``; its last line is the summary."""
+    if what == "classify":
+        from processors.evaluation.classify import run_classify_eval
+
+        return run_classify_eval(path, settings, limit=limit)
+    if what == "violence":
+        from processors.evaluation.violence import run_violence_eval
+
+        return run_violence_eval(path, settings, limit=limit)
+    if what == "places":
+        from processors.evaluation.places import run_places_eval
+
+        return run_places_eval(path, settings, limit=limit)
+    raise ValueError(f"unknown evaluation {what!r}; known: {', '.join(KINDS)}")

@@ -6,26 +6,26 @@ Reads, as published (see ``shared/data/README.md``):
   (hateful / non-hateful), ``functionality``;
 * Davidson et al. 2017: ``tweet``, ``class`` (0 hate speech is hateful);
 * MLMA: ``tweet``, ``sentiment`` (hateful when it maps to hate_speech, see
-  :mod:`processors.training.datasets`).
+  :mod:`processors.training.datasets`);
+* a plain CSV: ``text``, ``label`` (``hateful`` / ``non-hateful``), and
+  optionally ``group`` (reported like HateCheck's functionalities).
 
 Each row becomes an item with no language hint, so the language is detected as
 in the stream, and goes through the same enrichment as in ``tocsin process``
-(``Enricher.from_settings``: the classifiers in ``TOCSIN_PROCESSING__CLASSIFIERS``).
+(:mod:`processors.evaluation.runner`: the cascade of the classifiers file).
 A row is predicted hateful when its ``hate_speech`` category scores at least
 0.5. Printed: accuracy per detected language and per functionality (or gold
-class), precision / recall / F1 per label, and as the last line
-``macro_f1=<0.xxx> accuracy=<0.xxx> n=<rows>`` for the hateful / non-hateful
-decision.
+class), precision / recall / F1 per label, the speed in rows/s, and as the
+last line ``macro_f1=<0.xxx> accuracy=<0.xxx> n=<rows>`` for the hateful /
+non-hateful decision.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from tocsin.settings import Settings
@@ -34,7 +34,6 @@ HATEFUL = "hateful"
 NON_HATEFUL = "non-hateful"
 LABELS = (HATEFUL, NON_HATEFUL)
 THRESHOLD = 0.5
-BATCH = 500
 
 
 class EvalFileError(ValueError):
@@ -111,12 +110,23 @@ def read_cases(path: Path, limit: int | None = None) -> tuple[str, list[Case], l
             kind = "davidson"
         elif {"tweet", "sentiment"} <= columns:
             kind = "mlma"
+        elif {"text", "label"} <= columns:
+            kind = "plain"
         else:
             raise EvalFileError(
                 f"{path}: not a HateCheck/MHC file (test_case, label_gold, functionality), nor Davidson "
-                f"(tweet, class), nor MLMA (tweet, sentiment); columns: {sorted(columns)}")
+                f"(tweet, class), nor MLMA (tweet, sentiment), nor a plain CSV (text, label); "
+                f"columns: {sorted(columns)}")
         for number, row in enumerate(_limited(reader, limit), start=2):
             try:
+                if kind == "plain":
+                    gold = (row["label"] or "").strip().lower()
+                    if gold not in LABELS:
+                        raise ValueError(f"column 'label': {row['label']!r} is not hateful or non-hateful")
+                    group = (row.get("group") or "").strip() or gold
+                    cases.append(Case(row["text"] or "", gold == HATEFUL, group))
+                    targets.append("")
+                    continue
                 if kind == "hatecheck":
                     gold = (row["label_gold"] or "").strip().lower()
                     if gold not in LABELS:
@@ -145,46 +155,25 @@ def _limited(reader: csv.DictReader[str], limit: int | None) -> Iterator[dict[st
 
 
 def run_classify_eval(path: Path, settings: Settings, *, limit: int | None = None) -> int:
-    """Classify every row of ``path`` with the configured first stage and print the measures."""
-    from processors.enrich import Enricher
-    from tocsin.schema import Item, SourceRef
+    """Classify every row of ``path`` with the configured cascade and print the measures."""
+    from processors.evaluation.runner import score_texts
 
     kind, cases, targets = read_cases(path, limit)
-    enricher = Enricher.from_settings(settings.processing)
-    names = ", ".join(describe(classifier) for classifier in enricher.classifiers)
-    now = datetime.now(UTC)
-    source = SourceRef(type="eval", name=path.name)
-    predicted: list[bool] = []
-    langs: list[str] = []
-    for begin in range(0, len(cases), BATCH):
-        items = []
-        for offset, case in enumerate(cases[begin:begin + BATCH]):
-            digest = hashlib.sha256(case.text.encode("utf-8", "surrogatepass")).hexdigest()
-            items.append(Item(id=f"{path.name}:{begin + offset}", source=source, text=case.text,
-                              collected=now, raw_sha256=digest, content_sha256=digest))
-        for enriched in enricher.enrich_many(items, now):
-            hit = enriched.categories.get("hate_speech")
-            predicted.append(hit is not None and hit.score >= THRESHOLD)
-            langs.append(enriched.lang)
+    scored = score_texts([case.text for case in cases], settings, path.name)
+    predicted = [(hit := hits.get("hate_speech")) is not None and hit.score >= THRESHOLD
+                 for hits in scored.hits]
     print(f"classify eval: {path.name} ({kind} format), {len(cases):,} rows")
-    print(f"classifiers: {names}; hateful = hate_speech score >= {THRESHOLD}")
-    if kind != "hatecheck":
-        print("note: a training file; the model was trained on 70% of its rows, so these figures are "
-              "optimistic (the held-out figures are in models/first-stage/metrics.json)")
-    group_title = "functionality" if kind == "hatecheck" else "gold class"
-    for line in report_lines(cases, predicted, langs, targets, group_title=group_title):
+    print(f"classifiers: {scored.classifiers}; hateful = hate_speech score >= {THRESHOLD}")
+    if kind in ("davidson", "mlma"):
+        print("note: a training file; the heads were trained on 70% of its rows, so these figures are "
+              "optimistic (the dev-split figures are in models/encoder/metrics.json)")
+    group_title = {"hatecheck": "functionality", "plain": "group"}.get(kind, "gold class")
+    lines = report_lines(cases, predicted, scored.langs, targets, group_title=group_title)
+    for line in lines[:-1]:
         print(line)
+    print(scored.rate_line())
+    print(lines[-1])
     return 0
-
-
-def describe(classifier: object) -> str:
-    """``name/version``; a cascade as its stages, e.g. ``cascade/1 [keywords/1, ngram/1 → –]``."""
-    label = f"{getattr(classifier, 'name', type(classifier).__name__)}/{getattr(classifier, 'version', '?')}"
-    first, second = getattr(classifier, "first", None), getattr(classifier, "second", None)
-    if isinstance(first, list) and isinstance(second, list):
-        stages = [", ".join(describe(c) for c in stage) or "–" for stage in (first, second)]
-        label += f" [{stages[0]} → {stages[1]}]"
-    return label
 
 
 def report_lines(cases: Sequence[Case], predicted: Sequence[bool], langs: Sequence[str],
