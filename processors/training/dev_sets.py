@@ -6,8 +6,9 @@
   set of :func:`processors.training.violence_corpora.dev_set`, for
   ``tocsin eval violence``;
 * ``hate_dev_<source>.csv`` (text, label, group): the dev split of each
-  hate-speech training source as sampled for the figures in the model card
-  (COLD: its own dev file, whole), for ``tocsin eval classify``.
+  hate-speech training source as sampled for the figures in the model card,
+  and ``hate_dev_cold_full.csv``, COLD's whole dev file, for
+  ``tocsin eval classify``.
 
 The files hold shared/data text under its licences (see shared/data/README.md),
 so they are written locally, never committed.
@@ -21,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from processors.training.hate_corpora import read_all, subsample
+from processors.training.hate_corpora import read_all, read_cold, subsample
 from processors.training.violence_corpora import dev_set, write_dev_csv
 
 
@@ -32,6 +33,8 @@ def write_hate_dev(hate_dir: Path, out: Path) -> list[Path]:
             rows.setdefault(example.source, []).append(
                 (example.text, "hateful" if example.hateful else "non-hateful")
             )
+    rows["cold_full"] = [(e.text, "hateful" if e.hateful else "non-hateful")
+                         for e in read_cold(hate_dir / "cold_dev.csv", dev=True)]
     paths = []
     for source, pairs in sorted(rows.items()):
         path = out / f"hate_dev_{source}.csv"
