@@ -200,3 +200,20 @@ def _on(names: Sequence[str], probabilities: np.ndarray, thresholds: np.ndarray)
     """Labels at or above their thresholds, most likely first."""
     chosen = [(float(p), name) for name, p, t in zip(names, probabilities, thresholds, strict=True) if p >= t]
     return {name: round(p, 4) for p, name in sorted(chosen, reverse=True)}
+
+
+def encoder_of(classifiers: Sequence[object]) -> EncoderClassifier | None:
+    """The encoder plug-in among ``classifiers`` (searching cascades' stages), e.g. ``Enricher.classifiers``.
+
+    For stages after classification that compare items by meaning (incident
+    fusion): ``encoder_of(enricher.classifiers).embeddings(texts)`` reuses the
+    loaded model and the vectors it has just computed.
+    """
+    for classifier in classifiers:
+        if isinstance(classifier, EncoderClassifier):
+            return classifier
+        stages = [getattr(classifier, "first", None), getattr(classifier, "second", None)]
+        found = encoder_of([c for stage in stages if isinstance(stage, list) for c in stage])
+        if found is not None:
+            return found
+    return None

@@ -373,13 +373,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="use only rows whose vectors are cached (quick experiments)",
     )
     parser.add_argument("--version", default=VERSION)
+    parser.add_argument("--exclude", nargs="*", default=[], metavar="SOURCE",
+                        help="leave these sources out, e.g. told_br stormfront: heads without the "
+                             "share-alike data (see the model card)")
     args = parser.parse_args(argv)
 
     from processors.encoders import EncoderSettings, build_encoder
 
     settings = EncoderSettings(kind=args.encoder, model=args.model)
     encoder = build_encoder(settings)
-    rows = all_rows(args.shared)
+    rows = [row for row in all_rows(args.shared) if row.source not in set(args.exclude)]
     cache = EmbeddingCache(args.cache, encoder.name, encoder.dim)
     rows, vectors = embed_rows(rows, encoder, cache, cached_only=args.cached_only)
     counts = {
@@ -396,8 +399,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_chars=PREPARED_CHARS,
         version=args.version,
     )
-    metrics: dict[str, Any] = {"encoder": encoder.name, "rows": counts, "dev": evaluate(heads, vectors, rows)}
-    heads.meta["rows"] = counts
+    sources = sorted({row.source for row in rows})
+    metrics: dict[str, Any] = {"encoder": encoder.name, "rows": counts, "sources": sources,
+                               "dev": evaluate(heads, vectors, rows)}
+    heads.meta.update(rows=counts, sources=sources)
     heads.save(args.out)
     print(summary(metrics["dev"]))
     if args.gate is not None:
@@ -416,6 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sublabels=False,
         )
         gate.escalate_at = gate_thresholds(gate, static_vectors, rows, args.gate_recall)
+        gate.meta.update(rows=counts, sources=sources, gate_recall=args.gate_recall)
         gate.save(args.gate)
         metrics["gate"] = {
             "escalate_at": gate.escalate_at,
