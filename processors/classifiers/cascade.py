@@ -142,7 +142,11 @@ class Cascade:
             sent[classifier.name] = len(asked)
             if not asked:
                 continue
-            rescored = classifier.classify([texts[row] for row, _ in asked])
+            chosen = [texts[row] for row, _ in asked]
+            rescore = getattr(classifier, "rescore", None)
+            # a plug-in that can score some categories alone is told which were escalated
+            rescored = (rescore(chosen, [set(categories) for _, categories in asked]) if callable(rescore)
+                        else classifier.classify(chosen))
             for (row, categories), hits in zip(asked, rescored, strict=True):
                 for category in categories:
                     replaced = merge(results[row].get(category), hits.get(category))

@@ -1,26 +1,37 @@
-"""The encoder classifier: a multilingual sentence encoder with trained heads (``encoder``).
+"""The encoder classifier: multilingual sentence encoders with trained heads (``encoder``).
 
 Scores ``hate_speech`` (sub-labels: targeted groups; flags: its forms —
 dehumanisation, threat or call to violence, derogation, slur) and
 ``violence_report`` (sub-labels: the eleven subtypes) from one embedding per
-item, in any of the encoder's languages, with scores calibrated per language.
-It is the cascade's second stage: the gate (:mod:`processors.classifiers.gate`)
-and the keyword categories decide which items it reads, since at ~30 items/s
-a core it cannot read all of a news stream.
+item, with scores calibrated per language. It is the cascade's second stage:
+the gate (:mod:`processors.classifiers.gate`) and the keyword categories
+decide which items it reads, and for which categories.
 
-Settings (``classifiers.encoder`` in ``config/classifiers.yaml``), all optional::
+Routes say which encoder reads what. Each route is an encoder with heads
+trained on its vectors, for some categories and some languages; the first
+route that fits an (item, category) scores it. The shipped configuration
+(``config/classifiers.yaml``, figures in ``models/encoder/MODEL_CARD.md``)::
 
-    model: models/encoder           # folder with heads.npz (default: the shipped heads)
-    encoder: {kind: e5, threads: 1} # e5 (default) | use | checkpoint (+ model: /dir); heads are
-                                    # trained for one encoder: the file says which, a mismatch fails at start
-    categories: [hate_speech, violence_report]
-    threshold: 0.5                  # a category is a hit from this calibrated score
-    max_chars: 600                  # the encoder reads the first characters (title, lead)
-    cache_size: 4096                # recent embeddings kept, by text (see embeddings())
+    routes:
+      - model: models/encoder-use        # USE multilingual v3: hate speech in its 16 languages
+        encoder: {kind: use}             # (better there, and 25x cheaper than e5)
+        categories: [hate_speech]
+        languages: [ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh]
+      - model: models/encoder            # multilingual-e5: violence reports, and every other language
+        encoder: {kind: e5}
+
+A single encoder needs no routes (``model:`` and ``encoder:`` at the top).
+Other settings, all optional::
+
+    categories: [hate_speech, violence_report]   # what the plug-in scores at all
+    threshold: 0.5          # a category is a hit from this calibrated score
+    max_chars: 300          # an encoder reads the first characters (title, lead); per route too
+    cache_size: 4096        # recent embeddings kept per route, by text (see embeddings())
 
 Embeddings for other stages: :meth:`EncoderClassifier.embeddings` returns the
-vectors of item texts, from a small cache when the classifier has just read
-them, so incident fusion can compare items by meaning without a second pass.
+vectors of item texts from the last route (the catch-all, multilingual-e5 in
+the shipped configuration: one space for every language), from a small cache
+when the classifier has just read them.
 """
 
 from __future__ import annotations
@@ -46,16 +57,34 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_HEADS = REPO / "models" / "encoder"
 
 
-class EncoderClassifierSettings(BaseModel):
+class RouteSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
     model: Path = DEFAULT_HEADS
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     categories: list[str] | None = Field(default=None, min_length=1)
+    languages: list[str] | None = Field(default=None, min_length=1)
+    max_chars: int | None = Field(default=None, ge=32)
+
+
+class EncoderClassifierSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    routes: list[RouteSettings] | None = Field(default=None, min_length=1)
+    model: Path = DEFAULT_HEADS
+    encoder: EncoderSettings = Field(default_factory=EncoderSettings)
+    categories: list[str] | None = Field(default=None, min_length=1)
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     # Measured on the violence dev set and GeoVirus news: see the model card ("Input length").
-    max_chars: int = Field(default=600, ge=32)
+    max_chars: int = Field(default=300, ge=32)
     cache_size: int = Field(default=4096, ge=0)
+
+
+def model_path(path: Path) -> Path:
+    """A relative model path is looked for from the working directory, then from the repository root."""
+    if path.is_absolute() or path.exists():
+        return path
+    return REPO / path
 
 
 def parse(kind: type[BaseModel], config: Mapping[str, Any], source: Path, plugin: str) -> Any:
@@ -68,27 +97,24 @@ def parse(kind: type[BaseModel], config: Mapping[str, Any], source: Path, plugin
 
 
 def check_heads(
-    heads: HeadSet, wanted: Sequence[str] | None, categories: KeywordCategories, source: Path, plugin: str
+    heads: HeadSet, wanted: Sequence[str] | None, categories: KeywordCategories, source: Path, key: str
 ) -> list[str]:
     names = list(wanted) if wanted is not None else list(heads.heads)
     for name in names:
         if name not in heads.heads:
             raise ClassifierConfigError(
-                f"{source}: key 'classifiers.{plugin}.categories': the heads have no "
-                f"{name!r} (they have: {', '.join(heads.heads)})"
+                f"{source}: key '{key}': the heads have no {name!r} (they have: {', '.join(heads.heads)})"
             )
         if name not in categories.names:
             raise ClassifierConfigError(
-                f"{source}: key 'classifiers.{plugin}.categories': category {name!r} "
-                f"is not defined (defined: {', '.join(categories.names)})"
+                f"{source}: key '{key}': category {name!r} is not defined "
+                f"(defined: {', '.join(categories.names)})"
             )
     return names
 
 
-class EncoderClassifier:
-    """Second-stage plug-in; ``categories`` says what it re-scores. Thread-safe."""
-
-    name = "encoder"
+class Route:
+    """One encoder and the heads trained on its vectors, for some categories and languages. Thread-safe."""
 
     def __init__(
         self,
@@ -96,7 +122,7 @@ class EncoderClassifier:
         heads: HeadSet,
         *,
         categories: Sequence[str] | None = None,
-        threshold: float = 0.5,
+        languages: Sequence[str] | None = None,
         max_chars: int = 600,
         cache_size: int = 4096,
     ) -> None:
@@ -104,44 +130,21 @@ class EncoderClassifier:
             raise HeadsError(f"heads trained on {heads.encoder!r}, encoder is {encoder.name!r}")
         self.encoder = encoder
         self.heads = heads
-        self.threshold = threshold
+        self.categories = frozenset(categories if categories is not None else heads.heads)
+        self.languages = frozenset(languages) if languages is not None else None
         self.max_chars = max_chars
         self.cache_size = cache_size
-        self.categories = frozenset(categories if categories is not None else heads.heads)
-        self.version = heads.version
-        self._classifier = f"{self.name}/{heads.version}"
+        self.classifier = f"{EncoderClassifier.name}/{heads.version}/{encoder.name}"
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self.embedded = 0
+        """Texts this route's encoder has read (cache misses), for benchmarks and metrics."""
 
-    @classmethod
-    def from_config(
-        cls, config: Mapping[str, Any], categories: KeywordCategories, source: Path
-    ) -> EncoderClassifier:
-        settings: EncoderClassifierSettings = parse(EncoderClassifierSettings, config, source, cls.name)
-        try:
-            encoder = shared_encoder(settings.encoder)
-            heads = HeadSet.load(settings.model, encoder=encoder.name)
-        except (EncoderError, HeadsError) as exc:
-            raise ClassifierConfigError(f"{source}: classifier 'encoder': {exc}") from exc
-        names = check_heads(heads, settings.categories, categories, source, cls.name)
-        return cls(
-            encoder,
-            heads,
-            categories=names,
-            threshold=settings.threshold,
-            max_chars=settings.max_chars,
-            cache_size=settings.cache_size,
-        )
-
-    # -- embeddings ------------------------------------------------------------
+    def fits(self, category: str, lang: str) -> bool:
+        return category in self.categories and (self.languages is None or lang in self.languages)
 
     def embeddings(self, texts: Sequence[str]) -> np.ndarray:
-        """``(n, dim)`` unit vectors of raw item texts (title + body), as the heads see them.
-
-        Texts read recently (by this classifier or an earlier call) come from a
-        bounded cache, keyed by the hash of the prepared text; the rest go
-        through the encoder in one batch.
-        """
+        """``(n, dim)`` unit vectors of raw texts, as the heads see them; recent ones from the cache."""
         prepared = [prepare_text(text, self.max_chars) for text in texts]
         keys = [hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest() for text in prepared]
         out = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
@@ -155,9 +158,9 @@ class EncoderClassifier:
                     self._cache.move_to_end(key)
                     out[row] = vector
         if missing:
-            rows = [indices[0] for indices in missing.values()]
-            vectors = self.encoder.embed([prepared[row] for row in rows])
+            vectors = self.encoder.embed([prepared[indices[0]] for indices in missing.values()])
             with self._lock:
+                self.embedded += len(missing)
                 for (key, indices), vector in zip(missing.items(), vectors, strict=True):
                     out[indices] = vector
                     if self.cache_size:
@@ -166,33 +169,111 @@ class EncoderClassifier:
                             self._cache.popitem(last=False)
         return out
 
-    # -- classification ----------------------------------------------------------
-
-    def classify(self, texts: Sequence[ItemText]) -> list[dict[str, CategoryHit]]:
-        if not texts:
-            return []
-        vectors = self.embeddings([text.text for text in texts])
-        langs = [text.lang for text in texts]
-        results: list[dict[str, CategoryHit]] = [{} for _ in texts]
-        for category in sorted(self.categories):
+    def score(
+        self,
+        texts: Sequence[ItemText],
+        wanted: Sequence[set[str]],
+        threshold: float,
+        results: list[dict[str, CategoryHit]],
+    ) -> None:
+        """Add this route's hits for ``wanted[i]`` (its categories for text i) into ``results[i]``."""
+        rows = [i for i, categories in enumerate(wanted) if categories]
+        if not rows:
+            return
+        vectors = self.embeddings([texts[i].text for i in rows])
+        langs = [texts[i].lang for i in rows]
+        for category in sorted(set().union(*(wanted[i] for i in rows))):
             head = self.heads.heads[category]
             scores = head.scores(vectors, langs)
-            hit_rows = np.flatnonzero(scores >= self.threshold)
-            if not len(hit_rows):
+            chosen = [k for k, i in enumerate(rows) if category in wanted[i] and scores[k] >= threshold]
+            if not chosen:
                 continue
-            labels = head.labels.probabilities(vectors[hit_rows]) if head.labels is not None else None
-            forms = head.forms.probabilities(vectors[hit_rows]) if head.forms is not None else None
-            for k, row in enumerate(hit_rows.tolist()):
-                results[row][category] = CategoryHit(
-                    score=round(float(min(max(scores[row], 0.0), 1.0)), 4),
-                    classifier=self._classifier,
-                    labels=_on(head.labels.names, labels[k], head.labels.thresholds)
+            labels = head.labels.probabilities(vectors[chosen]) if head.labels is not None else None
+            forms = head.forms.probabilities(vectors[chosen]) if head.forms is not None else None
+            for n, k in enumerate(chosen):
+                results[rows[k]][category] = CategoryHit(
+                    score=round(float(min(max(scores[k], 0.0), 1.0)), 4),
+                    classifier=self.classifier,
+                    labels=_on(head.labels.names, labels[n], head.labels.thresholds)
                     if head.labels is not None and labels is not None
                     else {},
-                    flags=list(_on(head.forms.names, forms[k], head.forms.thresholds))
+                    flags=list(_on(head.forms.names, forms[n], head.forms.thresholds))
                     if head.forms is not None and forms is not None
                     else [],
                 )
+
+
+class EncoderClassifier:
+    """Second-stage plug-in; ``categories`` says what it re-scores. Thread-safe."""
+
+    name = "encoder"
+
+    def __init__(
+        self, routes: Sequence[Route], *, categories: Sequence[str] | None = None, threshold: float = 0.5
+    ) -> None:
+        if not routes:
+            raise ClassifierConfigError("the encoder classifier needs at least one route")
+        self.routes = list(routes)
+        covered = set().union(*(route.categories for route in self.routes))
+        self.categories = frozenset(categories if categories is not None else covered)
+        self.threshold = threshold
+        self.version = "+".join(dict.fromkeys(route.heads.version for route in self.routes))
+
+    @classmethod
+    def from_config(
+        cls, config: Mapping[str, Any], categories: KeywordCategories, source: Path
+    ) -> EncoderClassifier:
+        settings: EncoderClassifierSettings = parse(EncoderClassifierSettings, config, source, cls.name)
+        specs = settings.routes or [
+            RouteSettings(model=settings.model, encoder=settings.encoder, categories=settings.categories)
+        ]
+        routes = []
+        for index, spec in enumerate(specs):
+            key = f"classifiers.{cls.name}" + (f".routes.{index}" if settings.routes else "")
+            try:
+                encoder = shared_encoder(spec.encoder)
+                heads = HeadSet.load(model_path(spec.model), encoder=encoder.name)
+            except (EncoderError, HeadsError) as exc:
+                raise ClassifierConfigError(f"{source}: key '{key}': {exc}") from exc
+            names = check_heads(heads, spec.categories, categories, source, f"{key}.categories")
+            routes.append(
+                Route(
+                    encoder,
+                    heads,
+                    categories=names,
+                    languages=spec.languages,
+                    max_chars=spec.max_chars or settings.max_chars,
+                    cache_size=settings.cache_size,
+                )
+            )
+        wanted = settings.categories
+        if wanted is not None:
+            for category in wanted:
+                if not any(category in route.categories for route in routes):
+                    raise ClassifierConfigError(
+                        f"{source}: key 'classifiers.{cls.name}.categories': no route scores {category!r}"
+                    )
+        return cls(routes, categories=wanted, threshold=settings.threshold)
+
+    def embeddings(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of raw item texts from the last (catch-all) route; see the module's docstring."""
+        return self.routes[-1].embeddings(texts)
+
+    def classify(self, texts: Sequence[ItemText]) -> list[dict[str, CategoryHit]]:
+        return self.rescore(texts, [set(self.categories)] * len(texts))
+
+    def rescore(self, texts: Sequence[ItemText], asked: Sequence[set[str]]) -> list[dict[str, CategoryHit]]:
+        """Score only the categories ``asked[i]`` of each text (the cascade says which it escalated)."""
+        results: list[dict[str, CategoryHit]] = [{} for _ in texts]
+        per_route: list[list[set[str]]] = [[set() for _ in texts] for _ in self.routes]
+        for i, (text, categories) in enumerate(zip(texts, asked, strict=True)):
+            for category in categories & self.categories:
+                for n, route in enumerate(self.routes):
+                    if route.fits(category, text.lang):
+                        per_route[n][i].add(category)
+                        break
+        for route, wanted in zip(self.routes, per_route, strict=True):
+            route.score(texts, wanted, self.threshold, results)
         return results
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from processors.categories import KeywordCategories
-from processors.classifiers.encoder import check_heads, parse
+from processors.classifiers.encoder import check_heads, model_path, parse
 from processors.classifiers.heads import HeadsError, HeadSet
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
 from processors.encoders.protocol import EncoderError
@@ -79,11 +79,13 @@ class GateClassifier:
     ) -> GateClassifier:
         settings: GateSettings = parse(GateSettings, config, source, cls.name)
         try:
-            static = StaticEmbedding.load(settings.model, max_chars=settings.max_chars)
-            heads = HeadSet.load(settings.model, encoder=static.name)
+            static = StaticEmbedding.load(model_path(settings.model), max_chars=settings.max_chars)
+            heads = HeadSet.load(model_path(settings.model), encoder=static.name)
         except (EncoderError, HeadsError) as exc:
             raise ClassifierConfigError(f"{source}: classifier 'gate': {exc}") from exc
-        names = check_heads(heads, settings.categories, categories, source, cls.name)
+        names = check_heads(
+            heads, settings.categories, categories, source, f"classifiers.{cls.name}.categories"
+        )
         for category in settings.escalate_at:
             if category not in names:
                 raise ClassifierConfigError(

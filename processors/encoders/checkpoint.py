@@ -49,7 +49,7 @@ class CheckpointEncoder:
             torch.set_num_threads(threads)
         self._torch = torch
         self.prefix = prefix
-        self.max_length = max_length
+        self.max_length = min(max_length, token_limit(self._tokenizer, self._model.config))
         self.batch_size = batch_size
         self.dim = int(self._model.config.hidden_size)
         self.name = f"checkpoint:{directory.resolve().name}"
@@ -75,3 +75,13 @@ class CheckpointEncoder:
                 pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
                 out[chunk] = pooled.float().numpy()
         return normalise_rows(out)
+
+
+def token_limit(tokenizer: Any, config: Any) -> int:
+    """The most tokens the model takes: its position table, less the two RoBERTa-style models reserve."""
+    limits = [int(tokenizer.model_max_length)] if 0 < int(tokenizer.model_max_length) < 1_000_000 else []
+    positions = getattr(config, "max_position_embeddings", None)
+    if positions:
+        offset = 2 if getattr(config, "model_type", "") in {"roberta", "xlm-roberta", "camembert"} else 0
+        limits.append(int(positions) - offset)
+    return min(limits) if limits else 512

@@ -88,12 +88,13 @@ def distil(
             )
 
         cache.embed(wanted, encoder, progress=progress)
-    missing = cache.missing(wanted)
-    if missing:
+    missing = set(cache.missing(wanted))
+    if len(missing) > len(wanted) // 1000:
         raise ValueError(f"{len(missing):,} pieces have no cached vector; run without --cached-only")
+    # a piece with no text (the bare "▁") or, with --cached-only, a stray uncached one gets no vector
     raw = np.zeros((len(texts), cache.dim), dtype=np.float32)
-    filled = np.array([bool(text) for text in texts])
-    raw[filled] = cache.get(wanted)
+    filled = np.array([bool(text) and text not in missing for text in texts])
+    raw[filled] = cache.get([text for text, keep in zip(texts, filled, strict=True) if keep])
     mean, axes = pca(raw[filled], dims)
     reduced = np.zeros((len(texts), dims), dtype=np.float32)
     reduced[filled] = (raw[filled] - mean) @ axes.T

@@ -12,6 +12,7 @@ what the embedding cache is keyed by.
 from __future__ import annotations
 
 import csv
+import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,3 +117,62 @@ def violence_rows(shared: Path) -> list[Row]:
 def all_rows(shared: Path) -> list[Row]:
     """Every row; ``shared`` is the folder holding ``hate/``, ``events/`` and ``places/``."""
     return [row for row in hate_rows(shared / "hate") + violence_rows(shared) if row.text]
+
+
+LONG_SOURCE = "long"
+
+
+def long_rows(
+    rows: list[Row],
+    count: int,
+    *,
+    seed: int = 29,
+    fillers: tuple[int, int] = (3, 8),
+    max_chars: int = PREPARED_CHARS * 2,
+) -> list[Row]:
+    """News-length texts made of training rows: one row (its labels) amid ordinary ones of its language.
+
+    The training rows are posts and single sentences, while a stream also carries
+    articles; a mean-pooled embedding of a long text sits nearer the average
+    text than any post does, and heads trained on posts alone misjudge it. Each
+    synthetic row joins an anchor row with 3 to 8 rows of the same split and
+    language that are neither hateful nor violent, in random order, and keeps the
+    anchor's labels; a quarter of the anchors are hateful or violent, as long
+    texts mostly are neither. Built per split (train and calibration only: dev
+    figures stay on real texts) and deterministic for a seed. Their source is
+    ``long`` (weighed as one source, classes as they fall).
+    """
+    rng = random.Random(seed)
+    out: list[Row] = []
+    for split in ("train", "calibration"):
+        part = [row for row in rows if row.split == split and not row.source.startswith(LONG_SOURCE)]
+        calm: dict[str, list[Row]] = {}
+        for row in part:
+            if not row.hate and not row.violent:
+                calm.setdefault(row.lang, []).append(row)
+        pool_en = calm.get("en", [])
+        share = count if split == "train" else max(count // 5, 1)
+        marked = [row for row in part if row.hate or row.violent]
+        for _ in range(share):
+            anchor = rng.choice(marked if rng.random() < 0.25 else part)
+            pool = calm.get(anchor.lang) if len(calm.get(anchor.lang, [])) >= 20 else pool_en
+            if not pool:
+                continue
+            others = [rng.choice(pool) for _ in range(rng.randint(*fillers))]
+            position = rng.randint(0, len(others))
+            texts = [row.text for row in others]
+            texts.insert(position, anchor.text)
+            out.append(
+                Row(
+                    " ".join(texts)[:max_chars],
+                    anchor.lang,
+                    LONG_SOURCE,
+                    split,
+                    anchor.hate,
+                    anchor.violent,
+                    anchor.targets,
+                    anchor.forms,
+                    anchor.kind,
+                )
+            )
+    return out

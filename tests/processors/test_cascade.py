@@ -208,11 +208,12 @@ register("broken", Broken.build)
 register("flat", lambda config, cats, source: Scripted("flat", {}))   # no 'categories'
 
 
-def test_the_shipped_file_builds_the_keyword_first_stage() -> None:
+def test_the_shipped_file_builds_keywords_and_gate_then_the_encoder() -> None:
     spec = load_classifier_file(ProcessingSettings().classifiers_file)
-    assert spec.cascade.second_stage == [] and "keywords" in spec.cascade.first_stage
+    assert spec.cascade.first_stage == ["keywords", "gate"] and spec.cascade.second_stage == ["encoder"]
     cascade = build_cascade(ProcessingSettings(), categories())
-    assert "keywords" in [classifier.name for classifier in cascade.first] and cascade.second == []
+    assert [classifier.name for classifier in cascade.first] == ["keywords", "gate"]
+    assert [classifier.name for classifier in cascade.second] == ["encoder"]
 
 
 def test_stages_thresholds_and_plugin_settings_come_from_the_file(tmp_path: Path) -> None:
@@ -393,3 +394,29 @@ async def test_cascade_with_tiny_models_scores_what_the_archive_keeps(
 def categories_file_categories(categories: KeywordCategories) -> KeywordCategories:
     """The shipped categories (the conftest's), which the tiny models' sentences were written against."""
     return categories
+
+
+class AskedRescorer:
+    """A second stage that scores categories one by one: the cascade tells it which were escalated."""
+
+    name, version = "asked", "1"
+    categories = frozenset({"violence_report", "hate_speech"})
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, set[str]]] = []
+
+    def classify(self, texts: Sequence[ItemText]) -> list[dict[str, CategoryHit]]:
+        raise AssertionError("a plug-in with rescore() is asked through it")
+
+    def rescore(self, texts: Sequence[ItemText], asked: Sequence[set[str]]) -> list[dict[str, CategoryHit]]:
+        self.asked += [(text.text, set(categories)) for text, categories in zip(texts, asked, strict=True)]
+        return [{category: hit(0.8, "asked/1") for category in categories} for categories in asked]
+
+
+def test_a_rescoring_plugin_is_told_which_categories_were_escalated() -> None:
+    second = AskedRescorer()
+    results = run(Cascade([Scripted("kw", FIRST)], [second], threshold=0.2), "massacre report", "slur",
+                  "nothing")
+    assert second.asked == [("massacre report", {"violence_report"}), ("slur", {"hate_speech"})]
+    assert results[0]["violence_report"].score == 0.8 and "hate_speech" not in results[0]
+    assert results[2] == {}

@@ -67,6 +67,13 @@ def test_a_checkpoint_directory_is_mean_pooled() -> None:
     assert np.allclose(vectors[0], vectors[3], atol=1e-5), "padding in a batch does not change a vector"
 
 
+def test_a_text_longer_than_the_models_positions_is_cut_not_an_error() -> None:
+    encoder = build_encoder(EncoderSettings(kind="checkpoint", model=tiny_models.sequence_model(),
+                                            max_length=4096))
+    vectors = encoder.embed(["gunmen attacked the village " * 200])
+    assert vectors.shape == (1, 32) and np.isclose(np.linalg.norm(vectors[0]), 1.0, atol=1e-5)
+
+
 def test_a_missing_checkpoint_is_an_encoder_error(tmp_path: Path) -> None:
     with pytest.raises(EncoderError, match="not a model directory"):
         CheckpointEncoder(tmp_path / "nowhere")

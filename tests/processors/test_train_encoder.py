@@ -116,14 +116,28 @@ def test_calibration_is_per_language_with_enough_rows_and_pooled_always() -> Non
     assert calibration["en"].a > 0
 
 
-def test_gate_threshold_keeps_the_recall_of_every_language(trained: Path, shared: Path) -> None:
+def test_gate_thresholds_keep_what_the_encoder_finds(trained: Path, shared: Path) -> None:
     gate = HeadSet.load(trained / "gate")
     assert set(gate.escalate_at) == {"hate_speech", "violence_report"}
-    static = StaticEmbedding.load(trained / "gate")
     rows = all_rows(shared)
-    vectors = static.embed([row.text for row in rows])
-    again = gate_thresholds(gate, vectors, rows, 0.95)
-    assert again == pytest.approx(gate.escalate_at)
+    heads = HeadSet.load(trained / "encoder")
+    encoder = build_encoder(EncoderSettings(kind="checkpoint", model=tiny_models.sequence_model()))
+    vectors = encoder.embed([row.text for row in rows])
+    found = {
+        category: head.scores(vectors, [row.lang for row in rows]) >= 0.5
+        for category, head in heads.heads.items()
+    }
+    static = StaticEmbedding.load(trained / "gate")
+    static_vectors = static.embed([row.text for row in rows])
+    assert gate_thresholds(gate, static_vectors, rows, 0.95, found) == pytest.approx(gate.escalate_at)
+    calibration = np.array([row.split == "calibration" for row in rows])
+    for category, threshold in gate.escalate_at.items():
+        kept = gate.heads[category].scores(static_vectors, [row.lang for row in rows]) >= threshold
+        wanted = (
+            found[category] & calibration & np.array([train_encoder.label_of(row, category) for row in rows])
+        )
+        if wanted.sum() >= 10:
+            assert kept[wanted].mean() >= 0.9
 
 
 def test_a_run_writes_heads_metrics_and_a_gate_the_plugins_load(trained: Path) -> None:
@@ -153,3 +167,51 @@ def test_heads_of_another_encoder_are_refused(trained: Path) -> None:
     categories = load_categories(CATEGORIES_FILE)
     with pytest.raises(ClassifierConfigError, match=r"trained on encoder 'checkpoint:.*retrain"):
         EncoderClassifier.from_config({"model": str(trained / "encoder")}, categories, Path("c.yaml"))
+
+
+def test_routes_send_each_category_and_language_to_its_encoder(trained: Path) -> None:
+    categories = load_categories(CATEGORIES_FILE)
+    tiny = {"kind": "checkpoint", "model": str(tiny_models.sequence_model())}
+    encoder = EncoderClassifier.from_config(
+        {
+            "routes": [
+                {
+                    "model": str(trained / "encoder"),
+                    "encoder": tiny,
+                    "categories": ["hate_speech"],
+                    "languages": ["en"],
+                },
+                {"model": str(trained / "encoder"), "encoder": tiny},
+            ],
+            "threshold": 0.0,
+        },
+        categories,
+        Path("c.yaml"),
+    )
+    english, other = encoder.routes
+    texts = [
+        ItemText("They are vermin", "en"),
+        ItemText("Ni wadudu hao", "sw"),
+        ItemText("Gunmen attacked the town", "en"),
+    ]
+    results = encoder.rescore(texts, [{"hate_speech"}, {"hate_speech"}, {"violence_report"}])
+    assert (english.embedded, other.embedded) == (1, 2), "English hate to the first route, the rest on"
+    assert [set(hits) for hits in results] == [{"hate_speech"}, {"hate_speech"}, {"violence_report"}]
+    assert results[0]["hate_speech"].classifier.startswith("encoder/")
+
+
+def test_a_category_no_route_scores_is_a_config_error(trained: Path) -> None:
+    from processors.classifiers.protocol import ClassifierConfigError
+
+    tiny = {"kind": "checkpoint", "model": str(tiny_models.sequence_model())}
+    with pytest.raises(ClassifierConfigError, match=r"no route scores 'violence_report'"):
+        EncoderClassifier.from_config(
+            {
+                "routes": [
+                    {"model": str(trained / "encoder"), "encoder": tiny, "categories": ["hate_speech"]}
+                ],
+                "categories": ["hate_speech", "violence_report"],
+            },
+            load_categories(CATEGORIES_FILE),
+            Path("c.yaml"),
+        )
