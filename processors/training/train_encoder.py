@@ -493,7 +493,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         found = {category: head.scores(vectors, langs) >= 0.5 for category, head in heads.heads.items()}
         for directory in args.found_with:
             other = HeadSet.load(directory)
-            other_encoder = build_encoder(EncoderSettings(kind=encoder_kind(other.encoder)))
+            other_encoder = build_encoder(
+                EncoderSettings.model_validate({"kind": encoder_kind(other.encoder)})
+            )
             other_vectors = EmbeddingCache(args.cache, other.encoder, other.dim).embed(
                 [row.text for row in rows], other_encoder
             )
