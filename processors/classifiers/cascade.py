@@ -131,8 +131,7 @@ class Cascade:
         for classifier in self.first:
             for merged, hits in zip(results, classifier.classify(texts), strict=True):
                 for category, hit in hits.items():
-                    if category not in merged or merged[category].score < hit.score:
-                        merged[category] = hit
+                    merged[category] = strongest(merged.get(category), hit)
         first_scores = [{category: hit.score for category, hit in hits.items()} for hits in results]
         sent: dict[str, int] = {}
         for classifier in self.second:
@@ -165,6 +164,19 @@ class Cascade:
             return sorted(categories)
         return sorted(category for category in categories
                       if scores.get(category, 0.0) >= self.category_thresholds.get(category, self.threshold))
+
+
+def strongest(kept: CategoryHit | None, other: CategoryHit) -> CategoryHit:
+    """Two first-stage hits of one category: the higher score, with the matched terms of both.
+
+    The gate reports no terms; the keywords' terms must survive it scoring higher.
+    """
+    if kept is None:
+        return other
+    high, low = (other, kept) if other.score > kept.score else (kept, other)
+    if not low.terms:
+        return high
+    return high.model_copy(update={"terms": [*high.terms, *(t for t in low.terms if t not in high.terms)]})
 
 
 def merge(first: CategoryHit | None, second: CategoryHit | None) -> CategoryHit | None:

@@ -36,7 +36,6 @@ from tocsin.schema import CategoryHit
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_GATE = REPO / "models" / "gate"
-GATE_FLAG = "gate"
 
 
 class GateSettings(BaseModel):
@@ -107,6 +106,6 @@ class GateClassifier:
         for category, scores in self.scores(texts).items():
             for row in np.flatnonzero(scores >= self.escalate_at[category]).tolist():
                 results[row][category] = CategoryHit(
-                    score=round(float(scores[row]), 4), classifier=self._classifier, flags=[GATE_FLAG]
+                    score=round(float(scores[row]), 4), classifier=self._classifier
                 )
         return results

@@ -267,7 +267,7 @@ def _key(text: str) -> str:
 
 
 def write_dev_csv(examples: list[ViolenceExample], path: Path) -> None:
-    """The dev set as ``tocsin eval violence`` reads it: text, violent, subtype, lang, source."""
+    """The dev set as ``tocsin eval violence`` reads it: text, violent, subtype (or kind), lang, source."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["text", "violent", "subtype", "lang", "source"])
@@ -276,7 +276,7 @@ def write_dev_csv(examples: list[ViolenceExample], path: Path) -> None:
                 [
                     example.text,
                     int(example.violent),
-                    example.kind if example.violent else "",
+                    example.kind,  # a subtype, or for a calm row its kind (disease, accident...)
                     example.lang,
                     example.source,
                 ]
