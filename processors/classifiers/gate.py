@@ -14,7 +14,7 @@ Settings (``classifiers.gate`` in ``config/classifiers.yaml``), all optional::
     categories: [hate_speech, violence_report]
     escalate_at: {violence_report: 0.3}   # override the model's thresholds (lower: more recall, more
                                           # items for the encoder)
-    max_chars: 2000               # characters the gate reads per item
+    max_chars: 1000               # characters the gate reads per item (as it was trained)
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class GateSettings(BaseModel):
     model: Path = DEFAULT_GATE
     categories: list[str] | None = Field(default=None, min_length=1)
     escalate_at: dict[str, float] = Field(default_factory=dict)
-    max_chars: int = Field(default=2000, ge=32)
+    max_chars: int = Field(default=1000, ge=32)
 
 
 class GateClassifier:
