@@ -238,6 +238,17 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+def _container_suffix(annotation: Any) -> str:
+    """``[]`` when a field holds a list of models, ``.NAME`` when a mapping of them."""
+    for arg in (annotation, *typing.get_args(annotation)):
+        origin = typing.get_origin(arg)
+        if origin in (list, tuple, set, frozenset):
+            return "[]"
+        if origin is dict:
+            return ".NAME"
+    return ""
+
+
 def _key(name: str, info: FieldInfo) -> str:
     return info.alias or name
 
@@ -266,26 +277,29 @@ def _row(*cells: str) -> str:
 
 
 def key_table(model: type[BaseModel], *, path: str, heading: str = "####",
-              only: Iterable[str] | None = None, seen: set[type[BaseModel]] | None = None) -> list[str]:
-    """A table of ``model``'s keys, then one for each nested model (``filter``, ``retry`` …)."""
+              only: Iterable[str] | None = None, seen: set[type[BaseModel]] | None = None,
+              key_header: str = "key") -> list[str]:
+    """A table of ``model``'s keys, then one for each nested model (``filter``, ``retry`` …),
+    headed by its path: ``escalate[]`` for each entry of a list, ``labels.NAME`` of a mapping."""
     names = list(model.model_fields) if only is None else list(only)
     if not names:
         return []
     rows = [_row(_code(key), kind, default, what) for key, kind, default, what in field_cells(model, names)]
-    out = ["| key | type | default | what |", "|---|---|---|---|", *rows, ""]
+    out = [f"| {key_header} | type | default | what |", "|---|---|---|---|", *rows, ""]
     seen = set() if seen is None else seen
     for name in names:
         nested = _nested_model(model.model_fields[name].annotation)
         if nested is None or nested in seen:
             continue
         seen.add(nested)
-        own_key = _key(name, model.model_fields[name])
+        info = model.model_fields[name]
+        own_key = _key(name, info) + _container_suffix(info.annotation)
         key = f"{path}.{own_key}" if path else own_key
         out += [f"{heading} `{key}`", ""]
         doc = model_doc(nested)
         if doc:
             out += [doc, ""]
-        out += key_table(nested, path=key, heading=heading, seen=seen)
+        out += key_table(nested, path=key, heading=heading, seen=seen, key_header=key_header)
     return out
 
 
@@ -430,6 +444,28 @@ def categories_reference() -> str:
     return "\n".join(out)
 
 
+def records_reference() -> str:
+    """The records on the topics and in the indices (``tocsin/schema.py``), field by field."""
+    from tocsin.schema import Alert, DeadLetter, EnrichedItem, Item
+
+    out: list[str] = []
+    seen: set[type[BaseModel]] = set()
+    records: list[tuple[str, type[BaseModel], list[str]]] = [
+        ("`Item` (topic `items.raw`)", Item, list(Item.model_fields)),
+        ("`EnrichedItem` (topic `items.enriched`, the archive): every field of `Item`, and", EnrichedItem,
+         [name for name in EnrichedItem.model_fields if name not in Item.model_fields]),
+        ("`Alert` (topic `alerts`, the alerts indices)", Alert, list(Alert.model_fields)),
+        ("`DeadLetter` (topic `items.dlq`)", DeadLetter, list(DeadLetter.model_fields)),
+    ]
+    for title, model, fields in records:
+        out += [f"### {title}", ""]
+        doc = model_doc(model)
+        if doc:
+            out += [doc, ""]
+        out += key_table(model, path=title.split("`")[1], only=fields, seen=seen, key_header="field")
+    return "\n".join(out)
+
+
 def plugin_names() -> str:
     """The built-in plug-ins of each kind, as the registries list them."""
     rows = ["| kind | YAML key | built-in |", "|---|---|---|"]
@@ -495,6 +531,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "categories-reference": categories_reference,
     "rules-reference": rules_reference,
     "notifiers-reference": notifiers_reference,
+    "records-reference": records_reference,
     "plugin-names": plugin_names,
     "source-types": lambda: _names(source_models()),
     "classifier-names": lambda: _names(classifier_models()),

@@ -122,3 +122,13 @@ def test_default_paths_are_shown_relative_to_the_repository(reference: ModuleTyp
     assert reference.default_text(KafkaSettings.model_fields["ssl_cafile"]) == "–"
     assert "`config/rules.yaml`" in reference.settings_reference()
     assert str(Path(ROOT)) not in reference.settings_reference()
+
+
+def test_every_record_field_is_listed(reference: ModuleType) -> None:
+    from tocsin.schema import Alert, DeadLetter, EnrichedItem
+
+    text = reference.records_reference()
+    for model in (EnrichedItem, Alert, DeadLetter):
+        for name in model.model_fields:
+            assert f"| `{name}` |" in text, (model.__name__, name)
+    assert "#### `EnrichedItem.places[]`" in text and "#### `EnrichedItem.categories.NAME`" in text
