@@ -36,8 +36,8 @@ dashboard:
 	cd api/web && npm ci --no-audit --no-fund && npm run build
 
 lint: $(STAMP)
-	$(BIN)/ruff check tocsin collectors processors alerts api tests bench
-	$(BIN)/mypy tocsin collectors processors alerts api
+	$(BIN)/ruff check tocsin tocsin_launch tocsin_embedded collectors processors alerts api tests bench
+	$(BIN)/mypy tocsin tocsin_launch tocsin_embedded collectors processors alerts api
 
 # Known vulnerabilities of the installed packages, from PyPI's JSON API (pip-audit). Says
 # NOT AUDITED when that API does not answer; AUDIT_FLAGS=--strict makes that a failure.

@@ -79,7 +79,7 @@ class SearchSettings(Section):
     verify_certs: bool = True
     request_timeout: float = 30.0
     # elastic-transport node class: 'aiohttp' in production; the embedded demo and
-    # the tests name their media-type shim here (tocsin.embedded.compat).
+    # the tests name their media-type shim here (tocsin_embedded.compat).
     node_class: str = "aiohttp"
     items_index: str = "tocsin-items"
     alerts_index: str = "tocsin-alerts"

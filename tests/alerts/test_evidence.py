@@ -29,12 +29,12 @@ from processors.archive import to_document
 from tests.alerts.factories import T0, enriched
 from tests.stack import Stack, wait_for
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
 from tocsin.kafka import ensure_topics
 from tocsin.processes import spawn
 from tocsin.schema import Alert
 from tocsin.search import SearchUnavailable, search_client
 from tocsin.settings import SearchSettings
+from tocsin_embedded.broker import LocalBroker
 
 pytestmark = pytest.mark.peers
 
@@ -213,7 +213,7 @@ async def test_freeze_finds_items_behind_a_lifecycle_alias_over_several_indices(
 
 
 async def test_freeze_raises_search_unavailable_when_the_server_is_down(search: SearchSettings) -> None:
-    from tocsin.embedded.ports import free_port
+    from tocsin_embedded.ports import free_port
 
     down = search.model_copy(update={"url": f"http://127.0.0.1:{free_port()}", "request_timeout": 2.0})
     client = search_client(down)

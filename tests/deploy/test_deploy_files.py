@@ -17,8 +17,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from tocsin.cli import build_parser
 from tocsin.settings import Settings
+from tocsin_launch.cli import build_parser
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 COMPOSE = DEPLOY / "docker-compose.yml"

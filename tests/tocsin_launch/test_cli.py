@@ -9,9 +9,9 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
 from tocsin.search import search_client
 from tocsin.settings import SearchSettings
+from tocsin_embedded.broker import LocalBroker
 
 pytestmark = pytest.mark.peers
 
@@ -22,7 +22,7 @@ def test_init_creates_topics_templates_and_indices_idempotently(
            "TOCSIN_SEARCH__URL": search_settings.url, "TOCSIN_SEARCH__NODE_CLASS": search_settings.node_class,
            "TOCSIN_SEARCH__ITEMS_INDEX": "cli-items", "TOCSIN_SEARCH__ALERTS_INDEX": "cli-alerts"}
     for _ in range(2):
-        done = subprocess.run([sys.executable, "-m", "tocsin.cli", "init"], env=env, capture_output=True,
+        done = subprocess.run([sys.executable, "-m", "tocsin_launch.cli", "init"], env=env, capture_output=True,
                               text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert "topics, templates and indices are in place" in done.stdout
@@ -50,7 +50,7 @@ def test_init_creates_topics_templates_and_indices_idempotently(
 
 def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {**os.environ, "TOCSIN_CONFIG": str(tmp_path / "missing.yaml")}
-    done = subprocess.run([sys.executable, "-m", "tocsin.cli", "init"], env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "tocsin_launch.cli", "init"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2
     assert "missing.yaml" in done.stderr and "Traceback" not in done.stderr

@@ -2,7 +2,7 @@
 
 The corpus lives in the source checkout, not in the installed package: the demo and
 the tests run from a checkout. Serve it with
-``tocsin.embedded.feedserver.FeedServer.start(corpus_dir(), reference=...)``.
+``tocsin_embedded.feedserver.FeedServer.start(corpus_dir(), reference=...)``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ class CorpusNotFoundError(FileNotFoundError):
 
 def corpus_dir() -> Path:
     """``demo/corpus`` of the checkout this module was imported from."""
-    path = Path(__file__).resolve().parents[2] / "demo" / "corpus"
+    path = Path(__file__).resolve().parents[1] / "demo" / "corpus"
     if not (path / "feeds.yaml").is_file():
         raise CorpusNotFoundError(
             f"no demo corpus at {path}: the demo needs a source checkout of Tocsin "

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tocsin.embedded.feedserver import FeedServer, FeedServerError, _Refused, _Site, replay_clock, retime
+from tocsin_embedded.feedserver import FeedServer, FeedServerError, _Refused, _Site, replay_clock, retime
 
 STORED = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 
-from tocsin.embedded.ports import free_port, wait_for_port
 from tocsin.processes import spawn, stop
+from tocsin_embedded.ports import free_port, wait_for_port
 
 
 @dataclass

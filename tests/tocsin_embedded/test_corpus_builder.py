@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from tocsin.embedded.corpus import corpus_dir
+from tocsin_embedded.corpus import corpus_dir
 
 REPO = Path(__file__).resolve().parents[2]
 BUILDER = REPO / "demo" / "build_corpus.py"

@@ -23,11 +23,11 @@ from alerts.evidence import EvidenceStore
 from alerts.store import TEMPLATE_FILE as ALERTS_TEMPLATE
 from processors.archive import TEMPLATE_FILE as ITEMS_TEMPLATE
 from processors.archive import to_document
-from tocsin.cli import main
-from tocsin.embedded.ports import free_port
 from tocsin.schema import Alert, AlertArea, CategoryHit, EnrichedItem, SourceRef
 from tocsin.search import bulk_index, install_index, search_client
 from tocsin.settings import SearchSettings
+from tocsin_embedded.ports import free_port
+from tocsin_launch.cli import main
 
 pytestmark = pytest.mark.peers
 
@@ -360,7 +360,7 @@ def test_an_unreachable_server_is_reported(env: Env, capsys: Capture, monkeypatc
 
 
 def test_the_installed_command_exits_2_on_a_bad_date(env: Env) -> None:
-    argv = [sys.executable, "-m", "tocsin.cli", "export", "--from", "31/12/2026", "-o", "x.csv"]
+    argv = [sys.executable, "-m", "tocsin_launch.cli", "export", "--from", "31/12/2026", "-o", "x.csv"]
     done = subprocess.run(argv, env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "argument --from: not a time: '31/12/2026'" in done.stderr

@@ -14,7 +14,7 @@ import threading
 
 from osmem_server import OsmemError, OsmemServer, resolve_binary
 
-from tocsin.embedded.ports import free_port
+from tocsin_embedded.ports import free_port
 
 
 def start_search_server(startup_timeout: float = 30.0) -> OsmemServer:

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import yaml
 
-from tocsin.embedded.corpus import corpus_dir, demo_feeds_yaml, timeline
-from tocsin.embedded.feedserver import FeedServer
+from tocsin_embedded.corpus import corpus_dir, demo_feeds_yaml, timeline
+from tocsin_embedded.feedserver import FeedServer
 
 EXPECTED = {
     "wikinews-africa.xml": ("rss20", "en", 47),

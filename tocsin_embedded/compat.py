@@ -3,7 +3,7 @@
 elasticsearch-py 9 always sends ``application/vnd.elasticsearch+json;
 compatible-with=9``; osmem answers those with 406. This node class rewrites them
 to plain ``application/json``. Select it with
-``TOCSIN_SEARCH__NODE_CLASS=tocsin.embedded.compat:PlainJsonNode``; production
+``TOCSIN_SEARCH__NODE_CLASS=tocsin_embedded.compat:PlainJsonNode``; production
 uses the stock ``aiohttp`` node and talks to a real Elasticsearch 9.
 """
 

@@ -67,7 +67,7 @@ async def supervise(settings: Settings, env: Mapping[str, str], *, duration: flo
     try:
         for stage in STAGES:
             children[stage] = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tocsin.cli", "--log-level", log_level, stage,
+                sys.executable, "-m", "tocsin_launch.cli", "--log-level", log_level, stage,
                 env={**os.environ, **env}, preexec_fn=die_with_parent(), start_new_session=True)
         waits = [asyncio.create_task(proc.wait()) for proc in children.values()]
         stopper = asyncio.create_task(stop.wait())

@@ -18,17 +18,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tocsin.embedded.broker import LocalBroker
-from tocsin.embedded.corpus import corpus_dir, demo_feeds_yaml
-from tocsin.embedded.feedserver import FeedServer
-from tocsin.embedded.ports import free_port
-from tocsin.embedded.search import start_search_server
 from tocsin.processes import spawn, stop
 from tocsin.search import search_client
 from tocsin.settings import KafkaSettings, SearchSettings, Settings
-from tocsin.supervisor import supervise
+from tocsin_embedded.broker import LocalBroker
+from tocsin_embedded.corpus import corpus_dir, demo_feeds_yaml
+from tocsin_embedded.feedserver import FeedServer
+from tocsin_embedded.ports import free_port
+from tocsin_embedded.search import start_search_server
+from tocsin_launch.supervisor import supervise
 
-COMPAT_NODE = "tocsin.embedded.compat:PlainJsonNode"
+COMPAT_NODE = "tocsin_embedded.compat:PlainJsonNode"
 
 
 
@@ -72,7 +72,7 @@ def running_api(env: dict[str, str], workdir: Path) -> Iterator[tuple[str, str]]
     url = f"http://127.0.0.1:{port}"
     env.update({"TOCSIN_API__PORT": str(port), "TOCSIN_API__KEYS_FILE": str(keys_file),
                 "TOCSIN_API__PUBLIC_URL": url})
-    proc = spawn([sys.executable, "-m", "tocsin.cli", "api"], env={**os.environ, **env},
+    proc = spawn([sys.executable, "-m", "tocsin_launch.cli", "api"], env={**os.environ, **env},
                  stdout=subprocess.DEVNULL)
     try:
         yield url, key

@@ -100,13 +100,13 @@ def cmd_alert(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from tocsin.supervisor import run_pipeline
+    from tocsin_launch.supervisor import run_pipeline
 
     return run_pipeline(load_settings(), duration=args.duration)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from tocsin.embedded.demo import run_demo
+    from tocsin_launch.demo import run_demo
 
     return run_demo(duration=args.duration, log_level=args.log_level)
 
@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="seconds of event time between clock ticks (resolution, flatline)")
     backtest.add_argument("--json", action="store_true", help="one alert version per line as JSON")
     backtest.set_defaults(func=cmd_backtest)
-    from tocsin.archive_cli import register as register_archive_commands
+    from tocsin_launch.archive_commands import register as register_archive_commands
 
     register_archive_commands(commands)  # search, alerts, export, evidence
     from api.cli import register as register_api_commands
