@@ -82,7 +82,8 @@ class Stack:
         env = {**os.environ, **self.env}
         for stage in stages:
             log = (self.tmp / f"{stage}.log").open("ab")  # a restarted worker appends
-            self.workers.append(spawn([sys.executable, "-m", "tocsin_launch.cli", "--log-level", "info", stage],
+            command = [sys.executable, "-m", "tocsin_launch.cli", "--log-level", "info", stage]
+            self.workers.append(spawn(command,
                                       env=env, stdout=log, stderr=log))
 
     def stop_workers(self) -> None:

@@ -22,8 +22,8 @@ def test_init_creates_topics_templates_and_indices_idempotently(
            "TOCSIN_SEARCH__URL": search_settings.url, "TOCSIN_SEARCH__NODE_CLASS": search_settings.node_class,
            "TOCSIN_SEARCH__ITEMS_INDEX": "cli-items", "TOCSIN_SEARCH__ALERTS_INDEX": "cli-alerts"}
     for _ in range(2):
-        done = subprocess.run([sys.executable, "-m", "tocsin_launch.cli", "init"], env=env, capture_output=True,
-                              text=True, timeout=60)
+        done = subprocess.run([sys.executable, "-m", "tocsin_launch.cli", "init"], env=env,
+                              capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert "topics, templates and indices are in place" in done.stdout
 
