@@ -25,7 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.corpus import load_templates
-from processors.archive import TEMPLATE_FILE, to_document
+from processors.archive import TEMPLATE_FILE
+from tocsin.documents import to_document
 from tocsin.schema import CategoryHit, EnrichedItem, SourceRef
 from tocsin.search import bulk_index, install_index, search_client
 from tocsin.settings import SearchSettings

@@ -73,9 +73,10 @@ from elasticsearch import AsyncElasticsearch, NotFoundError
 from collectors.config import load_sources
 from collectors.publisher import KafkaPublisher
 from collectors.runner import Collector, RunSummary
-from processors.archive import Archive, to_document
+from processors.archive import Archive
 from processors.enrich import Enricher
 from tocsin import topics
+from tocsin.documents import to_document
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.processes import spawn
 from tocsin.schema import Alert, DeadLetter, EnrichedItem, Item

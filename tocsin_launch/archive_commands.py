@@ -401,7 +401,7 @@ def cmd_export_evidence(args: argparse.Namespace) -> int:
     path = Path(args.output)
     if not path.parent.is_dir():
         return _fail(args, f"no such directory: {path.parent}")
-    from alerts.evidence import EvidenceError, EvidenceStore
+    from tocsin.evidence import EvidenceError, EvidenceStore
     from tocsin.search import SearchUnavailable
 
     settings = load_settings().search
@@ -426,7 +426,7 @@ def cmd_export_evidence(args: argparse.Namespace) -> int:
 
 def cmd_evidence_verify(args: argparse.Namespace) -> int:
     """Check a bundle offline: files against SHA256SUMS and the manifest, and the custody chain."""
-    from alerts.evidence import verify_bundle
+    from tocsin.evidence import verify_bundle
 
     path = Path(args.bundle)
     if not path.is_file():

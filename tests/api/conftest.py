@@ -22,7 +22,8 @@ from alerts.store import TEMPLATE_FILE as ALERTS_TEMPLATE
 from api.app import create_app
 from api.keys import add_key
 from collectors.state import FeedState, StateStore
-from processors.archive import Archive, to_document
+from processors.archive import Archive
+from tocsin.documents import to_document
 from tocsin.schema import Alert, AlertArea, AlertNote, CategoryHit, EnrichedItem, Place, SourceRef
 from tocsin.search import bulk_index, install_index, search_client
 from tocsin.settings import (

@@ -27,8 +27,8 @@ from playwright.sync_api import expect
 
 from api.keys import add_key
 from processors.archive import TEMPLATE_FILE as ITEMS_TEMPLATE
-from processors.archive import to_document
 from tocsin import topics
+from tocsin.documents import to_document
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.schema import Alert, AlertArea, CategoryHit, EnrichedItem, SourceRef
 from tocsin.search import bulk_index, install_index, search_client

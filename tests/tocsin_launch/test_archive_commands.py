@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from alerts.evidence import EvidenceStore
 from alerts.store import TEMPLATE_FILE as ALERTS_TEMPLATE
 from processors.archive import TEMPLATE_FILE as ITEMS_TEMPLATE
-from processors.archive import to_document
+from tocsin.documents import to_document
+from tocsin.evidence import EvidenceStore
 from tocsin.schema import Alert, AlertArea, CategoryHit, EnrichedItem, SourceRef
 from tocsin.search import bulk_index, install_index, search_client
 from tocsin.settings import SearchSettings

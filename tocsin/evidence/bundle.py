@@ -26,9 +26,9 @@ from typing import Any
 from pydantic import ValidationError
 
 import tocsin
-from alerts.evidence.custody import verify_custody
-from alerts.evidence.records import CustodyEntry, EvidenceItem
-from alerts.evidence.snapshot import CANONICAL_FORM, sha256_hex
+from tocsin.evidence.custody import verify_custody
+from tocsin.evidence.records import CustodyEntry, EvidenceItem
+from tocsin.evidence.snapshot import CANONICAL_FORM, sha256_hex
 
 BUNDLE_FORMAT = "tocsin-evidence-bundle/1"
 MANIFEST = "manifest.json"

@@ -5,7 +5,7 @@ versions an ``Update`` and the resolving version a ``Cancel``, each naming every
 earlier version in ``<references>`` so a receiver can supersede what it holds.
 The document is built with lxml, which escapes scraped text; characters XML 1.0
 cannot carry at all are dropped first. ``validate_cap`` checks a message against
-the OASIS schema kept in ``alerts/schemas/CAP-v1.2.xsd``.
+the OASIS schema kept in ``tocsin/formats/schemas/CAP-v1.2.xsd``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from lxml import etree
 
-from alerts.atom import alert_summary, clean, safe_link
+from tocsin.formats.atom import alert_summary, clean, safe_link
 from tocsin.schema import Alert
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"

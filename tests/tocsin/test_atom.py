@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 
-from alerts.atom import alert_summary, render_atom
+from tocsin.formats.atom import alert_summary, render_atom
 from tocsin.schema import Alert
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -32,17 +32,17 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch, ConflictError, NotFoundError
 from pydantic import ValidationError
 
-from alerts.evidence.bundle import BundleReport, build_bundle, verify_bundle
-from alerts.evidence.custody import GENESIS, seal
-from alerts.evidence.records import CustodyAction, CustodyEntry, EvidenceItem, EvidenceRecord
-from alerts.evidence.snapshot import canonical_json, sha256_hex
+from tocsin.evidence.bundle import BundleReport, build_bundle, verify_bundle
+from tocsin.evidence.custody import GENESIS, seal
+from tocsin.evidence.records import CustodyAction, CustodyEntry, EvidenceItem, EvidenceRecord
+from tocsin.evidence.snapshot import canonical_json, sha256_hex
 from tocsin.schema import Alert
 from tocsin.search import SearchUnavailable, install_index, sources_by_id
 from tocsin.settings import SearchSettings
 
 logger = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 SYSTEM_ACTOR = "tocsin"
 _PAGE = 100
 _APPEND_ATTEMPTS = 50

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from alerts.cap import CAP_NS, HEADLINE_MAX, CapInvalid, cap_time, render_cap, validate_cap
+from tocsin.formats.cap import CAP_NS, HEADLINE_MAX, CapInvalid, cap_time, render_cap, validate_cap
 from tocsin.schema import SEVERITIES, Alert, AlertArea
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from alerts.evidence.records import CustodyAction, CustodyEntry
-from alerts.evidence.snapshot import canonical_json, sha256_hex
+from tocsin.evidence.records import CustodyAction, CustodyEntry
+from tocsin.evidence.snapshot import canonical_json, sha256_hex
 
 GENESIS = "0" * 64
 """``prev_sha256`` of an alert's first entry."""
