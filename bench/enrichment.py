@@ -20,8 +20,8 @@ from typing import Any
 from processors.categories import load_categories
 from processors.enrich import Enricher, decode_item
 from processors.folding import fold
+from processors.geo.gazetteer import Gazetteer, build_compact
 from processors.language import LanguageIdentifier
-from processors.places import Gazetteer, build_compact
 from tests.processors.conftest import CATEGORIES_FILE, shared_data
 from tocsin.schema import Item, SourceRef
 from tocsin.settings import ProcessingSettings

