@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from processors.categories import KeywordCategories, load_categories
-from processors.geo.gazetteer import Gazetteer, shared_gazetteer
+from processors.geo.gazetteer import Gazetteer
+from processors.geo.shared import shared_gazetteer
 from processors.language import LanguageIdentifier, shared_identifier
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processors.folding import fold
-from processors.geo.gazetteer import Gazetteer, GazetteerError, LocateRequest, build_compact
+from processors.geo.gazetteer import Gazetteer, GazetteerError, LocateRequest
+from processors.geo.shared import build_compact
 
 
 def countries(gazetteer: Gazetteer, text: str) -> list[str]:
