@@ -76,6 +76,7 @@ from processors.geo.build import GazetteerError, build
 from processors.geo.index import decode
 from processors.geo.resolve import COUNTRY, DEMONYM, Context, Mention, primary, resolve
 from tocsin.schema import Place
+from tocsin.swallowed import swallowed
 
 if TYPE_CHECKING:
     from processors.geo.ner import NerProposer, Proposal
@@ -159,8 +160,8 @@ class Gazetteer:
             original = text.original if isinstance(text, Folded) else text
             try:
                 proposals = self.ner.propose([original if isinstance(original, str) else ""])[0]
-            except Exception:  # a model failing on one text must not stop the stream
-                logger.exception("NER failed; using the gazetteer's matching for this item")
+            except Exception as exc:  # a model failing on one text must not stop the stream
+                swallowed("places.ner", exc, logger, "the gazetteer's own matching finds this item's places")
         return self._locate(text, title_chars, country_hint, lang, geotag, all_mentions, proposals)
 
     def locate_many(self, requests: Sequence[LocateRequest]) -> list[Location]:
@@ -170,8 +171,8 @@ class Gazetteer:
             texts = [r.text.original if isinstance(r.text, Folded) else r.text for r in requests]
             try:
                 proposals = list(self.ner.propose([t if isinstance(t, str) else "" for t in texts]))
-            except Exception:
-                logger.exception("NER failed on a batch; using the gazetteer's matching for it")
+            except Exception as exc:
+                swallowed("places.ner", exc, logger, "the gazetteer's own matching finds this batch's places")
         return [self._locate(r.text, r.title_chars, r.country_hint, r.lang, r.geotag, False, found)
                 for r, found in zip(requests, proposals, strict=True)]
 
@@ -191,8 +192,8 @@ class Gazetteer:
             if mentions:
                 languages = self.index.language_countries.get(lang or "", frozenset())
                 resolve(mentions, self.index, Context(hint, languages), folded.original)
-        except Exception:  # hostile input must never stop the stream
-            logger.debug("locating failed", exc_info=True)
+        except Exception as exc:  # hostile input must never stop the stream
+            swallowed("places.locate", exc, logger, "this item goes on without the places it names")
             mentions = []
         places = self._places(mentions, folded.original if mentions else "", all_mentions)
         if point is not None:
