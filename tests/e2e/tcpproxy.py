@@ -24,7 +24,7 @@ import re
 import threading
 from typing import Literal
 
-from tocsin.embedded.ports import free_port
+from tocsin_embedded.ports import free_port
 
 Mode = Literal["up", "refuse", "blackhole", "reject_writes"]
 BULK = re.compile(rb"(?:POST|PUT) /(?:[^ \r\n]*/)?_bulk")

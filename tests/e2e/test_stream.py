@@ -20,10 +20,10 @@ from collectors.config import load_sources
 from collectors.publisher import KafkaPublisher
 from collectors.runner import Collector
 from tests.stack import Stack, es_query, wait_for
-from tocsin.embedded.broker import LocalBroker
-from tocsin.embedded.feedserver import FeedServer
 from tocsin.kafka import ensure_topics
 from tocsin.settings import SearchSettings, Settings
+from tocsin_embedded.broker import LocalBroker
+from tocsin_embedded.feedserver import FeedServer
 
 pytestmark = pytest.mark.peers
 
