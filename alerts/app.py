@@ -28,8 +28,6 @@ from typing import Any
 import faust
 from pydantic import ValidationError
 
-from alerts.actions import signal_key
-from alerts.atom import render_atom
 from alerts.engine import Engine
 from alerts.evidence.agent import add_evidence_agent
 from alerts.notify import Notifier, load_notifiers
@@ -40,6 +38,8 @@ from alerts.rules.base import Rule, match_all
 from alerts.state import MappingStore
 from alerts.store import AlertStore
 from tocsin import topics
+from tocsin.actions import signal_key
+from tocsin.formats.atom import render_atom
 from tocsin.schema import Alert, AlertMatch, DeadLetter, EnrichedItem
 from tocsin.search import search_client, with_retries
 from tocsin.settings import Settings

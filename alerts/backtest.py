@@ -19,7 +19,7 @@ from elasticsearch import AsyncElasticsearch
 from alerts.engine import Engine
 from alerts.rules.base import Rule, match_all
 from alerts.state import MappingStore
-from processors.archive import from_document
+from tocsin.documents import from_document
 from tocsin.schema import Alert, AlertMatch, EnrichedItem
 
 PAGE = 1000

@@ -15,12 +15,12 @@ from elasticsearch import NotFoundError
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from alerts.atom import render_atom
 from api.auth import analyst, viewer
 from api.context import ApiContext, context
 from api.keys import Principal
 from api.records import alert_from_source, item_from_hit
 from api.signals import BrokerUnavailable
+from tocsin.formats.atom import render_atom
 from tocsin.queries import ALERT_SORT, AlertFilters, QueryError, alert_query
 from tocsin.schema import Alert, AlertAction
 from tocsin.search import sources_by_id
@@ -107,7 +107,7 @@ async def alerts_atom(
             response_class=Response, responses={200: {"content": {"application/cap+xml": {}}}})
 async def alert_cap(request: Request, ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(viewer)],
                     version: Annotated[int | None, Query(ge=1)] = None) -> Response:
-    from alerts.cap import render_cap
+    from tocsin.formats.cap import render_cap
 
     latest = await get_alert(ctx, alert_id)
     versions = await alert_versions(ctx, alert_id)
@@ -144,7 +144,7 @@ async def alert_evidence(ctx: Ctx, alert_id: str, who: Annotated[Principal, Depe
             response_class=Response, responses={200: {"content": {"application/zip": {}}}})
 async def alert_evidence_zip(ctx: Ctx, alert_id: str,
                              who: Annotated[Principal, Depends(analyst)]) -> Response:
-    from alerts.evidence import EvidenceNotFound
+    from tocsin.evidence import EvidenceNotFound
 
     store = ctx.evidence()
     try:

@@ -29,9 +29,9 @@ class ApiContext:
     _evidence: Any = field(default=None, repr=False)
 
     def evidence(self) -> Any:
-        """The evidence store (``alerts.evidence.EvidenceStore``), made on first use."""
+        """The evidence store (``tocsin.evidence.EvidenceStore``), made on first use."""
         if self._evidence is None:
-            from alerts.evidence import EvidenceStore
+            from tocsin.evidence import EvidenceStore
 
             self._evidence = EvidenceStore(self.es, self.settings.search)
         return self._evidence

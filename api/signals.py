@@ -2,7 +2,7 @@
 
 An action is a signal on ``alerts.matches`` keyed like the alert's group, so the
 worker that owns the group applies it and publishes the next version in order
-(``alerts.actions.action_signal``). The API never writes an alert itself.
+(``tocsin.actions.action_signal``). The API never writes an alert itself.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import asyncio
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from alerts.actions import action_signal
 from tocsin import topics
+from tocsin.actions import action_signal
 from tocsin.kafka import client_kwargs
 from tocsin.schema import Alert, AlertAction
 from tocsin.settings import KafkaSettings

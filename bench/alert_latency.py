@@ -59,16 +59,16 @@ from bench.children import Child, PeakMemory, cpu_seconds, stop_all, workdir
 from bench.receiver import Receiver
 from processors.archive import Archive
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
-from tocsin.embedded.ports import free_port
-from tocsin.embedded.search import start_search_server
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.schema import Alert, AlertMatch, EnrichedItem, SourceRef
 from tocsin.search import search_client
 from tocsin.settings import KafkaSettings, SearchSettings
+from tocsin_embedded.broker import LocalBroker
+from tocsin_embedded.ports import free_port
+from tocsin_embedded.search import start_search_server
 
 ROOT = Path(__file__).resolve().parents[1]
-COMPAT_NODE = "tocsin.embedded.compat:PlainJsonNode"
+COMPAT_NODE = "tocsin_embedded.compat:PlainJsonNode"
 PARTITIONS = 2
 GROUP_FIELD = "source.name"
 THRESHOLD = 3

@@ -69,7 +69,7 @@ class PeakMemory:
 
 @dataclass
 class Child:
-    """A ``python -m tocsin.cli`` stage in a child process, its output in a log file."""
+    """A ``python -m tocsin_launch.cli`` stage in a child process, its output in a log file."""
 
     label: str
     process: subprocess.Popen[bytes]
@@ -81,7 +81,7 @@ class Child:
     @classmethod
     def start(cls, label: str, args: list[str], env: Mapping[str, str], log: Path, peaks: PeakMemory,
               *, log_level: str = "info", wrap: list[str] | None = None) -> Child:
-        command = [*(wrap or []), sys.executable, "-m", "tocsin.cli", "--log-level", log_level, *args]
+        command = [*(wrap or []), sys.executable, "-m", "tocsin_launch.cli", "--log-level", log_level, *args]
         with log.open("ab") as out:
             process = spawn(command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
         return cls(label, process, log, peaks)

@@ -27,8 +27,8 @@ import yaml
 from collectors.config import FeedConfig, load_sources
 from collectors.feeds import parse_feed
 from collectors.normalise import html_to_text
-from tocsin.embedded.corpus import corpus_dir
 from tocsin.schema import Item
+from tocsin_embedded.corpus import corpus_dir
 
 
 @dataclass(frozen=True)

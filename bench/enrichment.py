@@ -20,8 +20,9 @@ from typing import Any
 from processors.categories import load_categories
 from processors.enrich import Enricher, decode_item
 from processors.folding import fold
+from processors.geo.gazetteer import Gazetteer
+from processors.geo.shared import build_compact
 from processors.language import LanguageIdentifier
-from processors.places import Gazetteer, build_compact
 from tests.processors.conftest import CATEGORIES_FILE, shared_data
 from tocsin.schema import Item, SourceRef
 from tocsin.settings import ProcessingSettings
@@ -78,7 +79,7 @@ def main() -> None:
     built = time.perf_counter() - start
     trim()
     print(f"gazetteer (build_compact, as shared_gazetteer does): {gazetteer.keys:,} keys, "
-          f"loaded in {built:.2f} s, automata {gazetteer._automaton.size_bytes() / 1e6:.0f} MB, "
+          f"loaded in {built:.2f} s, automata {gazetteer.matcher.automaton.size_bytes() / 1e6:.0f} MB, "
           f"RSS +{rss_mb() - before:.0f} MB")
     before, start = rss_mb(), time.perf_counter()
     in_process = Gazetteer()

@@ -25,20 +25,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.corpus import load_templates
-from processors.archive import TEMPLATE_FILE, to_document
-from tocsin.embedded.search import start_search_server
+from processors.archive import TEMPLATE_FILE
+from tocsin.documents import to_document
 from tocsin.schema import CategoryHit, EnrichedItem, SourceRef
 from tocsin.search import bulk_index, install_index, search_client
 from tocsin.settings import SearchSettings
+from tocsin_embedded.search import start_search_server
 
-COMPAT_NODE = "tocsin.embedded.compat:PlainJsonNode"
+COMPAT_NODE = "tocsin_embedded.compat:PlainJsonNode"
 # ``tocsin`` with its own peak RSS (VmHWM, which exec resets; ru_maxrss of a child
 # would include the memory of this process, which it was forked from) on stderr.
 _REPORT_PEAK = """
 import runpy, sys
 sys.argv = ["tocsin", *sys.argv[1:]]
 try:
-    runpy.run_module("tocsin.cli", run_name="__main__")
+    runpy.run_module("tocsin_launch.cli", run_name="__main__")
 finally:
     print(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")), file=sys.stderr)
 """

@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from processors.folding import fold
-from processors.places import LocateRequest, build_compact
+from processors.geo.gazetteer import LocateRequest
+from processors.geo.shared import build_compact
 from tests.processors.conftest import shared_data
 
 TARGET = 5_000      # items/s on one core, news-length text

@@ -73,18 +73,19 @@ from elasticsearch import AsyncElasticsearch, NotFoundError
 from collectors.config import load_sources
 from collectors.publisher import KafkaPublisher
 from collectors.runner import Collector, RunSummary
-from processors.archive import Archive, to_document
+from processors.archive import Archive
 from processors.enrich import Enricher
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
-from tocsin.embedded.feedserver import FeedServer
-from tocsin.embedded.ports import free_port
-from tocsin.embedded.search import start_search_server
+from tocsin.documents import to_document
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.processes import spawn
 from tocsin.schema import Alert, DeadLetter, EnrichedItem, Item
 from tocsin.search import search_client
 from tocsin.settings import CollectorSettings, KafkaSettings, ProcessingSettings, SearchSettings
+from tocsin_embedded.broker import LocalBroker
+from tocsin_embedded.feedserver import FeedServer
+from tocsin_embedded.ports import free_port
+from tocsin_embedded.search import start_search_server
 
 if __package__ in (None, ""):  # run as a script: make the 'bench' package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -102,7 +103,7 @@ from bench.corpus import SyntheticFeeds, parse_written, write_feeds
 from bench.worklog import batch_times
 
 STAGES = ("collect", "publish", "enrich", "archive", "process", "e2e", "alerts")
-COMPAT_NODE = "tocsin.embedded.compat:PlainJsonNode"
+COMPAT_NODE = "tocsin_embedded.compat:PlainJsonNode"
 PARTITIONS = 2  # as the embedded demo: one partition per worker on a 2-core machine
 BATCH = 500  # the processors' default batch size, used for enrich and archive too
 TARGET_E2E_PER_S = 5000.0

@@ -2,6 +2,9 @@
 
 Run with ``tocsin process``. Any number of workers share the load through the
 consumer group; ``items.raw`` is keyed by item id, so each id stays with one worker.
+With ``processing.web_port`` set, the worker serves its health at ``/`` and its
+Prometheus metrics at ``/metrics`` (``tocsin_swallowed_exceptions_total``: see
+``tocsin.swallowed``).
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from typing import Any
 
 import faust
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from processors.archive import Archive
 from processors.enrich import Enricher
@@ -56,5 +61,9 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> faust.Ap
                 await stream.ack(event)
             logger.info("batch: %d in, %d enriched, %d duplicates, %d dead letters", len(batch),
                         len(outcome.enriched), outcome.duplicates, len(outcome.dead_letters))
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        return web.bytes(generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     return app

@@ -9,55 +9,14 @@ and is shared by every worker without a table of its own.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
-from tocsin.schema import CategoryHit, EnrichedItem, Place
+from tocsin.documents import to_document
+from tocsin.schema import EnrichedItem
 from tocsin.search import Rejected, bulk_index, install_index, sources_by_id
 
 TEMPLATE_FILE = Path(__file__).with_name("templates") / "items.json"
-
-
-def to_document(item: EnrichedItem) -> dict[str, Any]:
-    """The archived form: flat fields an analyst can filter and aggregate on."""
-    doc = item.model_dump(mode="json", exclude={"categories", "places"})
-    doc["event_time"] = item.event_time.isoformat()
-    doc["categories"] = sorted(item.categories)
-    doc["scores"] = {name: hit.score for name, hit in item.categories.items()}
-    doc["matched_terms"] = {name: hit.terms for name, hit in item.categories.items()}
-    doc["classifiers"] = sorted({hit.classifier for hit in item.categories.values()})
-    doc["labels"] = {name: hit.labels for name, hit in item.categories.items() if hit.labels}
-    doc["flags"] = sorted({flag for hit in item.categories.values() for flag in hit.flags})
-    doc["places"] = [
-        {
-            **place.model_dump(mode="json", exclude={"lat", "lon"}),
-            "location": {"lat": place.lat, "lon": place.lon} if place.lat is not None else None,
-        }
-        for place in item.places
-    ]
-    return doc
-
-
-def from_document(doc: dict[str, Any]) -> EnrichedItem:
-    """The item back from its archived form (``to_document``'s inverse, as far as it
-    goes: flags are kept on every category, classifiers as one list) — what a
-    backtest replays through the rules."""
-    scores: dict[str, float] = doc.get("scores") or {}
-    terms: dict[str, list[str]] = doc.get("matched_terms") or {}
-    labels: dict[str, dict[str, float]] = doc.get("labels") or {}
-    classifier = ",".join(doc.get("classifiers") or []) or "archive"
-    categories = {name: CategoryHit(score=score, terms=terms.get(name, []), classifier=classifier,
-                                    labels=labels.get(name, {}), flags=doc.get("flags") or [])
-                  for name, score in scores.items()}
-    places = []
-    for place in doc.get("places") or []:
-        location = place.get("location") or {}
-        fields = {k: v for k, v in place.items() if k != "location" and k in Place.model_fields}
-        places.append(Place(**fields, lat=location.get("lat"), lon=location.get("lon")))
-    kept = {k: v for k, v in doc.items()
-            if k in EnrichedItem.model_fields and k not in ("categories", "places")}
-    return EnrichedItem.model_validate({**kept, "categories": categories, "places": places})
 
 
 class Archive:

@@ -18,8 +18,9 @@ from pydantic import ValidationError
 from processors.categories import KeywordCategories, load_categories
 from processors.classifiers.cascade import build_cascade
 from processors.classifiers.protocol import Classifier, ItemText
+from processors.geo.gazetteer import Gazetteer, LocateRequest, Location
+from processors.geo.shared import shared_gazetteer
 from processors.language import LanguageIdentifier, shared_identifier
-from processors.places import Gazetteer, LocateRequest, Location, shared_gazetteer
 from tocsin.schema import CategoryHit, EnrichedItem, Item
 from tocsin.settings import ProcessingSettings
 

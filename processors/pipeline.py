@@ -28,6 +28,7 @@ from processors.enrich import BadItem, Enricher, decode_item
 from tocsin import topics
 from tocsin.schema import DeadLetter, EnrichedItem, Item
 from tocsin.search import with_retries
+from tocsin.swallowed import swallowed
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +122,8 @@ class BatchProcessor:
         now = datetime.now(UTC)
         try:
             return await loop.run_in_executor(None, self.enricher.enrich_many, items, now)
-        except Exception:
-            logger.exception("batch enrichment failed; enriching one by one to isolate the bad item")
+        except Exception as exc:
+            swallowed("enrich.batch", exc, logger, "enriching one by one to isolate the bad item")
         enriched: list[EnrichedItem] = []
         for item in items:
             try:

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tocsin.embedded.broker import LocalBroker
-from tocsin.embedded.search import start_search_server
 from tocsin.settings import SearchSettings
+from tocsin_embedded.broker import LocalBroker
+from tocsin_embedded.search import start_search_server
 
-COMPAT_NODE = "tocsin.embedded.compat:PlainJsonNode"
+COMPAT_NODE = "tocsin_embedded.compat:PlainJsonNode"
 
 
 @pytest.fixture(scope="session")

@@ -11,14 +11,14 @@ import uuid
 from pathlib import Path
 from subprocess import Popen
 
-from tocsin.embedded.broker import LocalBroker
-from tocsin.embedded.ports import free_port
 from tocsin.processes import spawn, stop
 from tocsin.search import search_client
 from tocsin.settings import SearchSettings, Settings
+from tocsin_embedded.broker import LocalBroker
+from tocsin_embedded.ports import free_port
 
 
-def wait_for(predicate, what: str, timeout: float = 90.0, workers=()):  # type: ignore[no-untyped-def]
+def wait_for(predicate, what: str, timeout: float = 90.0, workers=()):
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -82,7 +82,8 @@ class Stack:
         env = {**os.environ, **self.env}
         for stage in stages:
             log = (self.tmp / f"{stage}.log").open("ab")  # a restarted worker appends
-            self.workers.append(spawn([sys.executable, "-m", "tocsin.cli", "--log-level", "info", stage],
+            command = [sys.executable, "-m", "tocsin_launch.cli", "--log-level", "info", stage]
+            self.workers.append(spawn(command,
                                       env=env, stdout=log, stderr=log))
 
     def stop_workers(self) -> None:
@@ -94,8 +95,8 @@ class Stack:
                          for p in self.tmp.glob("*.log"))
 
 
-def es_query(settings: Settings, index: str, **body):  # type: ignore[no-untyped-def]
-    async def run():  # type: ignore[no-untyped-def]
+def es_query(settings: Settings, index: str, **body):
+    async def run():
         es = search_client(settings.search)
         try:
             await es.indices.refresh(index=index)

@@ -17,9 +17,9 @@ import faust
 from elasticsearch import AsyncElasticsearch
 from pydantic import ValidationError
 
-from alerts.evidence.records import EvidenceRecord
-from alerts.evidence.store import EvidenceStore
 from tocsin import topics
+from tocsin.evidence.records import EvidenceRecord
+from tocsin.evidence.store import EvidenceStore
 from tocsin.schema import Alert
 from tocsin.search import with_retries
 from tocsin.settings import Settings

@@ -20,7 +20,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, getaddresses
 from urllib.parse import quote
 
-from alerts.atom import clean, safe_link
+from tocsin.formats.atom import clean, safe_link
 from tocsin.schema import Alert
 
 _SEVERITY_COLOURS = {"extreme": "#B00020", "severe": "#D9534F", "warning": "#E8A317", "info": "#2F6FBA"}

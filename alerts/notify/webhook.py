@@ -20,7 +20,6 @@ from typing import Any, ClassVar, Literal
 import httpx
 from pydantic import Field, field_validator
 
-from alerts.atom import alert_summary, clean, safe_link
 from alerts.notify.protocol import (
     DeliveryError,
     NotifierConfig,
@@ -30,6 +29,7 @@ from alerts.notify.protocol import (
 )
 from alerts.notify.routing import Routing
 from alerts.notify.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from tocsin.formats.atom import alert_summary, clean, safe_link
 from tocsin.schema import Alert
 
 _RETRYABLE = {408, 425, 429, 500, 502, 503, 504}

@@ -50,13 +50,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from processors.categories import KeywordCategories
 from processors.classifiers.heads import HeadsError, HeadSet
+from processors.classifiers.ngram import SHIPPED_MODELS
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
 from processors.encoders import Encoder, EncoderError, EncoderSettings, prepare_text
 from processors.encoders.registry import shared_encoder
+from tocsin.resources import shipped
 from tocsin.schema import CategoryHit
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_HEADS = REPO / "models" / "encoder"
+DEFAULT_HEADS = shipped(SHIPPED_MODELS, "encoder")
 
 
 class RouteSettings(BaseModel):
@@ -86,10 +87,15 @@ class EncoderClassifierSettings(BaseModel):
 
 
 def model_path(path: Path) -> Path:
-    """A relative model path is looked for from the working directory, then from the repository root."""
-    if path.is_absolute() or path.exists():
+    """A model folder: as given when it exists; ``models/NAME``, when it does not, is the shipped one.
+
+    So the shipped configuration names its models as they sit in the repository
+    (``models/encoder``) and finds them from any working directory, in a checkout
+    or an installed wheel (where ``models/`` is the package ``processors.models``).
+    """
+    if path.is_absolute() or path.exists() or not path.parts or path.parts[0] != "models":
         return path
-    return REPO / path
+    return shipped(SHIPPED_MODELS, *path.parts[1:])
 
 
 def parse(kind: type[BaseModel], config: Mapping[str, Any], source: Path, plugin: str) -> Any:

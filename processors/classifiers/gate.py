@@ -29,13 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from processors.categories import KeywordCategories
 from processors.classifiers.encoder import check_heads, model_path, parse
 from processors.classifiers.heads import HeadsError, HeadSet
+from processors.classifiers.ngram import SHIPPED_MODELS
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
 from processors.encoders.protocol import EncoderError
 from processors.encoders.static import StaticEmbedding
+from tocsin.resources import shipped
 from tocsin.schema import CategoryHit
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_GATE = REPO / "models" / "gate"
+DEFAULT_GATE = shipped(SHIPPED_MODELS, "gate")
 
 
 class GateSettings(BaseModel):

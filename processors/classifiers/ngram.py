@@ -53,10 +53,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from processors.categories import KeywordCategories
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
 from processors.npz import write_npz
+from tocsin.resources import shipped
 from tocsin.schema import CategoryHit
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL = REPO / "models" / "first-stage"
+SHIPPED_MODELS = "processors.models"
+"""``models/`` of the repository, installed as a package (see setup.py)."""
+DEFAULT_MODEL = shipped(SHIPPED_MODELS, "first-stage")
 MODEL_FILE = "model.npz"
 MODEL_FORMAT = 1
 

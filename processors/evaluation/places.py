@@ -280,7 +280,7 @@ def report_lines(name: str, scores: Scores) -> list[str]:
 
 def run_places_eval(path: Path, settings: Settings, *, limit: int | None = None) -> int:
     """Geoparse every article of ``path``, print the measures for ours and geotext; 0 on success."""
-    from processors.places import shared_gazetteer
+    from processors.geo.shared import shared_gazetteer
 
     del settings  # the geoparser's own settings are config/places.yaml, read by shared_gazetteer()
     articles = read_articles(path, limit)

@@ -7,7 +7,7 @@ GeoNames admin1 codes ("SD.29"), which for most countries are FIPS-era numbers
 unrelated to ISO 3166-2 codes ("SD-KH") and which no shipped file names. So
 the two are joined here, by evidence, strongest first:
 
-1. a hand-written seat (:data:`~processors.placenames.ADMIN1_SEATS`): the
+1. a hand-written seat (:data:`~processors.geo.placenames.ADMIN1_SEATS`): the
    GeoNames region holding that city is that ISO region;
 2. the same letters: GeoNames uses ISO's own codes for some countries (US
    states, Swiss cantons, the UK's nations). Numbers are never trusted: GeoNames
@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from processors.folding import fold_term, strip_latin_accents
-from processors.placenames import ADMIN1_SEATS, REGION_ALIASES
+from processors.geo.placenames import ADMIN1_SEATS, REGION_ALIASES
 
 # pycountry's ISO 3166-2 catalogues whose translations become names to match.
 # (No Arabic or Amharic catalogue exists; hand-written names fill the gap.)

@@ -11,7 +11,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-DEFAULT_PLACES_FILE = Path(__file__).resolve().parents[2] / "config" / "places.yaml"
+from tocsin.resources import DEFAULTS, shipped
+
+DEFAULT_PLACES_FILE = shipped(DEFAULTS, "places.yaml")
 
 
 class PlacesConfigError(ValueError):

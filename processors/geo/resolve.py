@@ -29,7 +29,7 @@ mentions as context, then with every other mention's first choice.
 
 Confidence is the winning candidate's softmax share of the scores (1.0 when
 the name is unambiguous) times the mention's reliability (how sure we are the
-words are a place name at all: see :mod:`processors.places`).
+words are a place name at all: see :mod:`processors.geo.gazetteer`).
 
 The primary place, for grouping alerts: the country with the most
 weight × confidence (title mentions weigh double; earliest breaks ties); in

@@ -33,7 +33,7 @@ from typing import Any
 
 import ahocorasick
 
-from processors.placenames import BURMESE_SUFFIXES
+from processors.geo.placenames import BURMESE_SUFFIXES
 
 INDIC = re.compile("[\u0900-\u0dff]")
 MYANMAR = re.compile("[\u1000-\u109f]")

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from alerts.actions import action_signal
 from tests.alerts.factories import enriched
 from tests.alerts.test_app import produce, read_topic
 from tests.stack import Stack, es_query, wait_for
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
+from tocsin.actions import action_signal
 from tocsin.kafka import ensure_topics
 from tocsin.schema import Alert, AlertAction
 from tocsin.settings import SearchSettings
+from tocsin_embedded.broker import LocalBroker
 
 pytestmark = pytest.mark.peers
 

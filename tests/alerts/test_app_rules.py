@@ -12,10 +12,10 @@ from tests.alerts.factories import T0, enriched
 from tests.alerts.test_app import produce, read_topic
 from tests.stack import Stack, es_query, wait_for
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
 from tocsin.kafka import ensure_topics
 from tocsin.schema import Alert
 from tocsin.settings import SearchSettings
+from tocsin_embedded.broker import LocalBroker
 
 pytestmark = pytest.mark.peers
 

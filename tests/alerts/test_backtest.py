@@ -19,10 +19,10 @@ from alerts.rules.base import match_all
 from alerts.state import MappingStore
 from processors.archive import Archive
 from tests.alerts.factories import T0, enriched
-from tocsin.cli import main
 from tocsin.schema import EnrichedItem
 from tocsin.search import search_client
 from tocsin.settings import SearchSettings
+from tocsin_launch.cli import main
 
 pytestmark = pytest.mark.peers
 

@@ -36,8 +36,8 @@ from alerts.notify.email_message import message_id, one_line, subject
 from alerts.notify.routing import Routing
 from alerts.notify.webhook import WebhookConfig, WebhookNotifier
 from tests.alerts.factories import T0
-from tocsin.embedded.ports import free_port
 from tocsin.schema import Alert, AlertEvent, DeadLetter
+from tocsin_embedded.ports import free_port
 
 HOSTILE = "<img src=x onerror=alert(1)>\r\nBcc: evil@x"
 PASSWORD = "hunter2-not-for-logs"

@@ -20,21 +20,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.evidence import EvidenceNotFound, EvidenceStore, verify_bundle, verify_custody
 from alerts.evidence.agent import collect_evidence, wants_evidence
-from alerts.evidence.bundle import item_file_names
-from alerts.evidence.custody import GENESIS
-from alerts.evidence.snapshot import canonical_json
-from processors.archive import to_document
 from tests.alerts.factories import T0, enriched
 from tests.stack import Stack, wait_for
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
+from tocsin.documents import to_document
+from tocsin.evidence import EvidenceNotFound, EvidenceStore, verify_bundle, verify_custody
+from tocsin.evidence.bundle import item_file_names
+from tocsin.evidence.custody import GENESIS
+from tocsin.evidence.snapshot import canonical_json
 from tocsin.kafka import ensure_topics
 from tocsin.processes import spawn
 from tocsin.schema import Alert
 from tocsin.search import SearchUnavailable, search_client
 from tocsin.settings import SearchSettings
+from tocsin_embedded.broker import LocalBroker
 
 pytestmark = pytest.mark.peers
 
@@ -67,7 +67,7 @@ async def archive(es: Any, search: SearchSettings, item_id: str, **fields: Any) 
     """Put an item in the archive as the processors do; its archived ``_source``."""
     doc = to_document(enriched(item_id).model_copy(update=fields))
     await es.index(index=search.items_index, id=item_id, document=doc, refresh=True)
-    return (await es.get(index=search.items_index, id=item_id))["_source"]  # type: ignore[no-any-return]
+    return (await es.get(index=search.items_index, id=item_id))["_source"]
 
 
 def alert(*item_ids: str, version: int = 1, event: str = "opened", alert_id: str = "a-1") -> Alert:
@@ -188,7 +188,7 @@ async def test_a_later_version_adds_its_new_items_and_keeps_the_old(
 
 async def test_freeze_splits_large_snapshots_over_several_bulk_requests(
         es: Any, search: SearchSettings, store: EvidenceStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    import alerts.evidence.store as store_module
+    import tocsin.evidence.store as store_module
 
     monkeypatch.setattr(store_module, "_BULK_BYTES", 1)
     for i in ("i-1", "i-2", "i-3"):
@@ -213,7 +213,7 @@ async def test_freeze_finds_items_behind_a_lifecycle_alias_over_several_indices(
 
 
 async def test_freeze_raises_search_unavailable_when_the_server_is_down(search: SearchSettings) -> None:
-    from tocsin.embedded.ports import free_port
+    from tocsin_embedded.ports import free_port
 
     down = search.model_copy(update={"url": f"http://127.0.0.1:{free_port()}", "request_timeout": 2.0})
     client = search_client(down)
@@ -264,7 +264,7 @@ async def test_record_of_an_alert_without_evidence_is_none_and_logs_nothing(stor
 
 async def test_an_entry_edited_in_the_index_breaks_the_chain(
         es: Any, search: SearchSettings, store: EvidenceStore) -> None:
-    from alerts.evidence.store import custody_id
+    from tocsin.evidence.store import custody_id
 
     await archive(es, search, "i-1")
     await store.freeze(alert("i-1"))
@@ -279,7 +279,7 @@ async def test_an_entry_edited_in_the_index_breaks_the_chain(
 
 async def test_an_entry_deleted_from_the_index_leaves_a_gap_the_check_reports(
         es: Any, search: SearchSettings, store: EvidenceStore) -> None:
-    from alerts.evidence.store import custody_id
+    from tocsin.evidence.store import custody_id
 
     await archive(es, search, "i-1")
     await store.freeze(alert("i-1"))
@@ -296,7 +296,7 @@ async def test_an_entry_deleted_from_the_index_leaves_a_gap_the_check_reports(
 
 
 def test_a_reordered_or_rewritten_log_fails_verify_custody() -> None:
-    from alerts.evidence.custody import seal
+    from tocsin.evidence.custody import seal
 
     now = T0
     first = seal(alert_id="a", seq=1, prev_sha256=GENESIS, action="frozen", actor="tocsin", at=now,

@@ -29,11 +29,11 @@ from tests.alerts.factories import T0, enriched
 from tests.alerts.test_app import RULES, VIOLENT, produce, read_topic
 from tests.stack import Stack
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
-from tocsin.embedded.ports import free_port
 from tocsin.kafka import ensure_topics
 from tocsin.schema import Alert, DeadLetter
 from tocsin.settings import AlertSettings, SearchSettings
+from tocsin_embedded.broker import LocalBroker
+from tocsin_embedded.ports import free_port
 
 HOSTILE = "<!channel> Fire & <https://evil.example|click here> <@U123>"
 

@@ -22,8 +22,8 @@ from alerts.store import TEMPLATE_FILE as ALERTS_TEMPLATE
 from api.app import create_app
 from api.keys import add_key
 from collectors.state import FeedState, StateStore
-from processors.archive import Archive, to_document
-from tocsin.embedded.broker import LocalBroker
+from processors.archive import Archive
+from tocsin.documents import to_document
 from tocsin.schema import Alert, AlertArea, AlertNote, CategoryHit, EnrichedItem, Place, SourceRef
 from tocsin.search import bulk_index, install_index, search_client
 from tocsin.settings import (
@@ -35,6 +35,7 @@ from tocsin.settings import (
     SearchSettings,
     Settings,
 )
+from tocsin_embedded.broker import LocalBroker
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 HOSTILE = '<script>alert("x")</script> & \'quotes\' \u2028 \u202e RTL \U0001f525 </title>]]>'

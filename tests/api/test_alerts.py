@@ -12,9 +12,9 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from lxml import etree
 
-from alerts.cap import validate_cap
 from tests.api.conftest import HOSTILE, ApiEnv, auth
 from tocsin import topics
+from tocsin.formats.cap import validate_cap
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.schema import AlertMatch
 

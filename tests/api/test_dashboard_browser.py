@@ -27,13 +27,13 @@ from playwright.sync_api import expect
 
 from api.keys import add_key
 from processors.archive import TEMPLATE_FILE as ITEMS_TEMPLATE
-from processors.archive import to_document
 from tocsin import topics
-from tocsin.embedded.ports import free_port
+from tocsin.documents import to_document
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.schema import Alert, AlertArea, CategoryHit, EnrichedItem, SourceRef
 from tocsin.search import bulk_index, install_index, search_client
 from tocsin.settings import ApiSettings, KafkaSettings, SearchSettings, Settings
+from tocsin_embedded.ports import free_port
 
 pytestmark = pytest.mark.peers
 

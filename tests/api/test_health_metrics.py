@@ -13,10 +13,10 @@ from api.app import create_app
 from api.health import check_collectors
 from tests.api.conftest import ApiEnv, make_env
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
-from tocsin.embedded.ports import free_port
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.settings import SearchSettings
+from tocsin_embedded.broker import LocalBroker
+from tocsin_embedded.ports import free_port
 
 
 async def test_health_reports_each_part_and_a_stale_source_as_degraded(client: httpx.AsyncClient,

@@ -54,8 +54,8 @@ def test_cli_adds_lists_and_removes_keys(tmp_path: Path) -> None:
     env = {"TOCSIN_API__KEYS_FILE": str(tmp_path / "keys.yaml"), "PATH": "/usr/bin:/bin"}
 
     def tocsin(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "tocsin.cli", *args], env=env, capture_output=True,
-                              text=True, timeout=60)
+        return subprocess.run([sys.executable, "-m", "tocsin_launch.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=60)
 
     added = tocsin("api-key", "add", "ana", "--role", "analyst")
     assert added.returncode == 0, added.stderr

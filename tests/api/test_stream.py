@@ -17,11 +17,11 @@ from api.app import create_app
 from api.stream import QUEUE_SIZE, AlertHub
 from tests.api.conftest import HOSTILE, T0, ApiEnv, alert_history, alert_version, make_env
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
-from tocsin.embedded.ports import free_port
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.schema import Alert
 from tocsin.settings import KafkaSettings, SearchSettings
+from tocsin_embedded.broker import LocalBroker
+from tocsin_embedded.ports import free_port
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ frames not yet "live", so restarts and reconnects are tested against real socket
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import math
 import random
@@ -19,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -27,6 +28,8 @@ from collectors.bluesky import (
     BlueskyConfig,
     Filters,
     KeywordMatcher,
+    MalformedEvent,
+    decode_event,
     post_item_id,
     read_frame,
     subscribe_url,
@@ -65,7 +68,7 @@ def config(url: str = "wss://jetstream.example/subscribe", name: str = "bsky",
     return feed
 
 
-def read(frame: str, feed: BlueskyConfig | None = None) -> Any:
+def read(frame: str | bytes, feed: BlueskyConfig | None = None) -> Any:
     feed = feed or config()
     return read_frame(frame, feed=feed, filters=Filters.of(feed), collected=NOW, secret=SECRET)
 
@@ -201,8 +204,20 @@ def test_an_official_account_keeps_its_did() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300) | st.binary(max_size=300))
-def test_reading_any_frame_never_raises(frame: str | bytes) -> None:
-    read(frame)
+def test_any_frame_that_is_not_an_event_is_a_malformed_event_dead_letter_with_its_bytes(
+        frame: str | bytes) -> None:
+    """``read_frame`` catches everything, so "never raises" proves nothing: what comes out must be."""
+    try:
+        decode_event(frame)
+    except MalformedEvent:
+        pass
+    else:
+        return  # hypothesis wrote a valid event: the next test's business
+    out = read(frame)
+    assert out.item is None and out.deletion_by is None
+    assert out.dead_letter.reason == "malformed_event"
+    assert base64.b64decode(out.dead_letter.payload_b64) == (
+        frame if isinstance(frame, bytes) else frame.encode("utf-8", "surrogatepass"))
 
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
@@ -221,8 +236,18 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size
                                                                            "langs": JSON, "reply": JSON,
                                                                            "embed": JSON, "facets": JSON,
                                                                            "createdAt": JSON})})}))
-def test_reading_any_shaped_event_never_raises(event: dict[str, Any]) -> None:
-    read(json.dumps(event))
+@example(json.loads(FRAMES[0]))
+def test_any_shaped_event_is_read_by_the_parser_itself_not_by_its_catch_all(event: dict[str, Any]) -> None:
+    """An item, nothing, or a dead letter for a reason the parser found; never the catch-all's
+    ``event_not_normalisable``, which would mean a shape the code does not expect."""
+    out = read(json.dumps(event))
+    assert out.item is None or out.dead_letter is None
+    if out.dead_letter is not None:
+        assert out.dead_letter.reason == "malformed_event", out.dead_letter.error
+    if out.item is not None:
+        commit = event["commit"]
+        assert out.item.id == post_item_id(f"at://{event['did']}/{commit['collection']}/{commit['rkey']}")
+        assert out.item.text == commit["record"]["text"] and out.item.source.type == "bluesky"
 
 
 # --- a local Jetstream ------------------------------------------------------------------

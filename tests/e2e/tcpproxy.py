@@ -24,7 +24,7 @@ import re
 import threading
 from typing import Literal
 
-from tocsin.embedded.ports import free_port
+from tocsin_embedded.ports import free_port
 
 Mode = Literal["up", "refuse", "blackhole", "reject_writes"]
 BULK = re.compile(rb"(?:POST|PUT) /(?:[^ \r\n]*/)?_bulk")
@@ -79,7 +79,7 @@ class FaultyProxy:
     def set_mode(self, mode: Mode) -> None:
         self._call(self._switch(mode))
 
-    def _call(self, coro):  # type: ignore[no-untyped-def]
+    def _call(self, coro):
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
 
     async def _listen(self) -> None:

@@ -32,10 +32,10 @@ from tests.e2e.ledger import (
 from tests.e2e.tcpproxy import FaultyProxy
 from tests.stack import Stack, es_query, wait_for
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
 from tocsin.kafka import ensure_topics
 from tocsin.schema import DeadLetter, Item, SourceRef
 from tocsin.settings import SearchSettings, Settings
+from tocsin_embedded.broker import LocalBroker
 
 pytestmark = pytest.mark.peers
 
@@ -265,7 +265,7 @@ EXPECTED_LETTERS = {
 def test_poison_is_dead_lettered_or_neutralised_and_the_stream_goes_on(
         tmp_path: Path, fresh_broker: LocalBroker, search_settings: SearchSettings) -> None:
     from tests.e2e.test_stream import collect_once
-    from tocsin.embedded.feedserver import FeedServer
+    from tocsin_embedded.feedserver import FeedServer
 
     stack = Stack(tmp_path, fresh_broker, search_settings, rules="rules: []\n")
     stack.env["TOCSIN_KAFKA__TOPIC_PARTITIONS"] = "1"  # one order: "after the poison" means after
@@ -372,7 +372,7 @@ def publish_feed(path: Path, body: bytes) -> None:
 def test_collector_killed_and_restarted_neither_skips_nor_repeats_entries(
         tmp_path: Path, fresh_broker: LocalBroker, search_settings: SearchSettings) -> None:
     from collectors.normalise import item_id
-    from tocsin.embedded.feedserver import FeedServer
+    from tocsin_embedded.feedserver import FeedServer
 
     stack = Stack(tmp_path, fresh_broker, search_settings, rules="rules: []\n")
     stack.env["TOCSIN_COLLECTOR__MIN_INTERVAL_S"] = "0.2"

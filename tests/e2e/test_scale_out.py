@@ -21,10 +21,10 @@ from processors.enrich import Enricher
 from tests.e2e.ledger import assert_archived_exactly, group_lag, produce_items, read_topic
 from tests.stack import Stack, wait_for
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
 from tocsin.kafka import ensure_topics
 from tocsin.schema import Alert, Item, SourceRef
 from tocsin.settings import SearchSettings, Settings
+from tocsin_embedded.broker import LocalBroker
 
 pytestmark = pytest.mark.peers
 

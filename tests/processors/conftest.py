@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from processors.categories import KeywordCategories, load_categories
+from processors.geo.gazetteer import Gazetteer
+from processors.geo.shared import shared_gazetteer
 from processors.language import LanguageIdentifier, shared_identifier
-from processors.places import Gazetteer, shared_gazetteer
 
 REPO = Path(__file__).resolve().parents[2]
 CATEGORIES_FILE = REPO / "config" / "categories.yaml"

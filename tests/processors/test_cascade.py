@@ -18,9 +18,9 @@ from processors.categories import KeywordCategories
 from processors.classifiers import ClassifierConfigError, ItemText, register
 from processors.classifiers.cascade import Cascade, build_cascade, load_classifier_file, merge
 from processors.enrich import Enricher
+from processors.geo.gazetteer import Gazetteer
 from processors.language import LanguageIdentifier
 from processors.pipeline import BatchProcessor, RawMessage
-from processors.places import Gazetteer
 from tests.processors import tiny_models
 from tocsin.schema import CategoryHit, Item, SourceRef
 from tocsin.search import search_client

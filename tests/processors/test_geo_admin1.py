@@ -23,7 +23,7 @@ def city(country: str, admin1: str, name: str, population: int, *alternates: str
 
 
 def test_a_hand_written_seat_joins_a_region_whatever_its_name() -> None:
-    # SD-DN (North Darfur) has the seat El Fasher in processors.placenames.ADMIN1_SEATS.
+    # SD-DN (North Darfur) has the seat El Fasher in processors.geo.placenames.ADMIN1_SEATS.
     join = join_admin1([sub("SD-DN", "North Darfur")], [city("SD", "55", "El Fasher", 250_000)])
     assert join.iso == {"SD.55": "SD-DN"}
     assert "SD-DN" not in join.seat   # "North Darfur" is not named after El Fasher

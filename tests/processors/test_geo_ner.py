@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from processors.geo.config import NerSettings, PlacesConfigError, load_places_config
+from processors.geo.gazetteer import Gazetteer, LocateRequest
 from processors.geo.ner import NerProposer, Proposal
-from processors.places import Gazetteer, LocateRequest
 from tests.processors.conftest import REPO
 
 HAS_TORCH = all(importlib.util.find_spec(name) is not None
@@ -189,7 +189,7 @@ def test_an_unloadable_model_is_a_config_error(tmp_path: Path) -> None:
 
 def test_the_default_path_does_not_import_torch() -> None:
     script = ("import sys\n"
-              "from processors.places import shared_gazetteer\n"
+              "from processors.geo.shared import shared_gazetteer\n"
               "shared_gazetteer().locate('Fighting in Goma')\n"
               "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -8,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from processors.folding import fold
-from processors.places import Gazetteer, GazetteerError, LocateRequest, build_compact
+from processors.geo.gazetteer import Gazetteer, GazetteerError, LocateRequest
+from processors.geo.shared import build_compact
+from tocsin.swallowed import swallowed_count
 
 
 def countries(gazetteer: Gazetteer, text: str) -> list[str]:
@@ -144,23 +147,49 @@ def test_region_votes_for_its_country(gazetteer: Gazetteer) -> None:
     assert location.places[0].kind == "region"
 
 
-@pytest.mark.parametrize("text", [
-    "\ud800\udfff lone surrogates Sudan \udc00",
-    "\x00Sudan\x00",
-    "Sudan " * 50_000,
-    "\u0651" * 1000 + "السودان",
+@pytest.mark.parametrize(("text", "matched", "start"), [
+    ("\ud800\udfff lone surrogates Sudan \udc00", "Sudan", 19),
+    ("\x00Sudan\x00", "Sudan", 1),
+    ("Sudan " * 50_000, "Sudan", 0),
+    ("\u0651" * 1000 + "السودان", "السودان", 1000),
 ])
-def test_hostile_text_does_not_raise(gazetteer: Gazetteer, text: str) -> None:
-    gazetteer.locate(text, country_hint="SD")
+def test_hostile_text_is_located_without_a_swallowed_exception(gazetteer: Gazetteer, text: str, matched: str,
+                                                               start: int) -> None:
+    """``locate`` catches everything, so "it did not raise" proves nothing: the place must be
+    found, and nothing may have been caught on the way."""
+    before = swallowed_count("places.locate")
+    location = gazetteer.locate(text, country_hint="SD")
+    found = [(p.name, p.kind, p.matched, p.start) for p in location.places]
+    assert found == [("Sudan", "country", matched, start)]
+    assert location.country == "SD"
+    assert swallowed_count("places.locate") == before
+
+
+def test_an_exception_while_locating_is_counted_and_logged(
+        gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("resolution bug")
+
+    monkeypatch.setattr("processors.geo.gazetteer.resolve", broken)
+    before = swallowed_count("places.locate")
+    with caplog.at_level(logging.WARNING, logger="processors.geo.gazetteer"):
+        location = gazetteer.locate("Fighting in Khartoum, Sudan", country_hint="SD")
+    assert location.places == [] and location.country == "SD"  # the item goes on, with its feed's country
+    assert swallowed_count("places.locate") == before + 1
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("places.locate failed (RuntimeError: resolution bug)" in r.getMessage() for r in warned)
 
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(alphabet=st.characters(exclude_categories=(), max_codepoint=sys.maxunicode)),
        hint=st.one_of(st.none(), st.text(max_size=3)))
-def test_any_string_is_located_without_raising(gazetteer: Gazetteer, text: str, hint: str | None) -> None:
+def test_any_string_is_located_without_a_swallowed_exception(gazetteer: Gazetteer, text: str,
+                                                             hint: str | None) -> None:
+    before = swallowed_count("places.locate")
     location = gazetteer.locate(text, country_hint=hint)
     for place in location.places:
-        assert place.matched
+        assert place.matched and text[place.start:place.end] == place.matched
+    assert swallowed_count("places.locate") == before
 
 
 @settings(max_examples=200, deadline=None)

@@ -18,8 +18,8 @@ from processors.evaluation.places import (
     run_places_eval,
     score,
 )
-from tocsin.cli import main
 from tocsin.settings import Settings
+from tocsin_launch.cli import main
 
 # Gold points at the gazetteer's own coordinates, so the errors are exactly zero.
 KHARKIV = (49.98177, 36.25475)

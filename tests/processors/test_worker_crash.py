@@ -12,11 +12,11 @@ from aiokafka import AIOKafkaProducer
 
 from tests.stack import Stack, wait_for
 from tocsin import topics
-from tocsin.embedded.broker import LocalBroker
 from tocsin.kafka import ensure_topics
 from tocsin.schema import Item, SourceRef
 from tocsin.search import search_client
 from tocsin.settings import SearchSettings, Settings
+from tocsin_embedded.broker import LocalBroker
 
 pytestmark = pytest.mark.peers
 

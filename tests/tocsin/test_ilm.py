@@ -213,7 +213,7 @@ def test_init_with_lifecycle_on_still_sets_up_a_server_without_ilm(broker: Any,
            "TOCSIN_SEARCH__URL": search_settings.url, "TOCSIN_SEARCH__NODE_CLASS": search_settings.node_class,
            "TOCSIN_SEARCH__ITEMS_INDEX": "ilm-cli-items", "TOCSIN_SEARCH__ALERTS_INDEX": "ilm-cli-alerts",
            "TOCSIN_SEARCH__LIFECYCLE": "true"}
-    done = subprocess.run([sys.executable, "-m", "tocsin.cli", "--log-level", "info", "init"], env=env,
+    done = subprocess.run([sys.executable, "-m", "tocsin_launch.cli", "--log-level", "info", "init"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "no index lifecycle API (_ilm); lifecycle for 'ilm-cli-items' skipped" in done.stderr

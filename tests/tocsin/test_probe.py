@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from tocsin.cli import main
 from tocsin.probe import STATE_MARGIN_S, ProbeFailed, probe_collector, probe_url
 from tocsin.settings import CollectorSettings
+from tocsin_launch.cli import main
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_a_503_is_unhealthy_with_the_status(http: str, capsys: pytest.CaptureFix
 
 
 def test_nothing_listening_is_unhealthy() -> None:
-    from tocsin.embedded.ports import free_port
+    from tocsin_embedded.ports import free_port
 
     with pytest.raises(ProbeFailed, match="did not answer"):
         probe_url(f"http://127.0.0.1:{free_port()}/", timeout_s=2)

@@ -4,9 +4,9 @@ import pytest
 from elastic_transport import HttpHeaders
 
 from processors.archive import Archive
-from tocsin.embedded.compat import plain_json_headers
 from tocsin.search import SearchUnavailable, bulk_index, search_client
 from tocsin.settings import SearchSettings
+from tocsin_embedded.compat import plain_json_headers
 
 pytestmark = pytest.mark.peers
 
@@ -54,7 +54,7 @@ async def test_bulk_index_is_idempotent_by_id(search_settings: SearchSettings) -
 
 
 async def test_unreachable_search_server_is_unavailable_not_lost() -> None:
-    from tocsin.embedded.ports import free_port
+    from tocsin_embedded.ports import free_port
 
     es = search_client(SearchSettings(url=f"http://127.0.0.1:{free_port()}", request_timeout=2))
     try:

@@ -102,7 +102,7 @@ def test_a_configuration_error_is_printed_without_the_secrets(tmp_path: Path) ->
             "TOCSIN_KAFKA__SASL_PASSWORD": SECRETS["TOCSIN_KAFKA__SASL_PASSWORD"],
             "TOCSIN_SEARCH__API_KEY": SECRETS["TOCSIN_SEARCH__API_KEY"],
             "TOCSIN_DATA_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "tocsin.cli", "init"], env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "tocsin_launch.cli", "init"], env=env, capture_output=True,
                           text=True, timeout=120, cwd=Path(__file__).parents[2])
     assert done.returncode == 2, done.stderr
     assert "configuration error" in done.stderr and "needs sasl_mechanism" in done.stderr

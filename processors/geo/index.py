@@ -1,0 +1,125 @@
+"""The gazetteer's tables: every country, first-level region and city it knows, by candidate.
+
+A candidate is an int that encodes a kind (city, country, demonym, region) and
+a row (:func:`encode`); the matcher's automata hold candidates, and resolution
+asks this index the facts about them (:class:`~processors.geo.resolve.Facts`).
+Built by :mod:`processors.geo.build`; read-only afterwards, so lookups are
+thread-safe.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from functools import lru_cache
+from typing import Any
+
+from processors.geo.nearest import NearestCity
+from processors.geo.resolve import CITY, COUNTRY, REGION
+from tocsin.schema import Place
+
+
+def encode(kind: int, index: int) -> int:
+    return index * 4 + kind
+
+
+def decode(candidate: int) -> tuple[int, int]:
+    return candidate & 3, candidate >> 2
+
+
+class PlaceIndex:
+    """Columns of countries, regions and cities (arrays: a few MB for 30,000 cities)."""
+
+    nearest: NearestCity
+
+    def __init__(self) -> None:
+        self.country_codes: list[str] = []
+        self.country_index: dict[str, int] = {}
+        self.country_names: list[str] = []
+        self.country_population: list[int] = []
+        self.country_lat = array("d")
+        self.country_lon = array("d")
+        self.language_countries: dict[str, frozenset[str]] = {}
+        self.city_name: list[str] = []
+        self.city_country: list[str] = []
+        self.city_admin1: list[str | None] = []
+        self.city_lat = array("d")
+        self.city_lon = array("d")
+        self.city_population = array("q")
+        self.region_name: list[str] = []
+        self.region_country: list[str] = []
+        self.region_admin1: list[str | None] = []
+        self.region_lat = array("d")
+        self.region_lon = array("d")
+        self.region_population = array("q")
+        self.admin1_names: dict[str, str] = {}
+        self.named_regions_from = 0
+
+    def country_of(self, candidate: int) -> str:
+        kind, index = decode(candidate)
+        if kind == CITY:
+            return self.city_country[index]
+        if kind == REGION:
+            return self.region_country[index]
+        return self.country_codes[index]
+
+    def admin1_of(self, candidate: int) -> str | None:
+        kind, index = decode(candidate)
+        if kind == CITY:
+            return self.city_admin1[index]
+        if kind == REGION:
+            return self.region_admin1[index]
+        return None
+
+    def point_of(self, candidate: int) -> tuple[float, float] | None:
+        kind, index = decode(candidate)
+        if kind == CITY:
+            return self.city_lat[index], self.city_lon[index]
+        lats, lons = (self.region_lat, self.region_lon) if kind == REGION else (
+            self.country_lat, self.country_lon)
+        lat = lats[index]
+        return None if math.isnan(lat) else (lat, lons[index])
+
+    def population_of(self, candidate: int) -> int:
+        kind, index = decode(candidate)
+        if kind == CITY:
+            return self.city_population[index]
+        if kind == REGION:
+            return self.region_population[index]
+        return self.country_population[index]
+
+    def country_point(self, code: str) -> tuple[float, float] | None:
+        """A country's point (its capital), as its places carry; None for an unknown code."""
+        index = self.country_index.get(code.upper())
+        return None if index is None else self.point_of(encode(COUNTRY, index))
+
+    def nearest_city(self, lat: float, lon: float) -> tuple[str, str, float] | None:
+        """(name, country, km) of the gazetteer city nearest to a point; None for an invalid point."""
+        found = self.nearest.nearest(lat, lon)
+        if found is None:
+            return None
+        city, distance = found
+        return self.city_name[city], self.city_country[city], distance
+
+    @lru_cache(maxsize=4096)  # noqa: B019  (one gazetteer per process; bounded)
+    def place_of(self, candidate: int) -> Place:
+        """The place a candidate is, without a mention's span (copied for each mention: 2 µs, not 4)."""
+        kind, i = decode(candidate)
+        where: dict[str, Any] = {"matched": "", "confidence": 1.0}
+        if kind == CITY:
+            admin1 = self.city_admin1[i]
+            return Place(name=self.city_name[i], kind="city", country=self.city_country[i],
+                         admin1=admin1, admin1_name=self.admin1_names.get(admin1 or ""),
+                         lat=self.city_lat[i], lon=self.city_lon[i],
+                         population=self.city_population[i], **where)
+        if kind == REGION:
+            lat, lon = self.region_lat[i], self.region_lon[i]
+            admin1 = self.region_admin1[i]
+            return Place(name=self.region_name[i], kind="region", country=self.region_country[i],
+                         admin1=admin1, admin1_name=self.region_name[i] if admin1 else None,
+                         lat=None if math.isnan(lat) else lat, lon=None if math.isnan(lon) else lon,
+                         population=self.region_population[i] or None, **where)
+        lat, lon = self.country_lat[i], self.country_lon[i]
+        return Place(name=self.country_names[i], kind="country", country=self.country_codes[i],
+                     lat=None if math.isnan(lat) else lat, lon=None if math.isnan(lon) else lon,
+                     population=self.country_population[i] or None, **where)

@@ -1,0 +1,177 @@
+"""Finding the gazetteer's names in a text: the lookup half of the gazetteer.
+
+The automata (built by :mod:`processors.geo.build`) run over folded text; a match
+is kept as a mention when the original text's capitals, the words around it and
+the Arabic clitics in front of it say it is a place name (see
+:mod:`processors.geo.gazetteer` for the rules). Pure and thread-safe.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from processors.folding import Folded, fold
+from processors.geo.placenames import HONORIFICS
+from processors.geo.resolve import CITY, DEMONYM, Mention
+from processors.geo.scripts import MarkedScriptMatcher
+from processors.multiscript import ScriptAutomata
+
+if TYPE_CHECKING:
+    from processors.geo.ner import Proposal
+
+# Scripts with capitals: a name in them must be capitalised in the text.
+CASED_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN"})
+_SENTENCE_END = frozenset(".!?\n\"“”«»:;—–-•|")
+_CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z][a-z]")
+_TITLE_WORD = re.compile(r"[^\W\d_]{4,}")
+_BARE_PREFIXES = frozenset(c + p for c in ("", "و", "ف") for p in ("", "ب", "ك", "ل"))
+ARTICLE_PREFIXES = frozenset({c + p + "ال" for c in ("", "و", "ف") for p in ("", "ب", "ك")}
+                             | {c + "لل" for c in ("", "و", "ف")})
+
+Match = tuple[int, int, tuple[int, ...], bool]
+"""(first, last, candidates, cased) of a name in the original text."""
+
+
+class NameMatcher:
+    """The automata of folded names and the matcher of Indic and Burmese ones."""
+
+    def __init__(self, automaton: ScriptAutomata, marked: MarkedScriptMatcher) -> None:
+        self.automaton = automaton
+        self.marked = marked
+        self.keys = automaton.keys + marked.keys
+
+    def size_bytes(self) -> int:
+        """Memory of the automata as pyahocorasick reports it."""
+        return self.automaton.size_bytes() + self.marked.size_bytes()
+
+    def raw_matches(self, folded: Folded, *, require_capital: bool = True
+                     ) -> list[Match]:
+        """(start, end, candidates, cased) of every name in the text, before overlaps are resolved."""
+        original = folded.original
+        raw: list[Match] = []
+        padded = folded.padded
+        for end, (length, cased, candidates, article_candidates) in self.automaton.iter(padded):
+            if article_candidates is None:
+                start = end - length + 2       # first character of the name, in padded
+            else:
+                start = end - length + 1
+                prefix = arabic_prefix(padded, start)
+                if prefix is None:
+                    continue
+                if prefix in ARTICLE_PREFIXES:
+                    # geonames often writes Arabic names bare (خرطوم) where news writes الخرطوم
+                    candidates = article_candidates + candidates
+                start -= len(prefix)
+            first, last = folded.span(start, end)
+            if (require_capital and cased and candidates and not _capitalised(original, first, last)
+                    and not all(c & 3 == DEMONYM for c in candidates)):
+                continue
+            raw.append((first, last, candidates, cased))
+        if not padded.isascii():        # folding keeps Indic and Burmese letters: ASCII means none
+            for first, last, candidates in self.marked.iter(original):
+                raw.append((first, last, candidates, False))
+        return raw
+
+    def mentions(self, folded: Folded, title_chars: int) -> list[Mention]:
+        raw = self.raw_matches(folded)
+        if not raw:
+            return []
+        # Overlapping matches keep the longest; one sweep in text order (not all
+        # pairs: an item repeating a name 10,000 times must stay linear).
+        raw.sort(key=lambda m: (m[0], m[0] - m[1]))
+        kept: list[Match] = []
+        for match in raw:
+            if kept and match[0] < kept[-1][1]:
+                if match[1] - match[0] > kept[-1][1] - kept[-1][0]:
+                    kept[-1] = match
+                continue
+            kept.append(match)
+        original = folded.original
+        title_case = _title_case(original[:title_chars]) if title_chars else False
+        mentions: list[Mention] = []
+        for first, last, candidates, cased in kept:
+            if not candidates:      # a phrase that is not a place (NOT_PLACES): it only blocks
+                continue
+            reliability = 1.0
+            if cased:
+                candidates, reliability = _context_cues(original, first, last, candidates, title_chars,
+                                                      title_case)
+                if not candidates:
+                    continue
+            if len(original[first:last].replace(" ", "")) <= 3:
+                reliability *= 0.8
+            if all(c & 3 == DEMONYM for c in candidates):
+                reliability *= 0.9
+            mentions.append(Mention(first, last, candidates, 2.0 if first < title_chars else 1.0,
+                                    reliability))
+        return mentions
+
+    def proposed_mentions(self, original: str, proposals: Sequence[Proposal],
+                           title_chars: int) -> list[Mention]:
+        """A mention for each proposed span that holds a gazetteer name (the longest one in it)."""
+        mentions: list[Mention] = []
+        for proposal in proposals:
+            start, end = max(0, proposal.start), min(len(original), proposal.end)
+            if start >= end:
+                continue
+            matches = [m for m in self.raw_matches(fold(original[start:end]), require_capital=False) if m[2]]
+            if not matches:
+                continue
+            first, last, candidates, _cased = max(matches, key=lambda m: (m[1] - m[0], -m[0]))
+            mentions.append(Mention(start + first, start + last, candidates,
+                                    2.0 if start < title_chars else 1.0,
+                                    min(1.0, max(0.0, float(proposal.score))), source="ner"))
+        mentions.sort(key=lambda m: m.start)
+        return mentions
+
+
+def _capitalised(original: str, first: int, last: int) -> bool:
+    """Some word of the match starts with a capital ("région de Kharkiv" counts)."""
+    if original[first].isupper():
+        return True
+    return any(word[:1].isupper() for word in original[first:last].split()[1:])
+
+
+def _title_case(title: str) -> bool:
+    """A Title Case headline: capitals there prove nothing about names."""
+    words = _TITLE_WORD.findall(title)
+    return len(words) >= 3 and sum(word[0].isupper() for word in words) >= 0.7 * len(words)
+
+
+def _context_cues(original: str, first: int, last: int, candidates: tuple[int, ...], title_chars: int,
+                title_case: bool) -> tuple[tuple[int, ...], float]:
+    """Candidates left after the person-title cue, and the reliability the context leaves the match."""
+    before = original[max(0, first - 24):first].rstrip(" \t")
+    starts_sentence = not before or before[-1] in _SENTENCE_END or first == title_chars
+    word = ""
+    if not starts_sentence or before[-1:] == ".":
+        stem = before[:-1] if before[-1:] == "." else before
+        k = len(stem)
+        while k > 0 and stem[k - 1].isalpha():
+            k -= 1
+        word = stem[k:]
+    if word and word.lower() in HONORIFICS:
+        return tuple(c for c in candidates if c & 3 == DEMONYM), 1.0
+    reliability = 1.0
+    if not all(c & 3 == CITY for c in candidates):
+        return candidates, reliability
+    if starts_sentence and " " not in original[first:last]:
+        reliability *= 0.75
+    if title_case and first < title_chars:
+        reliability *= 0.85
+    capital_before = not starts_sentence and len(word) > 1 and word[0].isupper() and word[1:].islower()
+    if capital_before or _CAPITAL_AFTER.match(original, last):
+        reliability *= 0.7
+    return candidates, reliability
+
+
+
+def arabic_prefix(padded: str, key_start: int) -> str | None:
+    """The clitics joined in front of an Arabic name (``None``: part of a longer word)."""
+    space = padded.rfind(" ", max(0, key_start - 6), key_start)
+    if space < 0:
+        return None
+    prefix = padded[space + 1:key_start]
+    return prefix if prefix in _BARE_PREFIXES or prefix in ARTICLE_PREFIXES else None

