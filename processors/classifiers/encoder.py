@@ -60,7 +60,7 @@ from tocsin.schema import CategoryHit
 DEFAULT_HEADS = shipped(SHIPPED_MODELS, "encoder")
 
 
-class RouteSettings(BaseModel):
+class RouteConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
     model: Path = DEFAULT_HEADS
@@ -76,7 +76,7 @@ class RouteSettings(BaseModel):
 class EncoderClassifierSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    routes: list[RouteSettings] | None = Field(default=None, min_length=1)
+    routes: list[RouteConfig] | None = Field(default=None, min_length=1)
     model: Path = DEFAULT_HEADS
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     categories: list[str] | None = Field(default=None, min_length=1)
@@ -110,7 +110,11 @@ def parse(kind: type[BaseModel], config: Mapping[str, Any], source: Path, plugin
 def check_heads(
     heads: HeadSet, wanted: Sequence[str] | None, categories: KeywordCategories, source: Path, key: str
 ) -> list[str]:
-    names = list(wanted) if wanted is not None else list(heads.heads)
+    if wanted is None:
+        # unasked, the heads score what the category file defines (a file without
+        # violence_report turns that head off); named categories must exist
+        return [name for name in heads.heads if name in categories.names]
+    names = list(wanted)
     for name in names:
         if name not in heads.heads:
             raise ClassifierConfigError(
@@ -309,7 +313,7 @@ class EncoderClassifier:
     ) -> EncoderClassifier:
         settings: EncoderClassifierSettings = parse(EncoderClassifierSettings, config, source, cls.name)
         specs = settings.routes or [
-            RouteSettings(model=settings.model, encoder=settings.encoder, categories=settings.categories)
+            RouteConfig(model=settings.model, encoder=settings.encoder, categories=settings.categories)
         ]
         routes = []
         for index, spec in enumerate(specs):

@@ -57,7 +57,9 @@ def settings(tmp_path: Path) -> Settings:
     categories = tmp_path / "categories.yaml"
     categories.write_text("categories:\n  hate_speech:\n    min_score: 1\n    terms:\n      any: [zorglub]\n",
                           encoding="utf-8")
-    return Settings(processing=ProcessingSettings(categories_file=categories, classifiers=["keywords"]))
+    # keywords alone (no second stage): what each row gets is known
+    return Settings(processing=ProcessingSettings(categories_file=categories, classifiers=["keywords"],
+                                                  second_stage=[]))
 
 
 def hatecheck_file(tmp_path: Path) -> Path:
@@ -125,7 +127,7 @@ def test_limit_reads_the_first_rows(tmp_path: Path, settings: Settings,
 
 def test_cli_runs_the_harness(tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str],
                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from tocsin import cli
+    from tocsin_launch import cli
 
     monkeypatch.setattr(cli, "load_settings", lambda: settings)
     assert cli.main(["eval", "classify", str(hatecheck_file(tmp_path))]) == 0
