@@ -20,12 +20,13 @@ from alerts.engine import Engine
 from alerts.rules.base import Rule, match_all
 from alerts.state import MappingStore
 from processors.archive import from_document
+from tocsin.errors import InputError
 from tocsin.schema import Alert, AlertMatch, EnrichedItem
 
 PAGE = 1000
 
 
-class BacktestError(ValueError):
+class BacktestError(InputError, ValueError):
     """The rule or the time range cannot be backtested (the message says why)."""
 
 

@@ -22,6 +22,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tocsin.errors import ConfigError
+
 
 class Role(IntEnum):
     """Ordered: each role may do everything the ones below it may."""
@@ -31,7 +33,7 @@ class Role(IntEnum):
     admin = 3
 
 
-class KeysConfigError(ValueError):
+class KeysConfigError(ConfigError, ValueError):
     """The keys file is wrong; the message names the file, the entry and the field."""
 
 

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from collectors.protocol import UnknownSourceType, plugin
 from tocsin.durations import parse_duration
+from tocsin.errors import ConfigError
 
 DEFAULT_INTERVAL_S = 900.0
 """15 minutes: frequent enough for news wires, polite enough for small sites."""
@@ -34,7 +35,7 @@ DEFAULT_INTERVAL_S = 900.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 
 
-class SourceConfigError(ValueError):
+class SourceConfigError(ConfigError, ValueError):
     """The feeds file cannot be used; the message names the file, the feed and the field."""
 
 

@@ -52,6 +52,7 @@ from processors.folding import (
     strip_latin_accents,
 )
 from processors.multiscript import ScriptAutomata
+from tocsin.errors import ConfigError
 from tocsin.schema import CategoryHit
 
 ANY_LANGUAGE = "any"
@@ -59,7 +60,7 @@ KEYWORDS_CLASSIFIER = "keywords/1"
 _LANG_KEY = re.compile(r"^[a-z]{2,3}$")
 
 
-class CategoryConfigError(ValueError):
+class CategoryConfigError(ConfigError, ValueError):
     """A category file is wrong; the message names the file, category and key."""
 
     def __init__(self, path: Path | str, where: str, problem: str) -> None:

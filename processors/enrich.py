@@ -20,6 +20,7 @@ from processors.classifiers.cascade import build_cascade
 from processors.classifiers.protocol import Classifier, ItemText
 from processors.language import LanguageIdentifier, shared_identifier
 from processors.places import Gazetteer, LocateRequest, Location, shared_gazetteer
+from tocsin.errors import InputError
 from tocsin.schema import CategoryHit, EnrichedItem, Item
 from tocsin.settings import ProcessingSettings
 
@@ -29,7 +30,7 @@ UNPARSEABLE = "unparseable"
 INVALID = "invalid"
 
 
-class BadItem(ValueError):
+class BadItem(InputError, ValueError):
     """A payload that is not an item; ``reason`` is one of oversize, bad-encoding, unparseable, invalid."""
 
     def __init__(self, reason: str, detail: str) -> None:

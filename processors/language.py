@@ -35,6 +35,8 @@ from typing import Any
 
 import pycountry
 
+from tocsin.errors import ModelError
+
 UNDETERMINED = "und"
 
 # fastText / py3langid labels that have no ISO 639-1 code of their own but
@@ -131,7 +133,7 @@ def _bundled_lid_model() -> Path:
     return path
 
 
-class LanguageModelError(RuntimeError):
+class LanguageModelError(ModelError, RuntimeError):
     """A language model could not be loaded (a broken install, not bad input)."""
 
 

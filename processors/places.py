@@ -105,6 +105,7 @@ from processors.placenames import (
     STOP_NAMES,
     arabic_demonym_forms,
 )
+from tocsin.errors import ModelError
 from tocsin.schema import Place
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ _CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z][a-z]")
 _TITLE_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
-class GazetteerError(RuntimeError):
+class GazetteerError(ModelError, RuntimeError):
     """The shipped gazetteer data could not be read (a broken install)."""
 
 

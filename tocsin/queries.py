@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from tocsin.durations import parse_duration
+from tocsin.errors import QueryError
 from tocsin.schema import SEVERITIES
 
 ITEM_TIME_FIELD = "event_time"
@@ -29,10 +30,6 @@ ITEM_SORTS: tuple[ItemSort, ...] = ("relevance", "newest", "oldest")
 # Category names become part of a field path (``scores.<name>``): keep them plain.
 _CATEGORY = re.compile(r"^[a-z0-9_]{1,64}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-
-
-class QueryError(ValueError):
-    """A filter a person gave cannot be turned into a query; the message says why."""
 
 
 def parse_time(value: str, *, now: datetime | None = None) -> datetime:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError, NotFoundError
 
+from tocsin.errors import SearchUnavailable
 from tocsin.settings import SearchSettings
 
 logger = logging.getLogger(__name__)
@@ -45,10 +46,6 @@ def search_client(settings: SearchSettings) -> AsyncElasticsearch:
         password = settings.password.get_secret_value() if settings.password else ""
         kwargs["basic_auth"] = (settings.username, password)
     return AsyncElasticsearch(**kwargs)
-
-
-class SearchUnavailable(RuntimeError):
-    """The search server did not acknowledge a write; the caller must retry, not ack."""
 
 
 @dataclass(frozen=True)

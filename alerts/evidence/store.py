@@ -36,6 +36,7 @@ from alerts.evidence.bundle import BundleReport, build_bundle, verify_bundle
 from alerts.evidence.custody import GENESIS, seal
 from alerts.evidence.records import CustodyAction, CustodyEntry, EvidenceItem, EvidenceRecord
 from alerts.evidence.snapshot import canonical_json, sha256_hex
+from tocsin.errors import StorageError
 from tocsin.schema import Alert
 from tocsin.search import SearchUnavailable, install_index, sources_by_id
 from tocsin.settings import SearchSettings
@@ -50,7 +51,7 @@ _APPEND_ATTEMPTS = 50
 _BULK_BYTES = 16 * 1024 * 1024
 
 
-class EvidenceError(RuntimeError):
+class EvidenceError(StorageError, RuntimeError):
     """Evidence that cannot be read or written for a reason retrying will not fix."""
 
 

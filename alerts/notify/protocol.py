@@ -15,10 +15,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alerts.notify.routing import DEFAULT_EVENTS, Routing, Severity
+from tocsin.errors import ConfigError, PeerError
 from tocsin.schema import Alert, AlertEvent
 
 
-class DeliveryError(Exception):
+class DeliveryError(PeerError):
     """One delivery attempt failed.
 
     ``retry_after_s`` is the receiver's own ``Retry-After`` (it wins over backoff);
@@ -33,7 +34,7 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
-class NotifierConfigError(ValueError):
+class NotifierConfigError(ConfigError, ValueError):
     """A notifiers file is wrong; the message names the file, the notifier and the key."""
 
 

@@ -15,6 +15,7 @@ from alerts.rules.flatline import FlatlineRule
 from alerts.rules.frequency import FrequencyRule
 from alerts.rules.percentage import PercentageRule
 from alerts.rules.spike import SpikeRule
+from tocsin.errors import ConfigError
 
 RULE_TYPES: dict[str, type[Any]] = {
     "frequency": FrequencyRule,
@@ -26,7 +27,7 @@ RULE_TYPES: dict[str, type[Any]] = {
 }
 
 
-class RuleConfigError(ValueError):
+class RuleConfigError(ConfigError, ValueError):
     """A rules file is wrong; the message names the file, the rule and the field."""
 
 

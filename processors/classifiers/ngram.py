@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from processors.categories import KeywordCategories
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from tocsin.errors import ModelError
 from tocsin.schema import CategoryHit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,7 +75,7 @@ POOLED = "*"
 """Calibration key used for languages that have none of their own."""
 
 
-class NgramModelError(ValueError):
+class NgramModelError(ModelError, ValueError):
     """A model file is missing, unreadable or of another format; the message names the file."""
 
 

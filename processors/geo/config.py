@@ -11,10 +11,12 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tocsin.errors import ConfigError
+
 DEFAULT_PLACES_FILE = Path(__file__).resolve().parents[2] / "config" / "places.yaml"
 
 
-class PlacesConfigError(ValueError):
+class PlacesConfigError(ConfigError, ValueError):
     """``places.yaml`` is unreadable or invalid; the message names the file and the key."""
 
 

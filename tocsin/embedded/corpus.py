@@ -11,10 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tocsin.errors import ConfigError
+
 BASE_PLACEHOLDER = "{base}"
 
 
-class CorpusNotFoundError(FileNotFoundError):
+class CorpusNotFoundError(ConfigError, FileNotFoundError):
     """The demo corpus is not where a source checkout keeps it."""
 
 
