@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from processors.categories import KeywordCategories
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from processors.classifiers.registry import register
 from tocsin.errors import ModelError
 from tocsin.schema import CategoryHit
 
@@ -440,6 +441,7 @@ class NgramSettings(BaseModel):
     max_chars: int | None = Field(default=None, ge=16)
 
 
+@register("ngram")
 class NgramClassifier:
     """First-stage plug-in: ``hate_speech`` (labels = targeted groups) and, when asked, ``offensive``.
 

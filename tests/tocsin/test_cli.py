@@ -67,4 +67,4 @@ def test_bad_notifiers_file_is_a_one_line_error_not_a_traceback(broker: LocalBro
     assert "Traceback" not in done.stderr
     [line] = [line for line in done.stderr.splitlines() if line.startswith("tocsin:")]
     assert line == (f"tocsin: configuration error: {notifiers}: notifiers[0] (ops): type: "
-                    "unknown notifier type 'pager'; known: email, webhook")
+                    "unknown notifier type 'pager'; known types: email, webhook")
