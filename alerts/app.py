@@ -40,7 +40,7 @@ from alerts.rules.base import Rule, match_all
 from alerts.state import MappingStore
 from alerts.store import AlertStore
 from tocsin import topics
-from tocsin.schema import Alert, AlertMatch, DeadLetter, EnrichedItem
+from tocsin.schema import Alert, DeadLetter, EnrichedItem, parse_signal
 from tocsin.search import search_client, with_retries
 from tocsin.settings import Settings
 from tocsin.streams import ack_concurrently, deliver, make_app, topic, until_done
@@ -106,7 +106,7 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
         """Run each signal through the rules engine; publish the alert versions it makes."""
         async for event in stream.events():
             try:
-                signal = AlertMatch.from_bytes(event.value or b"")
+                signal = parse_signal(event.value or b"")
             except ValidationError as exc:
                 await until_done(functools.partial(dead_letter, event, exc), what="dead letter")
                 continue
@@ -122,8 +122,7 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
         now = datetime.now(UTC)
         sends = []
         for watched in list(engine.watched()):
-            signal = AlertMatch(rule=watched.rule, group_key=watched.group_key, group=watched.group,
-                                item_id="", event_time=now, matched=False, kind="tick")
+            signal = watched.tick(now)
             sends.append(deliver(app, topics.ALERT_MATCHES, signal_key(watched.rule, watched.group_key),
                                  signal.to_bytes(), now.timestamp()))
         try:

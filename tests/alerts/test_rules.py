@@ -6,8 +6,10 @@ import pytest
 
 from alerts.rules import RuleConfigError, load_rules
 from alerts.rules.base import ItemFilter, field_value
-from alerts.rules.frequency import FrequencyConfig, add_match, alert_id, build_alert
-from tests.alerts.factories import enriched
+from alerts.rules.counts import add_match
+from alerts.rules.frequency import FrequencyConfig, build_alert
+from alerts.rules.raising import alert_id
+from tests.alerts.factories import enriched, signal
 
 RULE = {"name": "hs", "type": "frequency", "threshold": 3, "window": "1h", "step": "5m",
         "filter": {"categories": ["hate_speech"], "min_score": 0.5}, "group_by": ["country"]}
@@ -42,7 +44,7 @@ def test_unknown_rule_type_error_names_file_rule_and_type(tmp_path: Path) -> Non
 
 def test_unknown_key_error_names_the_key(tmp_path: Path) -> None:
     path = write(tmp_path, "rules:\n  - name: x\n    type: frequency\n    threshold: 2\n    treshold: 3\n")
-    with pytest.raises(RuleConfigError, match=r"\(x\): treshold: Extra inputs are not permitted"):
+    with pytest.raises(RuleConfigError, match=r"\(x\): treshold: unknown key"):
         load_rules(path)
 
 
@@ -99,9 +101,9 @@ def test_match_carries_rule_group_and_event_time() -> None:
 
 
 def test_add_match_counts_and_keeps_bounded_unique_samples() -> None:
-    state: dict = {}
+    state = None
     for i, ts in enumerate([30.0, 10.0, 20.0, 40.0]):
-        state = add_match(state, {"ts": ts, "id": f"i{i % 3}", "title": "t", "url": None}, samples=2)
+        state = add_match(state, signal(f"i{i % 3}", ts), 2)
     assert state["count"] == 4
     assert (state["first"], state["last"]) == (10.0, 40.0)
     assert [s["id"] for s in state["samples"]] == ["i0", "i1"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import zipfile
 from typing import Any
 
@@ -16,7 +15,7 @@ from alerts.cap import validate_cap
 from tests.api.conftest import HOSTILE, ApiEnv, auth
 from tocsin import topics
 from tocsin.kafka import client_kwargs, ensure_topics
-from tocsin.schema import AlertMatch
+from tocsin.schema import ActionSignal, parse_signal
 
 
 async def get(client: httpx.AsyncClient, env: ApiEnv, path: str, role: str = "viewer",
@@ -132,14 +131,14 @@ async def test_actions_publish_signals_for_the_alerts_worker(client: httpx.Async
         empty = await client.post("/alerts/a-sudan/note", json={"text": ""}, headers=headers)
         assert empty.status_code == 422
         assert (await client.post("/alerts/a-nope/ack", headers=headers)).status_code == 404
-        signals: list[tuple[bytes, AlertMatch]] = []
+        signals: list[tuple[bytes, ActionSignal]] = []
         async with asyncio.timeout(30):
             while len(signals) < 3:
                 for records in (await consumer.getmany(timeout_ms=500)).values():
-                    signals += [(r.key, AlertMatch.from_bytes(r.value)) for r in records
-                                if r.value and json.loads(r.value).get("kind") == "action"
-                                and json.loads(r.value)["action"]["alert_id"] == "a-sudan"]
-        assert [(s.action.type, s.action.text) for _, s in signals if s.action] == [
+                    signals += [(r.key, signal) for r in records
+                                if r.value and isinstance(signal := parse_signal(r.value), ActionSignal)
+                                and signal.action.alert_id == "a-sudan"]
+        assert [(s.action.type, s.action.text) for _, s in signals] == [
             ("acknowledge", ""), ("assign", "field team"), ("note", HOSTILE)]
         assert {key for key, _ in signals} == {b"violence-by-country|country=SD"}
         assert all(s.rule == "violence-by-country" and s.kind == "action" for _, s in signals)

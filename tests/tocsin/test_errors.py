@@ -40,7 +40,8 @@ def listed() -> dict[str, set[str]]:
     doc = tocsin.errors.__doc__ or ""
     entries: dict[str, set[str]] = {}
     for line in doc.splitlines():
-        found = re.search(r"(?:[─└├]─ |^ {4})([A-Z]\w+)(?:\s+(" + MODULE + r"(?:, " + MODULE + r")*)\b)?", line)
+        modules = rf"{MODULE}(?:, {MODULE})*"
+        found = re.search(rf"(?:[─└├]─ |^ {{4}})([A-Z]\w+)(?:\s+({modules})\b)?", line)
         if found:
             entries[found[1]] = set(found[2].split(", ")) if found[2] else set()
     return entries
