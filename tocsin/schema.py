@@ -316,3 +316,11 @@ class Alert(Record):
         """Document id of this version in the versions index (and CAP identifier)."""
         return f"{self.id}.v{self.version}"
 
+    @classmethod
+    def from_document(cls, source: dict[str, Any]) -> Alert:
+        """An alert from an alerts or versions index document.
+
+        Fields the schema does not know (an index may carry extra ones for searching)
+        are left out instead of failing the reader; missing required ones still fail.
+        """
+        return cls.model_validate({k: v for k, v in source.items() if k in cls.model_fields})

@@ -75,6 +75,26 @@ async def test_atom_feed_escapes_and_filters(client: httpx.AsyncClient, env: Api
         "https://tocsin.example.org/alerts.atom?rule=hate-surge"]
 
 
+async def test_atom_feed_takes_every_filter_the_workers_feed_took(client: httpx.AsyncClient,
+                                                                   env: ApiEnv) -> None:
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+
+    async def ids(**params: str) -> list[str]:
+        response = await client.get("/alerts.atom", params=params, headers=auth(env, "viewer"))
+        assert response.status_code == 200, response.text
+        return [i.removeprefix("urn:tocsin:alert:")
+                for i in etree.fromstring(response.content).xpath("//a:entry/a:id/text()", namespaces=ns)]
+
+    assert await ids(lang="en") == ["a-hostile", "a-kenya"]
+    assert await ids(lang="en", limit="1") == ["a-hostile"]
+    assert await ids(lang="fr") == []
+    assert await ids(country="KE") == ["a-kenya"]            # by the alert's area
+    assert await ids(status="resolved", rule="hate-surge,violence-by-country") == ["a-kenya"]
+    for bad in ({"limit": "0"}, {"severity": "critical"}):
+        response = await client.get("/alerts.atom", params=bad, headers=auth(env, "viewer"))
+        assert response.status_code in (400, 422), response.text
+
+
 async def test_cap_is_valid_with_references_to_earlier_versions(client: httpx.AsyncClient,
                                                                  env: ApiEnv) -> None:
     response = await client.get("/alerts/a-sudan.cap", headers=auth(env, "viewer"))
