@@ -34,7 +34,7 @@ from alerts.engine import Engine
 from alerts.evidence.agent import add_evidence_agent
 from alerts.notify import Notifier, load_notifiers
 from alerts.notify.dispatch import Dispatcher
-from alerts.pipeline import STAGE, AlertsPipeline, Consumed, Outgoing, read_alerts
+from alerts.pipeline import STAGE, AlertsPipeline, Outgoing, read_alerts
 from alerts.reload import RulesFile
 from alerts.rules import load_rules
 from alerts.rules.base import Rule
@@ -46,6 +46,7 @@ from tocsin.schema import Alert, DeadLetter
 from tocsin.search import search_client, with_retries
 from tocsin.settings import Settings
 from tocsin.streams import ack_concurrently, deliver, make_app, topic, until_done
+from tocsin.topics import Consumed
 
 logger = logging.getLogger(__name__)
 

@@ -27,21 +27,11 @@ from alerts.engine import Engine
 from alerts.rules.base import match_all
 from tocsin import topics
 from tocsin.schema import Alert, DeadLetter, EnrichedItem, parse_signal
+from tocsin.topics import Consumed
 
 logger = logging.getLogger(__name__)
 
 STAGE = "alerts"
-
-
-@dataclass(frozen=True)
-class Consumed:
-    """What the pipeline needs of a consumed record."""
-
-    value: bytes
-    key: bytes | None = None
-    topic: str | None = None
-    partition: int | None = None
-    offset: int | None = None
 
 
 @dataclass(frozen=True)

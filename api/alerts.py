@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from elasticsearch import NotFoundError
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from alerts.atom import FEED_MAX, atom_feed
 from api.auth import analyst, viewer
@@ -23,7 +23,7 @@ from api.records import item_from_hit
 from api.signals import BrokerUnavailable
 from tocsin.queries import AlertFilters, QueryError
 from tocsin.schema import Alert, AlertAction
-from tocsin.search import search_alerts, sources_by_id
+from tocsin.search import alerts_from_hits, search_alerts, sources_by_id
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["alerts"])
@@ -56,13 +56,7 @@ async def alert_versions(ctx: ApiContext, alert_id: str) -> list[Alert]:
             sort=[{"version": {"order": "asc", "unmapped_type": "long"}}], size=MAX_VERSIONS)
     except NotFoundError:
         return []
-    versions = []
-    for hit in response["hits"]["hits"]:
-        try:
-            versions.append(Alert.from_document(hit["_source"]))
-        except ValidationError as exc:
-            logger.warning("skipping an invalid stored version %s: %s", hit["_id"], exc)
-    return versions
+    return alerts_from_hits(response["hits"]["hits"])
 
 
 @router.get("/alerts", summary="Alerts, most recently changed first (latest version of each)")

@@ -193,8 +193,14 @@ async def search_alerts(es: AsyncElasticsearch, index: str, filters: AlertFilter
         response = await es.search(index=index, query=alert_query(filters), sort=ALERT_SORT, size=size)
     except NotFoundError:
         return []
+    return alerts_from_hits(response["hits"]["hits"])
+
+
+def alerts_from_hits(hits: Sequence[dict[str, Any]]) -> list[Alert]:
+    """The alerts of search hits over an alerts or versions index; one that is not valid is
+    logged and left out, so one bad document does not hide the others."""
     alerts = []
-    for hit in response["hits"]["hits"]:
+    for hit in hits:
         try:
             alerts.append(Alert.from_document(hit["_source"]))
         except ValidationError as exc:

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from alerts.engine import Engine
-from alerts.pipeline import AlertsPipeline, Consumed, Outgoing, read_alerts
+from alerts.pipeline import AlertsPipeline, Outgoing, read_alerts
 from alerts.rules import load_rules
 from alerts.state import MappingStore
 from tests.alerts.factories import T0, enriched
 from tocsin import topics
 from tocsin.schema import Alert, DeadLetter, ItemSignal, TickSignal, parse_signal
+from tocsin.topics import Consumed
 
 RULES = """
 rules:
