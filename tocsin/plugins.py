@@ -126,13 +126,22 @@ class Registry(Generic[T]):
         return sorted({*self._plugins, *self._entry_points()})
 
     def discover(self) -> None:
-        """Import every module of the plug-in package (once), registering what they define."""
+        """Import every module of the plug-in package (once), registering what they define.
+
+        A module whose own imports fail (an optional dependency not installed) is
+        skipped with a warning, so it costs only its own plug-in: naming that one
+        still raises the import error.
+        """
         if self._discovered:
             return
         package = importlib.import_module(self.package)
         for info in pkgutil.iter_modules(package.__path__):
-            if not info.name.startswith("_"):
+            if info.name.startswith("_"):
+                continue
+            try:
                 self._import_builtin(info.name)
+            except ImportError as exc:
+                logger.warning("%s plug-ins: %s.%s not loaded: %s", self.kind, self.package, info.name, exc)
         self._discovered = True
         for name, entry_point in self._entry_points().items():
             if name in self._plugins:

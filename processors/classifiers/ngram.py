@@ -452,6 +452,7 @@ class NgramClassifier:
     """
 
     name = "ngram"
+    config_model = NgramSettings
 
     def __init__(self, model: NgramModel, settings: NgramSettings | None = None) -> None:
         self.settings = settings or NgramSettings()

@@ -321,6 +321,7 @@ class TransformersClassifier:
     """A fine-tuned classifier whose labels map to categories and sub-labels."""
 
     name = "transformers"
+    config_model = TransformersSettings
 
     def __init__(self, settings: TransformersSettings, model: TransformerModel) -> None:
         self.settings = settings

@@ -79,6 +79,7 @@ class ZeroShotSettings(ModelSettings):
 @register("zeroshot")
 class ZeroShotClassifier:
     name = "zeroshot"
+    config_model = ZeroShotSettings
 
     def __init__(self, settings: ZeroShotSettings, model: TransformerModel, entailment: int,
                  contradiction: int) -> None:

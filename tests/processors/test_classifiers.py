@@ -12,7 +12,7 @@ import pytest
 from processors.categories import KeywordCategories
 from processors.classifiers import Classifier, ClassifierConfigError, ItemText, build_classifiers
 from processors.classifiers.keywords import KeywordClassifier
-from processors.classifiers.registry import available, register
+from processors.classifiers.registry import CLASSIFIERS, available, register
 from tests.processors import tiny_models
 from tests.processors.conftest import REPO
 from tocsin.schema import CategoryHit
@@ -353,3 +353,9 @@ def test_zeroshot_settings_errors_name_the_key(settings: dict[str, Any], key: st
 def test_keyword_classifier_wraps_categories() -> None:
     classifier = KeywordClassifier(categories_with({}))
     assert classifier.classify([]) == []
+
+
+def test_every_builtin_classifier_declares_its_config_model() -> None:
+    models = {name: CLASSIFIERS.get(name).config_model for name in ("ngram", "transformers", "zeroshot")}
+    assert all(model is not None and model.model_config.get("extra") == "forbid" for model in models.values())
+    assert CLASSIFIERS.get("keywords").config_model is None  # takes no settings

@@ -149,3 +149,14 @@ def test_a_dotted_path_to_something_that_is_not_a_plugin_is_refused(package: tup
     name, _ = package
     with pytest.raises(PluginError, match="not a class"):
         registry_of(name).get("os.path:join")
+
+
+def test_a_builtin_whose_dependency_is_missing_costs_only_itself(package: tuple[str, Path],
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    name, root = package
+    (root / name / "needy.py").write_text("import acme_not_installed_anywhere\n")
+    things = registry_of(name)
+    assert things.names() == ["alpha", "beta", "gamma"]
+    assert f"{name}.needy not loaded: No module named 'acme_not_installed_anywhere'" in caplog.text
+    with pytest.raises(ModuleNotFoundError):
+        things.get("needy")
