@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from tocsin.errors import ConfigError
+from tocsin.errors import ConfigError, InputError
 from tocsin.settings import load_settings
 
 
@@ -232,6 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except ConfigError as exc:
         print(f"tocsin: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:  # a file named on the command line (eval, backtest) that cannot be used
+        print(f"tocsin: {exc}", file=sys.stderr)
         return 2
 
 

@@ -68,3 +68,11 @@ def test_bad_notifiers_file_is_a_one_line_error_not_a_traceback(broker: LocalBro
     [line] = [line for line in done.stderr.splitlines() if line.startswith("tocsin:")]
     assert line == (f"tocsin: configuration error: {notifiers}: notifiers[0] (ops): type: "
                     "unknown notifier type 'pager'; known types: email, webhook")
+
+
+def test_a_bad_input_file_on_the_command_line_is_one_line_not_a_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "labelled.csv"
+    done = subprocess.run([sys.executable, "-m", "tocsin.cli", "eval", "classify", str(missing)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"tocsin: {missing}: cannot read: No such file or directory"
