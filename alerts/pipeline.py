@@ -22,10 +22,10 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from alerts.actions import signal_key
 from alerts.engine import Engine
 from alerts.rules.base import match_all
 from tocsin import topics
+from tocsin.actions import signal_key
 from tocsin.schema import Alert, DeadLetter, EnrichedItem, parse_signal
 from tocsin.topics import Consumed
 

@@ -11,7 +11,6 @@ import logging
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from alerts.atom import FEED_MAX, atom_feed
 from elasticsearch import NotFoundError
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -21,6 +20,7 @@ from api.context import ApiContext, context
 from api.keys import Principal
 from api.records import item_from_hit
 from api.signals import BrokerUnavailable
+from tocsin.formats.atom import FEED_MAX, atom_feed
 from tocsin.queries import AlertFilters, QueryError
 from tocsin.schema import Alert, AlertAction
 from tocsin.search import alerts_from_hits, search_alerts, sources_by_id
