@@ -29,8 +29,9 @@ every package is in it, and in this list)::
     │   ├── NotifierConfigError         alerts.notify.protocol
     │   ├── KeysConfigError             api.keys
     │   ├── DashboardMissing            api.dashboard
-    │   ├── CorpusNotFoundError         tocsin.embedded.corpus
-    │   └── FeedServerError             tocsin.embedded.feedserver
+    │   ├── ShippedFileMissing          tocsin.resources (a broken install: shipped data not there)
+    │   ├── CorpusNotFoundError         tocsin_embedded.corpus
+    │   └── FeedServerError             tocsin_embedded.feedserver
     ├── InputError  a record, document or file given to Tocsin cannot be used; says what and where
     │   ├── QueryError                  tocsin.queries
     │   ├── DecodeError                 collectors.decode
@@ -44,16 +45,16 @@ every package is in it, and in this list)::
     │   ├── BadItem                     processors.enrich
     │   ├── EvalFileError               processors.evaluation.classify, processors.evaluation.places
     │   ├── DatasetError                processors.training.datasets
-    │   ├── CapInvalid                  alerts.cap
+    │   ├── CapInvalid                  tocsin.formats.cap
     │   └── BacktestError               alerts.backtest
     ├── ModelError  a model, or the data shipped with one, cannot be loaded or fitted
     │   ├── NgramModelError             processors.classifiers.ngram
     │   ├── CalibrationError            processors.training.calibrate
     │   ├── LanguageModelError          processors.language
-    │   └── GazetteerError              processors.places
+    │   └── GazetteerError              processors.geo.build
     ├── PeerError  a server Tocsin talks to failed, refused or is out of reach; worth retrying
     │   ├── SearchUnavailable           tocsin.search
-    │   ├── ArchiveError                tocsin.archive_cli
+    │   ├── ArchiveError                tocsin_launch.archive_commands
     │   ├── ProbeFailed                 tocsin.probe
     │   ├── FetchError                  collectors.fetch
     │   │   ├── HTTPStatusError         collectors.fetch
@@ -72,8 +73,8 @@ every package is in it, and in this list)::
     │   └── DeliveryError               alerts.notify.protocol
     └── StorageError  what Tocsin keeps for itself cannot be read or written, and retrying won't help
         ├── StateError                  collectors.state
-        └── EvidenceError               alerts.evidence.store
-            └── EvidenceNotFound        alerts.evidence.store
+        └── EvidenceError               tocsin.evidence.store
+            └── EvidenceNotFound        tocsin.evidence.store
 
 Private exceptions a module raises and catches itself (``_Refused``, ``_BudgetSpent``)
 are control flow, not errors, and stay out of the tree.
