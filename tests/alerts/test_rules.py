@@ -6,7 +6,7 @@ import pytest
 
 from alerts.rules import RuleConfigError, load_rules
 from alerts.rules.base import ItemFilter, field_value
-from alerts.rules.counts import add_match
+from alerts.rules.counts import CountBucket, add_match
 from alerts.rules.frequency import FrequencyConfig, build_alert
 from alerts.rules.raising import alert_id
 from tests.alerts.factories import enriched, signal
@@ -105,7 +105,7 @@ def test_add_match_counts_and_keeps_bounded_unique_samples() -> None:
     state = None
     for i, ts in enumerate([30.0, 10.0, 20.0, 40.0]):
         state = add_match(state, signal(f"i{i % 3}", ts), 2)
-    assert state["count"] == 4
+    assert state is not None and state["count"] == 4
     assert (state["first"], state["last"]) == (10.0, 40.0)
     assert [s["id"] for s in state["samples"]] == ["i0", "i1"]
 
@@ -120,8 +120,8 @@ def test_build_alert_carries_everything_a_monitor_needs() -> None:
     config = FrequencyConfig.model_validate(RULE)
     match = config.match(enriched(categories={"hate_speech": 0.9}))
     assert isinstance(match, ItemSignal)
-    state = {"count": 3, "first": 1000.0, "last": 1600.0,
-             "samples": [{"id": "i-1", "title": "t1", "url": "https://x/1"}]}
+    state: CountBucket = {"count": 3, "first": 1000.0, "last": 1600.0,
+                          "samples": [{"id": "i-1", "title": "t1", "url": "https://x/1", "loc": None}]}
     alert = build_alert(config, match.group_key, match.group, state, (900.0, 4500.0))
     assert alert.count == 3 and alert.threshold == 3
     assert alert.sample_item_ids == ["i-1"] and alert.sample_titles == ["t1"]

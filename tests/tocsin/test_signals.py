@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TypedDict
 
 import pytest
 from pydantic import ValidationError
@@ -13,7 +13,18 @@ from pydantic import ValidationError
 from tocsin.schema import ActionSignal, AlertAction, ItemSignal, Record, TickSignal, parse_signal
 
 WHEN = datetime(2026, 3, 1, 12, tzinfo=UTC)
-GROUP = {"rule": "burst", "group_key": "country=SD", "group": {"country": "SD"}, "event_time": WHEN}
+
+
+class Grouping(TypedDict):
+    """The fields every kind of signal carries."""
+
+    rule: str
+    group_key: str
+    group: dict[str, str | None]
+    event_time: datetime
+
+
+GROUP: Grouping = {"rule": "burst", "group_key": "country=SD", "group": {"country": "SD"}, "event_time": WHEN}
 
 
 class PreviousAlertMatch(Record):
