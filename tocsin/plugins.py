@@ -125,6 +125,13 @@ class Registry(Generic[T]):
         self.discover()
         return sorted({*self._plugins, *self._entry_points()})
 
+    def builtins(self) -> dict[str, Plugin[T]]:
+        """The plug-ins the package itself defines (what Tocsin ships), by name: not those a
+        deployment registered, nor entry points, nor dotted paths. The manual lists these."""
+        self.discover()
+        return {name: plugin for name, plugin in sorted(self._plugins.items())
+                if _module_of(plugin.target).startswith(f"{self.package}.")}
+
     def discover(self) -> None:
         """Import every module of the plug-in package (once), registering what they define.
 
@@ -185,8 +192,13 @@ class Registry(Generic[T]):
         return self.add(self._adopt(name, loaded))
 
 
+def _module_of(target: object) -> str:
+    """The module that defines ``target`` (a class, a function, or a bound ``from_config``)."""
+    return getattr(target, "__module__", None) or "?"
+
+
 def _origin(target: object) -> str:
-    module = getattr(target, "__module__", None) or "?"
+    module = _module_of(target)
     return f"{module}.{getattr(target, '__qualname__', type(target).__name__)}"
 
 

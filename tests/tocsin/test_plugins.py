@@ -81,6 +81,17 @@ def test_a_module_that_registers_nothing_is_adopted_by_the_implicit_finder(packa
     assert registry_of(name).get("gamma").target.__name__ == "Gamma"
 
 
+def test_builtins_are_what_the_package_defines_not_what_others_registered(package: tuple[str, Path]) -> None:
+    name, root = package
+    (root / "acme_extra.py").write_text("class Delta:\n    pass\n")
+    things = registry_of(name)
+    things.add(Plugin("delta", None, __import__("acme_extra").Delta))
+    assert things.names() == ["alpha", "beta", "delta", "gamma"]
+    assert list(things.builtins()) == ["alpha", "beta", "gamma"]
+    assert things.builtins()["gamma"].target.__name__ == "Gamma"
+    del sys.modules["acme_extra"]
+
+
 def test_an_unknown_name_lists_the_known_ones(package: tuple[str, Path]) -> None:
     name, _ = package
     known = "known types: alpha, beta, gamma$"
