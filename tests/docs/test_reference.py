@@ -81,10 +81,12 @@ def test_every_registered_plugin_has_its_own_keys_listed(reference: ModuleType, 
 
 
 def test_every_classifier_is_listed_with_its_settings(reference: ModuleType) -> None:
-    from processors.classifiers.registry import _BUILTIN
+    from processors.classifiers.registry import CLASSIFIERS
 
     text = reference.classifiers_reference()
-    for name in _BUILTIN:  # not available(): other tests register plug-ins of their own
+    builtins = CLASSIFIERS.builtins()  # not names(): other tests register plug-ins of their own
+    assert {"keywords", "ngram", "transformers", "zeroshot"} <= set(builtins)
+    for name in builtins:
         assert f"### Classifier `{name}` (`classifiers.{name}`)" in text
     assert "| `target_min` |" in text  # ngram's own key
     assert "| `hypothesis` |" in text  # zeroshot's nested categories
@@ -120,7 +122,8 @@ def test_expanding_a_page_leaves_no_marker(reference: ModuleType) -> None:
 
 def test_default_paths_are_shown_relative_to_the_repository(reference: ModuleType) -> None:
     assert reference.default_text(KafkaSettings.model_fields["ssl_cafile"]) == "–"
-    assert "`config/rules.yaml`" in reference.settings_reference()
+    assert "the shipped `config/rules.yaml`" in reference.settings_reference()
+    assert "| `.tocsin/api-keys.yaml` |" in reference.settings_reference()
     assert str(Path(ROOT)) not in reference.settings_reference()
 
 
