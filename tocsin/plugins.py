@@ -17,6 +17,8 @@ what builds it. A registry finds a name in this order, first match wins:
        [project.entry-points."tocsin.rule_types"]
        burst = "acme_tocsin.burst:BurstRule"
 
+   A class that registers itself under that name with its kind's decorator, as a
+   built-in does, is simply that plug-in: one module serves in the tree and out;
 4. a dotted path, ``package.module:Attribute``, written where the name goes
    (``type: acme_tocsin.burst:BurstRule``), where the caller allows it: a dotted path
    imports code, so files that reach Tocsin through its API do not get to use one.
@@ -189,7 +191,15 @@ class Registry(Generic[T]):
         except Exception as exc:  # an import error in someone else's package: say which
             raise PluginError(f"{self.kind} type {name!r}: cannot load {where!r}: "
                               f"{type(exc).__name__}: {exc}") from exc
+        registered = self._plugins.get(name)
+        if registered is not None and _defines(loaded, registered.target):
+            return registered  # its module registered it under this name as it was imported
         return self.add(self._adopt(name, loaded))
+
+
+def _defines(loaded: object, target: object) -> bool:
+    """Whether ``target`` is ``loaded`` or a method bound to it (a class's ``from_config``)."""
+    return target is loaded or getattr(target, "__self__", None) is loaded
 
 
 def _module_of(target: object) -> str:

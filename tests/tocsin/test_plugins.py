@@ -128,6 +128,41 @@ def test_an_entry_point_of_an_installed_distribution_is_found(package: tuple[str
     del sys.modules["acme_things"]
 
 
+def test_an_entry_point_to_a_class_that_registers_itself_under_that_name_is_that_plugin(
+        package: tuple[str, Path]) -> None:
+    """A plug-in written as a built-in (with the decorator) and installed by entry point
+    registers itself as it is loaded: that is the same plug-in, not a second one."""
+    name, root = package
+    (root / "acme_things.py").write_text(textwrap.dedent(f"""
+        from {name}.registry import THINGS
+        from tocsin.plugins import Plugin
+        class Omega: pass
+        THINGS.add(Plugin("omega", None, Omega))
+    """))
+    install_distribution(root, f"tocsin-test.{name}", {"omega": "acme_things:Omega"})
+    things = registry_of(name)
+    found = things.get("omega")
+    assert found.target is sys.modules["acme_things"].Omega and things.get("omega") is found
+    del sys.modules["acme_things"]
+
+
+def test_an_entry_point_whose_module_registers_another_class_under_its_name_is_refused(
+        package: tuple[str, Path]) -> None:
+    name, root = package
+    (root / "acme_things.py").write_text(textwrap.dedent(f"""
+        from {name}.registry import THINGS
+        from tocsin.plugins import Plugin
+        class Omega: pass
+        class Other: pass
+        THINGS.add(Plugin("omega", None, Other))
+    """))
+    install_distribution(root, f"tocsin-test.{name}", {"omega": "acme_things:Omega"})
+    with pytest.raises(PluginError, match=r"thing type 'omega' is registered twice \(acme_things\.Other and "
+                                          r"acme_things\.Omega\)"):
+        registry_of(name).get("omega")
+    del sys.modules["acme_things"]
+
+
 def test_an_entry_point_that_takes_a_builtin_name_is_refused(package: tuple[str, Path]) -> None:
     name, root = package
     (root / "acme_things.py").write_text("class Alpha:\n    pass\n")
