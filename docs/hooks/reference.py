@@ -17,6 +17,7 @@ import ast
 import gzip
 import inspect
 import io
+import itertools
 import re
 import textwrap
 import tokenize
@@ -491,6 +492,16 @@ def plugin_names() -> str:
     return "\n".join(rows)
 
 
+def errors_tree() -> str:
+    """The tree of error classes, as the docstring of ``tocsin/errors.py`` draws it."""
+    import tocsin.errors
+
+    doc = inspect.cleandoc(tocsin.errors.__doc__ or "")
+    after = doc.split("::\n\n", 1)[1].splitlines()
+    block = list(itertools.takewhile(lambda line: not line or line.startswith(" "), after))
+    return "\n".join(["```text", textwrap.dedent("\n".join(block)).strip("\n"), "```"])
+
+
 def _names(names: Iterable[str]) -> str:
     return ", ".join(_code(name) for name in sorted(names))
 
@@ -544,6 +555,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "notifiers-reference": notifiers_reference,
     "records-reference": records_reference,
     "plugin-names": plugin_names,
+    "errors-tree": errors_tree,
     "source-types": lambda: _names(source_models()),
     "classifier-names": lambda: _names(classifier_models()),
     "rule-types": lambda: _names(rule_models()),

@@ -135,3 +135,17 @@ def test_every_record_field_is_listed(reference: ModuleType) -> None:
         for name in model.model_fields:
             assert f"| `{name}` |" in text, (model.__name__, name)
     assert "#### `EnrichedItem.places[]`" in text and "#### `EnrichedItem.categories.NAME`" in text
+
+
+def test_the_errors_page_draws_the_whole_tree(reference: ModuleType) -> None:
+    import inspect
+
+    import tocsin.errors
+
+    text = reference.errors_tree()
+    assert text.startswith("```text\nTocsinError\n├── ConfigError") and text.endswith("```")
+    core = [name for name, value in inspect.getmembers(tocsin.errors, inspect.isclass)
+            if issubclass(value, tocsin.errors.TocsinError)]
+    assert core and all(name in text for name in core)
+    assert "── NotifierConfigError         alerts.notify.protocol" in text
+    assert "Private exceptions" not in text  # the docstring's closing paragraph is not part of the tree
