@@ -516,7 +516,6 @@ def _subcommands(parser: argparse.ArgumentParser, path: str) -> Iterator[tuple[s
 
 def cli_reference() -> str:
     """``--help`` of every ``tocsin`` command, as argparse prints it at 100 columns."""
-    # lead: update after arch-layout (the CLI moves to the entry-point package)
     import os
 
     from tocsin_launch.cli import build_parser
