@@ -6,6 +6,7 @@ bounded however late or early items arrive."""
 from __future__ import annotations
 
 from itertools import pairwise
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
