@@ -335,7 +335,7 @@ class Collector:
         report = FeedReport(feed=feed.name, status=status, new_items=len(new),
                             dead_letters=len(outcome.dead_letters), http_status=outcome.http_status,
                             error=outcome.error, interval_s=updated.interval_s, next_poll=updated.next_poll)
-        level = logging.WARNING if status == "failed" else logging.INFO
+        level = logging.WARNING if status == "failed" or outcome.error else logging.INFO
         log.log(level, "feed=%s status=%s http=%s new=%d dead_letters=%d next_poll=%s%s", feed.name, status,
                 outcome.http_status or "-", len(new), len(outcome.dead_letters),
                 updated.next_poll.isoformat(timespec="seconds") if updated.next_poll else "-",
@@ -374,9 +374,12 @@ class Collector:
             delay = max(delay, min(outcome.retry_after_s, self.settings.max_interval_s))
         validators = outcome.validators
         cursor = outcome.cursor if outcome.cursor is not None else state.cursor
+        # A poll that succeeded in part (a page skipped, a budget spent) still says why, in the health.
+        last_error = (outcome.error[:2000], now) if outcome.error else (state.last_error, state.last_error_at)
         return replace(state, etag=validators.etag, last_modified=validators.last_modified,
                        body_sha256=validators.body_sha256, interval_s=interval, failures=0,
-                       next_poll=now + timedelta(seconds=delay), last_success=now, cursor=cursor)
+                       next_poll=now + timedelta(seconds=delay), last_success=now, cursor=cursor,
+                       last_error=last_error[0], last_error_at=last_error[1])
 
     def _failed(self, state: FeedState, feed: FeedConfig, outcome: PollOutcome, now: datetime) -> FeedState:
         failures = state.failures + 1
