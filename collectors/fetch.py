@@ -318,7 +318,12 @@ class Fetcher:
         raise RedirectError(url, f"more than {MAX_REDIRECTS} redirects")
 
     async def _next_hop(self, current: httpx.URL, redirect: FetchResult) -> httpx.URL:
-        location = redirect.location or ""
+        return await self.redirect_target(current, redirect.location)
+
+    async def redirect_target(self, current: httpx.URL, location: str | None) -> httpx.URL:
+        """Where a redirect from ``current`` leads, through the SSRF guard; :class:`RedirectError`
+        if it may not be followed. For long-lived requests that follow redirects themselves."""
+        location = location or ""
         try:
             target = current.join(location)
         except (httpx.InvalidURL, ValueError) as exc:
@@ -380,7 +385,7 @@ class Fetcher:
             if status in REDIRECT_STATUS:
                 return FetchResult(status=status, url=str(url), location=response.headers.get("location"))
             if not 200 <= status < 300:
-                return _result(response, str(url), await _error_body(response))
+                return _result(response, str(url), await read_error_body(response))
             declared = _content_length(response)
             if declared is not None and declared > limit:
                 raise FeedTooLarge(str(url), limit, b"", declared)
@@ -414,7 +419,7 @@ def _content_length(response: httpx.Response) -> int | None:
         return None
 
 
-async def _error_body(response: httpx.Response) -> bytes:
+async def read_error_body(response: httpx.Response) -> bytes:
     """The first :data:`MAX_ERROR_BODY_BYTES` of a refusal, decoded; what cannot be decoded is dropped.
 
     Read to quote the service's own explanation, never parsed as a feed: stopping at the

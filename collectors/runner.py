@@ -214,7 +214,8 @@ class Collector:
             context = StreamContext(
                 fetcher=self.fetcher, cursor=state.cursor, clock=self._clock,
                 seen=lambda keys: self._already_seen(feed.name, keys),
-                pseudonym_secret=self.settings.pseudonym_secret.get_secret_value())
+                pseudonym_secret=self.settings.pseudonym_secret.get_secret_value(),
+                report=functools.partial(self._note, feed.name))
             try:
                 await source.run(context, self._emitter(feed), stop)
                 if stop.is_set():
@@ -237,6 +238,14 @@ class Collector:
             log.info("feed=%s restarting the stream in %.1f s (failure %d)", feed.name, delay, failures)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
+
+    async def _note(self, name: str, kind: str, message: str) -> None:
+        """A stream's report (:data:`~collectors.protocol.Report`): logged, kept, counted."""
+        log.warning("feed=%s %s: %s", name, kind, message)
+        try:
+            await asyncio.to_thread(self.store.note, name, kind, message, self._clock())
+        except Exception:  # the state file; the warning above still told the operator
+            log.exception("feed=%s could not record a %s report", name, kind)
 
     async def _already_seen(self, name: str, keys: Sequence[str]) -> set[str]:
         unseen = set(await asyncio.to_thread(self.store.unseen, name, list(keys)))
