@@ -391,7 +391,8 @@ class GdeltSource:
             harvest.cursor = Position(newest, caught_up=True).dump()
         return harvest.outcome()
 
-    def _skip_window(self, harvest: Harvest, broken: _BrokenPage, start: datetime, end: datetime) -> PollOutcome:
+    def _skip_window(self, harvest: Harvest, broken: _BrokenPage, start: datetime,
+                     end: datetime) -> PollOutcome:
         """A page no repair makes JSON: dead-letter it and move the cursor past its window, so
         every later poll does not ask for the same broken answer again (the articles of that
         window are lost; the error says which)."""
@@ -418,7 +419,8 @@ class GdeltSource:
                 wait = max(RATE_LIMIT_WAIT_S, failure.retry_after_s or 0.0)
                 pacer(context.fetcher, self.config.url).hold(wait)
                 raise ApiFailure(f"gdelt source {self.config.name!r}: GDELT asks to limit requests "
-                                 f"(HTTP {failure.http_status}): {said!r}; every GDELT source waits {wait:.0f} s",
+                                 f"(HTTP {failure.http_status}): {said!r}; "
+                                 f"every GDELT source waits {wait:.0f} s",
                                  http_status=failure.http_status, retry_after_s=wait) from None
             if failure.body is not None and body.startswith(b"{") and failure.dead_letter is not None:
                 raise _BrokenPage(failure) from None

@@ -350,8 +350,9 @@ class MastodonSource:
         hint = timeline_hint(self.config, failure.http_status)
         if hint is None:
             return failure
-        return ApiFailure(f"{failure}{hint}", http_status=failure.http_status, retry_after_s=failure.retry_after_s,
-                          dead_letter=failure.dead_letter, detail=failure.detail)
+        return ApiFailure(f"{failure}{hint}", http_status=failure.http_status,
+                          retry_after_s=failure.retry_after_s, dead_letter=failure.dead_letter,
+                          detail=failure.detail)
 
 
 def timeline_hint(feed: MastodonConfig, status: int | None) -> str | None:
@@ -359,8 +360,10 @@ def timeline_hint(feed: MastodonConfig, status: int | None) -> str | None:
     if status in (401, 403) and feed.timeline in ("local", "public", "tag"):
         if feed.token_env is None:
             return ("; this instance closed this timeline to unauthenticated callers (Mastodon 4.5 "
-                    "timelines_access, or public preview off): set token_env to a user token with read:statuses")
+                    "timelines_access, or public preview off): set token_env to a user token with "
+                    "read:statuses")
         return "; the access token was refused (expired, revoked, or without read:statuses)"
     if status == 404 and feed.timeline == "tag":
-        return f"; this instance knows no hashtag #{feed.hashtag} (Mastodon answers 404 until someone uses it)"
+        return (f"; this instance knows no hashtag #{feed.hashtag} "
+                "(Mastodon answers 404 until someone uses it)")
     return None

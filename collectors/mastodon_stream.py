@@ -71,11 +71,11 @@ from collectors.mastodon import (
     status_item_id,
     status_to_item,
 )
-from collectors.service_errors import service_message
 from collectors.normalise import content_sha256
 from collectors.posts import id_field, post_dead_letter
 from collectors.protocol import Emit, PollContext, StreamBatch, StreamContext, Validators, register
 from collectors.provenance import provenance_of, raw_sha256
+from collectors.service_errors import service_message
 from tocsin.schema import DeadLetter, Item, SourceRef
 
 log = logging.getLogger(__name__)
@@ -338,14 +338,15 @@ class MastodonStreamSource:
         await fetcher.check_target(url)  # the SSRF guard, as for every fetch
         timeout = httpx.Timeout(fetcher.settings.timeout_s, read=HEARTBEAT_TIMEOUT_S)
         for _ in range(MAX_REDIRECTS + 1):
-            async with fetcher.client.stream(
-                    "GET", url, headers={**headers, "Accept": "text/event-stream"}, timeout=timeout) as response:
+            wanted = {**headers, "Accept": "text/event-stream"}
+            async with fetcher.client.stream("GET", url, headers=wanted, timeout=timeout) as response:
                 if response.status_code in REDIRECT_STATUS:  # to the streaming host, through the guard
                     url = await fetcher.redirect_target(url, response.headers.get("location"))
                     continue
                 if response.status_code != 200:
                     retry_after = parse_retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
-                    detail = service_message(await read_error_body(response), response.headers.get("content-type"))
+                    body = await read_error_body(response)
+                    detail = service_message(body, response.headers.get("content-type"))
                     raise StreamRefused(self.config, str(url), response.status_code, retry_after, detail)
                 await self._read(response, str(url), context, emit)
                 return

@@ -46,10 +46,12 @@ class ClientCredentials:
 
     def credentials(self) -> tuple[str, str]:
         """The id and secret from the environment; :class:`MissingCredentials` names what is unset."""
-        values = {name: os.environ.get(name, "").strip() for name in (self.client_id_env, self.client_secret_env)}
+        names = (self.client_id_env, self.client_secret_env)
+        values = {name: os.environ.get(name, "").strip() for name in names}
         unset = [name for name, value in values.items() if not value]
         if unset:
-            raise MissingCredentials(f"environment variable{'s' if len(unset) > 1 else ''} {', '.join(unset)} "
+            plural = "s" if len(unset) > 1 else ""
+            raise MissingCredentials(f"environment variable{plural} {', '.join(unset)} "
                                      "(the app's OAuth client id and secret) not set or empty")
         return values[self.client_id_env], values[self.client_secret_env]
 
@@ -82,7 +84,8 @@ class ClientCredentials:
             if not isinstance(token, str) or not token or len(token) > 4096 or not token.isprintable():
                 said = document.get("error") if isinstance(document, dict) else None
                 raise ApiFailure(f"{feed.type} source {feed.name!r}: {self.token_url} gave no access token"
-                                 + (f" ({str(said)[:200]!r})" if said else ""), http_status=response.result.status)
+                                 + (f" ({str(said)[:200]!r})" if said else ""),
+                                 http_status=response.result.status)
             lifetime = document.get("expires_in")
             if not isinstance(lifetime, int | float) or isinstance(lifetime, bool) or lifetime <= 0:
                 lifetime = DEFAULT_LIFETIME_S

@@ -104,8 +104,8 @@ class RedditConfig(FeedConfig):
     @classmethod
     def _no_static_token(cls, data: object) -> object:
         if isinstance(data, dict) and "token_env" in data:
-            raise ValueError("token_env was removed: a Reddit bearer token expires after an hour; name the app's "
-                             "client id and secret with client_id_env and client_secret_env instead")
+            raise ValueError("token_env was removed: a Reddit bearer token expires after an hour; name the "
+                             "app's client id and secret with client_id_env and client_secret_env instead")
         return data
 
     @field_validator("url", "token_url")

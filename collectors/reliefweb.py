@@ -331,9 +331,11 @@ class ReliefWebSource:
 
 def explained(failure: ApiFailure, config: ReliefWebConfig) -> ApiFailure:
     """ReliefWeb's refusals that a person must act on, with what to do."""
-    hint = {403: f"; the appname {config.appname!r} is not approved: request one at {APPNAME_HELP}",
-            410: f"; this API version is decommissioned: set url to {DEFAULT_URL}"}.get(failure.http_status or 0)
+    hints = {403: f"; the appname {config.appname!r} is not approved: request one at {APPNAME_HELP}",
+             410: f"; this API version is decommissioned: set url to {DEFAULT_URL}"}
+    hint = hints.get(failure.http_status or 0)
     if hint is None:
         return failure
-    return ApiFailure(f"{failure}{hint}", http_status=failure.http_status, retry_after_s=failure.retry_after_s,
-                      dead_letter=failure.dead_letter, headers=failure.headers)
+    return ApiFailure(f"{failure}{hint}", http_status=failure.http_status,
+                      retry_after_s=failure.retry_after_s, dead_letter=failure.dead_letter,
+                      headers=failure.headers, detail=failure.detail)

@@ -84,8 +84,9 @@ class Archive:
         ``deleted`` with the time the deletion was seen, unless the source's terms
         require removing it (``erase``): then the deletion replaces the document.
         """
-        kept = [(item.id, to_document(item) | ({"deleted_seen": item.collected.isoformat()} if item.erase else {}))
-                for item in items if not item.deleted or item.erase]
+        kept = [(item.id, to_document(item)) for item in items if not item.deleted]
+        kept += [(item.id, {**to_document(item), "deleted_seen": item.collected.isoformat()})
+                 for item in items if item.deleted and item.erase]
         deletions = [(item.id, {"deleted": True, "deleted_seen": item.collected.isoformat()},
                       {**to_document(item), "deleted_seen": item.collected.isoformat()})
                      for item in items if item.deleted and not item.erase]

@@ -316,7 +316,8 @@ async def test_invalid_escapes_in_gdelts_json_are_repaired_not_dead_lettered(
         state = running.store.load("gdelt-sudan")
     assert report.status == "new" and sink.dead_letters == []
     assert [item.title for item in sink.items] == [
-        "Darfur\\'s El Fasher: RSF shells the market \\x96 residents flee", "Darfur tab and a path C:\\Users\\x"]
+        "Darfur\\'s El Fasher: RSF shells the market \\x96 residents flee",
+        "Darfur tab and a path C:\\Users\\x"]
     assert state.cursor is not None and '"from": "20240515T072000Z"' in state.cursor
 
 
@@ -344,7 +345,8 @@ async def test_json_no_repair_saves_is_skipped_so_the_cursor_never_wedges(
 async def test_a_429_with_gdelts_text_is_not_retried_and_holds_every_gdelt_source(
         api_server: ApiServer, fast_settings: CollectorSettings) -> None:
     FakeGdelt(api_server, ARTICLES)
-    api_server.script(DOC, Reply(429, recorded_bytes("gdelt/rate_limited.txt"), {"Content-Type": "text/plain"}))
+    api_server.script(DOC, Reply(429, recorded_bytes("gdelt/rate_limited.txt"),
+                                 {"Content-Type": "text/plain"}))
     feeds = [gdelt(api_server, name=name, query=name, request_gap=0.2) for name in ("g1", "g2")]
     settings = fast_settings.model_copy(update={"retries": 3})
     clock = clock_at("0740")

@@ -329,8 +329,9 @@ async def test_the_stream_is_read_from_the_host_the_instance_names(
         instance: LocalInstance, streaming_host: LocalInstance, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    streaming = streaming_host.base.replace("http", "ws")
     instance.instance_document = {"domain": "mastodon.example",
-                                  "configuration": {"urls": {"streaming": streaming_host.base.replace("http", "ws")}}}
+                                  "configuration": {"urls": {"streaming": streaming}}}
     instance.stream_refusal = (404, b'{"error": "Not found"}')  # the API host serves no stream
     s3 = status(3)
     streaming_host.connections = [[sse("update", json.dumps(s3))]]

@@ -180,8 +180,8 @@ async def test_posts_become_items_with_permalinks_flair_engagement_and_pseudonym
     assert by_number[6].relations["repost_of"] == post_item_id("t3_1crzz99")
     for gone in (by_number[5], by_number[12]):  # deleted, removed: nothing of their content is kept
         assert gone.deleted and gone.erase
-        assert (gone.title, gone.text, gone.url, gone.authors, gone.tags, gone.relations, gone.engagement) == (
-            "", "", None, [], [], {}, {})
+        content = (gone.title, gone.text, gone.url, gone.authors, gone.tags, gone.relations, gone.engagement)
+        assert content == ("", "", None, [], [], {}, {})
     # The same author gets the same pseudonym in every post.
     assert by_number[3].authors == by_number[6].authors == by_number[13].authors
     assert len({item.authors[0] for item in sink.items if item.authors}) == 10  # a removed post names none
@@ -441,7 +441,8 @@ async def test_a_token_about_to_expire_is_renewed_before_the_request(
         second = (await running.run_once()).by_feed["r-sudan"]
     assert first.status == "new" and second.status == "unchanged"
     assert len(api_server.hits(TOKEN)) == 2
-    assert [hit.headers["authorization"] for hit in api_server.hits(NEW)] == ["bearer token-1", "bearer token-2"]
+    assert [hit.headers["authorization"] for hit in api_server.hits(NEW)] == [
+        "bearer token-1", "bearer token-2"]
 
 
 async def test_a_revoked_token_is_renewed_and_the_request_made_once_more(
