@@ -74,9 +74,10 @@ async def test_sources_carry_each_sources_health_for_an_admin(client: httpx.Asyn
 def test_source_health_quotes_the_last_error_and_counts_reports() -> None:
     from api.admin import source_health
 
-    row = {"name": "rw", "last_success": None, "failures": 3, "stale": True, "last_error_at": "2026-12-06T10:00:00",
+    row = {"name": "rw", "last_success": None, "failures": 3, "stale": True,
+           "last_error_at": "2026-12-06T10:00:00",
            "last_error": "reliefweb source 'rw': HTTP 403: You are not using an approved appname."}
     health = source_health(row, {"refused": 2})
     assert health["last_error"].endswith("You are not using an approved appname.")
-    assert (health["failures"], health["stale"], health["reports"], health["polled"]) == (3, True,
-                                                                                          {"refused": 2}, True)
+    summary = (health["failures"], health["stale"], health["reports"], health["polled"])
+    assert summary == (3, True, {"refused": 2}, True)
