@@ -72,7 +72,8 @@ async def test_each_source_gets_one_request_and_a_line_with_the_services_own_wor
     assert not settings.state_path.exists()
     printed = report(list(results.values()))
     assert printed.splitlines()[-1] == "6 sources: 2 OK, 3 failed, 1 skipped"
-    assert "FAIL  reliefweb       rw" in printed and "HTTP 403" in printed and "[credentials refused]" in printed
+    assert "FAIL  reliefweb       rw" in printed and "HTTP 403" in printed
+    assert "[credentials refused]" in printed
 
 
 def test_without_live_it_sends_nothing_and_says_why(capsys: pytest.CaptureFixture[str]) -> None:
