@@ -35,6 +35,9 @@ class KeysConfigError(ValueError):
     """The keys file is wrong; the message names the file, the entry and the field."""
 
 
+IMAGE_UID = 10001
+"""The uid and gid the image runs as (deploy/Dockerfile)."""
+NEW_FILE_MODE = 0o640
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,99}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -114,6 +117,10 @@ def load_keys(path: Path) -> list[KeyEntry]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return []
+    except PermissionError as exc:
+        raise KeysConfigError(f"{path}: cannot read the keys file: {exc}; the API must be able to read it: "
+                              f"in the image it runs as uid/gid {IMAGE_UID}, so give the file that group "
+                              f"(chgrp {IMAGE_UID} {path.name} && chmod 640 {path.name})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise KeysConfigError(f"{path}: cannot read the keys file: {exc}") from None
     try:
@@ -124,8 +131,15 @@ def load_keys(path: Path) -> list[KeyEntry]:
 
 
 def write_keys(path: Path, entries: list[KeyEntry]) -> None:
-    """Replace the file atomically (owner-only permissions: hashes are not secrets, but names are)."""
+    """Replace the file atomically. Hashes are not secrets, but names are: a new file is
+    readable by its owner and group only (0640), and a replaced one keeps its mode and group,
+    so the API's user (another uid than the operator who adds a key) goes on reading it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        before = path.stat()
+        mode, group = before.st_mode & 0o777, before.st_gid
+    except FileNotFoundError:
+        mode, group = NEW_FILE_MODE, None
     body = yaml.safe_dump({"keys": [e.as_yaml() for e in entries]}, sort_keys=False, allow_unicode=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -133,7 +147,12 @@ def write_keys(path: Path, entries: list[KeyEntry]) -> None:
             handle.write(body)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
+        if group is not None and group != os.getegid():
+            try:
+                os.chown(tmp, -1, group)
+            except PermissionError:  # not a member of that group: keep ours, and say so by the mode
+                pass
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
