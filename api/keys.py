@@ -7,6 +7,7 @@ is re-read when it changes, so ``tocsin api-key add`` takes effect without a res
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -148,10 +149,9 @@ def write_keys(path: Path, entries: list[KeyEntry]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         if group is not None and group != os.getegid():
-            try:
+            # Not a member of that group: the file keeps ours (and its mode says who reads it).
+            with contextlib.suppress(PermissionError):
                 os.chown(tmp, -1, group)
-            except PermissionError:  # not a member of that group: keep ours, and say so by the mode
-                pass
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
