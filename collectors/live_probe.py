@@ -13,7 +13,6 @@ Mastodon's ``error``), as the collector would record it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -108,10 +107,10 @@ async def probe_stream(source: StreamingSource, feed: FeedConfig, fetcher: Fetch
     context = StreamContext(fetcher=fetcher, cursor=None, clock=utcnow, seen=seen, pseudonym_secret=secret,
                             report=report)
     task = asyncio.create_task(source.run(context, emit, stop))
+    arrived = asyncio.create_task(collected.arrived.wait())
     error: str | None = None
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(asyncio.wait({task, asyncio.create_task(collected.arrived.wait())},
-                                            return_when=asyncio.FIRST_COMPLETED), timeout_s)
+    await asyncio.wait({task, arrived}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    arrived.cancel()
     stop.set()
     try:
         await asyncio.wait_for(task, timeout=5.0)
