@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from alerts.rules import RuleConfigError, load_rules
 from api.auth import admin
 from api.context import ApiContext, context
+from api.health import check_collectors, feed_notes
 from api.keys import Principal
 
 router = APIRouter(tags=["admin"])
@@ -85,13 +86,32 @@ async def put_rules(request: Request, ctx: Ctx, _: Annotated[Principal, Depends(
     return {"file": path.name, "rules": rules}
 
 
-@router.get("/sources", summary="The configured sources (feeds and APIs) the collectors poll")
+@router.get("/sources", summary="The configured sources and how each is faring (its last error in the "
+                                 "service's own words)")
 async def get_sources(ctx: Ctx, _: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
+    """Each source's configuration and ``health``: last success, consecutive failures, the last
+    error (a refused request quotes the service: ReliefWeb's ``error.message``, GDELT's text,
+    Mastodon's ``error``) and the counts of what it reported besides its polls. The details
+    live here, behind an admin key, not in the unauthenticated ``/health``."""
     from collectors.config import SourceConfigError, load_sources
 
     try:
         sources = load_sources(ctx.settings.collector.feeds_file)
     except SourceConfigError as exc:
         raise HTTPException(500, f"the sources file cannot be read: {exc}") from None
+    state, notes = await asyncio.gather(asyncio.to_thread(check_collectors, ctx.settings.collector),
+                                        asyncio.to_thread(feed_notes, ctx.settings.collector.state_path))
+    by_name = {feed["name"]: feed for feed in state["feeds"]}
     return {"file": Path(ctx.settings.collector.feeds_file).name,
-            "sources": [source.model_dump(mode="json") for source in sources]}
+            "sources": [source.model_dump(mode="json") | {"health": source_health(
+                by_name.get(source.name), {kind: count for (feed, kind), count in notes.items()
+                                           if feed == source.name})} for source in sources]}
+
+
+def source_health(row: dict[str, Any] | None, reports: dict[str, int]) -> dict[str, Any]:
+    """A source's state as the collector left it; ``polled: false`` before its first poll."""
+    if row is None:
+        return {"polled": False, "reports": reports}
+    return {"polled": True, "last_success": row["last_success"], "failures": row["failures"],
+            "last_error": row["last_error"], "last_error_at": row["last_error_at"], "stale": row["stale"],
+            "reports": reports}

@@ -26,6 +26,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.context import ApiContext, context
+from api.health import feed_notes
 from tocsin import topics
 from tocsin.kafka import client_kwargs
 from tocsin.schema import SEVERITIES
@@ -238,6 +239,14 @@ async def pipeline_families(ctx: ApiContext) -> list[Metric]:
     for stage, value in sorted(ctx.metrics.rates(totals, now).items()):
         rates.add_metric([stage], value)
     families.append(rates)
+    notes = await measured("collectors", asyncio.to_thread(feed_notes, ctx.settings.collector.state_path))
+    if notes is not None:
+        reports = CounterMetricFamily("tocsin_collector_reports",
+                                      "what sources reported besides their polls (refused streams, "
+                                      "stream history lost), per source and kind", labels=["source", "kind"])
+        for (feed, kind), count in sorted(notes.items()):
+            reports.add_metric([feed, kind], count)
+        families.append(reports)
     stream = GaugeMetricFamily("tocsin_api_stream_clients", "clients on /alerts/stream")
     stream.add_metric([], ctx.hub.subscribers)
     dropped = CounterMetricFamily("tocsin_api_stream_dropped",

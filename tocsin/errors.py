@@ -21,7 +21,8 @@ every package is in it, and in this list)::
     │   ├── ConfigFileError             tocsin.config_files (unreadable, not YAML, empty)
     │   ├── SourceConfigError           collectors.config
     │   ├── MissingPseudonymSecret      collectors.pseudonyms
-    │   ├── MissingToken                collectors.mastodon, collectors.reddit
+    │   ├── MissingToken                collectors.mastodon
+    │   ├── MissingCredentials          collectors.oauth
     │   ├── CategoryConfigError         processors.categories
     │   ├── ClassifierConfigError       processors.classifiers.protocol
     │   ├── PlacesConfigError           processors.geo.config

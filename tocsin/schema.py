@@ -72,6 +72,9 @@ class Item(Record):
     relations: dict[str, str] = Field(
         default_factory=dict, description="ids/URLs of related posts: reply_to, repost_of, quote_of")
     deleted: bool = Field(default=False, description="the source removed it (itself a signal)")
+    erase: bool = Field(default=False, description=(
+        "a deletion whose source's terms require removing the content already held (Reddit's Data API "
+        "terms): the archive replaces the item instead of flagging it"))
 
     @property
     def event_time(self) -> datetime:

@@ -102,6 +102,14 @@ def cmd_probe(args: argparse.Namespace) -> int:
     """Health probe for containers: exit 0 when alive, else 1 with the reason."""
     from tocsin.probe import ProbeFailed, probe_collector, probe_url
 
+    if args.what == "sources":  # an operator's check of the services themselves, never a container's
+        if not args.live:
+            print("tocsin probe sources makes a real request to every configured source: add --live",
+                  file=sys.stderr)
+            return 2
+        from collectors.live_probe import main as probe_sources
+
+        return probe_sources(load_settings(), timeout_s=args.timeout)
     try:
         if args.what == "collector":
             probe_collector(load_settings().collector)
@@ -197,10 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("alert", help="run an alerts worker (Faust) with the Atom feed").set_defaults(
         func=cmd_alert)
     probe = commands.add_parser("probe", help=cmd_probe.__doc__)
-    probe.add_argument("what", choices=["url", "collector"],
-                       help="url: an HTTP endpoint answers 2xx; collector: its state file is fresh")
+    probe.add_argument("what", choices=["url", "collector", "sources"],
+                       help="url: an HTTP endpoint answers 2xx; collector: its state file is fresh; "
+                            "sources: one request to every configured source (with --live)")
     probe.add_argument("url", nargs="?", help="for 'url': e.g. http://127.0.0.1:8000/health")
     probe.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer")
+    probe.add_argument("--live", action="store_true",
+                       help="for 'sources': really send the requests (with internet; never in CI)")
     probe.set_defaults(func=cmd_probe)
     evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
     evaluate.add_argument("what", choices=["classify", "places"],

@@ -163,6 +163,7 @@ def write_collector_state(path: Path, now: datetime) -> None:
                              last_error="HTTP 503 <b>down</b>",
                              last_error_at=now - timedelta(minutes=1),
                              last_success=now - timedelta(days=3)))
+        store.note("feed-a", "history_gap", "bluesky source 'feed-a': 3.0 h of posts are lost", now)
 
 
 def make_env(tmp: Path, search_settings: SearchSettings, broker: LocalBroker) -> ApiEnv:

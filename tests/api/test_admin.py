@@ -62,3 +62,22 @@ async def test_sources_lists_the_configured_feeds(client: httpx.AsyncClient, env
     assert response.status_code == 200, response.text
     names = [s["name"] for s in response.json()["sources"]]
     assert "reliefweb-updates" in names
+
+
+async def test_sources_carry_each_sources_health_for_an_admin(client: httpx.AsyncClient, env: ApiEnv) -> None:
+    response = await client.get("/sources", headers=auth(env, "admin"))
+    health = {s["name"]: s["health"] for s in response.json()["sources"]}
+    assert health["reliefweb-updates"] == {"polled": False, "reports": {}}
+    assert (await client.get("/sources", headers=auth(env, "analyst"))).status_code == 403
+
+
+def test_source_health_quotes_the_last_error_and_counts_reports() -> None:
+    from api.admin import source_health
+
+    row = {"name": "rw", "last_success": None, "failures": 3, "stale": True,
+           "last_error_at": "2026-12-06T10:00:00",
+           "last_error": "reliefweb source 'rw': HTTP 403: You are not using an approved appname."}
+    health = source_health(row, {"refused": 2})
+    assert health["last_error"].endswith("You are not using an approved appname.")
+    summary = (health["failures"], health["stale"], health["reports"], health["polled"])
+    assert summary == (3, True, {"refused": 2}, True)

@@ -109,6 +109,7 @@ async def _check_metrics(client: httpx.AsyncClient, env: ApiEnv) -> None:
     assert got[("tocsin_archive_items", ())] == 41
     assert got[("tocsin_alerts", (("severity", "severe"), ("status", "open")))] == 1
     assert got[("tocsin_alerts", (("severity", "warning"), ("status", "resolved")))] == 1
+    assert got[("tocsin_collector_reports_total", (("kind", "history_gap"), ("source", "feed-a")))] == 1
     for status in ("200", "401"):
         labels = (("method", "GET"), ("route", "/alerts"), ("status", status))
         assert got[("tocsin_api_requests_total", labels)] == 1

@@ -179,6 +179,7 @@ def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None:
         "engagement": {},
         "relations": {},
         "deleted": False,
+        "erase": False,
         "country": "SD",
         "city": doc.get("city"),
     }
