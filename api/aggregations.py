@@ -3,15 +3,16 @@
 Every kind answers ``{"kind", "buckets": [{"key", "count", ...}]}`` over the same
 filters as ``/search``. The search server (Elasticsearch 9, and osmem-server in the
 demo and tests) computes all of them itself: ``geohash_grid`` with a ``geo_centroid``
-per cell for maps, and ``significant_terms`` (keyword fields) / ``significant_text``
-(title and text, under a ``sampler``) for what stands out in the selection against
-the whole archive.
+per cell for maps (each key checked against its centroid: ``api.geohash``), and
+``significant_terms`` (keyword fields) / ``significant_text`` (title and text, under
+a ``sampler``) for what stands out in the selection against the whole archive.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
+from api import geohash
 from tocsin.queries import ITEM_TIME_FIELD, QueryError
 
 Kind = Literal["timeline", "countries", "admin1", "geohash", "sources", "significant_terms"]
@@ -85,6 +86,7 @@ def buckets(kind: str, aggregations: dict[str, Any]) -> list[dict[str, Any]]:
             centre = bucket.get("centre", {}).get("location")
             if centre:
                 entry["lat"], entry["lon"] = centre["lat"], centre["lon"]
+                entry["key"] = geohash.standard_key(str(bucket["key"]), centre["lat"], centre["lon"])
         elif kind == "sources":
             types = bucket.get("type", {}).get("buckets", [])
             entry["type"] = types[0]["key"] if types else None
