@@ -414,3 +414,20 @@ def test_stream_reconnects_with_last_event_id_and_gets_the_missed_version(page, 
     assert seen[1]["last-event-id"] == gap_v1.version_id
     assert seen[1]["x-api-key"] == running.key
     assert console.errors == []
+
+
+def test_api_docs_render_the_operations_offline(page, running: Running) -> None:
+    """Swagger UI must read the OpenAPI 3.1 that FastAPI emits, with every file from this server."""
+    pg, console = page
+    elsewhere: list[str] = []
+    pg.on("request", lambda r: None if r.url.startswith(running.base_url) else elsewhere.append(r.url))
+    pg.goto(running.base_url + "/docs")
+    pg.wait_for_selector(".opblock")
+    paths = pg.locator(".opblock-summary-path").all_inner_texts()
+    assert {"/search", "/aggregations", "/alerts/{alert_id}"} <= {p.replace("\u200b", "") for p in paths}
+    assert pg.locator(".errors-wrapper").count() == 0
+    assert "valid version field" not in pg.locator("body").inner_text()
+    assert elsewhere == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SCREENSHOTS / "api-docs.png"))
+    assert console.errors == []
