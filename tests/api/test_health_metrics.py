@@ -32,6 +32,12 @@ async def test_health_reports_each_part_and_a_stale_source_as_degraded(client: h
     assert any("feed-broken" in reason for reason in body["reasons"])
 
 
+async def test_health_answers_head_as_uptime_checkers_send_it(client: httpx.AsyncClient) -> None:
+    response = await client.head("/health")
+    assert response.status_code == 200
+    assert response.content == b"" and response.headers["content-type"] == "application/json"
+
+
 async def test_health_is_503_with_the_reason_when_the_broker_is_unreachable(env: ApiEnv) -> None:
     dead = env.settings.model_copy(update={"kafka": env.settings.kafka.model_copy(
         update={"bootstrap_servers": f"127.0.0.1:{free_port()}"})})
