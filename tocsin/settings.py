@@ -51,6 +51,10 @@ class KafkaSettings(Section):
     # and forget state. True makes the alerts worker (the one with tables) send each
     # record in a batch of its own. Only for the embedded broker (demo, tests).
     one_record_per_batch: bool = False
+    # For the same reason, /metrics reads the last batch of each partition to count the
+    # records a topic holds (otherwise up to a batch per partition goes uncounted).
+    # Only for the embedded broker: on Apache Kafka the reported end is exact.
+    verify_end_offsets: bool = False
     session_timeout_s: float = Field(default=60.0, gt=0)
     rebalance_timeout_s: float = Field(default=60.0, gt=0)
 

@@ -44,6 +44,7 @@ def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: 
         "TOCSIN_KAFKA__FETCH_MAX_WAIT_MS": "100",
         # Tansu misreports where a batch ends: tables must recover whole after a restart.
         "TOCSIN_KAFKA__ONE_RECORD_PER_BATCH": "true",
+        "TOCSIN_KAFKA__VERIFY_END_OFFSETS": "true",
         "TOCSIN_SEARCH__URL": search_url,
         "TOCSIN_SEARCH__NODE_CLASS": COMPAT_NODE,
         "TOCSIN_COLLECTOR__FEEDS_FILE": str(feeds_file),
