@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tocsin.settings import load_settings
 
@@ -164,6 +164,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     except BacktestError as exc:
         print(f"tocsin: {exc}", file=sys.stderr)
         return 2
+    if run.end < args.end:
+        print(f"tocsin: replaying until now ({run.end:%Y-%m-%d %H:%M} UTC), not past it", file=sys.stderr)
     versions: list[Alert] = []
 
     def show(made: list[Alert]) -> None:
@@ -174,7 +176,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     async def stream() -> None:
         es = search_client(settings.search)
         try:
-            async for item in archived_items(es, settings.search.items_index, args.start, args.end):
+            async for item in archived_items(es, settings.search.items_index, run.start, run.end):
                 show(run.feed(item))
         finally:
             await es.close()
@@ -188,13 +190,14 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _timestamp(text: str) -> datetime:
-    """An ISO 8601 time (UTC unless it says otherwise), or a date."""
+def _time(text: str) -> datetime:
+    """An ISO 8601 date or time (UTC unless it says otherwise), ``now``, or a duration back (``7d``)."""
+    from tocsin.queries import QueryError, parse_time
+
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_time(text)
+    except QueryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -230,10 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     backtest = commands.add_parser("backtest", help=cmd_backtest.__doc__)
     backtest.add_argument("rule", help="the rule's name in the rules file")
-    backtest.add_argument("--from", dest="start", type=_timestamp, required=True,
-                          help="start of the replay, ISO 8601 (UTC unless given)")
-    backtest.add_argument("--to", dest="end", type=_timestamp, required=True, help="end of the replay")
-    backtest.add_argument("--rules", default=None, help="rules file (default: the configured one)")
+    backtest.add_argument("--from", dest="start", type=_time, required=True, metavar="TIME",
+                          help="start of the replay: 2026-11-01, 2026-11-01T08:00Z, or 24h / 7d ago")
+    backtest.add_argument("--to", dest="end", type=_time, default="now", metavar="TIME",
+                          help="end of the replay (same forms; default and latest: now)")
+    backtest.add_argument("--rules", default=None,
+                          help="rules file (default: the running stack's, alerts.rules_file)")
     backtest.add_argument("--tick", type=float, default=60.0,
                           help="seconds of event time between clock ticks (resolution, flatline)")
     backtest.add_argument("--json", action="store_true", help="one alert version per line as JSON")
