@@ -21,9 +21,10 @@ def _config_errors() -> tuple[type[BaseException], ...]:
     from processors.categories import CategoryConfigError
     from processors.classifiers.protocol import ClassifierConfigError
     from processors.geo.config import PlacesConfigError
+    from tocsin.embedded.discovery import DemoEnvError
 
     return (ValidationError, FileNotFoundError, RuleConfigError, SourceConfigError, CategoryConfigError,
-            ClassifierConfigError, PlacesConfigError)
+            ClassifierConfigError, PlacesConfigError, DemoEnvError)
 
 
 def _describe_config_error(exc: BaseException) -> str:
@@ -252,10 +253,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that read or ask the running stack: they find a running `tocsin demo` by itself.
+DEMO_CLIENTS = frozenset({"search", "alerts", "export", "evidence", "backtest", "api-key", "labels"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(args.log_level)
     try:
+        if args.command in DEMO_CLIENTS:
+            from tocsin.embedded.discovery import use_running_demo
+
+            use_running_demo()
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130

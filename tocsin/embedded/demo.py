@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from tocsin.embedded.broker import LocalBroker
 from tocsin.embedded.corpus import corpus_dir, demo_feeds_yaml
+from tocsin.embedded.discovery import DEMO_ENV, remove_demo_env, write_demo_env
 from tocsin.embedded.feedserver import FeedServer
 from tocsin.embedded.ports import free_port
 from tocsin.embedded.search import start_search_server
@@ -33,7 +35,7 @@ COMPAT_NODE = "tocsin.embedded.compat:PlainJsonNode"
 
 
 def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: Path,
-                 alerts_port: int) -> dict[str, str]:
+                 alerts_port: int, rules_file: Path) -> dict[str, str]:
     """Settings (as environment) that point every stage at the embedded peers."""
     return {
         "TOCSIN_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
@@ -54,9 +56,16 @@ def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: 
         "TOCSIN_COLLECTOR__MIN_INTERVAL_S": "15",
         "TOCSIN_DATA_DIR": str(workdir),
         "TOCSIN_ALERTS__WEB_PORT": str(alerts_port),
-        # thresholds scaled to the small demo corpus
-        "TOCSIN_ALERTS__RULES_FILE": str(corpus_dir().parent / "rules.yaml"),
+        "TOCSIN_ALERTS__RULES_FILE": str(rules_file),
     }
+
+
+def demo_rules(workdir: Path) -> Path:
+    """A copy of ``demo/rules.yaml`` (thresholds scaled to the small corpus) for this run:
+    ``PUT /rules`` replaces the running stack's file, never the tracked one."""
+    copy = workdir / "rules.yaml"
+    shutil.copyfile(corpus_dir().parent / "rules.yaml", copy)
+    return copy
 
 
 @contextlib.contextmanager
@@ -110,8 +119,11 @@ def run_demo(*, duration: float | None = None, log_level: str = "warning") -> in
         feeds_file.write_text(demo_feeds_yaml(feeds.url), encoding="utf-8")
         alerts_port = free_port()
         env = embedded_env(bootstrap=broker.bootstrap_servers, search_url=search.url, workdir=workdir,
-                           feeds_file=feeds_file, alerts_port=alerts_port)
+                           feeds_file=feeds_file, alerts_port=alerts_port, rules_file=demo_rules(workdir))
         api_url, api_key = stack.enter_context(running_api(env, workdir))
+        # Commands run in this directory (tocsin search, alerts, export, backtest…) find us here.
+        write_demo_env(DEMO_ENV, env, pid=os.getpid(), api_url=api_url, api_key=api_key)
+        stack.callback(remove_demo_env, DEMO_ENV, os.getpid())
         settings = Settings(
             kafka=KafkaSettings(bootstrap_servers=broker.bootstrap_servers, topic_partitions=2),
             search=SearchSettings(url=search.url, node_class=COMPAT_NODE),
@@ -126,6 +138,7 @@ Tocsin demo is running (Ctrl-C stops it and everything it started).
   try the API            curl -H 'X-API-Key: {api_key}' '{api_url}/search?q=killed&size=3'
   search the archive     curl '{search.url}/{settings.search.items_index}/_search?q=text:killed&pretty'
   search the alerts      curl '{search.url}/{settings.search.alerts_index}/_search?pretty'
+  from another terminal  tocsin search killed; tocsin alerts   (in this directory: they read {DEMO_ENV})
 Alerts appear below as the rules raise them.
 """, flush=True)
 
