@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MAX_SIZE = 1000
+PIPED_WIDTH = 100_000
 
 
 class ArchiveError(RuntimeError):
@@ -211,7 +212,9 @@ def _table(columns: list[tuple[str, dict[str, Any]]], rows: list[list[str]]) -> 
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, markup=False, emoji=False, soft_wrap=False)
+    # Piped to another program, a row stays one line whatever its length (rich would fold at 80).
+    console = Console(highlight=False, markup=False, emoji=False, soft_wrap=False,
+                      width=None if _to_terminal() else PIPED_WIDTH)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for header, options in columns:
         table.add_column(header, **options)
@@ -221,9 +224,14 @@ def _table(columns: list[tuple[str, dict[str, Any]]], rows: list[list[str]]) -> 
     console.print(table)
 
 
+def _to_terminal() -> bool:
+    """Whether a person reads the table (COLUMNS set says how wide they want it, piped or not)."""
+    return sys.stdout.isatty() or bool(os.environ.get("COLUMNS"))
+
+
 def _short(item_id: str, keep: int = 16) -> str:
-    """Item ids are 64 hex digits; the table shows their start (``--json`` has them whole)."""
-    return item_id if len(item_id) <= keep else item_id[:keep - 1] + "…"
+    """Item ids are 64 hex digits; a terminal shows their start, a pipe the whole id."""
+    return item_id if len(item_id) <= keep or not _to_terminal() else item_id[:keep - 1] + "…"
 
 
 def _when(value: Any) -> str:
