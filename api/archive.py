@@ -58,9 +58,11 @@ async def filters_of(ctx: ApiContext, given: SearchParams) -> ItemFilters:
     if given.rule is not None:
         ids = await rule_item_ids(ctx, given.rule)
     try:
-        return to_filters(given, ids)
+        filters = to_filters(given, ids)
+        await ctx.categories.check(ctx.es, filters.categories)
     except QueryError as exc:
         raise HTTPException(400, str(exc)) from None
+    return filters
 
 
 async def rule_item_ids(ctx: ApiContext, rule: str) -> list[str]:

@@ -239,6 +239,16 @@ def _when(value: Any) -> str:
     return text[:16].replace("T", " ") if len(text) >= 16 else text
 
 
+async def _check_categories(es: AsyncElasticsearch, filters: ItemFilters) -> None:
+    """A misspelt category is an error naming the real ones, not an empty answer."""
+    if filters.categories:
+        from tocsin.category_names import KnownCategories
+
+        settings = load_settings()
+        known = KnownCategories(settings.processing.categories_file, settings.search.items_index)
+        await known.check(es, filters.categories)
+
+
 # ------------------------------------------------------------------- search
 
 
@@ -251,6 +261,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     order: ItemSort = args.sort or ("relevance" if args.query else "newest")
 
     async def work(es: AsyncElasticsearch) -> tuple[int, list[dict[str, Any]]]:
+        await _check_categories(es, filters)
         response = await es.search(index=settings.items_index, query=item_query(filters),
                                    sort=item_sort(order), size=args.size, track_total_hits=True)
         hits = response["hits"]
@@ -259,6 +270,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     try:
         total, items = _run(settings, work)
+    except QueryError as exc:
+        return _fail(args, str(exc))
     except ArchiveError as exc:
         return _fail(args, str(exc), 1)
     if args.json:
@@ -360,6 +373,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+        await _check_categories(es, filters)
         total = int((await es.count(index=settings.items_index, query=query))["count"])
         with Progress(TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=Console(stderr=True), disable=args.no_progress, transient=False) as progress:
@@ -369,10 +383,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     try:
         written = _run(settings, work)
-    except ArchiveError as exc:
+    except (ArchiveError, QueryError) as exc:
         if target:
             target.discard()
-        return _fail(args, str(exc), 1)
+        return _fail(args, str(exc), 2 if isinstance(exc, QueryError) else 1)
     except BaseException:
         if target:
             target.discard()

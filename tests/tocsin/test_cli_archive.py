@@ -391,3 +391,12 @@ def test_tables_piped_to_a_program_keep_each_row_on_one_line(env: Env) -> None:
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if "massacre near the river" in line]
     assert len(rows) == 3 and all(line.rstrip().split()[-1].startswith("item-") for line in rows)
+
+
+def test_an_unknown_category_exits_2_naming_the_real_ones(env: Env, capsys: Capture, tmp_path: Path) -> None:
+    for argv in (["search", "--category", "violence"],
+                 ["export", "--category", "violence", "-o", str(tmp_path / "x.csv"), "--no-progress"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == ""
+        assert "unknown category 'violence'" in err and "hate_speech" in err
+    assert not (tmp_path / "x.csv").exists()

@@ -22,7 +22,7 @@ export function searchView(root: HTMLElement, params: URLSearchParams): void {
   const to = input("to", { type: "datetime-local" });
   const lang = input("lang", { placeholder: "en", size: "4" });
   const country = input("country", { placeholder: "SD", size: "4" });
-  const category = input("category", { placeholder: "violence" });
+  const category = input("category", { placeholder: "violence_report" });
   const minScore = input("min_score", { type: "number", min: "0", max: "1", step: "0.05", size: "5" });
   const source = input("source", { placeholder: "source name" });
   const sort = h("select", { name: "sort" }, ...["relevance", "newest", "oldest"].map((s) =>
