@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 from alerts.atom import render_atom
 from api.auth import analyst, viewer
 from api.context import ApiContext, context
+from api.dashboard import alert_page
 from api.keys import Principal
 from api.records import alert_from_source, item_from_hit
 from api.signals import BrokerUnavailable
@@ -100,7 +101,9 @@ async def alerts_atom(
     feed_url = f"{ctx.public_url(request)}/alerts.atom"
     if request.url.query:
         feed_url += f"?{request.url.query}"
-    return Response(render_atom(alerts, feed_url=feed_url), media_type="application/atom+xml; charset=utf-8")
+    base = ctx.public_url(request)
+    xml = render_atom(alerts, feed_url=feed_url, alert_url=lambda alert: alert_page(base, alert.id))
+    return Response(xml, media_type="application/atom+xml; charset=utf-8")
 
 
 @router.get("/alerts/{alert_id}.cap", summary="CAP 1.2 message of an alert version (default: the latest)",
@@ -121,7 +124,7 @@ async def alert_cap(request: Request, ctx: Ctx, alert_id: str, _: Annotated[Prin
     host = urlsplit(base).hostname or "localhost"
     try:
         xml = render_cap(chosen, [v for v in versions if v.version < chosen.version],
-                         sender=f"tocsin@{host}", web_url=f"{base}/alerts/{alert_id}")
+                         sender=f"tocsin@{host}", web_url=alert_page(base, alert_id))
     except ValueError as exc:
         raise HTTPException(500, f"this alert cannot be expressed as CAP: {exc}") from None
     return Response(xml, media_type="application/cap+xml; charset=utf-8")
