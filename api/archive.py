@@ -20,6 +20,7 @@ from api.search import (
     search_page,
     to_filters,
 )
+from api.stopwords import watched_words
 from tocsin.queries import ItemFilters, ItemSort, QueryError
 
 router = APIRouter(tags=["archive"])
@@ -122,4 +123,7 @@ async def aggregations(
         return {"kind": kind, "buckets": []}
     except BadRequestError as exc:
         raise HTTPException(400, f"the search server refused the aggregation: {exc.message}") from None
-    return {"kind": kind, "buckets": aggs.buckets(kind, response.body.get("aggregations", {}))}
+    keep = watched_words(ctx.settings.processing.categories_file)
+    return {"kind": kind, "buckets": aggs.buckets(kind, response.body.get("aggregations", {}),
+                                                   size=None if kind in ("timeline", "geohash") else size,
+                                                   keep=keep)}
