@@ -1,4 +1,5 @@
-"""An alert's life: open → updated / escalated → resolved, and analysts' actions.
+"""An alert's life: open → updated / escalated → resolved, and analysts' actions
+(acknowledge, assign, note, resolve, dismiss as a false positive).
 
 Pure functions over one group's lifecycle state (a small dict kept in the state
 store), so they are tested without a broker and shared by the worker and the
@@ -19,6 +20,7 @@ from tocsin.schema import SEVERITIES, Alert, AlertAction, AlertNote
 # a resolved alert); older ones are only in the index.
 _KEPT_INCIDENTS = 5
 _MAX_NOTES = 200
+ANALYST_CLOSED = "analyst_closed"
 
 
 def _at(ts: float) -> datetime:
@@ -57,6 +59,11 @@ def advance(state: dict[str, Any] | None, reading: Reading, config: RuleConfig,
             clock: float) -> tuple[dict[str, Any] | None, Alert | None]:
     """The group's new state, and the new alert version if this reading makes one."""
     is_live = is_open(state)
+    if not is_live and state and state.get(ANALYST_CLOSED):
+        # An analyst resolved the group's alert, or dismissed it as a false positive: their
+        # word stands until the group's level falls back past the resolve threshold, so the
+        # same surge does not raise again at the next window step. A new surge after that does.
+        return ({**state, ANALYST_CLOSED: False} if reading.clear else state), None
     if reading.firing and reading.alert is not None and not is_live:
         return _open(state, reading, config, clock)
     if not is_live:
@@ -117,6 +124,30 @@ def _update(state: dict[str, Any], alert: Alert, reading: Reading, config: RuleC
     return _with(state, updated, below_since=None, notified=clock), updated
 
 
+def _closed_by_analyst(alert: Alert, action: AlertAction) -> dict[str, Any] | None:
+    """The changes that resolve (or dismiss) ``alert``; None when they would change nothing.
+    An open alert so closed holds its group quiet until the level clears (``advance``).
+
+    Dismissing says the alert was a false positive: it resolves an open alert, and
+    marks a resolved one after the fact. The reason is kept as a note as well, so it
+    reads in order with the others.
+    """
+    dismiss = action.type == "dismiss"
+    if alert.status == "resolved" and (not dismiss or alert.dismissed_reason is not None):
+        return None  # resolving twice, or dismissing twice, changes nothing
+    changes: dict[str, Any] = {"status": "resolved", "resolved_by": action.actor,
+                               "resolved_at": alert.resolved_at or action.at}
+    text = action.text.strip()
+    if dismiss:
+        changes.update(event="dismissed", dismissed_reason=text or "false positive")
+        text = f"Dismissed as a false positive: {text or 'no reason given'}"
+    else:
+        changes.update(event="resolved")
+    if text:
+        changes["notes"] = [*alert.notes, AlertNote(author=action.actor, text=text, at=action.at)][-_MAX_NOTES:]
+    return changes
+
+
 def act(state: dict[str, Any] | None, action: AlertAction,
         clock: float) -> tuple[dict[str, Any] | None, Alert | None]:
     """Apply an analyst's action to the alert it names; unknown alerts are ignored."""
@@ -133,6 +164,11 @@ def act(state: dict[str, Any] | None, action: AlertAction,
         if alert.assigned_to == action.text:
             return state, None
         changes.update(event="assigned", assigned_to=action.text or None)
+    elif action.type in ("resolve", "dismiss"):
+        closing = _closed_by_analyst(alert, action)
+        if closing is None:
+            return state, None
+        changes.update(closing)
     else:
         note = AlertNote(author=action.actor, text=action.text, at=action.at)
         if note in alert.notes:
@@ -141,7 +177,8 @@ def act(state: dict[str, Any] | None, action: AlertAction,
     changed = alert.model_copy(update=changes)
     is_current = current(state) is not None and current(state).id == alert.id  # type: ignore[union-attr]
     if is_current:
-        return _with(state, changed), changed
+        closed = changed.resolved_by is not None and alert.status == "open"
+        return _with(state, changed, **({ANALYST_CLOSED: True, "below_since": None} if closed else {})), changed
     new_state = dict(state or {})
     new_state["past"] = {**new_state.get("past", {}), alert.id: changed.model_dump(mode="json")}
     return new_state, changed

@@ -143,7 +143,8 @@ class DeadLetter(Record):
 
 
 AlertStatus = Literal["open", "resolved"]
-AlertEvent = Literal["opened", "updated", "escalated", "resolved", "acknowledged", "assigned", "noted"]
+AlertEvent = Literal["opened", "updated", "escalated", "resolved", "acknowledged", "assigned", "noted",
+                     "dismissed"]
 SEVERITIES = ("info", "warning", "severe", "extreme")
 """Severity levels, least to most (CAP's Minor/Moderate/Severe/Extreme)."""
 
@@ -152,9 +153,10 @@ class AlertAction(Record):
     """An analyst's action on an alert, applied by the worker that owns the alert's group."""
 
     alert_id: str
-    type: Literal["acknowledge", "assign", "note"]
+    type: Literal["acknowledge", "assign", "note", "resolve", "dismiss"]
     actor: str = Field(description="who did it: the API key's name")
-    text: str = Field(default="", max_length=10_000, description="the note, or the assignee")
+    text: str = Field(default="", max_length=10_000,
+                      description="the note, the assignee, why it was resolved, or why it is a false positive")
     at: datetime = Field(default_factory=utcnow)
 
 
@@ -238,6 +240,9 @@ class Alert(Record):
     assigned_to: str | None = None
     notes: list[AlertNote] = Field(default_factory=list)
     area: AlertArea | None = None
+    # An analyst closed it (resolve or dismiss): the same incident is not reopened by its rule.
+    resolved_by: str | None = None
+    dismissed_reason: str | None = Field(default=None, description="set when dismissed as a false positive")
 
     @property
     def version_id(self) -> str:
