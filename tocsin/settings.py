@@ -93,6 +93,9 @@ class SearchSettings(Section):
     # Frozen evidence per alert, and the append-only custody log of who saw it.
     evidence_index: str = "tocsin-evidence"
     custody_index: str = "tocsin-custody"
+    # Analysts' verdicts (misclassified / confirmed items, false-positive alerts): the
+    # labelled data `tocsin labels export` writes for retraining.
+    labels_index: str = "tocsin-labels"
     # Index lifecycle (Elasticsearch ILM), installed by `tocsin init` when on and the
     # server has ILM: the items archive rolls over behind the write alias
     # ``items_index`` and each rolled-over index is deleted ``retention_days`` after
