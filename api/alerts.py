@@ -7,7 +7,9 @@ apply: the API answers 202 and the new version arrives on ``/alerts/stream``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -17,6 +19,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from alerts.atom import render_atom
 from api.auth import analyst, viewer
+from api.baseline import aggregation as baseline_aggregation
+from api.baseline import baseline, counts, describe_filter, rule_config
 from api.context import ApiContext, context
 from api.dashboard import alert_page
 from api.keys import Principal
@@ -163,7 +167,32 @@ def _filename(alert_id: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in alert_id)[:100]
 
 
-@router.get("/alerts/{alert_id}", summary="One alert: latest version, every version, contributing items")
+@router.get("/alerts/{alert_id}/custody",
+            summary="The custody log of the alert's evidence (reading it is not itself logged)")
+async def alert_custody(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:
+    await get_alert(ctx, alert_id)
+    entries = await ctx.evidence().custody(alert_id)
+    return {"custody": [entry.model_dump(mode="json") for entry in entries]}
+
+
+@router.get("/alerts/{alert_id}/baseline",
+            summary="The counts behind the rule for the alert's group, per hour (48 h) or day (30 days)")
+async def alert_baseline(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
+    alert = await get_alert(ctx, alert_id)
+    config = await asyncio.to_thread(rule_config, Path(ctx.settings.alerts.rules_file), alert.rule)
+    plan = baseline(alert, config)
+    try:
+        response = await ctx.es.search(index=ctx.settings.search.items_index, query=plan.query,
+                                       aggs=baseline_aggregation(plan), size=0)
+        buckets = response.body.get("aggregations", {}).get("counts", {}).get("buckets", [])
+    except NotFoundError:
+        buckets = []
+    return {"interval": plan.interval, "from": plan.start.isoformat(), "to": plan.end.isoformat(),
+            "threshold": alert.threshold, "rule_found": config is not None, "counts": counts(plan, buckets)}
+
+
+@router.get("/alerts/{alert_id}", summary="One alert: latest version, every version, contributing items, "
+                                          "the rule that counted them and analysts' verdicts")
 async def alert_detail(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
     alert = await get_alert(ctx, alert_id)
     versions = await alert_versions(ctx, alert_id)
@@ -172,8 +201,14 @@ async def alert_detail(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(
         found = await sources_by_id(ctx.es, ctx.settings.search.items_index, alert.sample_item_ids)
         items = [item_from_hit({"_id": item_id, "_source": found[item_id]})
                  for item_id in dict.fromkeys(alert.sample_item_ids) if item_id in found]
+    config = await asyncio.to_thread(rule_config, Path(ctx.settings.alerts.rules_file), alert.rule)
+    rule = None if config is None else {
+        "name": config.name, "type": config.type, "description": config.description,
+        "filter": describe_filter(config.filter), "group_by": config.group_by,
+        "window_s": getattr(config, "window", None)}
+    labels = await ctx.labels().find(alert_id=alert.id, item_ids=alert.sample_item_ids)
     return {"alert": alert.model_dump(mode="json"), "versions": [v.model_dump(mode="json") for v in versions],
-            "items": items}
+            "items": items, "rule": rule, "labels": [label.model_dump(mode="json") for label in labels]}
 
 
 class AssignBody(BaseModel):
@@ -184,8 +219,17 @@ class NoteBody(BaseModel):
     text: str = Field(min_length=1, max_length=10_000)
 
 
+class ResolveBody(BaseModel):
+    text: str = Field(default="", max_length=10_000, description="why (kept as a note)")
+
+
+class DismissBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=2_000, description="why it is a false positive")
+
+
 async def _act(ctx: ApiContext, alert_id: str, who: Principal,
-               kind: Literal["acknowledge", "assign", "note"], text: str = "") -> dict[str, Any]:
+               kind: Literal["acknowledge", "assign", "note", "resolve", "dismiss"],
+               text: str = "") -> dict[str, Any]:
     alert = await get_alert(ctx, alert_id)
     action = AlertAction(alert_id=alert.id, type=kind, actor=who.name, text=text)
     try:
@@ -211,3 +255,22 @@ async def alert_assign(ctx: Ctx, alert_id: str, body: Annotated[AssignBody, Body
 async def alert_note(ctx: Ctx, alert_id: str, body: Annotated[NoteBody, Body()],
                      who: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:
     return await _act(ctx, alert_id, who, "note", body.text)
+
+
+@router.post("/alerts/{alert_id}/resolve", status_code=202,
+             summary="Resolve (applied by the alerts worker; the same surge does not reopen it)")
+async def alert_resolve(ctx: Ctx, alert_id: str, who: Annotated[Principal, Depends(analyst)],
+                        body: Annotated[ResolveBody | None, Body()] = None) -> dict[str, Any]:
+    return await _act(ctx, alert_id, who, "resolve", body.text if body else "")
+
+
+@router.post("/alerts/{alert_id}/dismiss", status_code=202,
+             summary="Dismiss as a false positive, with the reason (kept in the labels index too)")
+async def alert_dismiss(ctx: Ctx, alert_id: str, body: Annotated[DismissBody, Body()],
+                        who: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:
+    from tocsin.labels import alert_label
+
+    answer = await _act(ctx, alert_id, who, "dismiss", body.reason)
+    label = await ctx.labels().add(alert_label(await get_alert(ctx, alert_id), actor=who.name,
+                                               reason=body.reason))
+    return {**answer, "label": label.model_dump(mode="json")}

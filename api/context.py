@@ -12,6 +12,7 @@ from api.keys import KeyRing
 from api.signals import SignalPublisher
 from api.stream import AlertHub
 from tocsin.category_names import KnownCategories
+from tocsin.labels import LabelStore
 from tocsin.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,6 +30,13 @@ class ApiContext:
     heartbeat_s: float = 15.0
     _evidence: Any = field(default=None, repr=False)
     _categories: KnownCategories | None = field(default=None, repr=False)
+    _labels: LabelStore | None = field(default=None, repr=False)
+
+    def labels(self) -> LabelStore:
+        """Analysts' verdicts (``tocsin.labels``), made on first use."""
+        if self._labels is None:
+            self._labels = LabelStore(self.es, self.settings.search.labels_index)
+        return self._labels
 
     @property
     def categories(self) -> KnownCategories:

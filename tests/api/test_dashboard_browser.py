@@ -144,7 +144,7 @@ def running(own_broker, search_settings: SearchSettings, tmp_path_factory) -> It
         search=search_settings.model_copy(update={
             "items_index": f"{prefix}-items", "alerts_index": f"{prefix}-alerts",
             "alert_versions_index": f"{prefix}-alert-versions", "evidence_index": f"{prefix}-evidence",
-            "custody_index": f"{prefix}-custody"}),
+            "custody_index": f"{prefix}-custody", "labels_index": f"{prefix}-labels"}),
         api=ApiSettings(keys_file=keys_file), data_dir=tmp)
     items = [item(n, hours_ago=n) for n in range(45)]
     items += [item(60 + n, country="ML", lang="fr", title=f"Affrontements à Gao {n}", hours_ago=n)
