@@ -144,7 +144,8 @@ def _closed_by_analyst(alert: Alert, action: AlertAction) -> dict[str, Any] | No
     else:
         changes.update(event="resolved")
     if text:
-        changes["notes"] = [*alert.notes, AlertNote(author=action.actor, text=text, at=action.at)][-_MAX_NOTES:]
+        note = AlertNote(author=action.actor, text=text, at=action.at)
+        changes["notes"] = [*alert.notes, note][-_MAX_NOTES:]
     return changes
 
 
@@ -178,7 +179,8 @@ def act(state: dict[str, Any] | None, action: AlertAction,
     is_current = current(state) is not None and current(state).id == alert.id  # type: ignore[union-attr]
     if is_current:
         closed = changed.resolved_by is not None and alert.status == "open"
-        return _with(state, changed, **({ANALYST_CLOSED: True, "below_since": None} if closed else {})), changed
+        quiet = {ANALYST_CLOSED: True, "below_since": None} if closed else {}
+        return _with(state, changed, **quiet), changed
     new_state = dict(state or {})
     new_state["past"] = {**new_state.get("past", {}), alert.id: changed.model_dump(mode="json")}
     return new_state, changed

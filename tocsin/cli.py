@@ -50,6 +50,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from processors.archive import Archive
     from tocsin.ilm import install_lifecycle
     from tocsin.kafka import ensure_topics
+    from tocsin.labels import LabelStore
     from tocsin.search import search_client
 
     settings = load_settings()
@@ -62,6 +63,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             await install_lifecycle(es, settings.search, ITEMS_TEMPLATE)
             await Archive(es, settings.search.items_index).install()
             await AlertStore(es, settings.search.alerts_index, settings.search.alert_versions_index).install()
+            await LabelStore(es, settings.search.labels_index).install()
         finally:
             await es.close()
 
@@ -247,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tocsin.archive_cli import register as register_archive_commands
 
     register_archive_commands(commands)  # search, alerts, export, evidence
+    from tocsin.labels_cli import register as register_label_commands
+
+    register_label_commands(commands)  # labels export
     from api.cli import register as register_api_commands
 
     register_api_commands(commands)  # api, api-key

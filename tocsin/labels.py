@@ -174,7 +174,8 @@ class LabelStore:
             should.append({"term": {"alert_id": alert_id}})
         if item_ids:
             should.append({"terms": {"item_id": list(item_ids)}})
-        clauses: list[dict[str, Any]] = [{"bool": {"should": should, "minimum_should_match": 1}}] if should else []
+        clauses: list[dict[str, Any]] = (
+            [{"bool": {"should": should, "minimum_should_match": 1}}] if should else [])
         if category:
             clauses.append({"term": {"category": category}})
         try:

@@ -156,7 +156,7 @@ class AlertAction(Record):
     type: Literal["acknowledge", "assign", "note", "resolve", "dismiss"]
     actor: str = Field(description="who did it: the API key's name")
     text: str = Field(default="", max_length=10_000,
-                      description="the note, the assignee, why it was resolved, or why it is a false positive")
+                      description="the note, the assignee, why it was resolved or is a false positive")
     at: datetime = Field(default_factory=utcnow)
 
 

@@ -17,7 +17,8 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SENDER = "tocsin@alerts.example.org"
 NS = {"cap": CAP_NS}
 CAP_ELEMENTS = {
-    "alert", "identifier", "sender", "sent", "status", "msgType", "scope", "note", "references", "incidents", "info",
+    "alert", "identifier", "sender", "sent", "status", "msgType", "scope", "note", "references", "incidents",
+    "info",
     "language", "category", "event", "responseType", "urgency", "severity", "certainty", "effective", "onset",
     "expires", "senderName", "headline", "description", "instruction", "web", "parameter", "valueName",
     "value", "area", "areaDesc", "circle", "geocode"}

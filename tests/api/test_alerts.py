@@ -90,7 +90,7 @@ async def test_atom_entries_and_cap_web_lead_to_the_dashboards_alert_page(client
     cap = etree.fromstring((await client.get("/alerts/a-sudan.cap", headers=auth(env, "viewer"))).content)
     web = cap.xpath("//c:info/c:web/text()", namespaces={"c": "urn:oasis:names:tc:emergency:cap:1.2"})
     assert web == ["https://tocsin.example.org/#/alert/a-sudan"]
-    page = await client.get("/", headers={"Accept": "text/html"})  # what a browser gets there: the page, no key
+    page = await client.get("/", headers={"Accept": "text/html"})  # what a browser gets there, with no key
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
 
 

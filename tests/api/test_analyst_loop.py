@@ -33,7 +33,8 @@ RULE = """
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, search_settings: SearchSettings, broker) -> Iterator[ApiEnv]:
+def env(tmp_path_factory: pytest.TempPathFactory, search_settings: SearchSettings,
+        broker) -> Iterator[ApiEnv]:
     made = make_env(tmp_path_factory.mktemp("loop"), search_settings, broker)
     rules = made.settings.alerts.rules_file
     rules.write_text(rules.read_text(encoding="utf-8") + RULE, encoding="utf-8")
@@ -59,7 +60,8 @@ async def test_baseline_counts_what_the_rule_counts_for_the_group(client: httpx.
     assert body["interval"] == "hour" and body["rule_found"] is True and body["threshold"] == 3
     assert len(body["counts"]) == 48
     assert datetime.fromisoformat(body["to"]) == T0 + timedelta(hours=6)
-    nonzero = {datetime.fromtimestamp(c["ts"] / 1000, T0.tzinfo): c["count"] for c in body["counts"] if c["count"]}
+    nonzero = {datetime.fromtimestamp(c["ts"] / 1000, T0.tzinfo): c["count"]
+               for c in body["counts"] if c["count"]}
     # The violent Sudan items at hours 0, 2, 4 (Kenya's and the market reports are not counted).
     assert nonzero == {T0: 1, T0 + timedelta(hours=2): 1, T0 + timedelta(hours=4): 1}
     other = (await client.get("/alerts/a-kenya/baseline", headers=auth(env, "viewer"))).json()

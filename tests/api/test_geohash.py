@@ -61,8 +61,8 @@ async def test_the_search_servers_cells_come_back_standard(search_settings) -> N
     es = search_client(search_settings)
     try:
         await install_index(es, index, TEMPLATE_FILE)
-        docs = [(f"ny-{n}", {"id": f"ny-{n}", "location": {"lat": NEW_YORK[0] + n / 1000, "lon": NEW_YORK[1]}})
-                for n in range(3)]
+        near_ny = [{"lat": NEW_YORK[0] + n / 1000, "lon": NEW_YORK[1]} for n in range(3)]
+        docs = [(f"ny-{n}", {"id": f"ny-{n}", "location": point}) for n, point in enumerate(near_ny)]
         docs.append(("nbo", {"id": "nbo", "location": {"lat": NAIROBI[0], "lon": NAIROBI[1]}}))
         await bulk_index(es, index, docs, refresh=True)
         response = await es.search(index=index, size=0, aggs=aggregation("geohash", precision=3))

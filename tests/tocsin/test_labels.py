@@ -25,7 +25,8 @@ from tocsin.settings import SearchSettings
 AT = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
-def doc(n: int, *, categories: dict[str, float] | None = None, title: str = "", text: str = "") -> dict[str, Any]:
+def doc(n: int, *, categories: dict[str, float] | None = None, title: str = "",
+        text: str = "") -> dict[str, Any]:
     categories = {"violence_report": 0.8} if categories is None else categories
     return {"id": f"i-{n}", "title": title or f"Title {n}", "text": text or f"Text {n}", "lang": "en",
             "categories": sorted(categories), "scores": categories,
@@ -35,7 +36,8 @@ def doc(n: int, *, categories: dict[str, float] | None = None, title: str = "", 
 def test_misclassified_flips_what_the_model_said_and_keeps_who_when_and_which_model() -> None:
     wrong = item_label(doc(1), "violence_report", "misclassified", actor="ana", alert_id="a-1",
                        reason="a film", at=AT)
-    assert (wrong.label, wrong.model, wrong.score, wrong.actor, wrong.at) == (False, "keywords/1", 0.8, "ana", AT)
+    assert (wrong.label, wrong.model, wrong.score, wrong.actor, wrong.at) == (
+        False, "keywords/1", 0.8, "ana", AT)
     assert wrong.text == "Title 1\nText 1" and wrong.alert_id == "a-1" and wrong.reason == "a film"
     missed = item_label(doc(2), "hate_speech", "misclassified", actor="ana", at=AT)
     assert (missed.label, missed.score, missed.model) == (True, None, "keywords/1")
@@ -61,7 +63,8 @@ def test_export_is_the_training_format_of_each_category() -> None:
     hostile = doc(4, title='=HYPERLINK("x")', text="line one\nline two, \"quoted\"")
     labels = [item_label(doc(1), "violence_report", "misclassified", actor="ana", at=AT),
               item_label(hostile, "violence_report", "confirmed", actor="ana", at=AT),
-              item_label(doc(2, categories={"hate_speech": 0.7}), "hate_speech", "confirmed", actor="bo", at=AT),
+              item_label(doc(2, categories={"hate_speech": 0.7}), "hate_speech", "confirmed", actor="bo",
+                         at=AT),
               item_label(doc(3, categories={}), "hate_speech", "misclassified", actor="bo", at=AT)]
     out = io.StringIO()
     assert write_export(out, "violence_report", labels) == 2
@@ -88,8 +91,8 @@ def test_the_store_keeps_every_verdict_and_finds_them(search_settings: SearchSet
         try:
             store = LabelStore(es, index)
             assert await store.find(alert_id="a-9") == []  # no index yet: nothing, no error
-            await store.add(item_label(doc(1), "violence_report", "misclassified", actor="ana", alert_id="a-9",
-                                       at=AT))
+            await store.add(item_label(doc(1), "violence_report", "misclassified", actor="ana",
+                                       alert_id="a-9", at=AT))
             await store.add(item_label(doc(1), "violence_report", "confirmed", actor="bo",
                                        at=AT + timedelta(minutes=1)))
             await store.add(alert_label(alert, actor="ana", reason="a film festival", at=AT))
@@ -107,3 +110,35 @@ def test_the_store_keeps_every_verdict_and_finds_them(search_settings: SearchSet
     assert [lab.actor for lab in by_item] == ["bo", "ana"]  # newest first
     assert [lab.verdict for lab in every] == ["misclassified", "confirmed"]
     assert categories == ["hate_speech", "violence_report"]
+
+
+def test_tocsin_labels_export_writes_one_file_per_category(search_settings: SearchSettings, tmp_path,
+                                                           monkeypatch, capsys) -> None:
+    from tocsin.cli import main
+
+    index = f"labels-{uuid.uuid4().hex[:8]}"
+
+    async def seed() -> None:
+        es = search_client(search_settings)
+        try:
+            store = LabelStore(es, index)
+            await store.add(item_label(doc(1), "violence_report", "misclassified", actor="ana", at=AT))
+            await store.add(item_label(doc(2, categories={"hate_speech": 0.9}), "hate_speech", "confirmed",
+                                       actor="bo", at=AT))
+        finally:
+            await es.close()
+
+    asyncio.run(seed())
+    for name, value in (("TOCSIN_SEARCH__URL", search_settings.url),
+                        ("TOCSIN_SEARCH__NODE_CLASS", search_settings.node_class),
+                        ("TOCSIN_SEARCH__LABELS_INDEX", index)):
+        monkeypatch.setenv(name, value)
+    assert main(["labels", "export", "-o", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hate_speech.csv", "violence_report.csv"]
+    hate = list(csv.DictReader((tmp_path / "hate_speech.csv").open(encoding="utf-8")))
+    assert [(r["text"], r["label"]) for r in hate] == [("Title 2\nText 2", "hateful")]
+    violence = list(csv.DictReader((tmp_path / "violence_report.csv").open(encoding="utf-8")))
+    assert [(r["text"], r["violent"], r["labelled_by"]) for r in violence] == [
+        ("Title 1\nText 1", "0", "ana")]
+    assert "violence_report: 1 labelled items" in capsys.readouterr().err
+    assert main(["labels", "export", "-o", str(tmp_path / "nope")]) == 2
