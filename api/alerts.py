@@ -20,13 +20,13 @@ from pydantic import BaseModel, Field, ValidationError
 from alerts.atom import render_atom
 from api.auth import analyst, viewer
 from api.baseline import aggregation as baseline_aggregation
-from api.baseline import baseline, counts, describe_filter, rule_config
+from api.baseline import baseline, counts, describe_filter, parse_group, rule_config
 from api.context import ApiContext, context
 from api.dashboard import alert_page
 from api.keys import Principal
 from api.records import alert_from_source, item_from_hit
 from api.signals import BrokerUnavailable
-from tocsin.queries import ALERT_SORT, AlertFilters, QueryError, alert_query
+from tocsin.queries import ALERT_SORT, AlertFilters, QueryError, alert_query, parse_time
 from tocsin.schema import Alert, AlertAction
 from tocsin.search import sources_by_id
 
@@ -175,12 +175,19 @@ async def alert_custody(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends
     return {"custody": [entry.model_dump(mode="json") for entry in entries]}
 
 
-@router.get("/alerts/{alert_id}/baseline",
-            summary="The counts behind the rule for the alert's group, per hour (48 h) or day (30 days)")
-async def alert_baseline(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
-    alert = await get_alert(ctx, alert_id)
-    config = await asyncio.to_thread(rule_config, Path(ctx.settings.alerts.rules_file), alert.rule)
-    plan = baseline(alert, config)
+@router.get("/baseline", summary="The counts behind a rule for a group (an alert's), per hour (48 h) or day "
+                                 "(30 days) up to its window's end")
+async def rule_baseline(
+        ctx: Ctx, _: Annotated[Principal, Depends(viewer)],
+        rule: Annotated[str, Query(max_length=100, description="the alert's rule")],
+        until: Annotated[str, Query(description="the alert's window end (ISO)")],
+        group: Annotated[list[str] | None, Query(description="field:value of the alert's group (repeat)")]
+        = None) -> dict[str, Any]:
+    try:
+        plan = baseline(parse_group(group or []), parse_time(until),
+                        await asyncio.to_thread(rule_config, Path(ctx.settings.alerts.rules_file), rule))
+    except QueryError as exc:
+        raise HTTPException(400, str(exc)) from None
     try:
         response = await ctx.es.search(index=ctx.settings.search.items_index, query=plan.query,
                                        aggs=baseline_aggregation(plan), size=0)
@@ -188,7 +195,7 @@ async def alert_baseline(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depend
     except NotFoundError:
         buckets = []
     return {"interval": plan.interval, "from": plan.start.isoformat(), "to": plan.end.isoformat(),
-            "threshold": alert.threshold, "rule_found": config is not None, "counts": counts(plan, buckets)}
+            "rule_found": plan.rule_found, "counts": counts(plan, buckets)}
 
 
 @router.get("/alerts/{alert_id}", summary="One alert: latest version, every version, contributing items, "

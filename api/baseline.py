@@ -1,15 +1,18 @@
-"""``/alerts/{id}/baseline``: the counts behind a rule for the alert's group, recently.
+"""``/baseline``: the counts behind a rule for an alert's group, recently.
 
 A "surge" means little without what came before it: the dashboard draws these counts
 as a sparkline beside each alert. They are the archived items the rule would count
 (its item filter) in the alert's group (its group values), per hour over two days
 when the rule's window is a few hours at most, else per day over thirty days, ending
 with the alert's window. The rule comes from the running rules file; a rule renamed
-or removed since is matched on the group alone, and the answer says so.
+or removed since is matched on the group alone, and the answer says so. The client
+sends the rule, group and window end it holds (a version fresh off the stream may
+not be indexed yet).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,11 +20,11 @@ from typing import Any, Literal
 
 from alerts.rules import RuleConfigError, load_rules
 from alerts.rules.base import MISSING, ItemFilter, RuleConfig
-from tocsin.queries import ITEM_TIME_FIELD, ItemFilters, item_query
-from tocsin.schema import Alert
+from tocsin.queries import ITEM_TIME_FIELD, ItemFilters, QueryError, item_query
 
 Interval = Literal["hour", "day"]
 HOURLY_UP_TO_S = 6 * 3600.0
+_FIELD = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 SPANS: dict[Interval, tuple[timedelta, timedelta]] = {
     "hour": (timedelta(hours=48), timedelta(hours=1)),
     "day": (timedelta(days=30), timedelta(days=1)),
@@ -34,6 +37,7 @@ class Baseline:
     start: datetime
     end: datetime
     query: dict[str, Any]
+    rule_found: bool
 
 
 def rule_config(rules_file: Path, name: str) -> RuleConfig | None:
@@ -70,17 +74,29 @@ def group_clauses(group: dict[str, str | None]) -> tuple[list[dict[str, Any]], l
     return keep, absent
 
 
-def baseline(alert: Alert, config: RuleConfig | None) -> Baseline:
+def parse_group(pairs: list[str]) -> dict[str, str | None]:
+    """``field:value`` pairs (``field:`` for a missing value) as a group; ``QueryError`` otherwise."""
+    group: dict[str, str | None] = {}
+    for pair in pairs:
+        field, sep, value = pair.partition(":")
+        if not sep or not _FIELD.match(field):
+            raise QueryError(f"not field:value: {pair!r}")
+        group[field] = value or None
+    return group
+
+
+def baseline(group: dict[str, str | None], until: datetime, config: RuleConfig | None) -> Baseline:
+    """The plan for the counts of ``config``'s items in ``group`` up to ``until`` (the alert's window end)."""
     window_s = float(getattr(config, "window", 0.0) or 0.0)
     interval: Interval = "hour" if 0 < window_s <= HOURLY_UP_TO_S or config is None else "day"
     span = SPANS[interval][0]
-    end = _ceil(alert.window_end, interval)
+    end = _ceil(until, interval)
     start = end - span
     base = item_query(_filters(config.filter)) if config is not None else {"match_all": {}}
-    keep, absent = group_clauses(alert.group)
+    keep, absent = group_clauses(group)
     keep.append({"range": {ITEM_TIME_FIELD: {"gte": start.isoformat(), "lt": end.isoformat()}}})
     query = {"bool": {"must": [base], "filter": keep, "must_not": absent}}
-    return Baseline(interval, start, end, query)
+    return Baseline(interval, start, end, query, config is not None)
 
 
 def _ceil(moment: datetime, interval: Interval) -> datetime:

@@ -57,6 +57,11 @@ async def item_verdict(ctx: Ctx, item_id: str, body: Annotated[VerdictBody, Body
     return {"label": label.model_dump(mode="json")}
 
 
+@router.get("/categories", summary="The category names filters and verdicts take (configured, archived)")
+async def categories(ctx: Ctx, _: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:
+    return {"categories": sorted(await ctx.categories.names(ctx.es))}
+
+
 def _many(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 

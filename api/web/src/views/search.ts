@@ -50,7 +50,8 @@ export function searchView(root: HTMLElement, params: URLSearchParams): void {
   const status = h("div");
   root.append(h("h1", {}, "Search"), form, status, summary, results, more);
 
-  if (!params.has("run")) {
+  // A bookmarked or linked search (#/search?q=killed) runs as it opens; a bare #/search waits.
+  if (!params.has("run") && !FIELDS.some((name) => name !== "sort" && params.get(name))) {
     summary.textContent = "Filter the archive and press Search.";
     return;
   }
