@@ -29,7 +29,7 @@ def register(commands: Any) -> None:
     actions = labels.add_subparsers(dest="action", required=True)
     export = actions.add_parser("export", help="one labelled CSV per category, for training and tocsin eval")
     export.add_argument("-o", "--output", required=True, metavar="DIR",
-                        help="directory to write the files to")
+                        help="directory to write the files to (made if missing)")
     export.add_argument("--category", action="append",
                         help="only these categories (default: every category with verdicts)")
     export.set_defaults(func=cmd_labels_export)
@@ -37,8 +37,10 @@ def register(commands: Any) -> None:
 
 def cmd_labels_export(args: argparse.Namespace) -> int:
     directory = Path(args.output)
-    if not directory.is_dir():
-        return _fail(args, f"no such directory: {directory}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(args, f"cannot make the directory {directory}: {exc.strerror or exc}")
     wanted = [part.strip() for value in args.category or () for part in value.split(",") if part.strip()]
     settings = load_settings().search
 

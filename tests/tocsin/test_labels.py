@@ -141,4 +141,7 @@ def test_tocsin_labels_export_writes_one_file_per_category(search_settings: Sear
     assert [(r["text"], r["violent"], r["labelled_by"]) for r in violence] == [
         ("Title 1\nText 1", "0", "ana")]
     assert "violence_report: 1 labelled items" in capsys.readouterr().err
-    assert main(["labels", "export", "-o", str(tmp_path / "nope")]) == 2
+    assert main(["labels", "export", "-o", str(tmp_path / "new" / "dir")]) == 0
+    assert (tmp_path / "new" / "dir" / "hate_speech.csv").is_file()
+    (tmp_path / "file").write_text("")
+    assert main(["labels", "export", "-o", str(tmp_path / "file")]) == 2
