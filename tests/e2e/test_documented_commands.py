@@ -122,7 +122,8 @@ def corpus() -> list[EnrichedItem]:
             id=f"doc-{n:03d}", source=SourceRef(type="rss", name="documented-feed"),
             url=f"https://news.example/{n}", title=f"Report {n}: {text}", text=text, published=when,
             collected=when, raw_sha256="0" * 64, content_sha256=f"{n:064d}", lang=lang, lang_confidence=0.9,
-            categories={"violence_report": CategoryHit(score=0.8, terms=["massacre"], classifier="keywords/1")},
+            categories={"violence_report": CategoryHit(score=0.8, terms=["massacre"],
+                                                       classifier="keywords/1")},
             places=[Place(name="Khartoum", matched="river", kind="city", country="SD", lat=lat, lon=lon)],
             country="SD", admin1="SD.03", location={"lat": lat, "lon": lon}, processed=when))
     return items
@@ -236,8 +237,8 @@ def test_a_documented_command_works_as_printed(documented: Documented, stack: St
         return
     streaming = " -N " in f" {text} "
     # The status goes to stderr: a command may send the body to stdout or redirect it to a file.
-    checked = text.replace("curl ", "curl -sS --max-time {} -w '%{{stderr}}%{{http_code}}\\n' ".format(
-        3 if streaming else 30), 1)
+    limit = 3 if streaming else 30
+    checked = text.replace("curl ", f"curl -sS --max-time {limit} -w '%{{stderr}}%{{http_code}}\\n' ", 1)
     if " -o " not in checked and ">" not in checked:
         checked = checked.replace("curl ", "curl -o /dev/null ", 1)
     tracked = hashlib.sha256((REPO / "demo" / "rules.yaml").read_bytes()).hexdigest()
