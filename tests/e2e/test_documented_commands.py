@@ -14,7 +14,7 @@ Run, from README.md and docs/**/*.md:
 - each ``curl`` to the Tocsin API (``$API``, ``http://127.0.0.1:8000``), with ``$K`` /
   ``$KEY`` holding the demo's key: it must answer 2xx.
 
-Placeholders the docs use are filled in: ``ALERT_ID``, ``<id>``, ``a-1f…`` (an alert id),
+Placeholders the docs use are filled in: ``ALERT_ID``, ``<id>``, ``a-1f…`` (an alert id), ``ITEM_ID``,
 ``WzE3OTUx…`` (the previous page's ``next``), ``[--optional flags]``. Commands that run the
 stages themselves (collect, process, alert, run, demo, api) and deployment recipes for a
 real Elasticsearch or Kafka (``$ES``, docker, kafka tools) are not for the demo.
@@ -205,6 +205,7 @@ def fill(text: str, stack: Stack) -> str:
     text = text.replace("http://127.0.0.1:8000", stack.api_url)
     for placeholder in ("ALERT_ID", "<id>", "<alert id>", "a-1f…"):
         text = text.replace(placeholder, ALERT_ID)
+    text = text.replace("ITEM_ID", "doc-000")
     if "after=" in text and "…" in text:
         url = re.search(r'"\$API(/search\?[^"]*)"', text)
         assert url, text
