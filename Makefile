@@ -5,12 +5,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean chromium dashboard audit
+.PHONY: install demo test lint docs bench clean chromium dashboard audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,9 +35,16 @@ chromium:
 dashboard:
 	cd api/web && npm ci --no-audit --no-fund && npm run build
 
+# ruff and mypy over every package, the tests, the benchmarks and the docs hooks.
+LINTED := tocsin collectors processors alerts api tests bench docs/hooks
 lint: $(STAMP)
-	$(BIN)/ruff check tocsin collectors processors alerts api tests bench
-	$(BIN)/mypy tocsin collectors processors alerts api
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/mypy $(LINTED)
+
+# The manual (docs/, mkdocs.yml) into site/; --strict fails on any broken link or anchor,
+# and docs/hooks/reference.py generates the configuration and CLI reference from the code.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
 
 # Known vulnerabilities of the installed packages, from PyPI's JSON API (pip-audit). Says
 # NOT AUDITED when that API does not answer; AUDIT_FLAGS=--strict makes that a failure.
@@ -48,4 +55,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .tocsin .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tocsin .pytest_cache .mypy_cache .ruff_cache site

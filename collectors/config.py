@@ -62,12 +62,20 @@ class FeedConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Unique in the file: the key of the source's state and provenance (letters, digits, . _ : -).
     name: str
+    # What is polled: an absolute http(s) URL (plug-ins for APIs derive or default it).
     url: str
+    # Default country, ISO 3166 alpha-2: a prior for ambiguous place names, and the
+    # items' country when their text names no place.
     country: str | None = None
+    # Language hint, ISO 639-1, given to language identification with the text.
     language: str | None = None
-    interval: float = Field(default=DEFAULT_INTERVAL_S, description="poll interval in seconds")
+    interval: float = Field(default=DEFAULT_INTERVAL_S,
+                            description="poll interval: seconds, or 30s / 15m / 2h / 1d; it then adapts")
+    # The source plug-in (default rss: RSS 0.9x/1.0/2.0 and Atom).
     type: str = "rss"
+    # false keeps the entry in the file without polling it.
     enabled: bool = True
 
     @field_validator("name")

@@ -18,7 +18,7 @@ from tocsin.search import search_client
 from tocsin.settings import SearchSettings, Settings
 
 
-def wait_for(predicate, what: str, timeout: float = 90.0, workers=()):  # type: ignore[no-untyped-def]
+def wait_for(predicate, what: str, timeout: float = 90.0, workers=()):
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -94,8 +94,8 @@ class Stack:
                          for p in self.tmp.glob("*.log"))
 
 
-def es_query(settings: Settings, index: str, **body):  # type: ignore[no-untyped-def]
-    async def run():  # type: ignore[no-untyped-def]
+def es_query(settings: Settings, index: str, **body):
+    async def run():
         es = search_client(settings.search)
         try:
             await es.indices.refresh(index=index)

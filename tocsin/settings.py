@@ -29,20 +29,26 @@ class Section(BaseModel):
 
 
 class KafkaSettings(Section):
+    """The Kafka cluster: brokers, TLS/SASL, and the topics Tocsin creates."""
+
+    # Comma-separated brokers (host:port).
     bootstrap_servers: str = "127.0.0.1:9092"
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    # A SASL_* protocol needs the mechanism, user name and password (a configuration
+    # error otherwise, never a silent fallback); other protocols take none.
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    # TLS trust (the CA bundle that signed the brokers' certificates) …
     ssl_cafile: Path | None = None
+    # … and a client certificate and its key, where the brokers ask for one.
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
-    # Partitions bound how many workers of a stage can share the load.
+    # Partitions of the topics Tocsin creates. They bound how many workers of a stage
+    # can share the load: at least the largest number of workers of a stage.
     topic_partitions: int = Field(default=4, ge=1)
+    # Replicas of the topics Tocsin creates: 3 on a real cluster.
     replication_factor: int = Field(default=1, ge=1)
-    # How long a silent worker keeps its partitions, and how long a rebalance may
-    # take. Shorter means faster failover; the local broker in the demo and tests
-    # also holds a new group's first join for this long.
     # How long a worker's fetch may wait for records. Apache Kafka answers as soon as
     # one arrives; the embedded broker only when the wait is up (the demo sets 100).
     fetch_max_wait_ms: int = Field(default=500, ge=0, le=60_000)
@@ -55,6 +61,9 @@ class KafkaSettings(Section):
     # records a topic holds (otherwise up to a batch per partition goes uncounted).
     # Only for the embedded broker: on Apache Kafka the reported end is exact.
     verify_end_offsets: bool = False
+    # How long a silent worker keeps its partitions, and how long a rebalance may
+    # take. Shorter means faster failover; the local broker in the demo and tests
+    # also holds a new group's first join for this long.
     session_timeout_s: float = Field(default=60.0, gt=0)
     rebalance_timeout_s: float = Field(default=60.0, gt=0)
 
@@ -75,23 +84,32 @@ class KafkaSettings(Section):
 
 
 class SearchSettings(Section):
+    """The Elasticsearch cluster and the indices Tocsin writes."""
+
+    # Elasticsearch URL(s), comma-separated.
     url: str = "http://127.0.0.1:9200"
+    # Credentials: an API key, or a user name and password.
     api_key: SecretStr | None = None
     username: str | None = None
     password: SecretStr | None = None
+    # TLS: the CA bundle that signed the server's certificate.
     ca_certs: Path | None = None
     verify_certs: bool = True
+    # Seconds one request to the search server may take.
     request_timeout: float = 30.0
     # elastic-transport node class: 'aiohttp' in production; the embedded demo and
     # the tests name their media-type shim here (tocsin.embedded.compat).
     node_class: str = "aiohttp"
+    # The archive of items. Index templates match ``<name>*``, as for every index here.
     items_index: str = "tocsin-items"
+    # The latest version of each alert.
     alerts_index: str = "tocsin-alerts"
     # Every version of every alert (doc id ``<alert id>.v<version>``); the alerts
     # index holds only the latest version of each.
     alert_versions_index: str = "tocsin-alert-versions"
-    # Frozen evidence per alert, and the append-only custody log of who saw it.
+    # Frozen evidence per alert …
     evidence_index: str = "tocsin-evidence"
+    # … and the append-only custody log of who froze, saw, exported or verified it.
     custody_index: str = "tocsin-custody"
     # Analysts' verdicts (misclassified / confirmed items, false-positive alerts): the
     # labelled data `tocsin labels export` writes for retraining.
@@ -100,18 +118,26 @@ class SearchSettings(Section):
     # server has ILM: the items archive rolls over behind the write alias
     # ``items_index`` and each rolled-over index is deleted ``retention_days`` after
     # its rollover. Off by default: it changes ``items_index`` into an alias, which a
-    # deployment opts into once (README "Operations").
+    # deployment opts into once (docs: Operations, "Index lifecycle").
     lifecycle: bool = False
+    # Days a rolled-over archive index is kept after its rollover.
     retention_days: int = Field(default=365, ge=1)
+    # The archive's write index rolls over at this age or this primary shard size,
+    # whichever comes first.
     rollover_max_age: str = Field(default="30d", pattern=r"^[1-9][0-9]*(d|h|m|s)$")
     rollover_max_primary_shard_size: str = Field(default="50gb", pattern=r"^[1-9][0-9]*(b|kb|mb|gb|tb)$")
 
 
 class CollectorSettings(Section):
+    """The collector: its feeds file, its state, politeness and the limits on what it fetches."""
+
+    # The sources to poll or stream (docs: Sources).
     feeds_file: Path = PACKAGE_CONFIG / "feeds.yaml"
+    # ETags, seen ids, cursors and schedule (SQLite); one collector owns it.
     state_path: Path = Path(".tocsin/collector-state.sqlite3")
     # Politeness: never more than this many requests at once to one host.
     per_host_concurrency: int = Field(default=2, ge=1, le=8)
+    # Seconds per request.
     timeout_s: float = 20.0
     # A feed larger than this is refused (and reported) rather than parsed.
     max_feed_bytes: int = 10 * 1024 * 1024
@@ -122,13 +148,17 @@ class CollectorSettings(Section):
     # (nor be redirected to them) unless this is on; on only for intranet feeds,
     # the demo and the tests.
     allow_private_targets: bool = False
+    # Retries of a request after a timeout, a 5xx or a 429, with exponential backoff
+    # and jitter from backoff_base_s seconds (a Retry-After header wins).
     retries: int = Field(default=3, ge=0)
     backoff_base_s: float = 2.0
     # Adaptive polling bounds; a feed's own interval starts at its configured value.
     min_interval_s: float = 60.0
+    # Upper bound of the adaptive poll interval.
     max_interval_s: float = 6 * 3600.0
     # Seen entry ids kept per feed; must exceed the longest feed to avoid re-emission.
     seen_ids_per_feed: int = 5000
+    # Sent with every request, so that site operators can tell who polls them.
     user_agent: str = "Tocsin/0.1 (+https://github.com/tocsin-project/tocsin; early-warning monitoring)"
     # Key for pseudonymising authors (HMAC-SHA-256). Set it from the environment or
     # a secrets file in production; the same key keeps pseudonyms stable over time.
@@ -136,6 +166,9 @@ class CollectorSettings(Section):
 
 
 class ProcessingSettings(Section):
+    """The processors: classification, batching and the limits on what is analysed."""
+
+    # The analysts' keyword categories (docs: Classification).
     categories_file: Path = PACKAGE_CONFIG / "categories.yaml"
     # The classification cascade: which plug-ins run in which stage, the threshold
     # between the stages, and each plug-in's settings (models, labels, batching).
@@ -147,12 +180,16 @@ class ProcessingSettings(Section):
     # When set, replaces cascade.second_stage, e.g. [] to switch the transformer off
     # from the environment during an incident.
     second_stage: list[str] | None = None
+    # Batching of items.raw: up to batch_size items, waiting at most batch_within_s
+    # seconds for a batch to fill.
     batch_size: int = Field(default=500, ge=1)
     batch_within_s: float = 0.5
     # Items larger than this (encoded) are dead-lettered as oversize.
     max_item_bytes: int = 1024 * 1024
     # Only this much text is analysed; the archive keeps it all.
     max_analysed_chars: int = 20_000
+    # Not read by any stage: duplicates are found in the archive by item id and
+    # content hash, however old the item.
     dedupe_days: float = 7.0
     # When set, the worker serves Faust's web endpoint here (GET / answers once it has
     # joined its group and recovered its tables): the health check of a deployment.
@@ -161,12 +198,19 @@ class ProcessingSettings(Section):
 
 
 class AlertSettings(Section):
+    """The alerts workers: rules, delivery and the Atom feed they serve."""
+
+    # Alert rules (docs: Alerts), reloaded without a restart.
     rules_file: Path = PACKAGE_CONFIG / "rules.yaml"
     # Webhooks (Slack, Teams, generic) raised alerts are pushed to; empty in the demo.
     notifiers_file: Path = PACKAGE_CONFIG / "notifiers.yaml"
+    # Where the alerts worker serves /alerts.atom.
     web_host: str = "127.0.0.1"
     web_port: int = 6067
+    # Meant for the feed's links behind a proxy, but not read yet: the worker's feed
+    # links to the URL it was requested at (api.public_url does work for the API's feed).
     public_url: str | None = None
+    # Entries in the Atom feed.
     feed_size: int = 100
     # How often open alerts (and flatline groups) get a clock tick, so that they can
     # resolve, or raise, while no item arrives.
@@ -176,10 +220,15 @@ class AlertSettings(Section):
 
 
 class ApiSettings(Section):
+    """The HTTP API and dashboard (``tocsin api``)."""
+
+    # Where the API listens.
     host: str = "127.0.0.1"
     port: int = 8000
-    # API keys (names, roles, SHA-256 hashes; never the keys): see README "API".
+    # API keys (names, roles, SHA-256 hashes; never the keys): docs "HTTP API".
     keys_file: Path = Path(".tocsin/api-keys.yaml")
+    # The API's address as people reach it, behind a proxy: the Atom feed's self link
+    # and the CAP sender and links use it. Unset: the address a request came to.
     public_url: str | None = None
 
 
@@ -218,10 +267,12 @@ class Settings(BaseSettings):
     processing: ProcessingSettings = ProcessingSettings()
     alerts: AlertSettings = AlertSettings()
     api: ApiSettings = ApiSettings()
+    # Local working data of the workers (Faust's data directories).
     data_dir: Path = Path(".tocsin")
     # Faust table store: in memory (rebuilt from changelog topics at start) or
     # "rocksdb://" (on disk, needs faust-streaming[rocksdict]) for large deployments.
     table_store: str = "memory://"
+    # Prefix of the consumer groups and changelog topics.
     app_id_prefix: str = "tocsin"
 
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,7 +40,7 @@ rules:
 VIOLENT = {"violence_report": 0.8}
 
 
-async def produce(bootstrap: str, records: list[tuple[bytes, bytes, float | None]],
+async def produce(bootstrap: str, records: Sequence[tuple[bytes, bytes, float | None]],
                   topic: str = topics.ITEMS_ENRICHED) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
@@ -78,8 +79,9 @@ def test_out_of_order_items_raise_one_alert_per_group_and_window(
     # (suppressed by realert). Mali: three reports, but two hours apart each.
     arrivals = [("sd-50", "SD", 50), ("sd-10", "SD", 10), ("sd-30", "SD", 30), ("sd-40", "SD", 40),
                 ("ml-0", "ML", 0), ("ml-120", "ML", 120), ("ml-240", "ML", 240)]
-    records = [(item_id.encode(), enriched(item_id, minutes=m, country=c, categories=VIOLENT).to_bytes(),
-                (T0 + timedelta(minutes=m)).timestamp()) for item_id, c, m in arrivals]
+    records: list[tuple[bytes, bytes, float | None]] = [
+        (item_id.encode(), enriched(item_id, minutes=m, country=c, categories=VIOLENT).to_bytes(),
+         (T0 + timedelta(minutes=m)).timestamp()) for item_id, c, m in arrivals]
     records.append((b"junk", b'{"not": "an item"}', None))
     records.append((b"calm", enriched("calm", minutes=20, categories={}).to_bytes(),
                     (T0 + timedelta(minutes=20)).timestamp()))

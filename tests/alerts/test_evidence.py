@@ -67,7 +67,7 @@ async def archive(es: Any, search: SearchSettings, item_id: str, **fields: Any) 
     """Put an item in the archive as the processors do; its archived ``_source``."""
     doc = to_document(enriched(item_id).model_copy(update=fields))
     await es.index(index=search.items_index, id=item_id, document=doc, refresh=True)
-    return (await es.get(index=search.items_index, id=item_id))["_source"]  # type: ignore[no-any-return]
+    return (await es.get(index=search.items_index, id=item_id))["_source"]
 
 
 def alert(*item_ids: str, version: int = 1, event: str = "opened", alert_id: str = "a-1") -> Alert:

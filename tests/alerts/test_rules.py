@@ -8,6 +8,7 @@ from alerts.rules import RuleConfigError, load_rules
 from alerts.rules.base import ItemFilter, field_value
 from alerts.rules.frequency import FrequencyConfig, add_match, alert_id, build_alert
 from tests.alerts.factories import enriched
+from tocsin.schema import AlertMatch
 
 RULE = {"name": "hs", "type": "frequency", "threshold": 3, "window": "1h", "step": "5m",
         "filter": {"categories": ["hate_speech"], "min_score": 0.5}, "group_by": ["country"]}
@@ -88,12 +89,12 @@ def test_match_skips_items_without_the_group_field() -> None:
     assert config.match(enriched(categories={"hate_speech": 0.9}, country=None)) is None
     kept = FrequencyConfig.model_validate({**RULE, "keep_missing": True})
     match = kept.match(enriched(categories={"hate_speech": 0.9}, country=None))
-    assert match is not None and match.group_key == "country=unknown"
+    assert isinstance(match, AlertMatch) and match.group_key == "country=unknown"
 
 
 def test_match_carries_rule_group_and_event_time() -> None:
     match = FrequencyConfig.model_validate(RULE).match(enriched(categories={"hate_speech": 0.9}, minutes=7))
-    assert match is not None
+    assert isinstance(match, AlertMatch)
     assert (match.rule, match.group, match.group_key) == ("hs", {"country": "SD"}, "country=SD")
     assert match.event_time.minute == 7
 
@@ -116,7 +117,7 @@ def test_alert_id_is_deterministic_per_rule_group_and_window() -> None:
 def test_build_alert_carries_everything_a_monitor_needs() -> None:
     config = FrequencyConfig.model_validate(RULE)
     match = config.match(enriched(categories={"hate_speech": 0.9}))
-    assert match is not None
+    assert isinstance(match, AlertMatch)
     state = {"count": 3, "first": 1000.0, "last": 1600.0,
              "samples": [{"id": "i-1", "title": "t1", "url": "https://x/1"}]}
     alert = build_alert(config, match.group_key, match.group, state, (900.0, 4500.0))

@@ -7,6 +7,7 @@ import pytest
 from alerts.rules import RuleConfigError, load_rules
 from alerts.rules.spike import SpikeConfig, baseline_stats, build_alert, is_spike, z_score
 from tests.alerts.factories import enriched
+from tocsin.schema import AlertMatch
 
 RULE = {"name": "sp", "type": "spike", "window": "1h", "baseline_windows": 4, "ratio": 2,
         "min_count": 3, "filter": {"categories": ["violence_report"]}}
@@ -51,7 +52,7 @@ def test_spike_needs_both_min_count_and_ratio_times_mean() -> None:
 def test_alert_carries_expected_and_z_score() -> None:
     config = SpikeConfig.model_validate(RULE)
     match = config.match(enriched(categories={"violence_report": 0.9}))
-    assert match is not None
+    assert isinstance(match, AlertMatch)
     state = {"count": 6, "first": 3700.0, "last": 3800.0,
              "samples": [{"id": "i-1", "title": "t", "url": None}]}
     alert = build_alert(config, match.group_key, match.group, state, 3600.0, [1, 2, 3, 2])

@@ -65,7 +65,7 @@ def config(url: str = "wss://jetstream.example/subscribe", name: str = "bsky",
     return feed
 
 
-def read(frame: str, feed: BlueskyConfig | None = None) -> Any:
+def read(frame: str | bytes, feed: BlueskyConfig | None = None) -> Any:
     feed = feed or config()
     return read_frame(frame, feed=feed, filters=Filters.of(feed), collected=NOW, secret=SECRET)
 

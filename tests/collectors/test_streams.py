@@ -163,12 +163,12 @@ async def test_an_unacknowledged_batch_is_not_stored_and_the_stream_restarts_fro
         original = sink.publish
         calls = 0
 
-        async def refuse_the_second(items: Sequence[Item], dead: Sequence[DeadLetter]) -> None:
+        async def refuse_the_second(items: Sequence[Item], dead_letters: Sequence[DeadLetter]) -> None:
             nonlocal calls
             calls += 1
             if calls == 2:
                 raise ConnectionError("broker unreachable")
-            await original(items, dead)
+            await original(items, dead_letters)
 
         sink.publish = refuse_the_second  # type: ignore[method-assign]
         await run_until(running, lambda: len(sink.items) == 3)

@@ -113,10 +113,9 @@ def archive_ids(settings: Settings, *, page: int = 10_000) -> list[str]:
             ids: list[str] = []
             after: list[str] | None = None
             while True:
-                extra = {"search_after": after} if after else {}
                 hits = (await es.search(index=index, size=page, source=False, sort=[{"id": "asc"}],
                                         query={"match_all": {}}, track_total_hits=False,
-                                        **extra))["hits"]["hits"]
+                                        search_after=after))["hits"]["hits"]
                 ids.extend(hit["_id"] for hit in hits)
                 if len(hits) < page:
                     return ids

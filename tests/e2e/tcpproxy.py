@@ -79,7 +79,7 @@ class FaultyProxy:
     def set_mode(self, mode: Mode) -> None:
         self._call(self._switch(mode))
 
-    def _call(self, coro):  # type: ignore[no-untyped-def]
+    def _call(self, coro):
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
 
     async def _listen(self) -> None:

@@ -71,8 +71,8 @@ def rss(entries: list[tuple[str, str, str]], start: datetime) -> str:
             f"<link>https://news.example.org/</link><description>t</description>{items}</channel></rss>")
 
 
-def collect_once(settings: Settings):  # type: ignore[no-untyped-def]
-    async def run():  # type: ignore[no-untyped-def]
+def collect_once(settings: Settings):
+    async def run():
         feeds = load_sources(settings.collector.feeds_file)
         async with KafkaPublisher(settings.kafka) as publisher, \
                 Collector(feeds, settings.collector, publisher) as collector:
@@ -139,7 +139,7 @@ def test_feed_entries_become_archived_documents_an_alert_and_an_atom_entry(
             stack.stop_workers()
 
 
-def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None:  # type: ignore[type-arg]
+def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None:
     doc = dict(hit["_source"])
     collected = doc.pop("collected")
     processed = doc.pop("processed")

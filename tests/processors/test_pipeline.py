@@ -59,7 +59,7 @@ class RecordingArchive(Archive):
         self.recorder = recorder
         self.failures = failures
 
-    async def store(self, items: list[EnrichedItem]):  # type: ignore[no-untyped-def]
+    async def store(self, items: list[EnrichedItem]):
         if self.failures:
             self.failures -= 1
             self.recorder.events.append(("archive-failed", ""))
@@ -69,7 +69,7 @@ class RecordingArchive(Archive):
         return result
 
 
-async def make(search_settings: SearchSettings, enricher: Enricher, failures: int = 0):  # type: ignore[no-untyped-def]
+async def make(search_settings: SearchSettings, enricher: Enricher, failures: int = 0):
     es = search_client(search_settings)
     recorder = Recorder()
     archive = RecordingArchive(es, f"test-items-{uuid.uuid4().hex[:8]}", recorder=recorder, failures=failures)

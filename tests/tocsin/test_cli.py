@@ -27,7 +27,7 @@ def test_init_creates_topics_templates_and_indices_idempotently(
         assert done.returncode == 0, done.stderr
         assert "topics, templates and indices are in place" in done.stdout
 
-    async def inspect() -> tuple[set[str], dict, dict]:  # type: ignore[type-arg]
+    async def inspect() -> tuple[set[str], dict, dict]:
         admin = AIOKafkaAdminClient(bootstrap_servers=own_broker.bootstrap_servers)
         await admin.start()
         try:
@@ -40,7 +40,7 @@ def test_init_creates_topics_templates_and_indices_idempotently(
             alerts = await es.indices.get_mapping(index="cli-alerts")
         finally:
             await es.close()
-        return names, items, alerts
+        return names, items.body, alerts.body
 
     names, items, alerts = asyncio.run(inspect())
     assert set(topics.ALL) <= names
@@ -48,7 +48,7 @@ def test_init_creates_topics_templates_and_indices_idempotently(
     assert alerts["cli-alerts"]["mappings"]["properties"]["raised_at"]["type"] == "date"
 
 
-def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path) -> None:
     env = {**os.environ, "TOCSIN_CONFIG": str(tmp_path / "missing.yaml")}
     done = subprocess.run([sys.executable, "-m", "tocsin.cli", "init"], env=env, capture_output=True,
                           text=True, timeout=60)

@@ -55,14 +55,14 @@ def test_min_score_applies_to_the_named_categories() -> None:
     ({"countries": ["Sudan"]}, "alpha-2"),
     ({"start": NOW, "end": NOW - timedelta(days=1)}, "not before"),
 ])
-def test_impossible_item_filters_are_query_errors(kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
+def test_impossible_item_filters_are_query_errors(kwargs: dict, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         ItemFilters(**kwargs)
 
 
 @pytest.mark.parametrize("kwargs", [{"statuses": ["closed"]}, {"severities": ["critical"]},
                                     {"countries": ["sd"]}])
-def test_unknown_alert_filters_are_query_errors(kwargs: dict) -> None:  # type: ignore[type-arg]
+def test_unknown_alert_filters_are_query_errors(kwargs: dict) -> None:
     with pytest.raises(QueryError):
         AlertFilters(**kwargs)
 
@@ -76,11 +76,11 @@ def test_near_is_checked() -> None:
 
 def test_sorts_end_on_the_id_so_pages_are_a_total_order() -> None:
     for order in ("newest", "oldest", "relevance"):
-        assert "id" in item_sort(order)[-1]  # type: ignore[arg-type]
+        assert "id" in item_sort(order)[-1]
 
 
 @given(st.lists(st.one_of(st.integers(), st.text(), st.none(), st.floats(allow_nan=False))))
-def test_page_tokens_round_trip(values: list) -> None:  # type: ignore[type-arg]
+def test_page_tokens_round_trip(values: list) -> None:
     assert decode_after(encode_after(values)) == values
 
 
