@@ -16,7 +16,7 @@ from elastic_transport import TransportError
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api import admin, alerts, archive, health, metrics, stream_routes
+from api import admin, alerts, archive, health, metrics, stream_routes, verdicts
 from api.context import ApiContext
 from api.dashboard import mount_dashboard
 from api.docs import mount_docs
@@ -34,7 +34,8 @@ Search the Tocsin archive, read and act on alerts, stream them, and watch the pi
 
 Send an API key in `X-API-Key` (or `Authorization: Bearer <key>`); make one with
 `tocsin api-key add NAME --role viewer|analyst|admin`. Viewers read alerts (JSON, Atom,
-CAP, stream); analysts also search, aggregate, see evidence and act on alerts; admins
+CAP, stream); analysts also search, aggregate, see evidence, act on alerts and give verdicts
+on items (misclassified / confirmed, exported as labelled CSV for retraining); admins
 also read and replace the rules and read the sources. Text is returned raw: escape it
 where you show it.
 """
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, heartbeat_s: float = 15.0) -> FastAPI:
     app.include_router(stream_routes.router)  # before /alerts/{alert_id}
     app.include_router(alerts.router)
     app.include_router(archive.router)
+    app.include_router(verdicts.router)
     app.include_router(admin.router)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -11,6 +11,8 @@ from fastapi import Request
 from api.keys import KeyRing
 from api.signals import SignalPublisher
 from api.stream import AlertHub
+from tocsin.category_names import KnownCategories
+from tocsin.labels import LabelStore
 from tocsin.settings import Settings
 
 if TYPE_CHECKING:
@@ -27,6 +29,22 @@ class ApiContext:
     metrics: ApiMetrics
     heartbeat_s: float = 15.0
     _evidence: Any = field(default=None, repr=False)
+    _categories: KnownCategories | None = field(default=None, repr=False)
+    _labels: LabelStore | None = field(default=None, repr=False)
+
+    def labels(self) -> LabelStore:
+        """Analysts' verdicts (``tocsin.labels``), made on first use."""
+        if self._labels is None:
+            self._labels = LabelStore(self.es, self.settings.search.labels_index)
+        return self._labels
+
+    @property
+    def categories(self) -> KnownCategories:
+        """The category names filters may use (``tocsin.category_names``), made on first use."""
+        if self._categories is None:
+            self._categories = KnownCategories(self.settings.processing.categories_file,
+                                               self.settings.search.items_index)
+        return self._categories
 
     def evidence(self) -> Any:
         """The evidence store (``tocsin.evidence.EvidenceStore``), made on first use."""

@@ -123,7 +123,8 @@ def verdict(broker: dict[str, Any], search: dict[str, Any],
     return ("degraded" if degraded else "ok"), degraded
 
 
-@router.get("/health", summary="Broker, search server and collectors: 200 when usable, 503 otherwise")
+@router.api_route("/health", methods=["GET", "HEAD"],  # uptime checkers send HEAD
+                  summary="Broker, search server and collectors: 200 when usable, 503 otherwise")
 async def health(ctx: Annotated[ApiContext, Depends(context)]) -> JSONResponse:
     broker, search = await asyncio.gather(check_broker(ctx.settings.kafka), check_search(ctx))
     collectors = await asyncio.to_thread(check_collectors, ctx.settings.collector)

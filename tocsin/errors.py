@@ -32,7 +32,8 @@ every package is in it, and in this list)::
     │   ├── DashboardMissing            api.dashboard
     │   ├── ShippedFileMissing          tocsin.resources (a broken install: shipped data not there)
     │   ├── CorpusNotFoundError         tocsin_embedded.corpus
-    │   └── FeedServerError             tocsin_embedded.feedserver
+    │   ├── FeedServerError             tocsin_embedded.feedserver
+    │   └── DemoEnvError                tocsin_embedded.discovery (a broken .tocsin/demo.env)
     ├── InputError  a record, document or file given to Tocsin cannot be used; says what and where
     │   ├── QueryError                  tocsin.queries
     │   ├── DecodeError                 collectors.decode

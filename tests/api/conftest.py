@@ -171,7 +171,7 @@ def make_env(tmp: Path, search_settings: SearchSettings, broker: LocalBroker) ->
     search = search_settings.model_copy(update={
         "items_index": f"api-items-{suffix}", "alerts_index": f"api-alerts-{suffix}",
         "alert_versions_index": f"api-versions-{suffix}", "evidence_index": f"api-evidence-{suffix}",
-        "custody_index": f"api-custody-{suffix}"})
+        "custody_index": f"api-custody-{suffix}", "labels_index": f"api-labels-{suffix}"})
     rules = tmp / "rules.yaml"
     shutil.copy(PACKAGE_CONFIG / "rules.yaml", rules)
     write_collector_state(tmp / "state.sqlite3", datetime.now(UTC))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,12 @@ async def test_health_reports_each_part_and_a_stale_source_as_degraded(client: h
     assert not feeds["feed-a"]["stale"] and feeds["feed-broken"]["stale"]
     assert feeds["feed-broken"]["last_error"] == "HTTP 503 <b>down</b>"
     assert any("feed-broken" in reason for reason in body["reasons"])
+
+
+async def test_health_answers_head_as_uptime_checkers_send_it(client: httpx.AsyncClient) -> None:
+    response = await client.head("/health")
+    assert response.status_code == 200
+    assert response.content == b"" and response.headers["content-type"] == "application/json"
 
 
 async def test_health_is_503_with_the_reason_when_the_broker_is_unreachable(env: ApiEnv) -> None:
@@ -75,6 +82,29 @@ async def test_metrics_count_topics_lag_dlq_alerts_archive_and_requests(own_env:
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as client:
         await _check_metrics(client, env)
+
+
+async def test_metrics_count_records_written_in_one_batch_on_the_embedded_broker(own_env: ApiEnv) -> None:
+    """Tansu reports a partition's end as its last batch's start + 1: 670 on items.raw beside 679 archived."""
+    env = own_env
+    settings = env.settings.model_copy(update={"kafka": env.settings.kafka.model_copy(
+        update={"verify_end_offsets": True})})
+    await ensure_topics(settings.kafka, (topics.ITEMS_RAW,))
+    raw = ("tocsin_topic_records_total", (("topic", "items.raw"),))
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as client:
+        before = samples((await client.get("/metrics")).text)[raw]
+        producer = AIOKafkaProducer(**client_kwargs(settings.kafka), acks="all", linger_ms=200)
+        await producer.start()
+        try:
+            sent = [await producer.send(topics.ITEMS_RAW, b"raw %d" % n, partition=0) for n in range(7)]
+            await asyncio.gather(*sent)
+        finally:
+            await producer.stop()
+        got = samples((await client.get("/metrics")).text)
+        again = samples((await client.get("/metrics")).text)
+    assert got[raw] == before + 7 and again[raw] == before + 7
 
 
 async def _check_metrics(client: httpx.AsyncClient, env: ApiEnv) -> None:
