@@ -7,9 +7,7 @@ apply: the API answers 202 and the new version arrives on ``/alerts/stream``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -19,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import analyst, viewer
 from api.baseline import aggregation as baseline_aggregation
-from api.baseline import baseline, counts, describe_filter, parse_group, rule_config
+from api.baseline import baseline, counts, parse_group
 from api.context import ApiContext, context
 from api.dashboard import alert_page
 from api.keys import Principal
@@ -178,8 +176,7 @@ async def rule_baseline(
         group: Annotated[list[str] | None, Query(description="field:value of the alert's group (repeat)")]
         = None) -> dict[str, Any]:
     try:
-        plan = baseline(parse_group(group or []), parse_time(until),
-                        await asyncio.to_thread(rule_config, Path(ctx.settings.alerts.rules_file), rule))
+        plan = baseline(parse_group(group or []), parse_time(until), await ctx.running_rule(rule))
     except QueryError as exc:
         raise HTTPException(400, str(exc)) from None
     try:
@@ -202,11 +199,10 @@ async def alert_detail(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(
         found = await sources_by_id(ctx.es, ctx.settings.search.items_index, alert.sample_item_ids)
         items = [item_from_hit({"_id": item_id, "_source": found[item_id]})
                  for item_id in dict.fromkeys(alert.sample_item_ids) if item_id in found]
-    config = await asyncio.to_thread(rule_config, Path(ctx.settings.alerts.rules_file), alert.rule)
-    rule = None if config is None else {
-        "name": config.name, "type": config.type, "description": config.description,
-        "filter": describe_filter(config.filter), "group_by": config.group_by,
-        "window_s": getattr(config, "window", None)}
+    found_rule = await ctx.running_rule(alert.rule)
+    rule = None if found_rule is None else {
+        "name": found_rule.name, "type": found_rule.type, "description": found_rule.description,
+        "filter": found_rule.filter, "group_by": found_rule.group_by, "window_s": found_rule.window_s}
     labels = await ctx.labels().find(alert_id=alert.id, item_ids=alert.sample_item_ids)
     return {"alert": alert.model_dump(mode="json"), "versions": [v.model_dump(mode="json") for v in versions],
             "items": items, "rule": rule, "labels": [label.model_dump(mode="json") for label in labels]}

@@ -23,6 +23,7 @@ from api.docs import mount_docs
 from api.keys import KeyRing
 from api.metrics import ApiMetrics, RequestCounter
 from api.signals import SignalPublisher
+from api.stage_config import StageConfig
 from api.stream import AlertHub
 from tocsin.search import SearchUnavailable, search_client
 from tocsin.settings import Settings
@@ -41,7 +42,9 @@ where you show it.
 """
 
 
-def create_app(settings: Settings, *, heartbeat_s: float = 15.0) -> FastAPI:
+def create_app(settings: Settings, *, stage_config: StageConfig, heartbeat_s: float = 15.0) -> FastAPI:
+    """The app; ``stage_config`` reads the rules and sources files with the stages' own loaders
+    (the entry point builds it: ``tocsin_launch.api_wiring.stage_config``)."""
     keys = KeyRing(settings.api.keys_file)
     keys.check()  # a broken keys file stops the start, with the file and key named
 
@@ -49,7 +52,7 @@ def create_app(settings: Settings, *, heartbeat_s: float = 15.0) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx = ApiContext(settings=settings, es=search_client(settings.search), keys=keys,
                          signals=SignalPublisher(settings.kafka), hub=AlertHub(settings.kafka),
-                         metrics=api_metrics, heartbeat_s=heartbeat_s)
+                         metrics=api_metrics, stage_config=stage_config, heartbeat_s=heartbeat_s)
         app.state.ctx = ctx
         ctx.hub.start()
         try:
@@ -84,11 +87,11 @@ async def search_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "the search server is unavailable; try again later"}, status_code=503)
 
 
-def serve(settings: Settings, *, log_level: str = "info") -> None:
+def serve(settings: Settings, *, stage_config: StageConfig, log_level: str = "info") -> None:
     """Run the API with uvicorn on ``api.host``:``api.port`` until interrupted."""
     import uvicorn
 
-    app = create_app(settings)
+    app = create_app(settings, stage_config=stage_config)
     print(f"Tocsin API on http://{settings.api.host}:{settings.api.port}/ (OpenAPI docs at /docs)",
           flush=True)
     uvicorn.run(app, host=settings.api.host, port=settings.api.port, log_level=log_level, proxy_headers=True)

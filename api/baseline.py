@@ -15,12 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Literal
 
-from alerts.rules import RuleConfigError, load_rules
-from alerts.rules.base import MISSING, ItemFilter, RuleConfig
+from api.stage_config import RuleView
 from tocsin.queries import ITEM_TIME_FIELD, ItemFilters, QueryError, item_query
+from tocsin.schema import MISSING_GROUP_VALUE
 
 Interval = Literal["hour", "day"]
 HOURLY_UP_TO_S = 6 * 3600.0
@@ -40,26 +39,15 @@ class Baseline:
     rule_found: bool
 
 
-def rule_config(rules_file: Path, name: str) -> RuleConfig | None:
-    """The named rule of the running rules file; None if it is gone or the file is unreadable."""
-    try:
-        rules = load_rules(rules_file)
-    except RuleConfigError:
-        return None
-    return next((rule.config for rule in rules if rule.config.name == name), None)
-
-
-def describe_filter(item_filter: ItemFilter) -> dict[str, Any]:
-    """The filter's given conditions, for a person reading why an item counted."""
-    return {name: value for name, value in item_filter.model_dump(mode="json").items()
-            if value not in ([], 0.0, None)}
-
-
-def _filters(item_filter: ItemFilter) -> ItemFilters:
+def _filters(rule_filter: dict[str, Any]) -> ItemFilters:
+    """A rule's item filter (its given conditions, :attr:`RuleView.filter`) as an archive query."""
+    categories = rule_filter.get("categories") or []
+    min_score = float(rule_filter.get("min_score") or 0.0)
     return ItemFilters(
-        categories=item_filter.categories, langs=item_filter.languages, countries=item_filter.countries,
-        admin1=item_filter.admin1, sources=item_filter.sources, source_types=item_filter.source_types,
-        min_score=item_filter.min_score if item_filter.categories and item_filter.min_score > 0 else None)
+        categories=categories, langs=rule_filter.get("languages") or [],
+        countries=rule_filter.get("countries") or [], admin1=rule_filter.get("admin1") or [],
+        sources=rule_filter.get("sources") or [], source_types=rule_filter.get("source_types") or [],
+        min_score=min_score if categories and min_score > 0 else None)
 
 
 def group_clauses(group: dict[str, str | None]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -67,7 +55,7 @@ def group_clauses(group: dict[str, str | None]) -> tuple[list[dict[str, Any]], l
     keep: list[dict[str, Any]] = []
     absent: list[dict[str, Any]] = []
     for field, value in sorted(group.items()):
-        if value is None or value == MISSING:
+        if value is None or value == MISSING_GROUP_VALUE:
             absent.append({"exists": {"field": field}})
         else:
             keep.append({"term": {field: value}})
@@ -85,18 +73,18 @@ def parse_group(pairs: list[str]) -> dict[str, str | None]:
     return group
 
 
-def baseline(group: dict[str, str | None], until: datetime, config: RuleConfig | None) -> Baseline:
-    """The plan for the counts of ``config``'s items in ``group`` up to ``until`` (the alert's window end)."""
-    window_s = float(getattr(config, "window", 0.0) or 0.0)
-    interval: Interval = "hour" if 0 < window_s <= HOURLY_UP_TO_S or config is None else "day"
+def baseline(group: dict[str, str | None], until: datetime, rule: RuleView | None) -> Baseline:
+    """The plan for the counts of ``rule``'s items in ``group`` up to ``until`` (the alert's window end)."""
+    window_s = float(rule.window_s or 0.0) if rule is not None else 0.0
+    interval: Interval = "hour" if 0 < window_s <= HOURLY_UP_TO_S or rule is None else "day"
     span = SPANS[interval][0]
     end = _ceil(until, interval)
     start = end - span
-    base = item_query(_filters(config.filter)) if config is not None else {"match_all": {}}
+    base = item_query(_filters(rule.filter)) if rule is not None else {"match_all": {}}
     keep, absent = group_clauses(group)
     keep.append({"range": {ITEM_TIME_FIELD: {"gte": start.isoformat(), "lt": end.isoformat()}}})
     query = {"bool": {"must": [base], "filter": keep, "must_not": absent}}
-    return Baseline(interval, start, end, query, config is not None)
+    return Baseline(interval, start, end, query, rule is not None)
 
 
 def _ceil(moment: datetime, interval: Interval) -> datetime:

@@ -150,6 +150,9 @@ AlertStatus = Literal["open", "resolved"]
 AlertEvent = Literal["opened", "updated", "escalated", "resolved", "acknowledged", "assigned", "noted",
                      "dismissed"]
 SEVERITIES = ("info", "warning", "severe", "extreme")
+
+MISSING_GROUP_VALUE = "unknown"
+"""An alert's group value for items that lack the group field (rules with ``keep_missing``)."""
 """Severity levels, least to most (CAP's Minor/Moderate/Severe/Extreme)."""
 
 

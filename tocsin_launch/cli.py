@@ -250,8 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_label_commands(commands)  # labels export
     from api.cli import register as register_api_commands
+    from tocsin_launch.api_wiring import stage_config
 
-    register_api_commands(commands)  # api, api-key
+    register_api_commands(commands, stage_config=stage_config)  # api, api-key
     return parser
 
 

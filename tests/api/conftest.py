@@ -36,6 +36,7 @@ from tocsin.settings import (
     Settings,
 )
 from tocsin_embedded.broker import LocalBroker
+from tocsin_launch.api_wiring import stage_config
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 HOSTILE = '<script>alert("x")</script> & \'quotes\' \u2028 \u202e RTL \U0001f525 </title>]]>'
@@ -196,7 +197,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, search_settings: SearchSetting
 
 @pytest.fixture
 async def client(env: ApiEnv) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(env.settings)
+    app = create_app(env.settings, stage_config=stage_config())
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as http:
         http.app = app  # type: ignore[attr-defined]

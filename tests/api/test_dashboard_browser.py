@@ -151,6 +151,7 @@ def running(own_broker, search_settings: SearchSettings, tmp_path_factory) -> It
     import uvicorn
 
     from api.app import create_app
+    from tocsin_launch.api_wiring import stage_config
 
     tmp = tmp_path_factory.mktemp("dashboard")
     prefix = f"dash-{uuid.uuid4().hex[:6]}"
@@ -197,7 +198,7 @@ def running(own_broker, search_settings: SearchSettings, tmp_path_factory) -> It
     asyncio.run(seed(settings, [], [region]))
     asyncio.run(seed(settings, [], [gap_v2], latest=False))
 
-    app = create_app(settings)
+    app = create_app(settings, stage_config=stage_config())
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            timeout_graceful_shutdown=2))

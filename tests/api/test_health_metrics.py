@@ -18,6 +18,7 @@ from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.settings import SearchSettings
 from tocsin_embedded.broker import LocalBroker
 from tocsin_embedded.ports import free_port
+from tocsin_launch.api_wiring import stage_config
 
 
 async def test_health_reports_each_part_and_a_stale_source_as_degraded(client: httpx.AsyncClient,
@@ -42,7 +43,7 @@ async def test_health_answers_head_as_uptime_checkers_send_it(client: httpx.Asyn
 async def test_health_is_503_with_the_reason_when_the_broker_is_unreachable(env: ApiEnv) -> None:
     dead = env.settings.model_copy(update={"kafka": env.settings.kafka.model_copy(
         update={"bootstrap_servers": f"127.0.0.1:{free_port()}"})})
-    app = create_app(dead)
+    app = create_app(dead, stage_config=stage_config())
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as http:
         response = await http.get("/health")
@@ -78,7 +79,7 @@ def own_env(tmp_path: Path, search_settings: SearchSettings, own_broker: LocalBr
 
 async def test_metrics_count_topics_lag_dlq_alerts_archive_and_requests(own_env: ApiEnv) -> None:
     env = own_env
-    app = create_app(env.settings)
+    app = create_app(env.settings, stage_config=stage_config())
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as client:
         await _check_metrics(client, env)
@@ -91,7 +92,7 @@ async def test_metrics_count_records_written_in_one_batch_on_the_embedded_broker
         update={"verify_end_offsets": True})})
     await ensure_topics(settings.kafka, (topics.ITEMS_RAW,))
     raw = ("tocsin_topic_records_total", (("topic", "items.raw"),))
-    app = create_app(settings)
+    app = create_app(settings, stage_config=stage_config())
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as client:
         before = samples((await client.get("/metrics")).text)[raw]

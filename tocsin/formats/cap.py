@@ -22,7 +22,7 @@ from lxml import etree
 
 from tocsin.errors import InputError
 from tocsin.formats.atom import alert_summary, clean, safe_link
-from tocsin.schema import Alert
+from tocsin.schema import MISSING_GROUP_VALUE, Alert
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "CAP-v1.2.xsd"
@@ -269,9 +269,9 @@ def _area(info: etree._Element, alert: Alert) -> None:
 
 
 def _place(value: str | None) -> str | None:
-    # Rules that keep items without a group field count them under "unknown" (MISSING
-    # in alerts/rules/base.py): that is no place.
-    return None if value in (None, "", "unknown") else value
+    # Rules that keep items without a group field count them under MISSING_GROUP_VALUE:
+    # that is no place.
+    return None if value in (None, "", MISSING_GROUP_VALUE) else value
 
 
 def circle(lat: float | None, lon: float | None, radius_km: float | None) -> str | None:
