@@ -1,4 +1,4 @@
-"""The HTTP API app: ``create_app(settings)``, and ``serve`` for ``tocsin api``.
+"""The HTTP API app: ``create_app(settings, stage_config=...)``, and ``serve`` for ``tocsin api``.
 
 One process holds one search client, one producer (for actions, started on first
 use), one consumer of ``alerts`` (for ``/alerts/stream``) and the keys file. The
