@@ -83,17 +83,31 @@ class Place(Record):
 
     name: str
     matched: str = Field(description="the text that matched")
-    kind: str = Field(description="'country', 'region' (first-level or named region) or 'city'")
-    country: str = Field(description="ISO 3166 alpha-2")
-    admin1: str | None = Field(default=None, description="first-level region code, e.g. GeoNames 'SD.55'")
+    kind: str = Field(description="'country', 'region' (first-level or named region), 'district' "
+                                  "(second-level unit), 'city' (a town of any size) or 'continent'")
+    country: str | None = Field(default=None, description="ISO 3166 alpha-2; None for a continent")
+    admin1: str | None = Field(default=None, description="first-level region: ISO 3166-2 'SD-DN' where "
+                                                         "joined, else GeoNames 'SD.55'")
     admin1_name: str | None = None
-    lat: float | None = None
+    admin2: str | None = Field(default=None, description="second-level unit id: GeoNames admin1 code and "
+                                                         "the unit's name, 'KE.17/Nyando'")
+    admin2_name: str | None = None
+    lat: float | None = Field(default=None, description="the point: a town's own; for a country, region or "
+                                                        "district a representative interior point")
     lon: float | None = None
+    bbox: list[float] | None = Field(default=None, description="[west, south, east, north] of an area "
+                                                               "(its towns' extent); west > east crosses 180°")
+    area_id: str | None = Field(default=None, description="the area a map draws: the country code, admin1 "
+                                                          "or admin2 id of a country, region or district")
+    capital: str | None = Field(default=None, description="a country's capital (its point is not the "
+                                                          "country's)")
     population: int | None = None
     start: int | None = Field(default=None, description="span in title + '\\n' + text, if from text")
     end: int | None = None
     confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     source: str = Field(default="gazetteer", description="'gazetteer', 'ner' or 'geotag'")
+    metonymy: bool = Field(default=False, description="names who acted, not where ('Washington said', "
+                                                      "'the Sudanese government'): never the primary place")
 
 
 class CategoryHit(Record):
@@ -115,6 +129,7 @@ class EnrichedItem(Item):
     places: list[Place] = Field(default_factory=list)
     country: str | None = None
     admin1: str | None = None
+    admin2: str | None = None
     city: str | None = None
     location: dict[str, float] | None = Field(default=None, description="{'lat':..,'lon':..} geo_point")
     processed: datetime

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 # Scripts with capitals: a name in them must be capitalised in the text.
 CASED_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN"})
+# A key's capitals rule: a word of it capitalised (CASED), or every letter a capital (acronyms: "US").
+CASED, EXACT_CAPITALS = 1, 2
 _SENTENCE_END = frozenset(".!?\n\"“”«»:;—–-•|")
 _CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z][a-z]")
 _TITLE_WORD = re.compile(r"[^\W\d_]{4,}")
@@ -30,8 +32,24 @@ _BARE_PREFIXES = frozenset(c + p for c in ("", "و", "ف") for p in ("", "ب", "
 ARTICLE_PREFIXES = frozenset({c + p + "ال" for c in ("", "و", "ف") for p in ("", "ب", "ك")}
                              | {c + "لل" for c in ("", "و", "ف")})
 
-Match = tuple[int, int, tuple[int, ...], bool]
-"""(first, last, candidates, cased) of a name in the original text."""
+# A place name followed by one of these names who acted, not where: "Washington said",
+# "the Sudanese government", "Moscow's officials", "Kenyan police". (English and French.)
+_METONYMY_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:(?:has|have|had|was|is|also|then|later|again|quickly|publicly)\s+)?"
+    r"(?:said|says|say|announced|announces|warned|warns|accused|accuses|denied|denies|claimed|claims|"
+    r"insisted|insists|told|urged|urges|condemned|condemns|rejected|rejects|responded|responds|"
+    r"demanded|demands|threatened|threatens|vowed|vows|stated|declared|declares|"
+    r"government|govt|authorities|officials|official|ministry|minister|ministers|president|"
+    r"presidency|prime\s+minister|army|military|forces|troops|police|embassy|ambassador|regime|"
+    r"administration|junta|leaders|leader|leadership|spokesman|spokeswoman|spokesperson|delegation|"
+    r"diplomats|parliament|cabinet|intelligence|navy|air\s+force|"
+    r"a\s+d[ée]clar[ée]|d[ée]clare|affirme|a\s+annonc[ée]|annonce|gouvernement|autorit[ée]s|"
+    r"minist[eè]re|arm[ée]e|pr[ée]sident)\b",
+    re.IGNORECASE)
+METONYMY_RELIABILITY = 0.6
+
+Match = tuple[int, int, tuple[int, ...], int]
+"""(first, last, candidates, capitals rule) of a name in the original text."""
 
 
 class NameMatcher:
@@ -65,13 +83,15 @@ class NameMatcher:
                     candidates = article_candidates + candidates
                 start -= len(prefix)
             first, last = folded.span(start, end)
+            if cased == EXACT_CAPITALS and not _all_capitals(original, first, last):
+                continue
             if (require_capital and cased and candidates and not _capitalised(original, first, last)
                     and not all(c & 3 == DEMONYM for c in candidates)):
                 continue
             raw.append((first, last, candidates, cased))
-        if not padded.isascii():        # folding keeps Indic and Burmese letters: ASCII means none
+        if not padded.isascii():        # folding keeps the letters of the marked scripts: ASCII means none
             for first, last, candidates in self.marked.iter(original):
-                raw.append((first, last, candidates, False))
+                raw.append((first, last, candidates, 0))
         return raw
 
     def mentions(self, folded: Folded, title_chars: int) -> list[Mention]:
@@ -100,12 +120,15 @@ class NameMatcher:
                                                       title_case)
                 if not candidates:
                     continue
-            if len(original[first:last].replace(" ", "")) <= 3:
+            if cased and len(original[first:last].replace(" ", "")) <= 3:
                 reliability *= 0.8
             if all(c & 3 == DEMONYM for c in candidates):
                 reliability *= 0.9
+            metonymy = is_metonymy(original, last)
+            if metonymy:
+                reliability *= METONYMY_RELIABILITY
             mentions.append(Mention(first, last, candidates, 2.0 if first < title_chars else 1.0,
-                                    reliability))
+                                    reliability, metonymy=metonymy))
         return mentions
 
     def proposed_mentions(self, original: str, proposals: Sequence[Proposal],
@@ -125,6 +148,24 @@ class NameMatcher:
                                     min(1.0, max(0.0, float(proposal.score))), source="ner"))
         mentions.sort(key=lambda m: m.start)
         return mentions
+
+
+def is_metonymy(original: str, last: int) -> bool:
+    """The words after a place name say it names who acted, not where ("Washington said")."""
+    return _METONYMY_AFTER.match(original, last) is not None
+
+
+def _all_capitals(original: str, first: int, last: int) -> bool:
+    """Every letter of the match is a capital, and the words around it are not all capitals too.
+
+    ("US" in "the US army", not "us" nor "LET US PRAY".)
+    """
+    span = original[first:last]
+    if not span.isupper():
+        return False
+    around = original[max(0, first - 20):first] + original[last:last + 20]
+    letters = [ch for ch in around if ch.isalpha()]
+    return len(letters) < 4 or not all(ch.isupper() for ch in letters)
 
 
 def _capitalised(original: str, first: int, last: int) -> bool:
