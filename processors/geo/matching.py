@@ -64,9 +64,13 @@ class NameMatcher:
         """Memory of the automata as pyahocorasick reports it."""
         return self.automaton.size_bytes() + self.marked.size_bytes()
 
-    def raw_matches(self, folded: Folded, *, require_capital: bool = True
-                     ) -> list[Match]:
-        """(start, end, candidates, cased) of every name in the text, before overlaps are resolved."""
+    def raw_matches(self, folded: Folded, *, require_capital: bool = True,
+                    lowered: set[tuple[int, ...]] | None = None) -> list[Match]:
+        """(start, end, candidates, cased) of every name in the text, before overlaps are resolved.
+
+        ``lowered`` collects the candidates of names the text also writes in lower case
+        (there, not names: "many", "industry").
+        """
         original = folded.original
         raw: list[Match] = []
         padded = folded.padded
@@ -87,6 +91,8 @@ class NameMatcher:
                 continue
             if (require_capital and cased and candidates and not _capitalised(original, first, last)
                     and not all(c & 3 == DEMONYM for c in candidates)):
+                if lowered is not None:
+                    lowered.add(candidates)
                 continue
             raw.append((first, last, candidates, cased))
         if not padded.isascii():        # folding keeps the letters of the marked scripts: ASCII means none
@@ -95,7 +101,8 @@ class NameMatcher:
         return raw
 
     def mentions(self, folded: Folded, title_chars: int) -> list[Mention]:
-        raw = self.raw_matches(folded)
+        lowered: set[tuple[int, ...]] = set()
+        raw = self.raw_matches(folded, lowered=lowered)
         if not raw:
             return []
         # Overlapping matches keep the longest; one sweep in text order (not all
@@ -115,11 +122,14 @@ class NameMatcher:
             if not candidates:      # a phrase that is not a place (NOT_PLACES): it only blocks
                 continue
             reliability = 1.0
+            doubtful = False
             if cased:
-                candidates, reliability = _context_cues(original, first, last, candidates, title_chars,
-                                                      title_case)
+                doubtful = candidates in lowered
+                candidates, reliability, weak = _context_cues(original, first, last, candidates, title_chars,
+                                                            title_case)
                 if not candidates:
                     continue
+                doubtful = doubtful or weak
             if cased and len(original[first:last].replace(" ", "")) <= 3:
                 reliability *= 0.8
             if all(c & 3 == DEMONYM for c in candidates):
@@ -128,7 +138,7 @@ class NameMatcher:
             if metonymy:
                 reliability *= METONYMY_RELIABILITY
             mentions.append(Mention(first, last, candidates, 2.0 if first < title_chars else 1.0,
-                                    reliability, metonymy=metonymy))
+                                    reliability, metonymy=metonymy, doubtful=doubtful))
         return mentions
 
     def proposed_mentions(self, original: str, proposals: Sequence[Proposal],
@@ -182,8 +192,9 @@ def _title_case(title: str) -> bool:
 
 
 def _context_cues(original: str, first: int, last: int, candidates: tuple[int, ...], title_chars: int,
-                title_case: bool) -> tuple[tuple[int, ...], float]:
-    """Candidates left after the person-title cue, and the reliability the context leaves the match."""
+                  title_case: bool) -> tuple[tuple[int, ...], float, bool]:
+    """Candidates left after the person-title cue, the reliability the context leaves the match,
+    and whether its capitals prove nothing (sentence start, Title Case, next to another capitalised word)."""
     before = original[max(0, first - 24):first].rstrip(" \t")
     starts_sentence = not before or before[-1] in _SENTENCE_END or first == title_chars
     word = ""
@@ -194,19 +205,22 @@ def _context_cues(original: str, first: int, last: int, candidates: tuple[int, .
             k -= 1
         word = stem[k:]
     if word and word.lower() in HONORIFICS:
-        return tuple(c for c in candidates if c & 3 == DEMONYM), 1.0
+        return tuple(c for c in candidates if c & 3 == DEMONYM), 1.0, True
+    sentence_start = starts_sentence and " " not in original[first:last]
+    in_title_case = title_case and first < title_chars
+    capital_before = not starts_sentence and len(word) > 1 and word[0].isupper() and word[1:].islower()
+    beside_capital = capital_before or _CAPITAL_AFTER.match(original, last) is not None
+    doubtful = sentence_start or in_title_case or beside_capital
     reliability = 1.0
     if not all(c & 3 == CITY for c in candidates):
-        return candidates, reliability
-    if starts_sentence and " " not in original[first:last]:
+        return candidates, reliability, doubtful
+    if sentence_start:
         reliability *= 0.75
-    if title_case and first < title_chars:
+    if in_title_case:
         reliability *= 0.85
-    capital_before = not starts_sentence and len(word) > 1 and word[0].isupper() and word[1:].islower()
-    if capital_before or _CAPITAL_AFTER.match(original, last):
+    if beside_capital:
         reliability *= 0.7
-    return candidates, reliability
-
+    return candidates, reliability, doubtful
 
 
 def arabic_prefix(padded: str, key_start: int) -> str | None:

@@ -30,13 +30,18 @@ population ratio of about 150; a container ("X, Country": +4.0 +2.5) outweighs
 any ratio there is. Mentions are resolved twice: first with only unambiguous
 mentions as context, then with every other mention's first choice.
 
-**Small towns need support.** A town of fewer than :data:`SMALL_TOWN` people
-is a candidate only where the item gives a reason to think of it: its country
-is named (or is the feed's, or the item's focus — the country most of its
-mentions can be in, :func:`focus_country`), a unit it lies in is named, or a
-container follows it. Without one, a capitalised word that is also the name
-of a village somewhere is far more often not a place at all. A mention left
-with no candidate is dropped.
+**Minor places need support.** A town of fewer than :data:`SMALL_TOWN` people,
+or a second-level unit, is a candidate only where the item gives a reason to
+think of it: its country is named (or is the feed's, or the item's focus —
+the country most of its mentions can be in, :func:`focus_country`), a unit it
+lies in is named, or a container follows it; and only where its capitals
+prove something — not when every mention of the name starts a sentence, sits
+in a Title Case headline, stands beside another capitalised word ("Thomas
+Frieden", "Nelson Mandela") or the text also writes it in lower case. Without
+that, a capitalised word that is also the name of a village somewhere is far
+more often a word or a person than a place. Where capitals prove nothing, a
+town under :data:`DOUBTFUL_TOWN` needs its country named too ("said Nelson
+Mandela" is not Mandela, Ghana). A mention left with no candidate is dropped.
 
 Confidence is the winning candidate's softmax share of the scores (1.0 when
 the name is unambiguous) times the mention's reliability (how sure we are the
@@ -63,6 +68,7 @@ POPULATION_WEIGHT = 0.5
 COUNTRY_BONUS = 1.5
 ADMIN_BONUS = 1.0
 SMALL_TOWN = 15_000
+DOUBTFUL_TOWN = 100_000
 DEMONYM_VOTE = 0.5
 NAMED_COUNTRY = 2.5
 GUESSED_COUNTRY = 1.0
@@ -112,6 +118,7 @@ class Mention:
     reliability: float = 1.0     # is it a place name at all?
     source: str = "gazetteer"
     metonymy: bool = False       # names who acted ("Washington said"), not where
+    doubtful: bool = False       # its capitals prove nothing (sentence start, beside a capital...)
     # set by resolve():
     choice: int = -1
     probability: float = 0.0
@@ -167,7 +174,11 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
             evidence.named_countries.add(country)
     evidence.named_countries.discard("")
     evidence.focus = focus_country(mentions, known)
-    supported = _supported(groups, known, evidence, containers, context)
+    doubtful = set(groups)
+    for mention in mentions:
+        if not mention.doubtful:
+            doubtful.discard(mention.candidates)
+    supported = _supported(groups, known, evidence, containers, context, doubtful)
     choices = {key: _choose(remaining, groups[key], evidence, containers.get(key), known, context)
                for key, remaining in supported.items() if remaining}
     if any(len(key) > 1 for key in supported.values()):
@@ -214,28 +225,36 @@ def candidate_fact(candidate: int, facts: Facts) -> Fact:
 
 
 def _small(fact: Fact) -> bool:
-    return fact[6] == TOWN_CLASS and fact[7] < SMALL_TOWN
+    """A minor place: a small town or a second-level unit (see the module docstring)."""
+    return (fact[6] == TOWN_CLASS and fact[7] < SMALL_TOWN) or fact[6] == ADMIN2_CLASS
+
+
+def _needs_support(fact: Fact, doubtful: bool) -> bool:
+    """Minor places always; towns under :data:`DOUBTFUL_TOWN` too where capitals prove nothing."""
+    return _small(fact) or (doubtful and fact[6] == TOWN_CLASS and fact[7] < DOUBTFUL_TOWN)
 
 
 def _supported(groups: dict[tuple[int, ...], int], known: dict[int, Fact], evidence: _Evidence,
-               containers: dict[tuple[int, ...], set[str]], context: Context
-               ) -> dict[tuple[int, ...], tuple[int, ...]]:
-    """Each group's candidates without the small towns nothing in the item points to."""
+               containers: dict[tuple[int, ...], set[str]], context: Context,
+               doubtful: set[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[int, ...]]:
+    """Each group's candidates without the minor places nothing in the item points to."""
     countries = set(evidence.named_countries)
     countries.update(country for country in (context.hint, evidence.focus) if country)
     units = set(evidence.regions)
     for key in groups:
         for candidate in key:
             fact = known[candidate]
-            if fact[6] in (ADMIN1_CLASS, ADMIN2_CLASS, NAMED_CLASS, COUNTRY_CLASS):
+            if fact[6] in (ADMIN1_CLASS, NAMED_CLASS, COUNTRY_CLASS):
                 countries.add(fact[1])
                 units.update(unit for unit in (fact[2], fact[3]) if unit)
     out: dict[tuple[int, ...], tuple[int, ...]] = {}
     for key in groups:
         inside = containers.get(key, set())
-        out[key] = tuple(c for c in key if not _small(known[c]) or known[c][1] in countries
-                         or known[c][1] in inside or known[c][2] in units or known[c][3] in units
-                         or (known[c][2] is not None and known[c][2] in inside))
+        out[key] = tuple(c for c in key if not _needs_support(known[c], key in doubtful) or (
+            not _small(known[c]) and (known[c][1] in countries or known[c][1] in inside))
+            or (key not in doubtful and (
+                known[c][1] in countries or known[c][1] in inside or known[c][2] in units
+                or known[c][3] in units or (known[c][2] is not None and known[c][2] in inside))))
     return out
 
 
