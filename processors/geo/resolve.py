@@ -49,8 +49,8 @@ words are a place name at all: see :mod:`processors.geo.gazetteer`).
 
 The primary place, for grouping alerts: the country with the most
 weight × confidence (title mentions weigh double, demonyms half; a
-metonymic mention — "Washington said", "the Sudanese government" — and a
-continent not at all; earliest breaks ties); in it, the first-level region with
+metonymic mention — "Washington said", "the Sudanese government" — only when
+the item names no other place; a continent never; earliest breaks ties); in it, the first-level region with
 the most; in it (or else the country), the most mentioned town, which gives
 the location; failing a town, the second-level unit's point, then the
 region's. A country alone gives no location: it is an area, not a point.
@@ -368,7 +368,7 @@ def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
     """See the module docstring; ``mentions`` must be resolved."""
     votes: dict[str, float] = {}
     first: dict[str, int] = {}
-    voting = [m for m in mentions if m.country and not m.metonymy]
+    voting = [m for m in mentions if m.country and not m.metonymy] or [m for m in mentions if m.country]
     for mention in voting:
         country = mention.country
         weight = mention.weight * (DEMONYM_VOTE if kind_of(mention.choice) == DEMONYM else 1.0)

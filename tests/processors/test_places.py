@@ -215,7 +215,7 @@ def test_compact_build_equals_in_process_build() -> None:
 def test_compact_build_falls_back_in_process(monkeypatch: pytest.MonkeyPatch,
                                              caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
-    gazetteer = build_compact(min_population=1_000_000)
+    gazetteer = build_compact(min_population=1_000_000, cache=False)
     assert gazetteer.locate("Fighting in Khartoum").city == "Khartoum"
     assert "building in-process" in caplog.text
 
@@ -298,7 +298,7 @@ def test_confidence_reflects_ambiguity_and_position(gazetteer: Gazetteer) -> Non
     assert hyderabad.confidence is not None and 0.3 < hyderabad.confidence < 0.95
     [goma] = gazetteer.locate("Goma is calm.").places
     assert goma.confidence == 0.75                           # first word: capitals prove nothing
-    [demonym] = gazetteer.locate("Ethiopian troops").places
+    [demonym] = gazetteer.locate("Ethiopian refugees").places
     assert demonym.confidence == 0.9
 
 
@@ -378,8 +378,8 @@ def test_a_geotag_wins_over_the_text_for_the_primary_place(gazetteer: Gazetteer)
 
 
 def test_a_geotag_at_sea_keeps_the_point_but_names_no_country(gazetteer: Gazetteer) -> None:
-    location = gazetteer.locate("Rescue in Kharkiv", geotag={"lat": 0.0, "lon": -160.0})
-    assert location.geo_point == {"lat": 0.0, "lon": -160.0}
+    location = gazetteer.locate("Rescue in Kharkiv", geotag={"lat": 0.0, "lon": -140.0})
+    assert location.geo_point == {"lat": 0.0, "lon": -140.0}
     assert location.country == "UA"             # from the text
     assert [p.source for p in location.places] == ["gazetteer"]
 
