@@ -160,10 +160,14 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
     known = {c: facts.fact(c) for key in groups for c in key}
     containers = _containers(mentions, text, known)
 
+    doubtful = set(groups)
+    for mention in mentions:
+        if not mention.doubtful:
+            doubtful.discard(mention.candidates)
     evidence = _Evidence()
     for candidates in groups:
         solid = [c for c in candidates if not _small(known[c])]
-        if not solid:
+        if not solid or candidates in doubtful:    # names no country on its own word
             continue
         if len(candidates) == 1:
             evidence.named_countries.add(known[candidates[0]][1])
@@ -174,10 +178,6 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
             evidence.named_countries.add(country)
     evidence.named_countries.discard("")
     evidence.focus = focus_country(mentions, known)
-    doubtful = set(groups)
-    for mention in mentions:
-        if not mention.doubtful:
-            doubtful.discard(mention.candidates)
     supported = _supported(groups, known, evidence, containers, context, doubtful)
     choices = {key: _choose(remaining, groups[key], evidence, containers.get(key), known, context)
                for key, remaining in supported.items() if remaining}
@@ -261,12 +261,15 @@ def _supported(groups: dict[tuple[int, ...], int], known: dict[int, Fact], evide
 def focus_country(mentions: Sequence[Mention], known: dict[int, Fact]) -> str | None:
     """The country the item is about before resolution: the one most mentions can be in.
 
-    Each mention votes for every country its candidates other than small towns
-    are in, split evenly; a clear winner (more than a third of the votes) is the focus.
+    Each mention whose capitals prove something votes for every country its
+    candidates other than minor places are in, split evenly; a clear winner
+    (more than a third of the votes) is the focus.
     """
     votes: dict[str, float] = {}
     total = 0.0
     for mention in mentions:
+        if mention.doubtful:
+            continue
         countries = {known[c][1] for c in mention.candidates if known[c][1] and not _small(known[c])}
         if not countries:
             continue

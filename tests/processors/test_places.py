@@ -250,7 +250,7 @@ def test_first_level_regions_in_several_languages(gazetteer: Gazetteer, text: st
     assert location.admin1 == admin1
 
 
-def test_a_joined_region_has_its_cities_weighted_mean_point(gazetteer: Gazetteer) -> None:
+def test_a_region_has_a_representative_point_inside_it(gazetteer: Gazetteer) -> None:
     [tigray] = gazetteer.locate("Fighting in Tigray.").places
     assert tigray.lat is not None and tigray.lon is not None
     assert 12.5 < tigray.lat < 14.9 and 36.5 < tigray.lon < 40.0
