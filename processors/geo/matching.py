@@ -122,7 +122,7 @@ class NameMatcher:
             if not candidates:      # a phrase that is not a place (NOT_PLACES): it only blocks
                 continue
             reliability = 1.0
-            doubtful = False
+            doubtful = not cased     # a script without capitals: nothing says it is a name
             if cased:
                 doubtful = candidates in lowered
                 candidates, reliability, weak = _context_cues(original, first, last, candidates, title_chars,

@@ -37,7 +37,9 @@ the country most of its mentions can be in, :func:`focus_country`), a unit it
 lies in is named, or a container follows it; and only where its capitals
 prove something — not when every mention of the name starts a sentence, sits
 in a Title Case headline, stands beside another capitalised word ("Thomas
-Frieden", "Nelson Mandela") or the text also writes it in lower case. Without
+Frieden", "Nelson Mandela"), is written in a script without capitals (Arabic,
+Ethiopic, Han, Thai...: "ላይ" is Amharic for "on" and a name of Lae) or the
+text also writes it in lower case. Without
 that, a capitalised word that is also the name of a village somewhere is far
 more often a word or a person than a place. Where capitals prove nothing, a
 town under :data:`DOUBTFUL_TOWN` needs its country named too ("said Nelson
@@ -195,7 +197,7 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
             mention.choice = -1
             continue
         choice, probability = choices[mention.candidates]
-        _kind, country, admin1, admin2, point, _prior, _feature, _population = known[choice]
+        _kind, country, admin1, admin2, point, _prior, _feature, _population, _minor, _weak = known[choice]
         mention.choice, mention.probability, mention.country = choice, probability, country
         mention.admin1, mention.admin2, mention.point = admin1, admin2, point
         mention.confidence = round(min(1.0, max(0.0, probability * mention.reliability)), 3)
@@ -204,8 +206,8 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
 
 
 # kind, country, admin1, admin2, point, prior (population and class: the score before context),
-# feature class, population
-Fact = tuple[int, str, str | None, str | None, tuple[float, float] | None, float, int, int]
+# feature class, population, minor (needs support), weak (needs support where capitals prove nothing)
+Fact = tuple[int, str, str | None, str | None, tuple[float, float] | None, float, int, int, bool, bool]
 
 
 def candidate_fact(candidate: int, facts: Facts) -> Fact:
@@ -219,25 +221,29 @@ def candidate_fact(candidate: int, facts: Facts) -> Fact:
         prior += COUNTRY_BONUS
     elif feature in (ADMIN1_CLASS, ADMIN2_CLASS):
         prior += ADMIN_BONUS
+    # minor: a small town or a second-level unit; weak: a town that needs support where
+    # capitals prove nothing (see the module docstring)
+    minor = (feature == TOWN_CLASS and population < SMALL_TOWN) or feature == ADMIN2_CLASS
+    weak = minor or (feature == TOWN_CLASS and population < DOUBTFUL_TOWN)
     return (kind, facts.country_of(candidate), facts.admin1_of(candidate) if spatial else None,
             facts.admin2_of(candidate) if spatial else None,
-            facts.point_of(candidate) if spatial else None, prior, feature, population)
+            facts.point_of(candidate) if spatial else None, prior, feature, population, minor, weak)
 
 
 def _small(fact: Fact) -> bool:
     """A minor place: a small town or a second-level unit (see the module docstring)."""
-    return (fact[6] == TOWN_CLASS and fact[7] < SMALL_TOWN) or fact[6] == ADMIN2_CLASS
-
-
-def _needs_support(fact: Fact, doubtful: bool) -> bool:
-    """Minor places always; towns under :data:`DOUBTFUL_TOWN` too where capitals prove nothing."""
-    return _small(fact) or (doubtful and fact[6] == TOWN_CLASS and fact[7] < DOUBTFUL_TOWN)
+    return fact[8]
 
 
 def _supported(groups: dict[tuple[int, ...], int], known: dict[int, Fact], evidence: _Evidence,
                containers: dict[tuple[int, ...], set[str]], context: Context,
                doubtful: set[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[int, ...]]:
     """Each group's candidates without the minor places nothing in the item points to."""
+    out = {key: key for key in groups}
+    pending = [key for key in groups
+               if any(known[c][9] if key in doubtful else known[c][8] for c in key)]
+    if not pending:
+        return out
     countries = set(evidence.named_countries)
     countries.update(country for country in (context.hint, evidence.focus) if country)
     units = set(evidence.regions)
@@ -247,14 +253,19 @@ def _supported(groups: dict[tuple[int, ...], int], known: dict[int, Fact], evide
             if fact[6] in (ADMIN1_CLASS, NAMED_CLASS, COUNTRY_CLASS):
                 countries.add(fact[1])
                 units.update(unit for unit in (fact[2], fact[3]) if unit)
-    out: dict[tuple[int, ...], tuple[int, ...]] = {}
-    for key in groups:
+    for key in pending:
         inside = containers.get(key, set())
-        out[key] = tuple(c for c in key if not _needs_support(known[c], key in doubtful) or (
-            not _small(known[c]) and (known[c][1] in countries or known[c][1] in inside))
-            or (key not in doubtful and (
-                known[c][1] in countries or known[c][1] in inside or known[c][2] in units
-                or known[c][3] in units or (known[c][2] is not None and known[c][2] in inside))))
+        kept: list[int] = []
+        for c in key:
+            _kind, country, admin1, admin2, _point, _prior, _feature, _population, minor, weak = known[c]
+            named = country in countries or country in inside
+            if key in doubtful:
+                keep = not weak or (not minor and named)
+            else:
+                keep = not minor or named or admin1 in units or admin2 in units or admin1 in inside
+            if keep:
+                kept.append(c)
+        out[key] = tuple(kept)
     return out
 
 
@@ -284,7 +295,7 @@ def focus_country(mentions: Sequence[Mention], known: dict[int, Fact]) -> str | 
 
 
 def _add_place(evidence: _Evidence, group: int, fact: Fact) -> None:
-    _kind, _country, admin1, admin2, point, _prior, feature, _population = fact
+    _kind, _country, admin1, admin2, point, _prior, feature, _population, _minor, _weak = fact
     place = (group, *point) if point is not None and feature != CONTINENT_CLASS else None
     if place is not None and place not in evidence.points:
         evidence.points.append(place)
@@ -304,7 +315,7 @@ def _containers(mentions: Sequence[Mention], text: str, known: dict[int, Fact]
             continue
         inside = out.setdefault(mention.candidates, set())
         for candidate in following.candidates:
-            _kind, country, admin1, admin2, _point, _prior, feature, _population = known[candidate]
+            _kind, country, admin1, admin2, _point, _prior, feature, _population, _minor, _weak = known[candidate]
             inside.add(country)
             if feature == ADMIN1_CLASS and admin1 is not None:
                 inside.add(admin1)
@@ -327,7 +338,7 @@ def _choose(candidates: tuple[int, ...], group: int, evidence: _Evidence, contai
 
 def _score(fact: Fact, evidence: _Evidence, points: list[tuple[float, float]],
            container: set[str] | None, context: Context) -> float:
-    _kind, country, admin1, admin2, point, score, feature, _population = fact
+    _kind, country, admin1, admin2, point, score, feature, _population, _minor, _weak = fact
     if country in evidence.named_countries:
         score += NAMED_COUNTRY
     elif country in evidence.guessed_countries:
