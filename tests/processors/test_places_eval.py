@@ -15,7 +15,7 @@ from processors.evaluation.places import (
     Predicted,
     PrimaryPoint,
     error_auc,
-    gold_focus,
+    gold_country_of,
     primary_errors,
     read_articles,
     run_places_eval,
@@ -128,14 +128,19 @@ def test_rows_by_feature_class_and_the_primary_place(geovirus: Path, capsys: pyt
     town = next(line for line in lines if line.strip().startswith("as town"))
     assert town.split()[2:4] == ["2", "1.000"]          # Kharkiv and Goma, both within 161 km
     primary = next(line for line in lines if line.strip().startswith("primary place"))
-    # one article with gold toponyms; its focus is Kharkiv (the earliest: no gold point has a neighbour)
-    assert primary.split()[2] == "1"
+    assert primary.split()[2:4] == ["1", "1.000"]     # one article with gold toponyms; Kharkiv is one
 
 
-def test_the_gold_focus_is_the_point_most_gold_toponyms_cluster_round() -> None:
-    near = [Gold("a", 0, 1, 0.0, 0.0), Gold("b", 2, 3, 10.0, 10.0), Gold("c", 4, 5, 10.1, 10.1)]
-    assert gold_focus(Article("a b c", tuple(near))) == near[1]
-    assert gold_focus(Article("", ())) is None
+def test_the_gold_country_is_where_most_gold_toponyms_are() -> None:
+    golds = (Gold("a", 0, 1, 0.0, 0.0), Gold("b", 2, 3, 10.0, 10.0), Gold("c", 4, 5, 10.1, 10.1))
+    assert gold_country_of(Article("a b c", golds), lambda gold: "X" if gold.lat > 5 else "Y") == "X"
+    assert gold_country_of(Article("", ()), lambda gold: "X") is None
+
+
+def test_the_primary_error_is_the_distance_to_the_nearest_gold_toponym() -> None:
+    article = Article("x", (Gold("x", 0, 1, 0.0, 0.0), Gold("y", 2, 3, 0.0, 1.0)))
+    errors, right, known = primary_errors([article], [PrimaryPoint(0.0, 1.0, "FR")], lambda gold: "FR")
+    assert (errors, right, known) == ([0.0], 1, 1)
 
 
 def test_a_primary_place_missing_counts_the_largest_error() -> None:
