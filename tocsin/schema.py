@@ -96,7 +96,7 @@ class Place(Record):
                                                         "district a representative interior point")
     lon: float | None = None
     bbox: list[float] | None = Field(default=None, description="[west, south, east, north] of an area "
-                                                               "(its towns' extent); west > east crosses 180°")
+                                                               "(its towns' extent); west > east: over 180°")
     area_id: str | None = Field(default=None, description="the area a map draws: the country code, admin1 "
                                                           "or admin2 id of a country, region or district")
     capital: str | None = Field(default=None, description="a country's capital (its point is not the "

@@ -332,7 +332,8 @@ def primary_errors(articles: Sequence[Article], primaries: Sequence[PrimaryPoint
         if chosen.lat is None or chosen.lon is None:
             errors.append(MAX_KM)
         else:
-            errors.append(min(haversine_km(gold.lat, gold.lon, chosen.lat, chosen.lon) for gold in article.gold))
+            errors.append(min(haversine_km(gold.lat, gold.lon, chosen.lat, chosen.lon)
+                              for gold in article.gold))
         expected = gold_country_of(article, gold_country)
         if expected is not None:
             known += 1

@@ -70,7 +70,10 @@ def load_admin_names(path: Path = ADMIN_NAMES) -> AdminNames:
 
 
 def published_points() -> tuple[dict[str, Point], dict[str, Point]]:
-    """(country code → point, ISO 3166-2 code → point) from ``countrystatecity-countries``; empty if absent."""
+    """(country code → point, ISO 3166-2 code → point) from ``countrystatecity-countries``.
+
+    Empty if the package is absent: every point then comes from the towns.
+    """
     try:
         root = resources.files("countrystatecity_countries") / "data"
     except ModuleNotFoundError:

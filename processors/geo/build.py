@@ -207,7 +207,8 @@ def _add_regions(index: PlaceIndex, subdivisions: Sequence[Subdivision], iso: Ma
         extent = extents.get(code, Extent())
         point = extent.point()
         row = len(index.region_name)
-        _add_region(index, name, country, ADMIN1, code, code, point, extent.bbox(point), populations.get(code, 0))
+        _add_region(index, name, country, ADMIN1, code, code, point, extent.bbox(point),
+                    populations.get(code, 0))
         for variant in unit_names(name):
             names.setdefault(variant, set()).add(encode(REGION, row))
     index.named_regions_from = len(index.region_name)
@@ -239,7 +240,8 @@ def _add_continents(index: PlaceIndex, continents: Mapping[str, Mapping[str, Any
         box = continent.get("bbox") or {}
         bbox: BBox | None = None
         if all(isinstance(box.get(k), (int, float)) for k in ("west", "south", "east", "north")):
-            bbox = (round(box["west"], 3), round(box["south"], 3), round(box["east"], 3), round(box["north"], 3))
+            bbox = (round(box["west"], 3), round(box["south"], 3), round(box["east"], 3),
+                    round(box["north"], 3))
         point = (round(float(continent["lat"]), 4), round(float(continent["lng"]), 4))
         _add_region(index, str(continent["name"]), "", CONTINENT, None, None, point, bbox,
                     int(continent.get("population") or 0))

@@ -230,7 +230,8 @@ class Gazetteer:
             kind, name = "country", self.index.country_names[self.index.country_index[country]]
             population = self.index.country_population[self.index.country_index[country]] or None
         return Place(name=name, matched=f"{lat:.5f},{lon:.5f}", kind=kind, country=country, admin1=admin1,
-                     admin1_name=admin1_name, admin2=admin2, admin2_name=self.index.admin2_names.get(admin2 or ""),
+                     admin1_name=admin1_name, admin2=admin2,
+                     admin2_name=self.index.admin2_names.get(admin2 or ""),
                      lat=lat, lon=lon, population=population, confidence=1.0, source="geotag")
 
     def _places(self, mentions: list[Mention], original: str, all_mentions: bool) -> list[Place]:

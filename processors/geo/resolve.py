@@ -315,7 +315,7 @@ def _containers(mentions: Sequence[Mention], text: str, known: dict[int, Fact]
             continue
         inside = out.setdefault(mention.candidates, set())
         for candidate in following.candidates:
-            _kind, country, admin1, admin2, _point, _prior, feature, _population, _minor, _weak = known[candidate]
+            _kind, country, admin1, admin2, _point, _prior, feature, *_rest = known[candidate]
             inside.add(country)
             if feature == ADMIN1_CLASS and admin1 is not None:
                 inside.add(admin1)
@@ -413,7 +413,8 @@ def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
     areas = [m for m in inside if kind_of(m.choice) == REGION and m.point is not None
              and facts.feature_of(m.choice) != CONTINENT_CLASS]
     # a district in the chosen region first, then the region itself, then any other
-    areas.sort(key=lambda m: (admin1 is not None and m.admin1 != admin1, m.admin2 is None, -m.weight, m.start))
+    areas.sort(key=lambda m: (admin1 is not None and m.admin1 != admin1, m.admin2 is None, -m.weight,
+                              m.start))
     chosen = areas[0] if areas else None
     return Primary(country, admin1 if chosen is None else chosen.admin1 or admin1, -1,
                    chosen.point if chosen else None, chosen.admin2 if chosen else None)

@@ -125,7 +125,7 @@ def test_limit_reads_the_first_rows(tmp_path: Path, settings: Settings,
 
 def test_cli_runs_the_harness(tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str],
                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from tocsin import cli
+    from tocsin_launch import cli
 
     monkeypatch.setattr(cli, "load_settings", lambda: settings)
     assert cli.main(["eval", "classify", str(hatecheck_file(tmp_path))]) == 0

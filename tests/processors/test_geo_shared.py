@@ -23,18 +23,18 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_the_first_build_writes_the_cache_and_the_next_reads_it(cache: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    built = build_compact(**SMALL)
+    built = build_compact(min_population=SMALL["min_population"])
     [path] = cache.glob("gazetteer-*.pickle")
     assert path == cache_path(SMALL)
     assert path.stat().st_mode & 0o077 == 0
     monkeypatch.setattr(shared.subprocess, "run", _no_child)
-    again = build_compact(**SMALL)
+    again = build_compact(min_population=SMALL["min_population"])
     assert again.locate("Fighting in Khartoum") == built.locate("Fighting in Khartoum")
 
 
 def test_a_cache_file_others_may_write_is_not_read(cache: Path, monkeypatch: pytest.MonkeyPatch,
                                                    caplog: pytest.LogCaptureFixture) -> None:
-    build_compact(**SMALL)
+    build_compact(min_population=SMALL["min_population"])
     [path] = cache.glob("gazetteer-*.pickle")
     os.chmod(path, 0o666)
     calls: list[object] = []
@@ -46,7 +46,7 @@ def test_a_cache_file_others_may_write_is_not_read(cache: Path, monkeypatch: pyt
 
     monkeypatch.setattr(shared.subprocess, "run", counting)
     with caplog.at_level(logging.WARNING):
-        build_compact(**SMALL)
+        build_compact(min_population=SMALL["min_population"])
     assert calls, "the cache was read although others may write it"
     assert "not ours alone" in caplog.text
 
@@ -58,7 +58,7 @@ def test_a_corrupt_cache_file_is_rebuilt(cache: Path, caplog: pytest.LogCaptureF
     path.write_bytes(b"not a pickle")
     os.chmod(path, 0o600)
     with caplog.at_level(logging.WARNING):
-        gazetteer = build_compact(**SMALL)
+        gazetteer = build_compact(min_population=SMALL["min_population"])
     assert gazetteer.locate("Fighting in Khartoum").city == "Khartoum"
     assert "unreadable" in caplog.text
 

@@ -14,7 +14,7 @@ from processors.geo.shared import build_compact
 from tocsin.swallowed import swallowed_count
 
 
-def countries(gazetteer: Gazetteer, text: str) -> list[str]:
+def countries(gazetteer: Gazetteer, text: str) -> list[str | None]:
     return [p.country for p in gazetteer.locate(text).places if p.kind == "country"]
 
 

