@@ -7,7 +7,9 @@ the MLMA Arabic training tweets, and geotagged posts. Each rate is the best of
 five rounds, so a busy machine shows less than an idle one, not more.
 
 Memory: RSS before and after ``build_compact()`` (what ``shared_gazetteer``
-does: build in a child, unpickle here), with the heap trimmed around it.
+does: the disk cache, or a build in a child, unpickled here), with the heap
+trimmed around it. Build: a fresh build in a child with the cache off, wall
+and CPU seconds (the issue's budget: 15 s, 250 MB).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import csv
 import ctypes
 import os
+import resource
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
@@ -26,7 +29,8 @@ from processors.geo.gazetteer import LocateRequest
 from processors.geo.shared import build_compact
 from tests.processors.conftest import shared_data
 
-TARGET = 5_000      # items/s on one core, news-length text
+TARGET = 3_000      # items/s on one core, news-length text (issue 13)
+RSS_TARGET = 10_000  # items/s on one core, RSS-sized items
 
 
 def rss_mb() -> float:
@@ -66,6 +70,12 @@ def inputs() -> dict[str, list[str]]:
 
 def main() -> None:
     texts = inputs()
+    start, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    build_compact(cache=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    built = time.perf_counter() - start
+    built_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    build_compact()     # fills the cache if it was empty
     trim()
     before, start = rss_mb(), time.perf_counter()
     gazetteer = build_compact()
@@ -73,8 +83,9 @@ def main() -> None:
     trim()
     grown = rss_mb() - before
     cpu = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
-    print(f"gazetteer: {gazetteer.keys:,} names, loaded in {loaded:.1f} s (built in a child process), "
-          f"automata {gazetteer.size_bytes() / 1e6:.0f} MB, RSS +{grown:.0f} MB")
+    print(f"gazetteer: {gazetteer.keys:,} names; built in {built:.1f} s ({built_cpu:.1f} s CPU, in a child), "
+          f"loaded from the cache in {loaded:.1f} s; automata {gazetteer.size_bytes() / 1e6:.0f} MB, "
+          f"RSS +{grown:.0f} MB")
     print(f"pinned to CPU(s) {sorted(cpu)}; best of 5 rounds\n")
 
     article_folded = [fold(text) for text in texts["article"]]
@@ -91,9 +102,11 @@ def main() -> None:
     print(f"{'input':28s} {'items/s':>9s} {'µs/item':>9s}")
     for name, rate in rows:
         print(f"{name:28s} {rate:9,.0f} {1e6 / rate:9.0f}")
-    news = rows[0][1]
-    verdict = "meets" if news >= TARGET else "MISSES"
-    print(f"\nnews article from text: {news:,.0f} items/s {verdict} the target of {TARGET:,}/s on one core")
+    print()
+    for rate, target, what in ((rows[0][1], TARGET, "news article from text"),
+                               (rows[3][1], RSS_TARGET, "RSS item")):
+        verdict = "meets" if rate >= target else "MISSES"
+        print(f"{what}: {rate:,.0f} items/s {verdict} the target of {target:,}/s on one core")
     mentions = sum(len(gazetteer.locate(t, all_mentions=True).places) for t in texts["article"])
     print(f"({mentions / len(texts['article']):.1f} mentions per article; "
           f"{sum(map(len, texts['article'])) / len(texts['article']):,.0f} characters)")

@@ -166,8 +166,8 @@ def join_admin1(subdivisions: Sequence[Subdivision], cities: Iterable[CityRow],
     codes_of: dict[str, set[str]] = defaultdict(set)
     for group_country, code in groups:
         codes_of[group_country].add(code)
-    for country, code in by_geonames_name.items():
-        codes_of[country[0]].add(code)
+    for (named_country, _core), code in by_geonames_name.items():
+        codes_of[named_country].add(code)
     for country, subs in by_country.items():
         codes = codes_of.get(country, set())
         if not codes:
