@@ -488,6 +488,21 @@ colonel lt lieutenant sgt sergeant officer bishop rev reverend father sister bro
 m mme mlle monsieur madame señor señora sr sra don doña
 """)
 
+# A place name followed by one of these words names who acted, not where (metonymy):
+# "Washington said", "the Sudanese government", "Moscow's officials", "Kenyan police".
+ACTOR_WORDS: frozenset[str] = _words("""
+said says say announced announces warned warns accused accuses denied denies claimed claims insisted
+insists told urged urges condemned condemns rejected rejects responded responds demanded demands
+threatened threatens vowed vows stated declared declares government govt authorities officials official
+ministry minister ministers president presidency army military forces troops police embassy ambassador
+regime administration junta leaders leader leadership spokesman spokeswoman spokesperson delegation
+diplomats parliament cabinet intelligence navy
+déclaré déclare affirme annoncé annonce gouvernement autorités ministère armée président
+""")
+ACTOR_PHRASES: frozenset[tuple[str, str]] = frozenset({("prime", "minister"), ("air", "force")})
+# Words that may stand between the name and the verb: "Sudan has said", "la France a déclaré".
+AUXILIARIES: frozenset[str] = _words("has have had was is also then later again quickly publicly a")
+
 # Common words (folded, lower case) that are also names of places in the
 # gazetteer; never taken as a city. Capitalisation alone does not rule them
 # out: they start sentences and headlines. Country names are not filtered.

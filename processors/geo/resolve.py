@@ -168,8 +168,8 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
             doubtful.discard(mention.candidates)
     evidence = _Evidence()
     for candidates in groups:
-        solid = [c for c in candidates if not _small(known[c])]
-        if not solid or candidates in doubtful:    # names no country on its own word
+        # a doubtful name, or one of minor places only, names no country on its own word
+        if candidates in doubtful or all(known[c][8] for c in candidates):
             continue
         if len(candidates) == 1:
             evidence.named_countries.add(known[candidates[0]][1])
@@ -296,9 +296,8 @@ def focus_country(mentions: Sequence[Mention], known: dict[int, Fact]) -> str | 
 
 def _add_place(evidence: _Evidence, group: int, fact: Fact) -> None:
     _kind, _country, admin1, admin2, point, _prior, feature, _population, _minor, _weak = fact
-    place = (group, *point) if point is not None and feature != CONTINENT_CLASS else None
-    if place is not None and place not in evidence.points:
-        evidence.points.append(place)
+    if point is not None and feature != CONTINENT_CLASS:    # each group adds one place per pass
+        evidence.points.append((group, point[0], point[1]))
     if feature == ADMIN1_CLASS and admin1 is not None:
         evidence.regions.add(admin1)
     elif feature == ADMIN2_CLASS and admin2 is not None:

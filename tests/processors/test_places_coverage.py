@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from processors.geo.gazetteer import Gazetteer
+from processors.geo.matching import is_metonymy
 
 # -- countries and regions are areas, not pins in their capitals ------------------------------------
 
@@ -154,3 +155,18 @@ def test_a_government_named_by_its_demonym_is_not_where_things_happened(gazettee
 def test_a_place_also_named_literally_is_not_metonymic(gazetteer: Gazetteer) -> None:
     [kenya] = gazetteer.locate("Kenya said the floods in Kenya were the worst in years.").places
     assert not kenya.metonymy
+
+
+@pytest.mark.parametrize(("text", "name", "expected"), [
+    ("Washington said", "Washington", True),
+    ("Moscow's officials", "Moscow", True),
+    ("Sudan has said", "Sudan", True),
+    ("la France a déclaré", "la France", True),
+    ("Britain's prime minister", "Britain", True),
+    ("Sudan prime suspect", "Sudan", False),
+    ("Sudanese refugees", "Sudanese", False),
+    ("Paris, France", "Paris", False),
+    ("Kenya", "Kenya", False),
+])
+def test_the_words_after_a_name_tell_metonymy(text: str, name: str, expected: bool) -> None:
+    assert is_metonymy(text, len(name)) is expected
