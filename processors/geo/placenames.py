@@ -546,6 +546,7 @@ NOT_PLACES: frozenset[str] = _phrases("""
 New York Times, Washington Post, Los Angeles Times, Chicago Tribune, Boston Globe, Jerusalem Post,
 Toronto Star, Sydney Morning Herald, Manchester United, Manchester City, Real Madrid, Atletico Madrid,
 Paris Saint-Germain, Inter Milan, AC Milan, Bayern Munich, Georgia Tech, Turkish Airlines,
+Agence France-Presse, Agence France Presse, France-Presse, Radio France Internationale, France 24,
 البيت الأبيض, البيت الابيض
 """)
 

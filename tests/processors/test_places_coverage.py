@@ -170,3 +170,9 @@ def test_a_place_also_named_literally_is_not_metonymic(gazetteer: Gazetteer) -> 
 ])
 def test_the_words_after_a_name_tell_metonymy(text: str, name: str, expected: bool) -> None:
     assert is_metonymy(text, len(name)) is expected
+
+
+def test_a_news_agency_is_not_its_country(gazetteer: Gazetteer) -> None:
+    # seen in the demo corpus: "According to Agence France-Presse" made France a place of a Kenyan story
+    places = gazetteer.locate("Cholera in Kenya, according to Agence France-Presse.").places
+    assert [p.country for p in places] == ["KE"]
