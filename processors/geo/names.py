@@ -7,6 +7,7 @@ names and their translations, the words that say a name is a region's.
 from __future__ import annotations
 
 import gettext
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -42,12 +43,13 @@ _TYPE_WORD_AT_END = ("county", "district", "province", "municipality", "departme
                      "state", "territory", "zone", "subcounty", "sub county", "borough", "shire")
 ARABIC_SHORT_NAME_POPULATION = 300_000
 ARTICLE = "ال"
+_ASCII_LETTER = re.compile("[A-Za-z]")
 """The Arabic article: geonames writes names without it (خرطوم), news with it (الخرطوم)."""
 
 
 def script_name(name: str) -> str | None:
     if name.isascii():
-        return "LATIN" if any(ch.isalpha() for ch in name) else None
+        return "LATIN" if _ASCII_LETTER.search(name) else None
     for ch in name:
         if ch.isalpha():
             return unicodedata.name(ch, "").split(" ", 1)[0]
