@@ -36,6 +36,7 @@ from typing import Any
 
 import pycountry
 
+from tocsin.errors import ModelError
 from tocsin.swallowed import swallowed
 
 logger = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ def _bundled_lid_model() -> Path:
     return path
 
 
-class LanguageModelError(RuntimeError):
+class LanguageModelError(ModelError, RuntimeError):
     """A language model could not be loaded (a broken install, not bad input)."""
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tocsin.errors import InputError
 from tocsin.settings import Settings
 
 HATEFUL = "hateful"
@@ -37,7 +38,7 @@ THRESHOLD = 0.5
 BATCH = 500
 
 
-class EvalFileError(ValueError):
+class EvalFileError(InputError, ValueError):
     """The file is not one of the formats this harness reads; the message says what it found."""
 
 
