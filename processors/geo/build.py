@@ -38,6 +38,7 @@ from processors.geo.placenames import (
     ARABIC_STOP_NAMES,
     BURMESE_NAMES,
     COUNTRY_ALIASES,
+    COUNTRY_POINTS,
     DEMONYMS,
     GENERIC_REGION_NAMES,
     NOT_PLACES,
@@ -98,7 +99,7 @@ def build(*, min_population: int = 1_000, all_alternates_from: int = 100_000
         for c in raw_cities if int(c.get("population") or 0) >= JOIN_FROM_POPULATION), admin_names.admin1)
     _add_cities(index, raw_cities, join.iso, admin_names)
     published_countries, published_regions = published_points()
-    _add_countries(index, countries, published_countries)
+    _add_countries(index, countries, {**published_countries, **COUNTRY_POINTS})
     region_names = _add_regions(index, subdivisions, join.iso, admin_names, published_regions)
     _add_continents(index, continents)
 

@@ -183,6 +183,16 @@ ARABIC_DEMONYM_STEMS: Mapping[str, str] = {
     "IL": "اسرائيل", "LB": "لبنان", "EG": "مصر", "IR": "ايران", "PK": "باكستان", "KE": "كين",
 }
 
+# Country points that replace the published one (the CIA World Factbook's, via
+# countrystatecity-countries) where it is not a fair centre of the country, with
+# the source of the replacement. The Factbook puts the United States at 38°N 97°W,
+# near Wichita, 250 km from the geographic centre of the contiguous states that the
+# US National Geodetic Survey marked near Lebanon, Kansas (39°50'N 98°35'W), which
+# GeoNames (39.76°N 98.5°W) and Wikipedia (40°N 100°W) follow.
+COUNTRY_POINTS: Mapping[str, tuple[float, float]] = {
+    "US": (39.8283, -98.5795),     # NGS, geographic centre of the contiguous United States
+}
+
 # Named regions that are not one first-level region (several, or none): they
 # vote for their country. (name variants, country, lat, lon)
 REGIONS: tuple[tuple[tuple[str, ...], str, float, float], ...] = (

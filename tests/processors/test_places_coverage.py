@@ -20,6 +20,13 @@ def test_a_country_is_at_a_representative_point_with_its_capital_apart(gazetteer
     assert west < 24 < 37 < east and south < 10 < 21 < north
 
 
+def test_the_united_states_is_at_the_centre_of_the_contiguous_states(gazetteer: Gazetteer) -> None:
+    # the published (Factbook) point, 38°N 97°W, is near Wichita, 250 km from the centre
+    [us] = gazetteer.locate("Cases rose in the United States.").places
+    assert (us.lat, us.lon) == (39.8283, -98.5795)            # NGS marker near Lebanon, Kansas
+    assert us.capital == "Washington" and us.area_id == "US"
+
+
 def test_a_region_has_an_area_id_and_a_box_around_its_point(gazetteer: Gazetteer) -> None:
     [darfur] = gazetteer.locate("Displaced people in North Darfur.").places
     assert darfur.area_id == "SD-DN" and darfur.bbox is not None
