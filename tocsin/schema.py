@@ -13,7 +13,17 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SerializerFunctionWrapHandler,
+    Tag,
+    TypeAdapter,
+    model_serializer,
+    model_validator,
+)
 
 
 def utcnow() -> datetime:
@@ -189,6 +199,19 @@ class AlertArea(Record):
     lat: float | None = None
     lon: float | None = None
     radius_km: float | None = None
+    area_id: str | None = Field(default=None, description="the area the group is (country code, admin1 or "
+                                                          "admin2 id), as the items' places name it")
+    bbox: list[float] | None = Field(default=None, description="[west, south, east, north] of that area "
+                                                               "(GeoJSON's order; west > east: over 180°)")
+
+    @model_serializer(mode="wrap")
+    def _without_blank_box(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Without a box, the layout alerts were stored in before areas had one (state, archive)."""
+        data: dict[str, Any] = handler(self)
+        for key in ("area_id", "bbox"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class Signal(Record):
@@ -213,6 +236,8 @@ class ItemSignal(Signal):
     url: str | None = None
     # The item's primary place ({'lat','lon'}), so an alert can say where it is.
     location: dict[str, float] | None = None
+    # The area the group is, from the item's places ({'area_id', 'bbox'}), so a map can draw it.
+    area: dict[str, Any] | None = None
     # False when a rule that needs every item of a group (``percentage``) is
     # routed one that fails its filter: it counts in the total, not the share.
     matched: bool = True
@@ -226,6 +251,10 @@ class ItemSignal(Signal):
         if isinstance(data, dict) and "action" in data and data["action"] is None:
             data = {key: value for key, value in data.items() if key != "action"}
         return data
+
+    def to_bytes(self) -> bytes:
+        # Without an area, the record is the previous release's (which forbids unknown fields).
+        return self.model_dump_json(exclude={"area"} if self.area is None else None).encode("utf-8")
 
 
 # The fields an item signal has and the other kinds lack: the release before the
