@@ -166,8 +166,8 @@ def _add_countries(index: PlaceIndex, countries: Mapping[str, Mapping[str, Any]]
 
 def _capital_cities(index: PlaceIndex) -> frozenset[int]:
     """City rows of national capitals: in each country, the most populous town named like its capital."""
-    capitals = {code: capital for code, capital in zip(index.country_codes, index.country_capital, strict=True)
-                if capital}
+    named = zip(index.country_codes, index.country_capital, strict=True)
+    capitals = {code: capital for code, capital in named if capital}
     best: dict[str, int] = {}
     for row, (name, country) in enumerate(zip(index.city_name, index.city_country, strict=True)):
         if capitals.get(country) == name and (
