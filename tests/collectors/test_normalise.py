@@ -65,6 +65,7 @@ def test_rss_entry_normalises_to_exact_fields(data: Callable[[str], bytes]) -> N
         "engagement": {},
         "relations": {},
         "deleted": False,
+        "erase": False,
     }
 
 
