@@ -10,7 +10,7 @@ from typing import Any
 
 import pycountry
 
-from tocsin.schema import AlertArea, EnrichedItem
+from tocsin.schema import MISSING_GROUP_VALUE, AlertArea, EnrichedItem
 
 # A circle never smaller than a town, nor wider than a region: beyond that the
 # items are about several places, and the country code says more.
@@ -27,11 +27,11 @@ def group_area(item: EnrichedItem, group: dict[str, str | None]) -> dict[str, An
     group by ``admin1`` (or ``admin2``) the region (district) with that id. None when
     the group is a town, names no area, or the item has no place with a box for it.
     """
-    if group.get("city") not in (None, "unknown"):
+    if group.get("city") not in (None, MISSING_GROUP_VALUE):
         return None
     for field in _AREA_FIELDS:
         value = group.get(field)
-        if value in (None, "unknown"):
+        if value in (None, MISSING_GROUP_VALUE):
             continue
         for place in item.places:
             if place.area_id == value and place.bbox is not None and len(place.bbox) == 4:
