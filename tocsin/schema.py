@@ -260,9 +260,13 @@ class ItemSignal(Signal):
             data = {key: value for key, value in data.items() if key != "action"}
         return data
 
-    def to_bytes(self) -> bytes:
-        # Without an area, the record is the previous release's (which forbids unknown fields).
-        return self.model_dump_json(exclude={"area"} if self.area is None else None).encode("utf-8")
+    @model_serializer(mode="wrap")
+    def _without_blank_area(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Without an area, the record is the previous release's (which forbids unknown fields)."""
+        data: dict[str, Any] = handler(self)
+        if data.get("area") is None:
+            data.pop("area", None)
+        return data
 
 
 # The fields an item signal has and the other kinds lack: the release before the

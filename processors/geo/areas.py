@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from tocsin.errors import ModelError
+
 ADMIN_NAMES = Path(__file__).resolve().parent / "data" / "admin_names.tsv.gz"
 BBOX_PAD_DEG = 0.1
 
@@ -42,7 +44,7 @@ Point = tuple[float, float]
 BBox = tuple[float, float, float, float]
 
 
-class AreaDataError(RuntimeError):
+class AreaDataError(ModelError, RuntimeError):
     """A shipped data file the areas are built from is missing or unreadable (a broken install)."""
 
 

@@ -161,19 +161,6 @@ def _add_countries(index: PlaceIndex, countries: Mapping[str, Mapping[str, Any]]
         index.country_bbox.append(extent.bbox(point))
         capital = countries[code].get("capital")
         index.country_capital.append(str(capital) if capital else None)
-    index.capital_cities = _capital_cities(index)
-
-
-def _capital_cities(index: PlaceIndex) -> frozenset[int]:
-    """City rows of national capitals: in each country, the most populous town named like its capital."""
-    named = zip(index.country_codes, index.country_capital, strict=True)
-    capitals = {code: capital for code, capital in named if capital}
-    best: dict[str, int] = {}
-    for row, (name, country) in enumerate(zip(index.city_name, index.city_country, strict=True)):
-        if capitals.get(country) == name and (
-                country not in best or index.city_population[row] > index.city_population[best[country]]):
-            best[country] = row
-    return frozenset(best.values())
 
 
 def _extents(index: PlaceIndex, keys: Sequence[str | None]) -> dict[str, Extent]:

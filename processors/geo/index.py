@@ -61,7 +61,6 @@ class PlaceIndex:
         self.country_lat = array("d")
         self.country_lon = array("d")
         self.country_capital: list[str | None] = []
-        self.capital_cities: frozenset[int] = frozenset()   # city rows that are national capitals
         self.country_bbox: list[BBox | None] = []
         self.language_countries: dict[str, frozenset[str]] = {}
         self.city_name: list[str] = []
@@ -117,11 +116,6 @@ class PlaceIndex:
         if kind == REGION:
             return _CLASS_OF_LEVEL[self.region_level[index]]
         return COUNTRY_CLASS
-
-    def is_capital(self, candidate: int) -> bool:
-        """A national capital (the most populous town of its country named like the capital)."""
-        kind, index = decode(candidate)
-        return kind == CITY and index in self.capital_cities
 
     @lru_cache(maxsize=1 << 16)  # noqa: B019  (one gazetteer per process; bounded)
     def fact(self, candidate: int) -> Fact:

@@ -45,11 +45,6 @@ more often a word or a person than a place. Where capitals prove nothing, a
 town under :data:`DOUBTFUL_TOWN` needs its country named too ("said Nelson
 Mandela" is not Mandela, Ghana). A mention left with no candidate is dropped.
 
-**Who acted.** A name that only ever stands for who acted ("Washington
-said", "Moscow's officials": see :func:`processors.geo.matching.is_metonymy`)
-keeps only its candidates that can act — countries and national capitals —
-where it has any: Washington the capital, not Washington State.
-
 Confidence is the winning candidate's softmax share of the scores (1.0 when
 the name is unambiguous) times the mention's reliability (how sure we are the
 words are a place name at all: see :mod:`processors.geo.gazetteer`).
@@ -109,8 +104,6 @@ class Facts(Protocol):
     def admin2_of(self, candidate: int) -> str | None: ...
 
     def feature_of(self, candidate: int) -> int: ...
-
-    def is_capital(self, candidate: int) -> bool: ...
 
     def fact(self, candidate: int) -> Fact:
         """:func:`candidate_fact` of the candidate (a gazetteer caches it)."""
@@ -188,9 +181,6 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
     evidence.named_countries.discard("")
     evidence.focus = focus_country(mentions, known)
     supported = _supported(groups, known, evidence, containers, context, doubtful)
-    literal = {mention.candidates for mention in mentions if not mention.metonymy}
-    for key in groups.keys() - literal:      # names that only ever stand for who acted
-        supported[key] = _states(supported[key], facts)
     choices = {key: _choose(remaining, groups[key], evidence, containers.get(key), known, context)
                for key, remaining in supported.items() if remaining}
     if any(len(key) > 1 for key in supported.values()):
@@ -277,15 +267,6 @@ def _supported(groups: dict[tuple[int, ...], int], known: dict[int, Fact], evide
                 kept.append(c)
         out[key] = tuple(kept)
     return out
-
-
-def _states(candidates: tuple[int, ...], facts: Facts) -> tuple[int, ...]:
-    """Of a name that only ever stands for who acted, the candidates that can act: countries and capitals.
-
-    ("Washington said" is the United States' government, not Washington State.) All of them if none can.
-    """
-    states = tuple(c for c in candidates if kind_of(c) in (COUNTRY, DEMONYM) or facts.is_capital(c))
-    return states or candidates
 
 
 def focus_country(mentions: Sequence[Mention], known: dict[int, Fact]) -> str | None:

@@ -32,7 +32,6 @@ class Entry:
     point: tuple[float, float] | None = None
     admin1: str | None = None
     admin2: str | None = None
-    capital: bool = False
 
 
 class World:
@@ -71,9 +70,6 @@ class World:
             return ADMIN2_CLASS if entry.admin2 else ADMIN1_CLASS
         return COUNTRY_CLASS
 
-    def is_capital(self, candidate: int) -> bool:
-        return self._entry(candidate).capital
-
     def fact(self, candidate: int) -> Fact:
         return candidate_fact(candidate, self)
 
@@ -96,8 +92,6 @@ WORLD = World(
     north_darfur=Entry(REGION, "SD", 700_000, (13.75, 25.17), "SD-DN"),
     el_fasher=Entry(CITY, "SD", 250_000, (13.63, 25.35), "SD-DN"),
     kyiv=Entry(CITY, "UA", 2_950_000, (50.45, 30.52), "UA-30"),
-    washington_dc=Entry(CITY, "US", 690_000, (38.90, -77.04), "US-DC", capital=True),
-    washington_state=Entry(REGION, "US", 7_700_000, (47.5, -120.5), "US-WA"),
 )
 
 
@@ -173,20 +167,6 @@ def test_american_context_makes_georgia_the_state() -> None:
     _atlanta, georgia = resolved([mention(0, "atlanta"), mention(20, "georgia", "georgia_us")])
     assert georgia.choice == WORLD["georgia_us"]
     assert georgia.admin1 == "US-GA"
-
-
-def test_a_name_for_who_acted_is_the_capital_not_the_larger_namesake() -> None:
-    # "Washington said": the state has ten times the people, but a state does not speak for a country
-    spoke = Mention(0, 10, tuple(sorted((WORLD["washington_dc"], WORLD["washington_state"]))), metonymy=True)
-    [washington] = resolved([spoke])
-    assert washington.choice == WORLD["washington_dc"]
-    assert resolved([mention(0, "washington_dc", "washington_state")])[0].choice == WORLD["washington_state"]
-
-
-def test_a_name_also_used_for_where_keeps_all_its_candidates() -> None:
-    candidates = tuple(sorted((WORLD["washington_dc"], WORLD["washington_state"])))
-    spoke, where = resolved([Mention(0, 10, candidates, metonymy=True), Mention(30, 40, candidates)])
-    assert spoke.choice == where.choice == WORLD["washington_state"]
 
 
 def test_the_same_name_twice_is_one_place() -> None:
