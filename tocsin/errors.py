@@ -55,7 +55,8 @@ every package is in it, and in this list)::
     │   ├── LanguageModelError          processors.language
     │   ├── EncoderError                processors.encoders.protocol (an encoder or its vocabulary)
     │   ├── HeadsError                  processors.classifiers.heads (trained heads: file, format, encoder)
-    │   └── GazetteerError              processors.geo.build
+    │   ├── GazetteerError              processors.geo.build
+    │   └── AreaDataError               processors.geo.areas
     ├── PeerError  a server Tocsin talks to failed, refused or is out of reach; worth retrying
     │   ├── SearchUnavailable           tocsin.search
     │   ├── ArchiveError                tocsin_launch.archive_commands
