@@ -360,6 +360,8 @@ class EncoderClassifier:
         results: list[dict[str, CategoryHit]] = [{} for _ in texts]
         per_route: list[list[set[str]]] = [[set() for _ in texts] for _ in self.routes]
         for i, (text, categories) in enumerate(zip(texts, asked, strict=True)):
+            if not text.text.strip():  # an erased post: nothing to read, no category
+                continue
             for category in categories & self.categories:
                 for n, route in enumerate(self.routes):
                     if route.fits(category, text):

@@ -107,8 +107,10 @@ class GateClassifier:
         if not texts:
             return []
         results: list[dict[str, CategoryHit]] = [{} for _ in texts]
+        readable = np.array([bool(text.text.strip()) for text in texts])
         for category, scores in self.scores(texts).items():
-            for row in np.flatnonzero(scores >= self.escalate_at[category]).tolist():
+            # an empty text (an erased post) embeds as the zero vector: nothing to escalate
+            for row in np.flatnonzero((scores >= self.escalate_at[category]) & readable).tolist():
                 results[row][category] = CategoryHit(
                     score=round(float(scores[row]), 4), classifier=self._classifier
                 )

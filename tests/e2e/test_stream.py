@@ -19,6 +19,7 @@ import pytest
 from collectors.config import load_sources
 from collectors.publisher import KafkaPublisher
 from collectors.runner import Collector
+from processors.training.violence_corpora import SUBTYPES
 from tests.stack import Stack, es_query, wait_for
 from tocsin.kafka import ensure_topics
 from tocsin.settings import SearchSettings, Settings
@@ -159,6 +160,11 @@ def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None:
     assert len(doc.pop("content_sha256")) == 64
     assert doc.pop("lang_confidence") > 0.5
     assert doc["models"]["violence_report"] in doc["classifiers"]
+    # the encoder stage decides and a hit always names its likeliest subtype
+    assert doc["models"]["violence_report"].startswith("encoder/")
+    labels = doc.pop("labels")
+    assert set(labels) == {"violence_report"} and set(labels["violence_report"]) <= set(SUBTYPES)
+    assert labels["violence_report"]
     assert doc == {
         "id": hit["_id"],
         "source": {"type": "rss", "name": "test-wire", "url": f"{feed_base}/wire.xml"},
@@ -174,7 +180,6 @@ def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None:
         "classifiers": doc.get("classifiers"),
         # Which of them scored the category: one of the classifiers, per category.
         "models": {"violence_report": doc["models"]["violence_report"]},
-        "labels": {},
         "flags": [],
         "geotag": None,
         "admin1": doc.get("admin1"),

@@ -109,3 +109,20 @@ def test_the_gate_reads_every_item_and_escalates_few_calm_ones() -> None:
     assert "violence_report" in hits[keys.index("massacre")]
     assert "hate_speech" in hits[keys.index("dehumanising")]
     assert hits[keys.index("calm")] == {}
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t"])
+def test_an_item_with_no_text_has_no_category(blank: str) -> None:
+    """An erased post (empty text) was archived as hate speech: gate and encoder read the empty vector."""
+    from processors.categories import load_categories
+    from tests.processors.conftest import CATEGORIES_FILE
+
+    categories = load_categories(CATEGORIES_FILE)
+    gate = GateClassifier.from_config({}, categories, CATEGORIES_FILE)
+    enricher = Enricher.from_settings(ProcessingSettings())
+    encoder = encoder_of(enricher.classifiers)
+    assert isinstance(encoder, EncoderClassifier)
+    texts = [ItemText(blank, "en"), ItemText(TEXTS["massacre"], "en")]
+    assert gate.classify(texts)[0] == {}
+    rescored = encoder.rescore(texts, [{"hate_speech", "violence_report"}] * 2)
+    assert rescored[0] == {} and "violence_report" in rescored[1]
