@@ -71,7 +71,8 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
     # One table for every rule's windows and every group's alert lifecycle, one for
     # the groups that need clock ticks: rules can then change while the worker runs.
     pipeline = AlertsPipeline(Engine(rules, MappingStore(app.Table("alerts-state")),
-                                     MappingStore(app.Table("alerts-watch"))))
+                                     MappingStore(app.Table("alerts-watch")),
+                                     max_ahead_s=settings.event_time.max_ahead_s))
     es = search_client(settings.search)
     store = AlertStore(es, settings.search.alerts_index, settings.search.alert_versions_index)
     batch_size, within = settings.processing.batch_size, settings.processing.batch_within_s

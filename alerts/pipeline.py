@@ -26,6 +26,7 @@ from alerts.engine import Engine
 from alerts.rules.base import match_all
 from tocsin import topics
 from tocsin.actions import signal_key
+from tocsin.event_time import record_timestamp
 from tocsin.schema import Alert, DeadLetter, EnrichedItem, parse_signal
 from tocsin.topics import Consumed
 
@@ -67,7 +68,7 @@ class AlertsPipeline:
                 out.append(dead_letter(message, exc))
                 continue
             out += [Outgoing(topics.ALERT_MATCHES, signal_key(match.rule, match.group_key), match.to_bytes(),
-                             match.event_time.timestamp())
+                             record_timestamp(match.event_time))
                     for match in match_all(self.engine.rules, item)]
         return out
 

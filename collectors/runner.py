@@ -43,9 +43,10 @@ from collectors.protocol import (
 from collectors.publisher import JournaledSink, KafkaPublisher, Sink
 from collectors.schedule import adapt_interval, failure_delay, success_delay
 from collectors.state import FeedState, PendingItem, StateStore
+from tocsin.event_time import bound_event_time
 from tocsin.kafka import ensure_topics
 from tocsin.schema import Item, utcnow
-from tocsin.settings import CollectorSettings, Settings
+from tocsin.settings import CollectorSettings, EventTimeSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,10 @@ class Collector:
 
     def __init__(self, feeds: Sequence[FeedConfig], settings: CollectorSettings, sink: Sink, *,
                  store: StateStore | None = None, fetcher: Fetcher | None = None,
-                 clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None,
+                 event_time: EventTimeSettings | None = None) -> None:
         self.settings = settings
+        self.event_time = event_time or EventTimeSettings()
         self.feeds = [feed for feed in feeds if feed.enabled]
         self.sources: dict[str, Source | StreamingSource] = {
             feed.name: build_source(feed) for feed in self.feeds}
@@ -238,6 +241,11 @@ class Collector:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 
+    def _bounded(self, items: list[Item]) -> list[Item]:
+        """Event times a source cannot push beyond the collector's clock (``tocsin.event_time``)."""
+        now = self._clock()
+        return [bound_event_time(item, now, self.event_time) for item in items]
+
     async def _already_seen(self, name: str, keys: Sequence[str]) -> set[str]:
         unseen = set(await asyncio.to_thread(self.store.unseen, name, list(keys)))
         return {key for key in keys if key not in unseen}
@@ -250,7 +258,7 @@ class Collector:
                     for key in seen_keys(item, edits_by_content=batch.edits_by_content)]
             deciding = [seen_keys(item, edits_by_content=batch.edits_by_content)[-1] for item in batch.items]
             unseen = await asyncio.to_thread(self.store.unseen, feed.name, deciding) if deciding else []
-            new = fresh_by_key(batch.items, unseen, edits_by_content=batch.edits_by_content)
+            new = self._bounded(fresh_by_key(batch.items, unseen, edits_by_content=batch.edits_by_content))
             if new or batch.dead_letters:
                 await self._journal(feed.name, new, edits_by_content=batch.edits_by_content)
                 await self.sink.publish(new, batch.dead_letters)  # raises: nothing below is stored
@@ -308,8 +316,9 @@ class Collector:
             by_content = outcome.edits_by_content
             listed = [key for item in outcome.items for key in seen_keys(item, edits_by_content=by_content)]
             deciding = [seen_keys(item, edits_by_content=by_content)[-1] for item in outcome.items]
-            new = fresh_by_key(outcome.items, await asyncio.to_thread(self.store.unseen, feed.name, deciding),
-                               edits_by_content=by_content)
+            new = self._bounded(fresh_by_key(
+                outcome.items, await asyncio.to_thread(self.store.unseen, feed.name, deciding),
+                edits_by_content=by_content))
         published = False
         try:
             if new or outcome.dead_letters:
@@ -412,7 +421,7 @@ async def run_collector(settings: Settings, *, once: bool = False,
 async def _collect(settings: Settings, feeds: list[FeedConfig], *, once: bool,
                    stop: asyncio.Event) -> RunSummary | None:
     async with KafkaPublisher(settings.kafka) as publisher, \
-            Collector(feeds, settings.collector, publisher) as collector:
+            Collector(feeds, settings.collector, publisher, event_time=settings.event_time) as collector:
         log.info("collecting %d enabled feeds of %d from %s", len(collector.feeds), len(feeds),
                  settings.collector.feeds_file)
         if once:

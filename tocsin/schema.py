@@ -72,6 +72,13 @@ class Item(Record):
     relations: dict[str, str] = Field(
         default_factory=dict, description="ids/URLs of related posts: reply_to, repost_of, quote_of")
     deleted: bool = Field(default=False, description="the source removed it (itself a signal)")
+    claimed_published: datetime | None = Field(
+        default=None, description="the publication time the source claimed, when it was not believed "
+                                  "(see integrity_flags and tocsin.event_time)")
+    integrity_flags: list[str] = Field(
+        default_factory=list,
+        description="what the integrity checks noticed: 'future-dated', 'future-collected', "
+                    "'implausibly-old'")
 
     @property
     def event_time(self) -> datetime:

@@ -126,6 +126,25 @@ class SearchSettings(Section):
     rollover_max_primary_shard_size: str = Field(default="50gb", pattern=r"^[1-9][0-9]*(b|kb|mb|gb|tb)$")
 
 
+class EventTimeSettings(Section):
+    """How far an item's claimed time is believed (docs: Reliability, "Event time").
+
+    The collector bounds every item against its collection time, the processors
+    again against their own clock, and the alerts engine refuses what is still
+    beyond its clock: a source cannot make a bucket in the future the newest of a
+    rule's group (which would make every real item late).
+    """
+
+    # A publication time further ahead than this is replaced by the collection time
+    # and flagged "future-dated". Honest clocks and time zones are off by minutes;
+    # a feed that labels local time as UTC is still clamped to something close.
+    max_ahead_s: float = Field(default=900.0, ge=0.0)
+    # Publication times before this year are flagged "implausibly-old" (kept: the
+    # rules drop late items anyway). No online item predates the web, and
+    # 1970-01-01, the zero Unix time, is the commonest broken date.
+    oldest_year: int = Field(default=1990, ge=1, le=9999)
+
+
 class CollectorSettings(Section):
     """The collector: its feeds file, its state, politeness and the limits on what it fetches."""
 
@@ -265,6 +284,7 @@ class Settings(BaseSettings):
     processing: ProcessingSettings = ProcessingSettings()
     alerts: AlertSettings = AlertSettings()
     api: ApiSettings = ApiSettings()
+    event_time: EventTimeSettings = EventTimeSettings()
     # Local working data of the workers (Faust's data directories).
     data_dir: Path = Path(".tocsin")
     # Faust table store: in memory (rebuilt from changelog topics at start) or
