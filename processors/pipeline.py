@@ -27,6 +27,7 @@ from processors.archive import Archive
 from processors.enrich import BadItem, Enricher, decode_item
 from tocsin import topics
 from tocsin.event_time import bound_event_time, record_timestamp
+from tocsin.rejections import rejected_letters
 from tocsin.schema import DeadLetter, EnrichedItem, Item, utcnow
 from tocsin.search import with_retries
 from tocsin.settings import EventTimeSettings
@@ -79,12 +80,8 @@ class BatchProcessor:
             for item in enriched
         ))
         rejected = await with_retries(lambda: self.archive.store(enriched), what="archive", stop=self.stop)
-        by_id = {item.id: item for item in enriched}
-        for reject in rejected:
-            item = by_id[reject.doc_id]
-            outcome.dead_letters.append(DeadLetter.of(
-                stage=STAGE, reason="archive-rejected", error=f"{reject.status}: {reject.error}",
-                payload=item.to_bytes(), key=item.id))
+        outcome.dead_letters += rejected_letters(rejected, {item.id: item.to_bytes() for item in enriched},
+                                                 stage=STAGE, store="archive")
         outcome.enriched = [item for item in enriched if item.id not in {r.doc_id for r in rejected}]
         await asyncio.gather(*(
             self.send(topics.ITEMS_DLQ, (letter.key or "").encode(), letter.to_bytes(), None)

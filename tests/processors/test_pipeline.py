@@ -18,6 +18,7 @@ from processors.archive import Archive
 from processors.enrich import Enricher
 from processors.pipeline import BatchProcessor, RawMessage
 from tocsin import topics
+from tocsin.rejections import rejection_count
 from tocsin.schema import DeadLetter, EnrichedItem, Item, SourceRef
 from tocsin.search import SearchUnavailable, search_client
 from tocsin.settings import ProcessingSettings, SearchSettings
@@ -197,5 +198,27 @@ async def test_event_times_are_bounded_again_whatever_produced_the_raw_item(
         assert recorder.timestamps == {"i-future": now.timestamp(), "i-ancient": None}
         doc = await es.get(index=archive.index, id="i-future")
         assert doc["_source"]["integrity_flags"] == ["future-collected", "future-dated"]
+    finally:
+        await es.close()
+
+
+async def test_a_document_the_archive_refuses_is_dead_lettered_logged_and_counted(
+        search_settings: SearchSettings, enricher: Enricher, caplog: pytest.LogCaptureFixture) -> None:
+    es = search_client(search_settings)
+    recorder = Recorder()
+    index = f"test-items-{uuid.uuid4().hex[:8]}"
+    # An index whose mapping cannot take a country code: the server refuses the document for good.
+    await es.indices.create(index=index, mappings={"properties": {"country": {"type": "integer"}}})
+    archive = RecordingArchive(es, index, recorder=recorder)
+    processor = BatchProcessor(enricher, archive, recorder.send, max_item_bytes=64 * 1024)
+    before = rejection_count("processors", "archive")
+    try:
+        outcome = await processor.process([RawMessage(raw_item("i-refused").to_bytes())])
+        assert outcome.enriched == []
+        [letter] = [DeadLetter.from_bytes(v) for v in recorder.sent(topics.ITEMS_DLQ)]
+        assert (letter.reason, letter.key) == ("archive-rejected", "i-refused")
+        assert EnrichedItem.from_bytes(base64.b64decode(letter.payload_b64)).id == "i-refused"
+        assert rejection_count("processors", "archive") == before + 1
+        assert any("refused archive document i-refused" in r.getMessage() for r in caplog.records)
     finally:
         await es.close()
