@@ -47,7 +47,7 @@ from pydantic import Field, field_validator
 from collectors.config import FeedConfig, parse_duration
 from collectors.fetch import Fetcher, FetchResult
 from collectors.jsonapi import ApiFailure, ApiResponse, Harvest, fetch_json, wrong_shape
-from collectors.normalise import content_sha256, item_id, plain_text
+from collectors.normalise import content_sha256, item_id, plain_text, story_id
 from collectors.posts import UnusablePost, http_url, post_dead_letter, text_field
 from collectors.protocol import PollContext, PollOutcome, register
 from collectors.provenance import provenance_of, raw_sha256
@@ -198,6 +198,7 @@ def article_to_item(article: Any, *, feed: GdeltConfig, context: PollContext, fe
     return Item(
         # Like an RSS entry without a guid: the same article from a feed gets the same id.
         id=item_id(guid=None, link=url, title=title, published=published, feed_name=feed.name),
+        story_id=story_id(guid=None, link=url),
         source=SourceRef(type=SOURCE_TYPE, name=feed.name, url=feed.url),
         url=url,
         title=title,

@@ -241,10 +241,23 @@ class Collector:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 
-    def _bounded(self, items: list[Item]) -> list[Item]:
-        """Event times a source cannot push beyond the collector's clock (``tocsin.event_time``)."""
+    async def _fresh(self, name: str, items: Sequence[Item], *, edits_by_content: bool) -> list[Item]:
+        """The items not published before, their event times bounded (``tocsin.event_time``).
+
+        A state file from before feed-scoped ids remembers an entry by what is now its
+        ``story_id``: such an entry is not new either, or upgrading would publish every
+        listed entry again (and the rules would count it twice).
+        """
+        deciding = [seen_keys(item, edits_by_content=edits_by_content)[-1] for item in items]
+        unseen = await asyncio.to_thread(self.store.unseen, name, deciding) if deciding else []
+        fresh = fresh_by_key(items, unseen, edits_by_content=edits_by_content)
+        legacy = {item.id: item.story_id for item in fresh
+                  if item.story_id and item.story_id != item.id and not edits_by_content}
+        if legacy:
+            never_seen = set(await asyncio.to_thread(self.store.unseen, name, list(legacy.values())))
+            fresh = [item for item in fresh if item.id not in legacy or legacy[item.id] in never_seen]
         now = self._clock()
-        return [bound_event_time(item, now, self.event_time) for item in items]
+        return [bound_event_time(item, now, self.event_time) for item in fresh]
 
     async def _already_seen(self, name: str, keys: Sequence[str]) -> set[str]:
         unseen = set(await asyncio.to_thread(self.store.unseen, name, list(keys)))
@@ -256,9 +269,7 @@ class Collector:
             await self._settle(feed.name)
             keys = [key for item in batch.items
                     for key in seen_keys(item, edits_by_content=batch.edits_by_content)]
-            deciding = [seen_keys(item, edits_by_content=batch.edits_by_content)[-1] for item in batch.items]
-            unseen = await asyncio.to_thread(self.store.unseen, feed.name, deciding) if deciding else []
-            new = self._bounded(fresh_by_key(batch.items, unseen, edits_by_content=batch.edits_by_content))
+            new = await self._fresh(feed.name, batch.items, edits_by_content=batch.edits_by_content)
             if new or batch.dead_letters:
                 await self._journal(feed.name, new, edits_by_content=batch.edits_by_content)
                 await self.sink.publish(new, batch.dead_letters)  # raises: nothing below is stored
@@ -315,10 +326,7 @@ class Collector:
         if outcome.status == "changed":
             by_content = outcome.edits_by_content
             listed = [key for item in outcome.items for key in seen_keys(item, edits_by_content=by_content)]
-            deciding = [seen_keys(item, edits_by_content=by_content)[-1] for item in outcome.items]
-            new = self._bounded(fresh_by_key(
-                outcome.items, await asyncio.to_thread(self.store.unseen, feed.name, deciding),
-                edits_by_content=by_content))
+            new = await self._fresh(feed.name, outcome.items, edits_by_content=by_content)
         published = False
         try:
             if new or outcome.dead_letters:

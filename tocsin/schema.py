@@ -52,7 +52,10 @@ class Provenance(Record):
 class Item(Record):
     """A normalised item as the collectors publish it to ``items.raw``."""
 
-    id: str = Field(description="stable id derived from the guid or canonical URL")
+    id: str = Field(description="stable id derived from the guid or canonical URL, scoped to the source")
+    story_id: str | None = Field(
+        default=None, description="the same in every source that names the same story (URI guid or "
+                                  "canonical URL): copies of one story share it, never their id")
     source: SourceRef
     url: str | None = None
     title: str = ""

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from collectors.config import FeedConfig
+from collectors.normalise import story_id
 from collectors.runner import Collector, FeedReport, RunSummary
 from collectors.state import FeedState, StateStore
 from tocsin.schema import DeadLetter, Item
@@ -256,3 +257,18 @@ async def test_an_entry_dated_9999_is_published_at_its_collection_time_and_flagg
     assert by_title["A"].integrity_flags == ["future-dated"]
     assert (by_title["B"].published, by_title["B"].integrity_flags) == (
         datetime(1000, 1, 1, tzinfo=UTC), ["implausibly-old"])
+
+
+async def test_a_state_file_from_before_scoped_ids_re_emits_nothing(
+        feed_server: Any, fast_settings: CollectorSettings, feed_config: Callable[..., FeedConfig],
+        rss: Callable[..., bytes]) -> None:
+    """Releases before 0.2 remembered an entry by its story id; upgrading must not publish
+    every listed entry again under its new, feed-scoped id (and count it twice in the rules)."""
+    feed_server.route("/f", body=rss([ENTRY_C, ENTRY_B, ENTRY_A]))
+    remembered = [story_id(guid=entry["guid"], link=entry["link"]) for entry in (ENTRY_B, ENTRY_A)]
+    with StateStore(fast_settings.state_path, seen_limit=100) as store:
+        store.save(FeedState(name="test-feed"), [key for key in remembered if key], published=True)
+    sink = RecordingSink()
+    async with collector([feed_config(feed_server.url("/f"))], fast_settings, sink) as running:
+        await running.run_once()
+    assert [item.title for item in sink.items] == ["C"]
