@@ -134,6 +134,30 @@ async def alert_evidence(ctx: Ctx, alert_id: str, who: Annotated[Principal, Depe
     return Response(record.model_dump_json(), media_type="application/json")
 
 
+MAX_BUNDLE_BYTES = 256 * 1024 * 1024
+
+
+@router.post("/alerts/{alert_id}/evidence/verify",
+             summary="Check an evidence bundle (the zip as the body) against this server's evidence (logged)")
+async def alert_evidence_verify(request: Request, ctx: Ctx, alert_id: str,
+                                who: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BUNDLE_BYTES:
+        raise HTTPException(413, f"a bundle is at most {MAX_BUNDLE_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BUNDLE_BYTES:
+            raise HTTPException(413, f"a bundle is at most {MAX_BUNDLE_BYTES} bytes")
+    if not body:
+        raise HTTPException(400, "send the bundle (application/zip) as the request body")
+    await get_alert(ctx, alert_id)
+    report = await ctx.evidence().verify(alert_id, bytes(body), actor=who.name)
+    return {"ok": report.ok, "problems": report.problems, "alert_id": report.alert_id,
+            "items_verified": report.items_verified, "custody_head_sha256": report.custody_head_sha256,
+            "signed_by": report.signed_by, "signature_trusted": report.signature_trusted}
+
+
 @router.get("/alerts/{alert_id}/evidence.zip", summary="Evidence bundle: snapshots, hashes, custody (logged)",
             response_class=Response, responses={200: {"content": {"application/zip": {}}}})
 async def alert_evidence_zip(ctx: Ctx, alert_id: str,

@@ -32,8 +32,10 @@ class ApiContext:
         """The evidence store (``tocsin.evidence.EvidenceStore``), made on first use."""
         if self._evidence is None:
             from tocsin.evidence import EvidenceStore
+            from tocsin.evidence.signing import signing_key
 
-            self._evidence = EvidenceStore(self.es, self.settings.search)
+            signer = signing_key(self.settings.evidence)
+            self._evidence = EvidenceStore(self.es, self.settings.search, signer=signer)
         return self._evidence
 
     def public_url(self, request: Request) -> str:

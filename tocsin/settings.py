@@ -145,6 +145,20 @@ class EventTimeSettings(Section):
     oldest_year: int = Field(default=1990, ge=1, le=9999)
 
 
+class EvidenceSettings(Section):
+    """Signing of evidence bundles (docs: Evidence, "Signatures").
+
+    The private key comes from the environment (``TOCSIN_EVIDENCE__SIGNING_KEY``),
+    the secrets directory or ``signing_key_file``; ``tocsin evidence keygen`` makes
+    one. Unset: bundles are exported unsigned (hashes and custody still verify).
+    """
+
+    # Ed25519 private key, base64 of its 32 bytes or PEM (PKCS#8). A secret: never in YAML.
+    signing_key: SecretStr | None = None
+    # Or a file that holds it (readable by the API and the command line only).
+    signing_key_file: Path | None = None
+
+
 class CollectorSettings(Section):
     """The collector: its feeds file, its state, politeness and the limits on what it fetches."""
 
@@ -285,6 +299,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = AlertSettings()
     api: ApiSettings = ApiSettings()
     event_time: EventTimeSettings = EventTimeSettings()
+    evidence: EvidenceSettings = EvidenceSettings()
     # Local working data of the workers (Faust's data directories).
     data_dir: Path = Path(".tocsin")
     # Faust table store: in memory (rebuilt from changelog topics at start) or

@@ -134,6 +134,28 @@ async def test_evidence_is_frozen_viewed_and_exported_by_the_key_holder(client: 
     assert (await client.get("/alerts/a-nope/evidence", headers=auth(env, "analyst"))).status_code == 404
 
 
+async def test_a_bundle_is_verified_against_the_server_and_the_check_is_logged(
+        client: httpx.AsyncClient, env: ApiEnv) -> None:
+    from tests.tocsin.test_evidence_integrity import consistent_tamper
+
+    bundle = (await client.get("/alerts/a-kenya/evidence.zip", headers=auth(env, "analyst"))).content
+    path = "/alerts/a-kenya/evidence/verify"
+    good = await client.post(path, content=bundle, headers=auth(env, "analyst"))
+    assert good.status_code == 200, good.text
+    assert good.json()["ok"] is True and good.json()["items_verified"] == 2
+    forged = consistent_tamper(bundle, item_id="item-001", rechain=True)
+    bad = await client.post(path, content=forged, headers=auth(env, "analyst"))
+    assert bad.status_code == 200 and bad.json()["ok"] is False
+    assert any("is not the one frozen here" in p for p in bad.json()["problems"])
+    assert any("is not this server's entry 1" in p for p in bad.json()["problems"])
+    custody = (await client.get("/alerts/a-kenya/evidence", headers=auth(env, "analyst"))).json()["custody"]
+    outcomes = [e["detail"].split(": ")[-1] for e in custody if e["action"] == "verified"][-2:]
+    assert outcomes[0] == "ok" and outcomes[1].startswith("FAILED")
+    assert (await client.post(path, content=b"", headers=auth(env, "analyst"))).status_code == 400
+    assert (await client.post("/alerts/a-nope/evidence/verify", content=bundle,
+                              headers=auth(env, "analyst"))).status_code == 404
+
+
 async def test_actions_publish_signals_for_the_alerts_worker(client: httpx.AsyncClient, env: ApiEnv) -> None:
     await ensure_topics(env.settings.kafka, (topics.ALERT_MATCHES,))
     consumer = AIOKafkaConsumer(topics.ALERT_MATCHES, **client_kwargs(env.settings.kafka), group_id=None,

@@ -12,7 +12,7 @@ VIEWER = [("GET", "/alerts"), ("GET", "/alerts/a-sudan"), ("GET", "/alerts.atom"
 ANALYST = [("GET", "/search?q=militia"), ("GET", "/aggregations?kind=countries"),
            ("GET", "/alerts/a-sudan/evidence"), ("GET", "/alerts/a-sudan/evidence.zip"),
            ("POST", "/alerts/a-sudan/ack"), ("POST", "/alerts/a-sudan/assign"),
-           ("POST", "/alerts/a-sudan/note")]
+           ("POST", "/alerts/a-sudan/note"), ("POST", "/alerts/a-sudan/evidence/verify")]
 ADMIN = [("GET", "/rules"), ("PUT", "/rules"), ("GET", "/sources")]
 SECRETS = ("a-sudan", "militia", "item-0", "SD", "rules:", "feeds", "Khartoum")
 
@@ -57,7 +57,8 @@ async def test_bearer_token_and_higher_roles_are_admitted(client: httpx.AsyncCli
 
 
 CONTRACT = {"/search", "/aggregations", "/alerts", "/alerts/{alert_id}", "/alerts/{alert_id}/evidence",
-            "/alerts/{alert_id}/evidence.zip", "/alerts/{alert_id}/ack", "/alerts/{alert_id}/assign",
+            "/alerts/{alert_id}/evidence.zip", "/alerts/{alert_id}/evidence/verify",
+            "/alerts/{alert_id}/ack", "/alerts/{alert_id}/assign",
             "/alerts/{alert_id}/note", "/alerts.atom", "/alerts/{alert_id}.cap", "/alerts/stream", "/health",
             "/metrics", "/rules", "/sources"}
 
