@@ -187,7 +187,8 @@ class CollectorSettings(Section):
     min_interval_s: float = 60.0
     # Upper bound of the adaptive poll interval.
     max_interval_s: float = 6 * 3600.0
-    # Seen entry ids kept per feed; must exceed the longest feed to avoid re-emission.
+    # Seen entry ids kept per feed at least; a feed that lists more keeps all it lists
+    # (the memory is sized to the feed), so no entry still in it is emitted again.
     seen_ids_per_feed: int = 5000
     # Sent with every request, so that site operators can tell who polls them.
     user_agent: str = "Tocsin/0.1 (+https://github.com/tocsin-project/tocsin; early-warning monitoring)"
