@@ -71,11 +71,11 @@ def rss(entries: list[tuple[str, str, str]], start: datetime) -> str:
             f"<link>https://news.example.org/</link><description>t</description>{items}</channel></rss>")
 
 
-def collect_once(settings: Settings):
+def collect_once(settings: Settings, publisher: KafkaPublisher | None = None):
     async def run():
         feeds = load_sources(settings.collector.feeds_file)
-        async with KafkaPublisher(settings.kafka) as publisher, \
-                Collector(feeds, settings.collector, publisher) as collector:
+        async with publisher or KafkaPublisher(settings.kafka) as started, \
+                Collector(feeds, settings.collector, started) as collector:
             return await collector.run_once()
 
     return asyncio.run(run())
