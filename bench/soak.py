@@ -201,6 +201,7 @@ class Soak:
             env = self.env(broker, search)
             for stage in ("process", "alert"):
                 self.children.append(Child.start(stage, [stage], env, self.work / f"{stage}.log", self.peaks))
+            await self.ready()
             pids = {"process": self.children[0].pid, "alert": self.children[1].pid,
                     "broker": broker.process.pid, "osmem": search_server.pid}
             return await self.stream(kafka, search, pids)
@@ -208,6 +209,17 @@ class Soak:
             stop_all(self.children)
             broker.close()
             search_server.close()
+
+    async def ready(self, timeout: float = 180.0) -> None:
+        """Both workers joined their groups (Faust logs "Ready"): lag then measures the stream,
+        not start-up."""
+        deadline = time.monotonic() + timeout
+        while not all("Ready" in child.tail(200_000) for child in self.children):
+            for child in self.children:
+                child.check("its start")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the workers were not ready within {timeout:.0f} s")
+            await asyncio.sleep(1)
 
     async def stream(self, kafka: KafkaSettings, search: SearchSettings, pids: dict[str, int]) -> int:
         args = self.args
