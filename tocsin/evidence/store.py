@@ -316,6 +316,11 @@ class EvidenceStore:
         chain = await self._append(alert_id, lambda _: _Draft("viewed", actor))
         return await self._record(alert_id, chain)
 
+    async def frozen_hashes(self, alert_id: str) -> dict[str, str | None]:
+        """Item id → the SHA-256 frozen for this alert (None: missing when frozen). Not logged:
+        no snapshot is handed out, only what lets the alert's detail flag a changed item."""
+        return announced(await self.custody(alert_id))
+
     async def _latest_version(self, alert_id: str) -> int | None:
         try:
             doc = await self.es.get(index=self.alerts_index, id=alert_id, source_includes=["version"])
