@@ -262,6 +262,10 @@ class ApiSettings(Section):
     # The API's address as people reach it, behind a proxy: the Atom feed's self link
     # and the CAP sender and links use it. Unset: the address a request came to.
     public_url: str | None = None
+    # Unknown keys a client address may present per window before it gets 429s
+    # (with Retry-After) for every keyed request until the window has passed.
+    failed_keys_limit: int = Field(default=10, ge=1)
+    failed_keys_window_s: float = Field(default=60.0, gt=0)
 
 
 class SecretFilesSource(PydanticBaseSettingsSource):
