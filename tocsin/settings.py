@@ -177,8 +177,12 @@ class CollectorSettings(Section):
     max_decompression_ratio: float = Field(default=100.0, ge=1.0)
     # SSRF guard: sources may not reach private, loopback or link-local addresses
     # (nor be redirected to them) unless this is on; on only for intranet feeds,
-    # the demo and the tests.
+    # the demo's tests.
     allow_private_targets: bool = False
+    # Private endpoints ("address:port", e.g. "127.0.0.1:8087") sources may reach
+    # while the guard is on: one named feed server, not every private address (the
+    # demo names its own).
+    private_targets: list[str] = Field(default_factory=list)
     # Retries of a request after a timeout, a 5xx or a 429, with exponential backoff
     # and jitter from backoff_base_s seconds (a Retry-After header wins).
     retries: int = Field(default=3, ge=0)
