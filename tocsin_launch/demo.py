@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tocsin.processes import spawn, stop
 from tocsin.search import search_client
@@ -33,8 +35,9 @@ COMPAT_NODE = "tocsin_embedded.compat:PlainJsonNode"
 
 
 def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: Path,
-                 alerts_port: int) -> dict[str, str]:
+                 alerts_port: int, feed_server: str) -> dict[str, str]:
     """Settings (as environment) that point every stage at the embedded peers."""
+    feed_host = urlsplit(feed_server)
     return {
         "TOCSIN_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
         "TOCSIN_KAFKA__TOPIC_PARTITIONS": "2",
@@ -48,8 +51,9 @@ def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: 
         "TOCSIN_SEARCH__NODE_CLASS": COMPAT_NODE,
         "TOCSIN_COLLECTOR__FEEDS_FILE": str(feeds_file),
         "TOCSIN_COLLECTOR__STATE_PATH": str(workdir / "collector-state.sqlite3"),
-        # The demo corpus is served on 127.0.0.1: the SSRF guard must let it through.
-        "TOCSIN_COLLECTOR__ALLOW_PRIVATE_TARGETS": "true",
+        # The demo corpus is served on 127.0.0.1: the SSRF guard stays on and admits that
+        # one endpoint, not every private address (the search server stays out of reach).
+        "TOCSIN_COLLECTOR__PRIVATE_TARGETS": json.dumps([f"{feed_host.hostname}:{feed_host.port}"]),
         "TOCSIN_COLLECTOR__MIN_INTERVAL_S": "15",
         "TOCSIN_DATA_DIR": str(workdir),
         "TOCSIN_ALERTS__WEB_PORT": str(alerts_port),
@@ -109,7 +113,7 @@ def run_demo(*, duration: float | None = None, log_level: str = "warning") -> in
         feeds_file.write_text(demo_feeds_yaml(feeds.url), encoding="utf-8")
         alerts_port = free_port()
         env = embedded_env(bootstrap=broker.bootstrap_servers, search_url=search.url, workdir=workdir,
-                           feeds_file=feeds_file, alerts_port=alerts_port)
+                           feeds_file=feeds_file, alerts_port=alerts_port, feed_server=feeds.url)
         api_url, api_key = stack.enter_context(running_api(env, workdir))
         settings = Settings(
             kafka=KafkaSettings(bootstrap_servers=broker.bootstrap_servers, topic_partitions=2),
