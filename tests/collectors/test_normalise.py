@@ -19,10 +19,10 @@ from collectors.normalise import (
     content_sha256,
     html_to_text,
     item_id,
-    story_id,
     normalise_entries,
     normalise_entry,
     raw_entry_bytes,
+    story_id,
 )
 
 COLLECTED = datetime(2024, 5, 15, 12, 0, tzinfo=UTC)
