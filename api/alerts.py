@@ -184,11 +184,26 @@ async def alert_detail(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(
     versions = await alert_versions(ctx, alert_id)
     items: list[dict[str, Any]] = []
     if alert.sample_item_ids:
-        found = await sources_by_id(ctx.es, ctx.settings.search.items_index, alert.sample_item_ids)
-        items = [item_from_hit({"_id": item_id, "_source": found[item_id]})
+        found, frozen = await live_and_frozen(ctx, alert.id, alert.sample_item_ids)
+        items = [item_from_hit({"_id": item_id, "_source": found[item_id]}) | frozen.get(item_id, {})
                  for item_id in dict.fromkeys(alert.sample_item_ids) if item_id in found]
     return {"alert": alert.model_dump(mode="json"), "versions": [v.model_dump(mode="json") for v in versions],
             "items": items}
+
+
+async def live_and_frozen(ctx: ApiContext, alert_id: str, item_ids: list[str]
+                          ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The archived items, and per item frozen for the alert ``{"frozen": {"sha256", "changed"}}``:
+    ``changed`` when the live item is no longer the snapshot (edited by its source, or replaced),
+    which the alert's evidence (``/alerts/{id}/evidence``, logged) shows as it was."""
+    from tocsin.evidence.snapshot import canonical_json, sha256_hex
+
+    found = await sources_by_id(ctx.es, ctx.settings.search.items_index, item_ids)
+    hashes = await ctx.evidence().frozen_hashes(alert_id)
+    frozen = {item_id: {"frozen": {"sha256": digest,
+                                   "changed": sha256_hex(canonical_json(found[item_id])) != digest}}
+              for item_id, digest in hashes.items() if digest is not None and item_id in found}
+    return found, frozen
 
 
 class AssignBody(BaseModel):

@@ -57,6 +57,32 @@ async def test_detail_has_every_version_in_order_and_the_items(client: httpx.Asy
     assert (await client.get("/alerts/a-nope", headers=auth(env, "viewer"))).status_code == 404
 
 
+async def test_detail_flags_an_item_that_is_no_longer_its_frozen_snapshot(client: httpx.AsyncClient,
+                                                                         env: ApiEnv) -> None:
+    """Issue 14: a forged copy replaced an item in the live alert while the evidence kept the
+    original; the detail now says which items differ from what was frozen."""
+    from tocsin.search import search_client
+
+    def flags(body: dict[str, Any]) -> dict[str, Any]:
+        return {item["id"]: item.get("frozen", {}).get("changed") for item in body["items"]}
+
+    assert (await client.get("/alerts/a-sudan/evidence", headers=auth(env, "analyst"))).status_code == 200
+    assert flags(await get(client, env, "/alerts/a-sudan")) == {
+        "item-000": False, "item-002": False, "item-004": False}
+    es = search_client(env.settings.search)
+    index = env.settings.search.items_index
+    original = (await es.get(index=index, id="item-000"))["_source"]
+    try:
+        await es.index(index=index, id="item-000", document={**original, "title": "Calm in Kutum"},
+                       refresh=True)
+        body = await get(client, env, "/alerts/a-sudan")
+        assert flags(body) == {"item-000": True, "item-002": False, "item-004": False}
+        assert next(i for i in body["items"] if i["id"] == "item-000")["title"] == "Calm in Kutum"
+    finally:
+        await es.index(index=index, id="item-000", document=original, refresh=True)
+        await es.close()
+
+
 async def test_hostile_alert_text_round_trips_as_json(client: httpx.AsyncClient, env: ApiEnv) -> None:
     body = await get(client, env, "/alerts/a-hostile")
     assert body["alert"]["title"] == HOSTILE and body["alert"]["sample_titles"] == [HOSTILE]
