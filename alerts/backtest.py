@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
@@ -41,7 +41,10 @@ def pick_rule(rules: list[Rule], name: str) -> Rule:
 class Replay:
     """Feed items in event-time order; get the versions each makes, then the rest at ``finish``."""
 
-    def __init__(self, rule: Rule, start: datetime, end: datetime, tick_s: float = 60.0) -> None:
+    def __init__(self, rule: Rule, start: datetime, end: datetime, tick_s: float = 60.0, *,
+                 now: datetime | None = None) -> None:
+        # Past now there is nothing to replay, and ticks there would resolve alerts in the future.
+        end = min(end, now or datetime.now(UTC))
         if end <= start:
             raise BacktestError(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()})")
         if tick_s <= 0:
@@ -74,9 +77,9 @@ class Replay:
 
 
 def replay(rule: Rule, items: Iterable[EnrichedItem], start: datetime, end: datetime,
-           tick_s: float = 60.0) -> list[Alert]:
+           tick_s: float = 60.0, *, now: datetime | None = None) -> list[Alert]:
     """Alert versions, in order, that ``rule`` makes from ``items`` (sorted by event time)."""
-    run = Replay(rule, start, end, tick_s)
+    run = Replay(rule, start, end, tick_s, now=now)
     made = [version for item in items for version in run.feed(item)]
     return made + run.finish()
 

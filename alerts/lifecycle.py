@@ -1,4 +1,5 @@
-"""An alert's life: open → updated / escalated → resolved, and analysts' actions.
+"""An alert's life: open → updated / escalated → resolved, and analysts' actions
+(acknowledge, assign, note, resolve, dismiss as a false positive).
 
 Pure functions over one group's lifecycle state (a small dict kept in the state
 store), so they are tested without a broker and shared by the worker and the
@@ -30,6 +31,9 @@ class LifecycleState(TypedDict, total=False):
     """Since when the level has been past the resolve threshold (None: it is not)."""
     notified: float
     """When the last version was published (``realert`` paces updates from it)."""
+    analyst_closed: bool
+    """An analyst resolved or dismissed the open alert: the group stays quiet until its
+    level clears (absent in state written before analysts could close alerts: False)."""
 
 # Latest versions of this many past incidents per group stay actionable (notes on
 # a resolved alert); older ones are only in the index.
@@ -87,6 +91,15 @@ def advance(state: LifecycleState | None, reading: Reading, config: RuleConfig,
             clock: float) -> tuple[LifecycleState | None, Alert | None]:
     """The group's new state, and the new alert version if this reading makes one."""
     is_live = is_open(state)
+    if not is_live and state and state.get("analyst_closed"):
+        # An analyst resolved the group's alert, or dismissed it as a false positive: their
+        # word stands until the group's level falls back past the resolve threshold, so the
+        # same surge does not raise again at the next window step. A new surge after that does.
+        if not reading.clear:
+            return state, None
+        cleared = LifecycleState(**state)
+        cleared["analyst_closed"] = False
+        return cleared, None
     if reading.firing and reading.alert is not None and not is_live:
         return _open(state, reading, config, clock)
     if not is_live:
@@ -146,6 +159,31 @@ def _update(state: LifecycleState, alert: Alert, reading: Reading, config: RuleC
     return _with(state, updated, notified=clock), updated
 
 
+def _closed_by_analyst(alert: Alert, action: AlertAction) -> dict[str, Any] | None:
+    """The changes that resolve (or dismiss) ``alert``; None when they would change nothing.
+    An open alert so closed holds its group quiet until the level clears (``advance``).
+
+    Dismissing says the alert was a false positive: it resolves an open alert, and
+    marks a resolved one after the fact. The reason is kept as a note as well, so it
+    reads in order with the others.
+    """
+    dismiss = action.type == "dismiss"
+    if alert.status == "resolved" and (not dismiss or alert.dismissed_reason is not None):
+        return None  # resolving twice, or dismissing twice, changes nothing
+    changes: dict[str, Any] = {"status": "resolved", "resolved_by": action.actor,
+                               "resolved_at": alert.resolved_at or action.at}
+    text = action.text.strip()
+    if dismiss:
+        changes.update(event="dismissed", dismissed_reason=text or "false positive")
+        text = f"Dismissed as a false positive: {text or 'no reason given'}"
+    else:
+        changes.update(event="resolved")
+    if text:
+        note = AlertNote(author=action.actor, text=text, at=action.at)
+        changes["notes"] = [*alert.notes, note][-_MAX_NOTES:]
+    return changes
+
+
 def act(state: LifecycleState | None, action: AlertAction,
         clock: float) -> tuple[LifecycleState | None, Alert | None]:
     """Apply an analyst's action to the alert it names; unknown alerts are ignored."""
@@ -162,6 +200,11 @@ def act(state: LifecycleState | None, action: AlertAction,
         if alert.assigned_to == action.text:
             return state, None
         changes.update(event="assigned", assigned_to=action.text or None)
+    elif action.type in ("resolve", "dismiss"):
+        closing = _closed_by_analyst(alert, action)
+        if closing is None:
+            return state, None
+        changes.update(closing)
     else:
         note = AlertNote(author=action.actor, text=action.text, at=action.at)
         if note in alert.notes:
@@ -170,7 +213,11 @@ def act(state: LifecycleState | None, action: AlertAction,
     changed = alert.model_copy(update=changes)
     is_current = current(state) is not None and current(state).id == alert.id  # type: ignore[union-attr]
     if is_current:
-        return _with(state, changed), changed
+        new = _with(state, changed)
+        if changed.resolved_by is not None and alert.status == "open":
+            new["analyst_closed"] = True
+            new["below_since"] = None
+        return new, changed
     new_state = LifecycleState(**(state or {}))
     new_state["past"] = {**new_state.get("past", {}), alert.id: changed.model_dump(mode="json")}
     return new_state, changed

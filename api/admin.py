@@ -4,7 +4,9 @@
 atomically (``os.replace`` in the same directory): the alerts workers reload it on
 their own (``alerts.reload_s``), and a rejected file leaves the old one untouched. A
 file sent here may not name a rule type by dotted path (``type: module:Class``):
-that would import code of the sender's choosing; installed rule types are fine.
+that would import code of the sender's choosing; installed rule types are fine. The
+files are read with the stages' own loaders, handed to the app by the entry point
+(``ApiContext.stage_config``): the API imports no other stage.
 """
 
 from __future__ import annotations
@@ -17,19 +19,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from alerts.rules import RuleConfigError, load_rules
 from api.auth import admin
 from api.context import ApiContext, context
+from api.health import check_collectors, feed_notes
 from api.keys import Principal
+from api.stage_config import RulesReader
+from tocsin.errors import ConfigError
 
 router = APIRouter(tags=["admin"])
 Ctx = Annotated[ApiContext, Depends(context)]
 MAX_RULES_BYTES = 1024 * 1024
-
-
-def _summary(path: Path, *, dotted_paths: bool = True) -> list[dict[str, Any]]:
-    return [{"name": rule.config.name, "type": rule.config.type, "severity": rule.config.severity,
-             "description": rule.config.description} for rule in load_rules(path, dotted_paths=dotted_paths)]
 
 
 @router.get("/rules", summary="The alert rules file: its YAML and the rules it defines")
@@ -37,14 +36,15 @@ async def get_rules(ctx: Ctx, _: Annotated[Principal, Depends(admin)]) -> dict[s
     path = Path(ctx.settings.alerts.rules_file)
     try:
         text = path.read_text(encoding="utf-8")
-        rules = _summary(path)
-    except (OSError, RuleConfigError) as exc:
+        rules = [rule.summary() for rule in await asyncio.to_thread(ctx.stage_config.read_rules, path, True)]
+    except (OSError, ConfigError) as exc:
         raise HTTPException(500, f"the rules file cannot be read: {exc}") from None
     return {"file": path.name, "yaml": text, "rules": rules}
 
 
-def replace_rules(path: Path, text: str) -> list[dict[str, Any]]:
-    """Validate ``text`` as a rules file, then atomically make it ``path``; raise ``RuleConfigError``."""
+def replace_rules(path: Path, text: str, read_rules: RulesReader) -> list[dict[str, Any]]:
+    """Validate ``text`` as a rules file with ``read_rules``, then atomically make it ``path``;
+    raise :class:`ConfigError` naming the file being edited, never the temporary copy."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".yaml", dir=path.parent)
     tmp = Path(tmp_name)
     try:
@@ -54,10 +54,10 @@ def replace_rules(path: Path, text: str) -> list[dict[str, Any]]:
             os.fsync(handle.fileno())
         try:
             # A rule type by dotted path imports code: only an operator's own edit may name one.
-            rules = _summary(tmp, dotted_paths=False)
-        except RuleConfigError as exc:
+            rules = [rule.summary() for rule in read_rules(tmp, False)]
+        except ConfigError as exc:
             # Name the file the person is editing, not our temporary copy.
-            raise RuleConfigError(str(exc).replace(str(tmp), path.name)) from None
+            raise ConfigError(str(exc).replace(str(tmp), path.name)) from None
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         os.replace(tmp, path)
@@ -79,19 +79,37 @@ async def put_rules(request: Request, ctx: Ctx, _: Annotated[Principal, Depends(
         raise HTTPException(400, "the rules file must be UTF-8") from None
     path = Path(ctx.settings.alerts.rules_file)
     try:
-        rules = await asyncio.to_thread(replace_rules, path, text)
-    except RuleConfigError as exc:
+        rules = await asyncio.to_thread(replace_rules, path, text, ctx.stage_config.read_rules)
+    except ConfigError as exc:
         raise HTTPException(422, str(exc)) from None
     return {"file": path.name, "rules": rules}
 
 
-@router.get("/sources", summary="The configured sources (feeds and APIs) the collectors poll")
+@router.get("/sources", summary="The configured sources and how each is faring (its last error in the "
+                                 "service's own words)")
 async def get_sources(ctx: Ctx, _: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
-    from collectors.config import SourceConfigError, load_sources
-
+    """Each source's configuration and ``health``: last success, consecutive failures, the last
+    error (a refused request quotes the service: ReliefWeb's ``error.message``, GDELT's text,
+    Mastodon's ``error``) and the counts of what it reported besides its polls. The details
+    live here, behind an admin key, not in the unauthenticated ``/health``."""
     try:
-        sources = load_sources(ctx.settings.collector.feeds_file)
-    except SourceConfigError as exc:
+        feeds_file = Path(ctx.settings.collector.feeds_file)
+        sources = await asyncio.to_thread(ctx.stage_config.read_sources, feeds_file)
+    except ConfigError as exc:
         raise HTTPException(500, f"the sources file cannot be read: {exc}") from None
+    state, notes = await asyncio.gather(asyncio.to_thread(check_collectors, ctx.settings.collector),
+                                        asyncio.to_thread(feed_notes, ctx.settings.collector.state_path))
+    by_name = {feed["name"]: feed for feed in state["feeds"]}
     return {"file": Path(ctx.settings.collector.feeds_file).name,
-            "sources": [source.model_dump(mode="json") for source in sources]}
+            "sources": [source | {"health": source_health(
+                by_name.get(source["name"]), {kind: count for (feed, kind), count in notes.items()
+                                              if feed == source["name"]})} for source in sources]}
+
+
+def source_health(row: dict[str, Any] | None, reports: dict[str, int]) -> dict[str, Any]:
+    """A source's state as the collector left it; ``polled: false`` before its first poll."""
+    if row is None:
+        return {"polled": False, "reports": reports}
+    return {"polled": True, "last_success": row["last_success"], "failures": row["failures"],
+            "last_error": row["last_error"], "last_error_at": row["last_error_at"], "stale": row["stale"],
+            "reports": reports}

@@ -16,12 +16,15 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from pydantic import BaseModel, Field
 
 from api.auth import analyst, viewer
+from api.baseline import aggregation as baseline_aggregation
+from api.baseline import baseline, counts, parse_group
 from api.context import ApiContext, context
+from api.dashboard import alert_page
 from api.keys import Principal
 from api.records import item_from_hit
 from api.signals import BrokerUnavailable
 from tocsin.formats.atom import FEED_MAX, atom_feed
-from tocsin.queries import AlertFilters, QueryError
+from tocsin.queries import AlertFilters, QueryError, parse_time
 from tocsin.schema import Alert, AlertAction
 from tocsin.search import alerts_from_hits, search_alerts, sources_by_id
 
@@ -89,9 +92,11 @@ async def alerts_atom(
         feed_url += f"?{request.url.query}"
     params = {"status": status, "severity": severity, "rule": rule, "country": country, "lang": lang,
               "city": city, "limit": None if limit is None else str(limit)}
+    base = ctx.public_url(request)
     try:
         body = await atom_feed(ctx.es, ctx.settings.search.alerts_index, params, feed_url=feed_url,
-                               default_size=ctx.settings.alerts.feed_size)
+                               default_size=ctx.settings.alerts.feed_size,
+                               alert_url=lambda alert: alert_page(base, alert.id))
     except QueryError as exc:
         raise HTTPException(400, str(exc)) from None
     return Response(body, media_type="application/atom+xml; charset=utf-8")
@@ -115,7 +120,7 @@ async def alert_cap(request: Request, ctx: Ctx, alert_id: str, _: Annotated[Prin
     host = urlsplit(base).hostname or "localhost"
     try:
         xml = render_cap(chosen, [v for v in versions if v.version < chosen.version],
-                         sender=f"tocsin@{host}", web_url=f"{base}/alerts/{alert_id}")
+                         sender=f"tocsin@{host}", web_url=alert_page(base, alert_id))
     except ValueError as exc:
         raise HTTPException(500, f"this alert cannot be expressed as CAP: {exc}") from None
     return Response(xml, media_type="application/cap+xml; charset=utf-8")
@@ -178,7 +183,38 @@ def _filename(alert_id: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in alert_id)[:100]
 
 
-@router.get("/alerts/{alert_id}", summary="One alert: latest version, every version, contributing items")
+@router.get("/alerts/{alert_id}/custody",
+            summary="The custody log of the alert's evidence (reading it is not itself logged)")
+async def alert_custody(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:
+    await get_alert(ctx, alert_id)
+    entries = await ctx.evidence().custody(alert_id)
+    return {"custody": [entry.model_dump(mode="json") for entry in entries]}
+
+
+@router.get("/baseline", summary="The counts behind a rule for a group (an alert's), per hour (48 h) or day "
+                                 "(30 days) up to its window's end")
+async def rule_baseline(
+        ctx: Ctx, _: Annotated[Principal, Depends(viewer)],
+        rule: Annotated[str, Query(max_length=100, description="the alert's rule")],
+        until: Annotated[str, Query(description="the alert's window end (ISO)")],
+        group: Annotated[list[str] | None, Query(description="field:value of the alert's group (repeat)")]
+        = None) -> dict[str, Any]:
+    try:
+        plan = baseline(parse_group(group or []), parse_time(until), await ctx.running_rule(rule))
+    except QueryError as exc:
+        raise HTTPException(400, str(exc)) from None
+    try:
+        response = await ctx.es.search(index=ctx.settings.search.items_index, query=plan.query,
+                                       aggs=baseline_aggregation(plan), size=0)
+        buckets = response.body.get("aggregations", {}).get("counts", {}).get("buckets", [])
+    except NotFoundError:
+        buckets = []
+    return {"interval": plan.interval, "from": plan.start.isoformat(), "to": plan.end.isoformat(),
+            "rule_found": plan.rule_found, "counts": counts(plan, buckets)}
+
+
+@router.get("/alerts/{alert_id}", summary="One alert: latest version, every version, contributing items, "
+                                          "the rule that counted them and analysts' verdicts")
 async def alert_detail(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
     alert = await get_alert(ctx, alert_id)
     versions = await alert_versions(ctx, alert_id)
@@ -187,8 +223,13 @@ async def alert_detail(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(
         found, frozen = await live_and_frozen(ctx, alert.id, alert.sample_item_ids)
         items = [item_from_hit({"_id": item_id, "_source": found[item_id]}) | frozen.get(item_id, {})
                  for item_id in dict.fromkeys(alert.sample_item_ids) if item_id in found]
+    found_rule = await ctx.running_rule(alert.rule)
+    rule = None if found_rule is None else {
+        "name": found_rule.name, "type": found_rule.type, "description": found_rule.description,
+        "filter": found_rule.filter, "group_by": found_rule.group_by, "window_s": found_rule.window_s}
+    labels = await ctx.labels().find(alert_id=alert.id, item_ids=alert.sample_item_ids)
     return {"alert": alert.model_dump(mode="json"), "versions": [v.model_dump(mode="json") for v in versions],
-            "items": items}
+            "items": items, "rule": rule, "labels": [label.model_dump(mode="json") for label in labels]}
 
 
 async def live_and_frozen(ctx: ApiContext, alert_id: str, item_ids: list[str]
@@ -214,8 +255,17 @@ class NoteBody(BaseModel):
     text: str = Field(min_length=1, max_length=10_000)
 
 
+class ResolveBody(BaseModel):
+    text: str = Field(default="", max_length=10_000, description="why (kept as a note)")
+
+
+class DismissBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=2_000, description="why it is a false positive")
+
+
 async def _act(ctx: ApiContext, alert_id: str, who: Principal,
-               kind: Literal["acknowledge", "assign", "note"], text: str = "") -> dict[str, Any]:
+               kind: Literal["acknowledge", "assign", "note", "resolve", "dismiss"],
+               text: str = "") -> dict[str, Any]:
     alert = await get_alert(ctx, alert_id)
     action = AlertAction(alert_id=alert.id, type=kind, actor=who.name, text=text)
     try:
@@ -241,3 +291,22 @@ async def alert_assign(ctx: Ctx, alert_id: str, body: Annotated[AssignBody, Body
 async def alert_note(ctx: Ctx, alert_id: str, body: Annotated[NoteBody, Body()],
                      who: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:
     return await _act(ctx, alert_id, who, "note", body.text)
+
+
+@router.post("/alerts/{alert_id}/resolve", status_code=202,
+             summary="Resolve (applied by the alerts worker; the same surge does not reopen it)")
+async def alert_resolve(ctx: Ctx, alert_id: str, who: Annotated[Principal, Depends(analyst)],
+                        body: Annotated[ResolveBody | None, Body()] = None) -> dict[str, Any]:
+    return await _act(ctx, alert_id, who, "resolve", body.text if body else "")
+
+
+@router.post("/alerts/{alert_id}/dismiss", status_code=202,
+             summary="Dismiss as a false positive, with the reason (kept in the labels index too)")
+async def alert_dismiss(ctx: Ctx, alert_id: str, body: Annotated[DismissBody, Body()],
+                        who: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:
+    from tocsin.labels import alert_label
+
+    answer = await _act(ctx, alert_id, who, "dismiss", body.reason)
+    label = await ctx.labels().add(alert_label(await get_alert(ctx, alert_id), actor=who.name,
+                                               reason=body.reason))
+    return {**answer, "label": label.model_dump(mode="json")}

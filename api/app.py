@@ -1,4 +1,4 @@
-"""The HTTP API app: ``create_app(settings)``, and ``serve`` for ``tocsin api``.
+"""The HTTP API app: ``create_app(settings, stage_config=...)``, and ``serve`` for ``tocsin api``.
 
 One process holds one search client, one producer (for actions, started on first
 use), one consumer of ``alerts`` (for ``/alerts/stream``) and the keys file. The
@@ -16,13 +16,14 @@ from elastic_transport import TransportError
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api import admin, alerts, archive, health, metrics, stream_routes
+from api import admin, alerts, archive, health, metrics, stream_routes, verdicts
 from api.context import ApiContext
 from api.dashboard import mount_dashboard
 from api.docs import mount_docs
 from api.keys import KeyRing
 from api.metrics import ApiMetrics, RequestCounter
 from api.signals import SignalPublisher
+from api.stage_config import StageConfig
 from api.stream import AlertHub
 from tocsin.search import SearchUnavailable, search_client
 from tocsin.settings import Settings
@@ -34,13 +35,16 @@ Search the Tocsin archive, read and act on alerts, stream them, and watch the pi
 
 Send an API key in `X-API-Key` (or `Authorization: Bearer <key>`); make one with
 `tocsin api-key add NAME --role viewer|analyst|admin`. Viewers read alerts (JSON, Atom,
-CAP, stream); analysts also search, aggregate, see evidence and act on alerts; admins
+CAP, stream); analysts also search, aggregate, see evidence, act on alerts and give verdicts
+on items (misclassified / confirmed, exported as labelled CSV for retraining); admins
 also read and replace the rules and read the sources. Text is returned raw: escape it
 where you show it.
 """
 
 
-def create_app(settings: Settings, *, heartbeat_s: float = 15.0) -> FastAPI:
+def create_app(settings: Settings, *, stage_config: StageConfig, heartbeat_s: float = 15.0) -> FastAPI:
+    """The app; ``stage_config`` reads the rules and sources files with the stages' own loaders
+    (the entry point builds it: ``tocsin_launch.api_wiring.stage_config``)."""
     keys = KeyRing(settings.api.keys_file)
     keys.check()  # a broken keys file stops the start, with the file and key named
 
@@ -48,7 +52,7 @@ def create_app(settings: Settings, *, heartbeat_s: float = 15.0) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx = ApiContext(settings=settings, es=search_client(settings.search), keys=keys,
                          signals=SignalPublisher(settings.kafka), hub=AlertHub(settings.kafka),
-                         metrics=api_metrics, heartbeat_s=heartbeat_s)
+                         metrics=api_metrics, stage_config=stage_config, heartbeat_s=heartbeat_s)
         app.state.ctx = ctx
         ctx.hub.start()
         try:
@@ -69,6 +73,7 @@ def create_app(settings: Settings, *, heartbeat_s: float = 15.0) -> FastAPI:
     app.include_router(stream_routes.router)  # before /alerts/{alert_id}
     app.include_router(alerts.router)
     app.include_router(archive.router)
+    app.include_router(verdicts.router)
     app.include_router(admin.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
@@ -82,11 +87,11 @@ async def search_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "the search server is unavailable; try again later"}, status_code=503)
 
 
-def serve(settings: Settings, *, log_level: str = "info") -> None:
+def serve(settings: Settings, *, stage_config: StageConfig, log_level: str = "info") -> None:
     """Run the API with uvicorn on ``api.host``:``api.port`` until interrupted."""
     import uvicorn
 
-    app = create_app(settings)
+    app = create_app(settings, stage_config=stage_config)
     print(f"Tocsin API on http://{settings.api.host}:{settings.api.port}/ (OpenAPI docs at /docs)",
           flush=True)
     uvicorn.run(app, host=settings.api.host, port=settings.api.port, log_level=log_level, proxy_headers=True)

@@ -20,6 +20,7 @@ from api.search import (
     search_page,
     to_filters,
 )
+from api.stopwords import watched_words
 from tocsin.queries import ItemFilters, ItemSort, QueryError
 
 router = APIRouter(tags=["archive"])
@@ -58,9 +59,11 @@ async def filters_of(ctx: ApiContext, given: SearchParams) -> ItemFilters:
     if given.rule is not None:
         ids = await rule_item_ids(ctx, given.rule)
     try:
-        return to_filters(given, ids)
+        filters = to_filters(given, ids)
+        await ctx.categories.check(ctx.es, filters.categories)
     except QueryError as exc:
         raise HTTPException(400, str(exc)) from None
+    return filters
 
 
 async def rule_item_ids(ctx: ApiContext, rule: str) -> list[str]:
@@ -120,4 +123,7 @@ async def aggregations(
         return {"kind": kind, "buckets": []}
     except BadRequestError as exc:
         raise HTTPException(400, f"the search server refused the aggregation: {exc.message}") from None
-    return {"kind": kind, "buckets": aggs.buckets(kind, response.body.get("aggregations", {}))}
+    keep = watched_words(ctx.settings.processing.categories_file)
+    return {"kind": kind, "buckets": aggs.buckets(kind, response.body.get("aggregations", {}),
+                                                   size=None if kind in ("timeline", "geohash") else size,
+                                                   keep=keep)}

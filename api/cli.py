@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from api.keys import KeysConfigError, Role, add_key, load_keys, write_keys
+from api.stage_config import StageConfig
 from tocsin.settings import load_settings
 
 
@@ -19,7 +21,7 @@ def cmd_api(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"api": settings.api.model_copy(update={
             k: v for k, v in (("host", args.host), ("port", args.port)) if v})})
     try:
-        serve(settings, log_level=args.log_level)
+        serve(settings, stage_config=args.stage_config(), log_level=args.log_level)
     except KeysConfigError as exc:
         print(f"tocsin: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -50,12 +52,13 @@ def cmd_api_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: Any) -> None:
-    """Add ``api`` and ``api-key`` to the ``tocsin`` subcommands."""
+def register(commands: Any, *, stage_config: Callable[[], StageConfig]) -> None:
+    """Add ``api`` and ``api-key`` to the ``tocsin`` subcommands; ``stage_config`` makes what
+    the API reads the rules and sources files with (the entry point's: the API imports no stage)."""
     api = commands.add_parser("api", help=cmd_api.__doc__)
     api.add_argument("--host", default=None, help="listen address (default: api.host)")
     api.add_argument("--port", type=int, default=None, help="port (default: api.port)")
-    api.set_defaults(func=cmd_api)
+    api.set_defaults(func=cmd_api, stage_config=stage_config)
     keys = commands.add_parser("api-key", help="add, list or remove API keys (api.keys_file)")
     actions = keys.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="make a key for NAME; prints it once")

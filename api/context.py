@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from elasticsearch import AsyncElasticsearch
@@ -11,7 +13,10 @@ from fastapi import Request
 from api.keys import KeyRing
 from api.ratelimit import FailedKeys
 from api.signals import SignalPublisher
+from api.stage_config import RuleView, StageConfig
 from api.stream import AlertHub
+from tocsin.category_names import KnownCategories
+from tocsin.labels import LabelStore
 from tocsin.settings import Settings
 
 if TYPE_CHECKING:
@@ -26,9 +31,30 @@ class ApiContext:
     signals: SignalPublisher
     hub: AlertHub
     metrics: ApiMetrics
+    stage_config: StageConfig
     heartbeat_s: float = 15.0
     _evidence: Any = field(default=None, repr=False)
     _failed_keys: FailedKeys | None = field(default=None, repr=False)
+    _categories: KnownCategories | None = field(default=None, repr=False)
+    _labels: LabelStore | None = field(default=None, repr=False)
+
+    async def running_rule(self, name: str) -> RuleView | None:
+        """The named rule of the running rules file (``alerts.rules_file``); None if it is gone."""
+        return await asyncio.to_thread(self.stage_config.rule, Path(self.settings.alerts.rules_file), name)
+
+    def labels(self) -> LabelStore:
+        """Analysts' verdicts (``tocsin.labels``), made on first use."""
+        if self._labels is None:
+            self._labels = LabelStore(self.es, self.settings.search.labels_index)
+        return self._labels
+
+    @property
+    def categories(self) -> KnownCategories:
+        """The category names filters may use (``tocsin.category_names``), made on first use."""
+        if self._categories is None:
+            self._categories = KnownCategories(self.settings.processing.categories_file,
+                                               self.settings.search.items_index)
+        return self._categories
 
     def evidence(self) -> Any:
         """The evidence store (``tocsin.evidence.EvidenceStore``), made on first use."""

@@ -11,6 +11,7 @@ built from ``api/web/`` into ``api/static/`` by ``make dashboard``; see README
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
@@ -29,6 +30,12 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+
+
+def alert_page(base_url: str, alert_id: str) -> str:
+    """The dashboard page of an alert: where Atom entries and CAP ``<web>`` send a person
+    (a browser opens it; the JSON at ``/alerts/{id}`` would answer it 401)."""
+    return f"{base_url.rstrip('/')}/#/alert/{quote(alert_id, safe='')}"
 
 
 class DashboardMissing(ConfigError, RuntimeError):

@@ -67,6 +67,21 @@ def feed_states(path: Path) -> list[dict[str, Any]]:
             for name, last_success, failures, last_error, last_error_at, interval_s in rows]
 
 
+def feed_notes(path: Path) -> dict[tuple[str, str], int]:
+    """What each source reported besides its polls, counted by kind (a refused stream, lost
+    stream history); empty without a state file or in one older than the counts."""
+    if not path.is_file():
+        return {}
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=2.0)
+    try:
+        rows = db.execute("SELECT feed, kind, count FROM notes").fetchall()
+    except sqlite3.OperationalError:  # a state file from before the counts
+        return {}
+    finally:
+        db.close()
+    return {(feed, kind): count for feed, kind, count in rows}
+
+
 def check_collectors(settings: CollectorSettings, now: float | None = None) -> dict[str, Any]:
     """Each feed's last success. A feed is stale when its last success is older than twice
     ``collector.max_interval_s`` (the longest the collector ever waits between polls), or when it
@@ -126,3 +141,9 @@ async def health(ctx: Annotated[ApiContext, Depends(context)],
                        "stream": {"ok": ctx.hub.ready.is_set(), "clients": ctx.hub.subscribers}}}
     code = 503 if status == "down" else 200
     return JSONResponse(body if caller is not None else {"status": status}, status_code=code)
+
+
+@router.head("/health", summary="As GET /health, without the body (uptime checkers send HEAD)")
+async def health_head(ctx: Annotated[ApiContext, Depends(context)]) -> JSONResponse:
+    """A route of its own, so each operation keeps its own id in the OpenAPI document."""
+    return await health(ctx, None)

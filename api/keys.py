@@ -7,6 +7,7 @@ is re-read when it changes, so ``tocsin api-key add`` takes effect without a res
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -38,6 +39,9 @@ class KeysConfigError(ConfigError, ValueError):
     """The keys file is wrong; the message names the file, the entry and the field."""
 
 
+IMAGE_UID = 10001
+"""The uid and gid the image runs as (deploy/Dockerfile)."""
+NEW_FILE_MODE = 0o640
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,99}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -112,12 +116,21 @@ def load_keys(path: Path) -> list[KeyEntry]:
     an empty one is an error like every empty config file (``keys: []`` holds none)."""
     if not path.exists():
         return []
-    return parse_keys(read_yaml(path, KeysConfigError, none="keys: []"), str(path))
+    denied = (f"the API must be able to read it: in the image it runs as uid/gid {IMAGE_UID}, so give "
+              f"the file that group (chgrp {IMAGE_UID} {path.name} && chmod 640 {path.name})")
+    return parse_keys(read_yaml(path, KeysConfigError, none="keys: []", denied=denied), str(path))
 
 
 def write_keys(path: Path, entries: list[KeyEntry]) -> None:
-    """Replace the file atomically (owner-only permissions: hashes are not secrets, but names are)."""
+    """Replace the file atomically. Hashes are not secrets, but names are: a new file is
+    readable by its owner and group only (0640), and a replaced one keeps its mode and group,
+    so the API's user (another uid than the operator who adds a key) goes on reading it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        before = path.stat()
+        mode, group = before.st_mode & 0o777, before.st_gid
+    except FileNotFoundError:
+        mode, group = NEW_FILE_MODE, None
     body = yaml.safe_dump({"keys": [e.as_yaml() for e in entries]}, sort_keys=False, allow_unicode=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -125,7 +138,11 @@ def write_keys(path: Path, entries: list[KeyEntry]) -> None:
             handle.write(body)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
+        if group is not None and group != os.getegid():
+            # Not a member of that group: the file keeps ours (and its mode says who reads it).
+            with contextlib.suppress(PermissionError):
+                os.chown(tmp, -1, group)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -26,6 +26,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.context import ApiContext, context
+from api.health import feed_notes
 from tocsin import topics
 from tocsin.kafka import client_kwargs
 from tocsin.schema import SEVERITIES
@@ -49,6 +50,7 @@ class ApiMetrics:
                                registry=self.registry)
         self._previous: dict[str, tuple[float, float]] = {}
         self._offsets: AIOKafkaConsumer | None = None
+        self.offsets_lock = asyncio.Lock()
 
     def rates(self, totals: dict[str, float], now: float) -> dict[str, float]:
         """Per-second growth of each total since the previous scrape (none on the first)."""
@@ -111,16 +113,50 @@ class _Families(Collector):
         return iter(self.families)
 
 
-async def topic_totals(consumer: AIOKafkaConsumer) -> tuple[dict[str, float], dict[TopicPartition, int]]:
-    """Records ever written per pipeline topic (sum of end offsets) and each partition's end."""
+async def topic_totals(consumer: AIOKafkaConsumer, *, verify: bool = False,
+                       ) -> tuple[dict[str, float], dict[TopicPartition, int]]:
+    """Records ever written per pipeline topic (sum of end offsets) and each partition's end.
+
+    ``verify`` (``kafka.verify_end_offsets``, the embedded broker): the reported ends
+    are checked by reading each partition's last batch (``verified_ends``).
+    """
     await asyncio.wait_for(consumer.topics(), TIMEOUT_S)
     partitions = [TopicPartition(name, p) for name in topics.ALL
                   for p in sorted(consumer.partitions_for_topic(name) or ())]
     ends = await asyncio.wait_for(consumer.end_offsets(partitions), TIMEOUT_S) if partitions else {}
+    if verify:
+        ends = await verified_ends(consumer, ends)
     totals = {name: 0.0 for name in topics.ALL}
     for tp, end in ends.items():
         totals[tp.topic] += end
     return totals, ends
+
+
+async def verified_ends(consumer: AIOKafkaConsumer,
+                        ends: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
+    """Each partition's true end: one past the last record of the batch that holds ``end - 1``.
+
+    The embedded broker (Tansu) reports a partition's end as the start of its last batch
+    plus one, so the collector's batched writes to ``items.raw`` looked like fewer records
+    than the archive holds. A fetch from ``end - 1`` returns that whole batch.
+    """
+    wanted = [tp for tp, end in ends.items() if end > 0]
+    if not wanted:
+        return dict(ends)
+    exact = dict(ends)
+    consumer.assign(wanted)
+    for tp in wanted:
+        consumer.seek(tp, ends[tp] - 1)
+    pending = set(wanted)
+    deadline = asyncio.get_running_loop().time() + TIMEOUT_S
+    while pending and asyncio.get_running_loop().time() < deadline:
+        fetched = await consumer.getmany(*pending, timeout_ms=500)
+        for tp, records in fetched.items():
+            if records:
+                exact[tp] = max(exact[tp], max(record.offset for record in records) + 1)
+                pending.discard(tp)
+    consumer.assign([])
+    return exact
 
 
 async def consumer_lag(settings: KafkaSettings,
@@ -197,7 +233,9 @@ async def pipeline_families(ctx: ApiContext) -> list[Metric]:
         return result
 
     async def topics_part() -> tuple[dict[str, float], dict[TopicPartition, int]]:
-        return await topic_totals(await ctx.metrics.offsets_client(ctx.settings.kafka))
+        async with ctx.metrics.offsets_lock:  # verifying ends moves the shared client's positions
+            return await topic_totals(await ctx.metrics.offsets_client(ctx.settings.kafka),
+                                      verify=ctx.settings.kafka.verify_end_offsets)
 
     topic_result, archived, alerts = await asyncio.gather(
         measured("topics", topics_part()), measured("archive", archive_count(ctx)),
@@ -205,7 +243,9 @@ async def pipeline_families(ctx: ApiContext) -> list[Metric]:
     if topic_result is not None:
         topic_total, ends = topic_result
         records = CounterMetricFamily("tocsin_topic_records",
-                                      "records ever written to each topic (end offsets)", labels=["topic"])
+                                      "records ever written to each topic (end offsets); items.enriched "
+                                      "and the archive hold fewer than items.raw when the processors "
+                                      "drop copies or dead-letter items", labels=["topic"])
         for name, value in topic_total.items():
             records.add_metric([name], value)
         families.append(records)
@@ -238,6 +278,14 @@ async def pipeline_families(ctx: ApiContext) -> list[Metric]:
     for stage, value in sorted(ctx.metrics.rates(totals, now).items()):
         rates.add_metric([stage], value)
     families.append(rates)
+    notes = await measured("collectors", asyncio.to_thread(feed_notes, ctx.settings.collector.state_path))
+    if notes is not None:
+        reports = CounterMetricFamily("tocsin_collector_reports",
+                                      "what sources reported besides their polls (refused streams, "
+                                      "stream history lost), per source and kind", labels=["source", "kind"])
+        for (feed, kind), count in sorted(notes.items()):
+            reports.add_metric([feed, kind], count)
+        families.append(reports)
     stream = GaugeMetricFamily("tocsin_api_stream_clients", "clients on /alerts/stream")
     stream.add_metric([], ctx.hub.subscribers)
     dropped = CounterMetricFamily("tocsin_api_stream_dropped",

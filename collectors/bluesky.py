@@ -19,8 +19,18 @@ The stream's position is Jetstream's ``time_us`` of the last event whose batch t
 broker acknowledged (the runner stores it with the seen ids). After a restart or a
 dropped connection we reconnect with ``cursor`` a few seconds (``rewind``) earlier,
 so nothing falls between; the events seen twice are dropped by id. Reconnects back
-off exponentially. Jetstream keeps about a day of history: a collector down longer
-than that loses the difference.
+off exponentially.
+
+Jetstream keeps a bounded history (``JETSTREAM_EVENT_TTL``, 24 hours by default in
+its server; an instance's operator may set another) and answers a cursor older than
+that from its oldest event, without a word. A collector down longer than the history
+loses the difference, so the source says so: before connecting, a cursor older than
+``history`` is reported (``history_gap``, a warning, the source's last error and a
+count in ``/metrics``), and after connecting, a first event later than the cursor by
+more than :data:`GAP_TOLERANCE_S` is reported with the span that was lost. The
+subscription is a reading of Jetstream's README ("cursor: a unix microseconds
+timestamp to begin playback from; an absent cursor or a cursor from the future
+results in live-tail operation"), read 2026-12-06.
 """
 
 from __future__ import annotations
@@ -50,6 +60,7 @@ from collectors.posts import parse_datetime, title_from_text
 from collectors.protocol import Emit, StreamBatch, StreamContext, register
 from collectors.provenance import canonical_json, raw_sha256, stream_provenance
 from collectors.pseudonyms import author_pseudonym
+from tocsin.durations import parse_duration
 from tocsin.errors import InputError, PeerError
 from tocsin.schema import DeadLetter, Item, Provenance, SourceRef
 
@@ -67,6 +78,9 @@ RETRY_AFTER_CAP_S = 3600.0
 FUTURE_SLACK = timedelta(minutes=10)
 """A ``createdAt`` later than the relay's own time plus this is a client's clock (or a
 lie): the relay time stands in, so a post cannot land in a future alert window."""
+GAP_TOLERANCE_S = 300.0
+"""A first event this much later than the requested cursor means Jetstream clamped it (the network
+posts every second; a feed filtered by accounts alone may be quiet, and is not judged)."""
 MALFORMED_MEMORY = 1000
 """Dead-lettered frames remembered per run, so a replay after a reconnect does not
 dead-letter them twice."""
@@ -99,6 +113,13 @@ class BlueskyConfig(FeedConfig):
     batch_size: int = Field(default=100, ge=1, le=5000)
     batch_wait: float = Field(default=1.0, gt=0.0, le=60.0)
     """Seconds a batch may wait for more events before it is published."""
+    history: float = 86400.0
+    """How far back the Jetstream instance replays (its ``JETSTREAM_EVENT_TTL``; 24 h by default)."""
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _history(cls, value: object) -> float:
+        return parse_duration(value)
 
     @field_validator("url")
     @classmethod
@@ -450,6 +471,8 @@ class BlueskySource:
         failures = 0
         while not stop.is_set():
             rewound = max(1, cursor - int(self.config.rewind * 1_000_000)) if cursor is not None else None
+            if rewound is not None:
+                await self._check_history(context, rewound)
             url = subscribe_url(self.config, rewound)
             await context.fetcher.check_target(url)  # SSRF guard; the runner retries a refusal with backoff
             received = False
@@ -459,7 +482,7 @@ class BlueskySource:
                                    close_timeout=2, max_size=MAX_FRAME_BYTES,
                                    user_agent_header=settings.user_agent) as connection:
                     log.info("feed=%s connected to %s", self.name, url)
-                    cursor, received = await self._read(connection, url, context, emit, stop, cursor)
+                    cursor, received = await self._read(connection, url, context, emit, stop, cursor, rewound)
             except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
                 log.warning("feed=%s stream interrupted: %s: %s", self.name, type(exc).__name__, exc)
                 if isinstance(exc, _Interrupted):
@@ -477,8 +500,32 @@ class BlueskySource:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 
+    async def _check_history(self, context: StreamContext, rewound: int) -> None:
+        """Say so before asking for a cursor older than the instance keeps."""
+        now_us = int(context.clock().timestamp() * 1_000_000)
+        age_s = (now_us - rewound) / 1_000_000
+        history_h, age_h = self.config.history / 3600, age_s / 3600
+        if age_s > self.config.history:
+            await context.report("history_gap", (
+                f"bluesky source {self.name!r}: resuming from {_relay_time(rewound):%Y-%m-%d %H:%M:%S} UTC, "
+                f"{age_h:.1f} h ago, but Jetstream keeps about {history_h:.0f} h: the posts of the "
+                f"{age_h - history_h:.1f} h before its oldest event are lost"))
+
+    async def _check_first_event(self, context: StreamContext, requested: int | None, first: int) -> None:
+        """A first event far past the requested cursor: Jetstream clamped it to its history."""
+        if requested is None or (self.config.accounts and not self.config.keywords):
+            return
+        gap_s = (first - requested) / 1_000_000
+        if gap_s > GAP_TOLERANCE_S:
+            await context.report("history_gap", (
+                f"bluesky source {self.name!r}: asked Jetstream for events from "
+                f"{_relay_time(requested):%Y-%m-%d %H:%M:%S} UTC, its first was from "
+                f"{_relay_time(first):%Y-%m-%d %H:%M:%S} UTC: {gap_s / 3600:.1f} h of posts are lost "
+                f"(older than the instance's history)"))
+
     async def _read(self, connection: ClientConnection, url: str, context: StreamContext, emit: Emit,
-                    stop: asyncio.Event, cursor: int | None) -> tuple[int | None, bool]:
+                    stop: asyncio.Event, cursor: int | None,
+                    requested: int | None = None) -> tuple[int | None, bool]:
         """Frames into batches until ``stop`` (returns) or the connection drops (flushes, then
         raises :class:`_Interrupted` with the cursor acknowledged so far)."""
         loop = asyncio.get_running_loop()
@@ -501,11 +548,13 @@ class BlueskySource:
             except websockets.exceptions.ConnectionClosed as exc:
                 cursor = await self._flush(pending, context, emit, cursor)
                 raise _Interrupted(str(exc) or "connection closed", cursor, received) from exc
-            received = True
             collected = context.clock()
             result = read_frame(frame, feed=self.config, filters=self.filters, collected=collected,
                                 secret=context.pseudonym_secret,
                                 provenance=stream_provenance(url, collected, headers=headers, status=101))
+            if not received and result.time_us is not None:
+                await self._check_first_event(context, requested, result.time_us)
+            received = True
             self._add(pending, frame, result)
             if pending.since is None:
                 pending.since = loop.time()

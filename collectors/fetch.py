@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from urllib.parse import urlencode
 
 import httpx
 
@@ -36,6 +37,7 @@ from collectors.decode import (
     DecompressionBomb,
     parse_encodings,
 )
+from collectors.service_errors import MAX_ERROR_BODY_BYTES, service_message
 from tocsin.errors import PeerError
 from tocsin.netguard import (
     Resolver,
@@ -73,17 +75,24 @@ class HTTPStatusError(FetchError):
     """The server answered with a status we cannot use (after any retries).
 
     ``headers`` are the response's (lower-cased names), for APIs that explain a
-    refusal in headers of their own (``X-Ratelimit-Reset``)."""
+    refusal in headers of their own (``X-Ratelimit-Reset``); ``body`` is the first
+    :data:`~collectors.service_errors.MAX_ERROR_BODY_BYTES` of the answer and
+    ``detail`` the service's own explanation from it, which the message quotes so
+    that it reaches the source's health and the log."""
 
     def __init__(self, url: str, status: int, retry_after_s: float | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
+                 headers: Mapping[str, str] | None = None, body: bytes = b"") -> None:
+        self.headers: Mapping[str, str] = headers or {}
+        self.detail = service_message(body, self.headers.get("content-type"))
         message = f"HTTP {status}"
         if retry_after_s is not None:
             message += f" (Retry-After {retry_after_s:.0f} s)"
+        if self.detail:
+            message += f": {self.detail}"
         super().__init__(url, message)
         self.status = status
         self.retry_after_s = retry_after_s
-        self.headers: Mapping[str, str] = headers or {}
+        self.body = body
 
 
 class TransportError(FetchError):
@@ -249,13 +258,17 @@ class Fetcher:
                                f"non-public address {private[0]} (collector.allow_private_targets is off)")
 
     async def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-                    headers: Mapping[str, str] | None = None, json_body: bytes | None = None) -> FetchResult:
-        """GET a feed, or POST ``json_body`` (an already serialised JSON document) to an API.
+                    headers: Mapping[str, str] | None = None, json_body: bytes | None = None,
+                    form_body: Mapping[str, str] | None = None, retries: int | None = None) -> FetchResult:
+        """GET a feed, or POST ``json_body`` (an already serialised JSON document) or
+        ``form_body`` (``application/x-www-form-urlencoded``, an OAuth token request) to an API.
 
         ``headers`` are added to the request (an API's ``Accept``, ``Authorization``,
         ``User-Agent``) and override the fetcher's defaults. A 304 comes back as a
         result with ``not_modified``; any other failure raises a :class:`FetchError`
-        subclass after the configured retries. A POST redirected with 301/302/303
+        subclass after the configured retries (``retries`` overrides
+        ``collector.retries`` for this request: an API that paces its callers itself
+        passes 0, so no retry can bypass its pace). A POST redirected with 301/302/303
         continues as a GET without the body, as browsers do; 307/308 repeat the POST.
         """
         request_headers: dict[str, str] = dict(headers or {})
@@ -265,9 +278,12 @@ class Fetcher:
             request_headers["If-Modified-Since"] = last_modified
         if json_body is not None:
             request_headers["Content-Type"] = "application/json"
+        elif form_body is not None:
+            request_headers["Content-Type"] = "application/x-www-form-urlencoded"
+            json_body = urlencode(dict(form_body)).encode("ascii")  # sent as is, like a JSON body
         current = httpx.URL(url)  # the guard checks each connection's address (tocsin.netguard)
         for _ in range(MAX_REDIRECTS + 1):
-            result = await self._fetch_with_retries(current, request_headers, json_body)
+            result = await self._fetch_with_retries(current, request_headers, json_body, retries)
             if result.status in REDIRECT_STATUS:
                 current = await self._next_hop(current, result)
                 if json_body is not None and result.status not in (307, 308):
@@ -276,11 +292,16 @@ class Fetcher:
                 continue
             if result.status == 304 or 200 <= result.status < 300:
                 return result
-            raise HTTPStatusError(str(current), result.status, headers=result.headers)
+            raise HTTPStatusError(str(current), result.status, headers=result.headers, body=result.body)
         raise RedirectError(url, f"more than {MAX_REDIRECTS} redirects")
 
     async def _next_hop(self, current: httpx.URL, redirect: FetchResult) -> httpx.URL:
-        location = redirect.location or ""
+        return await self.redirect_target(current, redirect.location)
+
+    async def redirect_target(self, current: httpx.URL, location: str | None) -> httpx.URL:
+        """Where a redirect from ``current`` leads, through the SSRF guard; :class:`RedirectError`
+        if it may not be followed. For long-lived requests that follow redirects themselves."""
+        location = location or ""
         try:
             target = current.join(location)
         except (httpx.InvalidURL, ValueError) as exc:
@@ -301,8 +322,8 @@ class Fetcher:
         return target
 
     async def _fetch_with_retries(self, url: httpx.URL, headers: dict[str, str],
-                                  body: bytes | None = None) -> FetchResult:
-        attempts = self.settings.retries + 1
+                                  body: bytes | None = None, retries: int | None = None) -> FetchResult:
+        attempts = (self.settings.retries if retries is None else retries) + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
@@ -326,7 +347,7 @@ class Fetcher:
                 return result
             retry_after = parse_retry_after(result.retry_after, datetime.now(UTC))
             if last or (retry_after is not None and retry_after > RETRY_AFTER_INLINE_CAP_S):
-                raise HTTPStatusError(str(url), result.status, retry_after, result.headers)
+                raise HTTPStatusError(str(url), result.status, retry_after, result.headers, result.body)
             delay = backoff_delay(attempt, self.settings.backoff_base_s, self._rng)
             if retry_after is not None:
                 delay = max(delay, retry_after)
@@ -352,7 +373,7 @@ class Fetcher:
             if status in REDIRECT_STATUS:
                 return FetchResult(status=status, url=str(url), location=response.headers.get("location"))
             if not 200 <= status < 300:
-                return _result(response, str(url))
+                return _result(response, str(url), await read_error_body(response))
             declared = _content_length(response)
             if declared is not None and declared > limit:
                 raise FeedTooLarge(str(url), limit, b"", declared)
@@ -384,6 +405,23 @@ def _content_length(response: httpx.Response) -> int | None:
         return int(value)
     except ValueError:
         return None
+
+
+async def read_error_body(response: httpx.Response) -> bytes:
+    """The first :data:`MAX_ERROR_BODY_BYTES` of a refusal, decoded; what cannot be decoded is dropped.
+
+    Read to quote the service's own explanation, never parsed as a feed: stopping at the
+    cap leaves the rest unread, so a hostile error page costs nothing."""
+    decoder = BoundedDecoder(parse_encodings(response.headers.get("content-encoding")),
+                             max_bytes=MAX_ERROR_BODY_BYTES, max_ratio=1000.0)  # the size cap bounds it
+    try:
+        async for chunk in response.aiter_raw():
+            decoder.feed(chunk)
+        return decoder.finish()
+    except DecodedTooLarge as exc:
+        return exc.partial
+    except (DecodeError, DecompressionBomb, httpx.HTTPError, TimeoutError):
+        return b""
 
 
 def _result(response: httpx.Response, url: str, body: bytes = b"") -> FetchResult:

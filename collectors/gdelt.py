@@ -46,7 +46,15 @@ from pydantic import Field, field_validator
 
 from collectors.config import FeedConfig, parse_duration
 from collectors.fetch import Fetcher, FetchResult
-from collectors.jsonapi import ApiFailure, ApiResponse, Harvest, fetch_json, wrong_shape
+from collectors.jsonapi import (
+    ApiFailure,
+    ApiResponse,
+    Harvest,
+    MalformedResponse,
+    decode_json,
+    fetch_json,
+    wrong_shape,
+)
 from collectors.normalise import content_sha256, item_id, plain_text, story_id
 from collectors.posts import UnusablePost, http_url, post_dead_letter, text_field
 from collectors.protocol import PollContext, PollOutcome, register
@@ -57,7 +65,8 @@ SOURCE_TYPE = "gdelt"
 DEFAULT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 MAX_RECORDS = 250
 RATE_LIMIT_WAIT_S = 60.0
-"""How long to wait after GDELT's "please limit requests" answer (it gives no Retry-After)."""
+"""How long every GDELT source of a collector waits after GDELT's "please limit requests"
+answer (a 200 or, lately, a 429 with a text body, neither with a Retry-After)."""
 SEENDATE_FORMAT = "%Y%m%dT%H%M%SZ"
 QUERY_DATE_FORMAT = "%Y%m%d%H%M%S"
 
@@ -236,19 +245,54 @@ def read_articles(response: ApiResponse, *, feed: GdeltConfig, context: PollCont
     return items, dead, seen, len(articles)
 
 
+_ESCAPE = re.compile(rb'\\(["\\/bfnrt]|u[0-9a-fA-F]{4})?')
+
+
+def repair_escapes(body: bytes) -> bytes:
+    """GDELT's ArtList JSON sometimes carries backslashes JSON does not allow (``\\'`` in a
+    title): each lone backslash becomes a literal one, valid escapes stay as they are."""
+    return _ESCAPE.sub(lambda m: m.group(0) if m.group(1) else b"\\\\", body)
+
+
+def decode_artlist(body: bytes) -> Any:
+    """An ArtList document, repaired if GDELT wrote invalid escapes or raw control characters
+    into a string; :class:`MalformedResponse` (GDELT's first complaint) when no repair helps."""
+    try:
+        return decode_json(body)
+    except MalformedResponse as exc:
+        if not body.lstrip().startswith(b"{"):
+            raise  # plain text: GDELT explaining a refusal, quoted as it is
+        first = exc
+    try:
+        return json.loads(repair_escapes(body), strict=False)
+    except (ValueError, RecursionError):
+        raise first from None
+
+
 class _Pacer:
-    """Spaces requests to one host: GDELT refuses more than one every few seconds."""
+    """Spaces requests to one host: GDELT refuses more than one every few seconds, and after
+    it said so, no source asks again until :data:`RATE_LIMIT_WAIT_S` has passed."""
 
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
         self.last = float("-inf")
+        self.held_until = float("-inf")
 
     async def wait(self, gap: float) -> None:
+        """Sleep out the gap; raise :class:`ApiFailure` (with the wait) while the host is on hold,
+        so a poll defers instead of holding a task for a minute."""
         async with self.lock:
             delay = self.last + gap - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
+            held = self.held_until - time.monotonic()  # after the gap: a 429 may have come meanwhile
+            if held > 0:
+                raise ApiFailure(f"GDELT asked to limit requests; the next request may go in {held:.0f} s",
+                                 retry_after_s=held)
             self.last = time.monotonic()
+
+    def hold(self, seconds: float) -> None:
+        self.held_until = max(self.held_until, time.monotonic() + seconds)
 
 
 _PACERS: weakref.WeakKeyDictionary[Fetcher, dict[str, _Pacer]] = weakref.WeakKeyDictionary()
@@ -339,6 +383,8 @@ class GdeltSource:
                 harvest.cursor = Position(start, caught_up=False).dump()
             else:
                 return harvest.outcome()
+        except _BrokenPage as broken:
+            return self._skip_window(harvest, broken, start, end)
         except ApiFailure as failure:
             harvest.stop(failure)
             return harvest.outcome()
@@ -346,19 +392,48 @@ class GdeltSource:
             harvest.cursor = Position(newest, caught_up=True).dump()
         return harvest.outcome()
 
+    def _skip_window(self, harvest: Harvest, broken: _BrokenPage, start: datetime,
+                     end: datetime) -> PollOutcome:
+        """A page no repair makes JSON: dead-letter it and move the cursor past its window, so
+        every later poll does not ask for the same broken answer again (the articles of that
+        window are lost; the error says which)."""
+        failure = broken.failure
+        if failure.dead_letter is not None:
+            harvest.dead_letters.append(failure.dead_letter)
+        error = (f"gdelt source {self.config.name!r}: skipped the articles seen {start:%Y-%m-%d %H:%M:%S} to "
+                 f"{end:%Y-%m-%d %H:%M:%S}: GDELT's answer is not JSON even after repair ({failure})")
+        return PollOutcome("changed", items=harvest.items, dead_letters=harvest.dead_letters,
+                           http_status=failure.http_status, error=error,
+                           cursor=Position(end, caught_up=True).dump())
+
     async def _fetch(self, context: PollContext, start: datetime, end: datetime) -> ApiResponse:
         url = self._url(start, end)
         try:
-            return await fetch_json(context.fetcher, self.config, url)
+            # No retry inside the fetcher: it would come within seconds, bypassing the pace.
+            return await fetch_json(context.fetcher, self.config, url, retries=0, decode=decode_artlist)
         except ApiFailure as failure:
             body = (failure.body or b"").strip()
             if failure.body is not None and not body:  # an empty 200: nothing matched
                 return ApiResponse(_empty_result(url, failure), {})
-            if b"limit requests" in body.lower():
-                said = body[:200].decode("utf-8", "replace")
-                raise ApiFailure(f"gdelt source {self.config.name!r}: GDELT asks to limit requests: {said!r}",
-                                 http_status=failure.http_status, retry_after_s=RATE_LIMIT_WAIT_S) from None
+            said = failure.detail or body[:200].decode("utf-8", "replace")
+            if failure.http_status == 429 or "limit requests" in said.lower():
+                wait = max(RATE_LIMIT_WAIT_S, failure.retry_after_s or 0.0)
+                pacer(context.fetcher, self.config.url).hold(wait)
+                raise ApiFailure(f"gdelt source {self.config.name!r}: GDELT asks to limit requests "
+                                 f"(HTTP {failure.http_status}): {said!r}; "
+                                 f"every GDELT source waits {wait:.0f} s",
+                                 http_status=failure.http_status, retry_after_s=wait) from None
+            if failure.body is not None and body.startswith(b"{") and failure.dead_letter is not None:
+                raise _BrokenPage(failure) from None
             raise
+
+
+class _BrokenPage(Exception):
+    """An ArtList answer that is broken JSON even after :func:`repair_escapes`."""
+
+    def __init__(self, failure: ApiFailure) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
 
 
 def _empty_result(url: str, failure: ApiFailure) -> FetchResult:

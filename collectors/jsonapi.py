@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,7 +40,7 @@ class ApiFailure(PeerError):
 
     def __init__(self, message: str, *, http_status: int | None = None, retry_after_s: float | None = None,
                  dead_letter: DeadLetter | None = None, headers: Mapping[str, str] | None = None,
-                 body: bytes | None = None) -> None:
+                 body: bytes | None = None, detail: str | None = None) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.retry_after_s = retry_after_s
@@ -48,6 +48,8 @@ class ApiFailure(PeerError):
         self.headers: Mapping[str, str] = headers or {}
         self.body = body
         """The body of a 2xx answer that was not JSON (APIs that explain errors in plain text)."""
+        self.detail = detail
+        """The service's own explanation of a refusal (:attr:`HTTPStatusError.detail`), if it gave one."""
 
 
 class MalformedResponse(InputError, ValueError):
@@ -75,25 +77,29 @@ def malformed_letter(feed: FeedConfig, reason: str, error: str, payload: bytes) 
 
 
 async def fetch_json(fetcher: Fetcher, feed: FeedConfig, url: str, *,
-                     headers: Mapping[str, str] | None = None, json_body: bytes | None = None) -> ApiResponse:
-    """GET ``url`` (or POST ``json_body``) and decode the answer; raise :class:`ApiFailure`."""
+                     headers: Mapping[str, str] | None = None, json_body: bytes | None = None,
+                     form_body: Mapping[str, str] | None = None, retries: int | None = None,
+                     decode: Callable[[bytes], Any] = decode_json) -> ApiResponse:
+    """GET ``url`` (or POST ``json_body`` or ``form_body``) and decode the answer with ``decode``
+    (which raises :class:`MalformedResponse`); raise :class:`ApiFailure`. ``retries`` as for
+    :meth:`~collectors.fetch.Fetcher.fetch`."""
     where = f"{feed.type} source {feed.name!r}"
     try:
         result = await fetcher.fetch(url, headers={"Accept": ACCEPT_JSON, **(headers or {})},
-                                     json_body=json_body)
+                                     json_body=json_body, form_body=form_body, retries=retries)
     except FeedTooLarge as exc:
         message = f"{where}: {exc}"
         raise ApiFailure(message, dead_letter=malformed_letter(feed, "response_too_large", message,
                                                                exc.partial)) from None
     except HTTPStatusError as exc:
         raise ApiFailure(f"{where}: {exc}", http_status=exc.status, retry_after_s=exc.retry_after_s,
-                         headers=exc.headers) from None
+                         headers=exc.headers, detail=exc.detail) from None
     except FetchError as exc:
         raise ApiFailure(f"{where}: {exc}") from None
     if result.not_modified:  # we never send validators, but a confused cache might answer 304
         raise ApiFailure(f"{where}: {url}: unexpected 304 Not Modified", http_status=304)
     try:
-        document = await asyncio.to_thread(decode_json, result.body)
+        document = await asyncio.to_thread(decode, result.body)
     except MalformedResponse as exc:
         message = f"{where}: {result.url}: HTTP {result.status}, {exc}"
         letter = malformed_letter(feed, "malformed_response", message, result.body)

@@ -345,9 +345,26 @@ class MastodonSource:
         return found
 
     def _explained(self, failure: ApiFailure) -> ApiFailure:
-        if failure.http_status in (401, 403) and self.config.timeline in ("local", "public"):
-            hint = ("; this instance may require an access token for public timelines (set token_env)"
-                    if self.config.token_env is None else "; the access token was refused")
-            return ApiFailure(f"{failure}{hint}", http_status=failure.http_status,
-                              retry_after_s=failure.retry_after_s, dead_letter=failure.dead_letter)
-        return failure
+        """Mastodon's refusals of a timeline, with what to do (docs.joinmastodon.org/methods/timelines:
+        since 4.5 an instance may close its live and hashtag feeds to unauthenticated callers, 401;
+        a hashtag it has never seen is 404 "Record not found")."""
+        hint = timeline_hint(self.config, failure.http_status)
+        if hint is None:
+            return failure
+        return ApiFailure(f"{failure}{hint}", http_status=failure.http_status,
+                          retry_after_s=failure.retry_after_s, dead_letter=failure.dead_letter,
+                          detail=failure.detail)
+
+
+def timeline_hint(feed: MastodonConfig, status: int | None) -> str | None:
+    """What a 401, 403 or 404 on this feed's timeline means, for the operator."""
+    if status in (401, 403) and feed.timeline in ("local", "public", "tag"):
+        if feed.token_env is None:
+            return ("; this instance closed this timeline to unauthenticated callers (Mastodon 4.5 "
+                    "timelines_access, or public preview off): set token_env to a user token with "
+                    "read:statuses")
+        return "; the access token was refused (expired, revoked, or without read:statuses)"
+    if status == 404 and feed.timeline == "tag":
+        return (f"; this instance knows no hashtag #{feed.hashtag} "
+                "(Mastodon answers 404 until someone uses it)")
+    return None

@@ -3,9 +3,24 @@
 The same feed as ``type: mastodon`` (same keys, same items), read from Server-Sent
 Events instead of polled: ``GET /api/v1/streaming/hashtag?tag=…`` for ``timeline:
 tag``, ``/api/v1/streaming/public/local`` for ``local`` and ``/api/v1/streaming/public``
-for ``public``. Most instances stream only to an authorised client, so ``token_env``
-is required; the token is sent as ``Authorization: Bearer`` and never in the URL.
-Accounts have no stream of their own: ``timeline: account`` stays a polled feed.
+for ``public``. Accounts have no stream of their own: ``timeline: account`` stays a
+polled feed.
+
+Where the stream lives (docs.joinmastodon.org/methods/streaming, "Hostname
+discovery", read 2026-12-06): an instance may serve streaming from another host.
+Before each connection the source reads ``configuration.urls.streaming`` from
+``GET /api/v2/instance`` and streams from that host; an instance without it (older
+than 4.0, or the request failed) is streamed from its own host, and a redirect of
+``/api/v1/streaming/...`` to the streaming host is followed through the SSRF guard.
+
+Tokens: since Mastodon 4.2 the public and hashtag streams require a *user* token with
+``read:statuses`` (app tokens and no token are refused, mastodon/mastodon#23989), so
+``token_env`` is required; the token is sent as ``Authorization: Bearer`` and never in
+the URL. Since 4.5 an instance may also close its hashtag and live feeds to
+unauthenticated callers (``configuration.timelines_access``), which the REST backfill
+then meets as 401, and a hashtag the instance never saw is 404. A refusal (401, 403,
+404, 410) is reported with Mastodon's own message and what to do, and the stream asks
+again only after :data:`REFUSED_WAIT_S`.
 
 Events: ``update`` (a status, turned into an item by the polling source's
 :func:`~collectors.mastodon.status_to_item`), ``status.update`` (an edit: the same id
@@ -32,18 +47,35 @@ import logging
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from pydantic import model_validator
 
-from collectors.fetch import FetchResult, backoff_delay, parse_retry_after
+from collectors.fetch import (
+    MAX_REDIRECTS,
+    REDIRECT_STATUS,
+    Fetcher,
+    FetchError,
+    FetchResult,
+    backoff_delay,
+    parse_retry_after,
+    read_error_body,
+)
+from collectors.jsonapi import ApiFailure, fetch_json
 from collectors.mastodon import SOURCE_TYPE as ITEM_SOURCE_TYPE
-from collectors.mastodon import MastodonConfig, MastodonSource, id_order, status_item_id, status_to_item
+from collectors.mastodon import (
+    MastodonConfig,
+    MastodonSource,
+    id_order,
+    status_item_id,
+    status_to_item,
+)
 from collectors.normalise import content_sha256
 from collectors.posts import id_field, post_dead_letter
 from collectors.protocol import Emit, PollContext, StreamBatch, StreamContext, Validators, register
 from collectors.provenance import provenance_of, raw_sha256
+from collectors.service_errors import service_message
 from tocsin.errors import InputError, PeerError
 from tocsin.schema import DeadLetter, Item, SourceRef
 
@@ -54,6 +86,9 @@ HEARTBEAT_TIMEOUT_S = 90.0
 """Mastodon sends a ``:thump`` comment every few seconds; this long without a line is a dead connection."""
 RECONNECT_CAP_S = 60.0
 RETRY_AFTER_CAP_S = 3600.0
+REFUSED_WAIT_S = 900.0
+"""After a refusal a person must fix (a token, a hashtag), ask again this much later, not every minute."""
+REFUSED_STATUS = frozenset({401, 403, 404, 410})
 MAX_BACKFILL_POLLS = 20
 """REST polls per (re)connect at most (each up to ``max_requests`` pages) before streaming."""
 MAX_EVENT_CHARS = 1_000_000
@@ -76,10 +111,38 @@ class MastodonStreamConfig(MastodonConfig):
         return self
 
 
-def stream_url(feed: MastodonConfig) -> str:
+def stream_url(feed: MastodonConfig, base: str | None = None) -> str:
+    """The stream's URL on ``base`` (the streaming host found by :func:`streaming_base`)."""
+    root = base or feed.url
     if feed.timeline == "tag":
-        return f"{feed.url}/api/v1/streaming/hashtag?{urlencode({'tag': feed.hashtag or ''})}"
-    return f"{feed.url}{STREAM_PATHS[feed.timeline]}"
+        return f"{root}/api/v1/streaming/hashtag?{urlencode({'tag': feed.hashtag or ''})}"
+    return f"{root}{STREAM_PATHS[feed.timeline]}"
+
+
+def streaming_host(document: object) -> str | None:
+    """``configuration.urls.streaming`` of an ``/api/v2/instance`` document as an http(s) base URL
+    (Mastodon gives it as ``wss://host``; server-sent events are plain HTTP on the same host)."""
+    configuration = document.get("configuration") if isinstance(document, dict) else None
+    urls = configuration.get("urls") if isinstance(configuration, dict) else None
+    value = urls.get("streaming") if isinstance(urls, dict) else None
+    if not isinstance(value, str) or len(value) > 300:
+        return None
+    parts = urlsplit(value.strip())
+    scheme = {"wss": "https", "ws": "http", "https": "https", "http": "http"}.get(parts.scheme.lower())
+    if scheme is None or not parts.hostname or parts.query or parts.fragment:
+        return None
+    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+async def streaming_base(fetcher: Fetcher, feed: MastodonConfig, headers: dict[str, str]) -> str:
+    """Where this instance streams from; its own URL when it does not say (or cannot be asked)."""
+    try:
+        response = await fetch_json(fetcher, feed, f"{feed.url}/api/v2/instance", headers=headers, retries=0)
+    except ApiFailure as failure:
+        log.info("feed=%s no streaming host from /api/v2/instance (%s); streaming from %s",
+                 feed.name, failure, feed.url)
+        return feed.url
+    return streaming_host(response.document) or feed.url
 
 
 # --- server-sent events (pure) --------------------------------------------------------
@@ -189,14 +252,26 @@ def newer(cursor: str | None, status_id: str | None) -> str | None:
 class StreamRefused(PeerError, ConnectionError):
     """The instance answered the stream request with something other than 200."""
 
-    def __init__(self, feed: str, url: str, status: int, retry_after_s: float | None) -> None:
-        hint = "; the access token was refused or lacks the read scope" if status in (401, 403) else ""
-        super().__init__(f"mastodon stream {feed!r}: {url} answered HTTP {status}{hint}")
+    def __init__(self, feed: MastodonConfig, url: str, status: int, retry_after_s: float | None,
+                 detail: str | None = None) -> None:
+        said = f": {detail}" if detail else ""
+        hint = ""
+        if status in (401, 403):
+            hint = ("; since Mastodon 4.2 public and hashtag streams need a user token with read:statuses "
+                    "(an app token is refused)")
+        elif status == 404:
+            hint = "; no such stream on this host (check url, or the instance's configuration.urls.streaming)"
+        super().__init__(f"mastodon stream {feed.name!r}: {url} answered HTTP {status}{said}{hint}")
+        self.status = status
         self.retry_after_s = retry_after_s
 
 
 class BackfillFailed(PeerError, ConnectionError):
     """The REST backfill before streaming failed; the stream reconnects (and backfills) later."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class PublishFailed(PeerError, RuntimeError):
@@ -242,10 +317,13 @@ class MastodonStreamSource:
             try:
                 connection.result()
                 log.info("feed=%s stream ended", self.name)
-            except (httpx.TransportError, OSError, TimeoutError) as exc:
+            except (StreamRefused, BackfillFailed) as exc:
+                await context.report("refused", str(exc))
+                retry_after = exc.retry_after_s if isinstance(exc, StreamRefused) else None
+                if exc.status in REFUSED_STATUS:
+                    retry_after = max(retry_after or 0.0, REFUSED_WAIT_S)
+            except (httpx.TransportError, OSError, TimeoutError, FetchError) as exc:
                 log.warning("feed=%s stream interrupted: %s: %s", self.name, type(exc).__name__, exc)
-                if isinstance(exc, StreamRefused):
-                    retry_after = exc.retry_after_s
             failures = 0 if self._received else failures + 1
             delay = backoff_delay(min(failures, 30), settings.backoff_base_s, self._rng,
                                   cap_s=RECONNECT_CAP_S)
@@ -256,25 +334,37 @@ class MastodonStreamSource:
 
     async def _connect(self, context: StreamContext, emit: Emit) -> None:
         headers = self.poller._headers()  # raises MissingToken: the runner records it and retries
-        url = stream_url(self.config)
-        await context.fetcher.check_target(url)  # the SSRF guard, as for every fetch
-        timeout = httpx.Timeout(context.fetcher.settings.timeout_s, read=HEARTBEAT_TIMEOUT_S)
-        async with context.fetcher.client.stream(
-                "GET", url, headers={**headers, "Accept": "text/event-stream"}, timeout=timeout) as response:
-            if response.status_code != 200:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
-                raise StreamRefused(self.name, url, response.status_code, retry_after)
-            log.info("feed=%s connected to %s", self.name, url)
-            # The stream is open (and buffering) before the backfill, so nothing falls between.
-            await self._backfill(context, emit)
-            fetched = FetchResult(status=200, url=url,
-                                  headers={key.lower(): value for key, value in response.headers.items()})
-            parser = SseParser()
-            async for line in response.aiter_lines():
-                event = parser.feed(line)
-                if event is not None:
-                    self._received = True
-                    await self._handle(event, context, emit, fetched)
+        fetcher = context.fetcher
+        url = httpx.URL(stream_url(self.config, await streaming_base(fetcher, self.config, headers)))
+        await fetcher.check_target(url)  # the SSRF guard, as for every fetch
+        timeout = httpx.Timeout(fetcher.settings.timeout_s, read=HEARTBEAT_TIMEOUT_S)
+        for _ in range(MAX_REDIRECTS + 1):
+            wanted = {**headers, "Accept": "text/event-stream"}
+            async with fetcher.client.stream("GET", url, headers=wanted, timeout=timeout) as response:
+                if response.status_code in REDIRECT_STATUS:  # to the streaming host, through the guard
+                    url = await fetcher.redirect_target(url, response.headers.get("location"))
+                    continue
+                if response.status_code != 200:
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
+                    body = await read_error_body(response)
+                    detail = service_message(body, response.headers.get("content-type"))
+                    raise StreamRefused(self.config, str(url), response.status_code, retry_after, detail)
+                await self._read(response, str(url), context, emit)
+                return
+        raise FetchError(str(url), f"more than {MAX_REDIRECTS} redirects")
+
+    async def _read(self, response: httpx.Response, url: str, context: StreamContext, emit: Emit) -> None:
+        log.info("feed=%s connected to %s", self.name, url)
+        # The stream is open (and buffering) before the backfill, so nothing falls between.
+        await self._backfill(context, emit)
+        fetched = FetchResult(status=200, url=url,
+                              headers={key.lower(): value for key, value in response.headers.items()})
+        parser = SseParser()
+        async for line in response.aiter_lines():
+            event = parser.feed(line)
+            if event is not None:
+                self._received = True
+                await self._handle(event, context, emit, fetched)
 
     async def _backfill(self, context: StreamContext, emit: Emit) -> None:
         """REST polls from the cursor until caught up: what was posted while disconnected."""
@@ -284,7 +374,8 @@ class MastodonStreamSource:
                                        pseudonym_secret=context.pseudonym_secret)
             outcome = await self.poller.poll(poll_context)
             if outcome.status == "failed":
-                raise BackfillFailed(f"mastodon stream {self.name!r}: backfill failed: {outcome.error}")
+                raise BackfillFailed(f"mastodon stream {self.name!r}: backfill failed: {outcome.error}",
+                                     outcome.http_status)
             await self._emit(emit, StreamBatch(items=outcome.items, dead_letters=outcome.dead_letters,
                                                cursor=outcome.cursor, edits_by_content=True))
             advanced = newer(self._cursor, outcome.cursor)

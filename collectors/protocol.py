@@ -92,6 +92,16 @@ class Source(Protocol):
         ...
 
 
+Report = Callable[[str, str], Awaitable[None]]
+"""``report(kind, message)``: something an operator must hear about that is not a failure of
+the run (a refused reconnect, events lost past the service's history). The runner logs it,
+keeps ``message`` as the source's last error and counts ``kind`` for ``/metrics``."""
+
+
+async def ignore_report(kind: str, message: str) -> None:
+    """The default :data:`Report`, for a context built outside the runner (tests, the probe)."""
+
+
 @dataclass(frozen=True)
 class StreamContext:
     """What the runner lends a streaming source for one run (until it returns or raises)."""
@@ -106,6 +116,7 @@ class StreamContext:
     """Which of these item ids (or seen keys) this feed has already published; bounded
     by ``collector.seen_ids_per_feed`` like the rest of the seen set."""
     pseudonym_secret: str = field(default="", repr=False)
+    report: Report = ignore_report
 
 
 @dataclass(frozen=True)

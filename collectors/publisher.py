@@ -133,7 +133,11 @@ class KafkaPublisher:
         if self._reader is None:
             reader = AIOKafkaConsumer(**client_kwargs(self.settings), enable_auto_commit=False,
                                       fetch_max_wait_ms=100)
-            await reader.start()
+            try:
+                await reader.start()
+            except BaseException:
+                await reader.stop()  # else aiokafka reports an "Unclosed AIOKafkaConsumer" later
+                raise
             self._reader = reader
         numbers = self._reader.partitions_for_topic(topics.ITEMS_RAW)
         if not numbers:

@@ -14,32 +14,42 @@ source walks down from the newest page with ``after=`` to the anchor's time inst
 Only if more posts than the budget covers arrived *and* the anchor was deleted can
 posts be missed, and the poll says so in its error.
 
-Reddit requires a descriptive ``User-Agent`` (``<platform>:<app id>:<version> (by
-/u/<name>)``): ``user_agent`` in the config, else the collector's. Its budget
-headers (``X-Ratelimit-Remaining``/``-Reset``) are honoured: when the budget is
-spent the poll stops and the next waits for the reset; a 429 waits likewise.
-Unauthenticated access is limited (about ten requests a minute) and may be refused;
-``token_env`` names a variable holding an OAuth bearer token, for use with
-``url: https://oauth.reddit.com``.
+Reddit's Data API rules (support.reddithelp.com "Reddit Data API Wiki", read 2026-12-06)
+bind the operator, and the source follows them:
+
+* OAuth is required ("we can and will freely throttle or block unidentified Data API
+  users"): the source reads ``https://oauth.reddit.com`` with an application-only token
+  (:mod:`collectors.oauth`, client credentials of an app registered at
+  https://www.reddit.com/prefs/apps, from the variables named by ``client_id_env`` and
+  ``client_secret_env``), renewed before its hour runs out and once more if refused.
+* The ``User-Agent`` must be ``<platform>:<app ID>:<version string> (by /u/<reddit
+  username>)``: ``user_agent`` is required and checked against that form.
+* Content deleted from Reddit must be deleted by the client too (title, body, embedded
+  URLs): a deleted or removed post becomes an item with its id, ``deleted`` and
+  ``erase`` set and nothing else, so the archive drops what it held of it.
+
+Rate limits (100 queries a minute per OAuth client, r/modnews 2023-05-31): the budget
+headers (``X-Ratelimit-Remaining``/``-Reset``) are honoured; when the budget is spent
+the poll stops and the next waits for the reset; a 429 waits likewise.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from collectors.config import FeedConfig, api_base_url
 from collectors.fetch import FetchResult
 from collectors.jsonapi import ApiFailure, ApiResponse, Harvest, fetch_json, rate_limit_wait, wrong_shape
 from collectors.normalise import content_sha256, html_to_text, item_id, plain_text
+from collectors.oauth import ClientCredentials, MissingCredentials
 from collectors.posts import (
     UnusablePost,
     counts,
@@ -51,11 +61,11 @@ from collectors.posts import (
 from collectors.protocol import PollContext, PollOutcome, register
 from collectors.provenance import provenance_of, raw_sha256
 from collectors.pseudonyms import author_pseudonym
-from tocsin.errors import ConfigError
 from tocsin.schema import DeadLetter, Item, SourceRef
 
 SOURCE_TYPE = "reddit"
-DEFAULT_URL = "https://www.reddit.com"
+DEFAULT_URL = "https://oauth.reddit.com"
+TOKEN_URL = "https://www.reddit.com/api/v1/access_token"
 PERMALINK_BASE = "https://www.reddit.com"
 """Where a post lives for a reader, whichever API host it was read from."""
 MAX_PAGE = 100
@@ -67,24 +77,38 @@ _FULLNAME = re.compile(r"^t3_[a-z0-9]{1,16}$")
 _USERNAME = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
 _PERMALINK = re.compile(r"^/r/[A-Za-z0-9_]{2,21}/comments/[a-z0-9]{1,16}/[^\s?#]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_USER_AGENT = re.compile(r"^[^:\s]{1,40}:[^:\s]{1,100}:[^:\s]{1,40} \(by /u/[A-Za-z0-9_-]{3,20}\)$")
+USER_AGENT_FORM = "<platform>:<app ID>:<version string> (by /u/<reddit username>)"
 
 
 class RedditConfig(FeedConfig):
-    """``url`` is the API host: ``https://www.reddit.com`` (default) or ``https://oauth.reddit.com``."""
+    """``url`` is the API host (default ``https://oauth.reddit.com``), ``token_url`` where the
+    application-only token comes from."""
 
     type: str = SOURCE_TYPE
     url: str = DEFAULT_URL
+    token_url: str = TOKEN_URL
     subreddit: str
     """Without ``r/``."""
-    user_agent: str | None = None
-    token_env: str | None = None
+    user_agent: str
+    """Reddit's required form, e.g. ``linux:org.example.tocsin:0.1 (by /u/monitoring-desk)``."""
+    client_id_env: str = "REDDIT_CLIENT_ID"
+    client_secret_env: str = "REDDIT_CLIENT_SECRET"
     official: bool = False
     page_size: int = Field(default=MAX_PAGE, ge=1, le=MAX_PAGE)
     max_requests: int = Field(default=4, ge=1, le=50)
     rate_limit_reserve: float = Field(default=1.0, ge=0)
     """Stop paging when no more than this many requests remain in Reddit's budget."""
 
-    @field_validator("url")
+    @model_validator(mode="before")
+    @classmethod
+    def _no_static_token(cls, data: object) -> object:
+        if isinstance(data, dict) and "token_env" in data:
+            raise ValueError("token_env was removed: a Reddit bearer token expires after an hour; name the "
+                             "app's client id and secret with client_id_env and client_secret_env instead")
+        return data
+
+    @field_validator("url", "token_url")
     @classmethod
     def _base(cls, value: str) -> str:
         return api_base_url(value)
@@ -100,17 +124,17 @@ class RedditConfig(FeedConfig):
 
     @field_validator("user_agent")
     @classmethod
-    def _user_agent(cls, value: str | None) -> str | None:
-        if value is not None and (not value.strip() or len(value) > 300 or not value.isprintable()):
-            raise ValueError("must be a descriptive one-line User-Agent, e.g. "
-                             "'linux:org.example.tocsin:0.1 (by /u/monitoring-desk)'")
+    def _user_agent(cls, value: str) -> str:
+        if not _USER_AGENT.match(value):
+            raise ValueError(f"Reddit requires the form {USER_AGENT_FORM!r}, e.g. "
+                             f"'linux:org.example.tocsin:0.1 (by /u/monitoring-desk)', got {value[:120]!r}")
         return value
 
-    @field_validator("token_env")
+    @field_validator("client_id_env", "client_secret_env")
     @classmethod
-    def _token_env(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME.match(value):
-            raise ValueError(f"must name an environment variable (the token itself belongs there), "
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_NAME.match(value):
+            raise ValueError(f"must name an environment variable (the credential itself belongs there), "
                              f"got {value[:8]!r}…")
         return value
 
@@ -159,9 +183,8 @@ def post_to_item(post: Mapping[str, Any], *, feed: RedditConfig, context: PollCo
     title = plain_text(text_field(post.get("title")))
     html = text_field(post.get("selftext_html"))
     text = html_to_text(html) if html else plain_text(text_field(post.get("selftext")))
-    deleted = text in GONE_TEXTS or post.get("removed_by_category") not in (None, "")
-    if text in GONE_TEXTS:
-        text = ""
+    if text in GONE_TEXTS or post.get("removed_by_category") not in (None, ""):
+        return erased(fullname, created, feed=feed, context=context, fetched=fetched, raw=post)
     author = text_field(post.get("author"))
     authors = []
     if _USERNAME.match(author):
@@ -194,7 +217,28 @@ def post_to_item(post: Mapping[str, Any], *, feed: RedditConfig, context: PollCo
         provenance=provenance_of(fetched, context.collected),
         engagement=counts(post, ENGAGEMENT),
         relations=relations,
-        deleted=deleted,
+    )
+
+
+def erased(fullname: str, created: float | None, *, feed: RedditConfig, context: PollContext,
+           fetched: FetchResult, raw: Mapping[str, Any]) -> Item:
+    """A post deleted or removed from Reddit: its id and the fact, nothing of its content.
+
+    Reddit's Data API terms: "When posts and comments are deleted, you must delete all
+    content related to the post (title, body, embedded URLs)". ``erase`` tells the archive
+    to replace what it holds of the post rather than flag it."""
+    return Item(
+        id=post_item_id(fullname),
+        source=SourceRef(type=SOURCE_TYPE, name=feed.name, url=feed.url),
+        published=parse_datetime(created) if created is not None else None,
+        collected=context.collected,
+        lang_hint=feed.language,
+        country_hint=feed.country,
+        raw_sha256=raw_sha256(raw),
+        content_sha256=content_sha256("", ""),
+        provenance=provenance_of(fetched, context.collected),
+        deleted=True,
+        erase=True,
     )
 
 
@@ -241,39 +285,22 @@ def read_listing(response: ApiResponse, *, feed: RedditConfig, context: PollCont
     return result
 
 
-class MissingToken(ConfigError, LookupError):
-    """``token_env`` names an environment variable that is not set."""
-
-
 @register(SOURCE_TYPE, config_model=RedditConfig)
 class RedditSource:
     def __init__(self, config: RedditConfig) -> None:
         self.config = config
+        self.oauth = ClientCredentials(config.token_url, config.client_id_env, config.client_secret_env)
 
     @property
     def name(self) -> str:
         return self.config.name
 
-    def _headers(self) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        if self.config.user_agent:
-            headers["User-Agent"] = self.config.user_agent
-        if self.config.token_env is not None:
-            token = os.environ.get(self.config.token_env, "").strip()
-            if not token:
-                raise MissingToken(f"reddit source {self.name!r}: environment variable "
-                                   f"{self.config.token_env} (token_env) is not set or empty")
-            headers["Authorization"] = f"Bearer {token}"
-        return headers
-
     async def poll(self, context: PollContext) -> PollOutcome:
-        try:
-            headers = self._headers()
-        except MissingToken as exc:
-            return PollOutcome("failed", error=str(exc))
-        poll = _Poll(self.config, context, headers)
+        poll = _Poll(self.config, context, self.oauth)
         try:
             await poll.run(Position.load(context.cursor))
+        except MissingCredentials as exc:
+            return PollOutcome("failed", error=f"reddit source {self.name!r}: {exc}")
         except ApiFailure as failure:
             poll.harvest.stop(failure)
             if failure.http_status == 429 and (wait := rate_limit_wait(failure.headers, context.collected,
@@ -291,12 +318,28 @@ class _BudgetSpent(Exception):
 class _Poll:
     """One poll's requests and what they brought (see the module docstring for the order)."""
 
-    def __init__(self, config: RedditConfig, context: PollContext, headers: Mapping[str, str]) -> None:
+    def __init__(self, config: RedditConfig, context: PollContext, oauth: ClientCredentials) -> None:
         self.config = config
         self.context = context
-        self.headers = headers
+        self.oauth = oauth
+        self.headers = {"User-Agent": config.user_agent}
         self.budget = config.max_requests
         self.harvest = Harvest()
+
+    async def get(self, url: str) -> ApiResponse:
+        """One API request with the app's token; a refused token is renewed and the request made
+        once more (Reddit may revoke a token before ``expires_in``)."""
+        fetcher = self.context.fetcher
+        for attempt in (1, 2):
+            token = await self.oauth.bearer(fetcher, self.config, self.headers)
+            try:
+                return await fetch_json(fetcher, self.config, url,
+                                        headers={**self.headers, "Authorization": f"bearer {token}"})
+            except ApiFailure as failure:
+                if failure.http_status != 401 or attempt == 2:
+                    raise
+                self.oauth.forget()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def listing(self, **anchor: str) -> Page:
         if self.budget <= 0 or self.harvest.retry_after_s is not None:
@@ -304,7 +347,7 @@ class _Poll:
         self.budget -= 1
         params = {"limit": str(self.config.page_size), "raw_json": "1", **anchor}
         url = f"{self.config.url}/r/{self.config.subreddit}/new.json?{urlencode(params)}"
-        response = await fetch_json(self.context.fetcher, self.config, url, headers=self.headers)
+        response = await self.get(url)
         page = await asyncio.to_thread(read_listing, response, feed=self.config, context=self.context,
                                        page=self.harvest.pages + 1)
         self.harvest.page(response)

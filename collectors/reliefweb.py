@@ -1,6 +1,6 @@
-"""The ``reliefweb`` source: humanitarian reports from the ReliefWeb API (v1).
+"""The ``reliefweb`` source: humanitarian reports from the ReliefWeb API (v2).
 
-``POST /v1/reports?appname=<appname>`` with a JSON query: a ``filter`` on the
+``POST /v2/reports?appname=<appname>`` with a JSON query: a ``filter`` on the
 configured countries (``primary_country.iso3``, or ``country.iso3`` for any country
 a report covers) and themes (``theme.name``), and on ``date.created``; the fields
 to return (``fields[include]``: title, body, URL, dates, source, language, primary
@@ -15,10 +15,14 @@ them. A poll that runs out of requests (``max_requests``) or fails midway stores
 window and the next offset, and the next poll finishes that window first. The first
 poll looks back ``lookback`` (default 1 day).
 
-ReliefWeb asks every caller to name itself with ``appname`` (a domain or project
-name; a registered one is required for heavy use). Its sources are organisations
-(UN agencies, NGOs, governments), so authors are kept by name (``official: true``
-by default); set ``official: false`` to pseudonymise them like people.
+Since 1 November 2025 every caller needs an ``appname`` that ReliefWeb approved
+beforehand (https://apidoc.reliefweb.int/parameters#appname: a short form, reviewed
+within a business day; the name combines the organisation, the purpose and random
+characters). An unapproved one is refused with 403 and v1, decommissioned, answers
+410: both fail the poll with ReliefWeb's own message and what to do about it. Its
+sources are organisations (UN agencies, NGOs, governments), so authors are kept by
+name (``official: true`` by default); set ``official: false`` to pseudonymise them
+like people.
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ from collectors.pseudonyms import author_pseudonym
 from tocsin.schema import DeadLetter, Item, SourceRef
 
 SOURCE_TYPE = "reliefweb"
-DEFAULT_URL = "https://api.reliefweb.int/v1/reports"
+DEFAULT_URL = "https://api.reliefweb.int/v2/reports"
+APPNAME_HELP = "https://apidoc.reliefweb.int/parameters#appname"
 NODE_URL = "https://reliefweb.int/node/{id}"
 """A report's permanent address on ReliefWeb, whichever API host served it: its guid."""
 MAX_PAGE = 1000
@@ -82,7 +87,7 @@ def country_alpha2(iso3: Any) -> str | None:
 
 
 class ReliefWebConfig(FeedConfig):
-    """``url`` is the reports endpoint (default ``https://api.reliefweb.int/v1/reports``)."""
+    """``url`` is the reports endpoint (default ``https://api.reliefweb.int/v2/reports``)."""
 
     type: str = SOURCE_TYPE
     url: str = DEFAULT_URL
@@ -102,8 +107,8 @@ class ReliefWebConfig(FeedConfig):
     @classmethod
     def _appname(cls, value: str) -> str:
         if not _APPNAME.match(value):
-            raise ValueError("must be a short name for this deployment, e.g. 'tocsin.example.org', "
-                             f"got {value!r}")
+            raise ValueError("must be the appname ReliefWeb approved for this deployment (request one at "
+                             f"{APPNAME_HELP}), e.g. 'acme-monitoring-tocsin-x7k2', got {value!r}")
         return value
 
     @field_validator("countries")
@@ -129,6 +134,9 @@ class ReliefWebConfig(FeedConfig):
     def _endpoint(cls, value: str) -> str:
         if urlsplit(value).query or urlsplit(value).fragment:
             raise ValueError(f"must be the reports endpoint without query or fragment, got {value!r}")
+        if re.search(r"/v[01]/", urlsplit(value).path + "/"):
+            raise ValueError(f"ReliefWeb decommissioned API v0 and v1 (they answer 410); use {DEFAULT_URL}, "
+                             f"got {value!r}")
         return value
 
 
@@ -317,5 +325,17 @@ class ReliefWebSource:
                 window = Window(window.since, until, offset)
                 harvest.cursor = window.dump()  # where the next poll goes on if this one stops here
         except ApiFailure as failure:
-            harvest.stop(failure)
+            harvest.stop(explained(failure, config))
         return harvest.outcome()
+
+
+def explained(failure: ApiFailure, config: ReliefWebConfig) -> ApiFailure:
+    """ReliefWeb's refusals that a person must act on, with what to do."""
+    hints = {403: f"; the appname {config.appname!r} is not approved: request one at {APPNAME_HELP}",
+             410: f"; this API version is decommissioned: set url to {DEFAULT_URL}"}
+    hint = hints.get(failure.http_status or 0)
+    if hint is None:
+        return failure
+    return ApiFailure(f"{failure}{hint}", http_status=failure.http_status,
+                      retry_after_s=failure.retry_after_s, dead_letter=failure.dead_letter,
+                      headers=failure.headers, detail=failure.detail)

@@ -217,7 +217,8 @@ class Collector:
             context = StreamContext(
                 fetcher=self.fetcher, cursor=state.cursor, clock=self._clock,
                 seen=lambda keys: self._already_seen(feed.name, keys),
-                pseudonym_secret=self.settings.pseudonym_secret.get_secret_value())
+                pseudonym_secret=self.settings.pseudonym_secret.get_secret_value(),
+                report=functools.partial(self._note, feed.name))
             try:
                 await source.run(context, self._emitter(feed), stop)
                 if stop.is_set():
@@ -258,6 +259,14 @@ class Collector:
             fresh = [item for item in fresh if item.id not in legacy or legacy[item.id] in never_seen]
         now = self._clock()
         return [bound_event_time(item, now, self.event_time) for item in fresh]
+
+    async def _note(self, name: str, kind: str, message: str) -> None:
+        """A stream's report (:data:`~collectors.protocol.Report`): logged, kept, counted."""
+        log.warning("feed=%s %s: %s", name, kind, message)
+        try:
+            await asyncio.to_thread(self.store.note, name, kind, message, self._clock())
+        except Exception:  # the state file; the warning above still told the operator
+            log.exception("feed=%s could not record a %s report", name, kind)
 
     async def _already_seen(self, name: str, keys: Sequence[str]) -> set[str]:
         unseen = set(await asyncio.to_thread(self.store.unseen, name, list(keys)))
@@ -352,7 +361,7 @@ class Collector:
         report = FeedReport(feed=feed.name, status=status, new_items=len(new),
                             dead_letters=len(outcome.dead_letters), http_status=outcome.http_status,
                             error=outcome.error, interval_s=updated.interval_s, next_poll=updated.next_poll)
-        level = logging.WARNING if status == "failed" else logging.INFO
+        level = logging.WARNING if status == "failed" or outcome.error else logging.INFO
         log.log(level, "feed=%s status=%s http=%s new=%d dead_letters=%d next_poll=%s%s", feed.name, status,
                 outcome.http_status or "-", len(new), len(outcome.dead_letters),
                 updated.next_poll.isoformat(timespec="seconds") if updated.next_poll else "-",
@@ -391,9 +400,12 @@ class Collector:
             delay = max(delay, min(outcome.retry_after_s, self.settings.max_interval_s))
         validators = outcome.validators
         cursor = outcome.cursor if outcome.cursor is not None else state.cursor
+        # A poll that succeeded in part (a page skipped, a budget spent) still says why, in the health.
+        last_error = (outcome.error[:2000], now) if outcome.error else (state.last_error, state.last_error_at)
         return replace(state, etag=validators.etag, last_modified=validators.last_modified,
                        body_sha256=validators.body_sha256, interval_s=interval, failures=0,
-                       next_poll=now + timedelta(seconds=delay), last_success=now, cursor=cursor)
+                       next_poll=now + timedelta(seconds=delay), last_success=now, cursor=cursor,
+                       last_error=last_error[0], last_error_at=last_error[1])
 
     def _failed(self, state: FeedState, feed: FeedConfig, outcome: PollOutcome, now: datetime) -> FeedState:
         failures = state.failures + 1

@@ -73,6 +73,13 @@ _SCHEMA = (
         start INTEGER NOT NULL,
         PRIMARY KEY (feed, partition)
     )""",
+    # What a source reported besides its polls (``note``), counted per kind for /metrics.
+    """CREATE TABLE IF NOT EXISTS notes (
+        feed TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (feed, kind)
+    )""",
 )
 
 
@@ -229,6 +236,23 @@ class StateStore:
             self._clear_pending(name)
             self._db.executemany("INSERT OR REPLACE INTO seen (feed, item_id) VALUES (?, ?)",
                                  [(name, key) for key in ordered])
+
+    def note(self, name: str, kind: str, message: str, at: datetime) -> None:
+        """A source reported ``message`` (a refusal, lost history): it becomes the feed's last
+        error, without counting as a failed poll, and ``kind`` is counted."""
+        with self._lock, self._transaction():
+            self._db.execute(
+                "INSERT INTO feeds (name, last_error, last_error_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET last_error = excluded.last_error,"
+                " last_error_at = excluded.last_error_at", (name, message[:2000], _ts(at)))
+            self._db.execute("INSERT INTO notes (feed, kind, count) VALUES (?, ?, 1)"
+                             " ON CONFLICT (feed, kind) DO UPDATE SET count = count + 1", (name, kind))
+
+    def notes(self) -> dict[tuple[str, str], int]:
+        """How often each feed reported each kind, since the state file was made."""
+        with self._lock:
+            return {(feed, kind): count for feed, kind, count in
+                    self._db.execute("SELECT feed, kind, count FROM notes ORDER BY feed, kind")}
 
     def _clear_pending(self, name: str) -> None:
         self._db.execute("DELETE FROM pending WHERE feed = ?", (name,))

@@ -40,10 +40,13 @@ class Archive:
         """Index items by id; a deletion marks the archived post instead of replacing it.
 
         A removed post is evidence too: its archived text stays, flagged
-        ``deleted`` with the time the deletion was seen.
+        ``deleted`` with the time the deletion was seen, unless the source's terms
+        require removing it (``erase``): then the deletion replaces the document.
         """
         kept = [(item.id, to_document(item)) for item in items if not item.deleted]
+        kept += [(item.id, {**to_document(item), "deleted_seen": item.collected.isoformat()})
+                 for item in items if item.deleted and item.erase]
         deletions = [(item.id, {"deleted": True, "deleted_seen": item.collected.isoformat()},
                       {**to_document(item), "deleted_seen": item.collected.isoformat()})
-                     for item in items if item.deleted]
+                     for item in items if item.deleted and not item.erase]
         return await bulk_index(self.es, self.index, kept, merges=deletions)

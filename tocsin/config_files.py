@@ -29,16 +29,22 @@ from tocsin.plugins import Plugin, Registry
 T = TypeVar("T")
 
 
-def read_yaml(path: Path | str, error: Callable[[str], ConfigError], *, none: str) -> Any:
+def read_yaml(path: Path | str, error: Callable[[str], ConfigError], *, none: str,
+              denied: str = "") -> Any:
     """The YAML document in ``path``; ``error`` (called with a message that begins with the
     path) for an unreadable, invalid or empty file.
 
     ``none`` is how to say "nothing" on purpose in this file (``feeds: []``); an empty
-    file's error tells the reader to write it.
+    file's error tells the reader to write it. ``denied`` is added to the error when the
+    file exists but this process may not read it: how to let it (a file written on the
+    host and read in a container is the usual case).
     """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
+    except PermissionError as exc:
+        how = f"; {denied}" if denied else ""
+        raise error(f"{path}: cannot read: {exc.strerror or exc}{how}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:

@@ -20,6 +20,8 @@ def to_document(item: EnrichedItem) -> dict[str, Any]:
     doc["scores"] = {name: hit.score for name, hit in item.categories.items()}
     doc["matched_terms"] = {name: hit.terms for name, hit in item.categories.items()}
     doc["classifiers"] = sorted({hit.classifier for hit in item.categories.values()})
+    # Which model (name/version) scored each category: what an analyst's verdict is about.
+    doc["models"] = {name: hit.classifier for name, hit in item.categories.items()}
     doc["labels"] = {name: hit.labels for name, hit in item.categories.items() if hit.labels}
     doc["flags"] = sorted({flag for hit in item.categories.values() for flag in hit.flags})
     doc["places"] = [
@@ -34,13 +36,15 @@ def to_document(item: EnrichedItem) -> dict[str, Any]:
 
 def from_document(doc: dict[str, Any]) -> EnrichedItem:
     """The item back from its archived form (``to_document``'s inverse, as far as it
-    goes: flags are kept on every category, classifiers as one list) — what a
-    backtest replays through the rules."""
+    goes: flags are kept on every category; documents from before ``models`` name every
+    classifier on each) — what a backtest replays through the rules."""
     scores: dict[str, float] = doc.get("scores") or {}
     terms: dict[str, list[str]] = doc.get("matched_terms") or {}
     labels: dict[str, dict[str, float]] = doc.get("labels") or {}
     classifier = ",".join(doc.get("classifiers") or []) or "archive"
-    categories = {name: CategoryHit(score=score, terms=terms.get(name, []), classifier=classifier,
+    models: dict[str, str] = doc.get("models") or {}
+    categories = {name: CategoryHit(score=score, terms=terms.get(name, []),
+                                    classifier=models.get(name, classifier),
                                     labels=labels.get(name, {}), flags=doc.get("flags") or [])
                   for name, score in scores.items()}
     places = []

@@ -21,7 +21,8 @@ every package is in it, and in this list)::
     │   ├── ConfigFileError             tocsin.config_files (unreadable, not YAML, empty)
     │   ├── SourceConfigError           collectors.config
     │   ├── MissingPseudonymSecret      collectors.pseudonyms
-    │   ├── MissingToken                collectors.mastodon, collectors.reddit
+    │   ├── MissingToken                collectors.mastodon
+    │   ├── MissingCredentials          collectors.oauth
     │   ├── CategoryConfigError         processors.categories
     │   ├── ClassifierConfigError       processors.classifiers.protocol
     │   ├── PlacesConfigError           processors.geo.config
@@ -31,7 +32,8 @@ every package is in it, and in this list)::
     │   ├── DashboardMissing            api.dashboard
     │   ├── ShippedFileMissing          tocsin.resources (a broken install: shipped data not there)
     │   ├── CorpusNotFoundError         tocsin_embedded.corpus
-    │   └── FeedServerError             tocsin_embedded.feedserver
+    │   ├── FeedServerError             tocsin_embedded.feedserver
+    │   └── DemoEnvError                tocsin_embedded.discovery (a broken .tocsin/demo.env)
     ├── InputError  a record, document or file given to Tocsin cannot be used; says what and where
     │   ├── QueryError                  tocsin.queries
     │   ├── DecodeError                 collectors.decode

@@ -82,6 +82,9 @@ class Item(Record):
         default_factory=list,
         description="what the integrity checks noticed: 'future-dated', 'future-collected', "
                     "'implausibly-old'")
+    erase: bool = Field(default=False, description=(
+        "a deletion whose source's terms require removing the content already held (Reddit's Data API "
+        "terms): the archive replaces the item instead of flagging it"))
 
     @property
     def event_time(self) -> datetime:
@@ -154,8 +157,12 @@ class DeadLetter(Record):
 
 
 AlertStatus = Literal["open", "resolved"]
-AlertEvent = Literal["opened", "updated", "escalated", "resolved", "acknowledged", "assigned", "noted"]
+AlertEvent = Literal["opened", "updated", "escalated", "resolved", "acknowledged", "assigned", "noted",
+                     "dismissed"]
 SEVERITIES = ("info", "warning", "severe", "extreme")
+
+MISSING_GROUP_VALUE = "unknown"
+"""An alert's group value for items that lack the group field (rules with ``keep_missing``)."""
 """Severity levels, least to most (CAP's Minor/Moderate/Severe/Extreme)."""
 
 
@@ -163,9 +170,10 @@ class AlertAction(Record):
     """An analyst's action on an alert, applied by the worker that owns the alert's group."""
 
     alert_id: str
-    type: Literal["acknowledge", "assign", "note"]
+    type: Literal["acknowledge", "assign", "note", "resolve", "dismiss"]
     actor: str = Field(description="who did it: the API key's name")
-    text: str = Field(default="", max_length=10_000, description="the note, or the assignee")
+    text: str = Field(default="", max_length=10_000,
+                      description="the note, the assignee, why it was resolved or is a false positive")
     at: datetime = Field(default_factory=utcnow)
 
 
@@ -282,6 +290,10 @@ def parse_signal(data: bytes) -> ItemSignal | TickSignal | ActionSignal:
     return _SIGNAL.validate_json(data)
 
 
+def _unset(value: object) -> bool:
+    return value is None
+
+
 class Alert(Record):
     """One version of an alert: what a monitoring team receives."""
 
@@ -320,6 +332,14 @@ class Alert(Record):
     assigned_to: str | None = None
     notes: list[AlertNote] = Field(default_factory=list)
     area: AlertArea | None = None
+    # An analyst closed it (resolve or dismiss): the same incident is not reopened by its rule.
+    # Left out of the record while unset, so a version no analyst closed reads exactly as the
+    # release before them wrote it: its workers and API (``extra="forbid"``) still read it
+    # during a rolling upgrade, and stored lifecycle state keeps its layout.
+    resolved_by: str | None = Field(default=None, exclude_if=_unset,
+                                    description="the analyst who resolved or dismissed it")
+    dismissed_reason: str | None = Field(default=None, exclude_if=_unset,
+                                         description="set when dismissed as a false positive")
 
     @property
     def version_id(self) -> str:

@@ -62,6 +62,10 @@ class KafkaSettings(Section):
     # and forget state. True makes the alerts worker (the one with tables) send each
     # record in a batch of its own. Only for the embedded broker (demo, tests).
     one_record_per_batch: bool = False
+    # For the same reason, /metrics reads the last batch of each partition to count the
+    # records a topic holds (otherwise up to a batch per partition goes uncounted).
+    # Only for the embedded broker: on Apache Kafka the reported end is exact.
+    verify_end_offsets: bool = False
     # How long a silent worker keeps its partitions, and how long a rebalance may
     # take. Shorter means faster failover; the local broker in the demo and tests
     # also holds a new group's first join for this long.
@@ -112,6 +116,9 @@ class SearchSettings(Section):
     evidence_index: str = "tocsin-evidence"
     # … and the append-only custody log of who froze, saw, exported or verified it.
     custody_index: str = "tocsin-custody"
+    # Analysts' verdicts (misclassified / confirmed items, false-positive alerts): the
+    # labelled data `tocsin labels export` writes for retraining.
+    labels_index: str = "tocsin-labels"
     # Index lifecycle (Elasticsearch ILM), installed by `tocsin init` when on and the
     # server has ILM: the items archive rolls over behind the write alias
     # ``items_index`` and each rolled-over index is deleted ``retention_days`` after

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MAX_SIZE = 1000
+PIPED_WIDTH = 100_000
 
 
 class ArchiveError(PeerError, RuntimeError):
@@ -224,7 +225,9 @@ def _table(columns: list[tuple[str, dict[str, Any]]], rows: list[list[str]]) -> 
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, markup=False, emoji=False, soft_wrap=False)
+    # Piped to another program, a row stays one line whatever its length (rich would fold at 80).
+    console = Console(highlight=False, markup=False, emoji=False, soft_wrap=False,
+                      width=None if _to_terminal() else PIPED_WIDTH)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for header, options in columns:
         table.add_column(header, **options)
@@ -234,14 +237,29 @@ def _table(columns: list[tuple[str, dict[str, Any]]], rows: list[list[str]]) -> 
     console.print(table)
 
 
+def _to_terminal() -> bool:
+    """Whether a person reads the table (COLUMNS set says how wide they want it, piped or not)."""
+    return sys.stdout.isatty() or bool(os.environ.get("COLUMNS"))
+
+
 def _short(item_id: str, keep: int = 16) -> str:
-    """Item ids are 64 hex digits; the table shows their start (``--json`` has them whole)."""
-    return item_id if len(item_id) <= keep else item_id[:keep - 1] + "…"
+    """Item ids are 64 hex digits; a terminal shows their start, a pipe the whole id."""
+    return item_id if len(item_id) <= keep or not _to_terminal() else item_id[:keep - 1] + "…"
 
 
 def _when(value: Any) -> str:
     text = str(value or "")
     return text[:16].replace("T", " ") if len(text) >= 16 else text
+
+
+async def _check_categories(es: AsyncElasticsearch, filters: ItemFilters) -> None:
+    """A misspelt category is an error naming the real ones, not an empty answer."""
+    if filters.categories:
+        from tocsin.category_names import KnownCategories
+
+        settings = load_settings()
+        known = KnownCategories(settings.processing.categories_file, settings.search.items_index)
+        await known.check(es, filters.categories)
 
 
 # ------------------------------------------------------------------- search
@@ -256,6 +274,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     order: ItemSort = args.sort or ("relevance" if args.query else "newest")
 
     async def work(es: AsyncElasticsearch) -> tuple[int, list[dict[str, Any]]]:
+        await _check_categories(es, filters)
         response = await es.search(index=settings.items_index, query=item_query(filters),
                                    sort=item_sort(order), size=args.size, track_total_hits=True)
         hits = response["hits"]
@@ -264,6 +283,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     try:
         total, items = _run(settings, work)
+    except QueryError as exc:
+        return _fail(args, str(exc))
     except ArchiveError as exc:
         return _fail(args, str(exc), 1)
     if args.json:
@@ -365,6 +386,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+        await _check_categories(es, filters)
         total = int((await es.count(index=settings.items_index, query=query))["count"])
         with Progress(TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=Console(stderr=True), disable=args.no_progress, transient=False) as progress:
@@ -374,10 +396,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     try:
         written = _run(settings, work)
-    except ArchiveError as exc:
+    except (ArchiveError, QueryError) as exc:
         if target:
             target.discard()
-        return _fail(args, str(exc), 1)
+        return _fail(args, str(exc), 2 if isinstance(exc, QueryError) else 1)
     except BaseException:
         if target:
             target.discard()

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tocsin.errors import ConfigError, InputError
 from tocsin.settings import load_settings
@@ -25,6 +25,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from processors.archive import Archive
     from tocsin.ilm import install_lifecycle
     from tocsin.kafka import ensure_topics
+    from tocsin.labels import LabelStore
     from tocsin.search import search_client
 
     settings = load_settings()
@@ -37,6 +38,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             await install_lifecycle(es, settings.search, ITEMS_TEMPLATE)
             await Archive(es, settings.search.items_index).install()
             await AlertStore(es, settings.search.alerts_index, settings.search.alert_versions_index).install()
+            await LabelStore(es, settings.search.labels_index).install()
         finally:
             await es.close()
 
@@ -102,6 +104,14 @@ def cmd_probe(args: argparse.Namespace) -> int:
     """Health probe for containers: exit 0 when alive, else 1 with the reason."""
     from tocsin.probe import ProbeFailed, probe_collector, probe_url
 
+    if args.what == "sources":  # an operator's check of the services themselves, never a container's
+        if not args.live:
+            print("tocsin probe sources makes a real request to every configured source: add --live",
+                  file=sys.stderr)
+            return 2
+        from collectors.live_probe import main as probe_sources
+
+        return probe_sources(load_settings(), timeout_s=args.timeout)
     try:
         if args.what == "collector":
             probe_collector(load_settings().collector)
@@ -151,6 +161,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     except BacktestError as exc:
         print(f"tocsin: {exc}", file=sys.stderr)
         return 2
+    if run.end < args.end:
+        print(f"tocsin: replaying until now ({run.end:%Y-%m-%d %H:%M} UTC), not past it", file=sys.stderr)
     versions: list[Alert] = []
 
     def show(made: list[Alert]) -> None:
@@ -161,7 +173,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     async def stream() -> None:
         es = search_client(settings.search)
         try:
-            async for item in archived_items(es, settings.search.items_index, args.start, args.end):
+            async for item in archived_items(es, settings.search.items_index, run.start, run.end):
                 show(run.feed(item))
         finally:
             await es.close()
@@ -175,13 +187,14 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _timestamp(text: str) -> datetime:
-    """An ISO 8601 time (UTC unless it says otherwise), or a date."""
+def _time(text: str) -> datetime:
+    """An ISO 8601 date or time (UTC unless it says otherwise), ``now``, or a duration back (``7d``)."""
+    from tocsin.queries import QueryError, parse_time
+
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {text!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parse_time(text)
+    except QueryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,10 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("alert", help="run an alerts worker (Faust) with the Atom feed").set_defaults(
         func=cmd_alert)
     probe = commands.add_parser("probe", help=cmd_probe.__doc__)
-    probe.add_argument("what", choices=["url", "collector"],
-                       help="url: an HTTP endpoint answers 2xx; collector: its state file is fresh")
+    probe.add_argument("what", choices=["url", "collector", "sources"],
+                       help="url: an HTTP endpoint answers 2xx; collector: its state file is fresh; "
+                            "sources: one request to every configured source (with --live)")
     probe.add_argument("url", nargs="?", help="for 'url': e.g. http://127.0.0.1:8000/health")
     probe.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer")
+    probe.add_argument("--live", action="store_true",
+                       help="for 'sources': really send the requests (with internet; never in CI)")
     probe.set_defaults(func=cmd_probe)
     evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
     evaluate.add_argument("what", choices=["classify", "places"],
@@ -217,10 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     backtest = commands.add_parser("backtest", help=cmd_backtest.__doc__)
     backtest.add_argument("rule", help="the rule's name in the rules file")
-    backtest.add_argument("--from", dest="start", type=_timestamp, required=True,
-                          help="start of the replay, ISO 8601 (UTC unless given)")
-    backtest.add_argument("--to", dest="end", type=_timestamp, required=True, help="end of the replay")
-    backtest.add_argument("--rules", default=None, help="rules file (default: the configured one)")
+    backtest.add_argument("--from", dest="start", type=_time, required=True, metavar="TIME",
+                          help="start of the replay: 2026-11-01, 2026-11-01T08:00Z, or 24h / 7d ago")
+    backtest.add_argument("--to", dest="end", type=_time, default="now", metavar="TIME",
+                          help="end of the replay (same forms; default and latest: now)")
+    backtest.add_argument("--rules", default=None,
+                          help="rules file (default: the running stack's, alerts.rules_file)")
     backtest.add_argument("--tick", type=float, default=60.0,
                           help="seconds of event time between clock ticks (resolution, flatline)")
     backtest.add_argument("--json", action="store_true", help="one alert version per line as JSON")
@@ -228,16 +246,28 @@ def build_parser() -> argparse.ArgumentParser:
     from tocsin_launch.archive_commands import register as register_archive_commands
 
     register_archive_commands(commands)  # search, alerts, export, evidence
-    from api.cli import register as register_api_commands
+    from tocsin_launch.label_commands import register as register_label_commands
 
-    register_api_commands(commands)  # api, api-key
+    register_label_commands(commands)  # labels export
+    from api.cli import register as register_api_commands
+    from tocsin_launch.api_wiring import stage_config
+
+    register_api_commands(commands, stage_config=stage_config)  # api, api-key
     return parser
+
+
+# Commands that read or ask the running stack: they find a running `tocsin demo` by itself.
+DEMO_CLIENTS = frozenset({"init", "search", "alerts", "export", "evidence", "backtest", "api-key", "labels"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(args.log_level)
     try:
+        if args.command in DEMO_CLIENTS:
+            from tocsin_embedded.discovery import use_running_demo
+
+            use_running_demo()
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130

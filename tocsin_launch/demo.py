@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from tocsin.search import search_client
 from tocsin.settings import KafkaSettings, SearchSettings, Settings
 from tocsin_embedded.broker import LocalBroker
 from tocsin_embedded.corpus import corpus_dir, demo_feeds_yaml
+from tocsin_embedded.discovery import DEMO_ENV, remove_demo_env, write_demo_env
 from tocsin_embedded.feedserver import FeedServer
 from tocsin_embedded.ports import free_port
 from tocsin_embedded.search import start_search_server
@@ -33,11 +35,12 @@ from tocsin_launch.supervisor import supervise
 COMPAT_NODE = "tocsin_embedded.compat:PlainJsonNode"
 
 
-
 def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: Path,
-                 alerts_port: int, feed_server: str) -> dict[str, str]:
-    """Settings (as environment) that point every stage at the embedded peers."""
-    feed_host = urlsplit(feed_server)
+                 alerts_port: int, rules_file: Path, feed_server: str | None = None) -> dict[str, str]:
+    """Settings (as environment) that point every stage at the embedded peers; ``feed_server``
+    (its URL) is the one private endpoint the collectors may reach."""
+    feed_host = urlsplit(feed_server or "")
+    admitted = [f"{feed_host.hostname}:{feed_host.port}"] if feed_host.hostname and feed_host.port else []
     return {
         "TOCSIN_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
         "TOCSIN_KAFKA__TOPIC_PARTITIONS": "2",
@@ -47,19 +50,27 @@ def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: 
         "TOCSIN_KAFKA__FETCH_MAX_WAIT_MS": "100",
         # Tansu misreports where a batch ends: tables must recover whole after a restart.
         "TOCSIN_KAFKA__ONE_RECORD_PER_BATCH": "true",
+        "TOCSIN_KAFKA__VERIFY_END_OFFSETS": "true",
         "TOCSIN_SEARCH__URL": search_url,
         "TOCSIN_SEARCH__NODE_CLASS": COMPAT_NODE,
         "TOCSIN_COLLECTOR__FEEDS_FILE": str(feeds_file),
         "TOCSIN_COLLECTOR__STATE_PATH": str(workdir / "collector-state.sqlite3"),
         # The demo corpus is served on 127.0.0.1: the SSRF guard stays on and admits that
         # one endpoint, not every private address (the search server stays out of reach).
-        "TOCSIN_COLLECTOR__PRIVATE_TARGETS": json.dumps([f"{feed_host.hostname}:{feed_host.port}"]),
+        "TOCSIN_COLLECTOR__PRIVATE_TARGETS": json.dumps(admitted),
         "TOCSIN_COLLECTOR__MIN_INTERVAL_S": "15",
         "TOCSIN_DATA_DIR": str(workdir),
         "TOCSIN_ALERTS__WEB_PORT": str(alerts_port),
-        # thresholds scaled to the small demo corpus
-        "TOCSIN_ALERTS__RULES_FILE": str(corpus_dir().parent / "rules.yaml"),
+        "TOCSIN_ALERTS__RULES_FILE": str(rules_file),
     }
+
+
+def demo_rules(workdir: Path) -> Path:
+    """A copy of ``demo/rules.yaml`` (thresholds scaled to the small corpus) for this run:
+    ``PUT /rules`` replaces the running stack's file, never the tracked one."""
+    copy = workdir / "rules.yaml"
+    shutil.copyfile(corpus_dir().parent / "rules.yaml", copy)
+    return copy
 
 
 @contextlib.contextmanager
@@ -113,8 +124,12 @@ def run_demo(*, duration: float | None = None, log_level: str = "warning") -> in
         feeds_file.write_text(demo_feeds_yaml(feeds.url), encoding="utf-8")
         alerts_port = free_port()
         env = embedded_env(bootstrap=broker.bootstrap_servers, search_url=search.url, workdir=workdir,
-                           feeds_file=feeds_file, alerts_port=alerts_port, feed_server=feeds.url)
+                           feeds_file=feeds_file, alerts_port=alerts_port, rules_file=demo_rules(workdir),
+                           feed_server=feeds.url)
         api_url, api_key = stack.enter_context(running_api(env, workdir))
+        # Commands run in this directory (tocsin search, alerts, export, backtest…) find us here.
+        write_demo_env(DEMO_ENV, env, pid=os.getpid(), api_url=api_url, api_key=api_key)
+        stack.callback(remove_demo_env, DEMO_ENV, os.getpid())
         settings = Settings(
             kafka=KafkaSettings(bootstrap_servers=broker.bootstrap_servers, topic_partitions=2),
             search=SearchSettings(url=search.url, node_class=COMPAT_NODE),
@@ -129,6 +144,7 @@ Tocsin demo is running (Ctrl-C stops it and everything it started).
   try the API            curl -H 'X-API-Key: {api_key}' '{api_url}/search?q=killed&size=3'
   search the archive     curl '{search.url}/{settings.search.items_index}/_search?q=text:killed&pretty'
   search the alerts      curl '{search.url}/{settings.search.alerts_index}/_search?pretty'
+  from another terminal  tocsin search killed; tocsin alerts   (in this directory: they read {DEMO_ENV})
 Alerts appear below as the rules raise them.
 """, flush=True)
 

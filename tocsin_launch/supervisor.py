@@ -38,9 +38,9 @@ async def _watch_alerts(settings: Settings, on_alert: Callable[[Alert], None], f
     consumer = AIOKafkaConsumer(topics.ALERTS, **client_kwargs(settings.kafka),
                                 auto_offset_reset="earliest" if from_start else "latest",
                                 enable_auto_commit=False)
-    await consumer.start()
     seen: set[str] = set()
     try:
+        await consumer.start()  # inside: a start that fails must stop the consumer too
         async for message in consumer:
             try:
                 alert = Alert.from_bytes(message.value or b"")

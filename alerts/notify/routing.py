@@ -13,9 +13,10 @@ from typing import Literal
 from tocsin.schema import SEVERITIES, Alert, AlertEvent
 
 Severity = Literal["info", "warning", "severe", "extreme"]
-# What a person must act on: a new incident, a worse one, and its end. Updates,
-# acknowledgements, assignments and notes are for the dashboard unless asked for.
-DEFAULT_EVENTS: tuple[AlertEvent, ...] = ("opened", "escalated", "resolved")
+# What a person must act on: a new incident, a worse one, and its end (resolved, or
+# dismissed as a false positive). Updates, acknowledgements, assignments and notes are
+# for the dashboard unless asked for.
+DEFAULT_EVENTS: tuple[AlertEvent, ...] = ("opened", "escalated", "resolved", "dismissed")
 
 
 def severity_rank(severity: str) -> int:

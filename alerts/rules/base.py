@@ -15,11 +15,11 @@ from alerts.state import StateStore
 from tocsin.durations import Duration
 from tocsin.errors import PluginError
 from tocsin.plugins import Plugin, Registry, config_model_of, entry_point_group
-from tocsin.schema import SEVERITIES, Alert, EnrichedItem, ItemSignal
+from tocsin.schema import MISSING_GROUP_VALUE, SEVERITIES, Alert, EnrichedItem, ItemSignal
 
 Severity = Literal["info", "warning", "severe", "extreme"]
 
-MISSING = "unknown"
+MISSING = MISSING_GROUP_VALUE
 """Group value for an item that lacks a group field, when such items are kept."""
 
 

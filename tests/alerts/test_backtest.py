@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -130,3 +130,53 @@ def test_replay_skips_items_outside_the_range(archived: Path) -> None:
     run = Replay(rule, T0, T0 + timedelta(hours=8))
     made = [a for item in items for a in run.feed(item)] + run.finish()
     assert [a.event for a in made] == ["opened", "resolved"]
+
+
+@pytest.fixture
+def recent(search_settings: SearchSettings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> datetime:
+    """A burst that ended ten minutes ago: its alert would resolve only in the future."""
+    now = datetime.now(UTC)
+    index = f"bt-recent-{uuid.uuid4().hex[:8]}"
+    settings = search_settings.model_copy(update={"items_index": index})
+    start = now - timedelta(minutes=20)
+    burst = [enriched(f"now-{i}", categories={"violence_report": 0.9}).model_copy(
+        update={"published": start + timedelta(minutes=i), "collected": start + timedelta(minutes=i)})
+        for i in range(6)]
+
+    async def load() -> None:
+        es = search_client(settings)
+        try:
+            archive = Archive(es, index)
+            await archive.install()
+            await archive.store(burst)
+            await es.indices.refresh(index=index)
+        finally:
+            await es.close()
+
+    asyncio.run(load())
+    monkeypatch.setenv("TOCSIN_SEARCH__URL", settings.url)
+    monkeypatch.setenv("TOCSIN_SEARCH__NODE_CLASS", settings.node_class)
+    monkeypatch.setenv("TOCSIN_SEARCH__ITEMS_INDEX", index)
+    rules = tmp_path / "running-rules.yaml"
+    rules.write_text(RULES)
+    monkeypatch.setenv("TOCSIN_ALERTS__RULES_FILE", str(rules))
+    return now
+
+
+def test_backtest_takes_relative_times_and_the_configured_rules(
+        recent: datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--from 7d`` as ``tocsin search`` takes it; no --rules: the running stack's rules file."""
+    assert main(["backtest", "burst", "--from", "1h", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["event"] for line in out.splitlines()] == ["opened"]
+    assert "rule=burst items=6 alerts_opened=1 resolved=0" in err
+
+
+def test_backtest_never_simulates_past_now(recent: datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    tomorrow = (recent + timedelta(days=1)).isoformat()
+    assert main(["backtest", "burst", "--from", "2h", "--to", tomorrow, "--json"]) == 0
+    out, err = capsys.readouterr()
+    versions = [json.loads(line) for line in out.splitlines()]
+    assert [v["event"] for v in versions] == ["opened"], "resolved after a hold that has not passed yet"
+    assert all(datetime.fromisoformat(v["updated_at"]) <= datetime.now(UTC) for v in versions)
+    assert "replaying until now" in err

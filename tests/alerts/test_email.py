@@ -383,6 +383,7 @@ async def test_refused_connection_is_retried_then_dead_lettered() -> None:
     (Routing(), make_alert(event="noted", version=2), False),
     (Routing(), make_alert(event="escalated", version=2), True),
     (Routing(), make_alert(event="resolved", version=3), True),
+    (Routing(), make_alert(event="dismissed", version=3), True),  # a false positive ends it too
     (Routing.of("info", ["noted"], []), make_alert(event="noted", version=2), True),
     (Routing.of("info", ["noted"], []), make_alert(), False),
     (Routing.of("info", ["opened"], ["burst"]), make_alert(rule="burst"), True),

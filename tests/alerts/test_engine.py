@@ -156,6 +156,45 @@ def test_a_resolved_incident_reopens_as_a_new_alert_when_the_group_fires_again(t
     assert second[0].id != first[0].id and second[0].version == 1
 
 
+def test_an_analyst_resolves_an_alert_and_its_rule_does_not_reopen_it(tmp_path: Path) -> None:
+    engine = engine_for(tmp_path, FREQUENCY)
+    [opened] = [a for i in range(3) for a in feed(engine, f"x{i}", i)]
+    [resolved] = act(engine, opened, "resolve", 5, "handled by the field office")
+    assert (resolved.event, resolved.status, resolved.version, resolved.resolved_by) == (
+        "resolved", "resolved", 2, "ana")
+    assert resolved.resolved_at == T0 + timedelta(minutes=5)
+    assert [n.text for n in resolved.notes] == ["handled by the field office"]
+    assert act(engine, opened, "resolve", 6) == []  # twice changes nothing
+    # The surge goes on into the next window steps: the analyst's word stands …
+    assert [a for i in range(3, 12) for a in feed(engine, f"x{i}", 5 * i)] == []
+    assert tick(engine, 200) == []
+    # … until the group has gone quiet (an item in a quiet window clears it); a new surge then raises.
+    assert feed(engine, "quiet", 300) == []
+    [again] = [a for i in range(3) for a in feed(engine, f"y{i}", 400 + i)]
+    assert again.event == "opened" and again.id != opened.id and again.version == 1
+
+
+def test_dismissing_as_a_false_positive_resolves_with_the_reason(tmp_path: Path) -> None:
+    engine = engine_for(tmp_path, FREQUENCY)
+    [opened] = [a for i in range(3) for a in feed(engine, f"x{i}", i)]
+    [dismissed] = act(engine, opened, "dismiss", 5, "a film review, not violence")
+    assert (dismissed.event, dismissed.status, dismissed.resolved_by, dismissed.dismissed_reason) == (
+        "dismissed", "resolved", "ana", "a film review, not violence")
+    assert dismissed.notes[-1].text == "Dismissed as a false positive: a film review, not violence"
+    assert act(engine, opened, "dismiss", 6, "again") == [] and act(engine, opened, "resolve", 6) == []
+
+
+def test_a_resolved_alert_can_still_be_dismissed_as_a_false_positive(tmp_path: Path) -> None:
+    engine = engine_for(tmp_path, FREQUENCY)
+    [opened] = [a for i in range(3) for a in feed(engine, f"x{i}", i)]
+    tick(engine, 70)
+    [resolved] = tick(engine, 101)
+    assert act(engine, opened, "resolve", 102) == []
+    [dismissed] = act(engine, opened, "dismiss", 103, "duplicates of one story")
+    assert (dismissed.event, dismissed.version, dismissed.resolved_at) == (
+        "dismissed", resolved.version + 1, resolved.resolved_at)
+
+
 SPIKE = """
 rules:
   - name: jump

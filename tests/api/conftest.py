@@ -36,6 +36,7 @@ from tocsin.settings import (
     Settings,
 )
 from tocsin_embedded.broker import LocalBroker
+from tocsin_launch.api_wiring import stage_config
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
 HOSTILE = '<script>alert("x")</script> & \'quotes\' \u2028 \u202e RTL \U0001f525 </title>]]>'
@@ -163,6 +164,7 @@ def write_collector_state(path: Path, now: datetime) -> None:
                              last_error="HTTP 503 <b>down</b>",
                              last_error_at=now - timedelta(minutes=1),
                              last_success=now - timedelta(days=3)))
+        store.note("feed-a", "history_gap", "bluesky source 'feed-a': 3.0 h of posts are lost", now)
 
 
 def make_env(tmp: Path, search_settings: SearchSettings, broker: LocalBroker) -> ApiEnv:
@@ -170,7 +172,7 @@ def make_env(tmp: Path, search_settings: SearchSettings, broker: LocalBroker) ->
     search = search_settings.model_copy(update={
         "items_index": f"api-items-{suffix}", "alerts_index": f"api-alerts-{suffix}",
         "alert_versions_index": f"api-versions-{suffix}", "evidence_index": f"api-evidence-{suffix}",
-        "custody_index": f"api-custody-{suffix}"})
+        "custody_index": f"api-custody-{suffix}", "labels_index": f"api-labels-{suffix}"})
     rules = tmp / "rules.yaml"
     shutil.copy(PACKAGE_CONFIG / "rules.yaml", rules)
     write_collector_state(tmp / "state.sqlite3", datetime.now(UTC))
@@ -195,7 +197,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, search_settings: SearchSetting
 
 @pytest.fixture
 async def client(env: ApiEnv) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(env.settings)
+    app = create_app(env.settings, stage_config=stage_config())
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as http:
         http.app = app  # type: ignore[attr-defined]

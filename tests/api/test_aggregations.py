@@ -59,6 +59,17 @@ async def test_significant_terms_of_a_selection_against_the_archive(client: http
     assert not {"market", "prices"} & {b["key"] for b in words}
 
 
+async def test_significant_words_are_not_led_by_stop_words(client: httpx.AsyncClient, env: ApiEnv) -> None:
+    """"the", "on", "de", "au" are as over-represented in the violent titles as "militia" is."""
+    words = await aggregate(client, env, kind="significant_terms", field="title", category="violence_report",
+                            size=5)
+    keys = [b["key"] for b in words]
+    assert len(keys) == 5 and not {"the", "on", "de", "au", "على"} & set(keys), keys
+    assert {"militia", "attack", "attaque", "milice", "village"} & set(keys[:2]), keys
+    tags = await aggregate(client, env, kind="significant_terms", field="tags", q="militia", size=1)
+    assert [b["key"] for b in tags] == ["militia"]  # keyword fields are left as they are, and sized
+
+
 async def test_unknown_kind_or_field_is_a_clear_error(client: httpx.AsyncClient, env: ApiEnv) -> None:
     for params, needle in (({"kind": "pie"}, "kind must be"), ({"kind": "significant_terms", "field": "url"},
                                                                "field must be"),

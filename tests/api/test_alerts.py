@@ -121,6 +121,24 @@ async def test_atom_feed_takes_every_filter_the_workers_feed_took(client: httpx.
         assert response.status_code in (400, 422), response.text
 
 
+async def test_atom_entries_and_cap_web_lead_to_the_dashboards_alert_page(client: httpx.AsyncClient,
+                                                                         env: ApiEnv) -> None:
+    """Not to a sample item, nor to the JSON endpoint that answers a browser 401."""
+    response = await client.get("/alerts.atom", params={"rule": "violence-by-country"},
+                                headers=auth(env, "viewer"))
+    feed = etree.fromstring(response.content)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    [entry] = feed.xpath("//a:entry", namespaces=ns)
+    assert entry.xpath("a:link[@rel='alternate']/@href", namespaces=ns) == [
+        "https://tocsin.example.org/#/alert/a-sudan"]
+    assert entry.xpath("a:link[@rel='related']/@href", namespaces=ns) == ["https://news.example/0"]
+    cap = etree.fromstring((await client.get("/alerts/a-sudan.cap", headers=auth(env, "viewer"))).content)
+    web = cap.xpath("//c:info/c:web/text()", namespaces={"c": "urn:oasis:names:tc:emergency:cap:1.2"})
+    assert web == ["https://tocsin.example.org/#/alert/a-sudan"]
+    page = await client.get("/", headers={"Accept": "text/html"})  # what a browser gets there, with no key
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+
+
 async def test_cap_is_valid_with_references_to_earlier_versions(client: httpx.AsyncClient,
                                                                  env: ApiEnv) -> None:
     response = await client.get("/alerts/a-sudan.cap", headers=auth(env, "viewer"))

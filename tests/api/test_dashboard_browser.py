@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import threading
 import time
@@ -32,7 +33,7 @@ from tocsin.documents import to_document
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.schema import Alert, AlertArea, CategoryHit, EnrichedItem, SourceRef
 from tocsin.search import bulk_index, install_index, search_client
-from tocsin.settings import ApiSettings, KafkaSettings, SearchSettings, Settings
+from tocsin.settings import AlertSettings, ApiSettings, KafkaSettings, SearchSettings, Settings
 from tocsin_embedded.ports import free_port
 
 pytestmark = pytest.mark.peers
@@ -47,7 +48,21 @@ HOSTILE_TEXT = "<script>window.__pwned=2</script> shelling reported"
 NOW = datetime.now(UTC).replace(microsecond=0)
 ALERT_ID = "violence-sd-" + uuid.uuid4().hex[:8]
 GAP_ID = "gap-" + uuid.uuid4().hex[:8]
+TRIAGE_ID = "triage-" + uuid.uuid4().hex[:8]
+REGION_ID = "region-" + uuid.uuid4().hex[:8]
 TIMEOUT_MS = 20_000
+RULES = """
+rules:
+  - name: violence-by-country
+    type: frequency
+    filter: {categories: [violence], min_score: 0.5}
+    group_by: [country]
+    window: 1h
+    threshold: 3
+"""
+# ISO 3166 numeric ids of the bundled borders (world-atlas).
+USA, SUDAN, KENYA = "840", "729", "404"
+NEW_YORK = {"lat": 40.7128, "lon": -74.006}
 
 
 def chromium_or_skip() -> None:
@@ -61,8 +76,11 @@ def chromium_or_skip() -> None:
 
 
 def item(n: int, *, title: str | None = None, text: str = "Armed clashes reported near the market.",
-         country: str = "SD", lang: str = "en", url: str | None = None, hours_ago: float = 0) -> EnrichedItem:
+         country: str = "SD", lang: str = "en", url: str | None = None, hours_ago: float = 0,
+         location: dict[str, float] | None = None) -> EnrichedItem:
     when = NOW - timedelta(hours=hours_ago)
+    if location is None and country == "SD":
+        location = {"lat": 13.6 + n / 100, "lon": 25.3}
     return EnrichedItem(
         id=f"it-{n:03d}", source=SourceRef(type="rss", name="dash-feed", url="http://127.0.0.1/feed.xml"),
         url=url if url is not None else f"https://news.example/{n}", title=title or f"Clashes in town {n}",
@@ -70,8 +88,7 @@ def item(n: int, *, title: str | None = None, text: str = "Armed clashes reporte
         lang=lang, lang_confidence=0.95,
         categories={"violence": CategoryHit(score=0.5 + (n % 5) / 10, terms=["clashes"],
                                             classifier="keywords/1")},
-        country=country, location={"lat": 13.6 + n / 100, "lon": 25.3} if country == "SD" else None,
-        processed=when)
+        country=country, location=location, processed=when)
 
 
 def alert_version(version: int, **changes: object) -> Alert:
@@ -134,23 +151,29 @@ def running(own_broker, search_settings: SearchSettings, tmp_path_factory) -> It
     import uvicorn
 
     from api.app import create_app
+    from tocsin_launch.api_wiring import stage_config
 
     tmp = tmp_path_factory.mktemp("dashboard")
     prefix = f"dash-{uuid.uuid4().hex[:6]}"
     keys_file = tmp / "api-keys.yaml"
     key = add_key(keys_file, "analyst-ada", "analyst")
+    rules = tmp / "rules.yaml"
+    rules.write_text(RULES, encoding="utf-8")
     settings = Settings(
         kafka=KafkaSettings(bootstrap_servers=own_broker.bootstrap_servers, topic_partitions=1),
+        alerts=AlertSettings(rules_file=rules),
         search=search_settings.model_copy(update={
             "items_index": f"{prefix}-items", "alerts_index": f"{prefix}-alerts",
             "alert_versions_index": f"{prefix}-alert-versions", "evidence_index": f"{prefix}-evidence",
-            "custody_index": f"{prefix}-custody"}),
+            "custody_index": f"{prefix}-custody", "labels_index": f"{prefix}-labels"}),
         api=ApiSettings(keys_file=keys_file), data_dir=tmp)
     items = [item(n, hours_ago=n) for n in range(45)]
     items += [item(60 + n, country="ML", lang="fr", title=f"Affrontements à Gao {n}", hours_ago=n)
               for n in range(3)]
     items.append(item(99, title=HOSTILE_TITLE, text=HOSTILE_TEXT, url="javascript:window.__pwned=3",
                       hours_ago=0.5))
+    items += [item(80 + n, country="US", title=f"Protest in New York {n}", hours_ago=n, location=NEW_YORK)
+              for n in range(3)]
     versions = [alert_version(1),
                 alert_version(2, event="escalated", severity="severe", count=9,
                               updated_at=NOW - timedelta(hours=2))]
@@ -159,11 +182,23 @@ def running(own_broker, search_settings: SearchSettings, tmp_path_factory) -> It
     gap = alert_version(1, id=GAP_ID, title="Gap alert", updated_at=NOW - timedelta(hours=3))
     gap_v2 = gap.model_copy(update={"version": 2, "event": "updated", "count": 7,
                                     "updated_at": NOW - timedelta(minutes=30)})
+    # A warning changed after the severe alert, assigned and acknowledged: triage puts it below.
+    triage = alert_version(1, id=TRIAGE_ID, title="Hate speech in Kenya", severity="warning",
+                           group={"country": "KE"}, group_key="KE", assigned_to="field team",
+                           acknowledged_by="ana", acknowledged_at=NOW - timedelta(minutes=20),
+                           updated_at=NOW - timedelta(minutes=10), area=None)
+    # A first-level region: drawn as a circle round its items (no region shapes are bundled).
+    region = alert_version(1, id=REGION_ID, title="Clashes in North Darfur", severity="info",
+                           group={"admin1": "SD.02"}, group_key="SD.02", updated_at=NOW - timedelta(hours=5),
+                           area=AlertArea(description="North Darfur", country="SD", admin1="SD.02",
+                                          lat=14.0, lon=25.0, radius_km=120))
     asyncio.run(seed(settings, items, versions))
     asyncio.run(seed(settings, [], [gap]))
+    asyncio.run(seed(settings, [], [triage]))
+    asyncio.run(seed(settings, [], [region]))
     asyncio.run(seed(settings, [], [gap_v2], latest=False))
 
-    app = create_app(settings)
+    app = create_app(settings, stage_config=stage_config())
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            timeout_graceful_shutdown=2))
@@ -413,4 +448,151 @@ def test_stream_reconnects_with_last_event_id_and_gets_the_missed_version(page, 
     assert "last-event-id" not in seen[0]
     assert seen[1]["last-event-id"] == gap_v1.version_id
     assert seen[1]["x-api-key"] == running.key
+    assert console.errors == []
+
+
+def test_api_docs_render_the_operations_offline(page, running: Running) -> None:
+    """Swagger UI must read the OpenAPI 3.1 that FastAPI emits, with every file from this server."""
+    pg, console = page
+    elsewhere: list[str] = []
+    pg.on("request", lambda r: None if r.url.startswith(running.base_url) else elsewhere.append(r.url))
+    pg.goto(running.base_url + "/docs")
+    pg.wait_for_selector(".opblock")
+    paths = pg.locator(".opblock-summary-path").all_inner_texts()
+    assert {"/search", "/aggregations", "/alerts/{alert_id}"} <= {p.replace("\u200b", "") for p in paths}
+    assert pg.locator(".errors-wrapper").count() == 0
+    assert "valid version field" not in pg.locator("body").inner_text()
+    assert elsewhere == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SCREENSHOTS / "api-docs.png"))
+    assert console.errors == []
+
+
+# The point at the middle of an element on screen, tested against a country's filled path in that
+# path's own coordinates (Leaflet draws each pane in an SVG of its own).
+IN_COUNTRY = """(el, numericId) => {
+  const box = el.getBoundingClientRect();
+  const country = document.querySelector(`path.country-${numericId}`);
+  if (!country) return null;
+  const point = new DOMPoint(box.x + box.width / 2, box.y + box.height / 2)
+    .matrixTransform(country.getScreenCTM().inverse());
+  return country.isPointInFill(point);
+}"""
+
+
+def test_login_page_shows_no_navigation(page, running: Running) -> None:
+    pg, console = page
+    pg.goto(running.base_url + "/")
+    pg.wait_for_selector("#login-form")
+    assert not pg.locator("nav.nav").is_visible()
+    assert not pg.locator("#sign-out").is_visible() and not pg.locator("#live-state").is_visible()
+    pg.fill("#api-key", running.key)
+    pg.click("#login-form button[type=submit]")
+    pg.wait_for_selector("#alert-list")
+    assert pg.locator("nav.nav").is_visible()
+    assert console.errors == []
+
+
+def test_a_bookmarked_search_runs_as_it_opens(page, running: Running) -> None:
+    pg, console = page
+    sign_in(pg, running)
+    pg.goto(f"{running.base_url}/#/search?q=clashes&country=SD")
+    pg.locator("#search-summary").filter(has_text="20 of").wait_for()
+    assert pg.locator("#search-form input[name=q]").input_value() == "clashes"
+    assert pg.locator("#search-results > li").count() == 20
+    assert console.errors == []
+
+
+def test_map_draws_item_density_over_the_right_countries(page, running: Running) -> None:
+    """New York's items in a cell over the United States, Darfur's over Sudan (osmem keys them
+    latitude first: mc… in the Indian Ocean), and a country alert as Sudan's own borders."""
+    pg, console = page
+    sign_in(pg, running)
+    pg.click('nav a[data-route="/map"]')
+    new_york = pg.locator('#map path.density-cell[data-geohash^="dr"]')
+    new_york.wait_for()
+    assert new_york.evaluate(IN_COUNTRY, USA) is True
+    darfur = pg.locator('#map path.density-cell[data-geohash^="s"]').first
+    assert darfur.evaluate(IN_COUNTRY, SUDAN) is True
+    assert new_york.evaluate(IN_COUNTRY, SUDAN) is False
+    keys = pg.locator("#map path.density-cell").evaluate_all("els => els.map(e => e.dataset.geohash)")
+    assert not any(k.startswith("mc") for k in keys), keys
+
+    area = pg.locator(f'#map path.alert-area-country[data-alert-id="{ALERT_ID}"]')
+    area.wait_for()
+    drawn, sudan = area.bounding_box(), pg.locator(f"#map path.country-{SUDAN}").bounding_box()
+    assert drawn and sudan
+    assert all(abs(drawn[k] - sudan[k]) <= 2 for k in ("x", "y", "width", "height")), (drawn, sudan)
+    circle = pg.locator(f'#map path.alert-area-circle[data-alert-id="{REGION_ID}"]')
+    assert circle.count() == 1 and circle.evaluate(IN_COUNTRY, SUDAN) is True
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SCREENSHOTS / "map.png"))
+    assert console.errors == []
+
+
+def test_alert_list_is_triaged_by_severity_then_recency_with_assignee_ack_and_baseline(
+        page, running: Running) -> None:
+    pg, console = page
+    sign_in(pg, running)
+    rows = pg.locator("#alert-list tbody tr")
+    ids = rows.evaluate_all("els => els.map(e => e.dataset.alertId)")
+    assert ids.index(ALERT_ID) < ids.index(TRIAGE_ID), "a warning changed later sat above a severe"
+    assert ids.index(TRIAGE_ID) < ids.index(REGION_ID)  # warning above info
+    triage = pg.locator(f'#alert-list tr[data-alert-id="{TRIAGE_ID}"]')
+    assert triage.locator("td.assignee").inner_text() == "field team"
+    assert "ana" in triage.locator("td.ack").inner_text()
+    pg.locator(f'#alert-list tr[data-alert-id="{ALERT_ID}"] .spark-cell svg.spark').wait_for()
+    label = pg.locator(f'#alert-list tr[data-alert-id="{ALERT_ID}"] svg.spark').get_attribute("aria-label")
+    assert label and "threshold 3" in label
+    assert console.errors == []
+
+
+def test_the_analyst_loop_in_alert_detail(page, running: Running) -> None:
+    """Why each item counted, a verdict kept for retraining, the custody log, dismissal with a reason."""
+    pg, console = page
+    sign_in(pg, running)
+    pg.goto(f"{running.base_url}/#/alert/{ALERT_ID}")
+    why = pg.locator("#rule-why")
+    why.wait_for()
+    assert "categories violence" in why.inner_text() and "country = SD" in why.inner_text()
+    pg.locator("#alert-baseline svg.spark").wait_for()
+    row = pg.locator('#alert-items > li[data-item-id="it-001"] tr[data-category="violence"]')
+    assert [row.locator("td").nth(i).inner_text() for i in range(4)] == ["violence", "0.60", "keywords/1",
+                                                                        "clashes"]
+    row.locator("button[data-verdict=misclassified]").click()
+    pg.locator(".feedback .msg-ok", has_text="Verdict kept").wait_for()
+    expect(pg.locator('#alert-items > li[data-item-id="it-001"] tr[data-category="violence"] .verdict')) \
+        .to_contain_text("misclassified by analyst-ada")
+    exported = httpx.get(f"{running.base_url}/labels.csv", params={"category": "violence"},
+                         headers={"X-API-Key": running.key}, timeout=10)
+    assert "it-001" in exported.text and exported.text.splitlines()[0].startswith("text,label,")
+
+    with pg.expect_download():
+        pg.click("#evidence")
+    pg.reload()
+    custody = pg.locator("#alert-custody tbody tr")
+    custody.first.wait_for()
+    assert [custody.nth(i).locator("td").nth(1).inner_text() for i in range(custody.count())][:2] == [
+        "frozen", "exported"]
+    pg.fill("#dismiss-form input[name=reason]", "a film festival programme, not violence")
+    pg.click("#dismiss-form button[type=submit]")
+    pg.locator(".feedback .msg-ok", has_text="Dismiss: sent").wait_for()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SCREENSHOTS / "alert-detail.png"), full_page=True)
+    assert console.errors == []
+
+
+def test_the_atom_and_cap_links_open_the_alert_in_the_dashboard(page, running: Running) -> None:
+    pg, console = page
+    key = {"X-API-Key": running.key}
+    cap = httpx.get(f"{running.base_url}/alerts/{ALERT_ID}.cap", headers=key, timeout=10)
+    [web] = re.findall(r"<web>([^<]+)</web>", cap.text)
+    assert web == f"{running.base_url}/#/alert/{ALERT_ID}"
+    atom = httpx.get(f"{running.base_url}/alerts.atom", headers=key, timeout=10)
+    assert f'href="{web}" rel="alternate"' in atom.text
+    pg.goto(web)  # a browser with no key yet: asked for one, then shown the alert
+    pg.fill("#api-key", running.key)
+    pg.click("#login-form button[type=submit]")
+    pg.wait_for_selector("#alert-versions")
+    assert "Violence reports in Sudan" in pg.locator("#alert-detail h1").inner_text()
     assert console.errors == []

@@ -38,6 +38,16 @@ def test_bundle_ships_leaflet_licence_notice() -> None:
     assert "Leaflet 1.9" in (STATIC_DIR / "app.js").read_text()
 
 
+def test_the_dashboards_iso_table_matches_iso_3166() -> None:
+    """Country alerts are drawn with the borders of the country whose numeric id this table gives."""
+    import pycountry
+
+    text = (WEB / "src" / "iso3166.ts").read_text(encoding="utf-8")
+    table = dict(re.findall(r'\b([A-Z]{2}): "(\d{3})"', text))
+    assert table == {country.alpha_2: country.numeric for country in pycountry.countries}
+    assert table["SD"] == "729" and table["US"] == "840" and table["KE"] == "404"
+
+
 def test_sources_never_write_html_strings() -> None:
     sinks = re.compile(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|"
                        r"createContextualFragment|\beval\(|new Function\(")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.settings import SearchSettings
 from tocsin_embedded.broker import LocalBroker
 from tocsin_embedded.ports import free_port
+from tocsin_launch.api_wiring import stage_config
 
 
 async def test_health_reports_each_part_and_a_stale_source_as_degraded(client: httpx.AsyncClient,
@@ -32,10 +34,16 @@ async def test_health_reports_each_part_and_a_stale_source_as_degraded(client: h
     assert any("feed-broken" in reason for reason in body["reasons"])
 
 
+async def test_health_answers_head_as_uptime_checkers_send_it(client: httpx.AsyncClient) -> None:
+    response = await client.head("/health")
+    assert response.status_code == 200
+    assert response.content == b"" and response.headers["content-type"] == "application/json"
+
+
 async def test_health_is_503_with_the_reason_when_the_broker_is_unreachable(env: ApiEnv) -> None:
     dead = env.settings.model_copy(update={"kafka": env.settings.kafka.model_copy(
         update={"bootstrap_servers": f"127.0.0.1:{free_port()}"})})
-    app = create_app(dead)
+    app = create_app(dead, stage_config=stage_config())
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as http:
         response = await http.get("/health", headers=auth(env, "viewer"))
@@ -81,10 +89,33 @@ def own_env(tmp_path: Path, search_settings: SearchSettings, own_broker: LocalBr
 
 async def test_metrics_count_topics_lag_dlq_alerts_archive_and_requests(own_env: ApiEnv) -> None:
     env = own_env
-    app = create_app(env.settings)
+    app = create_app(env.settings, stage_config=stage_config())
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as client:
         await _check_metrics(client, env)
+
+
+async def test_metrics_count_records_written_in_one_batch_on_the_embedded_broker(own_env: ApiEnv) -> None:
+    """Tansu reports a partition's end as its last batch's start + 1: 670 on items.raw beside 679 archived."""
+    env = own_env
+    settings = env.settings.model_copy(update={"kafka": env.settings.kafka.model_copy(
+        update={"verify_end_offsets": True})})
+    await ensure_topics(settings.kafka, (topics.ITEMS_RAW,))
+    raw = ("tocsin_topic_records_total", (("topic", "items.raw"),))
+    app = create_app(settings, stage_config=stage_config())
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as client:
+        before = samples((await client.get("/metrics")).text)[raw]
+        producer = AIOKafkaProducer(**client_kwargs(settings.kafka), acks="all", linger_ms=200)
+        await producer.start()
+        try:
+            sent = [await producer.send(topics.ITEMS_RAW, b"raw %d" % n, partition=0) for n in range(7)]
+            await asyncio.gather(*sent)
+        finally:
+            await producer.stop()
+        got = samples((await client.get("/metrics")).text)
+        again = samples((await client.get("/metrics")).text)
+    assert got[raw] == before + 7 and again[raw] == before + 7
 
 
 async def _check_metrics(client: httpx.AsyncClient, env: ApiEnv) -> None:
@@ -119,6 +150,7 @@ async def _check_metrics(client: httpx.AsyncClient, env: ApiEnv) -> None:
     assert got[("tocsin_archive_items", ())] == 41
     assert got[("tocsin_alerts", (("severity", "severe"), ("status", "open")))] == 1
     assert got[("tocsin_alerts", (("severity", "warning"), ("status", "resolved")))] == 1
+    assert got[("tocsin_collector_reports_total", (("kind", "history_gap"), ("source", "feed-a")))] == 1
     for status in ("200", "401"):
         labels = (("method", "GET"), ("route", "/alerts"), ("status", status))
         assert got[("tocsin_api_requests_total", labels)] == 1

@@ -100,6 +100,20 @@ async def test_hostile_text_comes_back_byte_for_byte_as_json(client: httpx.Async
     assert marked.replace(MARK_START, "").replace(MARK_END, "") == HOSTILE
 
 
+async def test_an_unknown_category_is_an_error_naming_the_real_ones(client: httpx.AsyncClient,
+                                                                   env: ApiEnv) -> None:
+    """``category=violence`` (as the dashboard's placeholder said) silently matched nothing."""
+    headers = auth(env, "analyst")
+    for path, extra in (("/search", {}), ("/aggregations", {"kind": "timeline"})):
+        response = await client.get(path, params={"category": "violence", **extra}, headers=headers)
+        assert response.status_code == 400, response.text
+        detail = response.json()["detail"]
+        assert "unknown category 'violence'" in detail
+        assert "violence_report" in detail and "hate_speech" in detail  # archived, and configured
+    # A configured category that no item has yet is a real question with no answer yet.
+    assert (await search(client, env, category="xenophobic_hostility"))["total"] == 0
+
+
 async def test_bad_parameters_say_what_is_wrong(client: httpx.AsyncClient, env: ApiEnv) -> None:
     headers = auth(env, "analyst")
     for params, needle in (({"near": "15,32"}, "lat,lon,km"), ({"near": "95,0,1"}, "not a place"),

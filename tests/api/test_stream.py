@@ -22,6 +22,7 @@ from tocsin.schema import Alert
 from tocsin.settings import KafkaSettings, SearchSettings
 from tocsin_embedded.broker import LocalBroker
 from tocsin_embedded.ports import free_port
+from tocsin_launch.api_wiring import stage_config
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, search_settings: SearchSetting
 
 @pytest.fixture
 async def served(env: ApiEnv) -> AsyncIterator[tuple[str, FastAPI]]:
-    app = create_app(env.settings, heartbeat_s=0.5)
+    app = create_app(env.settings, stage_config=stage_config(), heartbeat_s=0.5)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
     task = asyncio.create_task(server.serve())
     try:

@@ -443,3 +443,38 @@ async def test_an_unreachable_stream_does_not_stall_a_polled_feed(
     dead = config("ws://127.0.0.1:9/subscribe")  # discard port: refused
     await run_until([dead, polled], bsky_settings, sink, lambda running: len(sink.items) == 1)
     assert [item.title for item in sink.items] == ["A"]
+
+
+# --- a cursor older than the instance's history -----------------------------------------------
+# Jetstream answers a cursor older than its history (JETSTREAM_EVENT_TTL, 24 h by default in the
+# server: bluesky-social/jetstream-legacy cmd/jetstream/main.go, flag event-ttl; read 2026-12-06)
+# from its oldest event, silently. This server keeps only the frames from `oldest` on.
+
+
+def post_frame(time_us: int, rkey: str, text: str) -> str:
+    return json.dumps({"did": A, "time_us": time_us, "kind": "commit", "commit": {
+        "rev": rkey, "operation": "create", "collection": "app.bsky.feed.post", "rkey": rkey,
+        "record": {"$type": "app.bsky.feed.post", "text": text, "createdAt": "2024-05-15T10:00:00Z",
+                   "langs": ["en"]}, "cid": "bafyrei" + rkey}})
+
+
+async def test_a_cursor_older_than_jetstreams_history_is_reported_with_the_span_lost(
+        bsky_settings: CollectorSettings) -> None:
+    hours = 3_600_000_000
+    _early, late = post_frame(T0, "3ksoearly0001", "shelling at dawn"), \
+        post_frame(T0 + 3 * hours, "3ksolate00001", "shelling at noon")
+    local = LocalJetstream([late])  # the instance no longer holds `early`
+    with StateStore(bsky_settings.state_path, seen_limit=100) as store:
+        store.save(FeedState("bsky", cursor=str(T0 + 1_000_000)))
+    sink = RecordingSink()
+    async with serve(local.handler, "127.0.0.1", 0) as server:
+        url = f"ws://127.0.0.1:{next(iter(server.sockets)).getsockname()[1]}/subscribe"
+        await run_until([config(url, history="24h")], bsky_settings, sink,
+                        lambda running: running.store.load("bsky").cursor == str(T0 + 3 * hours))
+    assert [item.text for item in sink.items] == ["shelling at noon"]
+    with StateStore(bsky_settings.state_path, seen_limit=100) as store:
+        notes, error = store.notes(), store.load("bsky").last_error
+    # Reported twice: before connecting (the cursor is older than 24 h: the test data is from
+    # 2024) and after (the first event came three hours after the cursor asked for).
+    assert notes == {("bsky", "history_gap"): 2}
+    assert error is not None and "2024-05-14 09:46:36 UTC" in error and "3.0 h of posts are lost" in error

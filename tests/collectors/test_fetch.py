@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -22,6 +23,7 @@ from collectors.fetch import (
     parse_retry_after,
     redirect_allowed,
 )
+from collectors.service_errors import MAX_ERROR_BODY_BYTES, MAX_MESSAGE_CHARS, service_message
 from tocsin.settings import CollectorSettings
 from tocsin_embedded.ports import free_port
 
@@ -237,3 +239,67 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
         full = min(30.0, 2.0 * 2 ** attempt)
         assert full / 2 <= backoff_delay(attempt, 2.0, rng) <= full
 
+
+
+# --- refusals: the service's own words reach the operator ----------------------------------
+
+
+RELIEFWEB_403 = (b'{"status": 403, "time": 1, "error": {"type": "AccessDeniedHttpException", '
+                 b'"message": "You are not using an approved appname."}}')
+
+
+async def test_a_refusals_body_is_read_and_its_message_quoted(feed_server: Any) -> None:
+    feed_server.route("/f", always=feed_server.Reply(403, RELIEFWEB_403,
+                                                     {"Content-Type": "application/json"}))
+    async with Fetcher(settings()) as fetcher:
+        with pytest.raises(HTTPStatusError) as caught:
+            await fetcher.fetch(feed_server.url("/f"))
+    assert caught.value.status == 403
+    assert caught.value.detail == "You are not using an approved appname."
+    assert str(caught.value).endswith("HTTP 403: You are not using an approved appname.")
+    assert caught.value.body == RELIEFWEB_403
+
+
+async def test_a_huge_error_page_is_read_only_up_to_the_cap(feed_server: Any) -> None:
+    page = b"<html><head><title>Blocked</title></head><body>" + b"x" * 500_000 + b"</body></html>"
+    feed_server.route("/f", always=feed_server.Reply(403, page, {"Content-Type": "text/html"}))
+    async with Fetcher(settings(retries=0)) as fetcher:
+        with pytest.raises(HTTPStatusError) as caught:
+            await fetcher.fetch(feed_server.url("/f"))
+    assert len(caught.value.body) == MAX_ERROR_BODY_BYTES
+    assert caught.value.detail is not None and len(caught.value.detail) <= MAX_MESSAGE_CHARS
+
+
+async def test_a_gzipped_error_body_is_decoded(feed_server: Any) -> None:
+    body = gzip.compress(b"Please limit requests to one every 5 seconds.")
+    feed_server.route("/f", always=feed_server.Reply(
+        429, body, {"Content-Type": "text/plain", "Content-Encoding": "gzip"}))
+    async with Fetcher(settings(retries=0)) as fetcher:
+        with pytest.raises(HTTPStatusError) as caught:
+            await fetcher.fetch(feed_server.url("/f"))
+    assert caught.value.detail == "Please limit requests to one every 5 seconds."
+
+
+async def test_retries_zero_makes_one_request_whatever_the_settings(feed_server: Any) -> None:
+    feed_server.route("/f", always=feed_server.Reply(429))
+    async with Fetcher(settings(retries=3)) as fetcher:
+        with pytest.raises(HTTPStatusError):
+            await fetcher.fetch(feed_server.url("/f"), retries=0)
+    assert len(feed_server.hits("/f")) == 1
+
+
+@pytest.mark.parametrize(("body", "content_type", "expected"), [
+    (RELIEFWEB_403, "application/json", "You are not using an approved appname."),
+    (b'{"error": "The access token is invalid"}', "application/json", "The access token is invalid"),
+    (b'{"message": "Forbidden", "error": 403}', "application/json; charset=UTF-8", "Forbidden"),
+    (b'{"error": "invalid_grant", "error_description": "bad secret"}', None, "bad secret"),
+    (b"Please limit requests to one every 5 seconds\r\n", "text/plain",
+     "Please limit requests to one every 5 seconds"),
+    (b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html", "502 Bad Gateway"),
+    (b"", "text/plain", None),
+    (b"{\"broken", "application/json", "{\"broken"),
+    (b"evil\x1b[31m\x00text", "text/plain", "evil [31m text"),
+])
+def test_service_message_finds_each_apis_explanation(body: bytes, content_type: str | None,
+                                                     expected: str | None) -> None:
+    assert service_message(body, content_type) == expected

@@ -303,3 +303,60 @@ async def test_requests_of_all_gdelt_sources_are_spaced_by_the_gap(
         await asyncio.wait_for(running.run_once(), timeout=5)
     times = sorted(request.at for request in api_server.hits(DOC))
     assert len(times) == 3 and all(b - a >= 0.28 for a, b in itertools.pairwise(times))
+
+
+# --- what the live API does that the format does not say (data/gdelt/SOURCES.md) -------------
+
+
+async def test_invalid_escapes_in_gdelts_json_are_repaired_not_dead_lettered(
+        api_server: ApiServer, fast_settings: CollectorSettings) -> None:
+    api_server.script(DOC, Reply(200, recorded_bytes("gdelt/invalid_escape_artlist.json"),
+                                 {"Content-Type": "application/json; charset=utf-8"}))
+    sink = RecordingSink()
+    async with collector([gdelt(api_server)], fast_settings, sink, clock_at("0740")) as running:
+        report = (await running.run_once()).by_feed["gdelt-sudan"]
+        state = running.store.load("gdelt-sudan")
+    assert report.status == "new" and sink.dead_letters == []
+    assert [item.title for item in sink.items] == [
+        "Darfur\\'s El Fasher: RSF shells the market \\x96 residents flee",
+        "Darfur tab and a path C:\\Users\\x"]
+    assert state.cursor is not None and '"from": "20240515T072000Z"' in state.cursor
+
+
+async def test_json_no_repair_saves_is_skipped_so_the_cursor_never_wedges(
+        api_server: ApiServer, fast_settings: CollectorSettings) -> None:
+    FakeGdelt(api_server, ARTICLES)
+    api_server.script(DOC, Reply(200, b'{"articles": [{"url": "https://x.example/1", "title": "cut',
+                                 {"Content-Type": "application/json"}))
+    sink = RecordingSink()
+    clock = clock_at("0740")
+    async with collector([gdelt(api_server, lookback="1h", overlap="5m")], fast_settings, sink,
+                         clock) as running:
+        broken = (await running.run_once()).by_feed["gdelt-sudan"]
+        state = running.store.load("gdelt-sudan")
+        clock.now = at("0750")
+        await running.run_once()
+    first, second = api_server.hits(DOC)
+    assert broken.status != "failed" and [d.reason for d in sink.dead_letters] == ["malformed_response"]
+    assert state.last_error is not None and "skipped the articles seen 2024-05-15 06:40:00 to " \
+        "2024-05-15 07:40:00" in state.last_error
+    assert first.arg("startdatetime") == "20240515064000"
+    assert second.arg("startdatetime") == "20240515073500"  # past the broken window, less the overlap
+
+
+async def test_a_429_with_gdelts_text_is_not_retried_and_holds_every_gdelt_source(
+        api_server: ApiServer, fast_settings: CollectorSettings) -> None:
+    FakeGdelt(api_server, ARTICLES)
+    api_server.script(DOC, Reply(429, recorded_bytes("gdelt/rate_limited.txt"),
+                                 {"Content-Type": "text/plain"}))
+    feeds = [gdelt(api_server, name=name, query=name, request_gap=0.2) for name in ("g1", "g2")]
+    settings = fast_settings.model_copy(update={"retries": 3})
+    clock = clock_at("0740")
+    async with collector(feeds, settings, RecordingSink(), clock) as running:
+        reports = (await running.run_once()).by_feed
+    assert len(api_server.hits(DOC)) == 1  # no retry within seconds, and the other source did not ask
+    for report in reports.values():
+        assert report.status == "failed"
+        assert report.next_poll is not None and report.next_poll - clock.now >= timedelta(seconds=55)
+    said = next(r.error for r in reports.values() if r.http_status == 429) or ""
+    assert "Please limit requests to one every 5 seconds" in said and "HTTP 429" in said

@@ -394,7 +394,7 @@ async def test_a_401_on_a_public_timeline_says_a_token_may_be_needed(
     async with collector([mastodon(api_server, timeline="local")], fast_settings, RecordingSink()) as running:
         report = (await running.run_once()).by_feed["masto"]
     assert report.status == "failed" and report.http_status == 401
-    assert "may require an access token" in (report.error or "")
+    assert "closed this timeline to unauthenticated callers" in (report.error or "")
 
 
 async def test_a_429_with_retry_after_defers_the_next_poll(

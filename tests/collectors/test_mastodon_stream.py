@@ -122,6 +122,12 @@ class LocalInstance:
         self.connections: list[list[bytes | Callable[[], None]]] = []
         self.requests: list[tuple[str, dict[str, list[str]], str | None]] = []
         self.streams = 0
+        self.instance_document: dict[str, Any] | None = None
+        """Served at /api/v2/instance; None answers 404, as instances before 4.0 do."""
+        self.stream_redirect: str | None = None
+        """Base URL the stream paths are 301-redirected to (a separate streaming host)."""
+        self.stream_refusal: tuple[int, bytes] | None = None
+        self.tag_refusal: tuple[int, bytes] | None = None
         self.closing = threading.Event()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -167,19 +173,33 @@ class LocalInstance:
                 with instance._lock:
                     instance.requests.append((parts.path, query, self.headers.get("Authorization")))
                 try:
-                    if parts.path == "/api/v1/timelines/tag/sudan":
-                        body = json.dumps(instance.page(query)).encode()
-                        self.send_response(200)
-                        self.send_header("Content-Type", "application/json")
-                        self.send_header("Content-Length", str(len(body)))
+                    if parts.path == "/api/v2/instance" and instance.instance_document is not None:
+                        self._json(200, json.dumps(instance.instance_document).encode())
+                    elif parts.path == "/api/v1/timelines/tag/sudan":
+                        if instance.tag_refusal is not None:
+                            self._json(*instance.tag_refusal)
+                        else:
+                            self._json(200, json.dumps(instance.page(query)).encode())
+                    elif parts.path.startswith("/api/v1/streaming/") and instance.stream_redirect:
+                        self.send_response(301)
+                        self.send_header("Location", instance.stream_redirect + self.path)
+                        self.send_header("Content-Length", "0")
                         self.end_headers()
-                        self.wfile.write(body)
+                    elif parts.path == "/api/v1/streaming/hashtag" and instance.stream_refusal is not None:
+                        self._json(*instance.stream_refusal)
                     elif parts.path == "/api/v1/streaming/hashtag" and query.get("tag") == ["sudan"]:
                         self._stream()
                     else:
-                        self.send_error(404)
+                        self._json(404, b'{"error": "Record not found"}')
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+
+            def _json(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def _stream(self) -> None:
                 with instance._lock:
@@ -286,3 +306,104 @@ async def test_a_missing_token_is_recorded_as_the_streams_error(
     await run_until(stream_config(url=instance.base), settings, RecordingSink(), failed)
     assert TOKEN_ENV in errors[0] and "not set" in errors[0]
     assert instance.streams == 0
+
+
+# --- where the stream lives, and what a refusal says ------------------------------------------
+# Mastodon's documented behaviour, read 2026-12-06:
+# - docs.joinmastodon.org/methods/streaming ("Hostname discovery"): streaming may be served from
+#   another host, named by configuration.urls.streaming of /api/v2/instance, or reached by a
+#   redirect of api/v1/streaming; hashtag and public streams need a user token since 4.2.
+# - docs.joinmastodon.org/methods/timelines (#tag): 404 {"error": "Record not found"} for a hashtag
+#   the instance does not know; 401 {"error": "The access token is invalid"} when the instance
+#   disables unauthenticated access to hashtag timelines (4.5 access control settings).
+
+
+@pytest.fixture
+def streaming_host() -> Iterator[LocalInstance]:
+    server = LocalInstance([status(1), status(2)])
+    yield server
+    server.close()
+
+
+def quick_settings(tmp_path: Path) -> CollectorSettings:
+    return CollectorSettings(allow_private_targets=True, state_path=tmp_path / "state.db", timeout_s=2.0,
+                             backoff_base_s=0.01, pseudonym_secret="k")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("value", "base"), [
+    ("wss://streaming.mastodon.example", "https://streaming.mastodon.example"),
+    ("ws://127.0.0.1:4000/", "http://127.0.0.1:4000"),
+    ("https://mastodon.example/stream", "https://mastodon.example/stream"),
+    ("javascript:alert(1)", None), ("wss://", None), (7, None), ("wss://x.example/?a=1", None),
+])
+def test_the_streaming_host_comes_from_the_instances_configuration(value: Any, base: str | None) -> None:
+    from collectors.mastodon_stream import streaming_host as host_of
+    assert host_of({"configuration": {"urls": {"streaming": value}}}) == base
+    assert host_of({"configuration": {}}) is None and host_of([]) is None
+
+
+async def test_the_stream_is_read_from_the_host_the_instance_names(
+        instance: LocalInstance, streaming_host: LocalInstance, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    streaming = streaming_host.base.replace("http", "ws")
+    instance.instance_document = {"domain": "mastodon.example",
+                                  "configuration": {"urls": {"streaming": streaming}}}
+    instance.stream_refusal = (404, b'{"error": "Not found"}')  # the API host serves no stream
+    s3 = status(3)
+    streaming_host.connections = [[sse("update", json.dumps(s3))]]
+    sink = RecordingSink()
+    await run_until(stream_config(url=instance.base), quick_settings(tmp_path), sink,
+                    lambda running: running.store.load("live").cursor == s3["id"])
+    assert streaming_host.streams == 1
+    assert not any(path.startswith("/api/v1/streaming/") for path, _, _ in instance.requests)
+    assert [path for path, _, _ in streaming_host.requests] == ["/api/v1/streaming/hashtag"]
+    assert {auth for _, _, auth in streaming_host.requests} == {f"Bearer {TOKEN}"}
+
+
+async def test_a_redirect_of_the_stream_to_the_streaming_host_is_followed(
+        instance: LocalInstance, streaming_host: LocalInstance, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    instance.stream_redirect = streaming_host.base  # and no /api/v2/instance: an older instance
+    s3 = status(3)
+    streaming_host.connections = [[sse("update", json.dumps(s3))]]
+    await run_until(stream_config(url=instance.base), quick_settings(tmp_path), RecordingSink(),
+                    lambda running: running.store.load("live").cursor == s3["id"])
+    assert streaming_host.streams == 1
+    assert [path for path, _, _ in instance.requests if path.startswith("/api/v1/streaming/")] == \
+        ["/api/v1/streaming/hashtag"]
+
+
+async def test_a_refused_token_is_reported_with_mastodons_words_and_not_retried_every_minute(
+        instance: LocalInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, "an-app-token")
+    instance.stream_refusal = (401, b'{"error": "The access token is invalid"}')
+    seen: dict[str, Any] = {}
+
+    def reported(running: Collector) -> bool:
+        seen["error"] = running.store.load("live").last_error
+        seen["notes"] = running.store.notes()
+        return bool(seen["error"])
+
+    await run_until(stream_config(url=instance.base), quick_settings(tmp_path), RecordingSink(), reported)
+    await asyncio.sleep(0.3)  # backoff_base_s is 0.01: without the refusal wait it would ask again
+    assert "HTTP 401: The access token is invalid" in seen["error"]
+    assert "since Mastodon 4.2 public and hashtag streams need a user token" in seen["error"]
+    assert seen["notes"] == {("live", "refused"): 1}
+    assert [path for path, _, _ in instance.requests].count("/api/v1/streaming/hashtag") == 1
+
+
+async def test_a_hashtag_the_instance_does_not_know_is_reported_as_such(
+        instance: LocalInstance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    instance.tag_refusal = (404, b'{"error": "Record not found"}')
+    errors: list[str] = []
+
+    def reported(running: Collector) -> bool:
+        error = running.store.load("live").last_error
+        errors.extend([error] if error else [])
+        return bool(error)
+
+    await run_until(stream_config(url=instance.base), quick_settings(tmp_path), RecordingSink(), reported)
+    assert "HTTP 404: Record not found" in errors[0] and "knows no hashtag #sudan" in errors[0]

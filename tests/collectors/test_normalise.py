@@ -69,6 +69,7 @@ def test_rss_entry_normalises_to_exact_fields(data: Callable[[str], bytes]) -> N
         "deleted": False,
         "claimed_published": None,
         "integrity_flags": [],
+        "erase": False,
     }
 
 

@@ -131,7 +131,8 @@ def test_json_bodies_decode() -> None:
 
 
 MASTODON = MastodonConfig(name="m", url="https://mastodon.example", timeline="public")
-REDDIT = RedditConfig(name="r", subreddit="sudan")
+REDDIT = RedditConfig(name="r", subreddit="sudan",
+                      user_agent="linux:org.example.tocsin:0.1 (by /u/monitoring-desk)")
 GDELT = GdeltConfig(name="g", query="sudan")
 RELIEFWEB = ReliefWebConfig(name="rw", appname="tocsin-tests")
 

@@ -173,3 +173,19 @@ def test_sigterm_stops_run_collector_cleanly(broker: Any, tmp_path: Path) -> Non
             process.kill()
             process.wait()
     assert (process.returncode, out.strip()) == (0, "stopped cleanly")
+
+
+async def test_a_reader_that_cannot_start_is_closed_not_left_for_the_collector(
+        recwarn: pytest.WarningsRecorder) -> None:
+    """aiokafka's "Unclosed AIOKafkaConsumer" when the broker did not answer the reader's start."""
+    import gc
+
+    from collectors.publisher import PublishError
+    from tocsin_embedded.ports import free_port
+
+    publisher = KafkaPublisher(KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}"))
+    with pytest.raises(PublishError, match="could not read the end"):
+        await publisher.end_offsets()
+    await publisher.stop()
+    gc.collect()
+    assert not [w for w in recwarn if "Unclosed AIOKafkaConsumer" in str(w.message)]

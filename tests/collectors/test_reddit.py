@@ -1,8 +1,16 @@
-"""The ``reddit`` source against a local server that pages a recorded /new listing like Reddit."""
+"""The ``reddit`` source against a local server that pages a recorded /new listing like Reddit.
+
+Reddit's documented behaviour, read 2026-12-06: the Data API rules (support.reddithelp.com,
+"Reddit Data API Wiki": OAuth required, the User-Agent form, deleted content must be deleted);
+application-only OAuth (reddit-archive wiki "OAuth2": POST /api/v1/access_token with the app's
+id and secret as Basic auth and grant_type=client_credentials, a bearer token that expires;
+requests then go to oauth.reddit.com with "Authorization: bearer <token>"); an error body is
+``{"message": "Unauthorized", "error": 401}``."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import random
@@ -24,7 +32,15 @@ LISTING = recorded("reddit/new.json")
 CHILDREN: list[dict[str, Any]] = LISTING["data"]["children"]  # newest first
 BY_NUMBER = {len(CHILDREN) - index: child for index, child in enumerate(CHILDREN)}  # 1 = oldest
 NEW = "/r/Sudan/new.json"
+TOKEN = "/api/v1/access_token"
 UA = "linux:org.example.tocsin-tests:0.1 (by /u/monitoring-desk)"
+CLIENT_ID, CLIENT_SECRET = "p-jcoLKBynTLew", "gko_LXELoV07ZBNUXrvWZfzE3aI"
+
+
+@pytest.fixture(autouse=True)
+def app_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDDIT_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("REDDIT_CLIENT_SECRET", CLIENT_SECRET)
 
 
 def numbers(items: list[Any]) -> list[int]:
@@ -37,13 +53,26 @@ class FakeReddit:
     each the page adjacent to the anchor; a ``before=`` anchor that is gone lists nothing (as
     Reddit does); budget headers on every answer."""
 
-    def __init__(self, server: ApiServer, posts: list[dict[str, Any]]) -> None:
+    def __init__(self, server: ApiServer, posts: list[dict[str, Any]], expires_in: int = 3600) -> None:
         self.posts = list(posts)
         self.remaining = 99.0
         self.reset_s = 420
         self.hidden: set[str] = set()
         """Fullnames of removed posts: counted when a page is cut, then left out of it, as Reddit does."""
+        self.expires_in = expires_in
+        self.tokens: list[str] = []
+        """Tokens granted, oldest first; only the newest is accepted (a renewal revokes the old one)."""
         server.route(NEW, self.new)
+        server.route(TOKEN, self.token)
+
+    def token(self, request: Request) -> Reply:
+        basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if (request.method, request.headers.get("authorization"), request.body) != \
+                ("POST", basic, b"grant_type=client_credentials"):
+            return Reply.json({"message": "Unauthorized", "error": 401}, status=401)
+        self.tokens.append(f"token-{len(self.tokens) + 1}")
+        return Reply.json({"access_token": self.tokens[-1], "token_type": "bearer",
+                           "expires_in": self.expires_in, "scope": "*"})
 
     def add(self, *posts: dict[str, Any]) -> None:
         self.posts.extend(posts)
@@ -52,6 +81,8 @@ class FakeReddit:
         self.posts.remove(post)
 
     def new(self, request: Request) -> Reply:
+        if not self.tokens or request.headers.get("authorization") != f"bearer {self.tokens[-1]}":
+            return Reply.json({"message": "Unauthorized", "error": 401}, status=401)
         limit = min(int(request.arg("limit") or 25), 100)
         ordered = sorted(self.posts, key=lambda c: c["data"]["created_utc"], reverse=True)
         names = [c["data"]["name"] for c in ordered]
@@ -84,7 +115,7 @@ def reddit(name: str = "r-sudan", **options: Any) -> RedditConfig:
 
 
 def on(server: ApiServer, **options: Any) -> RedditConfig:
-    return reddit(url=server.base, **options)
+    return reddit(url=server.base, token_url=server.url(TOKEN), **options)
 
 
 def collector(feeds: list[FeedConfig], settings: CollectorSettings, sink: RecordingSink,
@@ -95,20 +126,25 @@ def collector(feeds: list[FeedConfig], settings: CollectorSettings, sink: Record
 # --- configuration ------------------------------------------------------------------
 
 
-def test_the_default_endpoint_is_reddit_and_the_subreddit_is_normalised() -> None:
-    entry = {"name": "r", "type": "reddit", "subreddit": "r/Sudan"}
+def test_the_default_endpoint_is_reddits_oauth_host_and_the_subreddit_is_normalised() -> None:
+    entry = {"name": "r", "type": "reddit", "subreddit": "r/Sudan", "user_agent": UA}
     (feed,) = parse_sources({"feeds": [entry]}, "feeds.yaml")
     assert isinstance(feed, RedditConfig)
-    assert (feed.url, feed.subreddit, feed.page_size, feed.official) == ("https://www.reddit.com", "Sudan",
-                                                                         100, False)
+    assert (feed.url, feed.token_url, feed.subreddit, feed.page_size, feed.official) == (
+        "https://oauth.reddit.com", "https://www.reddit.com/api/v1/access_token", "Sudan", 100, False)
+    assert (feed.client_id_env, feed.client_secret_env) == ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET")
 
 
 @pytest.mark.parametrize(("entry", "message"), [
-    ({}, "subreddit: Field required"),
-    ({"subreddit": "../../api/v1/me"}, "must be a subreddit name"),
-    ({"subreddit": "sudan", "password": "x"}, "password: unknown key"),
-    ({"subreddit": "sudan", "page_size": 500}, "page_size"),
-    ({"subreddit": "sudan", "user_agent": "two\nlines"}, "descriptive one-line User-Agent"),
+    ({"user_agent": UA}, "subreddit: Field required"),
+    ({"subreddit": "../../api/v1/me", "user_agent": UA}, "must be a subreddit name"),
+    ({"subreddit": "sudan", "user_agent": UA, "password": "x"}, "password: unknown key"),
+    ({"subreddit": "sudan", "user_agent": UA, "page_size": 500}, "page_size"),
+    ({"subreddit": "sudan"}, "user_agent: Field required"),
+    ({"subreddit": "sudan", "user_agent": "two\nlines"}, "Reddit requires the form"),
+    ({"subreddit": "sudan", "user_agent": "Tocsin/0.1 (+https://example.org)"}, "Reddit requires the form"),
+    ({"subreddit": "sudan", "user_agent": UA, "token_env": "REDDIT_TOKEN"}, "token_env was removed"),
+    ({"subreddit": "sudan", "user_agent": UA, "client_secret_env": "not a name"}, "must name an environment"),
 ])
 def test_config_mistakes_name_the_feed_and_the_field(entry: dict[str, Any], message: str) -> None:
     with pytest.raises(SourceConfigError, match=r"feeds\[0\] \(r\): ") as raised:
@@ -142,11 +178,13 @@ async def test_posts_become_items_with_permalinks_flair_engagement_and_pseudonym
     assert convoy.provenance.fetch_url.startswith(api_server.url(NEW + "?limit=100&raw_json=1"))
     assert by_number[3].relations == {"links_to": "https://news.example.org/2024/05/15/sudan-famine-warning"}
     assert by_number[6].relations["repost_of"] == post_item_id("t3_1crzz99")
-    assert by_number[5].deleted and by_number[5].text == ""
-    assert by_number[12].deleted and by_number[12].authors == []
+    for gone in (by_number[5], by_number[12]):  # deleted, removed: nothing of their content is kept
+        assert gone.deleted and gone.erase
+        content = (gone.title, gone.text, gone.url, gone.authors, gone.tags, gone.relations, gone.engagement)
+        assert content == ("", "", None, [], [], {}, {})
     # The same author gets the same pseudonym in every post.
     assert by_number[3].authors == by_number[6].authors == by_number[13].authors
-    assert len({item.authors[0] for item in sink.items if item.authors}) == 11
+    assert len({item.authors[0] for item in sink.items if item.authors}) == 10  # a removed post names none
 
 
 async def test_official_sources_keep_the_username_and_the_user_agent_is_sent(
@@ -285,6 +323,7 @@ async def test_a_429_waits_for_the_rate_limit_reset(api_server: ApiServer,
                                                     fast_settings: CollectorSettings) -> None:
     too_many = Reply(429, recorded_bytes("reddit/too_many_requests.html"),
                      {"Content-Type": "text/html", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "540"})
+    FakeReddit(api_server, [])  # the token endpoint
     api_server.script(NEW, too_many, too_many)
     clock = Clock()
     async with collector([on(api_server, interval=60)], fast_settings, RecordingSink(), clock) as running:
@@ -295,6 +334,7 @@ async def test_a_429_waits_for_the_rate_limit_reset(api_server: ApiServer,
 
 async def test_hostile_posts_are_sanitised_or_dead_lettered(api_server: ApiServer,
                                                             fast_settings: CollectorSettings) -> None:
+    FakeReddit(api_server, [])  # the token endpoint
     api_server.script(NEW, Reply.json(recorded("reddit/hostile_listing.json")))
     sink = RecordingSink()
     async with collector([on(api_server)], fast_settings, sink) as running:
@@ -312,6 +352,7 @@ async def test_hostile_posts_are_sanitised_or_dead_lettered(api_server: ApiServe
 
 async def test_an_html_page_instead_of_json_is_a_dead_letter(api_server: ApiServer,
                                                              fast_settings: CollectorSettings) -> None:
+    FakeReddit(api_server, [])  # the token endpoint
     api_server.script(NEW, Reply(200, recorded_bytes("reddit/too_many_requests.html"),
                                  {"Content-Type": "text/html"}))
     sink = RecordingSink()
@@ -326,6 +367,7 @@ async def test_an_html_page_instead_of_json_is_a_dead_letter(api_server: ApiServ
                                       {"kind": "Listing", "data": {"children": 5}}])
 async def test_json_that_is_not_a_listing_is_a_dead_letter(
         api_server: ApiServer, fast_settings: CollectorSettings, document: Any) -> None:
+    FakeReddit(api_server, [])  # the token endpoint
     api_server.script(NEW, Reply.json(document))
     sink = RecordingSink()
     async with collector([on(api_server)], fast_settings, sink) as running:
@@ -371,3 +413,68 @@ async def test_a_hanging_api_source_does_not_stall_an_rss_feed(
 def test_recorded_listing_is_reddits_shape() -> None:
     assert LISTING["kind"] == "Listing" and all(child["kind"] == "t3" for child in CHILDREN)
     assert json.dumps(LISTING).count('"created_utc"') == 14
+
+
+# --- OAuth: an application-only token that renews itself ---------------------------------------
+
+
+async def test_the_token_is_requested_with_the_apps_credentials_and_reused_while_valid(
+        api_server: ApiServer, fast_settings: CollectorSettings) -> None:
+    fake = FakeReddit(api_server, upto(3))
+    async with collector([on(api_server)], fast_settings, RecordingSink()) as running:
+        await running.run_once()
+        await running.run_once()
+    (grant,) = api_server.hits(TOKEN)
+    assert grant.method == "POST" and grant.body == b"grant_type=client_credentials"
+    assert grant.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert grant.headers["user-agent"] == UA
+    assert {hit.headers["authorization"] for hit in api_server.hits(NEW)} == {"bearer token-1"}
+    assert fake.tokens == ["token-1"]
+    assert all(CLIENT_SECRET not in hit.path + json.dumps(hit.query) for hit in api_server.hits())
+
+
+async def test_a_token_about_to_expire_is_renewed_before_the_request(
+        api_server: ApiServer, fast_settings: CollectorSettings) -> None:
+    FakeReddit(api_server, upto(3), expires_in=30)  # within the renewal margin: renewed every poll
+    async with collector([on(api_server)], fast_settings, RecordingSink()) as running:
+        first = (await running.run_once()).by_feed["r-sudan"]
+        second = (await running.run_once()).by_feed["r-sudan"]
+    assert first.status == "new" and second.status == "unchanged"
+    assert len(api_server.hits(TOKEN)) == 2
+    assert [hit.headers["authorization"] for hit in api_server.hits(NEW)] == [
+        "bearer token-1", "bearer token-2"]
+
+
+async def test_a_revoked_token_is_renewed_and_the_request_made_once_more(
+        api_server: ApiServer, fast_settings: CollectorSettings) -> None:
+    fake = FakeReddit(api_server, upto(3))
+    async with collector([on(api_server)], fast_settings, RecordingSink()) as running:
+        await running.run_once()
+        fake.tokens.append("granted-elsewhere")  # Reddit revoked ours
+        fake.add(BY_NUMBER[4])
+        report = (await running.run_once()).by_feed["r-sudan"]
+    assert report.status == "new" and report.new_items == 1
+    assert [hit.headers["authorization"] for hit in api_server.hits(NEW)] == [
+        "bearer token-1", "bearer token-1", "bearer token-3"]
+
+
+async def test_wrong_credentials_fail_the_poll_with_reddits_answer_and_the_variables_to_check(
+        api_server: ApiServer, fast_settings: CollectorSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeReddit(api_server, upto(3))
+    monkeypatch.setenv("REDDIT_CLIENT_SECRET", "wrong")
+    async with collector([on(api_server)], fast_settings, RecordingSink()) as running:
+        report = (await running.run_once()).by_feed["r-sudan"]
+    assert report.status == "failed" and report.http_status == 401
+    assert "HTTP 401: Unauthorized" in (report.error or "")
+    assert "check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET" in (report.error or "")
+    assert "wrong" not in (report.error or "") and api_server.hits(NEW) == []
+
+
+async def test_unset_credentials_name_the_variables(api_server: ApiServer, fast_settings: CollectorSettings,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    FakeReddit(api_server, upto(3))
+    monkeypatch.delenv("REDDIT_CLIENT_SECRET")
+    async with collector([on(api_server)], fast_settings, RecordingSink()) as running:
+        report = (await running.run_once()).by_feed["r-sudan"]
+    assert report.status == "failed" and "REDDIT_CLIENT_SECRET" in (report.error or "")
+    assert api_server.hits() == []

@@ -1,4 +1,8 @@
-"""The ``reliefweb`` source against a local server that answers API v1 report queries from recordings."""
+"""The ``reliefweb`` source against a local server that answers API v2 report queries from recordings.
+
+The API's behaviour (paths, the query, the result and error structures, the appname rule)
+is ReliefWeb's documentation at https://apidoc.reliefweb.int/ (parameters, result-structure),
+read 2026-12-06; the recorded refusals are listed in data/reliefweb/SOURCES.md."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from tocsin.settings import CollectorSettings
 
 REPORTS: list[dict[str, Any]] = recorded("reliefweb/reports.json")["data"]  # newest first
 BY_NUMBER = {int(entry["id"]) - 4067000: entry for entry in REPORTS}  # 1 = oldest
-PATH = "/v1/reports"
+PATH = "/v2/reports"
 APPNAME = "tocsin-tests.example.org"
 
 
@@ -57,7 +61,7 @@ def project(fields: dict[str, Any], include: list[str]) -> dict[str, Any]:
 
 
 class FakeReliefWeb:
-    """``POST /v1/reports?appname=``: AND of conditions (value lists are OR; ``date.created``
+    """``POST /v2/reports?appname=``: AND of conditions (value lists are OR; ``date.created``
     ranges are inclusive), ``sort`` by ``date.created`` descending, ``offset``/``limit``,
     ``fields.include`` projection, ``totalCount``. No appname is a 400, as ReliefWeb answers."""
 
@@ -130,12 +134,13 @@ def test_countries_become_reliefweb_iso3_and_organisations_are_official_by_defau
     (feed,) = parse_sources({"feeds": [entry]}, "feeds.yaml")
     assert isinstance(feed, ReliefWebConfig)
     assert (feed.url, feed.countries, feed.country_field, feed.official, feed.lookback) == (
-        "https://api.reliefweb.int/v1/reports", ["sdn", "ssd"], "primary_country", True, 259200.0)
+        "https://api.reliefweb.int/v2/reports", ["sdn", "ssd"], "primary_country", True, 259200.0)
 
 
 @pytest.mark.parametrize(("entry", "message"), [
     ({}, "appname: Field required"),
-    ({"appname": "has spaces"}, "short name for this deployment"),
+    ({"appname": "has spaces"}, "appname ReliefWeb approved"),
+    ({"appname": "a", "url": "https://api.reliefweb.int/v1/reports"}, "decommissioned API v0 and v1"),
     ({"appname": "a", "countries": ["Sudan"]}, "ISO 3166 country codes"),
     ({"appname": "a", "countries": ["XX"]}, "ISO 3166 country codes"),
     ({"appname": "a", "country_field": "source"}, "country_field"),
@@ -270,6 +275,24 @@ async def test_a_refused_request_fails_the_poll_with_reliefwebs_status(
         report = (await running.run_once()).by_feed["rw-sudan"]
         state = running.store.load("rw-sudan")
     assert report.status == "failed" and report.http_status == 400 and state.cursor is None
+    assert state.last_error is not None and state.last_error.endswith("HTTP 400: Missing appname parameter.")
+
+
+@pytest.mark.parametrize(("recording", "status", "said", "hint"), [
+    ("reliefweb/unapproved_appname.json", 403, "You are not using an approved appname.",
+     "is not approved: request one at https://apidoc.reliefweb.int/parameters#appname"),
+    ("reliefweb/v1_decommissioned.json", 410, "The API version 'v1' has been decommissioned.",
+     "set url to https://api.reliefweb.int/v2/reports"),
+])
+async def test_a_refusal_a_person_must_act_on_says_reliefwebs_words_and_what_to_do(
+        api_server: ApiServer, fast_settings: CollectorSettings, recording: str, status: int, said: str,
+        hint: str) -> None:
+    api_server.script(PATH, Reply(status, recorded_bytes(recording), {"Content-Type": "application/json"}))
+    async with collector([reliefweb(api_server)], fast_settings, RecordingSink(), clock_at(NOW)) as running:
+        report = (await running.run_once()).by_feed["rw-sudan"]
+        state = running.store.load("rw-sudan")
+    assert report.status == "failed" and report.http_status == status
+    assert state.last_error is not None and said in state.last_error and hint in state.last_error
 
 
 async def test_a_maintenance_page_is_a_dead_letter(api_server: ApiServer,
@@ -337,14 +360,14 @@ def test_a_stored_window_this_version_cannot_read_starts_afresh() -> None:
 async def test_a_permanent_redirect_repeats_the_post_and_a_see_other_does_not(
         api_server: ApiServer, fast_settings: CollectorSettings) -> None:
     fake = FakeReliefWeb(api_server, REPORTS)
-    api_server.route("/v2/reports", fake.answer)
-    moved = f"{api_server.url('/v2/reports')}?appname={APPNAME}"
+    api_server.route("/v2/reports-moved", fake.answer)
+    moved = f"{api_server.url('/v2/reports-moved')}?appname={APPNAME}"
     api_server.script(PATH, Reply(308, b"", {"Location": moved}), Reply(303, b"", {"Location": moved}))
     sink = RecordingSink()
     async with collector([reliefweb(api_server)], fast_settings, sink, clock_at(NOW)) as running:
         moved_permanently = (await running.run_once()).by_feed["rw-sudan"]
         see_other = (await running.run_once()).by_feed["rw-sudan"]
     assert moved_permanently.status == "new" and see_other.status == "failed" and see_other.http_status == 400
-    (post, get) = api_server.hits("/v2/reports")
+    (post, get) = api_server.hits("/v2/reports-moved")
     assert (post.method, get.method, get.body) == ("POST", "GET", b"")
     assert post.body == api_server.hits(PATH)[0].body and "content-type" not in get.headers

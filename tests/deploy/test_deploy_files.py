@@ -316,9 +316,6 @@ def test_each_kustomization_builds_and_scales_processors_within_the_partitions(k
     hpa = next(d for d in documents if d["kind"] == "HorizontalPodAutoscaler")
     assert hpa["spec"]["maxReplicas"] == partitions, "maxReplicas must be the partition count"
     assert hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
-    processor = next(d for d in documents if d["metadata"]["name"] == "tocsin-processor"
-                     and d["kind"] == "Deployment")
-    assert processor["spec"]["replicas"] <= partitions
     for workload in workloads(documents):
         volumes = {v["name"]: v for v in workload["spec"]["template"]["spec"]["volumes"]}
         assert volumes["config"]["configMap"]["name"] == config_map["metadata"]["name"]  # hashed name
@@ -355,7 +352,8 @@ def test_the_image_installs_the_wheel_not_the_source_tree() -> None:
     """An editable install would hide a wheel that lacks its config or models."""
     dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     commands = [line for line in dockerfile.splitlines() if not line.lstrip().startswith("#")]
-    assert any(re.search(r"pip install --no-deps dist/tocsin-\*\.whl", line) for line in commands)
+    wheel = r"pip install -c deploy/constraints.txt dist/tocsin-\*\.whl"
+    assert any(re.search(wheel, line) for line in commands)
     assert not [line for line in commands if re.search(r"pip install .*(\s-e\s|--editable)", line)]
 
 
@@ -369,3 +367,155 @@ def test_the_embedded_peers_are_an_extra_the_image_leaves_out() -> None:
     assert peers <= names(project["optional-dependencies"]["embedded"])
     dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     assert "[embedded]" not in dockerfile and "calfkit" not in dockerfile and "osmem" not in dockerfile
+
+
+# --- what a real cluster and real services would refuse (issue 18) ---------------------------------
+
+
+def _replicas(documents: list[dict[str, Any]], name: str) -> int:
+    workload = next(d for d in workloads(documents) if d["metadata"]["name"] == name)
+    hpa = next((d for d in documents if d["kind"] == "HorizontalPodAutoscaler"
+                and d["spec"]["scaleTargetRef"]["name"] == name), None)
+    return int(hpa["spec"]["minReplicas"] if hpa else workload["spec"].get("replicas", 1))
+
+
+@pytest.mark.parametrize("kustomization", KUSTOMIZATIONS, ids=lambda p: p.name)
+def test_a_workload_an_hpa_scales_sets_no_replicas_of_its_own(kustomization: Path) -> None:
+    """The HPA owns the count (Kubernetes docs, "Horizontal Pod Autoscaling": remove
+    spec.replicas from a Deployment an HPA manages, or every apply resets it)."""
+    documents = built(kustomization)
+    targets = {d["spec"]["scaleTargetRef"]["name"] for d in documents
+               if d["kind"] == "HorizontalPodAutoscaler"}
+    assert targets
+    for workload in workloads(documents):
+        if workload["metadata"]["name"] in targets:
+            assert "replicas" not in workload["spec"], workload["metadata"]["name"]
+
+
+@pytest.mark.parametrize("kustomization", KUSTOMIZATIONS, ids=lambda p: p.name)
+def test_every_disruption_budget_lets_a_node_drain(kustomization: Path) -> None:
+    """A PDB whose minAvailable equals the pods there are forbids every eviction: drains hang."""
+    documents = built(kustomization)
+    for budget in (d for d in documents if d["kind"] == "PodDisruptionBudget"):
+        name = budget["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
+        pods = _replicas(documents, name)
+        spec = budget["spec"]
+        allowed = pods - spec["minAvailable"] if "minAvailable" in spec else spec["maxUnavailable"]
+        assert allowed >= 1, f"{kustomization.name}: {budget['metadata']['name']} blocks drains ({pods})"
+
+
+@pytest.mark.parametrize("kustomization", KUSTOMIZATIONS[1:], ids=lambda p: p.name)
+def test_an_overlays_setup_commands_name_its_namespace(kustomization: Path) -> None:
+    text = (kustomization / "kustomization.yaml").read_text(encoding="utf-8")
+    namespace = yaml.safe_load(text)["namespace"]
+    commands = [line for line in text.splitlines() if line.lstrip("# ").startswith("kubectl")
+                and ("-n " in line or "namespace" in line)]
+    assert all(f"-n {namespace} " in line or line.rstrip().endswith(f"namespace {namespace}")
+               for line in commands), commands
+    if namespace != "tocsin":  # the base's instructions create secrets in `tocsin`
+        assert f"kubectl create namespace {namespace}" in text
+
+
+def _pyproject_requirement(name: str) -> Any:
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    dependencies = tomllib.loads((DEPLOY.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "dependencies"]
+    return next(Requirement(d) for d in dependencies if Requirement(d).name == name)
+
+
+def test_the_elasticsearch_client_is_no_newer_than_the_server_it_is_deployed_with() -> None:
+    """Elastic: a client works with servers of its major whose minor is at least the client's."""
+    from packaging.version import Version
+
+    in_compose = re.search(r"ELASTIC_VERSION:-([\d.]+)", COMPOSE.read_text(encoding="utf-8"))
+    example = (DEPLOY / ".env.example").read_text(encoding="utf-8")
+    in_example = re.search(r"^ELASTIC_VERSION=([\d.]+)$", example, re.M)
+    assert in_compose and in_example
+    (server,) = {in_compose[1], in_example[1]}
+    major, minor = Version(server).major, Version(server).minor
+    spec = _pyproject_requirement("elasticsearch").specifier
+    assert spec.contains(f"{major}.{minor}.0") and not spec.contains(f"{major}.{minor + 1}.0")
+
+
+def test_aiokafka_is_one_that_resolves_request_versions_from_the_broker() -> None:
+    """aiokafka CHANGES.rst 0.13.0: "Resolve API versions at connection with brokers" (before it,
+    versions came from a guessed broker version; Kafka 4 dropped the oldest ones, KIP-896)."""
+    spec = _pyproject_requirement("aiokafka").specifier
+    assert not spec.contains("0.12.0") and spec.contains("0.13.0") and spec.contains("0.14.0")
+
+
+def test_the_image_installs_the_pinned_versions_and_they_satisfy_pyproject() -> None:
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (DEPLOY / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name)] = version
+    dependencies = tomllib.loads((DEPLOY.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "dependencies"]
+    for requirement in map(Requirement, dependencies):
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not pinned in deploy/constraints.txt (python deploy/constraints.py)"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {requirement}"
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert '"-c", "deploy/constraints.txt"' in dockerfile and "COPY deploy/constraints.txt" in dockerfile
+    assert "!deploy/constraints.txt" in (DEPLOY / "Dockerfile.dockerignore").read_text(encoding="utf-8")
+
+
+def test_the_kafka_health_check_runs_in_a_small_heap_of_its_own() -> None:
+    kafka = compose()["services"]["kafka"]
+    test = " ".join(kafka["healthcheck"]["test"])
+    heap = re.search(r"KAFKA_HEAP_OPTS='([^']*)' /opt/kafka/bin/kafka-broker-api-versions.sh", test)
+    assert heap and "-Xmx128m" in heap[1] and "-Xmx1g" in interpolate(kafka["environment"]["KAFKA_HEAP_OPTS"])
+
+
+# Kibana's image turns a setting into a variable by upper-casing it, dots to underscores, and
+# passes only variables of settings it knows (kibana-docker, elastic/kibana
+# src/dev/build/tasks/os_packages/docker_generator/resources/base/bin/kibana-docker; read 2026-12-06).
+KIBANA_SETTINGS = ["server.name", "server.publicBaseUrl", "elasticsearch.hosts", "elasticsearch.username",
+                   "elasticsearch.password", "elasticsearch.ssl.certificateAuthorities",
+                   "xpack.security.encryptionKey", "xpack.encryptedSavedObjects.encryptionKey",
+                   "xpack.reporting.encryptionKey"]
+
+
+def test_every_kibana_variable_is_one_the_image_maps_to_a_setting() -> None:
+    known = {setting.upper().replace(".", "_") for setting in KIBANA_SETTINGS}
+    given = set(compose()["services"]["kibana"]["environment"])
+    assert given - known == set() and "SERVER_NAME" in given
+
+
+def test_the_docs_count_the_secrets_the_compose_file_requires() -> None:
+    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", COMPOSE.read_text(encoding="utf-8")))
+    secrets = {name for name in required if any(word in name for word in SECRET_WORDS)}
+    assert len(secrets) == 5, secrets
+    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+    for path in (DEPLOY / "README.md", DEPLOY / ".env.example"):
+        text = path.read_text(encoding="utf-8")
+        counts = re.findall(r"\b(one|two|three|four|five|six) (?:required )?secrets\b", text)
+        assert counts and set(counts) == {words[len(secrets)]}, (path.name, counts)
+
+
+TEMPLATES = [DEPLOY.parent / "processors" / "templates" / "items.json",
+             *sorted((DEPLOY.parent / "alerts" / "templates").glob("*.json"))]
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+def test_every_index_template_is_green_on_one_node_and_replicated_on_more(template: Path) -> None:
+    """Elasticsearch's index.auto_expand_replicas "0-1": no replica while there is one data node."""
+    import json
+
+    from tocsin.ilm import build_template
+    from tocsin.settings import SearchSettings
+
+    settings = json.loads(template.read_text(encoding="utf-8"))["template"]["settings"]
+    assert settings["auto_expand_replicas"] == "0-1" and "number_of_replicas" not in settings
+    if template.name == "items.json":  # rollover's backing indices take the lifecycle template
+        lifecycle = build_template(SearchSettings(lifecycle=True), template)["template"]["settings"]
+        assert lifecycle["auto_expand_replicas"] == "0-1"

@@ -310,3 +310,25 @@ def test_import_script_fails_when_kibana_reports_errors(fake_kibana: tuple[str, 
     assert done.returncode == 1
     assert "tocsin-items-map" in done.stderr
     assert handler.seen[0]["headers"]["Authorization"] == "ApiKey abc=="
+
+
+# Kibana's dashboard saved-object type (elastic/kibana src/platform/plugins/shared/dashboard/server/
+# dashboard_saved_object/dashboard_saved_object.ts, read 2026-12-06): its mappings name the attributes
+# a dashboard has; the import validates attributes against the type's schema.
+DASHBOARD_ATTRIBUTES = {"description", "hits", "kibanaSavedObjectMeta", "optionsJSON", "panelsJSON",
+                        "sections", "accessControl", "refreshInterval", "controlGroupInput", "timeFrom",
+                        "timeRestore", "timeTo", "title", "version"}
+DASHBOARD_REFRESH_KEYS = {"display", "pause", "section", "value"}
+
+
+def test_dashboards_carry_only_the_attributes_kibanas_dashboard_type_defines() -> None:
+    boards = [obj for obj in OBJECTS if obj["type"] == "dashboard"]
+    assert boards
+    for board in boards:
+        attributes = board["attributes"]
+        assert set(attributes) <= DASHBOARD_ATTRIBUTES, set(attributes) - DASHBOARD_ATTRIBUTES
+        assert set(attributes.get("refreshInterval", {})) <= DASHBOARD_REFRESH_KEYS
+        assert set(attributes["kibanaSavedObjectMeta"]) == {"searchSourceJSON"}
+        json.loads(attributes["kibanaSavedObjectMeta"]["searchSourceJSON"])
+        for text_field in ("panelsJSON", "optionsJSON"):
+            assert isinstance(attributes[text_field], str)  # mapped as text: a JSON string, not an object

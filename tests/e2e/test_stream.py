@@ -158,6 +158,7 @@ def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None:
     assert len(doc.pop("raw_sha256")) == 64
     assert len(doc.pop("content_sha256")) == 64
     assert doc.pop("lang_confidence") > 0.5
+    assert doc["models"]["violence_report"] in doc["classifiers"]
     assert doc == {
         "id": hit["_id"],
         "source": {"type": "rss", "name": "test-wire", "url": f"{feed_base}/wire.xml"},
@@ -171,6 +172,8 @@ def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None:
         "lang": "en",
         "categories": ["violence_report"],
         "classifiers": doc.get("classifiers"),
+        # Which of them scored the category: one of the classifiers, per category.
+        "models": {"violence_report": doc["models"]["violence_report"]},
         "labels": {},
         "flags": [],
         "geotag": None,
@@ -179,6 +182,7 @@ def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None:
         "engagement": {},
         "relations": {},
         "deleted": False,
+        "erase": False,
         "country": "SD",
         "city": doc.get("city"),
     }

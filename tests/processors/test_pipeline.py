@@ -160,6 +160,23 @@ async def test_batch_is_not_done_until_the_archive_took_it(search_settings: Sear
         await es.close()
 
 
+async def test_a_deletion_the_sources_terms_require_erasing_replaces_the_archived_post(
+        search_settings: SearchSettings, enricher: Enricher) -> None:
+    """Reddit's Data API terms: content deleted from Reddit must be deleted (title, body, URLs)."""
+    es, _, archive, processor = await make(search_settings, enricher)
+    try:
+        await processor.process([RawMessage(raw_item("i-gone").to_bytes())])
+        await es.indices.refresh(index=archive.index)
+        erased = raw_item("i-gone", text="").model_copy(update={
+            "deleted": True, "erase": True, "title": "", "url": None, "content_sha256": "e" * 64})
+        await processor.process([RawMessage(erased.to_bytes())])
+        kept = (await es.get(index=archive.index, id="i-gone"))["_source"]
+        assert kept["deleted"] is True and kept["deleted_seen"]
+        assert (kept["text"], kept["title"], kept["url"], kept["categories"]) == ("", "", None, [])
+    finally:
+        await es.close()
+
+
 async def test_a_deletion_marks_the_archived_post_and_keeps_its_text(
         search_settings: SearchSettings, enricher: Enricher) -> None:
     es, _, archive, processor = await make(search_settings, enricher)

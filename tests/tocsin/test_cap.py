@@ -17,7 +17,8 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SENDER = "tocsin@alerts.example.org"
 NS = {"cap": CAP_NS}
 CAP_ELEMENTS = {
-    "alert", "identifier", "sender", "sent", "status", "msgType", "scope", "references", "incidents", "info",
+    "alert", "identifier", "sender", "sent", "status", "msgType", "scope", "note", "references", "incidents",
+    "info",
     "language", "category", "event", "responseType", "urgency", "severity", "certainty", "effective", "onset",
     "expires", "senderName", "headline", "description", "instruction", "web", "parameter", "valueName",
     "value", "area", "areaDesc", "circle", "geocode"}
@@ -106,6 +107,20 @@ def test_resolved_version_is_a_cancel_with_all_clear() -> None:
     assert one(root, "cap:info/cap:urgency") == "Past"
     assert one(root, "cap:info/cap:expires") == "2026-03-01T15:00:00+00:00"
     assert "acknowledged by ana" in one(root, "cap:info/cap:description")
+
+
+def test_dismissed_as_a_false_positive_is_an_error_with_the_reason() -> None:
+    v1 = make_alert(1)
+    v2 = make_alert(2, status="resolved", event="dismissed", resolved_at=T0 + timedelta(hours=1),
+                    resolved_by="ana", dismissed_reason=f"a film review {HOSTILE}")
+    xml = render_cap(v2, [v1], sender=SENDER)
+    validate_cap(xml)
+    root = parsed(xml)
+    assert one(root, "cap:msgType") == "Error"
+    assert one(root, "cap:note").startswith("False positive: a film review <script>")
+    assert one(root, "cap:note").endswith("(dismissed by ana)")
+    assert one(root, "cap:references").split(",")[1] == "a-0123456789abcdef.v1"
+    assert one(root, "cap:info/cap:responseType") == "AllClear"
 
 
 def test_a_version_of_another_alert_is_refused() -> None:

@@ -413,3 +413,29 @@ def test_csv_cells_parse_back_as_written() -> None:
     writer.write({"id": "x", "title": 'a "quoted", comma\nnewline', "location": {"lat": -1.5, "lon": 2}})
     rows = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
     assert rows[0]["title"] == 'a "quoted", comma\nnewline' and rows[0]["lat"] == "-1.5"
+
+
+def test_tables_piped_to_a_program_keep_each_row_on_one_line(env: Env) -> None:
+    """Not a terminal and no COLUMNS: whole titles and ids, one row a line (rich folded at 80)."""
+    child_env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    child_env.update({k: v for k, v in env.items() if k != "COLUMNS"})
+    done = subprocess.run([sys.executable, "-m", "tocsin_launch.cli", "alerts", "--status", "open"],
+                          capture_output=True, text=True, env=child_env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if "a-sd" in line or "a-hate" in line]
+    assert len(rows) == 2 and "Violence in Sudan" in rows[0]
+    assert all(line.rstrip().endswith(("a-sd", "a-hate")) for line in rows)
+    done = subprocess.run([sys.executable, "-m", "tocsin_launch.cli", "search", "massacre", "--country", "KE",
+                           "--size", "3"], capture_output=True, text=True, env=child_env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if "massacre near the river" in line]
+    assert len(rows) == 3 and all(line.rstrip().split()[-1].startswith("item-") for line in rows)
+
+
+def test_an_unknown_category_exits_2_naming_the_real_ones(env: Env, capsys: Capture, tmp_path: Path) -> None:
+    for argv in (["search", "--category", "violence"],
+                 ["export", "--category", "violence", "-o", str(tmp_path / "x.csv"), "--no-progress"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == ""
+        assert "unknown category 'violence'" in err and "hate_speech" in err
+    assert not (tmp_path / "x.csv").exists()

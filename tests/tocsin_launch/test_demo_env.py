@@ -14,6 +14,7 @@ def test_the_demo_names_its_feed_server_instead_of_turning_the_guard_off(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = embedded_env(bootstrap="127.0.0.1:9092", search_url="http://127.0.0.1:9200", workdir=tmp_path,
                        feeds_file=tmp_path / "feeds.yaml", alerts_port=6067,
+                       rules_file=tmp_path / "rules.yaml",
                        feed_server="http://127.0.0.1:8123")
     monkeypatch.delenv("TOCSIN_CONFIG", raising=False)
     for key, value in env.items():

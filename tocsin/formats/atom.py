@@ -10,18 +10,20 @@ only http(s) links are ever emitted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from elasticsearch import AsyncElasticsearch
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from tocsin.errors import QueryError
 from tocsin.queries import AlertFilters
 from tocsin.schema import Alert
 from tocsin.search import search_alerts
 
+ATOM = "http://www.w3.org/2005/Atom"
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
 
@@ -68,7 +70,10 @@ def alert_summary(alert: Alert) -> str:
     return clean("\n".join(lines))
 
 
-def render_atom(alerts: Sequence[Alert], *, feed_url: str, title: str = "Tocsin alerts") -> bytes:
+def render_atom(alerts: Sequence[Alert], *, feed_url: str, title: str = "Tocsin alerts",
+                alert_url: Callable[[Alert], str] | None = None) -> bytes:
+    """``alert_url``: the page a reader opens for an alert (the dashboard's); the entry's
+    ``alternate`` link. A sample item is only ``related``: it is evidence, not the alert."""
     generator = FeedGenerator()
     generator.id(feed_url)
     generator.title(title)
@@ -77,6 +82,7 @@ def render_atom(alerts: Sequence[Alert], *, feed_url: str, title: str = "Tocsin 
     generator.generator("Tocsin")
     updated = max((a.updated_at for a in alerts), default=datetime.now(UTC))
     generator.updated(updated)
+    entry_links: dict[str, list[dict[str, str]]] = {}
     # feedgen prepends entries by default; add oldest first so the newest ends on top.
     for alert in reversed(alerts):
         entry = generator.add_entry()
@@ -89,10 +95,32 @@ def render_atom(alerts: Sequence[Alert], *, feed_url: str, title: str = "Tocsin 
         entry.category(term=alert.rule, label=alert.rule)
         entry.category(term=f"severity:{alert.severity}", label=alert.severity)
         entry.category(term=f"status:{alert.status}", label=alert.status)
+        links = entry_links[f"urn:tocsin:alert:{alert.id}"] = []
+        if alert_url is not None and (page := safe_link(alert_url(alert))) is not None:
+            links.append({"href": page, "rel": "alternate", "type": "text/html"})
         for item_url in alert.sample_urls[:1]:
             if (link := safe_link(item_url)) is not None:
-                entry.link(href=link, rel="related")
-    return generator.atom_str(pretty=True)
+                links.append({"href": link, "rel": "related"})
+    return _with_links(generator.atom_str(pretty=True), entry_links)
+
+
+def _with_links(feed: bytes, entry_links: dict[str, list[dict[str, str]]]) -> bytes:
+    """Each entry's links with their ``rel`` and ``type``. feedgen 1.0 drops both (it reads them
+    off the element it just made), and an Atom link without ``rel`` means ``alternate``: the
+    sample item's link would have claimed to be the alert itself."""
+    root = etree.fromstring(feed)
+    for entry in root.findall(f"{{{ATOM}}}entry"):
+        for old in entry.findall(f"{{{ATOM}}}link"):
+            entry.remove(old)
+        anchor = entry.find(f"{{{ATOM}}}category")
+        for attributes in entry_links.get(entry.findtext(f"{{{ATOM}}}id") or "", []):
+            link = etree.Element(f"{{{ATOM}}}link", attributes)
+            if anchor is not None:
+                anchor.addprevious(link)
+            else:
+                entry.append(link)
+    etree.indent(root, space="  ")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 FEED_MAX = 1000
@@ -113,11 +141,15 @@ def feed_size(limit: str | None, default: int) -> int:
 
 
 async def atom_feed(es: AsyncElasticsearch, index: str, params: Mapping[str, str | None], *,
-                    feed_url: str, default_size: int) -> bytes:
+                    feed_url: str, default_size: int,
+                    alert_url: Callable[[Alert], str] | None = None) -> bytes:
     """The feed ``/alerts.atom`` serves, wherever it is served (the API; the alerts worker's
     own port): the latest version of each alert that the query parameters select —
     ``status``, ``severity``, ``rule``, ``country``, ``lang``, ``city`` (comma-separated:
-    any of) and ``limit`` — newest first. A bad parameter is a :class:`QueryError`."""
+    any of) and ``limit`` — newest first. A bad parameter is a :class:`QueryError`.
+    ``alert_url`` is the page a person opens for an alert (the API's dashboard), as in
+    :func:`render_atom`."""
     filters = AlertFilters.from_params(params)
     size = feed_size(params.get("limit"), default_size)
-    return render_atom(await search_alerts(es, index, filters, size), feed_url=feed_url)
+    return render_atom(await search_alerts(es, index, filters, size), feed_url=feed_url,
+                       alert_url=alert_url)

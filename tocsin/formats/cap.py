@@ -22,7 +22,7 @@ from lxml import etree
 
 from tocsin.errors import InputError
 from tocsin.formats.atom import alert_summary, clean, safe_link
-from tocsin.schema import Alert
+from tocsin.schema import MISSING_GROUP_VALUE, Alert
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "CAP-v1.2.xsd"
@@ -67,9 +67,13 @@ def cap_time(when: datetime) -> str:
 
 
 def msg_type(alert: Alert) -> str:
-    """Version 1 is an ``Alert``; a resolved later version cancels; any other is an ``Update``."""
+    """Version 1 is an ``Alert``; a version dismissing it as a false positive is an ``Error``
+    (CAP: the referenced messages are rejected, the ``<note>`` says why); a resolved later
+    version cancels; any other is an ``Update``."""
     if alert.version == 1:
         return "Alert"
+    if alert.event == "dismissed":
+        return "Error"
     return "Cancel" if alert.status == "resolved" else "Update"
 
 
@@ -115,6 +119,9 @@ def render_cap(alert: Alert, previous: Sequence[Alert] = (), *, sender: str,
     _sub(root, "status", "Actual")
     _sub(root, "msgType", msg_type(alert))
     _sub(root, "scope", "Public")
+    if alert.event == "dismissed":
+        _sub(root, "note", f"False positive: {alert.dismissed_reason or 'no reason given'}"
+                           + (f" (dismissed by {alert.resolved_by})" if alert.resolved_by else ""))
     if earlier:
         _sub(root, "references", " ".join(
             f"{sender},{v.version_id},{cap_time(v.updated_at)}" for v in earlier))
@@ -262,9 +269,9 @@ def _area(info: etree._Element, alert: Alert) -> None:
 
 
 def _place(value: str | None) -> str | None:
-    # Rules that keep items without a group field count them under "unknown" (MISSING
-    # in alerts/rules/base.py): that is no place.
-    return None if value in (None, "", "unknown") else value
+    # Rules that keep items without a group field count them under MISSING_GROUP_VALUE:
+    # that is no place.
+    return None if value in (None, "", MISSING_GROUP_VALUE) else value
 
 
 def circle(lat: float | None, lon: float | None, radius_km: float | None) -> str | None:

@@ -47,3 +47,11 @@ export function countryBorders(): FeatureCollection {
     .map((f) => ({ ...f, geometry: unwrap(f.geometry) }));
   return { type: "FeatureCollection", features };
 }
+
+let byId: Map<string, Feature> | null = null;
+
+/** A country's feature by its ISO numeric id (world-atlas ids: "840" for the United States). */
+export function countryFeature(numericId: string): Feature | undefined {
+  if (byId === null) byId = new Map(countryBorders().features.map((f) => [String(f.id), f]));
+  return byId.get(numericId);
+}

@@ -6,6 +6,7 @@
 import { apiGet } from "./api";
 import { LiveStream, type SseEvent, type StreamState } from "./sse";
 import type { Alert } from "./types";
+import { triageOrder } from "./types";
 
 type Listener = (changed: Alert | null) => void;
 
@@ -56,8 +57,9 @@ export class AlertStore {
     this.fresh.clear();
   }
 
+  /** Open first, most severe first, then most recently changed (see `triageOrder`). */
   sorted(): Alert[] {
-    return [...this.alerts.values()].sort((a, b) => (b.updated_at ?? "").localeCompare(a.updated_at ?? ""));
+    return [...this.alerts.values()].sort(triageOrder);
   }
 
   private receive(event: SseEvent): void {

@@ -7,6 +7,8 @@ export interface AlertArea {
   lat?: number | null;
   lon?: number | null;
   radius_km?: number | null;
+  /** [south, west, north, east], when the places work gives areas one. */
+  bbox?: number[] | null;
 }
 
 export interface AlertNote {
@@ -45,6 +47,8 @@ export interface Alert {
   assigned_to?: string | null;
   notes?: AlertNote[];
   area?: AlertArea | null;
+  resolved_by?: string | null;
+  dismissed_reason?: string | null;
 }
 
 export interface Item {
@@ -64,7 +68,54 @@ export interface Item {
   categories?: string[];
   scores?: Record<string, number>;
   matched_terms?: Record<string, string[]>;
+  /** Which model (name/version) scored each category; older documents have only `classifiers`. */
+  models?: Record<string, string>;
+  classifiers?: string[];
   flags?: string[];
+}
+
+/** The rule an alert's items were counted by, as the running rules file says. */
+export interface RuleSummary {
+  name: string;
+  type: string;
+  description: string;
+  filter: Record<string, unknown>;
+  group_by: string[];
+  window_s?: number | null;
+}
+
+/** An analyst's verdict (`tocsin.labels.AnalystLabel`). */
+export interface Label {
+  id: string;
+  kind: "item" | "alert";
+  verdict: "misclassified" | "confirmed" | "false_positive";
+  actor: string;
+  at: string;
+  reason: string;
+  item_id?: string | null;
+  category?: string | null;
+  label?: boolean | null;
+  model?: string | null;
+  score?: number | null;
+  alert_id?: string | null;
+}
+
+export interface CustodyEntry {
+  seq: number;
+  action: string;
+  actor: string;
+  at: string;
+  detail: string;
+  items: Record<string, string | null>;
+  sha256: string;
+}
+
+export interface Baseline {
+  interval: "hour" | "day";
+  from: string;
+  to: string;
+  rule_found: boolean;
+  counts: { ts: number; count: number }[];
 }
 
 export interface SearchPage {
@@ -88,4 +139,11 @@ export const SEVERITIES = ["info", "warning", "severe", "extreme"] as const;
 
 export function severityRank(severity: string): number {
   return (SEVERITIES as readonly string[]).indexOf(severity);
+}
+
+/** Triage order: open before resolved, then the most severe, then the most recently changed. */
+export function triageOrder(a: Alert, b: Alert): number {
+  return (Number(a.status !== "open") - Number(b.status !== "open"))
+    || (severityRank(b.severity) - severityRank(a.severity))
+    || (b.updated_at ?? "").localeCompare(a.updated_at ?? "");
 }

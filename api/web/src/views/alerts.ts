@@ -1,9 +1,13 @@
-/** The live alert list: `/alerts` once, then every version the stream brings. */
+/**
+ * The live alert list: `/alerts` once, then every version the stream brings. Triage order:
+ * open first, then the most severe, then the most recently changed.
+ */
 
 import { clear, fmtTime, h, routeLink } from "../dom";
 import { store } from "../store";
 import type { Alert } from "../types";
 import { SEVERITIES, severityRank } from "../types";
+import { lazySparkline } from "../sparkline";
 import { areaText, labelled, severityBadge, statusBadge } from "../widgets";
 
 export function alertsView(root: HTMLElement): () => void {
@@ -32,7 +36,8 @@ export function alertsView(root: HTMLElement): () => void {
     h("form", { class: "filters", onsubmit: (e: Event) => e.preventDefault() },
       labelled("Status", status), labelled("Severity at least", minSeverity), count),
     h("table", { class: "alerts", id: "alert-list" },
-      h("thead", {}, h("tr", {}, ...["Severity", "Alert", "Where", "Count", "Status", "Last change", "Updated"]
+      h("thead", {}, h("tr", {}, ...["Severity", "Alert", "Where", "Count", "Recent counts", "Status",
+                                    "Assigned to", "Acknowledged", "Last change", "Updated"]
         .map((t) => h("th", {}, t)))),
       tbody),
     empty,
@@ -49,7 +54,11 @@ function row(alert: Alert): HTMLTableRowElement {
       h("div", { class: "muted small" }, `${alert.rule} (${alert.rule_type})`)),
     h("td", {}, areaText(alert)),
     h("td", { class: "num" }, String(alert.count)),
+    h("td", {}, lazySparkline(alert)),
     h("td", {}, statusBadge(alert.status)),
+    h("td", { class: "assignee" }, alert.assigned_to ?? "—"),
+    h("td", { class: "ack" }, alert.acknowledged_by
+      ? h("span", { title: fmtTime(alert.acknowledged_at) }, `✓ ${alert.acknowledged_by}`) : "—"),
     h("td", {}, `${alert.event} · v${alert.version}`),
     h("td", { class: "nowrap" }, fmtTime(alert.updated_at)),
   );

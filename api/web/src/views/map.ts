@@ -6,7 +6,8 @@
 
 import L from "leaflet";
 import { ApiError, apiGet } from "../api";
-import { countryBorders } from "../borders";
+import { alertShape } from "../areas";
+import { countryBorders, countryFeature } from "../borders";
 import { clear, fmtTime, h, message, routeLink } from "../dom";
 import { geohashBounds, precisionForZoom } from "../geohash";
 import { store } from "../store";
@@ -25,10 +26,33 @@ function bordersLayer(): L.GeoJSON {
   if (borders === null) {
     borders = L.geoJSON(countryBorders(), {
       interactive: false,
-      style: { color: "#8a97a6", weight: 0.7, fillColor: "#eef1f4", fillOpacity: 1 },
+      // The ISO numeric id in the class: tests (and styles) can find a country's path.
+      style: (f) => ({ color: "#8a97a6", weight: 0.7, fillColor: "#eef1f4", fillOpacity: 1,
+                       className: `country country-${String(f?.id ?? "none")}` }),
     });
   }
   return borders;
+}
+
+/** The alert's area (`alertShape`) as a Leaflet layer in its severity's colour. */
+function areaLayer(alert: Alert, colour: string): L.Path | L.GeoJSON | null {
+  const shape = alertShape(alert, countryFeature);
+  if (shape === null) return null;
+  const style = { color: colour, weight: 1.2, fillColor: colour, fillOpacity: 0.18, interactive: false,
+                  pane: "areas" };
+  if (shape.kind === "country" || shape.kind === "region") {
+    return L.geoJSON(shape.feature, { interactive: false, pane: "areas",
+                                      style: { ...style, className: `alert-area alert-area-${shape.kind}` } });
+  }
+  if (shape.kind === "box") return L.rectangle(shape.bounds, { ...style, className: "alert-area alert-area-box" });
+  return L.circle(shape.centre, { ...style, radius: shape.radiusKm * 1000, className: "alert-area alert-area-circle" });
+}
+
+/** Where the alert's marker goes: its items' centre, else the middle of its area. */
+function markerPoint(alert: Alert, area: L.Path | L.GeoJSON | null): L.LatLng | null {
+  if (alert.area?.lat != null && alert.area?.lon != null) return L.latLng(alert.area.lat, alert.area.lon);
+  if (area && "getBounds" in area) return (area as L.GeoJSON).getBounds().getCenter();
+  return null;
 }
 
 export function mapView(root: HTMLElement): () => void {
@@ -38,7 +62,8 @@ export function mapView(root: HTMLElement): () => void {
   const status = h("div", { class: "map-status" });
   const container = h("div", { id: "map", class: "map" });
   const legend = h("p", { class: "muted small" },
-    "Circles: open alerts, coloured by severity (the ring is the alert's radius). " +
+    "Open alerts, coloured by severity: a dot at their items, over their area (a country's borders, " +
+    "or a circle round a region or place). " +
     "Shaded cells: archived items per geohash cell in the period.");
   const filters = h("form", { class: "filters" }, labelled("Items from the last", period), labelled("Matching", q),
     h("button", { type: "submit" }, "Update"));
@@ -49,6 +74,7 @@ export function mapView(root: HTMLElement): () => void {
   map.attributionControl.addAttribution("Borders: Natural Earth");
   bordersLayer().addTo(map);
   // Alerts above the density cells, whichever was drawn last, so their markers stay clickable.
+  map.createPane("areas").style.zIndex = "405";
   map.createPane("density").style.zIndex = "410";
   map.createPane("alerts").style.zIndex = "450";
   const density = L.layerGroup().addTo(map);
@@ -62,12 +88,13 @@ export function mapView(root: HTMLElement): () => void {
     const open = store.sorted().filter((a) => a.status === "open").reverse()
       .sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
     for (const alert of open) {
-      if (alert.area?.lat == null || alert.area?.lon == null) continue;
       const colour = SEVERITY_COLOUR[alert.severity] ?? "#555";
-      const at: L.LatLngExpression = [alert.area.lat, alert.area.lon];
-      if (alert.area.radius_km) {
-        L.circle(at, { radius: alert.area.radius_km * 1000, color: colour, weight: 1, fill: false,
-                       interactive: false, className: "alert-radius", pane: "alerts" }).addTo(alertsLayer);
+      const area = areaLayer(alert, colour);
+      const at = markerPoint(alert, area);
+      if (at === null) continue;
+      if (area) {
+        area.addTo(alertsLayer);
+        for (const path of areaElements(area)) path.setAttribute("data-alert-id", alert.id);
       }
       const marker = L.circleMarker(at, {
         radius: 6 + 2 * Math.max(0, severityRank(alert.severity)), color: "#fff", weight: 1.5, fillColor: colour,
@@ -94,10 +121,11 @@ export function mapView(root: HTMLElement): () => void {
         const bounds = geohashBounds(String(bucket.key));
         if (bounds === null) continue;
         const share = Math.log1p(bucket.count) / Math.log1p(max);
-        L.rectangle(bounds, { stroke: false, fillColor: "#5b2a86", fillOpacity: 0.15 + 0.6 * share,
-                              className: "density-cell", pane: "density" })
+        const cell = L.rectangle(bounds, { stroke: false, fillColor: "#5b2a86", fillOpacity: 0.15 + 0.6 * share,
+                                           className: "density-cell", pane: "density" })
           .bindTooltip(() => h("span", {}, `${bucket.count} items`))
           .addTo(density);
+        cell.getElement()?.setAttribute("data-geohash", String(bucket.key));
       }
     } catch (err) {
       if (mine !== request) return;
@@ -126,6 +154,19 @@ export function mapView(root: HTMLElement): () => void {
     unsubscribe();
     map.remove();
   };
+}
+
+function areaElements(layer: L.Path | L.GeoJSON): Element[] {
+  const found: Element[] = [];
+  const visit = (l: L.Layer): void => {
+    if (l instanceof L.LayerGroup) l.eachLayer(visit);
+    else if (l instanceof L.Path) {
+      const el = l.getElement();
+      if (el) found.push(el);
+    }
+  };
+  visit(layer);
+  return found;
 }
 
 function popup(alert: Alert): HTMLElement {

@@ -22,7 +22,7 @@ export function searchView(root: HTMLElement, params: URLSearchParams): void {
   const to = input("to", { type: "datetime-local" });
   const lang = input("lang", { placeholder: "en", size: "4" });
   const country = input("country", { placeholder: "SD", size: "4" });
-  const category = input("category", { placeholder: "violence" });
+  const category = input("category", { placeholder: "violence_report" });
   const minScore = input("min_score", { type: "number", min: "0", max: "1", step: "0.05", size: "5" });
   const source = input("source", { placeholder: "source name" });
   const sort = h("select", { name: "sort" }, ...["relevance", "newest", "oldest"].map((s) =>
@@ -50,7 +50,8 @@ export function searchView(root: HTMLElement, params: URLSearchParams): void {
   const status = h("div");
   root.append(h("h1", {}, "Search"), form, status, summary, results, more);
 
-  if (!params.has("run")) {
+  // A bookmarked or linked search (#/search?q=killed) runs as it opens; a bare #/search waits.
+  if (!params.has("run") && !FIELDS.some((name) => name !== "sort" && params.get(name))) {
     summary.textContent = "Filter the archive and press Search.";
     return;
   }

@@ -25,7 +25,7 @@ export function timelineView(root: HTMLElement): () => void {
     .map(([v, t], i) => h("option", { value: v, selected: i === 1 }, t)));
   const q = h("input", { name: "q", type: "search", placeholder: "only items matching…" });
   const country = h("input", { name: "country", placeholder: "SD", size: "4" });
-  const category = h("input", { name: "category", placeholder: "violence" });
+  const category = h("input", { name: "category", placeholder: "violence_report" });
   const form = h("form", { class: "filters" }, labelled("Per", interval), labelled("Last", days),
     labelled("Matching", q), labelled("Country", country), labelled("Category", category),
     h("button", { type: "submit" }, "Update"));
