@@ -21,6 +21,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from tocsin.errors import PeerError
+
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 Permit = Callable[[str, int], bool]
 """``permit(address, port)``: may a connection go to this address?"""
@@ -78,9 +80,10 @@ async def resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-class RefusedAddress(httpcore.ConnectError):
+class RefusedAddress(httpcore.ConnectError, PeerError):
     """A connection refused by the guard; httpx raises it as ``httpx.ConnectError`` with this as
-    its ``__cause__`` and the same message."""
+    its ``__cause__`` and the same message. Callers turn it into their own refusal
+    (``collectors.fetch.UnsafeTarget``, a permanent ``DeliveryError``), never a retry."""
 
     def __init__(self, host: str, address: str | None) -> None:
         self.host = host

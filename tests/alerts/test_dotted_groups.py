@@ -70,7 +70,8 @@ async def test_a_rule_grouped_by_a_dotted_field_is_indexed(tmp_path: Path, searc
     assert alert.group["source.name"] == "feed-a"
     es = search_client(search_settings)
     suffix = uuid.uuid4().hex[:8]
-    store = AlertStore(es, f"tocsin-alerts-{suffix}", f"tocsin-alert-versions-{suffix}")
+    # Not tocsin-alerts-*: `tocsin init` (other tests, same server) installs tocsin-alerts*.
+    store = AlertStore(es, f"dotted-alerts-{suffix}", f"dotted-alert-versions-{suffix}")
     try:
         await store.install()
         assert await store.store([alert]) == []
