@@ -4,10 +4,14 @@ Pinned to one core, it gives per-core figures. Inputs: the GeoVirus WikiNews
 articles (about 1,700 characters: full news text; an evaluation set, only
 timed here), the same cut to RSS size (title + the first 300 characters),
 the MLMA Arabic training tweets, and geotagged posts. Each rate is the best of
-five rounds, so a busy machine shows less than an idle one, not more.
+five rounds of this process's CPU time (not wall time: on a shared machine
+other jobs would otherwise count against us), so a busy machine — whose jobs
+still share caches and hyper-threads — shows less than an idle one, not more.
 
 Memory: RSS before and after ``build_compact()`` (what ``shared_gazetteer``
-does: build in a child, unpickle here), with the heap trimmed around it.
+does: the disk cache, or a build in a child, unpickled here), with the heap
+trimmed around it. Build: a fresh build with the cache off in processes of
+its own, wall and CPU seconds (the issue's budget: 15 s, 250 MB of RSS).
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ import contextlib
 import csv
 import ctypes
 import os
+import resource
+import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
@@ -26,7 +33,8 @@ from processors.geo.gazetteer import LocateRequest
 from processors.geo.shared import build_compact
 from tests.processors.conftest import shared_data
 
-TARGET = 5_000      # items/s on one core, news-length text
+TARGET = 3_000      # items/s on one core, news-length text (issue 13)
+RSS_TARGET = 10_000  # items/s on one core, RSS-sized items
 
 
 def rss_mb() -> float:
@@ -42,15 +50,15 @@ def trim() -> None:
 
 def best_rate(function: Callable[[Any], object], inputs: Sequence[Any], rounds: int = 5,
               seconds: float = 0.6) -> float:
-    """Items per second: the best of ``rounds`` rounds of at least ``seconds`` each."""
+    """Items per CPU second: the best of ``rounds`` rounds of at least ``seconds`` each."""
     best = 0.0
     for _ in range(rounds):
-        done, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
+        done, start = 0, time.process_time()
+        while time.process_time() - start < seconds:
             for value in inputs:
                 function(value)
             done += len(inputs)
-        best = max(best, done / (time.perf_counter() - start))
+        best = max(best, done / (time.process_time() - start))
     return best
 
 
@@ -68,13 +76,21 @@ def main() -> None:
     texts = inputs()
     trim()
     before, start = rss_mb(), time.perf_counter()
-    gazetteer = build_compact()
+    gazetteer = build_compact()     # from the cache, or built (and cached) if there is none
     loaded = time.perf_counter() - start
     trim()
     grown = rss_mb() - before
+    # a fresh build, cache off, in a process of its own (so this one's heap stays as measured)
+    start, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", "from processors.geo.shared import build_compact; "
+                    "build_compact(cache=False)"], check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    built = time.perf_counter() - start
+    built_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     cpu = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
-    print(f"gazetteer: {gazetteer.keys:,} names, loaded in {loaded:.1f} s (built in a child process), "
-          f"automata {gazetteer.size_bytes() / 1e6:.0f} MB, RSS +{grown:.0f} MB")
+    print(f"gazetteer: {gazetteer.keys:,} names; a fresh build {built:.1f} s ({built_cpu:.1f} s CPU, build "
+          f"and load), loaded in {loaded:.1f} s; automata {gazetteer.size_bytes() / 1e6:.0f} MB, "
+          f"RSS +{grown:.0f} MB")
     print(f"pinned to CPU(s) {sorted(cpu)}; best of 5 rounds\n")
 
     article_folded = [fold(text) for text in texts["article"]]
@@ -91,9 +107,11 @@ def main() -> None:
     print(f"{'input':28s} {'items/s':>9s} {'µs/item':>9s}")
     for name, rate in rows:
         print(f"{name:28s} {rate:9,.0f} {1e6 / rate:9.0f}")
-    news = rows[0][1]
-    verdict = "meets" if news >= TARGET else "MISSES"
-    print(f"\nnews article from text: {news:,.0f} items/s {verdict} the target of {TARGET:,}/s on one core")
+    print()
+    for rate, target, what in ((rows[0][1], TARGET, "news article from text"),
+                               (rows[3][1], RSS_TARGET, "RSS item")):
+        verdict = "meets" if rate >= target else "MISSES"
+        print(f"{what}: {rate:,.0f} items/s {verdict} the target of {target:,}/s on one core")
     mentions = sum(len(gazetteer.locate(t, all_mentions=True).places) for t in texts["article"])
     print(f"({mentions / len(texts['article']):.1f} mentions per article; "
           f"{sum(map(len, texts['article'])) / len(texts['article']):,.0f} characters)")

@@ -129,5 +129,6 @@ class Enricher:
         # validating is cheaper here than model_construct (6.5 µs against 7.8 µs).
         return EnrichedItem(
             **dict(item), lang=text.lang, lang_confidence=text.lang_confidence, categories=hits,
-            places=location.places, country=location.country, admin1=location.admin1, city=location.city,
+            places=location.places, country=location.country, admin1=location.admin1, admin2=location.admin2,
+            city=location.city,
             location=location.geo_point, processed=processed)

@@ -64,6 +64,8 @@ class Folded:
 
 def fold_term(text: str) -> str:
     """Matching form of a dictionary entry (term or place name), without pads."""
+    if text.isascii():      # what fold() does to ASCII, without a Folded: a gazetteer build folds 10⁶ names
+        return text.lower().translate(_ASCII_NON_WORD)
     return fold(text).padded[1:-1]
 
 

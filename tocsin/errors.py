@@ -54,7 +54,8 @@ every package is in it, and in this list)::
     │   ├── NgramModelError             processors.classifiers.ngram
     │   ├── CalibrationError            processors.training.calibrate
     │   ├── LanguageModelError          processors.language
-    │   └── GazetteerError              processors.geo.build
+    │   ├── GazetteerError              processors.geo.build
+    │   └── AreaDataError               processors.geo.areas
     ├── PeerError  a server Tocsin talks to failed, refused or is out of reach; worth retrying
     │   ├── SearchUnavailable           tocsin.search
     │   ├── ArchiveError                tocsin_launch.archive_commands

@@ -13,7 +13,17 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SerializerFunctionWrapHandler,
+    Tag,
+    TypeAdapter,
+    model_serializer,
+    model_validator,
+)
 
 
 def utcnow() -> datetime:
@@ -97,17 +107,31 @@ class Place(Record):
 
     name: str
     matched: str = Field(description="the text that matched")
-    kind: str = Field(description="'country', 'region' (first-level or named region) or 'city'")
-    country: str = Field(description="ISO 3166 alpha-2")
-    admin1: str | None = Field(default=None, description="first-level region code, e.g. GeoNames 'SD.55'")
+    kind: str = Field(description="'country', 'region' (first-level or named region), 'district' "
+                                  "(second-level unit), 'city' (a town of any size) or 'continent'")
+    country: str | None = Field(default=None, description="ISO 3166 alpha-2; None for a continent")
+    admin1: str | None = Field(default=None, description="first-level region: ISO 3166-2 'SD-DN' where "
+                                                         "joined, else GeoNames 'SD.55'")
     admin1_name: str | None = None
-    lat: float | None = None
+    admin2: str | None = Field(default=None, description="second-level unit id: GeoNames admin1 code and "
+                                                         "the unit's name, 'KE.17/Nyando'")
+    admin2_name: str | None = None
+    lat: float | None = Field(default=None, description="the point: a town's own; for a country, region or "
+                                                        "district a representative interior point")
     lon: float | None = None
+    bbox: list[float] | None = Field(default=None, description="[west, south, east, north] of an area "
+                                                               "(its towns' extent); west > east: over 180°")
+    area_id: str | None = Field(default=None, description="the area a map draws: the country code, admin1 "
+                                                          "or admin2 id of a country, region or district")
+    capital: str | None = Field(default=None, description="a country's capital (its point is not the "
+                                                          "country's)")
     population: int | None = None
     start: int | None = Field(default=None, description="span in title + '\\n' + text, if from text")
     end: int | None = None
     confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     source: str = Field(default="gazetteer", description="'gazetteer', 'ner' or 'geotag'")
+    metonymy: bool = Field(default=False, description="names who acted, not where ('Washington said', "
+                                                      "'the Sudanese government'): never the primary place")
 
 
 class CategoryHit(Record):
@@ -129,6 +153,7 @@ class EnrichedItem(Item):
     places: list[Place] = Field(default_factory=list)
     country: str | None = None
     admin1: str | None = None
+    admin2: str | None = None
     city: str | None = None
     location: dict[str, float] | None = Field(default=None, description="{'lat':..,'lon':..} geo_point")
     processed: datetime
@@ -192,6 +217,19 @@ class AlertArea(Record):
     lat: float | None = None
     lon: float | None = None
     radius_km: float | None = None
+    area_id: str | None = Field(default=None, description="the area the group is (country code, admin1 or "
+                                                          "admin2 id), as the items' places name it")
+    bbox: list[float] | None = Field(default=None, description="[west, south, east, north] of that area "
+                                                               "(GeoJSON's order; west > east: over 180°)")
+
+    @model_serializer(mode="wrap")
+    def _without_blank_box(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Without a box, the layout alerts were stored in before areas had one (state, archive)."""
+        data: dict[str, Any] = handler(self)
+        for key in ("area_id", "bbox"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class Signal(Record):
@@ -216,6 +254,8 @@ class ItemSignal(Signal):
     url: str | None = None
     # The item's primary place ({'lat','lon'}), so an alert can say where it is.
     location: dict[str, float] | None = None
+    # The area the group is, from the item's places ({'area_id', 'bbox'}), so a map can draw it.
+    area: dict[str, Any] | None = None
     # False when a rule that needs every item of a group (``percentage``) is
     # routed one that fails its filter: it counts in the total, not the share.
     matched: bool = True
@@ -228,6 +268,14 @@ class ItemSignal(Signal):
         """Records of the release before the union carried a blank ``action`` on items."""
         if isinstance(data, dict) and "action" in data and data["action"] is None:
             data = {key: value for key, value in data.items() if key != "action"}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _without_blank_area(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Without an area, the record is the previous release's (which forbids unknown fields)."""
+        data: dict[str, Any] = handler(self)
+        if data.get("area") is None:
+            data.pop("area", None)
         return data
 
 

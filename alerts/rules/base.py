@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from alerts.area import group_area
 from alerts.state import StateStore
 from tocsin.durations import Duration
 from tocsin.errors import PluginError
@@ -177,7 +178,7 @@ class RuleConfig(RuleConfigModel):
         return ItemSignal(
             rule=self.name, group=group, group_key="|".join(f"{k}={v}" for k, v in group.items()),
             item_id=item.id, title=item.title[:300], url=item.url, event_time=item.event_time,
-            location=item.location,
+            location=item.location, area=group_area(item, group),
         )
 
 

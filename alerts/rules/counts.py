@@ -10,7 +10,7 @@ the one stored since the first release: a worker's changelogged table reads as i
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from alerts.windows import Bucket
 from tocsin.schema import ItemSignal
@@ -23,6 +23,7 @@ class Sample(TypedDict):
     title: str
     url: str | None
     loc: dict[str, float] | None
+    area: NotRequired[dict[str, Any] | None]    # absent in buckets stored before areas were kept
 
 
 class CountBucket(Bucket, total=False):
@@ -35,7 +36,10 @@ class CountBucket(Bucket, total=False):
 
 
 def sample_of(signal: ItemSignal) -> Sample:
-    return {"id": signal.item_id, "title": signal.title, "url": signal.url, "loc": signal.location}
+    sample: Sample = {"id": signal.item_id, "title": signal.title, "url": signal.url, "loc": signal.location}
+    if signal.area is not None:     # without one, the layout stored since the first release
+        sample["area"] = signal.area
+    return sample
 
 
 def with_sample(samples: Sequence[Sample], sample: Sample, limit: int) -> list[Sample]:

@@ -7,6 +7,7 @@ The gazetteer, built apart from its lookup:
 * :mod:`~processors.geo.shared` — one gazetteer per process, built in a child.
 * :mod:`~processors.geo.build` — builds the tables and the matcher, once.
 * :mod:`~processors.geo.names` — which names of each place go in.
+* :mod:`~processors.geo.areas` — areas' representative points, boxes and ids.
 * :mod:`~processors.geo.placenames` — hand-written tables (demonyms, aliases,
   regions, seats, stop lists).
 * :mod:`~processors.geo.index` — the tables: facts about every candidate.
@@ -19,6 +20,8 @@ Around it:
 * :mod:`~processors.geo.scripts` — matching for scripts that folding cannot give
   word boundaries to: Indic scripts (marks inside words) and Burmese (no spaces).
 * :mod:`~processors.geo.cyrillic` — declined forms of Cyrillic names.
+* :mod:`~processors.geo.derive_admin_names` — how ``data/admin_names.tsv.gz``
+  (GeoNames' names of admin1 and admin2 units) was derived.
 * :mod:`~processors.geo.resolve` — one place per mention (population prior,
   context, proximity), confidence, and the item's primary place.
 * :mod:`~processors.geo.nearest` — nearest gazetteer city to a point (geotags).

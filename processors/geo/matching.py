@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from processors.folding import Folded, fold
-from processors.geo.placenames import HONORIFICS
+from processors.geo.placenames import ACTOR_PHRASES, ACTOR_WORDS, AUXILIARIES, HONORIFICS
 from processors.geo.resolve import CITY, DEMONYM, Mention
 from processors.geo.scripts import MarkedScriptMatcher
 from processors.multiscript import ScriptAutomata
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 # Scripts with capitals: a name in them must be capitalised in the text.
 CASED_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN"})
+# A key's capitals rule: a word of it capitalised (CASED), or every letter a capital (acronyms: "US").
+CASED, EXACT_CAPITALS = 1, 2
 _SENTENCE_END = frozenset(".!?\n\"“”«»:;—–-•|")
 _CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z][a-z]")
 _TITLE_WORD = re.compile(r"[^\W\d_]{4,}")
@@ -30,8 +32,11 @@ _BARE_PREFIXES = frozenset(c + p for c in ("", "و", "ف") for p in ("", "ب", "
 ARTICLE_PREFIXES = frozenset({c + p + "ال" for c in ("", "و", "ف") for p in ("", "ب", "ك")}
                              | {c + "لل" for c in ("", "و", "ف")})
 
-Match = tuple[int, int, tuple[int, ...], bool]
-"""(first, last, candidates, cased) of a name in the original text."""
+_WORD_AFTER = re.compile(r"(?:['’]s)?[ \t]+([^\W\d_]+)")
+METONYMY_RELIABILITY = 0.6
+
+Match = tuple[int, int, tuple[int, ...], int]
+"""(first, last, candidates, capitals rule) of a name in the original text."""
 
 
 class NameMatcher:
@@ -46,9 +51,13 @@ class NameMatcher:
         """Memory of the automata as pyahocorasick reports it."""
         return self.automaton.size_bytes() + self.marked.size_bytes()
 
-    def raw_matches(self, folded: Folded, *, require_capital: bool = True
-                     ) -> list[Match]:
-        """(start, end, candidates, cased) of every name in the text, before overlaps are resolved."""
+    def raw_matches(self, folded: Folded, *, require_capital: bool = True,
+                    lowered: set[tuple[int, ...]] | None = None) -> list[Match]:
+        """(start, end, candidates, cased) of every name in the text, before overlaps are resolved.
+
+        ``lowered`` collects the candidates of names the text also writes in lower case
+        (there, not names: "many", "industry").
+        """
         original = folded.original
         raw: list[Match] = []
         padded = folded.padded
@@ -65,17 +74,22 @@ class NameMatcher:
                     candidates = article_candidates + candidates
                 start -= len(prefix)
             first, last = folded.span(start, end)
+            if cased == EXACT_CAPITALS and not _all_capitals(original, first, last):
+                continue
             if (require_capital and cased and candidates and not _capitalised(original, first, last)
                     and not all(c & 3 == DEMONYM for c in candidates)):
+                if lowered is not None:
+                    lowered.add(candidates)
                 continue
             raw.append((first, last, candidates, cased))
-        if not padded.isascii():        # folding keeps Indic and Burmese letters: ASCII means none
+        if not padded.isascii():        # folding keeps the letters of the marked scripts: ASCII means none
             for first, last, candidates in self.marked.iter(original):
-                raw.append((first, last, candidates, False))
+                raw.append((first, last, candidates, 0))
         return raw
 
     def mentions(self, folded: Folded, title_chars: int) -> list[Mention]:
-        raw = self.raw_matches(folded)
+        lowered: set[tuple[int, ...]] = set()
+        raw = self.raw_matches(folded, lowered=lowered)
         if not raw:
             return []
         # Overlapping matches keep the longest; one sweep in text order (not all
@@ -95,17 +109,23 @@ class NameMatcher:
             if not candidates:      # a phrase that is not a place (NOT_PLACES): it only blocks
                 continue
             reliability = 1.0
+            doubtful = not cased     # a script without capitals: nothing says it is a name
             if cased:
-                candidates, reliability = _context_cues(original, first, last, candidates, title_chars,
-                                                      title_case)
+                doubtful = candidates in lowered
+                candidates, reliability, weak = _context_cues(original, first, last, candidates, title_chars,
+                                                            title_case)
                 if not candidates:
                     continue
-            if len(original[first:last].replace(" ", "")) <= 3:
+                doubtful = doubtful or weak
+            if cased and len(original[first:last].replace(" ", "")) <= 3:
                 reliability *= 0.8
             if all(c & 3 == DEMONYM for c in candidates):
                 reliability *= 0.9
+            metonymy = is_metonymy(original, last)
+            if metonymy:
+                reliability *= METONYMY_RELIABILITY
             mentions.append(Mention(first, last, candidates, 2.0 if first < title_chars else 1.0,
-                                    reliability))
+                                    reliability, metonymy=metonymy, doubtful=doubtful))
         return mentions
 
     def proposed_mentions(self, original: str, proposals: Sequence[Proposal],
@@ -127,6 +147,36 @@ class NameMatcher:
         return mentions
 
 
+def is_metonymy(original: str, last: int) -> bool:
+    """The words after a place name say it names who acted, not where ("Washington said")."""
+    following = _WORD_AFTER.match(original, last)
+    if following is None:
+        return False
+    word = following.group(1).lower()
+    if word in ACTOR_WORDS:
+        return True
+    if word not in AUXILIARIES and not any(word == first for first, _second in ACTOR_PHRASES):
+        return False
+    second = _WORD_AFTER.match(original, following.end())
+    if second is None:
+        return False
+    after = second.group(1).lower()
+    return after in ACTOR_WORDS if word in AUXILIARIES else (word, after) in ACTOR_PHRASES
+
+
+def _all_capitals(original: str, first: int, last: int) -> bool:
+    """Every letter of the match is a capital, and the words around it are not all capitals too.
+
+    ("US" in "the US army", not "us" nor "LET US PRAY".)
+    """
+    span = original[first:last]
+    if not span.isupper():
+        return False
+    around = original[max(0, first - 20):first] + original[last:last + 20]
+    letters = [ch for ch in around if ch.isalpha()]
+    return len(letters) < 4 or not all(ch.isupper() for ch in letters)
+
+
 def _capitalised(original: str, first: int, last: int) -> bool:
     """Some word of the match starts with a capital ("région de Kharkiv" counts)."""
     if original[first].isupper():
@@ -141,8 +191,9 @@ def _title_case(title: str) -> bool:
 
 
 def _context_cues(original: str, first: int, last: int, candidates: tuple[int, ...], title_chars: int,
-                title_case: bool) -> tuple[tuple[int, ...], float]:
-    """Candidates left after the person-title cue, and the reliability the context leaves the match."""
+                  title_case: bool) -> tuple[tuple[int, ...], float, bool]:
+    """Candidates left after the person-title cue, the reliability the context leaves the match,
+    and whether its capitals prove nothing (sentence start, Title Case, next to another capitalised word)."""
     before = original[max(0, first - 24):first].rstrip(" \t")
     starts_sentence = not before or before[-1] in _SENTENCE_END or first == title_chars
     word = ""
@@ -153,19 +204,22 @@ def _context_cues(original: str, first: int, last: int, candidates: tuple[int, .
             k -= 1
         word = stem[k:]
     if word and word.lower() in HONORIFICS:
-        return tuple(c for c in candidates if c & 3 == DEMONYM), 1.0
+        return tuple(c for c in candidates if c & 3 == DEMONYM), 1.0, True
+    sentence_start = starts_sentence and " " not in original[first:last]
+    in_title_case = title_case and first < title_chars
+    capital_before = not starts_sentence and len(word) > 1 and word[0].isupper() and word[1:].islower()
+    beside_capital = capital_before or _CAPITAL_AFTER.match(original, last) is not None
+    doubtful = sentence_start or in_title_case or beside_capital
     reliability = 1.0
     if not all(c & 3 == CITY for c in candidates):
-        return candidates, reliability
-    if starts_sentence and " " not in original[first:last]:
+        return candidates, reliability, doubtful
+    if sentence_start:
         reliability *= 0.75
-    if title_case and first < title_chars:
+    if in_title_case:
         reliability *= 0.85
-    capital_before = not starts_sentence and len(word) > 1 and word[0].isupper() and word[1:].islower()
-    if capital_before or _CAPITAL_AFTER.match(original, last):
+    if beside_capital:
         reliability *= 0.7
-    return candidates, reliability
-
+    return candidates, reliability, doubtful
 
 
 def arabic_prefix(padded: str, key_start: int) -> str | None:

@@ -7,6 +7,7 @@ names and their translations, the words that say a name is a region's.
 from __future__ import annotations
 
 import gettext
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -14,26 +15,41 @@ from typing import Any
 
 from processors.folding import fold_term, strip_latin_accents
 from processors.geo.admin1 import Subdivision
-from processors.geo.placenames import OBLAST_COUNTRIES, REGION_TYPE_WORDS
+from processors.geo.placenames import GENERIC_REGION_NAMES, OBLAST_COUNTRIES, REGION_TYPE_WORDS, STOP_NAMES
 from processors.geo.scripts import burmese_base
 
 # pycountry catalogues whose country names go into the gazetteer. Not 'am': its
 # catalogue is garbled; 'ti' (same script, mostly the same names) stands in.
 COUNTRY_NAME_LANGUAGES = ("ar", "fr", "es", "pt", "sw", "ha", "so", "ti", "uk", "ru", "fa", "ps", "ur",
-                          "de", "it", "tr", "id", "nl", "hi", "bn", "ne", "my", "el", "ka", "hy")
+                          "de", "it", "tr", "id", "nl", "hi", "bn", "ne", "my", "el", "ka", "hy",
+                          "zh_CN", "zh_TW", "ja", "ko", "th", "he")
+# Languages of continents' names (GeoNames tags them).
+CONTINENT_NAME_LANGUAGES = frozenset({"en", "fr", "es", "pt", "ar", "ru", "uk", "de", "it", "sw", "zh", "ja",
+                                      "ko", "th", "he", "am", "fa", "tr", "id", "hi"})
 _FOLDED_SCRIPTS = ("LATIN", "ARABIC", "ETHIOPIC", "CYRILLIC", "GREEK", "ARMENIAN", "GEORGIAN")
 # Scripts with capitals: a name in them must be capitalised in the text.
 CASED_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN"})
 _MARKED_SCRIPTS = ("DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI", "ORIYA", "TAMIL", "TELUGU", "KANNADA",
                    "MALAYALAM", "SINHALA", "MYANMAR")
+# Scripts written without spaces, or with joined prefixes: matched as written (processors.geo.scripts).
+_UNSPACED_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "HEBREW")
+# Towns this large keep their names in every script we match; smaller ones their own name only
+# (and Arabic, Ethiopic and Burmese ones, the scripts of the countries most monitored).
+EVERY_SCRIPT_FROM = 15_000
 # Scripts of which only cities of all_alternates_from people or more keep their names.
 _LARGE_CITIES_ONLY = ("CYRILLIC", "GREEK", "ARMENIAN", "GEORGIAN", *_MARKED_SCRIPTS[:-1])
+_TYPE_WORD_AT_END = ("county", "district", "province", "municipality", "department", "regency", "parish",
+                     "prefecture", "governorate", "region", "area", "division", "city", "raion", "rayon",
+                     "state", "territory", "zone", "subcounty", "sub county", "borough", "shire")
 ARABIC_SHORT_NAME_POPULATION = 300_000
 ARTICLE = "ال"
+_ASCII_LETTER = re.compile("[A-Za-z]")
 """The Arabic article: geonames writes names without it (خرطوم), news with it (الخرطوم)."""
 
 
 def script_name(name: str) -> str | None:
+    if name.isascii():
+        return "LATIN" if _ASCII_LETTER.search(name) else None
     for ch in name:
         if ch.isalpha():
             return unicodedata.name(ch, "").split(" ", 1)[0]
@@ -78,7 +94,15 @@ def city_names(city: Mapping[str, Any], all_alternates_from: int) -> Iterable[st
         if not isinstance(alternate, str) or not alternate:
             continue
         script = script_name(alternate)
+        if script in _UNSPACED_SCRIPTS:
+            if population >= EVERY_SCRIPT_FROM and len(alternate) >= 2:
+                yield alternate
+            continue
         if script not in _FOLDED_SCRIPTS and script not in _MARKED_SCRIPTS:
+            continue
+        if population < EVERY_SCRIPT_FROM and script not in ("LATIN", "ARABIC", "ETHIOPIC", "MYANMAR"):
+            continue
+        if script == "ARABIC" and population < EVERY_SCRIPT_FROM:
             continue
         if script == "LATIN":
             if small or not alternate[0].isupper():
@@ -140,3 +164,27 @@ def _uninverted(name: str) -> Iterable[str]:
                 yield tail
             return
     yield name
+
+
+def unit_names(name: str) -> list[str]:
+    """Names of an admin unit from GeoNames' spelling: the name and its unaccented form.
+
+    Generic or common-word names ("Central", "Lakes") are left out; a name
+    that ends with its type word ("Scott County") is matched only whole —
+    bare, "Scott" is far more often a person.
+    """
+    folded = fold_term(name).strip()
+    if (len(folded.replace(" ", "")) < 3 or folded in GENERIC_REGION_NAMES or folded in STOP_NAMES
+            or not name[:1].isupper()):
+        return []
+    unaccented = strip_latin_accents(name)
+    return list(dict.fromkeys((name, unaccented)))
+
+
+def continent_names(continent: Mapping[str, Any]) -> list[str]:
+    """A continent's name and GeoNames' names of it in the languages we match."""
+    out = [str(continent.get("name") or "")]
+    for alternate in continent.get("alternateNames") or ():
+        if isinstance(alternate, Mapping) and alternate.get("lang") in CONTINENT_NAME_LANGUAGES:
+            out.append(str(alternate.get("name") or ""))
+    return [name for name in dict.fromkeys(out) if len(name) >= 2]

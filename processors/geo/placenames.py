@@ -34,14 +34,14 @@ COUNTRY_ALIASES: Mapping[str, tuple[str, ...]] = {
     "MM": ("Burma", "Myanmar", "Birmanie", "Birmania", "ميانمار", "بورما", "ምያንማር"),
     "CI": ("Ivory Coast", "Côte d'Ivoire", "Cote d'Ivoire", "Costa de Marfil", "ساحل العاج"),
     "SS": ("South Sudan", "Soudan du Sud", "Sudán del Sur", "Sudan Kusini", "جنوب السودان", "ደቡብ ሱዳን"),
-    "SD": ("Sudan", "Soudan", "Sudán", "السودان", "ሱዳን"),
+    "SD": ("Sudan", "Soudan", "Sudán", "السودان", "ሱዳን", "סודן"),
     "ET": ("Ethiopia", "Éthiopie", "Etiopía", "Uhabeshi", "إثيوبيا", "اثيوبيا", "ኢትዮጵያ"),
     "ER": ("Eritrea", "Érythrée", "إريتريا", "ኤርትራ"),
     "SO": ("Somalia", "Somalie", "Soomaaliya", "الصومال", "ሶማሊያ"),
     "SY": ("Syria", "Syrie", "Siria", "سوريا", "سورية", "ሶሪያ"),
     "YE": ("Yemen", "Yémen", "اليمن", "የመን"),
     "UA": ("Ukraine", "Ucrania", "أوكرانيا", "ዩክሬን", "Україна", "Украина"),
-    "RU": ("Russia", "Russie", "Rusia", "Urusi", "روسيا", "ሩሲያ", "Россия"),
+    "RU": ("Russia", "Russie", "Rusia", "Urusi", "روسيا", "ሩሲያ", "Россия", "Russian Federation"),
     "AF": ("Afghanistan", "Afganistán", "أفغانستان", "አፍጋኒስታን"),
     "HT": ("Haiti", "Haïti", "Haití", "هايتي"),
     "NG": ("Nigeria", "Nijeriya", "Najeriya", "نيجيريا", "ናይጄሪያ"),
@@ -71,7 +71,26 @@ COUNTRY_ALIASES: Mapping[str, tuple[str, ...]] = {
     "IR": ("Iran", "إيران", "ايران", "ኢራን"),
     "EG": ("Egypt", "Égypte", "Egipto", "Misri", "مصر", "ግብፅ"),
     "DJ": ("Djibouti", "جيبوتي", "ጅቡቲ"),
+    # Short names news uses every day that pycountry lacks (all-capital ones match only
+    # written in capitals: see ACRONYMS).
+    "US": ("US", "U.S.", "USA", "U.S.A.", "United States of America", "America", "États-Unis",
+           "Estados Unidos", "الولايات المتحدة", "Marekani"),
+    "GB": ("UK", "U.K.", "Britain", "Great Britain", "Royaume-Uni", "Reino Unido", "بريطانيا",
+           "المملكة المتحدة", "Uingereza"),
+    "AE": ("UAE", "U.A.E.", "Emirates"),
+    "NL": ("Holland",),
+    "VA": ("Vatican", "Holy See", "Vatican City"),
+    "MK": ("Macedonia", "FYROM"),
+    "CZ": ("Czech Republic", "Czechia"),
+    "SZ": ("Swaziland", "Eswatini"),
+    "TL": ("East Timor", "Timor-Leste"),
+    "KR": ("South Korea", "Korea"),
+    "KP": ("North Korea", "DPRK"),
+    "LA": ("Laos",),
+    "TW": ("Taiwan",),
 }
+
+
 
 # Demonyms, any language and form (singular, plural, feminine). They count as a
 # mention of the country; unlike names they need no capital letter (French and
@@ -122,6 +141,38 @@ DEMONYMS: Mapping[str, tuple[str, ...]] = {
     "IR": ("Iranian", "Iranians", "iranien", "iranienne", "iraniens", "iraní", "iraníes"),
     "EG": ("Egyptian", "Egyptians", "égyptien", "égyptienne", "égyptiens", "egipcio", "egipcios", "Wamisri"),
     "BD": ("Bangladeshi", "Bangladeshis", "bangladais", "bangladesí"),
+    "US": ("American", "Americans", "américain", "américaine", "américains", "estadounidense",
+           "estadounidenses", "Mmarekani", "Wamarekani"),
+    "GB": ("British", "Briton", "Britons", "britannique", "britanniques", "británico", "británicos"),
+    "CA": ("Canadian", "Canadians", "canadien", "canadienne", "canadiens", "canadiense"),
+    "CN": ("Chinese", "chinois", "chinoise", "chino", "china", "chinos", "Mchina", "Wachina"),
+    "IN": ("Indian", "Indians", "indien", "indienne", "indiens", "indio", "hindú"),
+    "FR": ("French", "français", "française", "francés", "francesa"),
+    "DE": ("German", "Germans", "allemand", "allemande", "allemands", "alemán", "alemana"),
+    "AU": ("Australian", "Australians", "australien", "australienne", "australiano"),
+    "JP": ("Japanese", "japonais", "japonaise", "japonés", "japonesa"),
+    "BR": ("Brazilian", "Brazilians", "brésilien", "brésilienne", "brasileño", "brasileña"),
+    "IT": ("Italian", "Italians", "italien", "italienne", "italiano", "italiana"),
+    "ES": ("Spanish", "Spaniard", "Spaniards", "espagnol", "espagnole", "español", "española"),
+    "TR": ("Turkish", "Turks", "turc", "turque", "turco", "turca"),
+    "SA": ("Saudi", "Saudis", "saoudien", "saoudienne", "saudí"),
+    "ID": ("Indonesian", "Indonesians", "indonésien", "indonésienne", "indonesio"),
+    "PH": ("Filipino", "Filipinos", "philippin", "philippine", "filipino"),
+    "VN": ("Vietnamese", "vietnamien", "vietnamienne", "vietnamita"),
+    "KR": ("South Korean", "South Koreans", "sud-coréen", "surcoreano"),
+    "KP": ("North Korean", "North Koreans", "nord-coréen", "norcoreano"),
+    "NL": ("Dutch", "néerlandais", "néerlandaise", "neerlandés"),
+    "AR": ("Argentine", "Argentinian", "Argentines", "argentin", "argentine", "argentino"),
+    "PE": ("Peruvian", "Peruvians", "péruvien", "péruvienne", "peruano"),
+    "ZA": ("South African", "South Africans", "sud-africain", "sudafricano"),
+    "GH": ("Ghanaian", "Ghanaians", "ghanéen", "ghanéenne", "ghanés"),
+    "SN": ("Senegalese", "sénégalais", "sénégalaise", "senegalés"),
+    "ZW": ("Zimbabwean", "Zimbabweans", "zimbabwéen", "zimbabuense"),
+    "GR": ("Greek", "Greeks", "grec", "grecque", "griego", "griega"),
+    "PL": ("Polish", "polonais", "polonaise", "polaco", "polaca"),
+    "RO": ("Romanian", "Romanians", "roumain", "roumaine", "rumano"),
+    "TH": ("Thai", "thaïlandais", "thaïlandaise", "tailandés"),
+    "NZ": ("New Zealander", "New Zealanders", "néo-zélandais"),
 }
 
 # Arabic demonym stems (folded spelling: ة → ه, أ إ آ → ا); the endings are added.
@@ -130,6 +181,16 @@ ARABIC_DEMONYM_STEMS: Mapping[str, str] = {
     "SO": "صومال", "ML": "مال", "SY": "سور", "YE": "يمن", "UA": "اوكران", "RU": "روس",
     "AF": "افغان", "HT": "هايت", "TD": "تشاد", "LY": "ليب", "IQ": "عراق", "PS": "فلسطين",
     "IL": "اسرائيل", "LB": "لبنان", "EG": "مصر", "IR": "ايران", "PK": "باكستان", "KE": "كين",
+}
+
+# Country points that replace the published one (the CIA World Factbook's, via
+# countrystatecity-countries) where it is not a fair centre of the country, with
+# the source of the replacement. The Factbook puts the United States at 38°N 97°W,
+# near Wichita, 250 km from the geographic centre of the contiguous states that the
+# US National Geodetic Survey marked near Lebanon, Kansas (39°50'N 98°35'W), which
+# GeoNames (39.76°N 98.5°W) and Wikipedia (40°N 100°W) follow.
+COUNTRY_POINTS: Mapping[str, tuple[float, float]] = {
+    "US": (39.8283, -98.5795),     # NGS, geographic centre of the contiguous United States
 }
 
 # Named regions that are not one first-level region (several, or none): they
@@ -143,6 +204,45 @@ REGIONS: tuple[tuple[tuple[str, ...], str, float, float], ...] = (
     (("Gaza Strip", "bande de Gaza", "قطاع غزة"), "PS", 31.4, 34.4),
     (("Ogaden",), "ET", 7.0, 44.0),
     (("Sinai", "Sinaï", "سيناء"), "EG", 29.5, 33.8),
+    # Kenya's provinces until 2013, still how news and archives name its regions
+    (("Nyanza Province", "Nyanza"), "KE", -0.5, 34.6),
+    (("Rift Valley Province", "Rift Valley"), "KE", 0.5, 36.0),
+    (("North Eastern Province",), "KE", 2.0, 40.0),
+    (("Coast Province",), "KE", -3.0, 39.5),
+    (("Western Province",), "KE", 0.5, 34.6),
+    (("Eastern Province",), "KE", 0.5, 38.5),
+    (("Central Province",), "KE", -0.6, 37.0),
+)
+
+# Regions of several countries, with a point and a box [west, south, east, north]:
+# places of kind 'continent' (no country), beside the continents GeoNames ships.
+WORLD_REGIONS: tuple[tuple[tuple[str, ...], float, float, tuple[float, float, float, float]], ...] = (
+    (("Middle East", "Moyen-Orient", "Oriente Medio", "الشرق الأوسط", "Ближний Восток"), 29.0, 42.0,
+     (25.0, 12.0, 63.0, 42.0)),
+    (("West Africa", "Afrique de l'Ouest", "غرب أفريقيا", "غرب افريقيا", "Afrika Magharibi"), 12.0, -3.0,
+     (-18.0, 4.0, 16.0, 25.0)),
+    (("East Africa", "Afrique de l'Est", "شرق أفريقيا", "Afrika Mashariki"), 0.0, 36.0,
+     (28.0, -12.0, 52.0, 18.0)),
+    (("Horn of Africa", "Corne de l'Afrique", "القرن الأفريقي"), 8.0, 44.0, (33.0, -2.0, 52.0, 18.0)),
+    (("North Africa", "Afrique du Nord", "شمال أفريقيا"), 27.0, 14.0, (-17.0, 19.0, 37.0, 38.0)),
+    (("Central Africa", "Afrique centrale"), 2.0, 20.0, (8.0, -14.0, 32.0, 23.0)),
+    (("Southern Africa", "Afrique australe"), -25.0, 25.0, (11.0, -35.0, 41.0, -8.0)),
+    (("Sub-Saharan Africa", "Afrique subsaharienne"), 0.0, 20.0, (-18.0, -35.0, 52.0, 20.0)),
+    (("Southeast Asia", "South-East Asia", "Asie du Sud-Est"), 5.0, 110.0, (92.0, -11.0, 141.0, 28.0)),
+    (("South Asia", "Asie du Sud"), 23.0, 78.0, (60.0, 5.0, 97.0, 37.0)),
+    (("Central Asia", "Asie centrale"), 45.0, 68.0, (46.0, 35.0, 87.0, 55.0)),
+    (("East Asia", "Asie de l'Est"), 35.0, 115.0, (73.0, 18.0, 146.0, 54.0)),
+    (("Latin America", "Amérique latine", "América Latina", "أمريكا اللاتينية"), -5.0, -65.0,
+     (-118.0, -56.0, -34.0, 33.0)),
+    (("Central America", "Amérique centrale", "Centroamérica"), 13.0, -86.0, (-93.0, 7.0, -77.0, 18.5)),
+    (("Caribbean", "Caraïbes", "Caribe"), 18.0, -72.0, (-86.0, 10.0, -59.0, 27.0)),
+    (("Americas",), 15.0, -90.0, (-170.0, -56.0, -34.0, 72.0)),
+    (("Western Europe", "Europe de l'Ouest"), 48.0, 5.0, (-10.0, 36.0, 17.0, 60.0)),
+    (("Eastern Europe", "Europe de l'Est"), 50.0, 30.0, (12.0, 40.0, 60.0, 70.0)),
+    (("Northern Europe", "Europe du Nord"), 60.0, 15.0, (-25.0, 50.0, 32.0, 72.0)),
+    (("Southern Europe", "Europe du Sud"), 41.0, 15.0, (-10.0, 34.0, 30.0, 47.0)),
+    (("Balkans", "Balkan Peninsula"), 43.0, 21.0, (13.0, 36.0, 30.0, 47.0)),
+    (("Scandinavia", "Scandinavie"), 63.0, 15.0, (4.0, 54.0, 32.0, 72.0)),
 )
 
 # Names news uses for first-level regions that pycountry spells otherwise
@@ -200,7 +300,15 @@ REGION_ALIASES: Mapping[str, tuple[str, ...]] = {
     "PK-KP": ("Khyber Pakhtunkhwa", "KPK"),
     "PK-BA": ("Balochistan", "Baluchistan", "بلوچستان"),
     "IQ-KR": ("Kurdistan Region", "Iraqi Kurdistan"),
+    "AU-NSW": ("NSW",),
+    "AU-QLD": ("QLD",),
+    "US-DC": ("D.C.", "District of Columbia"),
 }
+
+# All-capital short names that are also ordinary words when not in capitals ("US", "CAR"):
+# they match only where the text writes them in capitals.
+ACRONYMS = frozenset(name for table in (COUNTRY_ALIASES, REGION_ALIASES) for names in table.values()
+                     for name in names if name.replace(".", "").isupper() and len(name.replace(".", "")) <= 5)
 
 # A city in each first-level region, for regions whose GeoNames code the
 # generic join (processors.geo.admin1) cannot find: the countries most
@@ -390,6 +498,21 @@ colonel lt lieutenant sgt sergeant officer bishop rev reverend father sister bro
 m mme mlle monsieur madame señor señora sr sra don doña
 """)
 
+# A place name followed by one of these words names who acted, not where (metonymy):
+# "Washington said", "the Sudanese government", "Moscow's officials", "Kenyan police".
+ACTOR_WORDS: frozenset[str] = _words("""
+said says say announced announces warned warns accused accuses denied denies claimed claims insisted
+insists told urged urges condemned condemns rejected rejects responded responds demanded demands
+threatened threatens vowed vows stated declared declares government govt authorities officials official
+ministry minister ministers president presidency army military forces troops police embassy ambassador
+regime administration junta leaders leader leadership spokesman spokeswoman spokesperson delegation
+diplomats parliament cabinet intelligence navy
+déclaré déclare affirme annoncé annonce gouvernement autorités ministère armée président
+""")
+ACTOR_PHRASES: frozenset[tuple[str, str]] = frozenset({("prime", "minister"), ("air", "force")})
+# Words that may stand between the name and the verb: "Sudan has said", "la France a déclaré".
+AUXILIARIES: frozenset[str] = _words("has have had was is also then later again quickly publicly a")
+
 # Common words (folded, lower case) that are also names of places in the
 # gazetteer; never taken as a city. Capitalisation alone does not rule them
 # out: they start sentences and headlines. Country names are not filtered.
@@ -433,6 +556,7 @@ NOT_PLACES: frozenset[str] = _phrases("""
 New York Times, Washington Post, Los Angeles Times, Chicago Tribune, Boston Globe, Jerusalem Post,
 Toronto Star, Sydney Morning Herald, Manchester United, Manchester City, Real Madrid, Atletico Madrid,
 Paris Saint-Germain, Inter Milan, AC Milan, Bayern Munich, Georgia Tech, Turkish Airlines,
+Agence France-Presse, Agence France Presse, France-Presse, Radio France Internationale, France 24,
 البيت الأبيض, البيت الابيض
 """)
 

@@ -8,9 +8,12 @@ Each candidate place of a mention gets a score, the sum of:
 * a population prior, ``0.5 · ln(population + 1)``: as if places were named
   in proportion to the square root of their population. (Paris, France is
   then ten times likelier than Paris, Texas, not the hundred times the raw
-  populations say: small places are named in news about them.)
-* +1.5 for a country: a name that is a country's is hardly ever meant as a
-  same-named town ("Lebanon", "Georgia" without American context).
+  populations say: small places are named in news about them.) An area's
+  population is its towns' (of 1,000 people or more).
+* feature class: +1.5 for a country — a name that is a country's is hardly
+  ever meant as a same-named town ("Lebanon", "Georgia" without American
+  context); +1.0 for a first- or second-level unit over a town of the same
+  name elsewhere (a district beats a hamlet); continents only by population.
 * +2.5 if the text names the candidate's country unambiguously elsewhere (a
   country, a demonym, a city or region no other place shares), +1.0 if it
   only names it ambiguously (the first pass's choice for another mention).
@@ -18,7 +21,7 @@ Each candidate place of a mention gets a score, the sum of:
   official language is the item's language.
 * +4.0 if the next mention, after a comma or parenthesis, contains it:
   "Hyderabad, Pakistan", "Springfield, Illinois" — the strongest cue news has.
-* +2.0 if it lies in a first-level region the text names.
+* +2.0 if it lies in a first- or second-level unit the text names.
 * proximity, ``2.0 · exp(−d / 250 km)`` where ``d`` is the distance to the
   nearest other place resolved in the text: places in one story cluster.
 
@@ -27,15 +30,32 @@ population ratio of about 150; a container ("X, Country": +4.0 +2.5) outweighs
 any ratio there is. Mentions are resolved twice: first with only unambiguous
 mentions as context, then with every other mention's first choice.
 
+**Minor places need support.** A town of fewer than :data:`SMALL_TOWN` people,
+or a second-level unit, is a candidate only where the item gives a reason to
+think of it: its country is named (or is the feed's, or the item's focus —
+the country most of its mentions can be in, :func:`focus_country`), a unit it
+lies in is named, or a container follows it; and only where its capitals
+prove something — not when every mention of the name starts a sentence, sits
+in a Title Case headline, stands beside another capitalised word ("Thomas
+Frieden", "Nelson Mandela"), is written in a script without capitals (Arabic,
+Ethiopic, Han, Thai...: "ላይ" is Amharic for "on" and a name of Lae) or the
+text also writes it in lower case. Without
+that, a capitalised word that is also the name of a village somewhere is far
+more often a word or a person than a place. Where capitals prove nothing, a
+town under :data:`DOUBTFUL_TOWN` needs its country named too ("said Nelson
+Mandela" is not Mandela, Ghana). A mention left with no candidate is dropped.
+
 Confidence is the winning candidate's softmax share of the scores (1.0 when
 the name is unambiguous) times the mention's reliability (how sure we are the
 words are a place name at all: see :mod:`processors.geo.gazetteer`).
 
 The primary place, for grouping alerts: the country with the most
-weight × confidence (title mentions weigh double; earliest breaks ties); in
-it, the first-level region with the most; in it (or else the country), the
-most mentioned city, which gives the location; failing a city, the region's
-location if it has one. A country alone gives no location: it is not a point.
+weight × confidence (title mentions weigh double, demonyms half; a
+metonymic mention — "Washington said", "the Sudanese government" — only when
+the item names no other place; a continent never; earliest breaks ties); in it, the first-level region with
+the most; in it (or else the country), the most mentioned town, which gives
+the location; failing a town, the second-level unit's point, then the
+region's. A country alone gives no location: it is an area, not a point.
 """
 
 from __future__ import annotations
@@ -48,6 +68,10 @@ from typing import Protocol
 
 POPULATION_WEIGHT = 0.5
 COUNTRY_BONUS = 1.5
+ADMIN_BONUS = 1.0
+SMALL_TOWN = 15_000
+DOUBTFUL_TOWN = 100_000
+DEMONYM_VOTE = 0.5
 NAMED_COUNTRY = 2.5
 GUESSED_COUNTRY = 1.0
 FEED_COUNTRY = 2.0
@@ -58,6 +82,8 @@ PROXIMITY = 2.0
 PROXIMITY_KM = 250.0
 
 CITY, COUNTRY, DEMONYM, REGION = 0, 1, 2, 3
+# Feature classes (what a candidate is, whatever table it is in).
+COUNTRY_CLASS, ADMIN1_CLASS, ADMIN2_CLASS, TOWN_CLASS, NAMED_CLASS, CONTINENT_CLASS = range(6)
 
 
 def kind_of(candidate: int) -> int:
@@ -75,6 +101,13 @@ class Facts(Protocol):
 
     def population_of(self, candidate: int) -> int: ...
 
+    def admin2_of(self, candidate: int) -> str | None: ...
+
+    def feature_of(self, candidate: int) -> int: ...
+
+    def fact(self, candidate: int) -> Fact:
+        """:func:`candidate_fact` of the candidate (a gazetteer caches it)."""
+
 
 @dataclass(slots=True)
 class Mention:
@@ -86,12 +119,15 @@ class Mention:
     weight: float = 1.0          # 2.0 in the title
     reliability: float = 1.0     # is it a place name at all?
     source: str = "gazetteer"
+    metonymy: bool = False       # names who acted ("Washington said"), not where
+    doubtful: bool = False       # its capitals prove nothing (sentence start, beside a capital...)
     # set by resolve():
     choice: int = -1
     probability: float = 0.0
     confidence: float = 0.0      # probability × reliability, rounded
     country: str = ""
     admin1: str | None = None
+    admin2: str | None = None
     point: tuple[float, float] | None = None
 
 
@@ -108,74 +144,167 @@ class _Evidence:
     named_countries: set[str] = field(default_factory=set)
     guessed_countries: set[str] = field(default_factory=set)
     regions: set[str] = field(default_factory=set)
+    focus: str | None = None
     points: list[tuple[int, float, float]] = field(default_factory=list)   # (group, lat, lon)
 
 
-def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: str = "") -> None:
-    """Set ``choice`` and ``probability`` of every mention (in place).
+def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: str = "") -> list[Mention]:
+    """Set ``choice`` and ``probability`` of every mention (in place); returns those that keep a place.
 
     Mentions with the same candidates (the same name, or its spellings) get the
     same place: a story that says "Hyderabad" twice means one Hyderabad.
-    ``text`` (the original) is read for "X, Y" containers.
+    ``text`` (the original) is read for "X, Y" containers. A mention whose
+    candidates are all unsupported small towns is left out of the result.
     """
     groups: dict[tuple[int, ...], int] = {}
     for mention in mentions:
         groups.setdefault(mention.candidates, len(groups))
-    keys = list(groups)
-    known = {c: _fact(c, facts) for key in keys for c in key}
+    known = {c: facts.fact(c) for key in groups for c in key}
     containers = _containers(mentions, text, known)
 
+    doubtful = set(groups)
+    for mention in mentions:
+        if not mention.doubtful:
+            doubtful.discard(mention.candidates)
     evidence = _Evidence()
-    for candidates, group in groups.items():
+    for candidates in groups:
+        # a doubtful name, or one of minor places only, names no country on its own word
+        if candidates in doubtful or all(known[c][8] for c in candidates):
+            continue
         if len(candidates) == 1:
-            fact = known[candidates[0]]
-            evidence.named_countries.add(fact[1])
-            _add_place(evidence, group, fact)
+            evidence.named_countries.add(known[candidates[0]][1])
+            _add_place(evidence, groups[candidates], known[candidates[0]])
             continue
         country = known[candidates[0]][1]
         if all(known[c][1] == country for c in candidates[1:]):
             evidence.named_countries.add(country)
-    choices = {key: _choose(key, groups[key], evidence, containers.get(key), known, context)
-               for key in keys}
-    if any(len(key) > 1 for key in keys):
-        second = _Evidence(set(evidence.named_countries), set(), set(evidence.regions), [])
+    evidence.named_countries.discard("")
+    evidence.focus = focus_country(mentions, known)
+    supported = _supported(groups, known, evidence, containers, context, doubtful)
+    choices = {key: _choose(remaining, groups[key], evidence, containers.get(key), known, context)
+               for key, remaining in supported.items() if remaining}
+    if any(len(key) > 1 for key in supported.values()):
+        second = _Evidence(set(evidence.named_countries), set(), set(evidence.regions), evidence.focus, [])
         for key, (choice, _p) in choices.items():
-            second.guessed_countries.add(known[choice][1])
+            if known[choice][1]:
+                second.guessed_countries.add(known[choice][1])
             _add_place(second, groups[key], known[choice])
-        choices = {key: _choose(key, groups[key], second, containers.get(key), known, context)
-                   if len(key) > 1 else choices[key] for key in keys}
+        choices = {key: _choose(supported[key], groups[key], second, containers.get(key), known, context)
+                   if len(supported[key]) > 1 else choices[key] for key in choices}
+    kept: list[Mention] = []
     for mention in mentions:
+        if mention.candidates not in choices:
+            mention.choice = -1
+            continue
         choice, probability = choices[mention.candidates]
-        _kind, country, admin1, point, _prior = known[choice]
+        _kind, country, admin1, admin2, point, _prior, _feature, _population, _minor, _weak = known[choice]
         mention.choice, mention.probability, mention.country = choice, probability, country
-        mention.admin1, mention.point = admin1, point
+        mention.admin1, mention.admin2, mention.point = admin1, admin2, point
         mention.confidence = round(min(1.0, max(0.0, probability * mention.reliability)), 3)
+        kept.append(mention)
+    return kept
 
 
-# kind, country, admin1, point, prior (population and kind: the score before context)
-_Fact = tuple[int, str, str | None, tuple[float, float] | None, float]
+# kind, country, admin1, admin2, point, prior (population and class: the score before context),
+# feature class, population, minor (needs support), weak (needs support where capitals prove nothing)
+Fact = tuple[int, str, str | None, str | None, tuple[float, float] | None, float, int, int, bool, bool]
 
 
-def _fact(candidate: int, facts: Facts) -> _Fact:
+def candidate_fact(candidate: int, facts: Facts) -> Fact:
     """What scoring needs of a candidate, asked of the gazetteer once per item."""
     kind = kind_of(candidate)
     spatial = kind in (CITY, REGION)
-    prior = POPULATION_WEIGHT * math.log(facts.population_of(candidate) + 1)
+    feature = facts.feature_of(candidate)
+    population = facts.population_of(candidate)
+    prior = POPULATION_WEIGHT * math.log(population + 1)
     if kind in (COUNTRY, DEMONYM):
         prior += COUNTRY_BONUS
+    elif feature in (ADMIN1_CLASS, ADMIN2_CLASS):
+        prior += ADMIN_BONUS
+    # minor: a small town or a second-level unit; weak: a town that needs support where
+    # capitals prove nothing (see the module docstring)
+    minor = (feature == TOWN_CLASS and population < SMALL_TOWN) or feature == ADMIN2_CLASS
+    weak = minor or (feature == TOWN_CLASS and population < DOUBTFUL_TOWN)
     return (kind, facts.country_of(candidate), facts.admin1_of(candidate) if spatial else None,
-            facts.point_of(candidate) if spatial else None, prior)
+            facts.admin2_of(candidate) if spatial else None,
+            facts.point_of(candidate) if spatial else None, prior, feature, population, minor, weak)
 
 
-def _add_place(evidence: _Evidence, group: int, fact: _Fact) -> None:
-    kind, _country, admin1, point, _prior = fact
-    if point is not None and (group, point[0], point[1]) not in evidence.points:
+def _small(fact: Fact) -> bool:
+    """A minor place: a small town or a second-level unit (see the module docstring)."""
+    return fact[8]
+
+
+def _supported(groups: dict[tuple[int, ...], int], known: dict[int, Fact], evidence: _Evidence,
+               containers: dict[tuple[int, ...], set[str]], context: Context,
+               doubtful: set[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[int, ...]]:
+    """Each group's candidates without the minor places nothing in the item points to."""
+    out = {key: key for key in groups}
+    pending = [key for key in groups
+               if any(known[c][9] if key in doubtful else known[c][8] for c in key)]
+    if not pending:
+        return out
+    countries = set(evidence.named_countries)
+    countries.update(country for country in (context.hint, evidence.focus) if country)
+    units = set(evidence.regions)
+    for key in groups:
+        for candidate in key:
+            fact = known[candidate]
+            if fact[6] in (ADMIN1_CLASS, NAMED_CLASS, COUNTRY_CLASS):
+                countries.add(fact[1])
+                units.update(unit for unit in (fact[2], fact[3]) if unit)
+    for key in pending:
+        inside = containers.get(key, set())
+        kept: list[int] = []
+        for c in key:
+            _kind, country, admin1, admin2, _point, _prior, _feature, _population, minor, weak = known[c]
+            named = country in countries or country in inside
+            if key in doubtful:
+                keep = not weak or (not minor and named)
+            else:
+                keep = not minor or named or admin1 in units or admin2 in units or admin1 in inside
+            if keep:
+                kept.append(c)
+        out[key] = tuple(kept)
+    return out
+
+
+def focus_country(mentions: Sequence[Mention], known: dict[int, Fact]) -> str | None:
+    """The country the item is about before resolution: the one most mentions can be in.
+
+    Each mention whose capitals prove something votes for every country its
+    candidates other than minor places are in, split evenly; a clear winner
+    (more than a third of the votes) is the focus.
+    """
+    votes: dict[str, float] = {}
+    total = 0.0
+    for mention in mentions:
+        if mention.doubtful:
+            continue
+        countries = {known[c][1] for c in mention.candidates if known[c][1] and not _small(known[c])}
+        if not countries:
+            continue
+        share = mention.weight / len(countries)
+        total += mention.weight
+        for country in countries:
+            votes[country] = votes.get(country, 0.0) + share
+    if not votes:
+        return None
+    best = max(votes, key=lambda c: votes[c])
+    return best if votes[best] > total / 3 else None
+
+
+def _add_place(evidence: _Evidence, group: int, fact: Fact) -> None:
+    _kind, _country, admin1, admin2, point, _prior, feature, _population, _minor, _weak = fact
+    if point is not None and feature != CONTINENT_CLASS:    # each group adds one place per pass
         evidence.points.append((group, point[0], point[1]))
-    if kind == REGION and admin1 is not None:
+    if feature == ADMIN1_CLASS and admin1 is not None:
         evidence.regions.add(admin1)
+    elif feature == ADMIN2_CLASS and admin2 is not None:
+        evidence.regions.add(admin2)
 
 
-def _containers(mentions: Sequence[Mention], text: str, known: dict[int, _Fact]
+def _containers(mentions: Sequence[Mention], text: str, known: dict[int, Fact]
                 ) -> dict[tuple[int, ...], set[str]]:
     """Candidates → countries and regions named right after them ("Hyderabad, Pakistan")."""
     out: dict[tuple[int, ...], set[str]] = {}
@@ -185,15 +314,17 @@ def _containers(mentions: Sequence[Mention], text: str, known: dict[int, _Fact]
             continue
         inside = out.setdefault(mention.candidates, set())
         for candidate in following.candidates:
-            kind, country, admin1, _point, _prior = known[candidate]
+            _kind, country, admin1, admin2, _point, _prior, feature, *_rest = known[candidate]
             inside.add(country)
-            if kind == REGION and admin1 is not None:
+            if feature == ADMIN1_CLASS and admin1 is not None:
                 inside.add(admin1)
+            elif feature == ADMIN2_CLASS and admin2 is not None:
+                inside.add(admin2)
     return out
 
 
 def _choose(candidates: tuple[int, ...], group: int, evidence: _Evidence, container: set[str] | None,
-            known: dict[int, _Fact], context: Context) -> tuple[int, float]:
+            known: dict[int, Fact], context: Context) -> tuple[int, float]:
     if len(candidates) == 1:
         return candidates[0], 1.0
     points = [(lat, lon) for other, lat, lon in evidence.points if other != group]
@@ -204,9 +335,9 @@ def _choose(candidates: tuple[int, ...], group: int, evidence: _Evidence, contai
     return candidates[best], 1.0 / total
 
 
-def _score(fact: _Fact, evidence: _Evidence, points: list[tuple[float, float]],
+def _score(fact: Fact, evidence: _Evidence, points: list[tuple[float, float]],
            container: set[str] | None, context: Context) -> float:
-    kind, country, admin1, point, score = fact
+    _kind, country, admin1, admin2, point, score, feature, _population, _minor, _weak = fact
     if country in evidence.named_countries:
         score += NAMED_COUNTRY
     elif country in evidence.guessed_countries:
@@ -215,11 +346,14 @@ def _score(fact: _Fact, evidence: _Evidence, points: list[tuple[float, float]],
         score += FEED_COUNTRY
     if country in context.language_countries:
         score += LANGUAGE_COUNTRY
-    if container and (country in container or (admin1 is not None and admin1 in container)):
+    if container and (country in container or (admin1 is not None and admin1 in container)
+                      or (admin2 is not None and admin2 in container)):
         score += CONTAINER
-    if admin1 is not None and kind == CITY and admin1 in evidence.regions:
+    # in a unit the text names: a town in its region or district, a district in its region
+    if (feature == TOWN_CLASS and (admin1 in evidence.regions or admin2 in evidence.regions)) or (
+            feature == ADMIN2_CLASS and admin1 in evidence.regions):
         score += NAMED_REGION
-    if points and point is not None:
+    if points and point is not None and feature != CONTINENT_CLASS:
         # equirectangular distance: within 1 % of the great circle where proximity still counts
         lat, lon = point
         shrink = math.cos(math.radians(lat))
@@ -234,26 +368,29 @@ _KM_PER_DEGREE = math.pi * 6371.0088 / 180
 
 @dataclass(frozen=True, slots=True)
 class Primary:
-    """The place an item is mainly about: country, region, city (a candidate) and the point."""
+    """The place an item is mainly about: country, region, district, town (a candidate) and the point."""
 
     country: str | None = None
     admin1: str | None = None
     city: int = -1
     point: tuple[float, float] | None = None
+    admin2: str | None = None
 
 
 def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
     """See the module docstring; ``mentions`` must be resolved."""
     votes: dict[str, float] = {}
     first: dict[str, int] = {}
-    for mention in mentions:
+    voting = [m for m in mentions if m.country and not m.metonymy] or [m for m in mentions if m.country]
+    for mention in voting:
         country = mention.country
-        votes[country] = votes.get(country, 0.0) + mention.weight * max(mention.confidence, 0.01)
+        weight = mention.weight * (DEMONYM_VOTE if kind_of(mention.choice) == DEMONYM else 1.0)
+        votes[country] = votes.get(country, 0.0) + weight * max(mention.confidence, 0.01)
         first.setdefault(country, mention.start)
     if not votes:
         return Primary()
     country = max(votes, key=lambda c: (votes[c], -first[c]))
-    inside = [m for m in mentions if m.country == country]
+    inside = [m for m in voting if m.country == country]
     region_votes: dict[str, float] = {}
     city_votes: dict[int, float] = {}
     cities: dict[int, Mention] = {}
@@ -271,7 +408,12 @@ def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
         city = max(in_region or list(city_votes), key=lambda c: (city_votes[c], facts.population_of(c)))
         if not in_region:
             admin1 = cities[city].admin1
-        return Primary(country, admin1, city, cities[city].point)
-    regions = [m for m in inside if kind_of(m.choice) == REGION and m.point is not None]
-    regions.sort(key=lambda m: (admin1 is None or m.admin1 != admin1, -m.weight, m.start))
-    return Primary(country, admin1, -1, regions[0].point if regions else None)
+        return Primary(country, admin1, city, cities[city].point, cities[city].admin2)
+    areas = [m for m in inside if kind_of(m.choice) == REGION and m.point is not None
+             and facts.feature_of(m.choice) != CONTINENT_CLASS]
+    # a district in the chosen region first, then the region itself, then any other
+    areas.sort(key=lambda m: (admin1 is not None and m.admin1 != admin1, m.admin2 is None, -m.weight,
+                              m.start))
+    chosen = areas[0] if areas else None
+    return Primary(country, admin1 if chosen is None else chosen.admin1 or admin1, -1,
+                   chosen.point if chosen else None, chosen.admin2 if chosen else None)

@@ -22,6 +22,20 @@ text (the span is then already in original offsets), with a rule per script:
   မြို့ "city"...) are stripped from gazetteer names so that both "ဆူဒန်"
   and "ဆူဒန်နိုင်ငံ" match Sudan. Text in the Zawgyi font encoding (still
   common in Myanmar) is not Unicode Burmese and does not match.
+* Chinese and Japanese (Han, kana): written without spaces, so a name matches
+  wherever it occurs — dictionary longest match: overlapping matches keep the
+  longest (南スーダン South Sudan, not スーダン), and names of one character
+  are not in the gazetteer. A name inside a longer word that is not a place
+  (中国人 "Chinese person" holds 中国) still counts as its place, as a
+  demonym would.
+* Thai: no spaces between words either; a name must not start or end inside
+  a cluster (on a combining vowel or tone mark).
+* Korean (Hangul): spaces between words, but particles join the end of a name
+  (서울에서 "in Seoul"): a name must start a word and may be followed by more
+  Hangul.
+* Hebrew: the prepositions and articles ו ה ב ל מ ש כ join the front of a word
+  (בסודן "in Sudan", מהסודן "from the Sudan"): a name may follow up to three of
+  them at the start of a word, and must end a word.
 """
 
 from __future__ import annotations
@@ -37,7 +51,13 @@ from processors.geo.placenames import BURMESE_SUFFIXES
 
 INDIC = re.compile("[\u0900-\u0dff]")
 MYANMAR = re.compile("[\u1000-\u109f]")
-ANY = re.compile("[\u0900-\u0dff\u1000-\u109f]")
+HAN_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HANGUL = re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+THAI = re.compile("[\u0e00-\u0e7f]")
+HEBREW = re.compile("[\u0590-\u05ff]")
+ANY = re.compile("[\u0590-\u05ff\u0900-\u0dff\u0e00-\u0e7f\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf"
+                 "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+HEBREW_PREFIXES = frozenset("והבלמשכ")
 _BENGALI = re.compile("[\u0980-\u09ff]")
 BENGALI_ENDINGS = ("র", "ের", "এর", "য়", "য়", "ে", "তে", "কে", "ই")
 
@@ -45,11 +65,19 @@ _VIRAMA, _ASAT = "\u1039", "\u103a"
 
 
 def script_of(name: str) -> str | None:
-    """'indic', 'myanmar' or None (a name for the folded matcher)."""
+    """'indic', 'myanmar', 'han', 'thai', 'hangul', 'hebrew' or None (a name for the folded matcher)."""
     if MYANMAR.search(name):
         return "myanmar"
     if INDIC.search(name):
         return "indic"
+    if HAN_KANA.search(name):
+        return "han"
+    if HANGUL.search(name):
+        return "hangul"
+    if THAI.search(name):
+        return "thai"
+    if HEBREW.search(name):
+        return "hebrew"
     return None
 
 
@@ -84,6 +112,22 @@ class MarkedScriptMatcher:
             return
         for last, (length, value) in self._automaton.iter(text):
             start, end = last - length + 1, last + 1
+            if HAN_KANA.match(text, start):
+                yield start, end, value
+                continue
+            if THAI.match(text, start):
+                if not _is_mark(text, start) and not _is_mark(text, end):
+                    yield start, end, value
+                continue
+            if HANGUL.match(text, start):
+                if start == 0 or not HANGUL.match(text, start - 1):
+                    yield start, end, value
+                continue
+            if HEBREW.match(text, start):
+                prefix = _hebrew_prefix(text, start)
+                if prefix is not None and _word_edge(text, end):
+                    yield start - prefix, end, value
+                continue
             if MYANMAR.match(text, start):
                 if _syllable_start(text, start) and _syllable_end(text, end):
                     yield start, end, value
@@ -99,6 +143,20 @@ class MarkedScriptMatcher:
 
     def size_bytes(self) -> int:
         return int(self._automaton.get_stats()["total_size"]) if self.keys else 0
+
+
+def _is_mark(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and unicodedata.category(text[i]).startswith("M")
+
+
+def _hebrew_prefix(text: str, start: int) -> int | None:
+    """How many prefix letters join the name at ``start`` to its word's start (None: inside a word)."""
+    k = start
+    while k > 0 and start - k < 3 and text[k - 1] in HEBREW_PREFIXES:
+        if _word_edge(text, k - 2):
+            return start - k + 1
+        k -= 1
+    return 0 if _word_edge(text, start - 1) else None
 
 
 def _word_edge(text: str, i: int) -> bool:

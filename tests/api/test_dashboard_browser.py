@@ -50,6 +50,7 @@ ALERT_ID = "violence-sd-" + uuid.uuid4().hex[:8]
 GAP_ID = "gap-" + uuid.uuid4().hex[:8]
 TRIAGE_ID = "triage-" + uuid.uuid4().hex[:8]
 REGION_ID = "region-" + uuid.uuid4().hex[:8]
+BOXED_ID = "boxed-" + uuid.uuid4().hex[:8]
 TIMEOUT_MS = 20_000
 RULES = """
 rules:
@@ -195,7 +196,14 @@ def running(own_broker, search_settings: SearchSettings, tmp_path_factory) -> It
     asyncio.run(seed(settings, items, versions))
     asyncio.run(seed(settings, [], [gap]))
     asyncio.run(seed(settings, [], [triage]))
+    # A first-level region whose items' places give its box: drawn as that box.
+    boxed = alert_version(1, id=BOXED_ID, title="Clashes in North Darfur (boxed)", severity="info",
+                          group={"admin1": "SD-DN"}, group_key="SD-DN", updated_at=NOW - timedelta(hours=6),
+                          area=AlertArea(description="North Darfur", country="SD", admin1="SD-DN",
+                                         lat=14.0, lon=25.0, radius_km=120, area_id="SD-DN",
+                                         bbox=[22.0, 12.5, 27.9, 20.1]))
     asyncio.run(seed(settings, [], [region]))
+    asyncio.run(seed(settings, [], [boxed]))
     asyncio.run(seed(settings, [], [gap_v2], latest=False))
 
     app = create_app(settings, stage_config=stage_config())
@@ -525,6 +533,10 @@ def test_map_draws_item_density_over_the_right_countries(page, running: Running)
     assert all(abs(drawn[k] - sudan[k]) <= 2 for k in ("x", "y", "width", "height")), (drawn, sudan)
     circle = pg.locator(f'#map path.alert-area-circle[data-alert-id="{REGION_ID}"]')
     assert circle.count() == 1 and circle.evaluate(IN_COUNTRY, SUDAN) is True
+    box = pg.locator(f'#map path.alert-area-box[data-alert-id="{BOXED_ID}"]')   # [west, south, east, north]
+    assert box.count() == 1 and box.evaluate(IN_COUNTRY, SUDAN) is True
+    boxed, circled = box.bounding_box(), circle.bounding_box()
+    assert boxed and circled and boxed["height"] > boxed["width"]     # 7.6° of latitude by 5.9° of longitude
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(SCREENSHOTS / "map.png"))
     assert console.errors == []

@@ -248,10 +248,10 @@ def test_any_shaped_event_is_read_by_the_parser_itself_not_by_its_catch_all(even
         commit = event["commit"]
         assert out.item.id == post_item_id(f"at://{event['did']}/{commit['collection']}/{commit['rkey']}")
         assert out.item.source.type == "bluesky"
-        if commit["operation"] == "delete":  # a deletion is recorded with no text (module docstring)
-            assert out.item.deleted and out.item.text == ""
+        if commit["operation"] == "delete":     # a deletion carries no text, whatever the record held
+            assert out.item.deleted and out.item.text == "" and out.deletion_by == event["did"]
         else:
-            assert out.item.text == commit["record"]["text"]
+            assert not out.item.deleted and out.item.text == commit["record"]["text"]
 
 
 # --- a local Jetstream ------------------------------------------------------------------

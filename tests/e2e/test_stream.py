@@ -179,6 +179,7 @@ def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None:
         "flags": [],
         "geotag": None,
         "admin1": doc.get("admin1"),
+        "admin2": doc.get("admin2"),
         "provenance": doc.get("provenance"),
         "engagement": {},
         "relations": {},

@@ -6,7 +6,22 @@ from dataclasses import dataclass
 
 import pytest
 
-from processors.geo.resolve import CITY, COUNTRY, DEMONYM, REGION, Context, Mention, primary, resolve
+from processors.geo.resolve import (
+    ADMIN1_CLASS,
+    ADMIN2_CLASS,
+    CITY,
+    COUNTRY,
+    COUNTRY_CLASS,
+    DEMONYM,
+    REGION,
+    TOWN_CLASS,
+    Context,
+    Fact,
+    Mention,
+    candidate_fact,
+    primary,
+    resolve,
+)
 
 
 @dataclass(frozen=True)
@@ -16,6 +31,7 @@ class Entry:
     population: int
     point: tuple[float, float] | None = None
     admin1: str | None = None
+    admin2: str | None = None
 
 
 class World:
@@ -42,6 +58,20 @@ class World:
 
     def population_of(self, candidate: int) -> int:
         return self._entry(candidate).population
+
+    def admin2_of(self, candidate: int) -> str | None:
+        return self._entry(candidate).admin2
+
+    def feature_of(self, candidate: int) -> int:
+        entry = self._entry(candidate)
+        if entry.kind == CITY:
+            return TOWN_CLASS
+        if entry.kind == REGION:
+            return ADMIN2_CLASS if entry.admin2 else ADMIN1_CLASS
+        return COUNTRY_CLASS
+
+    def fact(self, candidate: int) -> Fact:
+        return candidate_fact(candidate, self)
 
 
 WORLD = World(

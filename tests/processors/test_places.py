@@ -14,7 +14,7 @@ from processors.geo.shared import build_compact
 from tocsin.swallowed import swallowed_count
 
 
-def countries(gazetteer: Gazetteer, text: str) -> list[str]:
+def countries(gazetteer: Gazetteer, text: str) -> list[str | None]:
     return [p.country for p in gazetteer.locate(text).places if p.kind == "country"]
 
 
@@ -215,7 +215,7 @@ def test_compact_build_equals_in_process_build() -> None:
 def test_compact_build_falls_back_in_process(monkeypatch: pytest.MonkeyPatch,
                                              caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
-    gazetteer = build_compact(min_population=1_000_000)
+    gazetteer = build_compact(min_population=1_000_000, cache=False)
     assert gazetteer.locate("Fighting in Khartoum").city == "Khartoum"
     assert "building in-process" in caplog.text
 
@@ -250,7 +250,7 @@ def test_first_level_regions_in_several_languages(gazetteer: Gazetteer, text: st
     assert location.admin1 == admin1
 
 
-def test_a_joined_region_has_its_cities_weighted_mean_point(gazetteer: Gazetteer) -> None:
+def test_a_region_has_a_representative_point_inside_it(gazetteer: Gazetteer) -> None:
     [tigray] = gazetteer.locate("Fighting in Tigray.").places
     assert tigray.lat is not None and tigray.lon is not None
     assert 12.5 < tigray.lat < 14.9 and 36.5 < tigray.lon < 40.0
@@ -298,7 +298,7 @@ def test_confidence_reflects_ambiguity_and_position(gazetteer: Gazetteer) -> Non
     assert hyderabad.confidence is not None and 0.3 < hyderabad.confidence < 0.95
     [goma] = gazetteer.locate("Goma is calm.").places
     assert goma.confidence == 0.75                           # first word: capitals prove nothing
-    [demonym] = gazetteer.locate("Ethiopian troops").places
+    [demonym] = gazetteer.locate("Ethiopian refugees").places
     assert demonym.confidence == 0.9
 
 
@@ -378,8 +378,8 @@ def test_a_geotag_wins_over_the_text_for_the_primary_place(gazetteer: Gazetteer)
 
 
 def test_a_geotag_at_sea_keeps_the_point_but_names_no_country(gazetteer: Gazetteer) -> None:
-    location = gazetteer.locate("Rescue in Kharkiv", geotag={"lat": 0.0, "lon": -160.0})
-    assert location.geo_point == {"lat": 0.0, "lon": -160.0}
+    location = gazetteer.locate("Rescue in Kharkiv", geotag={"lat": 0.0, "lon": -140.0})
+    assert location.geo_point == {"lat": 0.0, "lon": -140.0}
     assert location.country == "UA"             # from the text
     assert [p.source for p in location.places] == ["gazetteer"]
 

@@ -13,7 +13,10 @@ from processors.evaluation.places import (
     EvalFileError,
     Gold,
     Predicted,
+    PrimaryPoint,
     error_auc,
+    gold_country_of,
+    primary_errors,
     read_articles,
     run_places_eval,
     score,
@@ -117,3 +120,55 @@ def test_error_auc_runs_from_zero_to_one() -> None:
     assert error_auc([0.0, 0.0, 0.0]) == 0.0
     assert error_auc([MAX_KM, MAX_KM]) == pytest.approx(1.0)
     assert 0.0 < error_auc([0.0, 100.0, 1000.0]) < 1.0
+
+
+def test_rows_by_feature_class_and_the_primary_place(geovirus: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    run_places_eval(geovirus, Settings())
+    lines = capsys.readouterr().out.splitlines()
+    town = next(line for line in lines if line.strip().startswith("as town"))
+    assert town.split()[2:4] == ["2", "1.000"]          # Kharkiv and Goma, both within 161 km
+    primary = next(line for line in lines if line.strip().startswith("primary place"))
+    assert primary.split()[2:4] == ["1", "1.000"]     # one article with gold toponyms; Kharkiv is one
+
+
+def test_the_gold_country_is_where_most_gold_toponyms_are() -> None:
+    golds = (Gold("a", 0, 1, 0.0, 0.0), Gold("b", 2, 3, 10.0, 10.0), Gold("c", 4, 5, 10.1, 10.1))
+    assert gold_country_of(Article("a b c", golds), lambda gold: "X" if gold.lat > 5 else "Y") == "X"
+    assert gold_country_of(Article("", ()), lambda gold: "X") is None
+
+
+def test_the_primary_error_is_the_distance_to_the_nearest_gold_toponym() -> None:
+    article = Article("x", (Gold("x", 0, 1, 0.0, 0.0), Gold("y", 2, 3, 0.0, 1.0)))
+    errors, right, known = primary_errors([article], [PrimaryPoint(0.0, 1.0, "FR")], lambda gold: "FR")
+    assert (errors, right, known) == ([0.0], 1, 1)
+
+
+def test_a_primary_place_missing_counts_the_largest_error() -> None:
+    article = Article("x", (Gold("x", 0, 1, 1.0, 1.0),))
+    errors, right, known = primary_errors([article], [PrimaryPoint(None, None, None)], lambda gold: "FR")
+    assert (errors, right, known) == ([MAX_KM], 0, 1)
+
+
+MULTILINGUAL = Path(__file__).parent / "data" / "places_multilingual.xml"
+
+
+def test_our_own_multilingual_set_is_found_and_placed(capsys: pytest.CaptureFixture[str]) -> None:
+    """Sentences we wrote in 15 languages (tests/processors/data/places_multilingual.py): a check
+    that nothing is tuned to GeoVirus's English alone. A regression guard, set below today's figures."""
+    run_places_eval(MULTILINGUAL, Settings())
+    summary = capsys.readouterr().out.splitlines()[-1]
+    fields = dict(field.split("=") for field in summary.split())
+    assert float(fields["recall"]) >= 0.9 and float(fields["acc161"]) >= 0.95
+
+
+def test_the_multilingual_set_is_what_its_script_writes(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("places_multilingual", MULTILINGUAL.with_suffix(".py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    import xml.etree.ElementTree as ET
+
+    path = tmp_path / "fresh.xml"
+    ET.ElementTree(module.build()).write(path, encoding="utf-8")
+    assert read_articles(path) == read_articles(MULTILINGUAL)

@@ -2,12 +2,13 @@
  * Where an alert is, as a shape on the map: a country's own borders, a region's shape or
  * box, or a circle round a place — not a pin at a capital.
  *
- * `alertShape` is the one place that decides. Today it draws from what alerts carry:
- * a country alert (grouped by country) takes the country's borders from the bundled
- * Natural Earth layer; a region (grouped by first-level region) takes a shape registered
- * for its code in `REGION_SHAPES`, else a circle round its items; a place takes the
- * circle of its items. When the places work gives areas a bounding box (`area.bbox`,
- * [south, west, north, east]) or representative point, they are used first.
+ * `alertShape` is the one place that decides, from what alerts carry: a country alert
+ * (grouped by country) takes the country's borders from the bundled Natural Earth layer;
+ * a region or district alert takes a shape registered for its code in `REGION_SHAPES`,
+ * else the area's box (`area.bbox`, which the places stage gives countries, regions and
+ * districts: [west, south, east, north] in GeoJSON's order, west > east over the
+ * antimeridian), else a circle round its items; a place (a town) takes the circle of its
+ * items. A country whose borders are not bundled falls back to its box too.
  */
 
 import type { Feature } from "geojson";
@@ -42,21 +43,32 @@ function point(alert: Alert): LatLng | null {
   return area && typeof area.lat === "number" && typeof area.lon === "number" ? [area.lat, area.lon] : null;
 }
 
+/** The area's box as Leaflet bounds ([[south, west], [north, east]]), or null if it has none. */
+export function boxBounds(alert: Alert): [LatLng, LatLng] | null {
+  const bbox = alert.area?.bbox;
+  if (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every((n) => typeof n === "number" && isFinite(n))) {
+    return null;
+  }
+  const [west, south, east, north] = bbox;
+  if (south > north) return null;
+  // Over the antimeridian (Fiji, Russia): Leaflet draws a box whose east is past 180°.
+  return [[south, west], [north, east < west ? east + 360 : east]];
+}
+
 /** The shape to draw for an alert, or null when it is not about a place. */
 export function alertShape(alert: Alert, country: CountryLookup): AlertShape | null {
   const area = alert.area ?? null;
-  const bbox = area?.bbox;
-  if (Array.isArray(bbox) && bbox.length === 4 && bbox.every((n) => typeof n === "number")) {
-    return { kind: "box", bounds: [[bbox[0], bbox[1]], [bbox[2], bbox[3]]] };
-  }
   const centre = point(alert);
   if (groupValue(alert, "city")) {
     return centre ? { kind: "circle", centre, radiusKm: area?.radius_km ?? PLACE_RADIUS_KM } : null;
   }
-  const region = groupValue(alert, "admin1") ?? (groupValue(alert, "country") ? null : area?.admin1 ?? null);
+  const box = boxBounds(alert);
+  const region = groupValue(alert, "admin2") ?? groupValue(alert, "admin1")
+    ?? (groupValue(alert, "country") ? null : area?.admin1 ?? null);
   if (region) {
     const shape = REGION_SHAPES.get(region);
     if (shape) return { kind: "region", code: region, feature: shape };
+    if (box) return { kind: "box", bounds: box };
     if (centre) return { kind: "circle", centre, radiusKm: area?.radius_km ?? REGION_RADIUS_KM };
   }
   const code = (groupValue(alert, "country") ?? (centre ? null : area?.country ?? null))?.toUpperCase();
@@ -64,6 +76,7 @@ export function alertShape(alert: Alert, country: CountryLookup): AlertShape | n
     const numeric = ISO_NUMERIC[code];
     const feature = numeric ? country(numeric) : undefined;
     if (feature) return { kind: "country", code, feature };
+    if (box) return { kind: "box", bounds: box };
   }
   return centre ? { kind: "circle", centre, radiusKm: area?.radius_km ?? PLACE_RADIUS_KM } : null;
 }

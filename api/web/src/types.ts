@@ -7,7 +7,9 @@ export interface AlertArea {
   lat?: number | null;
   lon?: number | null;
   radius_km?: number | null;
-  /** [south, west, north, east], when the places work gives areas one. */
+  /** The area the group is (country code, admin1 or admin2 id), when its items' places name it. */
+  area_id?: string | null;
+  /** That area's box: [west, south, east, north] (GeoJSON's order; west > east over the antimeridian). */
   bbox?: number[] | null;
 }
 
