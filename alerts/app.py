@@ -27,13 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import ValidationError
 
 from alerts.engine import Engine
 from alerts.evidence.agent import add_evidence_agent
 from alerts.notify import Notifier, load_notifiers
 from alerts.notify.dispatch import Dispatcher
-from alerts.pipeline import STAGE, AlertsPipeline, Outgoing, read_alerts
+from alerts.pipeline import STAGE, AlertsPipeline, Outgoing, read_alerts, rejected_alerts
 from alerts.reload import RulesFile
 from alerts.rules import load_rules
 from alerts.rules.base import Rule
@@ -71,7 +72,8 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
     # One table for every rule's windows and every group's alert lifecycle, one for
     # the groups that need clock ticks: rules can then change while the worker runs.
     pipeline = AlertsPipeline(Engine(rules, MappingStore(app.Table("alerts-state")),
-                                     MappingStore(app.Table("alerts-watch"))))
+                                     MappingStore(app.Table("alerts-watch")),
+                                     max_ahead_s=settings.event_time.max_ahead_s))
     es = search_client(settings.search)
     store = AlertStore(es, settings.search.alerts_index, settings.search.alert_versions_index)
     batch_size, within = settings.processing.batch_size, settings.processing.batch_within_s
@@ -126,13 +128,19 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
             alerts, letters = read_alerts([consumed(event) for event in events])
             for letter in letters:
                 await send([letter])
-            await with_retries(functools.partial(store.store, alerts), what="alerts index")
+            rejected = await with_retries(functools.partial(store.store, alerts), what="alerts index")
+            await send(rejected_alerts(alerts, rejected))
             for event in events:
                 await stream.ack(event)
 
     if notifiers:
         _add_notify_agent(app, notifiers)
     add_evidence_agent(app, es, settings)
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        """Prometheus text: refused signals and documents, swallowed errors (the worker's own port)."""
+        return web.bytes(generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     @app.page("/alerts.atom")
     async def atom(web: Any, request: Any) -> Any:

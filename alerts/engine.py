@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict, cast
 
+from prometheus_client import Counter
+
 from alerts import lifecycle
 from alerts.lifecycle import LifecycleState
 from alerts.rules.base import Rule, RuleEvaluator
 from alerts.state import StateStore
 from tocsin.schema import ActionSignal, Alert, AlertMatch, ItemSignal, TickSignal
+from tocsin.settings import EventTimeSettings
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +48,23 @@ class Watched:
         return TickSignal(rule=self.rule, group_key=self.group_key, group=self.group, event_time=at)
 
 
+REFUSED = Counter("tocsin_alerts_refused_signals", "Item signals the rules engine refused, by reason",
+                  ["reason"])
+
+
 class Engine:
-    def __init__(self, rules: list[Rule], state: StateStore, watch: StateStore) -> None:
+    """``max_ahead_s``: an item whose event time is further than this past the engine's
+    clock is refused. The collector and the processors bound event times already
+    (``tocsin.event_time``); this is the last line, so that no producer of
+    ``items.enriched`` or ``alerts.matches`` can open a bucket in the future, which
+    would become its group's newest and make every real item late."""
+
+    def __init__(self, rules: list[Rule], state: StateStore, watch: StateStore, *,
+                 max_ahead_s: float = EventTimeSettings().max_ahead_s) -> None:
         self.state = state
         self.watch = watch
+        self.max_ahead_s = max_ahead_s
+        self.refused_future = 0
         self.rules: list[Rule] = []
         self._by_name: dict[str, tuple[Rule, RuleEvaluator]] = {}
         self.replace(rules)
@@ -64,6 +80,13 @@ class Engine:
             return []
         rule, evaluator = found
         if isinstance(signal, ItemSignal) and not rule.config.enabled:
+            return []
+        if isinstance(signal, ItemSignal) and signal.event_time.timestamp() > clock + self.max_ahead_s:
+            self.refused_future += 1
+            REFUSED.labels(reason="future").inc()
+            logger.warning("rule %s, group %s: refused item %s dated %s, beyond the clock + %.0f s",
+                           signal.rule, signal.group_key, signal.item_id, signal.event_time.isoformat(),
+                           self.max_ahead_s)
             return []
         lifecycle_key = f"L|{signal.rule}|{signal.group_key}"
         state = cast(LifecycleState | None, self.state.get(lifecycle_key))

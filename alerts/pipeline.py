@@ -26,7 +26,10 @@ from alerts.engine import Engine
 from alerts.rules.base import match_all
 from tocsin import topics
 from tocsin.actions import signal_key
+from tocsin.event_time import record_timestamp
+from tocsin.rejections import rejected_letters
 from tocsin.schema import Alert, DeadLetter, EnrichedItem, parse_signal
+from tocsin.search import Rejected
 from tocsin.topics import Consumed
 
 logger = logging.getLogger(__name__)
@@ -67,7 +70,7 @@ class AlertsPipeline:
                 out.append(dead_letter(message, exc))
                 continue
             out += [Outgoing(topics.ALERT_MATCHES, signal_key(match.rule, match.group_key), match.to_bytes(),
-                             match.event_time.timestamp())
+                             record_timestamp(match.event_time))
                     for match in match_all(self.engine.rules, item)]
         return out
 
@@ -89,6 +92,15 @@ class AlertsPipeline:
         return [Outgoing(topics.ALERT_MATCHES, signal_key(watched.rule, watched.group_key),
                          watched.tick(now).to_bytes(), now.timestamp())
                 for watched in list(self.engine.watched())]
+
+
+def rejected_alerts(alerts: Sequence[Alert], rejected: Sequence[Rejected]) -> list[Outgoing]:
+    """Dead letters for the alert versions the alerts indices refused (logged and counted too):
+    an alert is never lost without a trace."""
+    documents = {alert.version_id: alert.to_bytes() for alert in alerts}
+    documents.update({alert.id: alert.to_bytes() for alert in alerts})
+    return [Outgoing(topics.ITEMS_DLQ, (letter.key or "").encode(), letter.to_bytes())
+            for letter in rejected_letters(rejected, documents, stage=STAGE, store="alerts")]
 
 
 def read_alerts(batch: Sequence[Consumed]) -> tuple[list[Alert], list[Outgoing]]:

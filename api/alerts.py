@@ -139,6 +139,30 @@ async def alert_evidence(ctx: Ctx, alert_id: str, who: Annotated[Principal, Depe
     return Response(record.model_dump_json(), media_type="application/json")
 
 
+MAX_BUNDLE_BYTES = 256 * 1024 * 1024
+
+
+@router.post("/alerts/{alert_id}/evidence/verify",
+             summary="Check an evidence bundle (the zip as the body) against this server's evidence (logged)")
+async def alert_evidence_verify(request: Request, ctx: Ctx, alert_id: str,
+                                who: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BUNDLE_BYTES:
+        raise HTTPException(413, f"a bundle is at most {MAX_BUNDLE_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BUNDLE_BYTES:
+            raise HTTPException(413, f"a bundle is at most {MAX_BUNDLE_BYTES} bytes")
+    if not body:
+        raise HTTPException(400, "send the bundle (application/zip) as the request body")
+    await get_alert(ctx, alert_id)
+    report = await ctx.evidence().verify(alert_id, bytes(body), actor=who.name)
+    return {"ok": report.ok, "problems": report.problems, "alert_id": report.alert_id,
+            "items_verified": report.items_verified, "custody_head_sha256": report.custody_head_sha256,
+            "signed_by": report.signed_by, "signature_trusted": report.signature_trusted}
+
+
 @router.get("/alerts/{alert_id}/evidence.zip", summary="Evidence bundle: snapshots, hashes, custody (logged)",
             response_class=Response, responses={200: {"content": {"application/zip": {}}}})
 async def alert_evidence_zip(ctx: Ctx, alert_id: str,
@@ -196,8 +220,8 @@ async def alert_detail(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(
     versions = await alert_versions(ctx, alert_id)
     items: list[dict[str, Any]] = []
     if alert.sample_item_ids:
-        found = await sources_by_id(ctx.es, ctx.settings.search.items_index, alert.sample_item_ids)
-        items = [item_from_hit({"_id": item_id, "_source": found[item_id]})
+        found, frozen = await live_and_frozen(ctx, alert.id, alert.sample_item_ids)
+        items = [item_from_hit({"_id": item_id, "_source": found[item_id]}) | frozen.get(item_id, {})
                  for item_id in dict.fromkeys(alert.sample_item_ids) if item_id in found]
     found_rule = await ctx.running_rule(alert.rule)
     rule = None if found_rule is None else {
@@ -206,6 +230,21 @@ async def alert_detail(ctx: Ctx, alert_id: str, _: Annotated[Principal, Depends(
     labels = await ctx.labels().find(alert_id=alert.id, item_ids=alert.sample_item_ids)
     return {"alert": alert.model_dump(mode="json"), "versions": [v.model_dump(mode="json") for v in versions],
             "items": items, "rule": rule, "labels": [label.model_dump(mode="json") for label in labels]}
+
+
+async def live_and_frozen(ctx: ApiContext, alert_id: str, item_ids: list[str]
+                          ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The archived items, and per item frozen for the alert ``{"frozen": {"sha256", "changed"}}``:
+    ``changed`` when the live item is no longer the snapshot (edited by its source, or replaced),
+    which the alert's evidence (``/alerts/{id}/evidence``, logged) shows as it was."""
+    from tocsin.evidence.snapshot import canonical_json, sha256_hex
+
+    found = await sources_by_id(ctx.es, ctx.settings.search.items_index, item_ids)
+    hashes = await ctx.evidence().frozen_hashes(alert_id)
+    frozen = {item_id: {"frozen": {"sha256": digest,
+                                   "changed": sha256_hex(canonical_json(found[item_id])) != digest}}
+              for item_id, digest in hashes.items() if digest is not None and item_id in found}
+    return found, frozen
 
 
 class AssignBody(BaseModel):

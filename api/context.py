@@ -11,6 +11,7 @@ from elasticsearch import AsyncElasticsearch
 from fastapi import Request
 
 from api.keys import KeyRing
+from api.ratelimit import FailedKeys
 from api.signals import SignalPublisher
 from api.stage_config import RuleView, StageConfig
 from api.stream import AlertHub
@@ -33,6 +34,7 @@ class ApiContext:
     stage_config: StageConfig
     heartbeat_s: float = 15.0
     _evidence: Any = field(default=None, repr=False)
+    _failed_keys: FailedKeys | None = field(default=None, repr=False)
     _categories: KnownCategories | None = field(default=None, repr=False)
     _labels: LabelStore | None = field(default=None, repr=False)
 
@@ -58,9 +60,18 @@ class ApiContext:
         """The evidence store (``tocsin.evidence.EvidenceStore``), made on first use."""
         if self._evidence is None:
             from tocsin.evidence import EvidenceStore
+            from tocsin.evidence.signing import signing_key
 
-            self._evidence = EvidenceStore(self.es, self.settings.search)
+            signer = signing_key(self.settings.evidence)
+            self._evidence = EvidenceStore(self.es, self.settings.search, signer=signer)
         return self._evidence
+
+    def failed_keys(self) -> FailedKeys:
+        """Unknown keys per client address (``api.ratelimit``), made on first use."""
+        if self._failed_keys is None:
+            self._failed_keys = FailedKeys(self.settings.api.failed_keys_limit,
+                                           self.settings.api.failed_keys_window_s)
+        return self._failed_keys
 
     def public_url(self, request: Request) -> str:
         """The base URL people reach this API at: ``api.public_url``, else the request's own."""

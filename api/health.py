@@ -1,4 +1,9 @@
-"""``/health``: is the pipeline around this API alive? No key needed; no data in it.
+"""``/health``: is the pipeline around this API alive? No key needed for the verdict.
+
+Without a key the answer is the verdict alone (``{"status": "ok"}``, ``degraded`` or
+``down``, and the status code): enough for a load balancer, nothing for a prober.
+With any valid key it also gives the reasons and each check (feed names, their last
+errors and addresses), which an unauthenticated caller must not read.
 
 503 when the broker or the search server cannot be reached, or when the collector
 state shows that no source has succeeded lately (the collector is down or cut
@@ -18,7 +23,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from api.auth import optional_caller
 from api.context import ApiContext, context
+from api.keys import Principal
 from tocsin.kafka import client_kwargs
 from tocsin.settings import CollectorSettings, KafkaSettings
 
@@ -124,17 +131,19 @@ def verdict(broker: dict[str, Any], search: dict[str, Any],
 
 
 @router.get("/health", summary="Broker, search server and collectors: 200 when usable, 503 otherwise")
-async def health(ctx: Annotated[ApiContext, Depends(context)]) -> JSONResponse:
+async def health(ctx: Annotated[ApiContext, Depends(context)],
+                 caller: Annotated[Principal | None, Depends(optional_caller)]) -> JSONResponse:
     broker, search = await asyncio.gather(check_broker(ctx.settings.kafka), check_search(ctx))
     collectors = await asyncio.to_thread(check_collectors, ctx.settings.collector)
     status, reasons = verdict(broker, search, collectors)
     body = {"status": status, "reasons": reasons,
             "checks": {"broker": broker, "search": search, "collectors": collectors,
                        "stream": {"ok": ctx.hub.ready.is_set(), "clients": ctx.hub.subscribers}}}
-    return JSONResponse(body, status_code=503 if status == "down" else 200)
+    code = 503 if status == "down" else 200
+    return JSONResponse(body if caller is not None else {"status": status}, status_code=code)
 
 
 @router.head("/health", summary="As GET /health, without the body (uptime checkers send HEAD)")
 async def health_head(ctx: Annotated[ApiContext, Depends(context)]) -> JSONResponse:
     """A route of its own, so each operation keeps its own id in the OpenAPI document."""
-    return await health(ctx)
+    return await health(ctx, None)

@@ -84,6 +84,9 @@ def search_body(filters: ItemFilters, *, sort: ItemSort, size: int, after: str |
         values = decode_after(after)
         if len(values) != len(order):
             raise QueryError("this page token belongs to another sort order")
+        if any(value is None for value in values) or not isinstance(values[-1], str):
+            # Every item has an event time and an id: [null, null] was forged (the server answered 500).
+            raise QueryError("not a page token from this server")
         body["search_after"] = values
     if filters.text and filters.text.strip():
         body["highlight"] = {"pre_tags": [MARK_START], "post_tags": [MARK_END], "encoder": "default",

@@ -24,12 +24,13 @@ from pathlib import Path
 from tocsin.processes import spawn
 
 
-def peak_rss_kib(pid: int) -> int | None:
-    """``VmHWM`` of a live process in KiB; None once it has gone."""
+def peak_rss_kib(pid: int, field: str = "VmHWM") -> int | None:
+    """``VmHWM`` (or another ``/proc/<pid>/status`` field, such as ``VmRSS``) of a live process
+    in KiB; None once it has gone."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1])
     except (OSError, ValueError, IndexError):
         return None

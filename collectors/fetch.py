@@ -8,18 +8,19 @@ goes to a private, loopback or link-local address unless
 ``allow_private_targets`` is on, and redirects are followed by hand so that a
 public feed cannot bounce us onto a private address even then.
 
-The guard resolves the host itself, then lets httpx connect, which resolves
-again: a DNS answer that changes in between (rebinding) is not caught.
+The guard lives in the connection itself (``tocsin.netguard``): each connection
+resolves its host once, refuses it if any address is private (unless named in
+``private_targets``) and opens the socket to the address it checked, so a DNS
+answer that changes between a check and the connection (rebinding) reaches
+nothing. ``allow_private_targets`` turns the guard off (the tests' feed servers).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import random
-import socket
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -38,6 +39,14 @@ from collectors.decode import (
 )
 from collectors.service_errors import MAX_ERROR_BODY_BYTES, service_message
 from tocsin.errors import PeerError
+from tocsin.netguard import (
+    Resolver,
+    guarded_transport,
+    is_private_address,
+    permit_public_and,
+    refused,
+    resolve,
+)
 from tocsin.settings import CollectorSettings
 
 log = logging.getLogger(__name__)
@@ -147,23 +156,6 @@ class FetchResult:
 # --- pure helpers -------------------------------------------------------------------
 
 
-def is_private_address(address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """True for addresses a public feed must not send us to: private, loopback, link-local,
-    multicast, reserved, unspecified, and IPv6 forms that embed one of those."""
-    try:
-        ip = ipaddress.ip_address(address) if isinstance(address, str) else address
-    except ValueError:
-        return True  # not an address we understand: refuse rather than guess
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return is_private_address(ip.ipv4_mapped)
-        embedded = ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is not None and is_private_address(embedded):
-            return True
-    return bool(ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-                or ip.is_reserved or ip.is_unspecified or not ip.is_global)
-
-
 def redirect_allowed(source_addresses: Iterable[str], target_addresses: Iterable[str]) -> bool:
     """A redirect may lead anywhere from a host whose addresses are all private (an
     operator configured it), but from any other host only to hosts whose every
@@ -206,23 +198,6 @@ def host_key(url: httpx.URL) -> str:
 
 # --- the fetcher --------------------------------------------------------------------
 
-Resolver = Callable[[str, int], Awaitable[list[str]]]
-
-
-async def resolve(host: str, port: int) -> list[str]:
-    """Addresses ``host`` resolves to; a literal IP resolves to itself."""
-    try:
-        return [str(ipaddress.ip_address(host.strip("[]")))]
-    except ValueError:
-        pass
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        return []
-    return sorted({str(info[4][0]) for info in infos})
-
-
 class Fetcher:
     """One shared ``httpx.AsyncClient`` with per-host limits. Use as an async context manager.
 
@@ -233,11 +208,13 @@ class Fetcher:
     def __init__(self, settings: CollectorSettings, *, client: httpx.AsyncClient | None = None,
                  resolver: Resolver = resolve, rng: random.Random | None = None) -> None:
         self.settings = settings
+        self._permit = permit_public_and(settings.private_targets)
         self._own_client = client is None
         self._client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(settings.timeout_s),
             follow_redirects=False,
             headers={"User-Agent": settings.user_agent, "Accept": ACCEPT},
+            transport=None if settings.allow_private_targets else guarded_transport(self._permit, resolver),
         )
         self._resolver = resolver
         self._rng = rng or random.Random()
@@ -271,10 +248,11 @@ class Fetcher:
         target = httpx.URL(str(url))
         if not target.host:
             raise UnsafeTarget(str(url), "no host to connect to")
-        addresses = await self._resolver(target.host, target.port or _default_port(target))
+        port = target.port or _default_port(target)
+        addresses = await self._resolver(target.host, port)
         if not addresses:
             raise TransportError(str(url), f"cannot resolve {target.host!r}")
-        private = [address for address in addresses if is_private_address(address)]
+        private = [address for address in addresses if not self._permit(address, port)]
         if private:
             raise UnsafeTarget(str(url), f"refusing a request to {target.host!r}, which resolves to the "
                                f"non-public address {private[0]} (collector.allow_private_targets is off)")
@@ -303,8 +281,7 @@ class Fetcher:
         elif form_body is not None:
             request_headers["Content-Type"] = "application/x-www-form-urlencoded"
             json_body = urlencode(dict(form_body)).encode("ascii")  # sent as is, like a JSON body
-        current = httpx.URL(url)
-        await self.check_target(current)
+        current = httpx.URL(url)  # the guard checks each connection's address (tocsin.netguard)
         for _ in range(MAX_REDIRECTS + 1):
             result = await self._fetch_with_retries(current, request_headers, json_body, retries)
             if result.status in REDIRECT_STATUS:
@@ -331,12 +308,16 @@ class Fetcher:
             raise RedirectError(str(current), f"unusable redirect Location {location!r}: {exc}") from None
         if target.scheme not in ("http", "https") or not target.host:
             raise RedirectError(str(current), f"refusing redirect to {str(target)!r}: not an http(s) URL")
-        source_addresses = await self._resolver(current.host, current.port or _default_port(current))
-        target_addresses = await self._resolver(target.host, target.port or _default_port(target))
-        if not self.settings.allow_private_targets:
-            source_addresses = []  # nothing counts as an operator's private host: targets must be public
-        if not redirect_allowed(source_addresses, target_addresses):
-            raise UnsafeRedirect(str(current), f"refusing redirect from a public host to {str(target)!r} "
+        port = target.port or _default_port(target)
+        if self.settings.allow_private_targets:
+            source_addresses = await self._resolver(current.host, current.port or _default_port(current))
+            target_addresses = await self._resolver(target.host, port)
+            allowed = redirect_allowed(source_addresses, target_addresses)
+        else:  # targets must be public or named in private_targets, whoever redirects
+            target_addresses = await self._resolver(target.host, port)
+            allowed = bool(target_addresses) and all(self._permit(a, port) for a in target_addresses)
+        if not allowed:
+            raise UnsafeRedirect(str(current), f"refusing redirect to {str(target)!r} "
                                  f"(resolves to {', '.join(target_addresses) or 'nothing'})")
         return target
 
@@ -348,6 +329,12 @@ class Fetcher:
             try:
                 result = await self._attempt(url, headers, body)
             except (httpx.TransportError, TimeoutError) as exc:
+                if (refusal := refused(exc)) is not None:  # the guard's answer will not change
+                    if refusal.address is None:
+                        raise TransportError(str(url), f"cannot resolve {refusal.host!r}") from None
+                    raise UnsafeTarget(str(url), f"refusing a request to {refusal.host!r}, which resolves to "
+                                       f"the non-public address {refusal.address} "
+                                       f"(collector.allow_private_targets is off)") from None
                 if last:
                     raise TransportError(str(url), _describe_transport(exc, self.settings.timeout_s)) from exc
                 delay = backoff_delay(attempt, self.settings.backoff_base_s, self._rng)

@@ -55,7 +55,7 @@ from collectors.jsonapi import (
     fetch_json,
     wrong_shape,
 )
-from collectors.normalise import content_sha256, item_id, plain_text
+from collectors.normalise import content_sha256, item_id, plain_text, story_id
 from collectors.posts import UnusablePost, http_url, post_dead_letter, text_field
 from collectors.protocol import PollContext, PollOutcome, register
 from collectors.provenance import provenance_of, raw_sha256
@@ -207,6 +207,7 @@ def article_to_item(article: Any, *, feed: GdeltConfig, context: PollContext, fe
     return Item(
         # Like an RSS entry without a guid: the same article from a feed gets the same id.
         id=item_id(guid=None, link=url, title=title, published=published, feed_name=feed.name),
+        story_id=story_id(guid=None, link=url),
         source=SourceRef(type=SOURCE_TYPE, name=feed.name, url=feed.url),
         url=url,
         title=title,

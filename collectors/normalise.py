@@ -182,23 +182,47 @@ def _digest(text: str) -> str:
 
 def item_id(*, guid: str | None, link: str | None, title: str, published: datetime | None,
             feed_name: str) -> str:
-    """A stable id: from the guid if there is one, else the canonical URL, else title,
-    publication time and feed name.
+    """A stable id, scoped to the feed: from the guid if there is one, else the canonical URL,
+    else title and publication time; always with the feed name.
 
-    A guid that is a URI (``http:``, ``tag:``, ``urn:``) is globally unique by design and
-    is hashed alone, so the same story from two feeds shares an id. A bare guid such as
-    ``"1234"`` is only unique within its feed, so the feed name is hashed with it.
+    A guid or link is only what the entry *claims*: any feed can publish
+    ``<guid>urn:tocsin:geovirus-125</guid>``, so an id from it alone would let one
+    source replace another's archived item. Scoped to the feed, only the feed that
+    published an item can replace it (an edit); the same story from two feeds is
+    two items that share a :func:`story_id`.
+
+    Plug-ins that build the key from their platform's own API (``mastodon:<host>:<id>``,
+    ``at://…``) pass ``feed_name=""``: the platform, not the entry, vouches for it.
     """
     guid = (guid or "").strip()
     link = (link or "").strip()
     if guid:
-        key = f"guid\x1f{guid}" if _URI_LIKE.match(guid) else f"guid\x1f{feed_name}\x1f{guid}"
+        platform_key = not feed_name and _URI_LIKE.match(guid)
+        key = f"guid\x1f{guid}" if platform_key else f"guid\x1f{feed_name}\x1f{guid}"
     elif link:
-        key = f"url\x1f{canonical_url(link)}"
+        scope = f"{feed_name}\x1f" if feed_name else ""
+        key = f"url\x1f{scope}{canonical_url(link)}"
     else:
         when = published.isoformat() if published else ""
         key = f"tfp\x1f{title}\x1f{when}\x1f{feed_name}"
     return ID_PREFIX + _digest(key)[:ID_HEX_CHARS]
+
+
+def story_id(*, guid: str | None, link: str | None) -> str | None:
+    """The id of the story an entry names, equal in every feed: its URI guid (``http:``,
+    ``tag:``, ``urn:``: globally unique by design) else its canonical link; None for an
+    entry with neither (a bare guid such as ``"1234"`` means nothing outside its feed).
+
+    It is the id releases before 0.2 gave such entries, so a collector upgraded with
+    its state file knows these entries as seen (``collectors.runner``).
+    """
+    guid = (guid or "").strip()
+    link = (link or "").strip()
+    if guid and _URI_LIKE.match(guid):
+        return ID_PREFIX + _digest(f"guid\x1f{guid}")[:ID_HEX_CHARS]
+    if link:
+        return ID_PREFIX + _digest(f"url\x1f{canonical_url(link)}")[:ID_HEX_CHARS]
+    return None
 
 
 def content_sha256(title: str, text: str) -> str:
@@ -328,9 +352,11 @@ def normalise_entry(entry: Mapping[str, Any], *, feed: FeedConfig, collected: da
     title_detail = entry.get("title_detail")
     title_language = title_detail.get("language") if isinstance(title_detail, Mapping) else None
     content_hash = content_sha256(title, text)
+    clean_guid = scrub(guid) if guid else None
     return Item(
-        id=item_id(guid=scrub(guid) if guid else None, link=link, title=title or content_hash,
-                   published=published, feed_name=feed.name),
+        id=item_id(guid=clean_guid, link=link, title=title or content_hash, published=published,
+                   feed_name=feed.name),
+        story_id=story_id(guid=clean_guid, link=link),
         source=SourceRef(type=feed.type, name=feed.name, url=feed.url),
         url=link,
         title=title,

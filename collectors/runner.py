@@ -43,9 +43,10 @@ from collectors.protocol import (
 from collectors.publisher import JournaledSink, KafkaPublisher, Sink
 from collectors.schedule import adapt_interval, failure_delay, success_delay
 from collectors.state import FeedState, PendingItem, StateStore
+from tocsin.event_time import bound_event_time
 from tocsin.kafka import ensure_topics
 from tocsin.schema import Item, utcnow
-from tocsin.settings import CollectorSettings, Settings
+from tocsin.settings import CollectorSettings, EventTimeSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,10 @@ class Collector:
 
     def __init__(self, feeds: Sequence[FeedConfig], settings: CollectorSettings, sink: Sink, *,
                  store: StateStore | None = None, fetcher: Fetcher | None = None,
-                 clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None,
+                 event_time: EventTimeSettings | None = None) -> None:
         self.settings = settings
+        self.event_time = event_time or EventTimeSettings()
         self.feeds = [feed for feed in feeds if feed.enabled]
         self.sources: dict[str, Source | StreamingSource] = {
             feed.name: build_source(feed) for feed in self.feeds}
@@ -239,6 +242,24 @@ class Collector:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 
+    async def _fresh(self, name: str, items: Sequence[Item], *, edits_by_content: bool) -> list[Item]:
+        """The items not published before, their event times bounded (``tocsin.event_time``).
+
+        A state file from before feed-scoped ids remembers an entry by what is now its
+        ``story_id``: such an entry is not new either, or upgrading would publish every
+        listed entry again (and the rules would count it twice).
+        """
+        deciding = [seen_keys(item, edits_by_content=edits_by_content)[-1] for item in items]
+        unseen = await asyncio.to_thread(self.store.unseen, name, deciding) if deciding else []
+        fresh = fresh_by_key(items, unseen, edits_by_content=edits_by_content)
+        legacy = {item.id: item.story_id for item in fresh
+                  if item.story_id and item.story_id != item.id and not edits_by_content}
+        if legacy:
+            never_seen = set(await asyncio.to_thread(self.store.unseen, name, list(legacy.values())))
+            fresh = [item for item in fresh if item.id not in legacy or legacy[item.id] in never_seen]
+        now = self._clock()
+        return [bound_event_time(item, now, self.event_time) for item in fresh]
+
     async def _note(self, name: str, kind: str, message: str) -> None:
         """A stream's report (:data:`~collectors.protocol.Report`): logged, kept, counted."""
         log.warning("feed=%s %s: %s", name, kind, message)
@@ -257,9 +278,7 @@ class Collector:
             await self._settle(feed.name)
             keys = [key for item in batch.items
                     for key in seen_keys(item, edits_by_content=batch.edits_by_content)]
-            deciding = [seen_keys(item, edits_by_content=batch.edits_by_content)[-1] for item in batch.items]
-            unseen = await asyncio.to_thread(self.store.unseen, feed.name, deciding) if deciding else []
-            new = fresh_by_key(batch.items, unseen, edits_by_content=batch.edits_by_content)
+            new = await self._fresh(feed.name, batch.items, edits_by_content=batch.edits_by_content)
             if new or batch.dead_letters:
                 await self._journal(feed.name, new, edits_by_content=batch.edits_by_content)
                 await self.sink.publish(new, batch.dead_letters)  # raises: nothing below is stored
@@ -316,9 +335,7 @@ class Collector:
         if outcome.status == "changed":
             by_content = outcome.edits_by_content
             listed = [key for item in outcome.items for key in seen_keys(item, edits_by_content=by_content)]
-            deciding = [seen_keys(item, edits_by_content=by_content)[-1] for item in outcome.items]
-            new = fresh_by_key(outcome.items, await asyncio.to_thread(self.store.unseen, feed.name, deciding),
-                               edits_by_content=by_content)
+            new = await self._fresh(feed.name, outcome.items, edits_by_content=by_content)
         published = False
         try:
             if new or outcome.dead_letters:
@@ -424,7 +441,7 @@ async def run_collector(settings: Settings, *, once: bool = False,
 async def _collect(settings: Settings, feeds: list[FeedConfig], *, once: bool,
                    stop: asyncio.Event) -> RunSummary | None:
     async with KafkaPublisher(settings.kafka) as publisher, \
-            Collector(feeds, settings.collector, publisher) as collector:
+            Collector(feeds, settings.collector, publisher, event_time=settings.event_time) as collector:
         log.info("collecting %d enabled feeds of %d from %s", len(collector.feeds), len(feeds),
                  settings.collector.feeds_file)
         if once:

@@ -263,6 +263,9 @@ class StateStore:
 
         Pass every id the poll listed, newest first as feeds list them: ids still in
         the feed are refreshed, so eviction removes those that left the feed first.
+        The memory is sized to the feed: at least ``seen_limit`` ids, and never fewer
+        than this poll listed, so a feed longer than the limit (100,000 entries) is
+        not re-emitted whole when one entry is added.
         ``published``: the journaled publish was acknowledged, so its journal goes too.
         """
         ordered = list(dict.fromkeys(seen_ids))
@@ -292,7 +295,8 @@ class StateStore:
                                      [(state.name, item_id) for item_id in ordered])
                 self._db.execute(
                     "DELETE FROM seen WHERE feed = ? AND seq <= (SELECT seq FROM seen WHERE feed = ?"
-                    " ORDER BY seq DESC LIMIT 1 OFFSET ?)", (state.name, state.name, self.seen_limit))
+                    " ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                    (state.name, state.name, max(self.seen_limit, len(ordered))))
 
 
 class _Transaction:

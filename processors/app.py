@@ -42,7 +42,8 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> faust.Ap
             built = enricher if enricher is not None else await loop.run_in_executor(
                 None, Enricher.from_settings, settings.processing)
             processor = BatchProcessor(built, archive, lambda *args: deliver(app, *args),
-                                       max_item_bytes=settings.processing.max_item_bytes)
+                                       max_item_bytes=settings.processing.max_item_bytes,
+                                       event_time=settings.event_time)
             await _consume(stream, processor)
         finally:
             await es.close()

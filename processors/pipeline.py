@@ -26,8 +26,11 @@ from datetime import UTC, datetime
 from processors.archive import Archive
 from processors.enrich import BadItem, Enricher, decode_item
 from tocsin import topics
-from tocsin.schema import DeadLetter, EnrichedItem, Item
+from tocsin.event_time import bound_event_time, record_timestamp
+from tocsin.rejections import rejected_letters
+from tocsin.schema import DeadLetter, EnrichedItem, Item, utcnow
 from tocsin.search import with_retries
+from tocsin.settings import EventTimeSettings
 from tocsin.swallowed import swallowed
 from tocsin.topics import Consumed
 
@@ -56,12 +59,15 @@ class BatchOutcome:
 
 class BatchProcessor:
     def __init__(self, enricher: Enricher, archive: Archive, send: Send, *, max_item_bytes: int,
-                 stop: asyncio.Event | None = None) -> None:
+                 stop: asyncio.Event | None = None, event_time: EventTimeSettings | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.enricher = enricher
         self.archive = archive
         self.send = send
         self.max_item_bytes = max_item_bytes
         self.stop = stop
+        self.event_time = event_time or EventTimeSettings()
+        self.clock = clock
 
     async def process(self, batch: Sequence[RawMessage]) -> BatchOutcome:
         outcome = BatchOutcome()
@@ -69,16 +75,13 @@ class BatchProcessor:
         fresh = await self._drop_duplicates(items, outcome)
         enriched = await self._enrich(fresh, outcome)
         await asyncio.gather(*(
-            self.send(topics.ITEMS_ENRICHED, item.id.encode(), item.to_bytes(), item.event_time.timestamp())
+            self.send(topics.ITEMS_ENRICHED, item.id.encode(), item.to_bytes(),
+                      record_timestamp(item.event_time))
             for item in enriched
         ))
         rejected = await with_retries(lambda: self.archive.store(enriched), what="archive", stop=self.stop)
-        by_id = {item.id: item for item in enriched}
-        for reject in rejected:
-            item = by_id[reject.doc_id]
-            outcome.dead_letters.append(DeadLetter.of(
-                stage=STAGE, reason="archive-rejected", error=f"{reject.status}: {reject.error}",
-                payload=item.to_bytes(), key=item.id))
+        outcome.dead_letters += rejected_letters(rejected, {item.id: item.to_bytes() for item in enriched},
+                                                 stage=STAGE, store="archive")
         outcome.enriched = [item for item in enriched if item.id not in {r.doc_id for r in rejected}]
         await asyncio.gather(*(
             self.send(topics.ITEMS_DLQ, (letter.key or "").encode(), letter.to_bytes(), None)
@@ -87,10 +90,13 @@ class BatchProcessor:
         return outcome
 
     def _decode(self, batch: Sequence[RawMessage], outcome: BatchOutcome) -> list[Item]:
+        """The batch's items, their event times bounded again (``items.raw`` may have other producers)."""
         items: list[Item] = []
+        now = self.clock()
         for message in batch:
             try:
-                items.append(decode_item(message.value, self.max_item_bytes))
+                items.append(bound_event_time(decode_item(message.value, self.max_item_bytes), now,
+                                              self.event_time))
             except BadItem as exc:
                 outcome.dead_letters.append(DeadLetter.of(
                     stage=STAGE, reason=exc.reason, error=str(exc), payload=message.value,

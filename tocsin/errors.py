@@ -16,6 +16,7 @@ every package is in it, and in this list)::
     TocsinError
     ├── ConfigError  cannot start or reload as configured; the message names the file and the key
     │   ├── SettingsError               tocsin.settings (TOCSIN_* variables, TOCSIN_CONFIG, secrets)
+    │   │   └── SigningKeyError         tocsin.evidence.signing (an evidence signing or public key)
     │   ├── PluginError                 tocsin.plugins (a name registered twice, a bad plug-in)
     │   │   └── UnknownPluginType       tocsin.plugins (no plug-in of that kind by that name)
     │   ├── ConfigFileError             tocsin.config_files (unreadable, not YAML, empty)
@@ -75,6 +76,7 @@ every package is in it, and in this list)::
     │   ├── StreamRefused               collectors.mastodon_stream
     │   ├── BackfillFailed              collectors.mastodon_stream
     │   ├── BrokerUnavailable           api.signals
+    │   ├── RefusedAddress              tocsin.netguard (the SSRF guard refused a connection)
     │   └── DeliveryError               alerts.notify.protocol
     └── StorageError  what Tocsin keeps for itself cannot be read or written, and retrying won't help
         ├── StateError                  collectors.state

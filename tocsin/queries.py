@@ -40,9 +40,14 @@ def parse_time(value: str, *, now: datetime | None = None) -> datetime:
     if text.lower() == "now":
         return now
     try:
-        return now - timedelta(seconds=parse_duration(text))
+        seconds = parse_duration(text)
     except ValueError:
         pass
+    else:
+        try:
+            return now - timedelta(seconds=seconds)
+        except OverflowError:  # 99999999999d: before the year 1
+            raise QueryError(f"out of range: {value!r} reaches back before the year 1") from None
     try:
         parsed = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:

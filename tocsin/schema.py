@@ -62,7 +62,10 @@ class Provenance(Record):
 class Item(Record):
     """A normalised item as the collectors publish it to ``items.raw``."""
 
-    id: str = Field(description="stable id derived from the guid or canonical URL")
+    id: str = Field(description="stable id derived from the guid or canonical URL, scoped to the source")
+    story_id: str | None = Field(
+        default=None, description="the same in every source that names the same story (URI guid or "
+                                  "canonical URL): copies of one story share it, never their id")
     source: SourceRef
     url: str | None = None
     title: str = ""
@@ -82,6 +85,13 @@ class Item(Record):
     relations: dict[str, str] = Field(
         default_factory=dict, description="ids/URLs of related posts: reply_to, repost_of, quote_of")
     deleted: bool = Field(default=False, description="the source removed it (itself a signal)")
+    claimed_published: datetime | None = Field(
+        default=None, description="the publication time the source claimed, when it was not believed "
+                                  "(see integrity_flags and tocsin.event_time)")
+    integrity_flags: list[str] = Field(
+        default_factory=list,
+        description="what the integrity checks noticed: 'future-dated', 'future-collected', "
+                    "'implausibly-old'")
     erase: bool = Field(default=False, description=(
         "a deletion whose source's terms require removing the content already held (Reddit's Data API "
         "terms): the archive replaces the item instead of flagging it"))

@@ -133,6 +133,39 @@ class SearchSettings(Section):
     rollover_max_primary_shard_size: str = Field(default="50gb", pattern=r"^[1-9][0-9]*(b|kb|mb|gb|tb)$")
 
 
+class EventTimeSettings(Section):
+    """How far an item's claimed time is believed (docs: Reliability, "Event time").
+
+    The collector bounds every item against its collection time, the processors
+    again against their own clock, and the alerts engine refuses what is still
+    beyond its clock: a source cannot make a bucket in the future the newest of a
+    rule's group (which would make every real item late).
+    """
+
+    # A publication time further ahead than this is replaced by the collection time
+    # and flagged "future-dated". Honest clocks and time zones are off by minutes;
+    # a feed that labels local time as UTC is still clamped to something close.
+    max_ahead_s: float = Field(default=900.0, ge=0.0)
+    # Publication times before this year are flagged "implausibly-old" (kept: the
+    # rules drop late items anyway). No online item predates the web, and
+    # 1970-01-01, the zero Unix time, is the commonest broken date.
+    oldest_year: int = Field(default=1990, ge=1, le=9999)
+
+
+class EvidenceSettings(Section):
+    """Signing of evidence bundles (docs: Evidence, "Signatures").
+
+    The private key comes from the environment (``TOCSIN_EVIDENCE__SIGNING_KEY``),
+    the secrets directory or ``signing_key_file``; ``tocsin evidence keygen`` makes
+    one. Unset: bundles are exported unsigned (hashes and custody still verify).
+    """
+
+    # Ed25519 private key, base64 of its 32 bytes or PEM (PKCS#8). A secret: never in YAML.
+    signing_key: SecretStr | None = None
+    # Or a file that holds it (readable by the API and the command line only).
+    signing_key_file: Path | None = None
+
+
 class CollectorSettings(Section):
     """The collector: its feeds file, its state, politeness and the limits on what it fetches."""
 
@@ -151,8 +184,12 @@ class CollectorSettings(Section):
     max_decompression_ratio: float = Field(default=100.0, ge=1.0)
     # SSRF guard: sources may not reach private, loopback or link-local addresses
     # (nor be redirected to them) unless this is on; on only for intranet feeds,
-    # the demo and the tests.
+    # the demo's tests.
     allow_private_targets: bool = False
+    # Private endpoints ("address:port", e.g. "127.0.0.1:8087") sources may reach
+    # while the guard is on: one named feed server, not every private address (the
+    # demo names its own).
+    private_targets: list[str] = Field(default_factory=list)
     # Retries of a request after a timeout, a 5xx or a 429, with exponential backoff
     # and jitter from backoff_base_s seconds (a Retry-After header wins).
     retries: int = Field(default=3, ge=0)
@@ -161,7 +198,8 @@ class CollectorSettings(Section):
     min_interval_s: float = 60.0
     # Upper bound of the adaptive poll interval.
     max_interval_s: float = 6 * 3600.0
-    # Seen entry ids kept per feed; must exceed the longest feed to avoid re-emission.
+    # Seen entry ids kept per feed at least; a feed that lists more keeps all it lists
+    # (the memory is sized to the feed), so no entry still in it is emitted again.
     seen_ids_per_feed: int = 5000
     # Sent with every request, so that site operators can tell who polls them.
     user_agent: str = "Tocsin/0.1 (+https://github.com/tocsin-project/tocsin; early-warning monitoring)"
@@ -235,6 +273,10 @@ class ApiSettings(Section):
     # The API's address as people reach it, behind a proxy: the Atom feed's self link
     # and the CAP sender and links use it. Unset: the address a request came to.
     public_url: str | None = None
+    # Unknown keys a client address may present per window before it gets 429s
+    # (with Retry-After) for every keyed request until the window has passed.
+    failed_keys_limit: int = Field(default=10, ge=1)
+    failed_keys_window_s: float = Field(default=60.0, gt=0)
 
 
 class SecretFilesSource(PydanticBaseSettingsSource):
@@ -272,6 +314,8 @@ class Settings(BaseSettings):
     processing: ProcessingSettings = ProcessingSettings()
     alerts: AlertSettings = AlertSettings()
     api: ApiSettings = ApiSettings()
+    event_time: EventTimeSettings = EventTimeSettings()
+    evidence: EvidenceSettings = EvidenceSettings()
     # Local working data of the workers (Faust's data directories).
     data_dir: Path = Path(".tocsin")
     # Faust table store: in memory (rebuilt from changelog topics at start) or

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tocsin.errors import PeerError
+from tocsin.errors import PeerError, SettingsError
 from tocsin.exporting import (
     DEFAULT_PAGE_SIZE,
     FORMATS,
@@ -49,6 +49,9 @@ from tocsin.terminal import printable
 
 if TYPE_CHECKING:
     from elasticsearch import AsyncElasticsearch
+
+    from tocsin.evidence import BundleReport
+    from tocsin.evidence.signing import SigningKey
 
 T = TypeVar("T")
 MAX_SIZE = 1000
@@ -163,7 +166,16 @@ def register(commands: Any) -> None:
     actions = evidence.add_subparsers(dest="action", required=True)
     verify = actions.add_parser("verify", help=cmd_evidence_verify.__doc__)
     verify.add_argument("bundle", help="the zip that `tocsin export --evidence` or the API wrote")
+    verify.add_argument("--public-key", action="append", type=Path, default=[], metavar="FILE",
+                        help="a trusted public key (repeat for keys rotated out): the bundle must be "
+                             "signed by one of them")
+    verify.add_argument("--against-server", action="store_true",
+                        help="also compare it with the evidence and custody log on the search server "
+                             "(settings.search), and log the check there (`verified`)")
     verify.set_defaults(func=cmd_evidence_verify)
+    keygen = actions.add_parser("keygen", help=cmd_evidence_keygen.__doc__)
+    keygen.add_argument("prefix", type=Path, help="writes PREFIX.key (private, mode 600) and PREFIX.pub")
+    keygen.set_defaults(func=cmd_evidence_keygen)
 
 
 # ------------------------------------------------------------------ plumbing
@@ -430,8 +442,13 @@ def cmd_export_evidence(args: argparse.Namespace) -> int:
     settings = load_settings().search
     actor = _os_user()
 
+    try:
+        signer = _signer()
+    except SettingsError as exc:
+        return _fail(args, str(exc))
+
     async def work(es: AsyncElasticsearch) -> bytes:
-        return await EvidenceStore(es, settings).export_bundle(args.evidence, actor=actor)
+        return await EvidenceStore(es, settings, signer=signer).export_bundle(args.evidence, actor=actor)
 
     try:
         bundle = _run(settings, work)
@@ -447,20 +464,75 @@ def cmd_export_evidence(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signer() -> SigningKey | None:
+    from tocsin.evidence.signing import signing_key
+
+    return signing_key(load_settings().evidence)
+
+
 def cmd_evidence_verify(args: argparse.Namespace) -> int:
-    """Check a bundle offline: files against SHA256SUMS and the manifest, and the custody chain."""
-    from tocsin.evidence import verify_bundle
+    """Check a bundle offline: files against SHA256SUMS, the manifest and the custody log, the
+    custody chain and the signature; with --against-server, against the server's evidence too."""
+    from tocsin.evidence import EvidenceError, EvidenceStore, verify_bundle
+    from tocsin.evidence.signing import trusted_keys
+    from tocsin.search import SearchUnavailable
 
     path = Path(args.bundle)
     if not path.is_file():
         return _fail(args, f"no such file: {path}")
-    report = verify_bundle(path.read_bytes())
+    try:
+        trusted = trusted_keys(args.public_key) if args.public_key else None
+        signer = _signer() if args.against_server else None
+    except SettingsError as exc:
+        return _fail(args, str(exc))
+    data = path.read_bytes()
+    report = verify_bundle(data, trusted=trusted)
+    if args.against_server:
+        if report.alert_id is None:
+            return _fail(args, f"{path}: names no alert; it cannot be compared with the server", 1)
+        settings = load_settings().search
+        alert_id, actor = report.alert_id, _os_user()
+
+        async def work(es: AsyncElasticsearch) -> BundleReport:
+            return await EvidenceStore(es, settings, signer=signer).verify(alert_id, data, actor=actor)
+
+        try:
+            server = _run(settings, work)
+        except (ArchiveError, EvidenceError, SearchUnavailable) as exc:
+            return _fail(args, str(exc), 1)
+        report.problems.extend(p for p in server.problems if p not in report.problems)
+        report.signature_trusted = report.signature_trusted or server.signature_trusted
+        report.ok = not report.problems
     name = printable(args.bundle)
     if report.ok:
+        signed = ("unsigned" if report.signed_by is None else
+                  f"signed by trusted key {report.signed_by}" if report.signature_trusted else
+                  f"signed by key {report.signed_by} (not checked against a trusted key: --public-key)")
+        server_note = ", matches the server's evidence and custody log" if args.against_server else ""
         print(f"{name}: OK: alert {printable(report.alert_id)}, {report.items_verified} item(s) verified, "
-              f"custody log head {printable(report.custody_head_sha256)}")
+              f"custody log head {printable(report.custody_head_sha256)}, {signed}{server_note}")
         return 0
     print(f"{name}: FAILED: {len(report.problems)} problem(s)")
     for problem in report.problems:
         print(f"  - {printable(problem)}")
     return 1
+
+
+def cmd_evidence_keygen(args: argparse.Namespace) -> int:
+    """Make an Ed25519 key pair for signing evidence bundles (docs: Evidence, "Signatures")."""
+    from tocsin.evidence.signing import SigningKey
+
+    private, public = Path(f"{args.prefix}.key"), Path(f"{args.prefix}.pub")
+    for path in (private, public):
+        if path.exists():
+            return _fail(args, f"{path} exists; not overwritten (rotate to a new prefix)")
+        if not path.parent.is_dir():
+            return _fail(args, f"no such directory: {path.parent}")
+    key = SigningKey.generate()
+    descriptor = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(key.private_text() + "\n")
+    public.write_text(key.public_text() + "\n", encoding="ascii")
+    print(f"key {key.key_id}: private key in {printable(str(private))} (TOCSIN_EVIDENCE__SIGNING_KEY_FILE), "
+          f"public key in {printable(str(public))} (publish it; verifiers pass it to --public-key)")
+    return 0

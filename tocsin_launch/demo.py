@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tocsin.processes import spawn, stop
 from tocsin.search import search_client
@@ -34,8 +36,11 @@ COMPAT_NODE = "tocsin_embedded.compat:PlainJsonNode"
 
 
 def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: Path,
-                 alerts_port: int, rules_file: Path) -> dict[str, str]:
-    """Settings (as environment) that point every stage at the embedded peers."""
+                 alerts_port: int, rules_file: Path, feed_server: str | None = None) -> dict[str, str]:
+    """Settings (as environment) that point every stage at the embedded peers; ``feed_server``
+    (its URL) is the one private endpoint the collectors may reach."""
+    feed_host = urlsplit(feed_server or "")
+    admitted = [f"{feed_host.hostname}:{feed_host.port}"] if feed_host.hostname and feed_host.port else []
     return {
         "TOCSIN_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
         "TOCSIN_KAFKA__TOPIC_PARTITIONS": "2",
@@ -50,8 +55,9 @@ def embedded_env(*, bootstrap: str, search_url: str, workdir: Path, feeds_file: 
         "TOCSIN_SEARCH__NODE_CLASS": COMPAT_NODE,
         "TOCSIN_COLLECTOR__FEEDS_FILE": str(feeds_file),
         "TOCSIN_COLLECTOR__STATE_PATH": str(workdir / "collector-state.sqlite3"),
-        # The demo corpus is served on 127.0.0.1: the SSRF guard must let it through.
-        "TOCSIN_COLLECTOR__ALLOW_PRIVATE_TARGETS": "true",
+        # The demo corpus is served on 127.0.0.1: the SSRF guard stays on and admits that
+        # one endpoint, not every private address (the search server stays out of reach).
+        "TOCSIN_COLLECTOR__PRIVATE_TARGETS": json.dumps(admitted),
         "TOCSIN_COLLECTOR__MIN_INTERVAL_S": "15",
         "TOCSIN_DATA_DIR": str(workdir),
         "TOCSIN_ALERTS__WEB_PORT": str(alerts_port),
@@ -118,7 +124,8 @@ def run_demo(*, duration: float | None = None, log_level: str = "warning") -> in
         feeds_file.write_text(demo_feeds_yaml(feeds.url), encoding="utf-8")
         alerts_port = free_port()
         env = embedded_env(bootstrap=broker.bootstrap_servers, search_url=search.url, workdir=workdir,
-                           feeds_file=feeds_file, alerts_port=alerts_port, rules_file=demo_rules(workdir))
+                           feeds_file=feeds_file, alerts_port=alerts_port, rules_file=demo_rules(workdir),
+                           feed_server=feeds.url)
         api_url, api_key = stack.enter_context(running_api(env, workdir))
         # Commands run in this directory (tocsin search, alerts, export, backtest…) find us here.
         write_demo_env(DEMO_ENV, env, pid=os.getpid(), api_url=api_url, api_key=api_key)

@@ -6,16 +6,25 @@ receiver can check the alert came from Tocsin, and recently
 (:func:`alerts.notify.signature.verify_signature`). Redirects are never followed: a
 webhook URL that redirects is misconfigured, and following it could carry the
 alert (and its signature) somewhere unintended.
+
+A webhook URL is a credential (Slack's and Teams' carry their token in the path),
+so it is never printed: logs, errors and dead letters name only its scheme and host.
+Connections go through :mod:`tocsin.netguard` (no private, loopback or link-local
+target unless ``allow_private_targets``), and ``timeout_s`` bounds the whole
+delivery, so a receiver trickling its answer cannot hold a channel.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import Field, field_validator
@@ -30,9 +39,11 @@ from alerts.notify.protocol import (
 from alerts.notify.routing import Routing
 from alerts.notify.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tocsin.formats.atom import alert_summary, clean, safe_link
+from tocsin.netguard import guarded_transport, refused
 from tocsin.schema import Alert
 
 _RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
+_MAX_ERROR_BODY = 4096
 _SEVERITY_COLOURS = {"extreme": "B00020", "severe": "D9534F", "warning": "E8A317", "info": "2F6FBA"}
 
 
@@ -41,14 +52,51 @@ class WebhookConfig(NotifierConfig):
     format: Literal["generic", "slack", "teams"] = "generic"
     # Name of the environment variable holding the HMAC secret; never the secret itself.
     secret_env: str | None = None
+    # The whole delivery (connect, send, the complete answer), not each read.
     timeout_s: float = Field(default=10.0, gt=0)
+    # Off: a URL whose host is (or resolves to) a private, loopback or link-local
+    # address is refused (169.254.169.254 is a cloud's metadata service). On for a
+    # receiver inside your own network.
+    allow_private_targets: bool = False
 
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if safe_link(value) is None:
-            raise ValueError(f"expected an http(s) URL, got {value!r}")
+            raise ValueError(f"expected an http(s) URL, got {redact_url(value)!r}")
         return value
+
+
+class _UrlRedactor(logging.Filter):
+    """On httpx's logger, which writes every request's full URL at INFO: webhook URLs redacted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: dict[str, str] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.urls:
+            message = record.getMessage()
+            for url, shown in self.urls.items():
+                message = message.replace(url, shown)
+            record.msg, record.args = message, None
+        return True
+
+
+_REDACTOR = _UrlRedactor()
+logging.getLogger("httpx").addFilter(_REDACTOR)
+
+
+def redact_url(url: str) -> str:
+    """Scheme and host only: the path and query of a webhook URL are its credential."""
+    try:
+        parts = urlsplit(url)
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(unparsable URL)"
+    rest = "/…" if parts.path.strip("/") or parts.query or parts.fragment else ""
+    return f"{parts.scheme}://{host}{port}{rest}" if parts.scheme and host else "(URL without a host)"
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -164,6 +212,10 @@ class WebhookNotifier:
         self.config = config
         self._secret = secret
         self._client = client
+        self.target = redact_url(config.url)
+        """What logs and errors may say about the URL."""
+        _REDACTOR.urls[str(httpx.URL(config.url))] = self.target
+        _REDACTOR.urls[config.url] = self.target
 
     @classmethod
     def from_config(cls, config: Any, env: Mapping[str, str]) -> WebhookNotifier:
@@ -172,9 +224,21 @@ class WebhookNotifier:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
+            transport = None if self.config.allow_private_targets else guarded_transport()
             self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False,
-                                             timeout=self.config.timeout_s)
+                                             timeout=self.config.timeout_s, transport=transport)
         return self._client
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without the URL's path, query or the HMAC secret (a receiver's error page may
+        echo the URL; an exception may quote it)."""
+        parts = urlsplit(self.config.url)
+        for secret in (self.config.url, parts.path + (f"?{parts.query}" if parts.query else ""),
+                       parts.path if len(parts.path) > 1 else "", parts.query,
+                       self._secret.decode("utf-8", "replace") if self._secret else ""):
+            if secret:
+                text = text.replace(secret, "…")
+        return text
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -189,16 +253,36 @@ class WebhookNotifier:
                    TIMESTAMP_HEADER: timestamp}
         if self._secret is not None:
             headers[SIGNATURE_HEADER] = sign(self._secret, timestamp, body)
+        where = f"POST {self.target}"
         try:
-            response = await self._http().post(self.config.url, content=body, headers=headers,
-                                               timeout=self.config.timeout_s)
+            async with asyncio.timeout(self.config.timeout_s):
+                status, response_headers, answer = await self._post(body, headers)
+        except TimeoutError:
+            raise DeliveryError(self.name, f"{where}: no complete answer within {self.config.timeout_s:g} s "
+                                           f"(timeout_s)") from None
         except httpx.HTTPError as exc:
-            raise DeliveryError(self.name, f"POST {self.config.url}: {type(exc).__name__}: {exc}") from exc
-        status = response.status_code
+            refusal = refused(exc)
+            if refusal is not None:  # the address will not change by retrying
+                raise DeliveryError(self.name, f"{where}: {self._scrub(str(refusal))} "
+                                               f"(allow_private_targets is off)", permanent=True) from None
+            message = f"{where}: {type(exc).__name__}: {self._scrub(str(exc))}"
+            raise DeliveryError(self.name, message) from None
         if 200 <= status < 300:
             return
-        retry_after = (parse_retry_after(response.headers.get("retry-after"), datetime.now(UTC))
+        retry_after = (parse_retry_after(response_headers.get("retry-after"), datetime.now(UTC))
                        if status in (429, 503) else None)
-        detail = response.text[:200] if status >= 400 else response.headers.get("location", "")
-        raise DeliveryError(self.name, f"POST {self.config.url}: HTTP {status} {detail!r}",
+        detail = (answer.decode("utf-8", "replace")[:200] if status >= 400
+                  else response_headers.get("location", ""))
+        raise DeliveryError(self.name, f"{where}: HTTP {status} {self._scrub(detail)!r}",
                             retry_after_s=retry_after, permanent=status not in _RETRYABLE)
+
+    async def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
+        """Status, headers and the first bytes of the answer (an error page is quoted, never kept)."""
+        async with self._http().stream("POST", self.config.url, content=body, headers=headers) as response:
+            answer = b""
+            if not 200 <= response.status_code < 300:
+                async for chunk in response.aiter_bytes():
+                    answer += chunk
+                    if len(answer) >= _MAX_ERROR_BODY:
+                        break
+            return response.status_code, response.headers, answer

@@ -3,7 +3,7 @@ first_seen, flatline and reload — the same code the worker runs over Faust tab
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -364,3 +364,25 @@ def test_replayed_items_do_not_inflate_a_spike(tmp_path: Path) -> None:
     for hour in (-3, -2, -1):
         feed(engine, f"b{hour}", hour * 60 + 5)
     assert feed(engine, "n1", 5) + feed(engine, "n2", 6) + feed(engine, "n2", 6) + feed(engine, "n1", 5) == []
+
+
+def test_one_item_dated_9999_does_not_blind_its_group(tmp_path: Path) -> None:
+    """The issue's repro: SD gets one violence item dated 9999, then four dated now; NG the same
+    four. Both must alert (the dated item is refused by the engine, whatever got it this far)."""
+    engine = engine_for(tmp_path, FREQUENCY.replace("threshold: 3", "threshold: 4"))
+    now = (T0 + timedelta(minutes=10)).timestamp()
+    year_9999 = (datetime(9999, 12, 31, tzinfo=UTC) - T0).total_seconds() / 60
+    assert feed(engine, "forged", year_9999, country="SD", clock=now) == []
+    raised = []
+    for country in ("SD", "NG"):
+        for n in range(4):
+            raised += feed(engine, f"{country}-{n}", 1 + n, country=country, clock=now)
+    assert sorted((alert.group["country"], alert.count) for alert in raised) == [("NG", 4), ("SD", 4)]
+    assert engine.refused_future == 1
+
+
+def test_an_item_a_little_ahead_of_the_clock_still_counts(tmp_path: Path) -> None:
+    engine = engine_for(tmp_path, FREQUENCY)
+    now = T0.timestamp()
+    raised = [alert for n in range(3) for alert in feed(engine, f"a{n}", 10, clock=now)]
+    assert [alert.count for alert in raised] == [3]

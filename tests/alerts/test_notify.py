@@ -94,6 +94,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 def webhook(url: str, *, name: str = "hook", secret: bytes | None = None, **options: Any) -> WebhookNotifier:
     retry = options.pop("retry", {"max_attempts": 4, "backoff_base_s": 0.01, "backoff_cap_s": 0.05})
+    options.setdefault("allow_private_targets", True)  # the receivers listen on 127.0.0.1
     config = WebhookConfig.model_validate({"name": name, "type": "webhook", "url": url, "timeout_s": 5,
                                            "retry": retry, **options})
     return WebhookNotifier(config, secret=secret)
@@ -121,7 +122,7 @@ async def test_signature_covers_timestamp_and_body_with_the_secret_named_by_secr
         receiver: Receiver, tmp_path: Path) -> None:
     path = tmp_path / "notifiers.yaml"
     path.write_text(f"notifiers:\n  - {{name: signed, type: webhook, url: '{receiver.url('signed')}',"
-                    " secret_env: HOOK_SECRET}\n", encoding="utf-8")
+                    " secret_env: HOOK_SECRET, allow_private_targets: true}\n", encoding="utf-8")
     [notifier] = load_notifiers(path, env={"HOOK_SECRET": "s3cret"})
     before = int(time.time())
     try:
@@ -295,6 +296,81 @@ async def test_failing_channel_does_not_delay_a_healthy_one(receiver: Receiver) 
     assert len(receiver.at("down")) == 4 and [letter.error.split()[0] for letter in letters] == ["down"]
 
 
+async def test_private_loopback_and_link_local_targets_are_refused_by_default(receiver: Receiver) -> None:
+    """Issue 14: 169.254.169.254 (a cloud's metadata service) was accepted as a webhook target."""
+    letters = Letters()
+    for url in (receiver.url("inside"), "http://169.254.169.254/latest/meta-data/", "http://[::1]:9/x",
+                "http://10.0.0.1/hook"):
+        notifier = webhook(url, allow_private_targets=False)
+        try:
+            assert await Dispatcher([notifier], letters).dispatch(make_alert()) == {"hook": False}
+        finally:
+            await notifier.aclose()
+    assert receiver.at("inside") == []
+    assert [letter.error.split(": ")[0] for letter in letters] == ["hook after 1 attempt(s)"] * 4
+    assert "non-public address 169.254.169.254 (allow_private_targets is off)" in letters[1].error
+    assert "POST http://[::1]:9/…" in letters[2].error
+
+
+async def test_a_receiver_trickling_its_answer_is_cut_at_the_delivery_deadline() -> None:
+    """Issue 14: timeout_s=5 did not stop a receiver sending one byte every 2 s (send took 60 s)."""
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        try:
+            for _ in range(100):  # each byte well within the read timeout; the answer never ends
+                writer.write(b".")
+                await writer.drain()
+                await asyncio.sleep(0.3)
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(trickle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    notifier = webhook(f"http://127.0.0.1:{port}/slow", timeout_s=1)
+    start = time.monotonic()
+    try:
+        with pytest.raises(Exception) as caught:
+            await notifier.send(make_alert())
+    finally:
+        await notifier.aclose()
+        server.close()
+    assert time.monotonic() - start < 2.5
+    assert "no complete answer within 1 s" in str(caught.value)
+
+
+async def test_the_webhook_url_and_secret_never_reach_logs_or_dead_letters(
+        receiver: Receiver, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 14: the webhook URL (for Slack, the credential) was written to logs and items.dlq."""
+    path = "T0PLANTED-B0PLANTED-token"
+    receiver.script[path] = [(500, {})] * 3
+    letters = Letters()
+    notifier = webhook(receiver.url(path) + "?key=planted-query-key", secret=b"planted-hmac-secret",
+                       retry={"max_attempts": 2, "backoff_base_s": 0.01})
+    refused = webhook(f"http://169.254.169.254/{path}", allow_private_targets=False, name="metadata")
+    caplog.set_level("DEBUG")
+    try:
+        await Dispatcher([notifier, refused], letters).dispatch(make_alert())
+    finally:
+        await notifier.aclose()
+        await refused.aclose()
+    ours = [record for record in caplog.records if not record.name.startswith("aiohttp")]  # the receiver's
+    printed = "".join(f"{record.getMessage()}\n" for record in ours) + "".join(
+        letter.to_bytes().decode() for letter in letters)
+    assert len(letters) == 2 and f"http://127.0.0.1:{receiver.port}/…" in printed
+    for secret in (path, "planted-query-key", "planted-hmac-secret"):
+        assert secret not in printed
+
+
+def test_a_config_error_does_not_echo_the_url(tmp_path: Path) -> None:
+    path = tmp_path / "notifiers.yaml"
+    path.write_text("notifiers:\n  - {name: a, type: webhook, url: 'hxxps://hooks.example/T0PLANTED'}\n")
+    with pytest.raises(NotifierConfigError) as caught:
+        load_notifiers(path, env={})
+    assert "T0PLANTED" not in str(caught.value)
+
+
 async def test_unreachable_receiver_is_a_delivery_failure() -> None:
     letters = Letters()
     notifier = webhook(f"http://127.0.0.1:{free_port()}/nobody", retry={"max_attempts": 2,
@@ -328,6 +404,10 @@ def test_config_errors_name_file_notifier_and_key(tmp_path: Path, entry: str, en
     assert str(caught.value).startswith(f"{path}: ") and wanted in str(caught.value)
 
 
+PLANTED_PATH = "T0PLANTED/B0PLANTED/planted-webhook-token"
+PLANTED_SECRET = "planted-hmac-secret-0123"
+
+
 class _ThreadedReceiver(BaseHTTPRequestHandler):
     """For the worker test: the worker is another process, so the receiver runs in a thread."""
 
@@ -352,13 +432,14 @@ def test_worker_delivers_each_alert_once_and_dead_letters_a_failing_channel(
     base = f"http://127.0.0.1:{server.server_address[1]}"
     (tmp_path / "notifiers.yaml").write_text(
         "notifiers:\n"
-        f"  - {{name: good, type: webhook, url: '{base}/good', secret_env: HOOK_SECRET}}\n"
-        f"  - {{name: bad, type: webhook, url: '{base}/bad',"
-        " retry: {max_attempts: 2, backoff_base_s: 0.1}}\n",
+        f"  - {{name: good, type: webhook, url: '{base}/good', secret_env: HOOK_SECRET,"
+        " allow_private_targets: true}\n"
+        f"  - {{name: bad, type: webhook, url: '{base}/bad/{PLANTED_PATH}', secret_env: HOOK_SECRET,"
+        " allow_private_targets: true, retry: {max_attempts: 2, backoff_base_s: 0.1}}\n",
         encoding="utf-8")
     stack = Stack(tmp_path, own_broker, search_settings, rules=RULES)
     stack.env["TOCSIN_ALERTS__NOTIFIERS_FILE"] = str(tmp_path / "notifiers.yaml")
-    stack.env["HOOK_SECRET"] = "s3cret"
+    stack.env["HOOK_SECRET"] = PLANTED_SECRET
     asyncio.run(ensure_topics(stack.settings().kafka))
     records = [(f"sd-{m}".encode(),
                 enriched(f"sd-{m}", minutes=m, country="SD", categories=VIOLENT).to_bytes(),
@@ -372,7 +453,13 @@ def test_worker_delivers_each_alert_once_and_dead_letters_a_failing_channel(
         assert [(d.stage, d.reason, d.key) for d in letters] == [
             ("alerts-delivery", "delivery-failed", Alert.from_bytes(raised).id)]
         assert _ThreadedReceiver.bodies["/good"] == [raised]
-        assert len(_ThreadedReceiver.bodies["/bad"]) == 2
+        assert len(_ThreadedReceiver.bodies[f"/bad/{PLANTED_PATH}"]) == 2
+        # The URL is a credential (Slack's token is its path) and the HMAC secret is one.
+        logs = stack.logs()
+        assert "bad: POST http://127.0.0.1" in letters[0].error and "/…" in letters[0].error
+        for secret in (PLANTED_PATH, PLANTED_SECRET):
+            assert secret not in logs and secret not in letters[0].error
+            assert secret.encode() not in letters[0].to_bytes()
     except BaseException:
         print(stack.logs())
         raise

@@ -3,6 +3,7 @@ alert records, dead letters included; the Faust shell only sends it."""
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -10,12 +11,14 @@ from pathlib import Path
 import pytest
 
 from alerts.engine import Engine
-from alerts.pipeline import AlertsPipeline, Outgoing, read_alerts
+from alerts.pipeline import AlertsPipeline, Outgoing, read_alerts, rejected_alerts
 from alerts.rules import load_rules
 from alerts.state import MappingStore
 from tests.alerts.factories import T0, enriched
 from tocsin import topics
+from tocsin.rejections import rejection_count
 from tocsin.schema import Alert, DeadLetter, ItemSignal, TickSignal, parse_signal
+from tocsin.search import Rejected
 from tocsin.topics import Consumed
 
 RULES = """
@@ -120,3 +123,20 @@ def test_read_alerts_keeps_the_valid_and_dead_letters_the_rest() -> None:
     alerts, letters = read_alerts([Consumed(alert.to_bytes()), Consumed(b"[]", topic=topics.ALERTS)])
     assert alerts == [alert]
     assert [DeadLetter.from_bytes(letter.value).topic for letter in letters] == [topics.ALERTS]
+
+
+def test_alerts_the_index_refused_are_dead_lettered_with_the_alert_logged_and_counted(
+        pipeline: AlertsPipeline, caplog: pytest.LogCaptureFixture) -> None:
+    routed = pipeline.route([item("i-1", 5), item("i-2", 6)])
+    [raised] = evaluate_all(pipeline, routed, (T0 + timedelta(minutes=6)).timestamp())
+    alert = Alert.from_bytes(raised.value)
+    before = rejection_count("alerts", "alerts")
+    refusal = Rejected(doc_id=alert.version_id, status=400,
+                       error='{"type":"mapper_parsing_exception","reason":"failed to parse [group.source]"}')
+    [out] = rejected_alerts([alert], [refusal])
+    letter = DeadLetter.from_bytes(out.value)
+    assert (out.topic, letter.reason, letter.key) == (topics.ITEMS_DLQ, "alerts-rejected", alert.version_id)
+    assert Alert.from_bytes(base64.b64decode(letter.payload_b64)) == alert
+    assert "mapper_parsing_exception" in letter.error
+    assert rejection_count("alerts", "alerts") == before + 1
+    assert any(f"refused alerts document {alert.version_id}" in r.getMessage() for r in caplog.records)

@@ -57,6 +57,32 @@ async def test_detail_has_every_version_in_order_and_the_items(client: httpx.Asy
     assert (await client.get("/alerts/a-nope", headers=auth(env, "viewer"))).status_code == 404
 
 
+async def test_detail_flags_an_item_that_is_no_longer_its_frozen_snapshot(client: httpx.AsyncClient,
+                                                                         env: ApiEnv) -> None:
+    """Issue 14: a forged copy replaced an item in the live alert while the evidence kept the
+    original; the detail now says which items differ from what was frozen."""
+    from tocsin.search import search_client
+
+    def flags(body: dict[str, Any]) -> dict[str, Any]:
+        return {item["id"]: item.get("frozen", {}).get("changed") for item in body["items"]}
+
+    assert (await client.get("/alerts/a-sudan/evidence", headers=auth(env, "analyst"))).status_code == 200
+    assert flags(await get(client, env, "/alerts/a-sudan")) == {
+        "item-000": False, "item-002": False, "item-004": False}
+    es = search_client(env.settings.search)
+    index = env.settings.search.items_index
+    original = (await es.get(index=index, id="item-000"))["_source"]
+    try:
+        await es.index(index=index, id="item-000", document={**original, "title": "Calm in Kutum"},
+                       refresh=True)
+        body = await get(client, env, "/alerts/a-sudan")
+        assert flags(body) == {"item-000": True, "item-002": False, "item-004": False}
+        assert next(i for i in body["items"] if i["id"] == "item-000")["title"] == "Calm in Kutum"
+    finally:
+        await es.index(index=index, id="item-000", document=original, refresh=True)
+        await es.close()
+
+
 async def test_hostile_alert_text_round_trips_as_json(client: httpx.AsyncClient, env: ApiEnv) -> None:
     body = await get(client, env, "/alerts/a-hostile")
     assert body["alert"]["title"] == HOSTILE and body["alert"]["sample_titles"] == [HOSTILE]
@@ -150,6 +176,28 @@ async def test_evidence_is_frozen_viewed_and_exported_by_the_key_holder(client: 
     custody = (await client.get("/alerts/a-kenya/evidence", headers=auth(env, "analyst"))).json()["custody"]
     assert [e["action"] for e in custody][-2:] == ["exported", "viewed"]
     assert (await client.get("/alerts/a-nope/evidence", headers=auth(env, "analyst"))).status_code == 404
+
+
+async def test_a_bundle_is_verified_against_the_server_and_the_check_is_logged(
+        client: httpx.AsyncClient, env: ApiEnv) -> None:
+    from tests.tocsin.test_evidence_integrity import consistent_tamper
+
+    bundle = (await client.get("/alerts/a-kenya/evidence.zip", headers=auth(env, "analyst"))).content
+    path = "/alerts/a-kenya/evidence/verify"
+    good = await client.post(path, content=bundle, headers=auth(env, "analyst"))
+    assert good.status_code == 200, good.text
+    assert good.json()["ok"] is True and good.json()["items_verified"] == 2
+    forged = consistent_tamper(bundle, item_id="item-001", rechain=True)
+    bad = await client.post(path, content=forged, headers=auth(env, "analyst"))
+    assert bad.status_code == 200 and bad.json()["ok"] is False
+    assert any("is not the one frozen here" in p for p in bad.json()["problems"])
+    assert any("is not this server's entry 1" in p for p in bad.json()["problems"])
+    custody = (await client.get("/alerts/a-kenya/evidence", headers=auth(env, "analyst"))).json()["custody"]
+    outcomes = [e["detail"].split(": ")[-1] for e in custody if e["action"] == "verified"][-2:]
+    assert outcomes[0] == "ok" and outcomes[1].startswith("FAILED")
+    assert (await client.post(path, content=b"", headers=auth(env, "analyst"))).status_code == 400
+    assert (await client.post("/alerts/a-nope/evidence/verify", content=bundle,
+                              headers=auth(env, "analyst"))).status_code == 404
 
 
 async def test_actions_publish_signals_for_the_alerts_worker(client: httpx.AsyncClient, env: ApiEnv) -> None:

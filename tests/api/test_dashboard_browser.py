@@ -259,7 +259,7 @@ def page(browser, running: Running, request: pytest.FixtureRequest) -> Iterator[
 
 def stream_ready(running: Running) -> bool:
     """Whether the API reads ``alerts`` yet: a version published before that would not be streamed."""
-    body = httpx.get(f"{running.base_url}/health", timeout=10).json()
+    body = httpx.get(f"{running.base_url}/health", headers={"X-API-Key": running.key}, timeout=10).json()
     return bool(body["checks"]["stream"]["ok"])
 
 

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
 from api.health import check_collectors
-from tests.api.conftest import ApiEnv, make_env
+from tests.api.conftest import ApiEnv, auth, make_env
 from tocsin import topics
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.settings import SearchSettings
@@ -23,7 +23,7 @@ from tocsin_launch.api_wiring import stage_config
 
 async def test_health_reports_each_part_and_a_stale_source_as_degraded(client: httpx.AsyncClient,
                                                                       env: ApiEnv) -> None:
-    response = await client.get("/health")
+    response = await client.get("/health", headers=auth(env, "viewer"))
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "degraded"
@@ -46,11 +46,21 @@ async def test_health_is_503_with_the_reason_when_the_broker_is_unreachable(env:
     app = create_app(dead, stage_config=stage_config())
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as http:
-        response = await http.get("/health")
+        response = await http.get("/health", headers=auth(env, "viewer"))
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "down" and body["checks"]["search"]["ok"]
     assert any(reason.startswith("broker unreachable") for reason in body["reasons"])
+
+
+async def test_health_without_a_key_says_only_up_degraded_or_down(client: httpx.AsyncClient,
+                                                                  env: ApiEnv) -> None:
+    """Issue 14: unauthenticated /health showed each source's last error with its full feed URL."""
+    response = await client.get("/health")
+    assert (response.status_code, response.json()) == (200, {"status": "degraded"})
+    assert "feed-broken" not in response.text and "503" not in response.text
+    refused = await client.get("/health", headers={"X-API-Key": "not-a-key"})
+    assert refused.status_code == 401 and set(refused.json()) == {"detail"}
 
 
 def test_collectors_down_when_no_source_succeeded_lately(env: ApiEnv) -> None:

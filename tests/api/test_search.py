@@ -8,6 +8,7 @@ import httpx
 
 from api.search import MARK_END, MARK_START
 from tests.api.conftest import HOSTILE, ApiEnv, auth
+from tocsin.queries import encode_after
 
 
 async def search(client: httpx.AsyncClient, env: ApiEnv, **params: Any) -> dict:
@@ -118,7 +119,10 @@ async def test_bad_parameters_say_what_is_wrong(client: httpx.AsyncClient, env: 
     for params, needle in (({"near": "15,32"}, "lat,lon,km"), ({"near": "95,0,1"}, "not a place"),
                            ({"from": "yesterday-ish"}, "not a time"), ({"min_score": "0.5"}, "category"),
                            ({"category": "scores.x"}, "not a category"), ({"after": "%%%"}, "page token"),
-                           ({"country": "Sudan"}, "alpha-2")):
+                           ({"country": "Sudan"}, "alpha-2"), ({"from": "99999999999d"}, "out of range"),
+                           ({"to": "99999999999d"}, "out of range"),
+                           ({"after": encode_after([None, None])}, "page token"),
+                           ({"after": encode_after([1, 2])}, "page token")):
         response = await client.get("/search", params=params, headers=headers)
         assert response.status_code == 400, (params, response.text)
         assert needle in response.json()["detail"], (params, response.text)

@@ -22,6 +22,7 @@ from collectors.fetch import (
     UnsafeTarget,
 )
 from tocsin.settings import CollectorSettings
+from tocsin_embedded.ports import free_port
 
 BODY = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
 MiB = 1024 * 1024
@@ -94,6 +95,51 @@ async def test_a_public_feed_cannot_redirect_to_loopback_even_with_the_switch_on
         with pytest.raises(UnsafeRedirect):
             await fetcher.fetch(feed_server.url("/public"))
     assert feed_server.hits("/internal") == []
+
+
+# --- the guard in the connection: DNS rebinding, named exceptions (issue 14, item 7) ---
+
+
+class CountingResolver:
+    """A DNS server whose answers change between lookups (rebinding)."""
+
+    def __init__(self, *answers: list[str]) -> None:
+        self.answers = list(answers)
+        self.lookups = 0
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.lookups += 1
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+async def test_the_connection_goes_to_the_address_the_guard_checked_with_one_lookup(feed_server: Any) -> None:
+    """Before, the guard resolved the host, then httpx resolved it again to connect: a DNS
+    server answering a public address, then loopback, reached 127.0.0.1."""
+    feed_server.route("/f", body=BODY)
+    resolver = CountingResolver(["127.0.0.1"], ["10.0.0.7"])  # checked, then rebound
+    own = settings(private_targets=[f"127.0.0.1:{feed_server.port}"])
+    async with Fetcher(own, resolver=resolver) as fetcher:
+        result = await fetcher.fetch(f"http://feeds.rebind.test:{feed_server.port}/f")
+    assert result.body == BODY and resolver.lookups == 1
+    async with Fetcher(own, resolver=resolver) as fetcher:  # a new connection: the rebound answer
+        with pytest.raises(UnsafeTarget, match=r"non-public address 10\.0\.0\.7"):
+            await fetcher.fetch(f"http://feeds.rebind.test:{feed_server.port}/f")
+    assert len(feed_server.hits("/f")) == 1
+
+
+async def test_a_named_exception_admits_one_endpoint_not_every_private_address(feed_server: Any) -> None:
+    """Before, the demo turned the guard off: a redirect from its feed server reached the
+    search server, whose answer landed in items.dlq."""
+    other = free_port()
+    feed_server.route("/f", body=BODY)
+    feed_server.route("/hop", redirect_to=f"http://127.0.0.1:{other}/_search")
+    own = settings(private_targets=[f"127.0.0.1:{feed_server.port}"])
+    async with Fetcher(own) as fetcher:
+        assert (await fetcher.fetch(feed_server.url("/f"))).body == BODY
+        with pytest.raises(UnsafeRedirect, match=f"127\\.0\\.0\\.1:{other}"):
+            await fetcher.fetch(feed_server.url("/hop"))
+        with pytest.raises(UnsafeTarget):
+            await fetcher.fetch(f"http://127.0.0.1:{other}/_search")
 
 
 # --- decompression caps, with real compressed bodies ---------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 from collectors.config import SourceConfigError, parse_sources
 from collectors.gdelt import GdeltConfig, country_iso, full_query, language_iso
-from collectors.normalise import item_id
+from collectors.normalise import item_id, story_id
 from collectors.provenance import canonical_json
 from collectors.runner import Collector
 from tests.collectors.api_replay import ApiServer, Reply, Request, recorded, recorded_bytes
@@ -136,8 +136,9 @@ async def test_the_first_poll_looks_back_and_articles_become_items(
         "startdatetime": "20240515064000", "enddatetime": "20240515074000", "query": '"El Fasher" OR Darfur'}
     assert cursor == '{"from": "20240515T073000Z", "caught_up": true}'
     tass, article = sink.items[3], ARTICLES[10]
-    # The id an rss entry linking to the same article gets: one story, one id.
-    assert tass.id == item_id(guid=None, link=article["url"], title="", published=None, feed_name="rss")
+    # The story id an rss entry linking to the same article gets: one story, each source its own item.
+    assert tass.story_id == story_id(guid=None, link=article["url"])
+    assert tass.id != item_id(guid=None, link=article["url"], title="", published=None, feed_name="rss")
     assert (tass.url, tass.title, tass.text) == (article["url"], article["title"], "")
     assert (tass.lang_hint, tass.country_hint) == ("en", "RU")
     assert tass.published == at("0700") and tass.authors == [] and tass.engagement == {}
@@ -279,7 +280,8 @@ async def test_hostile_articles_are_sanitised_or_dead_lettered(api_server: ApiSe
     assert tagged.title == "<img src=x onerror=alert(1)>Headline"  # plain text, escaped wherever shown
     assert (tagged.published, tagged.lang_hint, tagged.country_hint) == (None, None, None)
     assert (untitled.title, untitled.lang_hint, untitled.country_hint) == ("", None, None)
-    assert untitled.published == at("0800")
+    # Dated 20 minutes past the collection time: not believed (tocsin.event_time).
+    assert (untitled.published, untitled.claimed_published) == (at("0740"), at("0800"))
     assert len(huge.title) == 50000 and huge.published is None
 
 

@@ -22,6 +22,7 @@ from collectors.normalise import (
     normalise_entries,
     normalise_entry,
     raw_entry_bytes,
+    story_id,
 )
 
 COLLECTED = datetime(2024, 5, 15, 12, 0, tzinfo=UTC)
@@ -48,6 +49,7 @@ def test_rss_entry_normalises_to_exact_fields(data: Callable[[str], bytes]) -> N
     text = "Residents fled overnight.\nOne town\nTwo"
     assert item.model_dump() == {
         "id": "i-" + sha("guid\x1fwire\x1fwire-2024-0001")[:32],
+        "story_id": "i-" + sha("url\x1fhttps://news.example.org/2024/05/clashes?id=7")[:32],
         "source": {"type": "rss", "name": "wire", "url": "https://news.example.org/feed"},
         "url": "https://news.example.org/2024/05/clashes?utm_source=rss&id=7",
         "title": title,
@@ -65,13 +67,16 @@ def test_rss_entry_normalises_to_exact_fields(data: Callable[[str], bytes]) -> N
         "engagement": {},
         "relations": {},
         "deleted": False,
+        "claimed_published": None,
+        "integrity_flags": [],
         "erase": False,
     }
 
 
 def test_entry_without_guid_gets_id_from_canonical_link(data: Callable[[str], bytes]) -> None:
     item = normalise_entry(parse(data("rss20.xml")).entries[1], feed=WIRE, collected=COLLECTED)
-    assert item.id == "i-" + sha("url\x1fhttps://news.example.org/2024/05/convoy")[:32]
+    assert item.id == "i-" + sha("url\x1fwire\x1fhttps://news.example.org/2024/05/convoy")[:32]
+    assert item.story_id == "i-" + sha("url\x1fhttps://news.example.org/2024/05/convoy")[:32]
     assert item.text == "Trucks arrived."
 
 
@@ -83,7 +88,8 @@ def test_atom_entry_keeps_authors_language_and_paragraphs(data: Callable[[str], 
     assert item.authors == ["Jean Dupont", "Awa Diallo"] and item.tags == ["Mali"]
     assert item.lang_hint == "fr"
     assert item.published == datetime(2024, 5, 14, 9, 0, tzinfo=UTC)
-    assert item.id == "i-" + sha("guid\x1ftag:atom.example.org,2024:1")[:32]
+    assert item.id == "i-" + sha("guid\x1fwire\x1ftag:atom.example.org,2024:1")[:32]
+    assert item.story_id == "i-" + sha("guid\x1ftag:atom.example.org,2024:1")[:32]
 
 
 def test_language_falls_back_to_the_configured_hint(data: Callable[[str], bytes]) -> None:
@@ -235,14 +241,28 @@ def test_canonical_url_never_keeps_tracking_parameters_or_fragments(url: str) ->
 
 def test_id_prefers_guid_over_link() -> None:
     assert item_id(guid="tag:x,2024:1", link="https://a.org/1", title="t", published=None, feed_name="f") == \
-        item_id(guid="tag:x,2024:1", link="https://other.org/2", title="u", published=None, feed_name="g")
+        item_id(guid="tag:x,2024:1", link="https://other.org/2", title="u", published=None, feed_name="f")
 
 
-def test_bare_guid_is_scoped_to_its_feed_but_uri_guid_is_global() -> None:
+def test_every_guid_is_scoped_to_its_feed_and_a_uri_guid_names_one_story() -> None:
     assert item_id(guid="1234", link=None, title="", published=None, feed_name="a") != \
         item_id(guid="1234", link=None, title="", published=None, feed_name="b")
-    assert item_id(guid="urn:x:1", link=None, title="", published=None, feed_name="a") == \
+    assert item_id(guid="urn:x:1", link=None, title="", published=None, feed_name="a") != \
         item_id(guid="urn:x:1", link=None, title="", published=None, feed_name="b")
+    assert story_id(guid="urn:x:1", link=None) == story_id(guid="urn:x:1", link="https://elsewhere.org/")
+    assert story_id(guid="1234", link=None) is None
+
+
+def test_a_feed_that_reuses_another_feeds_guid_cannot_replace_its_item() -> None:
+    """Issue 14: <guid>urn:tocsin:geovirus-125</guid> with forged text replaced the original."""
+    guid = "urn:tocsin:geovirus-125"
+    original = normalise_entry({"id": guid, "title": "Clashes in Kutum", "summary": "Ten dead."},
+                               feed=WIRE, collected=COLLECTED)
+    forger = FeedConfig(name="forger", url="https://forger.example/feed.xml")
+    forged = normalise_entry({"id": guid, "title": "Calm in Kutum", "summary": "Nothing happened."},
+                             feed=forger, collected=COLLECTED)
+    assert original.id != forged.id
+    assert original.story_id == forged.story_id == story_id(guid=guid, link=None)
 
 
 def test_link_id_is_stable_across_tracking_parameters() -> None:

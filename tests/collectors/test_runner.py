@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from collectors.config import FeedConfig
+from collectors.normalise import story_id
 from collectors.runner import Collector, FeedReport, RunSummary
 from collectors.state import FeedState, StateStore
 from tocsin.schema import DeadLetter, Item
@@ -239,3 +240,35 @@ def test_summary_counts_feeds_by_status(status: str) -> None:
     summary = RunSummary([FeedReport("a", "new", 2), FeedReport("b", "unchanged"), FeedReport("c", "failed")])
     assert summary.count(status) == 1  # type: ignore[arg-type]
     assert summary.new_items == 2 and str(summary).startswith("3 feeds: 1 new, 1 unchanged, 1 failed")
+
+
+async def test_an_entry_dated_9999_is_published_at_its_collection_time_and_flagged(
+        feed_server: Any, fast_settings: CollectorSettings, feed_config: Callable[..., FeedConfig],
+        rss: Callable[..., bytes]) -> None:
+    future = {**ENTRY_A, "pubDate": "Fri, 31 Dec 9999 23:59:59 GMT"}
+    ancient = {**ENTRY_B, "pubDate": "Mon, 01 Jan 1000 00:00:00 GMT"}
+    feed_server.route("/f", body=rss([future, ancient]))
+    sink, clock = RecordingSink(), Clock()
+    async with collector([feed_config(feed_server.url("/f"))], fast_settings, sink, clock) as running:
+        await running.run_once()
+    by_title = {item.title: item for item in sink.items}
+    assert by_title["A"].published == clock.now
+    assert by_title["A"].claimed_published == datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    assert by_title["A"].integrity_flags == ["future-dated"]
+    assert (by_title["B"].published, by_title["B"].integrity_flags) == (
+        datetime(1000, 1, 1, tzinfo=UTC), ["implausibly-old"])
+
+
+async def test_a_state_file_from_before_scoped_ids_re_emits_nothing(
+        feed_server: Any, fast_settings: CollectorSettings, feed_config: Callable[..., FeedConfig],
+        rss: Callable[..., bytes]) -> None:
+    """Releases before 0.2 remembered an entry by its story id; upgrading must not publish
+    every listed entry again under its new, feed-scoped id (and count it twice in the rules)."""
+    feed_server.route("/f", body=rss([ENTRY_C, ENTRY_B, ENTRY_A]))
+    remembered = [story_id(guid=entry["guid"], link=entry["link"]) for entry in (ENTRY_B, ENTRY_A)]
+    with StateStore(fast_settings.state_path, seen_limit=100) as store:
+        store.save(FeedState(name="test-feed"), [key for key in remembered if key], published=True)
+    sink = RecordingSink()
+    async with collector([feed_config(feed_server.url("/f"))], fast_settings, sink) as running:
+        await running.run_once()
+    assert [item.title for item in sink.items] == ["C"]

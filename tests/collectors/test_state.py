@@ -61,6 +61,18 @@ def test_seen_ids_are_bounded_and_the_oldest_are_evicted(tmp_path: Path) -> None
         assert store.unseen("wire", ["i-1", "i-2", "i-3", "i-4"]) == ["i-1"]
 
 
+def test_the_memory_is_sized_to_the_feed_so_a_long_feed_is_not_re_emitted(tmp_path: Path) -> None:
+    """Issue 14: a feed of 100,000 entries re-emitted 95,001 when one was added (5,000 remembered)."""
+    listing = [f"i-{n}" for n in range(100_000, 0, -1)]  # newest first
+    with StateStore(tmp_path / "s.db", seen_limit=5000) as store:
+        store.save(FeedState("long"), listing)
+        assert store.seen_count("long") == 100_000
+        assert store.unseen("long", ["i-100001", *listing]) == ["i-100001"]
+        store.save(FeedState("long"), ["i-100001", *listing[:-1]])  # one added, the oldest left the feed
+        assert store.seen_count("long") == 100_000
+        assert store.unseen("long", ["i-1", "i-2", "i-100001"]) == ["i-1"]
+
+
 def test_ids_still_listed_are_refreshed_and_not_evicted(tmp_path: Path) -> None:
     with StateStore(tmp_path / "s.db", seen_limit=3) as store:
         store.save(FeedState("wire"), ["i-3", "i-2", "i-1"])

@@ -229,10 +229,17 @@ def poison_feeds() -> dict[str, bytes]:
 
 
 def feed_ids(guids: list[str]) -> dict[str, str]:
+    """Item ids of poison entries: scoped to the feed that publishes each guid."""
     from collectors.normalise import item_id
 
-    return {guid: item_id(guid=f"urn:poison:{guid}", link=None, title="", published=None, feed_name="")
-            for guid in guids}
+    feeds = poison_feeds()
+
+    def feed_of(guid: str) -> str:
+        marker = f"<guid>urn:poison:{guid}</guid>".encode()
+        return next(name for name, body in feeds.items() if marker in body)
+
+    return {guid: item_id(guid=f"urn:poison:{guid}", link=None, title="", published=None,
+                          feed_name=feed_of(guid)) for guid in guids}
 
 
 def raw_poison() -> list[tuple[str, bytes]]:
@@ -399,7 +406,8 @@ def test_collector_killed_and_restarted_neither_skips_nor_repeats_entries(
                     collector.wait(10)
                     kills += 1
                     stack.start_workers("collect")
-            expected = {item_id(guid=f"urn:kill:{f}:{n}", link=None, title="", published=None, feed_name="")
+            expected = {item_id(guid=f"urn:kill:{f}:{n}", link=None, title="", published=None,
+                                feed_name=f"wire-{f}")
                         for f in range(KILL_FEEDS) for n in range(rounds * PER_ROUND)}
 
             def published() -> list[str]:

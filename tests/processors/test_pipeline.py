@@ -18,6 +18,7 @@ from processors.archive import Archive
 from processors.enrich import Enricher
 from processors.pipeline import BatchProcessor, RawMessage
 from tocsin import topics
+from tocsin.rejections import rejection_count
 from tocsin.schema import DeadLetter, EnrichedItem, Item, SourceRef
 from tocsin.search import SearchUnavailable, search_client
 from tocsin.settings import ProcessingSettings, SearchSettings
@@ -42,9 +43,12 @@ class Recorder:
     def __init__(self) -> None:
         self.events: list[tuple[str, str]] = []
         self.values: list[tuple[str, bytes]] = []
+        self.timestamps: dict[str, float | None] = {}
 
     async def send(self, topic: str, key: bytes, value: bytes, timestamp: float | None) -> None:
         self.events.append(("send", topic))
+        if topic == topics.ITEMS_ENRICHED:
+            self.timestamps[key.decode()] = timestamp
         self.values.append((topic, value))
 
     def sent(self, topic: str) -> list[bytes]:
@@ -188,5 +192,50 @@ async def test_a_deletion_marks_the_archived_post_and_keeps_its_text(
         assert kept["categories"] == ["violence_report"]
         recorded = (await es.get(index=archive.index, id="i-never"))["_source"]
         assert recorded["deleted"] is True and recorded["text"] == ""
+    finally:
+        await es.close()
+
+
+async def test_event_times_are_bounded_again_whatever_produced_the_raw_item(
+        search_settings: SearchSettings, enricher: Enricher) -> None:
+    """``items.raw`` may have producers other than the collector: 9999 and year 1 must not pass as is."""
+    es, recorder, archive, processor = await make(search_settings, enricher)
+    now = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    processor.clock = lambda: now
+    future = raw_item("i-future").model_copy(update={
+        "published": datetime(9999, 12, 31, tzinfo=UTC), "collected": datetime(2300, 1, 1, tzinfo=UTC)})
+    ancient = raw_item("i-ancient").model_copy(update={"published": datetime(1, 1, 1, tzinfo=UTC)})
+    try:
+        outcome = await processor.process([RawMessage(future.to_bytes()), RawMessage(ancient.to_bytes())])
+        by_id = {item.id: item for item in outcome.enriched}
+        assert (by_id["i-future"].event_time, by_id["i-future"].claimed_published) == (
+            now, datetime(9999, 12, 31, tzinfo=UTC))
+        assert by_id["i-future"].integrity_flags == ["future-collected", "future-dated"]
+        assert by_id["i-ancient"].integrity_flags == ["implausibly-old"]
+        assert recorder.timestamps == {"i-future": now.timestamp(), "i-ancient": None}
+        doc = await es.get(index=archive.index, id="i-future")
+        assert doc["_source"]["integrity_flags"] == ["future-collected", "future-dated"]
+    finally:
+        await es.close()
+
+
+async def test_a_document_the_archive_refuses_is_dead_lettered_logged_and_counted(
+        search_settings: SearchSettings, enricher: Enricher, caplog: pytest.LogCaptureFixture) -> None:
+    es = search_client(search_settings)
+    recorder = Recorder()
+    index = f"test-items-{uuid.uuid4().hex[:8]}"
+    # An index whose mapping cannot take a country code: the server refuses the document for good.
+    await es.indices.create(index=index, mappings={"properties": {"country": {"type": "integer"}}})
+    archive = RecordingArchive(es, index, recorder=recorder)
+    processor = BatchProcessor(enricher, archive, recorder.send, max_item_bytes=64 * 1024)
+    before = rejection_count("processors", "archive")
+    try:
+        outcome = await processor.process([RawMessage(raw_item("i-refused").to_bytes())])
+        assert outcome.enriched == []
+        [letter] = [DeadLetter.from_bytes(v) for v in recorder.sent(topics.ITEMS_DLQ)]
+        assert (letter.reason, letter.key) == ("archive-rejected", "i-refused")
+        assert EnrichedItem.from_bytes(base64.b64decode(letter.payload_b64)).id == "i-refused"
+        assert rejection_count("processors", "archive") == before + 1
+        assert any("refused archive document i-refused" in r.getMessage() for r in caplog.records)
     finally:
         await es.close()

@@ -38,6 +38,13 @@ def test_a_bad_time_is_a_query_error_naming_it(bad: str) -> None:
         parse_time(bad, now=NOW)
 
 
+@pytest.mark.parametrize("huge", ["99999999999d", "9999999999999999h"])
+def test_a_duration_back_before_the_year_1_is_out_of_range(huge: str) -> None:
+    """Issue 14: from=99999999999d answered 500 (an OverflowError)."""
+    with pytest.raises(QueryError, match="out of range"):
+        parse_time(huge, now=NOW)
+
+
 def test_no_filters_match_everything() -> None:
     assert item_query(ItemFilters()) == {"match_all": {}}
     assert alert_query(AlertFilters()) == {"match_all": {}}

@@ -302,6 +302,45 @@ def test_a_tampered_bundle_fails_verification(env: Env, capsys: Capture, tmp_pat
     assert code == 1 and "FAILED" in out and "does not match" in out
 
 
+def test_a_consistent_tamper_fails_verification(env: Env, capsys: Capture, tmp_path: Path) -> None:
+    """Issue 14: item, manifest and SHA256SUMS edited together used to verify OK."""
+    from tests.tocsin.test_evidence_integrity import consistent_tamper
+
+    bundle = tmp_path / "bundle.zip"
+    assert run(capsys, "export", "--evidence", "a-sd", "-o", str(bundle))[0] == 0
+    item_file = next(n for n in zipfile.ZipFile(bundle).namelist() if n.startswith("items/"))
+    tampered = tmp_path / "tampered.zip"
+    tampered.write_bytes(consistent_tamper(bundle.read_bytes(), item_id="item-00001", file=item_file))
+    code, out, _ = run(capsys, "evidence", "verify", str(tampered))
+    assert code == 1 and "custody log recorded when it was frozen" in out
+
+
+def test_signed_bundles_verify_against_the_public_key_and_the_server(
+        env: Env, capsys: Capture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.tocsin.test_evidence_integrity import consistent_tamper
+
+    code, out, _ = run(capsys, "evidence", "keygen", str(tmp_path / "tocsin"))
+    assert code == 0 and (tmp_path / "tocsin.key").stat().st_mode & 0o777 == 0o600
+    key_id = out.split()[1].rstrip(":")
+    assert run(capsys, "evidence", "keygen", str(tmp_path / "tocsin"))[0] == 2  # never overwritten
+    monkeypatch.setenv("TOCSIN_EVIDENCE__SIGNING_KEY_FILE", str(tmp_path / "tocsin.key"))
+    bundle = tmp_path / "bundle.zip"
+    assert run(capsys, "export", "--evidence", "a-sd", "-o", str(bundle))[0] == 0
+    code, out, err = run(capsys, "evidence", "verify", str(bundle),
+                         "--public-key", str(tmp_path / "tocsin.pub"), "--against-server")
+    assert code == 0, out + err
+    assert f"signed by trusted key {key_id}" in out and "matches the server's evidence" in out
+    # Rewritten with its custody log re-chained: only the signature and the server can tell.
+    item_file = next(n for n in zipfile.ZipFile(bundle).namelist() if n.startswith("items/"))
+    forged = tmp_path / "forged.zip"
+    forged.write_bytes(consistent_tamper(bundle.read_bytes(), item_id="item-00001", file=item_file,
+                                         rechain=True))
+    code, out, _ = run(capsys, "evidence", "verify", str(forged), "--against-server")
+    assert code == 1
+    assert "the signature does not match manifest.json" in out
+    assert "is not the one frozen here" in out and "is not this server's entry 1" in out
+
+
 @pytest.mark.parametrize("argv, code, message", [
     (["export", "--evidence", "no-such-alert", "-o", "x.zip"], 1, "no evidence has been frozen"),
     (["export", "--evidence", "a-sd", "--country", "SD", "-o", "x.zip"], 2, "takes no item filters"),

@@ -7,9 +7,14 @@ Layout::
     items/<id>.json    exactly the frozen bytes of each item
     SHA256SUMS         ``sha256sum`` format for manifest.json and every item file,
                        so ``unzip bundle.zip && sha256sum -c SHA256SUMS`` checks it
+    SIGNATURE.json     where a signing key is configured: Ed25519 over manifest.json
+                       (``tocsin.evidence.signing``)
 
 ``verify_bundle`` does the same checks and more (manifest against SHA256SUMS, no
-unlisted files, the custody chain) without extracting anything to disk.
+unlisted files, the custody chain, every item's hash against the hash the chain's
+``frozen`` entries announced, the signature) without extracting anything to disk.
+A consistent rewrite (item, manifest and SHA256SUMS edited together) still fails
+on the custody log; one that re-chains the log too fails on the signature.
 """
 
 from __future__ import annotations
@@ -21,14 +26,18 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 import tocsin
-from tocsin.evidence.custody import verify_custody
+from tocsin.evidence.custody import announced, verify_custody
 from tocsin.evidence.records import CustodyEntry, EvidenceItem
+from tocsin.evidence.signing import SIGNATURE, SigningKey, check_signature
 from tocsin.evidence.snapshot import CANONICAL_FORM, sha256_hex
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 BUNDLE_FORMAT = "tocsin-evidence-bundle/1"
 MANIFEST = "manifest.json"
@@ -59,7 +68,8 @@ def item_file_names(item_ids: list[str]) -> dict[str, str]:
 
 
 def build_bundle(*, alert_id: str, alert_version: int | None, items: list[EvidenceItem],
-                 custody: list[CustodyEntry], generated_at: datetime) -> bytes:
+                 custody: list[CustodyEntry], generated_at: datetime,
+                 signer: SigningKey | None = None) -> bytes:
     names = item_file_names([item.item_id for item in items if item.status == "frozen"])
     files: dict[str, bytes] = {names[item.item_id]: item.snapshot_bytes()
                                for item in items if item.status == "frozen"}
@@ -91,10 +101,13 @@ def build_bundle(*, alert_id: str, alert_version: int | None, items: list[Eviden
     files[MANIFEST] = text.encode("ascii")
     sums = "".join(f"{sha256_hex(data)}  {name}\n" for name, data in sorted(files.items()))
     files[SUMS] = sums.encode("ascii")
+    if signer is not None:
+        files[SIGNATURE] = signer.sign(files[MANIFEST])
     stamp = generated_at.timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in [MANIFEST, SUMS, *sorted(n for n in files if n.startswith("items/"))]:
+        for name in [MANIFEST, SUMS, *([SIGNATURE] if signer else []),
+                     *sorted(n for n in files if n.startswith("items/"))]:
             info = zipfile.ZipInfo(name, date_time=max(stamp, (1980, 1, 1, 0, 0, 0)))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -112,6 +125,12 @@ class BundleReport:
     custody_head_sha256: str | None = None
     item_hashes: dict[str, str | None] = field(default_factory=dict)
     """Item id → sha256 as the manifest lists them (None: missing when exported)."""
+    signed_by: str | None = None
+    """Key id of a valid signature over the manifest (None: unsigned)."""
+    signature_trusted: bool = False
+    """The signing key is one of the trusted public keys the check was given."""
+    custody: list[CustodyEntry] = field(default_factory=list)
+    """The bundle's custody log (for a comparison with the server's)."""
 
 
 def _read_members(archive: zipfile.ZipFile, problems: list[str], max_bytes: int) -> dict[str, bytes]:
@@ -199,17 +218,36 @@ def _check_manifest(manifest: Any, members: dict[str, bytes], sums: dict[str, st
     except ValidationError as exc:
         problems.append(f"{MANIFEST} custody log is malformed: {exc.errors()[0]['msg']}")
         return
+    report.custody = custody
     chain = verify_custody(custody, report.alert_id)
     problems.extend(f"custody log: {problem}" for problem in chain.problems)
+    _check_against_custody(report, custody)
     report.custody_head_sha256 = chain.head_sha256
     if manifest.get("custody_head_sha256") != chain.head_sha256:
         problems.append(f"custody log: the manifest's head {manifest.get('custody_head_sha256')} "
                         f"is not the log's last entry {chain.head_sha256}")
 
 
-def verify_bundle(zip_bytes: bytes, *, max_member_bytes: int = MAX_MEMBER_BYTES) -> BundleReport:
-    """Check a bundle: every file against SHA256SUMS, every item against the manifest,
-    nothing unlisted, and the custody chain. Never raises for a bad bundle."""
+def _check_against_custody(report: BundleReport, custody: list[CustodyEntry]) -> None:
+    """Every item as the custody log's ``frozen`` entries announced it: same hash, none added or
+    left out (the manifest's own hashes can be rewritten along with the files)."""
+    frozen = announced(custody)
+    for item_id, digest in report.item_hashes.items():
+        if item_id not in frozen:
+            report.problems.append(f"item {item_id!r} is in the manifest but no frozen custody entry "
+                                   f"announced it")
+        elif frozen[item_id] != digest:
+            report.problems.append(f"item {item_id!r}: the manifest's sha256 {digest} is not the one the "
+                                   f"custody log recorded when it was frozen ({frozen[item_id]})")
+    for item_id in frozen.keys() - report.item_hashes.keys():
+        report.problems.append(f"item {item_id!r} was frozen (custody log) but is not in the manifest")
+
+
+def verify_bundle(zip_bytes: bytes, *, max_member_bytes: int = MAX_MEMBER_BYTES,
+                  trusted: dict[str, Ed25519PublicKey] | None = None) -> BundleReport:
+    """Check a bundle: every file against SHA256SUMS, every item against the manifest and the
+    custody log, nothing unlisted, the custody chain and the signature (which, given ``trusted``
+    keys, must be by one of them). Never raises for a bad bundle."""
     report = BundleReport(ok=False)
     try:
         with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
@@ -228,7 +266,7 @@ def verify_bundle(zip_bytes: bytes, *, max_member_bytes: int = MAX_MEMBER_BYTES)
             report.problems.append(f"{name}: sha256 {sha256_hex(members[name])} does not match "
                                    f"{SUMS} ({digest})")
     for name in members:
-        if name != SUMS and name not in sums:
+        if name not in (SUMS, SIGNATURE) and name not in sums:
             report.problems.append(f"{name!r} is in the bundle but not in {SUMS}")
     try:
         manifest = json.loads(members[MANIFEST])
@@ -236,5 +274,8 @@ def verify_bundle(zip_bytes: bytes, *, max_member_bytes: int = MAX_MEMBER_BYTES)
         report.problems.append(f"{MANIFEST} is not JSON: {exc}")
         return report
     _check_manifest(manifest, members, sums, report)
+    signature = check_signature(members.get(SIGNATURE), members[MANIFEST], trusted)
+    report.problems.extend(signature.problems)
+    report.signed_by, report.signature_trusted = signature.signed_by, signature.trusted
     report.ok = not report.problems
     return report

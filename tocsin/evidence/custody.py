@@ -62,3 +62,14 @@ def verify_custody(entries: Iterable[CustodyEntry], alert_id: str | None = None)
             problems.append(f"{where}: sha256 {entry.sha256} does not match its content ({actual})")
         prev = entry.sha256
     return ChainReport(ok=not problems, problems=problems, head_sha256=prev)
+
+
+def announced(chain: Iterable[CustodyEntry]) -> dict[str, str | None]:
+    """Item id → snapshot hash (None: missing) as the frozen entries of a log announce them."""
+    items: dict[str, str | None] = {}
+    for entry in chain:
+        if entry.action == "frozen":
+            for item_id, digest in entry.items.items():
+                if digest is not None or item_id not in items:
+                    items[item_id] = digest
+    return items

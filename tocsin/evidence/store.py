@@ -22,7 +22,7 @@ import asyncio
 import hashlib
 import logging
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +34,9 @@ from pydantic import ValidationError
 
 from tocsin.errors import StorageError
 from tocsin.evidence.bundle import BundleReport, build_bundle, verify_bundle
-from tocsin.evidence.custody import GENESIS, seal
+from tocsin.evidence.custody import GENESIS, announced, seal
 from tocsin.evidence.records import CustodyAction, CustodyEntry, EvidenceItem, EvidenceRecord
+from tocsin.evidence.signing import SigningKey
 from tocsin.evidence.snapshot import canonical_json, sha256_hex
 from tocsin.schema import Alert
 from tocsin.search import SearchUnavailable, install_index, sources_by_id
@@ -87,17 +88,6 @@ class _Draft:
     items: dict[str, str | None] | None = None
 
 
-def announced(chain: Iterable[CustodyEntry]) -> dict[str, str | None]:
-    """Item id → snapshot hash (None: missing) as the frozen entries of a log announce them."""
-    items: dict[str, str | None] = {}
-    for entry in chain:
-        if entry.action == "frozen":
-            for item_id, digest in entry.items.items():
-                if digest is not None or item_id not in items:
-                    items[item_id] = digest
-    return items
-
-
 def _unavailable(what: str, exc: Exception) -> SearchUnavailable:
     return SearchUnavailable(f"{what}: {exc}")
 
@@ -111,8 +101,10 @@ def _retryable(exc: Exception) -> bool:
 class EvidenceStore:
     """Freezes alerts' contributing items, serves them, and logs who saw them."""
 
-    def __init__(self, es: AsyncElasticsearch, search: SearchSettings) -> None:
+    def __init__(self, es: AsyncElasticsearch, search: SearchSettings, *,
+                 signer: SigningKey | None = None) -> None:
         self.es = es
+        self.signer = signer
         self.evidence_index = search.evidence_index
         self.custody_index = search.custody_index
         self.items_index = search.items_index
@@ -324,6 +316,11 @@ class EvidenceStore:
         chain = await self._append(alert_id, lambda _: _Draft("viewed", actor))
         return await self._record(alert_id, chain)
 
+    async def frozen_hashes(self, alert_id: str) -> dict[str, str | None]:
+        """Item id → the SHA-256 frozen for this alert (None: missing when frozen). Not logged:
+        no snapshot is handed out, only what lets the alert's detail flag a changed item."""
+        return announced(await self.custody(alert_id))
+
     async def _latest_version(self, alert_id: str) -> int | None:
         try:
             doc = await self.es.get(index=self.alerts_index, id=alert_id, source_includes=["version"])
@@ -341,16 +338,19 @@ class EvidenceStore:
             raise EvidenceNotFound(f"no evidence has been frozen for alert {alert_id!r}")
         items = await self._items(alert_id, chain)
         bundle = build_bundle(alert_id=alert_id, alert_version=await self._latest_version(alert_id),
-                              items=items, custody=chain, generated_at=_now())
+                              items=items, custody=chain, generated_at=_now(), signer=self.signer)
         digest = sha256_hex(bundle)
-        detail = f"bundle sha256 {digest}, {sum(i.status == 'frozen' for i in items)} item(s)"
+        signed = f", signed by key {self.signer.key_id}" if self.signer else ", unsigned"
+        detail = f"bundle sha256 {digest}, {sum(i.status == 'frozen' for i in items)} item(s){signed}"
         await self._append(alert_id, lambda _: _Draft("exported", actor, detail=detail))
         return bundle
 
     async def verify(self, alert_id: str, bundle: bytes, *, actor: str) -> BundleReport:
-        """``verify_bundle`` plus: the bundle is this alert's and its items are the ones frozen
-        here; logs ``verified`` with the bundle's hash and the outcome."""
-        report = verify_bundle(bundle)
+        """``verify_bundle`` plus: the bundle is this alert's, its items are the ones frozen
+        here and its custody log is the start of this server's (nothing rewritten); signed by
+        this server's key if it has one. Logs ``verified`` with the bundle's hash and the outcome."""
+        trusted = {self.signer.key_id: self.signer.public} if self.signer else None
+        report = verify_bundle(bundle, trusted=trusted)
         if report.alert_id is not None and report.alert_id != alert_id:
             report.problems.append(f"the bundle is for alert {report.alert_id!r}, not {alert_id!r}")
         chain = await self.custody(alert_id)
@@ -359,6 +359,11 @@ class EvidenceStore:
             if digest is not None and stored.get(item_id) != digest:
                 report.problems.append(f"item {item_id!r}: the bundle's sha256 {digest} is not the one "
                                        f"frozen here ({stored.get(item_id)})")
+        for entry in report.custody:
+            here = chain[entry.seq - 1] if 0 < entry.seq <= len(chain) else None
+            if here is None or here.sha256 != entry.sha256:
+                report.problems.append(f"custody entry {entry.seq} ({entry.action}) is not this server's "
+                                       f"entry {entry.seq} ({here.sha256 if here else 'none'})")
         report.ok = not report.problems
         outcome = "ok" if report.ok else f"FAILED ({len(report.problems)} problem(s))"
         detail = f"bundle sha256 {sha256_hex(bundle)}: {outcome}"
