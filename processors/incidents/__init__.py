@@ -1,0 +1,1 @@
+"""Incident fusion (``fusion``), near-duplicate text and amplification (``duplicates``), what items are compared with (``embedding``) and the incidents index (``store``)."""

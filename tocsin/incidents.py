@@ -1,0 +1,93 @@
+"""Incidents: reports of one event fused across sources, languages and platforms.
+
+The processors assign each item with a violence or hate-speech hit to an incident
+(``processors.incidents``) and archive the incident here described in its own
+index; the API, the command line and the alert rules read it. The record lives in
+the core because all of them agree on it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tocsin.durations import Duration
+from tocsin.schema import Amplification, Record, utcnow
+
+
+class TimelinePoint(Record):
+    """Items of the incident in one hour of event time."""
+
+    at: datetime
+    items: int
+
+
+class Incident(Record):
+    """One incident as the index holds it and the API serves it."""
+
+    id: str = Field(description="deterministic: from the first item's id, so a replay makes the same one")
+    category: str = Field(description="the category its items share: violence_report, hate_speech …")
+    title: str = Field(description="the title of its most central item")
+    title_item_id: str
+    country: str | None = None
+    admin1: str | None = None
+    admin1_name: str | None = None
+    place: str | None = Field(default=None, description="the most named place of its items")
+    location: dict[str, float] | None = Field(default=None, description="{'lat':..,'lon':..} of its first placed item")
+    first_seen: datetime
+    last_seen: datetime
+    languages: list[str] = Field(default_factory=list, description="languages of its items, most items first")
+    sources: list[str] = Field(default_factory=list, description="sources of its items, most items first")
+    origins: list[str] = Field(
+        default_factory=list,
+        description="independent sources: a syndicated copy or near-duplicate counts for the source that "
+                    "published the text first")
+    independent_sources: int = 0
+    item_count: int = 0
+    amplified_items: int = Field(default=0, description="items that belong to a burst of near-identical text")
+    subtypes: dict[str, int] = Field(default_factory=dict, description="sub-labels of its items, with counts")
+    timeline: list[TimelinePoint] = Field(default_factory=list)
+    amplification: Amplification | None = Field(
+        default=None, description="the largest burst of near-identical text from many accounts among its items")
+    item_ids: list[str] = Field(default_factory=list, description="its items (the first 5,000)")
+    centroid: list[float] = Field(default_factory=list, description="mean embedding, for fusion after a restart")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @classmethod
+    def from_document(cls, source: dict[str, Any]) -> Incident:
+        """An incident from its index document (fields the schema does not know are left out)."""
+        return cls.model_validate({k: v for k, v in source.items() if k in cls.model_fields})
+
+    def public(self) -> dict[str, Any]:
+        """What the API and exports show: everything but the centroid and the member list."""
+        return self.model_dump(mode="json", exclude={"centroid", "item_ids"})
+
+
+class IncidentSettings(BaseModel):
+    """Incident fusion in the processors: which items, how close in place, time and meaning."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Off: items carry no incident and the incidents index stays empty.
+    enabled: bool = True
+    # Items with a hit in one of these categories, at this score or more, are fused.
+    categories: list[str] = Field(default_factory=lambda: ["violence_report", "hate_speech"], min_length=1)
+    min_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    # An item joins an incident last seen at most this long before (or after) it, in event time.
+    window: Duration = 48 * 3600.0
+    # Cosine similarity of an item's embedding to the incident's mean embedding needed to join it
+    # (tuned on CrisisLex T26 training events: docs, Incidents).
+    similarity: float = Field(default=0.86, ge=0.0, le=1.0)
+    # Items with no country join only an incident at least this similar.
+    unplaced_similarity: float = Field(default=0.93, ge=0.0, le=1.0)
+    # Items in different first-level regions of one country still fuse when this close (km).
+    max_km: float = Field(default=150.0, ge=0.0)
+    # Near-duplicate text: estimated Jaccard similarity of character 5-grams (MinHash).
+    duplicate_similarity: float = Field(default=0.6, ge=0.0, le=1.0)
+    # A burst is this many distinct accounts posting near-identical text within amplification_window.
+    amplification_accounts: int = Field(default=5, ge=2)
+    amplification_window: Duration = 600.0
+    # Incidents kept in a worker's memory for fusion (the oldest go first).
+    max_open: int = Field(default=20_000, ge=1)
