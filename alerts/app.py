@@ -1,10 +1,11 @@
-"""The alerts stage as a Faust app.
+"""The alerts stage as a Faust app: a thin shell over :mod:`alerts.pipeline`.
 
 ``items.enriched`` → (route) → ``alerts.matches`` keyed by rule and group, so each
 group's windows and alert lifecycle live on one worker → (evaluate: the rules
 engine) → ``alerts``, one record per alert version → (archive) → alerts and
 alert-versions indices, served as an Atom feed at ``/alerts.atom``; and
-``alerts`` → (notify) → the channels in ``config/notifiers.yaml``.
+``alerts`` → (notify) → the channels in ``config/notifiers.yaml``, and (evidence)
+→ the frozen contributing items.
 
 Clock ticks (for resolving open alerts and noticing silent groups) and analysts'
 actions travel on ``alerts.matches`` too, under the group's key, so that every
@@ -20,7 +21,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,23 +33,30 @@ from alerts.engine import Engine
 from alerts.evidence.agent import add_evidence_agent
 from alerts.notify import Notifier, load_notifiers
 from alerts.notify.dispatch import Dispatcher
+from alerts.pipeline import STAGE, AlertsPipeline, Outgoing, read_alerts
 from alerts.reload import RulesFile
 from alerts.rules import load_rules
-from alerts.rules.base import Rule, match_all
+from alerts.rules.base import Rule
 from alerts.state import MappingStore
 from alerts.store import AlertStore
 from tocsin import topics
-from tocsin.actions import signal_key
-from tocsin.formats.atom import render_atom
-from tocsin.schema import Alert, AlertMatch, DeadLetter, EnrichedItem
+from tocsin.errors import QueryError
+from tocsin.formats.atom import atom_feed
+from tocsin.schema import Alert, DeadLetter
 from tocsin.search import search_client, with_retries
 from tocsin.settings import Settings
 from tocsin.streams import ack_concurrently, deliver, make_app, topic, until_done
+from tocsin.topics import Consumed
 
 logger = logging.getLogger(__name__)
 
-STAGE = "alerts"
-_GROUP_PARAMS = ("country", "lang", "city")
+# Alerts being delivered at once by one worker; more wait on the stream (backpressure).
+_MAX_IN_FLIGHT = 64
+
+
+def consumed(event: faust.EventT) -> Consumed:
+    return Consumed(value=event.value or b"", key=event.key, topic=event.message.topic,
+                    partition=event.message.partition, offset=event.message.offset)
 
 
 def create_app(settings: Settings, rules: list[Rule] | None = None,
@@ -62,42 +70,28 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
     app = make_app(settings, STAGE, web_port=settings.alerts.web_port, **unbatched)
     # One table for every rule's windows and every group's alert lifecycle, one for
     # the groups that need clock ticks: rules can then change while the worker runs.
-    engine = Engine(rules, MappingStore(app.Table("alerts-state")), MappingStore(app.Table("alerts-watch")))
+    pipeline = AlertsPipeline(Engine(rules, MappingStore(app.Table("alerts-state")),
+                                     MappingStore(app.Table("alerts-watch"))))
     es = search_client(settings.search)
     store = AlertStore(es, settings.search.alerts_index, settings.search.alert_versions_index)
     batch_size, within = settings.processing.batch_size, settings.processing.batch_within_s
+
+    async def send(records: Sequence[Outgoing]) -> None:
+        """Publish and wait for the broker, retrying until it takes them (the records are idempotent)."""
+        async def once() -> None:
+            await asyncio.gather(*(deliver(app, r.topic, r.key, r.value, r.timestamp) for r in records))
+        if records:
+            await until_done(once, what=f"publishing {len(records)} record(s)")
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]
     async def close_search(app: faust.App, **_: Any) -> None:
         await es.close()
 
-    def dead_letter(event: faust.EventT, exc: ValidationError) -> Awaitable[None]:
-        letter = DeadLetter.of(stage=STAGE, reason="invalid", error=str(exc), payload=event.value or b"",
-                               topic=event.message.topic, partition=event.message.partition,
-                               offset=event.message.offset)
-        return deliver(app, topics.ITEMS_DLQ, event.key or b"", letter.to_bytes(), None)
-
     @app.agent(topic(app, topics.ITEMS_ENRICHED))
     async def route(stream: faust.StreamT) -> None:
         """Fan each item out to the (rule, group) pairs it counts towards."""
-        async for events in stream.noack_take(  # type: ignore[attr-defined]
-                batch_size, within=within):
-
-            async def fan_out(events: list[faust.EventT] = events) -> None:
-                sends = []
-                for event in events:
-                    try:
-                        item = EnrichedItem.from_bytes(event.value or b"")
-                    except ValidationError as exc:
-                        sends.append(dead_letter(event, exc))
-                        continue
-                    for match in match_all(engine.rules, item):
-                        key = signal_key(match.rule, match.group_key)
-                        sends.append(deliver(app, topics.ALERT_MATCHES, key, match.to_bytes(),
-                                             match.event_time.timestamp()))
-                await asyncio.gather(*sends)
-
-            await until_done(fan_out, what="routing a batch")
+        async for events in stream.noack_take(batch_size, within=within):  # type: ignore[attr-defined]
+            await send(pipeline.route([consumed(event) for event in events]))
             for event in events:
                 await stream.ack(event)
 
@@ -105,29 +99,15 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
     async def evaluate(stream: faust.StreamT) -> None:
         """Run each signal through the rules engine; publish the alert versions it makes."""
         async for event in stream.events():
-            try:
-                signal = AlertMatch.from_bytes(event.value or b"")
-            except ValidationError as exc:
-                await until_done(functools.partial(dead_letter, event, exc), what="dead letter")
-                continue
-            for version in engine.handle(signal, time.time()):
-                logger.info("alert %s v%d %s: %s", version.id, version.version, version.event, version.title)
-                publish = functools.partial(deliver, app, topics.ALERTS, version.id.encode(),
-                                            version.to_bytes(), version.updated_at.timestamp())
-                await until_done(publish, what="publishing an alert")
+            for record in pipeline.evaluate(consumed(event), time.time()):
+                await send([record])
 
     @app.timer(settings.alerts.tick_s)
     async def tick() -> None:
         """A tick for every open alert and flatline group this worker holds."""
-        now = datetime.now(UTC)
-        sends = []
-        for watched in list(engine.watched()):
-            signal = AlertMatch(rule=watched.rule, group_key=watched.group_key, group=watched.group,
-                                item_id="", event_time=now, matched=False, kind="tick")
-            sends.append(deliver(app, topics.ALERT_MATCHES, signal_key(watched.rule, watched.group_key),
-                                 signal.to_bytes(), now.timestamp()))
+        ticks = pipeline.ticks(datetime.now(UTC))
         try:
-            await asyncio.gather(*sends)
+            await asyncio.gather(*(deliver(app, r.topic, r.key, r.value, r.timestamp) for r in ticks))
         except Exception:  # the next tick comes soon; a lost one only delays a resolution
             logger.exception("sending clock ticks failed")
 
@@ -136,20 +116,16 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
         async def reload_rules() -> None:
             changed = watcher.changed()
             if changed is not None:
-                engine.replace(changed)
+                pipeline.engine.replace(changed)
 
     @app.agent(topic(app, topics.ALERTS))
     async def archive(stream: faust.StreamT) -> None:
         """Index raised alerts (idempotent by alert id) before acking them."""
         await with_retries(store.install, what="alerts index template")
-        async for events in stream.noack_take(  # type: ignore[attr-defined]
-                batch_size, within=within):
-            alerts: list[Alert] = []
-            for event in events:
-                try:
-                    alerts.append(Alert.from_bytes(event.value or b""))
-                except ValidationError as exc:
-                    await until_done(functools.partial(dead_letter, event, exc), what="dead letter")
+        async for events in stream.noack_take(batch_size, within=within):  # type: ignore[attr-defined]
+            alerts, letters = read_alerts([consumed(event) for event in events])
+            for letter in letters:
+                await send([letter])
             await with_retries(functools.partial(store.store, alerts), what="alerts index")
             for event in events:
                 await stream.ack(event)
@@ -159,24 +135,16 @@ def create_app(settings: Settings, rules: list[Rule] | None = None,
     add_evidence_agent(app, es, settings)
 
     @app.page("/alerts.atom")
-    async def atom_feed(web: Any, request: Any) -> Any:
-        query = request.query
-        group = {name: query[name] for name in _GROUP_PARAMS if query.get(name)}
+    async def atom(web: Any, request: Any) -> Any:
+        """The same feed as the API's ``/alerts.atom`` (no key: the port is the worker's own)."""
         try:
-            size = min(int(query.get("limit", settings.alerts.feed_size)), 1000)
-        except ValueError:
-            size = settings.alerts.feed_size
-        latest = await store.latest(size, rule=query.get("rule"), severity=query.get("severity"),
-                                    status=query.get("status"), group=group)
-        feed_url = str(request.url)
-        return web.bytes(render_atom(latest, feed_url=feed_url),
-                         content_type="application/atom+xml")
+            body = await atom_feed(es, settings.search.alerts_index, request.query, feed_url=str(request.url),
+                                   default_size=settings.alerts.feed_size)
+        except QueryError as exc:
+            return web.text(f"{exc}\n", status=400)
+        return web.bytes(body, content_type="application/atom+xml")
 
     return app
-
-
-# Alerts being delivered at once by one worker; more wait on the stream (backpressure).
-_MAX_IN_FLIGHT = 64
 
 
 def _add_notify_agent(app: faust.App, notifiers: list[Notifier]) -> None:

@@ -4,7 +4,7 @@ codes, and a circle around the contributing items' coordinates."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pycountry
@@ -28,7 +28,7 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def area_of(group: dict[str, str | None], samples: Sequence[dict[str, Any]]) -> AlertArea | None:
+def area_of(group: dict[str, str | None], samples: Sequence[Mapping[str, Any]]) -> AlertArea | None:
     """None when the group is not a place (e.g. a language) and no item had coordinates."""
     places = {name: value for name in _PLACE_FIELDS
               if (value := group.get(name)) and value != "unknown"}

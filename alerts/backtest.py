@@ -20,12 +20,13 @@ from alerts.engine import Engine
 from alerts.rules.base import Rule, match_all
 from alerts.state import MappingStore
 from tocsin.documents import from_document
-from tocsin.schema import Alert, AlertMatch, EnrichedItem
+from tocsin.errors import InputError
+from tocsin.schema import Alert, EnrichedItem
 
 PAGE = 1000
 
 
-class BacktestError(ValueError):
+class BacktestError(InputError, ValueError):
     """The rule or the time range cannot be backtested (the message says why)."""
 
 
@@ -46,7 +47,7 @@ class Replay:
         if tick_s <= 0:
             raise BacktestError("--tick must be positive")
         # A rule switched off in the file can still be tried out.
-        self.rule = type(rule)(rule.config.model_copy(update={"enabled": True}))  # type: ignore[call-arg]
+        self.rule = type(rule)(rule.config.model_copy(update={"enabled": True}))
         self.engine = Engine([self.rule], MappingStore(), MappingStore())
         self.start, self.end, self.tick_s = start, end, tick_s
         self.next_tick = start + timedelta(seconds=tick_s)
@@ -55,9 +56,7 @@ class Replay:
     def _ticks_until(self, moment: datetime) -> Iterator[Alert]:
         while self.next_tick <= moment:
             for watched in list(self.engine.watched()):
-                signal = AlertMatch(rule=watched.rule, group_key=watched.group_key, group=watched.group,
-                                    item_id="", event_time=self.next_tick, matched=False, kind="tick")
-                yield from self.engine.handle(signal, self.next_tick.timestamp())
+                yield from self.engine.handle(watched.tick(self.next_tick), self.next_tick.timestamp())
             self.next_tick += timedelta(seconds=self.tick_s)
 
     def feed(self, item: EnrichedItem) -> list[Alert]:

@@ -10,10 +10,26 @@ in the worker, event time in a backtest).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from alerts.rules.base import Reading, RuleConfig
 from tocsin.schema import SEVERITIES, Alert, AlertAction, AlertNote
+
+AlertJson = dict[str, Any]
+"""An alert version as stored: ``Alert.model_dump(mode="json")``."""
+
+
+class LifecycleState(TypedDict, total=False):
+    """One group's alert lifecycle, as the state store keeps it (under ``L|rule|group_key``)."""
+
+    current: AlertJson
+    """The latest version of the group's latest incident (open, or resolved)."""
+    past: dict[str, AlertJson]
+    """The latest version of each of the last few incidents, by alert id: still actionable."""
+    below_since: float | None
+    """Since when the level has been past the resolve threshold (None: it is not)."""
+    notified: float
+    """When the last version was published (``realert`` paces updates from it)."""
 
 # Latest versions of this many past incidents per group stay actionable (notes on
 # a resolved alert); older ones are only in the index.
@@ -25,36 +41,50 @@ def _at(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
-def current(state: dict[str, Any] | None) -> Alert | None:
+def current(state: LifecycleState | None) -> Alert | None:
     if not state or not state.get("current"):
         return None
     return Alert.model_validate(state["current"])
 
 
-def is_open(state: dict[str, Any] | None) -> bool:
+def is_open(state: LifecycleState | None) -> bool:
     """Read off the stored dict: this runs for every signal, validation only when needed."""
-    latest: dict[str, Any] = (state or {}).get("current") or {}
+    latest: AlertJson = (state or {}).get("current") or {}
     return latest.get("status") == "open"
 
 
-def _validated(state: dict[str, Any] | None) -> Alert:
+def _validated(state: LifecycleState | None) -> Alert:
     alert = current(state)
     assert alert is not None, "an open group always has its current alert"
     return alert
 
 
-def _with(state: dict[str, Any] | None, alert: Alert, **changes: Any) -> dict[str, Any]:
-    state = dict(state or {})
-    state["current"] = alert.model_dump(mode="json")
-    past = dict(state.get("past", {}))
-    past[alert.id] = state["current"]
-    state["past"] = dict(list(past.items())[-_KEPT_INCIDENTS:])
-    state.update(changes)
-    return state
+def _with(state: LifecycleState | None, alert: Alert, *, notified: float | None = None) -> LifecycleState:
+    """``state`` with ``alert`` as its current version; a version that is published
+    (``notified`` set) also ends any count towards resolution."""
+    new = LifecycleState(**(state or {}))
+    new["current"] = alert.model_dump(mode="json")
+    past = dict(new.get("past", {}))
+    past[alert.id] = new["current"]
+    new["past"] = dict(list(past.items())[-_KEPT_INCIDENTS:])
+    if notified is not None:
+        new["below_since"] = None
+        new["notified"] = notified
+    return new
 
 
-def advance(state: dict[str, Any] | None, reading: Reading, config: RuleConfig,
-            clock: float) -> tuple[dict[str, Any] | None, Alert | None]:
+def _below_since(state: LifecycleState | None, since: float | None) -> LifecycleState | None:
+    """``state`` counting towards resolution since ``since`` (None: not); itself if unchanged,
+    so that the caller writes nothing."""
+    if (state or {}).get("below_since") == since:
+        return state
+    new = LifecycleState(**(state or {}))
+    new["below_since"] = since
+    return new
+
+
+def advance(state: LifecycleState | None, reading: Reading, config: RuleConfig,
+            clock: float) -> tuple[LifecycleState | None, Alert | None]:
     """The group's new state, and the new alert version if this reading makes one."""
     is_live = is_open(state)
     if reading.firing and reading.alert is not None and not is_live:
@@ -64,11 +94,10 @@ def advance(state: dict[str, Any] | None, reading: Reading, config: RuleConfig,
     if reading.firing and reading.alert is not None:
         return _update(state or {}, _validated(state), reading, config, clock)
     if not reading.clear:
-        return ({**state, "below_since": None} if state and state.get("below_since") is not None
-                else state), None
+        return _below_since(state, None), None
     below_since = (state or {}).get("below_since")
     if below_since is None:
-        return {**(state or {}), "below_since": clock}, None
+        return _below_since(state, clock), None
     if clock - below_since < config.resolve.hold:
         return state, None
     alert = _validated(state)
@@ -76,11 +105,11 @@ def advance(state: dict[str, Any] | None, reading: Reading, config: RuleConfig,
         "status": "resolved", "event": "resolved", "version": alert.version + 1,
         "updated_at": _at(clock), "resolved_at": _at(clock),
     })
-    return _with(state, resolved, below_since=None, notified=clock), resolved
+    return _with(state, resolved, notified=clock), resolved
 
 
-def _open(state: dict[str, Any] | None, reading: Reading, config: RuleConfig,
-          clock: float) -> tuple[dict[str, Any], Alert]:
+def _open(state: LifecycleState | None, reading: Reading, config: RuleConfig,
+          clock: float) -> tuple[LifecycleState, Alert]:
     assert reading.alert is not None
     fresh = reading.alert
     earlier = (state or {}).get("past", {}).get(fresh.id)
@@ -91,11 +120,11 @@ def _open(state: dict[str, Any] | None, reading: Reading, config: RuleConfig,
         "severity": config.severity_at(reading.level),
         "opened_at": _at(clock), "updated_at": _at(clock), "raised_at": _at(clock),
     })
-    return _with(state, opened, below_since=None, notified=clock), opened
+    return _with(state, opened, notified=clock), opened
 
 
-def _update(state: dict[str, Any], alert: Alert, reading: Reading, config: RuleConfig,
-            clock: float) -> tuple[dict[str, Any], Alert | None]:
+def _update(state: LifecycleState, alert: Alert, reading: Reading, config: RuleConfig,
+            clock: float) -> tuple[LifecycleState | None, Alert | None]:
     assert reading.alert is not None
     fresh = reading.alert
     severity = config.severity_at(reading.level)
@@ -103,7 +132,7 @@ def _update(state: dict[str, Any], alert: Alert, reading: Reading, config: RuleC
     changed = (fresh.count, fresh.sample_item_ids) != (alert.count, alert.sample_item_ids)
     due = clock - state.get("notified", 0.0) >= config.realert
     if not escalated and not (changed and due):
-        return ({**state, "below_since": None} if state.get("below_since") is not None else state), None
+        return _below_since(state, None), None
     # The incident keeps its id, opening, and what analysts did; the numbers are the rule's.
     kept = {"id", "opened_at", "raised_at", "acknowledged_by", "acknowledged_at", "assigned_to", "notes"}
     updated = fresh.model_copy(update={
@@ -114,11 +143,11 @@ def _update(state: dict[str, Any], alert: Alert, reading: Reading, config: RuleC
         "first_seen": min(alert.first_seen, fresh.first_seen),
         "area": fresh.area or alert.area,
     })
-    return _with(state, updated, below_since=None, notified=clock), updated
+    return _with(state, updated, notified=clock), updated
 
 
-def act(state: dict[str, Any] | None, action: AlertAction,
-        clock: float) -> tuple[dict[str, Any] | None, Alert | None]:
+def act(state: LifecycleState | None, action: AlertAction,
+        clock: float) -> tuple[LifecycleState | None, Alert | None]:
     """Apply an analyst's action to the alert it names; unknown alerts are ignored."""
     known = (state or {}).get("past", {}).get(action.alert_id)
     if known is None:
@@ -142,6 +171,6 @@ def act(state: dict[str, Any] | None, action: AlertAction,
     is_current = current(state) is not None and current(state).id == alert.id  # type: ignore[union-attr]
     if is_current:
         return _with(state, changed), changed
-    new_state = dict(state or {})
+    new_state = LifecycleState(**(state or {}))
     new_state["past"] = {**new_state.get("past", {}), alert.id: changed.model_dump(mode="json")}
     return new_state, changed

@@ -10,14 +10,18 @@ after a worker has started.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, Protocol
 
 
 class StateStore(Protocol):
+    """Small JSON objects by key. Each kind of value has its TypedDict where it is made
+    (``alerts.rules.counts``, ``alerts.lifecycle``, ``alerts.engine``) and is read back
+    through it; the layouts are those stored by every release so far."""
+
     def get(self, key: str) -> dict[str, Any] | None: ...
 
-    def put(self, key: str, value: dict[str, Any]) -> None: ...
+    def put(self, key: str, value: Mapping[str, Any]) -> None: ...
 
     def delete(self, key: str) -> None: ...
 
@@ -42,7 +46,7 @@ class MappingStore:
             return value
         return None
 
-    def put(self, key: str, value: dict[str, Any]) -> None:
+    def put(self, key: str, value: Mapping[str, Any]) -> None:
         self.mapping[key] = value
 
     def delete(self, key: str) -> None:

@@ -1,10 +1,9 @@
-"""The alerts indices: the latest version of every alert (by alert id, newest first
-for the feeds), and every version (by version id) as the alert's history."""
+"""The alerts indices: the latest version of every alert (by alert id; the feeds read it
+with ``tocsin.search.search_alerts``), and every version (by version id) as the alert's history."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
@@ -40,23 +39,6 @@ class AlertStore:
         rejected += await bulk_index(self.es, self.index,
                                      [(a.id, a.model_dump(mode="json")) for a in latest_versions(alerts)])
         return rejected
-
-    async def latest(self, size: int, *, rule: str | None = None, severity: str | None = None,
-                     status: str | None = None, group: dict[str, str] | None = None) -> list[Alert]:
-        """Newest first, optionally filtered (the Atom feed's query parameters)."""
-        filters: list[dict[str, Any]] = []
-        for name, value in (("rule", rule), ("severity", severity), ("status", status)):
-            if value:
-                filters.append({"term": {name: value}})
-        for key, value in (group or {}).items():
-            filters.append({"term": {f"group.{key}": value}})
-        try:
-            response = await self.es.search(
-                index=self.index, size=size, query={"bool": {"filter": filters}},
-                sort=[{"updated_at": {"order": "desc"}}, {"id": {"order": "asc"}}])
-        except NotFoundError:
-            return []
-        return [Alert.model_validate(hit["_source"]) for hit in response["hits"]["hits"]]
 
     async def versions(self, alert_id: str) -> list[Alert]:
         """Every version of one alert, oldest first."""

@@ -12,18 +12,30 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Generic, TypedDict, TypeVar, cast
 
 from alerts.state import StateStore
 
-Fold = Callable[[dict[str, Any] | None], dict[str, Any]]
-
-IDS = "_ids"
-"""Bucket key holding the (hashed) ids of the items folded in."""
 MAX_IDS = 2000
+"""Item ids remembered per bucket, to fold a redelivered item only once."""
 
 
-class Buckets:
+class Bucket(TypedDict, total=False):
+    """What every bucket holds; a rule type's bucket (``alerts.rules.counts``) adds its own fields."""
+
+    _ids: list[str]
+    """Short hashes of the items folded in."""
+
+
+B = TypeVar("B", bound=Bucket)
+
+
+class BucketIndex(TypedDict):
+    starts: list[float]
+    """The start of every bucket kept, oldest first."""
+
+
+class Buckets(Generic[B]):
     def __init__(self, store: StateStore, prefix: str, *, step: float, keep: float) -> None:
         self.store = store
         self.prefix = prefix
@@ -39,7 +51,10 @@ class Buckets:
     def _index_key(self) -> str:
         return f"{self.prefix}|idx"
 
-    def fold(self, ts: float, fold: Fold, item_id: str | None = None) -> bool:
+    def _index(self) -> BucketIndex:
+        return cast(BucketIndex, self.store.get(self._index_key()) or {"starts": []})
+
+    def fold(self, ts: float, fold: Callable[[B | None], B], item_id: str | None = None) -> bool:
         """Fold one observation into its bucket. False when it is older than ``keep``.
 
         With ``item_id``, an item already folded into the bucket is not folded
@@ -48,13 +63,12 @@ class Buckets:
         bucket (as short hashes); past that, a replayed item may count twice.
         """
         start = self.start(ts)
-        index = self.store.get(self._index_key()) or {"starts": []}
-        starts: list[float] = index["starts"]
+        starts = self._index()["starts"]
         newest = max(starts, default=start)
         if start < newest - self.keep:
             return False
-        current = self.store.get(self._key(start))
-        ids: list[str] = list((current or {}).get(IDS, []))
+        current = cast(B | None, self.store.get(self._key(start)))
+        ids = list(current["_ids"]) if current and "_ids" in current else []
         folded = fold(current)
         if item_id:
             digest = hashlib.blake2b(item_id.encode(), digest_size=6).hexdigest()
@@ -62,32 +76,32 @@ class Buckets:
                 return True
             if len(ids) < MAX_IDS:
                 ids.append(digest)
-            folded[IDS] = ids
+            folded["_ids"] = ids
         self.store.put(self._key(start), folded)
         if start not in starts:
             horizon = max(newest, start) - self.keep
             kept = sorted(s for s in [*starts, start] if s >= horizon)
             for gone in set(starts) - set(kept):
                 self.store.delete(self._key(gone))
-            self.store.put(self._index_key(), {"starts": kept})
+            self.store.put(self._index_key(), BucketIndex(starts=kept))
         return True
 
-    def get(self, start: float) -> dict[str, Any]:
-        return self.store.get(self._key(start)) or {}
+    def get(self, start: float) -> B:
+        """The bucket starting at ``start``; an empty one (``{}``) if nothing fell in it."""
+        return cast(B, self.store.get(self._key(start)) or {})
 
-    def span(self, last_start: float, count: int) -> list[tuple[float, dict[str, Any]]]:
+    def span(self, last_start: float, count: int) -> list[tuple[float, B]]:
         """``count`` consecutive buckets ending with the one starting at ``last_start``."""
         first = last_start - (count - 1) * self.step
         return [(first + i * self.step, self.get(first + i * self.step)) for i in range(count)]
 
-    def windows_holding(self, ts: float, width: int) -> list[tuple[float, list[dict[str, Any]]]]:
+    def windows_holding(self, ts: float, width: int) -> list[tuple[float, list[B]]]:
         """Every window of ``width`` buckets that holds ``ts``: (window start, its buckets)."""
         own = self.start(ts)
         spans = self.span(own + (width - 1) * self.step, 2 * width - 1)
         return [(spans[i][0], [state for _, state in spans[i:i + width]]) for i in range(width)]
 
     def clear(self) -> None:
-        index = self.store.get(self._index_key()) or {"starts": []}
-        for start in index["starts"]:
+        for start in self._index()["starts"]:
             self.store.delete(self._key(start))
         self.store.delete(self._index_key())

@@ -2,7 +2,9 @@
 
 ``PUT /rules`` validates the new file with the rules loader itself, then swaps it in
 atomically (``os.replace`` in the same directory): the alerts workers reload it on
-their own (``alerts.reload_s``), and a rejected file leaves the old one untouched.
+their own (``alerts.reload_s``), and a rejected file leaves the old one untouched. A
+file sent here may not name a rule type by dotted path (``type: module:Class``):
+that would import code of the sender's choosing; installed rule types are fine.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ Ctx = Annotated[ApiContext, Depends(context)]
 MAX_RULES_BYTES = 1024 * 1024
 
 
-def _summary(path: Path) -> list[dict[str, Any]]:
+def _summary(path: Path, *, dotted_paths: bool = True) -> list[dict[str, Any]]:
     return [{"name": rule.config.name, "type": rule.config.type, "severity": rule.config.severity,
-             "description": rule.config.description} for rule in load_rules(path)]
+             "description": rule.config.description} for rule in load_rules(path, dotted_paths=dotted_paths)]
 
 
 @router.get("/rules", summary="The alert rules file: its YAML and the rules it defines")
@@ -51,7 +53,8 @@ def replace_rules(path: Path, text: str) -> list[dict[str, Any]]:
             handle.flush()
             os.fsync(handle.fileno())
         try:
-            rules = _summary(tmp)
+            # A rule type by dotted path imports code: only an operator's own edit may name one.
+            rules = _summary(tmp, dotted_paths=False)
         except RuleConfigError as exc:
             # Name the file the person is editing, not our temporary copy.
             raise RuleConfigError(str(exc).replace(str(tmp), path.name)) from None

@@ -13,17 +13,17 @@ from urllib.parse import urlsplit
 
 from elasticsearch import NotFoundError
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from api.auth import analyst, viewer
 from api.context import ApiContext, context
 from api.keys import Principal
-from api.records import alert_from_source, item_from_hit
+from api.records import item_from_hit
 from api.signals import BrokerUnavailable
-from tocsin.formats.atom import render_atom
-from tocsin.queries import ALERT_SORT, AlertFilters, QueryError, alert_query
+from tocsin.formats.atom import FEED_MAX, atom_feed
+from tocsin.queries import AlertFilters, QueryError
 from tocsin.schema import Alert, AlertAction
-from tocsin.search import sources_by_id
+from tocsin.search import alerts_from_hits, search_alerts, sources_by_id
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["alerts"])
@@ -32,24 +32,11 @@ MAX_ALERTS = 500
 MAX_VERSIONS = 1000
 
 
-def _filters(status: str | None, severity: str | None, rule: str | None, country: str | None) -> AlertFilters:
-    def many(value: str | None) -> tuple[str, ...]:
-        return tuple(p.strip() for p in (value or "").split(",") if p.strip())
-
+def _filters(**params: str | None) -> AlertFilters:
     try:
-        return AlertFilters(statuses=many(status), severities=many(severity), rules=many(rule),
-                            countries=tuple(c.upper() for c in many(country)))
+        return AlertFilters.from_params(params)
     except QueryError as exc:
         raise HTTPException(400, str(exc)) from None
-
-
-async def list_alerts(ctx: ApiContext, filters: AlertFilters, size: int) -> list[Alert]:
-    try:
-        response = await ctx.es.search(index=ctx.settings.search.alerts_index, query=alert_query(filters),
-                                       sort=ALERT_SORT, size=size)
-    except NotFoundError:
-        return []
-    return [alert_from_source(hit["_source"]) for hit in response["hits"]["hits"]]
 
 
 async def get_alert(ctx: ApiContext, alert_id: str) -> Alert:
@@ -58,7 +45,7 @@ async def get_alert(ctx: ApiContext, alert_id: str) -> Alert:
         doc = await ctx.es.get(index=ctx.settings.search.alerts_index, id=alert_id)
     except NotFoundError:
         raise HTTPException(404, "no such alert") from None
-    return alert_from_source(doc["_source"])
+    return Alert.from_document(doc["_source"])
 
 
 async def alert_versions(ctx: ApiContext, alert_id: str) -> list[Alert]:
@@ -69,13 +56,7 @@ async def alert_versions(ctx: ApiContext, alert_id: str) -> list[Alert]:
             sort=[{"version": {"order": "asc", "unmapped_type": "long"}}], size=MAX_VERSIONS)
     except NotFoundError:
         return []
-    versions = []
-    for hit in response["hits"]["hits"]:
-        try:
-            versions.append(alert_from_source(hit["_source"]))
-        except ValidationError as exc:
-            logger.warning("skipping an invalid stored version %s: %s", hit["_id"], exc)
-    return versions
+    return alerts_from_hits(response["hits"]["hits"])
 
 
 @router.get("/alerts", summary="Alerts, most recently changed first (latest version of each)")
@@ -86,7 +67,8 @@ async def alerts_list(
         rule: Annotated[str | None, Query(description="rule name")] = None,
         country: Annotated[str | None, Query(description="ISO 3166 alpha-2, e.g. SD")] = None,
         size: Annotated[int, Query(ge=1, le=MAX_ALERTS)] = 50) -> dict[str, Any]:
-    alerts = await list_alerts(ctx, _filters(status, severity, rule, country), size)
+    alerts = await search_alerts(ctx.es, ctx.settings.search.alerts_index,
+                                 _filters(status=status, severity=severity, rule=rule, country=country), size)
     return {"alerts": [a.model_dump(mode="json") for a in alerts]}
 
 
@@ -94,13 +76,25 @@ async def alerts_list(
             responses={200: {"content": {"application/atom+xml": {}}}})
 async def alerts_atom(
         request: Request, ctx: Ctx, _: Annotated[Principal, Depends(viewer)],
-        status: str | None = None, severity: str | None = None, rule: str | None = None,
-        country: str | None = None) -> Response:
-    alerts = await list_alerts(ctx, _filters(status, severity, rule, country), ctx.settings.alerts.feed_size)
+        status: Annotated[str | None, Query(description="open or resolved (comma-separated: any of)")] = None,
+        severity: Annotated[str | None, Query(description="info, warning, severe, extreme")] = None,
+        rule: Annotated[str | None, Query(description="rule name")] = None,
+        country: Annotated[str | None, Query(description="ISO 3166 alpha-2, e.g. SD")] = None,
+        lang: Annotated[str | None, Query(description="the group's language (rules grouped by lang)")] = None,
+        city: Annotated[str | None, Query(description="the group's city (rules grouped by city)")] = None,
+        limit: Annotated[int | None, Query(ge=1, le=FEED_MAX, description="entries (feed_size)")] = None,
+) -> Response:
     feed_url = f"{ctx.public_url(request)}/alerts.atom"
     if request.url.query:
         feed_url += f"?{request.url.query}"
-    return Response(render_atom(alerts, feed_url=feed_url), media_type="application/atom+xml; charset=utf-8")
+    params = {"status": status, "severity": severity, "rule": rule, "country": country, "lang": lang,
+              "city": city, "limit": None if limit is None else str(limit)}
+    try:
+        body = await atom_feed(ctx.es, ctx.settings.search.alerts_index, params, feed_url=feed_url,
+                               default_size=ctx.settings.alerts.feed_size)
+    except QueryError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
 @router.get("/alerts/{alert_id}.cap", summary="CAP 1.2 message of an alert version (default: the latest)",

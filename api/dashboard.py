@@ -17,6 +17,8 @@ from fastapi.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from tocsin.errors import ConfigError
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -29,7 +31,7 @@ SECURITY_HEADERS = {
 }
 
 
-class DashboardMissing(RuntimeError):
+class DashboardMissing(ConfigError, RuntimeError):
     """The built dashboard is not where it should be (run ``make dashboard``)."""
 
 

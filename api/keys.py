@@ -22,6 +22,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tocsin.config_files import describe, read_yaml
+from tocsin.errors import ConfigError
+
 
 class Role(IntEnum):
     """Ordered: each role may do everything the ones below it may."""
@@ -31,7 +34,7 @@ class Role(IntEnum):
     admin = 3
 
 
-class KeysConfigError(ValueError):
+class KeysConfigError(ConfigError, ValueError):
     """The keys file is wrong; the message names the file, the entry and the field."""
 
 
@@ -97,11 +100,7 @@ def parse_keys(document: Any, origin: str) -> list[KeyEntry]:
         try:
             entry = KeyEntry.model_validate(raw)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or '(entry)'}: "
-                f"{'unknown key' if err['type'] == 'extra_forbidden' else err['msg']}"
-                for err in exc.errors())
-            raise KeysConfigError(f"{where}: {problems}") from None
+            raise KeysConfigError(f"{where}: {describe(exc)}") from None
         if any(e.name == entry.name for e in entries):
             raise KeysConfigError(f"{where}: name: duplicate key name {entry.name!r}")
         entries.append(entry)
@@ -109,18 +108,11 @@ def parse_keys(document: Any, origin: str) -> list[KeyEntry]:
 
 
 def load_keys(path: Path) -> list[KeyEntry]:
-    """The entries of the keys file; a missing file means no keys (every request is refused)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    """The entries of the keys file; a missing file means no keys (every request is refused),
+    an empty one is an error like every empty config file (``keys: []`` holds none)."""
+    if not path.exists():
         return []
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KeysConfigError(f"{path}: cannot read the keys file: {exc}") from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise KeysConfigError(f"{path}: not valid YAML: {exc}") from None
-    return parse_keys(document, str(path))
+    return parse_keys(read_yaml(path, KeysConfigError, none="keys: []"), str(path))
 
 
 def write_keys(path: Path, entries: list[KeyEntry]) -> None:

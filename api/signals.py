@@ -14,12 +14,13 @@ from aiokafka.errors import KafkaError
 
 from tocsin import topics
 from tocsin.actions import action_signal
+from tocsin.errors import PeerError
 from tocsin.kafka import client_kwargs
 from tocsin.schema import Alert, AlertAction
 from tocsin.settings import KafkaSettings
 
 
-class BrokerUnavailable(RuntimeError):
+class BrokerUnavailable(PeerError, RuntimeError):
     """The broker did not take the signal; nothing was applied, the caller may retry."""
 
 

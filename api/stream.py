@@ -22,7 +22,6 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from elasticsearch import AsyncElasticsearch, NotFoundError
 from pydantic import ValidationError
 
-from api.records import alert_from_source
 from tocsin import topics
 from tocsin.kafka import client_kwargs
 from tocsin.schema import Alert
@@ -178,7 +177,7 @@ async def replay_after(es: AsyncElasticsearch, index: str, last_event_id: str,
             return
         for hit in hits:
             try:
-                yield alert_from_source(hit["_source"])
+                yield Alert.from_document(hit["_source"])
             except ValidationError as exc:
                 logger.warning("skipping an invalid stored version %s: %s", hit["_id"], exc)
             sent += 1

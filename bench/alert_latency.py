@@ -60,7 +60,7 @@ from bench.receiver import Receiver
 from processors.archive import Archive
 from tocsin import topics
 from tocsin.kafka import client_kwargs, ensure_topics
-from tocsin.schema import Alert, AlertMatch, EnrichedItem, SourceRef
+from tocsin.schema import Alert, EnrichedItem, ItemSignal, SourceRef, parse_signal
 from tocsin.search import search_client
 from tocsin.settings import KafkaSettings, SearchSettings
 from tocsin_embedded.broker import LocalBroker
@@ -283,8 +283,8 @@ class Run:
                         alert = Alert.from_bytes(message.value or b"")
                         self.on_topic.setdefault(str(alert.group.get(GROUP_FIELD)), now)
                     else:
-                        match = AlertMatch.from_bytes(message.value or b"")
-                        if match.item_id.endswith("-cross"):
+                        match = parse_signal(message.value or b"")
+                        if isinstance(match, ItemSignal) and match.item_id.endswith("-cross"):
                             self.routed.setdefault(str(match.group.get(GROUP_FIELD)), now)
         finally:
             await consumer.stop()

@@ -20,7 +20,7 @@ from alerts.engine import Engine
 from alerts.rules import load_rules
 from alerts.rules.base import match_all
 from alerts.state import MappingStore
-from tocsin.schema import AlertMatch, CategoryHit, EnrichedItem, SourceRef
+from tocsin.schema import CategoryHit, EnrichedItem, ItemSignal, SourceRef
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -57,7 +57,7 @@ def run_case(text: str, groups: int, count: int) -> tuple[float, int]:
     path.write_text(text)
     engine = Engine(load_rules(path), MappingStore(), MappingStore())
     # Spread over 6 hours of event time, so windows hop and old buckets are deleted.
-    signals: list[AlertMatch] = [m for i in range(count)
+    signals: list[ItemSignal] = [m for i in range(count)
                                  for m in match_all(engine.rules, item(i, groups, 6 * 3600 / count))]
     started = time.perf_counter()
     versions = 0

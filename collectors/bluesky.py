@@ -50,6 +50,7 @@ from collectors.posts import parse_datetime, title_from_text
 from collectors.protocol import Emit, StreamBatch, StreamContext, register
 from collectors.provenance import canonical_json, raw_sha256, stream_provenance
 from collectors.pseudonyms import author_pseudonym
+from tocsin.errors import InputError, PeerError
 from tocsin.schema import DeadLetter, Item, Provenance, SourceRef
 
 log = logging.getLogger(__name__)
@@ -246,7 +247,7 @@ def post_tags(record: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(tag for tag in cleaned if _TAG.match(tag)))[:50]
 
 
-class MalformedEvent(ValueError):
+class MalformedEvent(InputError, ValueError):
     """A frame that is not a Jetstream event, or an event whose fields have the wrong shape."""
 
 
@@ -411,7 +412,7 @@ def parse_cursor(value: str | None) -> int | None:
 # --- the stream -----------------------------------------------------------------------
 
 
-class PublishFailed(RuntimeError):
+class PublishFailed(PeerError, RuntimeError):
     """The runner could not publish a batch; the stream stops and is restarted from the stored cursor."""
 
 

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from collectors.protocol import UnknownSourceType, plugin
+from collectors.protocol import SOURCES
+from tocsin.config_files import parse_plugin_list, read_yaml
 from tocsin.durations import parse_duration
+from tocsin.errors import ConfigError
 
 DEFAULT_INTERVAL_S = 900.0
 """15 minutes: frequent enough for news wires, polite enough for small sites."""
@@ -34,7 +35,7 @@ DEFAULT_INTERVAL_S = 900.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 
 
-class SourceConfigError(ValueError):
+class SourceConfigError(ConfigError, ValueError):
     """The feeds file cannot be used; the message names the file, the feed and the field."""
 
 
@@ -119,66 +120,14 @@ class FeedConfig(BaseModel):
         return parse_duration(value)
 
 
-def _describe(errors: ValidationError) -> str:
-    parts = []
-    for error in errors.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "(entry)"
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        parts.append(f"{field}: {message}")
-    return "; ".join(parts)
-
-
 def parse_sources(document: Any, origin: str) -> list[FeedConfig]:
     """Validate an already-loaded YAML document; ``origin`` names it in errors."""
-    if document is None:
-        raise SourceConfigError(f"{origin}: the file is empty; expected a mapping with a 'feeds' list")
-    if not isinstance(document, dict):
-        raise SourceConfigError(f"{origin}: expected a mapping with a 'feeds' list, "
-                                f"got {type(document).__name__}")
-    unknown = sorted(str(key) for key in document if key != "feeds")
-    if unknown:
-        raise SourceConfigError(f"{origin}: unknown top-level key(s): {', '.join(unknown)}")
-    entries = document.get("feeds")
-    if entries is None:
-        entries = []
-    if not isinstance(entries, list):
-        raise SourceConfigError(f"{origin}: 'feeds' must be a list, got {type(entries).__name__}")
-
-    feeds: list[FeedConfig] = []
-    first_index: dict[str, int] = {}
-    for index, entry in enumerate(entries):
-        where = f"{origin}: feeds[{index}]"
-        if not isinstance(entry, dict):
-            raise SourceConfigError(f"{where}: expected a mapping, got {type(entry).__name__}")
-        name = entry.get("name")
-        if isinstance(name, str):
-            where += f" ({name})"
-        type_name = entry.get("type", "rss")
-        try:
-            model = plugin(str(type_name)).config_model
-        except UnknownSourceType as exc:
-            raise SourceConfigError(f"{where}: type: {exc}") from None
-        try:
-            feed = model.model_validate(entry)
-        except ValidationError as exc:
-            raise SourceConfigError(f"{where}: {_describe(exc)}") from None
-        if feed.name in first_index:
-            raise SourceConfigError(f"{where}: name: duplicate feed name {feed.name!r} "
-                                    f"(first used by feeds[{first_index[feed.name]}])")
-        first_index[feed.name] = index
-        feeds.append(feed)
-    return feeds
+    entries = parse_plugin_list(document, origin, key="feeds", registry=SOURCES, error=SourceConfigError,
+                                default_type="rss")
+    return [entry.config for entry in entries]
 
 
 def load_sources(path: Path | str) -> list[FeedConfig]:
-    """Read and validate the feeds file; raise :class:`SourceConfigError` on any problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceConfigError(f"{path}: cannot read the feeds file: {exc}") from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SourceConfigError(f"{path}: not valid YAML: {exc}") from None
-    return parse_sources(document, str(path))
+    """Read and validate the feeds file; raise :class:`SourceConfigError` on any problem
+    (an empty file is one: write ``feeds: []`` to poll nothing)."""
+    return parse_sources(read_yaml(path, SourceConfigError, none="feeds: []"), str(path))

@@ -13,17 +13,19 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 
+from tocsin.errors import InputError
+
 ACCEPT_ENCODING = "gzip, deflate"
 RATIO_GRACE_BYTES = 1024 * 1024
 """Below this decoded size the ratio is not judged: small, repetitive bodies compress
 very well and are harmless."""
 
 
-class DecodeError(Exception):
+class DecodeError(InputError):
     """The body is not valid data in the encoding it declares, or uses one we refuse."""
 
 
-class DecodedTooLarge(Exception):
+class DecodedTooLarge(InputError):
     """Decoding would exceed ``max_bytes``; ``partial`` is what was decoded up to the cap."""
 
     def __init__(self, partial: bytes) -> None:
@@ -31,7 +33,7 @@ class DecodedTooLarge(Exception):
         self.partial = partial
 
 
-class DecompressionBomb(Exception):
+class DecompressionBomb(InputError):
     """The body inflates more than ``max_ratio`` times its compressed size."""
 
     def __init__(self, decoded: int, wire: int, max_ratio: float) -> None:

@@ -35,6 +35,7 @@ from collectors.decode import (
     DecompressionBomb,
     parse_encodings,
 )
+from tocsin.errors import PeerError
 from tocsin.settings import CollectorSettings
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 
 
-class FetchError(Exception):
+class FetchError(PeerError):
     """A feed could not be fetched; ``url`` is the one that failed."""
 
     def __init__(self, url: str, message: str) -> None:

@@ -27,6 +27,7 @@ from collectors.config import FeedConfig
 from collectors.fetch import FeedTooLarge, Fetcher, FetchError, FetchResult, HTTPStatusError
 from collectors.posts import parse_datetime
 from collectors.protocol import PollOutcome
+from tocsin.errors import InputError, PeerError
 from tocsin.schema import DeadLetter, Item
 
 ACCEPT_JSON = "application/json"
@@ -34,7 +35,7 @@ SNIPPET_CHARS = 200
 """How much of a non-JSON body an error message quotes (APIs explain themselves in plain text)."""
 
 
-class ApiFailure(Exception):
+class ApiFailure(PeerError):
     """One request of a poll failed; the message names the source, the URL and the cause."""
 
     def __init__(self, message: str, *, http_status: int | None = None, retry_after_s: float | None = None,
@@ -49,7 +50,7 @@ class ApiFailure(Exception):
         """The body of a 2xx answer that was not JSON (APIs that explain errors in plain text)."""
 
 
-class MalformedResponse(ValueError):
+class MalformedResponse(InputError, ValueError):
     """A body that does not decode as JSON."""
 
 

@@ -55,6 +55,7 @@ from collectors.posts import (
 from collectors.protocol import PollContext, PollOutcome, register
 from collectors.provenance import provenance_of, raw_sha256
 from collectors.pseudonyms import author_pseudonym
+from tocsin.errors import ConfigError
 from tocsin.schema import DeadLetter, Item, SourceRef
 
 SOURCE_TYPE = "mastodon"
@@ -258,7 +259,7 @@ def read_page(response: ApiResponse, *, feed: MastodonConfig, instance: str, con
     return items, dead, newest
 
 
-class MissingToken(LookupError):
+class MissingToken(ConfigError, LookupError):
     """``token_env`` names an environment variable that is not set."""
 
 

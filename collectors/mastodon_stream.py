@@ -44,6 +44,7 @@ from collectors.normalise import content_sha256
 from collectors.posts import id_field, post_dead_letter
 from collectors.protocol import Emit, PollContext, StreamBatch, StreamContext, Validators, register
 from collectors.provenance import provenance_of, raw_sha256
+from tocsin.errors import InputError, PeerError
 from tocsin.schema import DeadLetter, Item, SourceRef
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class SseParser:
 # --- events to items (pure) -----------------------------------------------------------
 
 
-class MalformedEvent(ValueError):
+class MalformedEvent(InputError, ValueError):
     """An event whose data is not what Mastodon sends for its kind."""
 
 
@@ -185,7 +186,7 @@ def newer(cursor: str | None, status_id: str | None) -> str | None:
 # --- the stream -----------------------------------------------------------------------
 
 
-class StreamRefused(ConnectionError):
+class StreamRefused(PeerError, ConnectionError):
     """The instance answered the stream request with something other than 200."""
 
     def __init__(self, feed: str, url: str, status: int, retry_after_s: float | None) -> None:
@@ -194,11 +195,11 @@ class StreamRefused(ConnectionError):
         self.retry_after_s = retry_after_s
 
 
-class BackfillFailed(ConnectionError):
+class BackfillFailed(PeerError, ConnectionError):
     """The REST backfill before streaming failed; the stream reconnects (and backfills) later."""
 
 
-class PublishFailed(RuntimeError):
+class PublishFailed(PeerError, RuntimeError):
     """The runner could not publish; the stream stops and is restarted from the stored cursor."""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from collectors.config import FeedConfig
+from tocsin.errors import InputError
 from tocsin.schema import DeadLetter, Item, SourceRef
 
 ID_PREFIX = "i-"
@@ -307,7 +308,7 @@ def _http_link(value: Any) -> str | None:
     return link if urlsplit(link).scheme.lower() in ("http", "https") else None
 
 
-class UnusableEntry(ValueError):
+class UnusableEntry(InputError, ValueError):
     """An entry with neither guid, link, title nor text: nothing to identify or read."""
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from collectors.config import FeedConfig
 from collectors.normalise import scrub
 from collectors.provenance import canonical_json
+from tocsin.errors import InputError
 from tocsin.schema import DeadLetter
 
 TITLE_WORDS = 12
@@ -28,7 +29,7 @@ MAX_COUNT = 2**53
 """Engagement counts beyond this are not counts (and would not survive JSON readers)."""
 
 
-class UnusablePost(ValueError):
+class UnusablePost(InputError, ValueError):
     """A post without the fields that identify it (an id of the right type)."""
 
 

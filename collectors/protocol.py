@@ -14,22 +14,15 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
+from tocsin.errors import PluginError
+from tocsin.plugins import Plugin, Registry, config_model_of, entry_point_group
 from tocsin.schema import DeadLetter, Item
 
 if TYPE_CHECKING:
     from collectors.config import FeedConfig
     from collectors.fetch import Fetcher
-
-
-class UnknownSourceType(LookupError):
-    """A feed names a ``type`` no plug-in registered."""
-
-    def __init__(self, type_name: str, known: list[str]) -> None:
-        super().__init__(f"unknown source type {type_name!r}; known types: {', '.join(known) or 'none'}")
-        self.type_name = type_name
-        self.known = known
 
 
 @dataclass(frozen=True)
@@ -151,16 +144,23 @@ class StreamingSource(Protocol):
     async def run(self, context: StreamContext, emit: Emit, stop: asyncio.Event) -> None: ...
 
 
-@dataclass(frozen=True)
-class Plugin:
-    """A registered source type: its config model and how to build a source from it."""
-
-    type_name: str
-    config_model: type[FeedConfig]
-    build: Callable[[FeedConfig], Source | StreamingSource]
+SourceFactory = Callable[["FeedConfig"], "Source | StreamingSource"]
+"""Builds a source from its validated config: usually the source class itself."""
 
 
-_REGISTRY: dict[str, Plugin] = {}
+def _adopt(name: str, target: Any) -> Plugin[SourceFactory]:
+    """A source class from an entry point or a dotted path: it names its ``config_model``."""
+    from collectors.config import FeedConfig
+
+    model = config_model_of(target, "source", name)
+    if not issubclass(model, FeedConfig):
+        raise PluginError(f"source type {name!r}: its config_model must subclass FeedConfig")
+    return Plugin(name, model, target)
+
+SOURCES: Registry[SourceFactory] = Registry(
+    "source", package="collectors", group=entry_point_group("sources"), adopt=_adopt)
+"""Source plug-ins by their ``type:`` in the feeds file; built-ins are the modules of
+``collectors`` that use :func:`register`."""
 
 S = TypeVar("S")
 
@@ -172,24 +172,19 @@ def register(type_name: str, *, config_model: type[FeedConfig]) -> Callable[[typ
     """
 
     def decorate(cls: type[S]) -> type[S]:
-        if type_name in _REGISTRY:
-            raise ValueError(f"source type {type_name!r} is registered twice")
-        _REGISTRY[type_name] = Plugin(type_name, config_model, cls)  # type: ignore[arg-type]
+        SOURCES.add(Plugin(type_name, config_model, cls))  # type: ignore[arg-type]
         return cls
 
     return decorate
 
 
-def plugin(type_name: str) -> Plugin:
-    try:
-        return _REGISTRY[type_name]
-    except KeyError:
-        raise UnknownSourceType(type_name, source_types()) from None
+def plugin(type_name: str) -> Plugin[SourceFactory]:
+    return SOURCES.get(type_name)
 
 
 def source_types() -> list[str]:
-    return sorted(_REGISTRY)
+    return SOURCES.names()
 
 
 def build_source(config: FeedConfig) -> Source | StreamingSource:
-    return plugin(config.type).build(config)
+    return plugin(config.type).target(config)

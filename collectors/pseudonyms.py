@@ -16,12 +16,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from tocsin.errors import ConfigError
+
 PSEUDONYM_PREFIX = "p:"
 PSEUDONYM_HEX_CHARS = 24
 """96 bits: no two authors of any realistic archive share a pseudonym."""
 
 
-class MissingPseudonymSecret(ValueError):
+class MissingPseudonymSecret(ConfigError, ValueError):
     """No key to pseudonymise with: an unkeyed hash of a handle is reversible by guessing."""
 
 

@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from tocsin import topics
+from tocsin.errors import PeerError
 from tocsin.kafka import client_kwargs
 from tocsin.schema import DeadLetter, Item
 from tocsin.settings import KafkaSettings
@@ -31,7 +32,7 @@ MAX_RECORD_BYTES = 1_000_000
 item is dead-lettered (truncated) rather than failing the whole poll forever."""
 
 
-class PublishError(RuntimeError):
+class PublishError(PeerError, RuntimeError):
     """The broker did not acknowledge every record; nothing of the poll counts as done."""
 
 

@@ -51,6 +51,7 @@ from collectors.posts import (
 from collectors.protocol import PollContext, PollOutcome, register
 from collectors.provenance import provenance_of, raw_sha256
 from collectors.pseudonyms import author_pseudonym
+from tocsin.errors import ConfigError
 from tocsin.schema import DeadLetter, Item, SourceRef
 
 SOURCE_TYPE = "reddit"
@@ -240,7 +241,7 @@ def read_listing(response: ApiResponse, *, feed: RedditConfig, context: PollCont
     return result
 
 
-class MissingToken(LookupError):
+class MissingToken(ConfigError, LookupError):
     """``token_env`` names an environment variable that is not set."""
 
 

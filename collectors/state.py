@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 
 from collectors.protocol import Validators
+from tocsin.errors import StorageError
 
 SCHEMA_VERSION = 1
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
@@ -75,7 +76,7 @@ _SCHEMA = (
 )
 
 
-class StateError(RuntimeError):
+class StateError(StorageError, RuntimeError):
     """The state file cannot be opened or has an unknown layout."""
 
 

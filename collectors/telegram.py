@@ -42,6 +42,7 @@ from collectors.posts import parse_datetime, title_from_text
 from collectors.protocol import PollContext, PollOutcome, register
 from collectors.provenance import bytes_sha256, provenance_of
 from collectors.pseudonyms import author_pseudonym
+from tocsin.errors import InputError
 from tocsin.schema import DeadLetter, Item, Provenance, SourceRef
 
 SOURCE_TYPE = "telegram"
@@ -208,7 +209,7 @@ def _text_of(element: Any) -> str:
     return plain_text(element.text_content()) if element is not None else ""
 
 
-class UnusableMessage(ValueError):
+class UnusableMessage(InputError, ValueError):
     """A message element that cannot become an item; the reason says why."""
 
 

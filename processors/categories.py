@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from processors.folding import (
@@ -52,6 +51,8 @@ from processors.folding import (
     strip_latin_accents,
 )
 from processors.multiscript import ScriptAutomata
+from tocsin.config_files import read_yaml
+from tocsin.errors import ConfigError
 from tocsin.schema import CategoryHit
 
 ANY_LANGUAGE = "any"
@@ -59,7 +60,7 @@ KEYWORDS_CLASSIFIER = "keywords/1"
 _LANG_KEY = re.compile(r"^[a-z]{2,3}$")
 
 
-class CategoryConfigError(ValueError):
+class CategoryConfigError(ConfigError, ValueError):
     """A category file is wrong; the message names the file, category and key."""
 
     def __init__(self, path: Path | str, where: str, problem: str) -> None:
@@ -331,10 +332,7 @@ def _validate(data: Any, path: Path | str) -> CategoryFile:
 def load_categories(path: Path | str) -> KeywordCategories:
     """Read, validate and compile a category file; errors name file, category and key."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CategoryConfigError(path, "", f"cannot read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise CategoryConfigError(path, "", f"not valid YAML: {exc}") from exc
+    prefix = f"{path}: "
+    data = read_yaml(path, lambda message: CategoryConfigError(path, "", message.removeprefix(prefix)),
+                     none="categories: {}")
     return KeywordCategories.compile(data, path)

@@ -21,6 +21,7 @@ from processors.classifiers.protocol import Classifier, ItemText
 from processors.geo.gazetteer import Gazetteer, LocateRequest, Location
 from processors.geo.shared import shared_gazetteer
 from processors.language import LanguageIdentifier, shared_identifier
+from tocsin.errors import InputError
 from tocsin.schema import CategoryHit, EnrichedItem, Item
 from tocsin.settings import ProcessingSettings
 
@@ -30,7 +31,7 @@ UNPARSEABLE = "unparseable"
 INVALID = "invalid"
 
 
-class BadItem(ValueError):
+class BadItem(InputError, ValueError):
     """A payload that is not an item; ``reason`` is one of oversize, bad-encoding, unparseable, invalid."""
 
     def __init__(self, reason: str, detail: str) -> None:

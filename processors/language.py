@@ -42,6 +42,7 @@ from processors.writing_systems import (
     unique_script_language,
     weighted_letters,
 )
+from tocsin.errors import ModelError
 from tocsin.swallowed import swallowed
 
 logger = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ def _bundled_lid_model() -> Path:
     return path
 
 
-class LanguageModelError(RuntimeError):
+class LanguageModelError(ModelError, RuntimeError):
     """A language model could not be loaded (a broken install, not bad input)."""
 
 

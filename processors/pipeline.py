@@ -29,6 +29,7 @@ from tocsin import topics
 from tocsin.schema import DeadLetter, EnrichedItem, Item
 from tocsin.search import with_retries
 from tocsin.swallowed import swallowed
+from tocsin.topics import Consumed
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +37,10 @@ STAGE = "processors"
 
 
 @dataclass(frozen=True)
-class RawMessage:
-    """What the pipeline needs of a consumed record."""
+class RawMessage(Consumed):
+    """A record consumed from ``items.raw``."""
 
-    value: bytes
-    key: bytes | None = None
-    topic: str = topics.ITEMS_RAW
-    partition: int | None = None
-    offset: int | None = None
+    topic: str | None = topics.ITEMS_RAW
 
 
 Send = Callable[[str, bytes, bytes, float | None], Awaitable[None]]

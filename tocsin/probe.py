@@ -18,12 +18,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tocsin.errors import PeerError
 from tocsin.settings import CollectorSettings
 
 STATE_MARGIN_S = 300.0
 
 
-class ProbeFailed(Exception):
+class ProbeFailed(PeerError):
     """What is wrong, in one line."""
 
 

@@ -11,12 +11,13 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from tocsin.durations import parse_duration
+from tocsin.errors import QueryError
 from tocsin.schema import SEVERITIES
 
 ITEM_TIME_FIELD = "event_time"
@@ -29,10 +30,6 @@ ITEM_SORTS: tuple[ItemSort, ...] = ("relevance", "newest", "oldest")
 # Category names become part of a field path (``scores.<name>``): keep them plain.
 _CATEGORY = re.compile(r"^[a-z0-9_]{1,64}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-
-
-class QueryError(ValueError):
-    """A filter a person gave cannot be turned into a query; the message says why."""
 
 
 def parse_time(value: str, *, now: datetime | None = None) -> datetime:
@@ -156,10 +153,28 @@ def item_sort(order: ItemSort = "newest") -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class AlertFilters:
+    """What a person asks of the alerts (the API's list and feed, the command line). Lists
+    mean "any of"; every given filter must hold. ``langs`` and ``cities`` match the alert's
+    group (rules grouped by language or city)."""
+
     statuses: Sequence[str] = ()
     severities: Sequence[str] = ()
     rules: Sequence[str] = ()
     countries: Sequence[str] = ()
+    langs: Sequence[str] = ()
+    cities: Sequence[str] = ()
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str | None]) -> AlertFilters:
+        """From query parameters ``status``, ``severity``, ``rule``, ``country``, ``lang``,
+        ``city``, each comma-separated (any of); :class:`QueryError` for a bad value."""
+
+        def many(name: str) -> tuple[str, ...]:
+            return tuple(part.strip() for part in (params.get(name) or "").split(",") if part.strip())
+
+        return cls(statuses=many("status"), severities=many("severity"), rules=many("rule"),
+                   countries=tuple(code.upper() for code in many("country")), langs=many("lang"),
+                   cities=many("city"))
 
     def __post_init__(self) -> None:
         for status in self.statuses:
@@ -177,7 +192,8 @@ def alert_query(filters: AlertFilters) -> dict[str, Any]:
     """The ``query`` of a search over the alerts index (latest version of each alert)."""
     clauses: list[dict[str, Any]] = []
     for name, values in (("status", filters.statuses), ("severity", filters.severities),
-                         ("rule", filters.rules)):
+                         ("rule", filters.rules), ("group.lang", filters.langs),
+                         ("group.city", filters.cities)):
         if values:
             clauses.append({"terms": {name: list(values)}})
     if filters.countries:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from tocsin.errors import ConfigError
+
 DEFAULTS = "tocsin.defaults"
 """``config/``: the default configuration files. (``models/`` is ``processors.models``,
 ``demo/`` is ``tocsin_embedded.demo_data``: named where they are read.)"""
 
 
-class ShippedFileMissing(FileNotFoundError):
+class ShippedFileMissing(ConfigError, FileNotFoundError):
     """A package that should ship a data folder is not installed as files (a broken install)."""
 
 

@@ -9,10 +9,11 @@ having the framework drop it.
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, model_validator
 
 
 def utcnow() -> datetime:
@@ -205,29 +206,100 @@ class AlertArea(Record):
     radius_km: float | None = None
 
 
-class AlertMatch(Record):
-    """Internal: an item counts towards one rule and group (topic ``alerts.matches``)."""
+class Signal(Record):
+    """What every signal on ``alerts.matches`` carries: the rule and the group it is for.
+
+    Items, clock ticks and analysts' actions for one group share the key
+    ``rule|group_key``, so they reach, in order, the worker that holds the group's state.
+    """
 
     rule: str
     group_key: str
     group: dict[str, str | None]
+    event_time: datetime
+
+
+class ItemSignal(Signal):
+    """An item counts towards one rule and group."""
+
+    kind: Literal["item"] = "item"
     item_id: str
     title: str = ""
     url: str | None = None
-    event_time: datetime
+    # The item's primary place ({'lat','lon'}), so an alert can say where it is.
+    location: dict[str, float] | None = None
     # False when a rule that needs every item of a group (``percentage``) is
     # routed one that fails its filter: it counts in the total, not the share.
     matched: bool = True
     # The field value a rule counts distinct values of (``cardinality``).
     value: str | None = None
-    # What the signal is: an item counting towards the group; a clock tick that lets
-    # the group's open alert resolve (or a silent group raise ``flatline``); or an
-    # analyst's action on one of the group's alerts. All three share the key
-    # ``rule|group_key`` so they reach the worker that holds the group's state.
-    kind: Literal["item", "tick", "action"] = "item"
-    action: AlertAction | None = None
-    # The item's primary place ({'lat','lon'}), so an alert can say where it is.
-    location: dict[str, float] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, data: Any) -> Any:
+        """Records of the release before the union carried a blank ``action`` on items."""
+        if isinstance(data, dict) and "action" in data and data["action"] is None:
+            data = {key: value for key, value in data.items() if key != "action"}
+        return data
+
+
+# The fields an item signal has and the other kinds lack: the release before the
+# union wrote them blank on ticks and actions, and still requires ``item_id``.
+_ITEM_ONLY_BLANKS: dict[str, Any] = {"item_id": "", "title": "", "url": None, "location": None,
+                                      "matched": False, "value": None}
+
+
+class _NotAnItem(Signal):
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, data: Any) -> Any:
+        """Drop the blank item fields (and the blank ``action`` of a tick) older records carry."""
+        if not isinstance(data, dict):
+            return data
+        return {key: value for key, value in data.items()
+                if not (key in _ITEM_ONLY_BLANKS and value == _ITEM_ONLY_BLANKS[key])
+                and not (key == "action" and value is None and data.get("kind") == "tick")}
+
+    def to_bytes(self) -> bytes:
+        # The previous release requires item_id on every signal; a blank one keeps this
+        # record readable by it while workers of both releases share the topic.
+        return json.dumps({**self.model_dump(mode="json"), "item_id": ""}).encode("utf-8")
+
+
+class TickSignal(_NotAnItem):
+    """A clock tick: lets the group's open alert resolve, or a silent group raise (``flatline``)."""
+
+    kind: Literal["tick"] = "tick"
+
+
+class ActionSignal(_NotAnItem):
+    """An analyst's action on one of the group's alerts."""
+
+    kind: Literal["action"] = "action"
+    action: AlertAction
+
+
+def _signal_kind(data: Any) -> str:
+    if isinstance(data, dict):
+        return str(data.get("kind", "item"))
+    return str(getattr(data, "kind", "item"))
+
+
+AlertMatch = Annotated[
+    Annotated[ItemSignal, Tag("item")] | Annotated[TickSignal, Tag("tick")]
+    | Annotated[ActionSignal, Tag("action")],
+    Discriminator(_signal_kind),
+]
+"""Internal: a signal on ``alerts.matches`` — an item, a clock tick or an analyst's action,
+told apart by ``kind``."""
+
+_SIGNAL: TypeAdapter[ItemSignal | TickSignal | ActionSignal] = TypeAdapter(AlertMatch)
+
+
+def parse_signal(data: bytes) -> ItemSignal | TickSignal | ActionSignal:
+    """A signal from its record on ``alerts.matches``; a ``ValidationError`` if it is not one.
+    Reads the records of the release before the union too."""
+    return _SIGNAL.validate_json(data)
 
 
 class Alert(Record):
@@ -273,3 +345,12 @@ class Alert(Record):
     def version_id(self) -> str:
         """Document id of this version in the versions index (and CAP identifier)."""
         return f"{self.id}.v{self.version}"
+
+    @classmethod
+    def from_document(cls, source: dict[str, Any]) -> Alert:
+        """An alert from an alerts or versions index document.
+
+        Fields the schema does not know (an index may carry extra ones for searching)
+        are left out instead of failing the reader; missing required ones still fail.
+        """
+        return cls.model_validate({k: v for k, v in source.items() if k in cls.model_fields})

@@ -13,7 +13,11 @@ from typing import Any, TypeVar
 
 from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError, NotFoundError
+from pydantic import ValidationError
 
+from tocsin.errors import SearchUnavailable
+from tocsin.queries import ALERT_SORT, AlertFilters, alert_query
+from tocsin.schema import Alert
 from tocsin.settings import SearchSettings
 
 logger = logging.getLogger(__name__)
@@ -45,10 +49,6 @@ def search_client(settings: SearchSettings) -> AsyncElasticsearch:
         password = settings.password.get_secret_value() if settings.password else ""
         kwargs["basic_auth"] = (settings.username, password)
     return AsyncElasticsearch(**kwargs)
-
-
-class SearchUnavailable(RuntimeError):
-    """The search server did not acknowledge a write; the caller must retry, not ack."""
 
 
 @dataclass(frozen=True)
@@ -183,3 +183,26 @@ async def sources_by_id(es: AsyncElasticsearch, index: str, ids: Sequence[str], 
         for hit in sorted(hits["hits"]["hits"], key=lambda hit: str(hit["_index"]), reverse=True):
             found.setdefault(hit["_id"], hit.get("_source") or {})
     return found
+
+
+async def search_alerts(es: AsyncElasticsearch, index: str, filters: AlertFilters, size: int) -> list[Alert]:
+    """The latest version of each alert ``filters`` select, most recently changed first (up to
+    ``size``); none when the index does not exist yet. Stored fields the schema does not know
+    are ignored; a stored alert that is not valid is logged and left out."""
+    try:
+        response = await es.search(index=index, query=alert_query(filters), sort=ALERT_SORT, size=size)
+    except NotFoundError:
+        return []
+    return alerts_from_hits(response["hits"]["hits"])
+
+
+def alerts_from_hits(hits: Sequence[dict[str, Any]]) -> list[Alert]:
+    """The alerts of search hits over an alerts or versions index; one that is not valid is
+    logged and left out, so one bad document does not hide the others."""
+    alerts = []
+    for hit in hits:
+        try:
+            alerts.append(Alert.from_document(hit["_source"]))
+        except ValidationError as exc:
+            logger.warning("skipping an invalid stored alert %s: %s", hit["_id"], exc)
+    return alerts

@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,6 +22,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from tocsin.errors import SettingsError
 from tocsin.resources import DEFAULTS, shipped
 
 PACKAGE_CONFIG = shipped(DEFAULTS)
@@ -235,7 +237,7 @@ class SecretFilesSource(PydanticBaseSettingsSource):
     def __init__(self, settings_cls: type[BaseSettings], directory: Path) -> None:
         super().__init__(settings_cls)
         if not directory.is_dir():
-            raise FileNotFoundError(f"TOCSIN_SECRETS_DIR names {str(directory)!r}, which is not a directory")
+            raise SettingsError(f"TOCSIN_SECRETS_DIR names {str(directory)!r}, which is not a directory")
         self.directory = directory
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
@@ -287,10 +289,23 @@ class Settings(BaseSettings):
         yaml_file = os.environ.get("TOCSIN_CONFIG")
         if yaml_file:
             if not Path(yaml_file).is_file():
-                raise FileNotFoundError(f"TOCSIN_CONFIG names {yaml_file!r}, which is not a file")
+                raise SettingsError(f"TOCSIN_CONFIG names {yaml_file!r}, which is not a file")
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
         return tuple(sources)
 
 
 def load_settings(**overrides: object) -> Settings:
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """The settings, or a :class:`SettingsError` that names each bad field in one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_invalid_settings(exc)) from None
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{os.environ.get('TOCSIN_CONFIG')}: not valid YAML: {exc}") from None
+
+
+def describe_invalid_settings(exc: ValidationError) -> str:
+    """One line per mistake, never the input: pydantic would echo a whole section, passwords too."""
+    problems = [f"{'.'.join(str(part) for part in error['loc']) or exc.title}: {error['msg']}"
+                for error in exc.errors(include_input=False, include_url=False)]
+    return f"{exc.title}: " + "; ".join(problems)

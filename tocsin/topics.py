@@ -1,4 +1,9 @@
-"""Topic names: the only contract between the stages besides the record schema."""
+"""Topic names: the only contract between the stages besides the record schema; and
+:class:`Consumed`, what a stage's pure pipeline gets of a record its Faust shell read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 ITEMS_RAW = "items.raw"
 """Normalised items from the collectors, keyed by item id."""
@@ -16,3 +21,15 @@ ALERTS = "alerts"
 """Raised alerts, keyed by alert id."""
 
 ALL = (ITEMS_RAW, ITEMS_ENRICHED, ITEMS_DLQ, ALERT_MATCHES, ALERTS)
+
+
+@dataclass(frozen=True)
+class Consumed:
+    """A consumed record, without the framework: the value, and where it was read (for
+    dead letters that say where the bad record is)."""
+
+    value: bytes
+    key: bytes | None = None
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None

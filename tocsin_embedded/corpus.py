@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tocsin.errors import ConfigError
 from tocsin.resources import shipped
 
 BASE_PLACEHOLDER = "{base}"
@@ -18,7 +19,7 @@ DEMO_DATA = "tocsin_embedded.demo_data"
 """``demo/`` of the repository (corpus and rules), installed as a package (see setup.py)."""
 
 
-class CorpusNotFoundError(FileNotFoundError):
+class CorpusNotFoundError(ConfigError, FileNotFoundError):
     """The demo corpus is not where a source checkout keeps it."""
 
 

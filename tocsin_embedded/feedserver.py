@@ -45,6 +45,8 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from tocsin.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -54,7 +56,7 @@ TIMELINE_FILE = "timeline.json"
 Clock = Callable[[], datetime]
 
 
-class FeedServerError(Exception):
+class FeedServerError(ConfigError):
     """The server cannot run as asked (bad directory, missing timeline, naive clock)."""
 
 

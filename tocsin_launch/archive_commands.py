@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from tocsin.errors import PeerError
 from tocsin.exporting import (
     DEFAULT_PAGE_SIZE,
     FORMATS,
@@ -53,7 +54,7 @@ T = TypeVar("T")
 MAX_SIZE = 1000
 
 
-class ArchiveError(RuntimeError):
+class ArchiveError(PeerError, RuntimeError):
     """The search server could not answer; the message says what to check."""
 
 

@@ -9,32 +9,8 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from tocsin.errors import ConfigError, InputError
 from tocsin.settings import load_settings
-
-
-def _config_errors() -> tuple[type[BaseException], ...]:
-    """Mistakes in settings or config files: reported in one line, not a traceback."""
-    from pydantic import ValidationError
-
-    from alerts.rules import RuleConfigError
-    from collectors.config import SourceConfigError
-    from processors.categories import CategoryConfigError
-    from processors.classifiers.protocol import ClassifierConfigError
-    from processors.geo.config import PlacesConfigError
-
-    return (ValidationError, FileNotFoundError, RuleConfigError, SourceConfigError, CategoryConfigError,
-            ClassifierConfigError, PlacesConfigError)
-
-
-def _describe_config_error(exc: BaseException) -> str:
-    """One line per mistake, never the input: pydantic would echo a whole section, passwords too."""
-    from pydantic import ValidationError
-
-    if not isinstance(exc, ValidationError):
-        return str(exc)
-    problems = [f"{'.'.join(str(part) for part in error['loc']) or exc.title}: {error['msg']}"
-                for error in exc.errors(include_input=False, include_url=False)]
-    return f"{exc.title}: " + "; ".join(problems)
 
 
 def _setup_logging(level: str) -> None:
@@ -262,8 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
-    except _config_errors() as exc:
-        print(f"tocsin: configuration error: {_describe_config_error(exc)}", file=sys.stderr)
+    except ConfigError as exc:
+        print(f"tocsin: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:  # a file named on the command line (eval, backtest) that cannot be used
+        print(f"tocsin: {exc}", file=sys.stderr)
         return 2
 
 

@@ -1,12 +1,11 @@
 """Delivery of raised alerts: notifier plug-ins, one module each, found by ``type:``.
 
-Importing this package registers the built-in types.
+``protocol.NOTIFIERS`` finds a type among this package's modules (each registers its
+class with ``@register``) when a notifiers file names it; nothing is listed here.
 """
 
-from alerts.notify import email as email
-from alerts.notify import webhook as webhook
 from alerts.notify.protocol import (
-    NOTIFIER_TYPES,
+    NOTIFIERS,
     DeliveryError,
     Notifier,
     NotifierConfigError,
@@ -15,5 +14,5 @@ from alerts.notify.protocol import (
 )
 from alerts.notify.signature import verify_signature
 
-__all__ = ["NOTIFIER_TYPES", "DeliveryError", "Notifier", "NotifierConfigError", "RetryPolicy",
+__all__ = ["NOTIFIERS", "DeliveryError", "Notifier", "NotifierConfigError", "RetryPolicy",
            "load_notifiers", "verify_signature"]

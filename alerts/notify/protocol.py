@@ -9,16 +9,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar, Protocol, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from alerts.notify.routing import DEFAULT_EVENTS, Routing, Severity
+from tocsin.config_files import parse_plugin_list, read_yaml
+from tocsin.errors import ConfigError, PeerError, PluginError
+from tocsin.plugins import Plugin, Registry, config_model_of, entry_point_group
 from tocsin.schema import Alert, AlertEvent
 
 
-class DeliveryError(Exception):
+class DeliveryError(PeerError):
     """One delivery attempt failed.
 
     ``retry_after_s`` is the receiver's own ``Retry-After`` (it wins over backoff);
@@ -33,7 +35,7 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
-class NotifierConfigError(ValueError):
+class NotifierConfigError(ConfigError, ValueError):
     """A notifiers file is wrong; the message names the file, the notifier and the key."""
 
 
@@ -100,13 +102,30 @@ class NotifierType(Protocol):
     def from_config(cls, config: Any, env: Mapping[str, str]) -> Notifier: ...
 
 
-NOTIFIER_TYPES: dict[str, type[NotifierType]] = {}
+def _adopt(name: str, target: Any) -> Plugin[type[NotifierType]]:
+    """A notifier class from an entry point or a dotted path: a ``config_model`` and ``from_config``."""
+    model = config_model_of(target, "notifier", name)
+    if not issubclass(model, NotifierConfig) or not callable(getattr(target, "from_config", None)):
+        raise PluginError(f"notifier type {name!r}: needs a config_model subclassing NotifierConfig "
+                          "and a from_config(config, env) class method")
+    return Plugin(name, model, target)
 
 
-def register(type_name: str) -> Callable[[type[Any]], type[Any]]:
-    def add(cls: type[Any]) -> type[Any]:
-        NOTIFIER_TYPES[type_name] = cls
+NOTIFIERS: Registry[type[NotifierType]] = Registry(
+    "notifier", package="alerts.notify", group=entry_point_group("notifiers"), adopt=_adopt)
+"""Notifier plug-ins by their ``type:`` in the notifiers file; built-ins are the modules of
+``alerts.notify`` that use :func:`register`."""
+
+N = TypeVar("N", bound=type)
+
+
+def register(type_name: str) -> Callable[[N], N]:
+    """Class decorator: make a notifier class available under ``type: <type_name>``."""
+
+    def add(cls: N) -> N:
+        NOTIFIERS.add(_adopt(type_name, cls))
         return cls
+
     return add
 
 
@@ -114,49 +133,22 @@ def load_notifiers(path: Path, env: Mapping[str, str] | None = None, *,
                    known_rules: Collection[str] | None = None) -> list[Notifier]:
     """Notifiers from ``path`` (``notifiers: [{name, type, ...}]``); secrets come from ``env``.
 
-    With ``known_rules`` (the rule names loaded), a ``rules:`` entry naming another
-    rule is an error: a typo there would silently mute the channel.
+    An empty file is an error (write ``notifiers: []`` for none). With ``known_rules``
+    (the rule names loaded), a ``rules:`` entry naming another rule is an error: a typo
+    there would silently mute the channel.
     """
     env = os.environ if env is None else env
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise NotifierConfigError(f"{path}: cannot read notifiers: {exc}") from exc
-    if document is None:
-        return []
-    if not isinstance(document, dict) or not isinstance(document.get("notifiers") or [], list):
-        raise NotifierConfigError(f"{path}: expected a mapping with a 'notifiers:' list")
-    unknown = set(document) - {"notifiers"}
-    if unknown:
-        raise NotifierConfigError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
+    document = read_yaml(path, NotifierConfigError, none="notifiers: []")
     notifiers: list[Notifier] = []
-    names: set[str] = set()
-    for index, raw in enumerate(document.get("notifiers") or []):
-        label = f"{path}: notifiers[{index}]"
-        if not isinstance(raw, dict):
-            raise NotifierConfigError(f"{label}: expected a mapping")
-        if raw.get("name"):
-            label += f" ({raw['name']})"
-        type_name = raw.get("type")
-        if type_name not in NOTIFIER_TYPES:
-            raise NotifierConfigError(f"{label}: type: unknown notifier type {type_name!r}; "
-                                      f"known: {', '.join(sorted(NOTIFIER_TYPES))}")
-        cls = NOTIFIER_TYPES[type_name]
-        try:
-            config = cls.config_model.model_validate(raw)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or '(notifier)'}: {err['msg']}"
-                for err in exc.errors())
-            raise NotifierConfigError(f"{label}: {problems}") from exc
-        if config.name in names:
-            raise NotifierConfigError(f"{label}: name: duplicate notifier name {config.name!r}")
-        names.add(config.name)
+    for entry in parse_plugin_list(document, str(path), key="notifiers", registry=NOTIFIERS,
+                                   error=NotifierConfigError):
+        config = entry.config
         if known_rules is not None and (strays := sorted(set(config.rules) - set(known_rules))):
-            raise NotifierConfigError(f"{label}: rules: unknown rule(s) {', '.join(map(repr, strays))}; "
-                                      f"known: {', '.join(sorted(known_rules)) or '(none)'}")
+            raise NotifierConfigError(
+                f"{entry.where}: rules: unknown rule(s) {', '.join(map(repr, strays))}; "
+                f"known: {', '.join(sorted(known_rules)) or '(none)'}")
         try:
-            notifiers.append(cls.from_config(config, env))
+            notifiers.append(entry.plugin.target.from_config(config, env))
         except NotifierConfigError as exc:
-            raise NotifierConfigError(f"{label}: {exc}") from exc
+            raise NotifierConfigError(f"{entry.where}: {exc}") from exc
     return notifiers

@@ -1,18 +1,21 @@
-"""What every rule type shares: the item filter, grouping and the plug-in protocol."""
+"""What every rule type shares: the item filter, grouping, the evaluator base and the registry."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alerts.state import StateStore
 from tocsin.durations import Duration
-from tocsin.schema import SEVERITIES, Alert, AlertMatch, EnrichedItem
+from tocsin.errors import PluginError
+from tocsin.plugins import Plugin, Registry, config_model_of, entry_point_group
+from tocsin.schema import SEVERITIES, Alert, EnrichedItem, ItemSignal
 
 Severity = Literal["info", "warning", "severe", "extreme"]
 
@@ -155,11 +158,11 @@ class RuleConfig(RuleConfigModel):
                 raise ValueError(f"unknown item field {path!r}; known: {', '.join(sorted(roots))}")
         return paths
 
-    def match(self, item: EnrichedItem) -> AlertMatch | list[AlertMatch] | None:
+    def match(self, item: EnrichedItem) -> ItemSignal | list[ItemSignal] | None:
         """The group(s) this item counts towards, if it passes the filter."""
         return self.group_match(item)
 
-    def group_match(self, item: EnrichedItem) -> AlertMatch | None:
+    def group_match(self, item: EnrichedItem) -> ItemSignal | None:
         """The one group this item counts towards by ``group_by``, if it passes the filter."""
         if not self.filter.accepts(item):
             return None
@@ -171,7 +174,7 @@ class RuleConfig(RuleConfigModel):
                     return None
                 value = MISSING
             group[path] = value
-        return AlertMatch(
+        return ItemSignal(
             rule=self.name, group=group, group_key="|".join(f"{k}={v}" for k, v in group.items()),
             item_id=item.id, title=item.title[:300], url=item.url, event_time=item.event_time,
             location=item.location,
@@ -190,52 +193,79 @@ class Reading:
     alert: Alert | None = None
 
 
-class RuleEvaluator(Protocol):
-    """A rule's logic over its state. ``observe`` folds one matching item in and
-    reads the group; ``read`` reads it at a clock tick, when no item came."""
+QUIET = Reading(level=0.0, firing=False, clear=True)
+"""Nothing to report: an open alert may resolve after ``resolve.hold``."""
 
-    def observe(self, match: AlertMatch, store: StateStore) -> Reading | None: ...
 
+class RuleEvaluator(ABC):
+    """A rule type's logic over its state, for one configured rule.
+
+    ``observe`` folds one matching item in and reads the group; ``read`` reads the
+    group at a clock tick, when no item came. Both return None when there is nothing
+    to read (an item later than the rule keeps state for). State lives in the store,
+    never on the evaluator: a worker that takes over a partition has it all.
+    """
+
+    def __init__(self, config: RuleConfig) -> None:
+        self.config = config
+
+    @abstractmethod
+    def observe(self, match: ItemSignal, store: StateStore) -> Reading | None: ...
+
+    @abstractmethod
     def read(self, group_key: str, group: dict[str, str | None], now: float,
              store: StateStore) -> Reading | None: ...
 
 
-class Rule(Protocol):
-    """A rule type plug-in: its config model and its evaluator."""
+class Rule:
+    """A rule type plug-in: its config model and its evaluator. An instance is one rule
+    of the rules file; ``register`` makes the class available under its ``type:``."""
 
     config_model: ClassVar[type[RuleConfig]]
-    config: RuleConfig
+    evaluator_class: ClassVar[type[RuleEvaluator]]
     # True when every group the rule has seen needs clock ticks (``flatline``), not
     # only the groups with an open alert.
-    ticks_every_group: ClassVar[bool]
-
-    def evaluator(self) -> RuleEvaluator: ...
-
-
-class RulePlugin:
-    """A rule type as registered: its config model and evaluator class."""
-
-    config_model: ClassVar[type[RuleConfig]]
-    # The evaluator class, called as evaluator_class(config). Typed Any: a Callable
-    # class attribute would be taken for a method.
-    evaluator_class: ClassVar[Any]
     ticks_every_group: ClassVar[bool] = False
 
     def __init__(self, config: RuleConfig) -> None:
         self.config = config
 
     def evaluator(self) -> RuleEvaluator:
-        evaluator: RuleEvaluator = type(self).evaluator_class(self.config)
-        return evaluator
+        return self.evaluator_class(self.config)
+
+
+def _adopt(name: str, target: Any) -> Plugin[type[Rule]]:
+    """A rule type from an entry point or a dotted path: a :class:`Rule` subclass."""
+    if not (isinstance(target, type) and issubclass(target, Rule)):
+        raise PluginError(f"rule type {name!r}: {target!r} is not a subclass of alerts.rules.base.Rule")
+    return Plugin(name, config_model_of(target, "rule", name), target)
+
+
+RULE_TYPES: Registry[type[Rule]] = Registry(
+    "rule", package="alerts.rules", group=entry_point_group("rule_types"), adopt=_adopt)
+"""Rule types by their ``type:`` in the rules file; built-ins are the modules of
+``alerts.rules`` that use :func:`register`."""
+
+R = TypeVar("R", bound=type[Rule])
+
+
+def register(type_name: str) -> Callable[[R], R]:
+    """Class decorator: make a :class:`Rule` subclass available under ``type: <type_name>``."""
+
+    def add(cls: R) -> R:
+        RULE_TYPES.add(_adopt(type_name, cls))
+        return cls
+
+    return add
 
 
 def state_prefix(config: RuleConfig, group_key: str) -> str:
     return f"{config.fingerprint()}|{group_key}"
 
 
-def match_all(rules: Iterable[Rule], item: EnrichedItem) -> list[AlertMatch]:
+def match_all(rules: Iterable[Rule], item: EnrichedItem) -> list[ItemSignal]:
     """Every (rule, group) the item counts towards; a rule may give several groups."""
-    found: list[AlertMatch] = []
+    found: list[ItemSignal] = []
     for rule in rules:
         if not rule.config.enabled:
             continue

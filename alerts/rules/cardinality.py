@@ -8,15 +8,18 @@ distinct values, so a flood of sources cannot grow state without bound.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from alerts.rules.base import RulePlugin, field_value
-from alerts.rules.frequency import add_match, alert_id, folded, merge_counts
-from alerts.rules.windowed import WindowedConfig, WindowedEvaluator, at, human, sample_fields, where
-from tocsin.schema import Alert, AlertMatch, EnrichedItem
+from alerts.rules.base import Reading, Rule, field_value, register
+from alerts.rules.counts import CountBucket, add_match, merge_counts
+from alerts.rules.raising import human, raise_alert
+from alerts.rules.windowed import WindowedConfig, WindowedEvaluator
+from alerts.state import StateStore
+from tocsin.schema import Alert, EnrichedItem, ItemSignal
 
 DOMAIN = "domain"
 """``distinct: domain`` counts the host of the item's URL, without ``www.``."""
@@ -47,12 +50,18 @@ class CardinalityConfig(WindowedConfig):
             raise ValueError(f"threshold ({self.threshold}) must not exceed max_values ({self.max_values})")
         return self
 
-    def match(self, item: EnrichedItem) -> AlertMatch | None:
+    def match(self, item: EnrichedItem) -> ItemSignal | None:
         found = self.group_match(item)
         if found is None:
             return None
         value = distinct_value(item, self.distinct)
         return None if value is None else found.model_copy(update={"value": value})
+
+
+class DistinctBucket(CountBucket, total=False):
+    """Frequency's count and samples, plus the distinct values seen."""
+
+    values: list[str]
 
 
 def domain(url: str | None) -> str | None:
@@ -71,71 +80,66 @@ def distinct_value(item: EnrichedItem, path: str) -> str | None:
     return domain(item.url) if path == DOMAIN else field_value(item, path)
 
 
-def add_value(state: dict[str, Any] | None, match: dict[str, Any], samples: int,
-              max_values: int) -> dict[str, Any]:
+def _distinct(values: Iterable[str], limit: int) -> list[str]:
+    kept: list[str] = []
+    for value in values:
+        if value not in kept and len(kept) < limit:
+            kept.append(value)
+    return kept
+
+
+def add_value(state: DistinctBucket | None, match: ItemSignal, samples: int,
+              max_values: int) -> DistinctBucket:
     """Fold one match into a bucket: frequency's count and samples, plus its distinct value."""
-    folded = add_match(state, match, samples)
-    values = list(folded.get("values", []))
-    if match["value"] not in values and len(values) < max_values:
-        values.append(match["value"])
-    folded["values"] = values
+    folded: DistinctBucket = {**add_match(state, match, samples)}
+    new = [match.value] if match.value is not None else []
+    folded["values"] = _distinct([*folded.get("values", []), *new], max_values)
     return folded
 
 
-def merge_values(states: list[dict[str, Any]], samples: int, max_values: int) -> dict[str, Any]:
-    merged = merge_counts(states, samples)
-    values: list[str] = []
-    for state in states:
-        for value in state.get("values", []):
-            if value not in values and len(values) < max_values:
-                values.append(value)
-    merged["values"] = values
+def merge_values(states: list[DistinctBucket], samples: int, max_values: int) -> DistinctBucket:
+    merged: DistinctBucket = {**merge_counts(states, samples)}
+    merged["values"] = _distinct((value for state in states for value in state.get("values", [])),
+                                 max_values)
     return merged
 
 
 def build_alert(config: CardinalityConfig, group_key: str, group: dict[str, str | None],
-                state: dict[str, Any], window_start: float) -> Alert:
+                state: DistinctBucket, window_start: float) -> Alert:
     values = sorted(state["values"])
-    return Alert(
-        id=alert_id(config.name, group_key, window_start),
-        rule=config.name, rule_type=config.type, severity=config.severity,
-        title=f"{config.name}: {len(values)} distinct {config.distinct} in {human(config.window)} "
-              f"({where(group)})",
-        description=config.description,
-        group=group, group_key=group_key,
-        window_start=at(window_start), window_end=at(window_start + config.window),
-        count=len(values), threshold=config.threshold,
-        first_seen=at(state["first"]), last_seen=at(state["last"]),
+    return raise_alert(
+        config, group_key, group,
+        what=f"{len(values)} distinct {config.distinct} in {human(config.window)}",
+        window=(window_start, window_start + config.window), count=len(values), threshold=config.threshold,
+        seen=(state["first"], state["last"]), samples=state.get("samples", []),
         details={"distinct": config.distinct, "items": int(state["count"]),
-                 "values": ", ".join(values[:20])[:1000]},
-        **sample_fields(state.get("samples", []), group),
-    )
+                 "values": ", ".join(values[:20])[:1000]})
 
 
-class CardinalityEvaluator(WindowedEvaluator):
+class CardinalityEvaluator(WindowedEvaluator[DistinctBucket]):
     config: CardinalityConfig
 
-    def fold(self, state: dict[str, Any] | None, match: AlertMatch) -> dict[str, Any]:
-        return add_value(state, {**folded(match), "value": match.value}, self.config.samples,
-                         self.config.max_values)
+    def fold(self, state: DistinctBucket | None, match: ItemSignal) -> DistinctBucket:
+        return add_value(state, match, self.config.samples, self.config.max_values)
 
-    def merge(self, states: list[dict[str, Any]]) -> dict[str, Any]:
+    def merge(self, states: list[DistinctBucket]) -> DistinctBucket:
         return merge_values(states, self.config.samples, self.config.max_values)
 
-    def level(self, window: dict[str, Any]) -> float:
+    def level(self, window: DistinctBucket) -> float:
         return float(len(window.get("values", [])))
 
     def raise_level(self) -> float:
         return float(self.config.threshold)
 
-    def observe(self, match: AlertMatch, store: Any) -> Any:
+    def observe(self, match: ItemSignal, store: StateStore) -> Reading | None:
         return None if match.value is None else super().observe(match, store)
 
-    def build(self, group_key: str, group: dict[str, str | None], window: dict[str, Any],
+    def build(self, group_key: str, group: dict[str, str | None], window: DistinctBucket,
               start: float) -> Alert:
         return build_alert(self.config, group_key, group, window, start)
 
 
-class CardinalityRule(RulePlugin):
+@register("cardinality")
+class CardinalityRule(Rule):
     config_model = CardinalityConfig
     evaluator_class = CardinalityEvaluator

@@ -14,16 +14,16 @@ its values is a group of its own, so a term never used before raises.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, cast
 
 from pydantic import field_validator
 
-from alerts.rules.base import Reading, RuleConfig, RulePlugin, state_prefix
-from alerts.rules.frequency import alert_id
-from alerts.rules.windowed import sample_fields, where
+from alerts.rules.base import QUIET, Reading, Rule, RuleConfig, RuleEvaluator, register, state_prefix
+from alerts.rules.counts import sample_of
+from alerts.rules.raising import raise_alert
 from alerts.state import StateStore
 from tocsin.durations import Duration
-from tocsin.schema import Alert, AlertMatch, EnrichedItem
+from tocsin.schema import EnrichedItem, ItemSignal
 
 
 class FirstSeenConfig(RuleConfig):
@@ -41,7 +41,7 @@ class FirstSeenConfig(RuleConfig):
             raise ValueError(f"unknown item field {path!r}")
         return path
 
-    def match(self, item: EnrichedItem) -> AlertMatch | list[AlertMatch] | None:
+    def match(self, item: EnrichedItem) -> ItemSignal | list[ItemSignal] | None:
         found = self.group_match(item)
         if found is None or self.explode is None:
             return found
@@ -50,6 +50,16 @@ class FirstSeenConfig(RuleConfig):
             "group": {**found.group, self.explode: value},
             "group_key": f"{found.group_key}|{self.explode}={value}" if found.group_key
             else f"{self.explode}={value}"}) for value in values]
+
+
+class Learning(TypedDict):
+    since: float
+    """Event time of the first item this rule counted: values before ``since + learn`` are learnt."""
+
+
+class Seen(TypedDict):
+    first: float
+    last: float
 
 
 def _values(item: EnrichedItem, path: str) -> list[str]:
@@ -62,46 +72,38 @@ def _values(item: EnrichedItem, path: str) -> list[str]:
     return sorted({str(v).strip().lower() for v in items if str(v).strip()})[:50]
 
 
-class FirstSeenEvaluator:
-    def __init__(self, config: FirstSeenConfig) -> None:
-        self.config = config
+class FirstSeenEvaluator(RuleEvaluator):
+    config: FirstSeenConfig
 
-    def observe(self, match: AlertMatch, store: StateStore) -> Reading | None:
+    def observe(self, match: ItemSignal, store: StateStore) -> Reading | None:
         config = self.config
         ts = match.event_time.timestamp()
         learning_key = f"{config.fingerprint()}|__learning__"
-        learning = store.get(learning_key)
+        learning = cast(Learning | None, store.get(learning_key))
         if learning is None:
-            learning = {"since": ts}
+            learning = Learning(since=ts)
             store.put(learning_key, learning)
         key = f"{state_prefix(config, match.group_key)}|seen"
-        seen = store.get(key)
+        seen = cast(Seen | None, store.get(key))
         if seen is not None and ts - seen["last"] < config.forget:
             if ts > seen["last"]:
-                store.put(key, {**seen, "last": ts})
-            return Reading(level=0.0, firing=False, clear=True)
-        store.put(key, {"first": ts, "last": ts})
+                store.put(key, Seen(first=seen["first"], last=ts))
+            return QUIET
+        store.put(key, Seen(first=ts, last=ts))
         if ts < learning["since"] + config.learn:
-            return Reading(level=0.0, firing=False, clear=True)
-        when = datetime.fromtimestamp(ts, UTC)
-        alert = Alert(
-            id=alert_id(config.name, match.group_key, ts), rule=config.name, rule_type=config.type,
-            severity=config.severity, title=f"{config.name}: first seen ({where(match.group)})",
-            description=config.description, group=match.group, group_key=match.group_key,
-            window_start=when, window_end=when, count=1, threshold=1,
-            **sample_fields([{"id": match.item_id, "title": match.title, "url": match.url,
-                              "loc": match.location}], match.group),
-            first_seen=when, last_seen=when,
-            details={"learning_since": datetime.fromtimestamp(learning["since"], UTC).isoformat()},
-        )
+            return QUIET
+        alert = raise_alert(
+            config, match.group_key, match.group, what="first seen", window=(ts, ts), count=1, threshold=1,
+            seen=(ts, ts), samples=[sample_of(match)],
+            details={"learning_since": datetime.fromtimestamp(learning["since"], UTC).isoformat()})
         return Reading(level=1.0, firing=True, clear=False, alert=alert)
 
     def read(self, group_key: str, group: dict[str, str | None], now: float,
              store: StateStore) -> Reading | None:
-        # Nothing to measure once raised: the alert resolves after ``resolve.hold``.
-        return Reading(level=0.0, firing=False, clear=True)
+        return QUIET  # nothing to measure once raised: the alert resolves after ``resolve.hold``
 
 
-class FirstSeenRule(RulePlugin):
+@register("first_seen")
+class FirstSeenRule(Rule):
     config_model = FirstSeenConfig
     evaluator_class = FirstSeenEvaluator

@@ -11,17 +11,20 @@ the rule has seen gets ticks. The alert resolves once items flow again.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
-from alerts.rules.base import Reading, RuleConfig, RulePlugin, state_prefix
-from alerts.rules.frequency import add_match, alert_id, folded, merge_counts
-from alerts.rules.windowed import at, human, sample_fields, where
+from alerts.rules.base import Reading, Rule, RuleConfig, RuleEvaluator, register, state_prefix
+from alerts.rules.counts import CountBucket, add_match, latest_samples, merge_counts
+from alerts.rules.raising import human, raise_alert
 from alerts.state import StateStore
 from alerts.windows import Buckets
 from tocsin.durations import Duration
-from tocsin.schema import Alert, AlertMatch
+from tocsin.schema import ItemSignal
+
+# The last window is read as this many buckets.
+_STEPS = 6
 
 
 class FlatlineConfig(RuleConfig):
@@ -44,21 +47,21 @@ class FlatlineConfig(RuleConfig):
         return self
 
 
-class FlatlineEvaluator:
-    def __init__(self, config: FlatlineConfig) -> None:
-        self.config = config
-        self.step = config.window / 6
+class FlatlineEvaluator(RuleEvaluator):
+    config: FlatlineConfig
 
-    def buckets(self, store: StateStore, group_key: str) -> Buckets:
+    def __init__(self, config: RuleConfig) -> None:
+        super().__init__(config)
+        self.step = self.config.window / _STEPS
+
+    def buckets(self, store: StateStore, group_key: str) -> Buckets[CountBucket]:
         return Buckets(store, state_prefix(self.config, group_key), step=self.step,
                        keep=self.config.history + self.config.window)
 
-    def observe(self, match: AlertMatch, store: StateStore) -> Reading | None:
+    def observe(self, match: ItemSignal, store: StateStore) -> Reading | None:
         buckets = self.buckets(store, match.group_key)
-        if not buckets.fold(match.event_time.timestamp(),
-                            lambda state: add_match(state, folded(match), self.config.samples),
-                            match.item_id):
-            return None
+        buckets.fold(match.event_time.timestamp(), lambda state: add_match(state, match, self.config.samples),
+                     match.item_id)
         return None  # an item is never silence; ticks read the group
 
     def read(self, group_key: str, group: dict[str, str | None], now: float,
@@ -66,37 +69,26 @@ class FlatlineEvaluator:
         config = self.config
         buckets = self.buckets(store, group_key)
         last = buckets.start(now)
-        recent = [s for _, s in buckets.span(last, 6)]
-        past = [s for _, s in buckets.span(last - 6 * self.step, round(config.history / self.step))]
+        recent = [s for _, s in buckets.span(last, _STEPS)]
+        past = [s for _, s in buckets.span(last - _STEPS * self.step, round(config.history / self.step))]
         current, before = merge_counts(recent, config.samples), merge_counts(past, config.samples)
         count, active = int(current["count"]), before["count"] >= config.min_history
         firing = active and count < config.threshold
         alert = None
         if firing:
-            start = last - 5 * self.step
-            alert = Alert(
-                id=alert_id(config.name, group_key, start), rule=config.name, rule_type=config.type,
-                severity=config.severity,
-                title=f"{config.name}: {count} items in {human(config.window)}, "
-                      f"{before['count']} before ({where(group)})",
-                description=config.description, group=group, group_key=group_key,
-                window_start=at(start), window_end=at(start + config.window),
-                count=count, threshold=config.threshold,
-                first_seen=at(before["first"]), last_seen=at(before["last"]),
+            start = last - (_STEPS - 1) * self.step
+            alert = raise_alert(
+                config, group_key, group,
+                what=f"{count} items in {human(config.window)}, {before['count']} before",
+                window=(start, start + config.window), count=count, threshold=config.threshold,
+                seen=(before["first"], before["last"]), samples=latest_samples(past, config.samples),
                 expected=before["count"] * config.window / config.history,
-                details={"history_items": int(before["count"]), "history": human(config.history)},
-                **sample_fields(_last(past, config.samples), group),
-            )
+                details={"history_items": int(before["count"]), "history": human(config.history)})
         return Reading(level=float(count), firing=firing, clear=count >= config.threshold, alert=alert)
 
 
-def _last(states: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """The most recent items before the silence: evidence of what stopped."""
-    samples = [s for state in reversed(states) for s in state.get("samples", [])]
-    return samples[:limit]
-
-
-class FlatlineRule(RulePlugin):
+@register("flatline")
+class FlatlineRule(Rule):
     config_model = FlatlineConfig
     evaluator_class = FlatlineEvaluator
     ticks_every_group = True

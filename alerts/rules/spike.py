@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from alerts.rules.base import Reading, RuleConfig, RulePlugin, state_prefix
-from alerts.rules.frequency import add_match, alert_id, folded
-from alerts.rules.windowed import at, human, sample_fields, where
+from alerts.rules.base import Reading, Rule, RuleConfig, RuleEvaluator, register, state_prefix
+from alerts.rules.counts import CountBucket, add_match
+from alerts.rules.raising import human, raise_alert
 from alerts.state import StateStore
 from alerts.windows import Buckets
 from tocsin.durations import Duration
-from tocsin.schema import Alert, AlertMatch
+from tocsin.schema import Alert, ItemSignal
 
 
 class SpikeConfig(RuleConfig):
@@ -62,40 +62,30 @@ def is_spike(current: int, baseline: Sequence[int], *, min_count: int, ratio: fl
     return current >= spike_level(baseline, min_count=min_count, ratio=ratio)
 
 
-def build_alert(config: SpikeConfig, group_key: str, group: dict[str, str | None], state: dict[str, Any],
+def build_alert(config: SpikeConfig, group_key: str, group: dict[str, str | None], state: CountBucket,
                 window_start: float, baseline: Sequence[int]) -> Alert:
     count = int(state["count"])
     mean, std = baseline_stats(baseline)
-    return Alert(
-        id=alert_id(config.name, group_key, window_start),
-        rule=config.name, rule_type=config.type, severity=config.severity,
-        title=f"{config.name}: {count} items in {human(config.window)}, expected {mean:.1f} ({where(group)})",
-        description=config.description,
-        group=group, group_key=group_key,
-        window_start=at(window_start), window_end=at(window_start + config.window),
-        count=count, threshold=config.min_count,
-        first_seen=at(state["first"]), last_seen=at(state["last"]),
+    return raise_alert(
+        config, group_key, group, what=f"{count} items in {human(config.window)}, expected {mean:.1f}",
+        window=(window_start, window_start + config.window), count=count, threshold=config.min_count,
+        seen=(state["first"], state["last"]), samples=state.get("samples", []),
         expected=mean, z_score=z_score(count, mean, std),
-        details={"baseline_windows": len(baseline), "baseline_std": round(std, 3), "ratio": config.ratio},
-        **sample_fields(state.get("samples", []), group),
-    )
+        details={"baseline_windows": len(baseline), "baseline_std": round(std, 3), "ratio": config.ratio})
 
 
-class SpikeEvaluator:
-    def __init__(self, config: SpikeConfig) -> None:
-        self.config = config
+class SpikeEvaluator(RuleEvaluator):
+    config: SpikeConfig
 
-    def buckets(self, store: StateStore, group_key: str) -> Buckets:
+    def buckets(self, store: StateStore, group_key: str) -> Buckets[CountBucket]:
         # Keep the baseline windows and the current one, plus how late items may be.
         keep = self.config.window * self.config.baseline_windows + self.config.late
         return Buckets(store, state_prefix(self.config, group_key), step=self.config.window, keep=keep)
 
-    def observe(self, match: AlertMatch, store: StateStore) -> Reading | None:
-        config = self.config
+    def observe(self, match: ItemSignal, store: StateStore) -> Reading | None:
         buckets = self.buckets(store, match.group_key)
         ts = match.event_time.timestamp()
-        if not buckets.fold(ts, lambda state: add_match(state, folded(match), config.samples),
-                            match.item_id):
+        if not buckets.fold(ts, lambda state: add_match(state, match, self.config.samples), match.item_id):
             return None
         return self._reading(buckets, match.group_key, match.group, buckets.start(ts))
 
@@ -104,7 +94,7 @@ class SpikeEvaluator:
         buckets = self.buckets(store, group_key)
         return self._reading(buckets, group_key, group, buckets.start(now))
 
-    def _reading(self, buckets: Buckets, group_key: str, group: dict[str, str | None],
+    def _reading(self, buckets: Buckets[CountBucket], group_key: str, group: dict[str, str | None],
                  start: float) -> Reading:
         config = self.config
         state = buckets.get(start)
@@ -118,6 +108,7 @@ class SpikeEvaluator:
         return Reading(level=float(count), firing=firing, clear=clear, alert=alert)
 
 
-class SpikeRule(RulePlugin):
+@register("spike")
+class SpikeRule(Rule):
     config_model = SpikeConfig
     evaluator_class = SpikeEvaluator

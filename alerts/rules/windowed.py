@@ -4,17 +4,18 @@ holding an item read when it arrives, the window ending now read at a clock tick
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from abc import abstractmethod
+from typing import Generic, TypeVar
 
 from pydantic import model_validator
 
-from alerts.area import area_of
-from alerts.rules.base import Reading, RuleConfig, state_prefix
+from alerts.rules.base import Reading, RuleConfig, RuleEvaluator, state_prefix
 from alerts.state import StateStore
-from alerts.windows import Buckets
+from alerts.windows import Bucket, Buckets
 from tocsin.durations import Duration
-from tocsin.schema import Alert, AlertMatch
+from tocsin.schema import Alert, ItemSignal
+
+B = TypeVar("B", bound=Bucket)
 
 
 class WindowedConfig(RuleConfig):
@@ -44,80 +45,44 @@ class WindowedConfig(RuleConfig):
         return round(self.window / self.step)
 
 
-def at(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
-def human(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
-
-
-def where(group: dict[str, str | None]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in group.items())
-
-
-def sample_fields(samples: list[dict[str, Any]], group: dict[str, str | None]) -> dict[str, Any]:
-    """The contributing items an alert names, and the area they make."""
-    return {"sample_item_ids": [s["id"] for s in samples],
-            "sample_titles": [s["title"] for s in samples],
-            "sample_urls": [s["url"] for s in samples],
-            "area": area_of(group, samples)}
-
-
-def merge_samples(states: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    kept: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for state in states:
-        for sample in state.get("samples", []):
-            if sample["id"] not in seen:
-                seen.add(sample["id"])
-                kept.append(sample)
-                if len(kept) == limit:
-                    return kept
-    return kept
-
-
-class WindowedEvaluator:
+class WindowedEvaluator(RuleEvaluator, Generic[B]):
     """Subclasses say how an item folds into a bucket, how buckets merge into a
-    window, what level a window is at, when it raises, and what alert it makes."""
+    window (a bucket's type ``B`` too), what level a window is at, when it raises,
+    and what alert it makes."""
 
     config: WindowedConfig
 
-    def __init__(self, config: WindowedConfig) -> None:
-        assert config.step is not None
-        self.config = config
+    def __init__(self, config: RuleConfig) -> None:
+        assert isinstance(config, WindowedConfig) and config.step is not None
+        super().__init__(config)
         self.step = config.step
 
     # -- the rule type's own arithmetic ------------------------------------------------
-    def fold(self, state: dict[str, Any] | None, match: AlertMatch) -> dict[str, Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def fold(self, state: B | None, match: ItemSignal) -> B: ...
 
-    def merge(self, states: list[dict[str, Any]]) -> dict[str, Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def merge(self, states: list[B]) -> B: ...
 
-    def level(self, window: dict[str, Any]) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def level(self, window: B) -> float: ...
 
+    @abstractmethod
     def raise_level(self) -> float:
         """The level at which the rule raises (the lower threshold derives from it)."""
-        raise NotImplementedError
 
-    def fires(self, window: dict[str, Any]) -> bool:
+    def fires(self, window: B) -> bool:
         return self.level(window) >= self.raise_level()
 
-    def build(self, group_key: str, group: dict[str, str | None], window: dict[str, Any],
-              start: float) -> Alert:
-        raise NotImplementedError
+    @abstractmethod
+    def build(self, group_key: str, group: dict[str, str | None], window: B, start: float) -> Alert: ...
 
     # -- shared -------------------------------------------------------------------------
-    def buckets(self, store: StateStore, group_key: str) -> Buckets:
+    def buckets(self, store: StateStore, group_key: str) -> Buckets[B]:
         return Buckets(store, state_prefix(self.config, group_key), step=self.step,
                        keep=self.config.window + self.config.late)
 
-    def observe(self, match: AlertMatch, store: StateStore) -> Reading | None:
+    def observe(self, match: ItemSignal, store: StateStore) -> Reading | None:
         buckets = self.buckets(store, match.group_key)
         ts = match.event_time.timestamp()
         if not buckets.fold(ts, lambda state: self.fold(state, match), match.item_id):
@@ -134,8 +99,7 @@ class WindowedEvaluator:
         spans = buckets.span(last, self.config.hops)
         return self.reading(group_key, group, self.merge([s for _, s in spans]), spans[0][0])
 
-    def reading(self, group_key: str, group: dict[str, str | None], window: dict[str, Any],
-                start: float) -> Reading:
+    def reading(self, group_key: str, group: dict[str, str | None], window: B, start: float) -> Reading:
         level = self.level(window)
         firing = self.fires(window)
         return Reading(level=level, firing=firing,

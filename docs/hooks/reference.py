@@ -17,6 +17,7 @@ import ast
 import gzip
 import inspect
 import io
+import itertools
 import re
 import textwrap
 import tokenize
@@ -25,12 +26,15 @@ import typing
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import redirect_stdout
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
+
+if TYPE_CHECKING:
+    from tocsin.plugins import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = re.compile(r"<!--\s*generate:\s*([a-z0-9-]+)\s*-->")
@@ -168,15 +172,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+SHIPPED_FOLDERS = {"tocsin.defaults": "config", "processors.models": "models"}
+"""Data packages and the repository folders they install from (setup.py's mapping)."""
+
+
 def _path_text(path: Path) -> str:
-    """A default path as a reader finds it: shipped files relative to the repository."""
-    # lead: update after arch-layout (config/ becomes package data: say "shipped" rather than a path)
-    if path.is_absolute():
-        try:
-            return str(path.relative_to(ROOT))
-        except ValueError:
-            return f"{path.parent.name}/{path.name} (shipped)"
-    return str(path)
+    """A default path as a reader finds it: a shipped file by its folder in the repository
+    (the same text from a checkout and from a wheel), else the path as the setting gives it."""
+    from tocsin.resources import shipped
+
+    for package, folder in SHIPPED_FOLDERS.items():
+        if path.is_relative_to(shipped(package)):
+            return f"the shipped {_code(f'{folder}/{path.relative_to(shipped(package)).as_posix()}')}"
+    if path.is_absolute() and path.is_relative_to(ROOT):
+        return _code(str(path.relative_to(ROOT)))
+    return _code(str(path))
 
 
 def default_text(info: FieldInfo) -> str:
@@ -191,7 +201,7 @@ def default_text(info: FieldInfo) -> str:
     if isinstance(value, BaseModel):
         return "see below"
     if isinstance(value, Path):
-        return _code(_path_text(value))
+        return _path_text(value)
     text = yaml.safe_dump(_plain(value), default_flow_style=True, allow_unicode=True, width=10_000).strip()
     text = text.removesuffix("\n...").strip()
     if _is_duration(info.metadata) and isinstance(value, int | float):
@@ -349,45 +359,47 @@ def plugin_tables(kind: str, base: type[BaseModel], plugins: dict[str, type[Base
     return out
 
 
-# --- what the registries hold today --------------------------------------------------------
+# --- what the registries hold ----------------------------------------------------------
+
+def _registry_models(registry: Registry[Any]) -> dict[str, type[BaseModel] | None]:
+    """Each built-in plug-in's config model (None for one that validates its own settings):
+    what Tocsin ships, not what a deployment or a test registered besides."""
+    return {name: plugin.config_model for name, plugin in registry.builtins().items()}
+
+
+def _required_models(registry: Registry[Any]) -> dict[str, type[BaseModel]]:
+    """As :func:`_registry_models`, for a kind whose every plug-in has a config model."""
+    models: dict[str, type[BaseModel]] = {}
+    for name, model in _registry_models(registry).items():
+        if model is None:
+            raise TypeError(f"{registry.kind} type {name!r} has no config model to document")
+        models[name] = model
+    return models
+
 
 def source_models() -> dict[str, type[BaseModel]]:
-    # lead: update after arch-plugins (one registry for every plug-in kind)
-    import collectors  # noqa: F401  registers the built-in sources
-    from collectors.protocol import plugin, source_types
+    from collectors.protocol import SOURCES
 
-    return {name: plugin(name).config_model for name in source_types()}
+    return _required_models(SOURCES)
 
 
 def rule_models() -> dict[str, type[BaseModel]]:
-    # lead: update after arch-plugins
-    from alerts.rules import RULE_TYPES
+    from alerts.rules.base import RULE_TYPES
 
-    return {name: cls.config_model for name, cls in RULE_TYPES.items()}
+    return _required_models(RULE_TYPES)
 
 
 def notifier_models() -> dict[str, type[BaseModel]]:
-    # lead: update after arch-plugins
-    from alerts.notify import NOTIFIER_TYPES
+    from alerts.notify.protocol import NOTIFIERS
 
-    return {name: cls.config_model for name, cls in NOTIFIER_TYPES.items()}
+    return _required_models(NOTIFIERS)
 
 
 def classifier_models() -> dict[str, type[BaseModel] | None]:
     """Each built-in classifier's settings model; None for one that takes no settings."""
-    # lead: update after arch-plugins (the registry will carry each plug-in's config model)
-    from importlib import import_module
+    from processors.classifiers.registry import CLASSIFIERS
 
-    from processors.classifiers import registry
-
-    found: dict[str, type[BaseModel] | None] = {}
-    for name, target in sorted(registry._BUILTIN.items()):
-        module = import_module(target.partition(":")[0])
-        models = [value for value in vars(module).values()
-                  if _is_model(value) and value.__module__ == module.__name__
-                  and value.__name__.endswith("Settings") and value.__name__ != "ModelSettings"]
-        found[name] = models[0] if len(models) == 1 else None
-    return found
+    return _registry_models(CLASSIFIERS)
 
 
 # --- the blocks ----------------------------------------------------------------------------
@@ -480,6 +492,16 @@ def plugin_names() -> str:
     return "\n".join(rows)
 
 
+def errors_tree() -> str:
+    """The tree of error classes, as the docstring of ``tocsin/errors.py`` draws it."""
+    import tocsin.errors
+
+    doc = inspect.cleandoc(tocsin.errors.__doc__ or "")
+    after = doc.split("::\n\n", 1)[1].splitlines()
+    block = list(itertools.takewhile(lambda line: not line or line.startswith(" "), after))
+    return "\n".join(["```text", textwrap.dedent("\n".join(block)).strip("\n"), "```"])
+
+
 def _names(names: Iterable[str]) -> str:
     return ", ".join(_code(name) for name in sorted(names))
 
@@ -494,7 +516,6 @@ def _subcommands(parser: argparse.ArgumentParser, path: str) -> Iterator[tuple[s
 
 def cli_reference() -> str:
     """``--help`` of every ``tocsin`` command, as argparse prints it at 100 columns."""
-    # lead: update after arch-layout (the CLI moves to the entry-point package)
     import os
 
     from tocsin_launch.cli import build_parser
@@ -533,6 +554,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "notifiers-reference": notifiers_reference,
     "records-reference": records_reference,
     "plugin-names": plugin_names,
+    "errors-tree": errors_tree,
     "source-types": lambda: _names(source_models()),
     "classifier-names": lambda: _names(classifier_models()),
     "rule-types": lambda: _names(rule_models()),

@@ -41,12 +41,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from processors.categories import KeywordCategories
 from processors.classifiers.protocol import Classifier, ClassifierConfigError, ItemText
-from processors.classifiers.registry import available, build_one, check_known
+from processors.classifiers.registry import available, build_one, check_known, known
+from tocsin.config_files import read_yaml
 from tocsin.schema import CategoryHit
 from tocsin.settings import ProcessingSettings
 
@@ -82,14 +82,7 @@ class ClassifierFile(BaseModel):
 def load_classifier_file(path: Path | str) -> ClassifierFile:
     """Read and validate ``classifiers.yaml``; errors name the file and the key."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ClassifierConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ClassifierConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if data is None:
-        data = {}
+    data = read_yaml(path, ClassifierConfigError, none="{}")
     if not isinstance(data, Mapping):
         raise ClassifierConfigError(f"{path}: must be a YAML mapping (version, cascade, classifiers)")
     try:
@@ -216,7 +209,7 @@ def build_cascade(settings: ProcessingSettings, categories: KeywordCategories) -
     for key, names in (("first_stage", first_names), ("second_stage", second_names),
                        ("optional", cascade.optional)):
         for index, name in enumerate(names):
-            if name not in available() and name not in cascade.optional:
+            if not known(name) and name not in cascade.optional:
                 raise ClassifierConfigError(
                     f"{source}: key 'cascade.{key}.{index}': unknown classifier {name!r}; "
                     f"available: {', '.join(available())}")
@@ -231,7 +224,7 @@ def build_cascade(settings: ProcessingSettings, categories: KeywordCategories) -
 
     def build(name: str) -> Classifier | None:
         if name in cascade.optional:
-            if name not in available():
+            if not known(name):
                 logger.info("optional classifier %r is not installed; the cascade runs without it", name)
                 return None
             try:

@@ -52,6 +52,7 @@ from processors.categories import KeywordCategories
 from processors.classifiers.heads import HeadsError, HeadSet
 from processors.classifiers.ngram import SHIPPED_MODELS
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from processors.classifiers.registry import register
 from processors.encoders import Encoder, EncoderError, EncoderSettings, prepare_text
 from processors.encoders.registry import shared_encoder
 from tocsin.resources import shipped
@@ -291,10 +292,12 @@ class Route:
                 )
 
 
+@register("encoder")
 class EncoderClassifier:
     """Second-stage plug-in; ``categories`` says what it re-scores. Thread-safe."""
 
     name = "encoder"
+    config_model = EncoderClassifierSettings
 
     def __init__(
         self, routes: Sequence[Route], *, categories: Sequence[str] | None = None, threshold: float = 0.5

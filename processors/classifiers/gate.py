@@ -31,6 +31,7 @@ from processors.classifiers.encoder import check_heads, model_path, parse
 from processors.classifiers.heads import HeadsError, HeadSet
 from processors.classifiers.ngram import SHIPPED_MODELS
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from processors.classifiers.registry import register
 from processors.encoders.protocol import EncoderError
 from processors.encoders.static import StaticEmbedding
 from tocsin.resources import shipped
@@ -48,10 +49,12 @@ class GateSettings(BaseModel):
     max_chars: int = Field(default=1000, ge=32)
 
 
+@register("gate")
 class GateClassifier:
     """First-stage plug-in: a hit for each category whose score reaches its escalation threshold."""
 
     name = "gate"
+    config_model = GateSettings
 
     def __init__(
         self,

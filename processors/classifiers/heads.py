@@ -28,13 +28,14 @@ import numpy as np
 
 from processors.classifiers.ngram import Platt
 from processors.npz import write_npz
+from tocsin.errors import ModelError
 
 HEADS_FILE = "heads.npz"
 HEADS_FORMAT = 1
 POOLED = "*"
 
 
-class HeadsError(ValueError):
+class HeadsError(ModelError, ValueError):
     """A heads file is missing, unreadable, of another format or for another encoder."""
 
 

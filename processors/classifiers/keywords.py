@@ -8,9 +8,11 @@ from typing import Any
 
 from processors.categories import KEYWORDS_CLASSIFIER, KeywordCategories
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from processors.classifiers.registry import register
 from tocsin.schema import CategoryHit
 
 
+@register("keywords")
 class KeywordClassifier:
     """Wraps :class:`~processors.categories.KeywordCategories`; needs no settings of its own."""
 

@@ -52,7 +52,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from processors.categories import KeywordCategories
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from processors.classifiers.registry import register
 from processors.npz import write_npz
+from tocsin.errors import ModelError
 from tocsin.resources import shipped
 from tocsin.schema import CategoryHit
 
@@ -76,7 +78,7 @@ POOLED = "*"
 """Calibration key used for languages that have none of their own."""
 
 
-class NgramModelError(ValueError):
+class NgramModelError(ModelError, ValueError):
     """A model file is missing, unreadable or of another format; the message names the file."""
 
 
@@ -435,6 +437,7 @@ class NgramSettings(BaseModel):
     max_chars: int | None = Field(default=None, ge=16)
 
 
+@register("ngram")
 class NgramClassifier:
     """First-stage plug-in: ``hate_speech`` (labels = targeted groups) and, when asked, ``offensive``.
 
@@ -445,6 +448,7 @@ class NgramClassifier:
     """
 
     name = "ngram"
+    config_model = NgramSettings
 
     def __init__(self, model: NgramModel, settings: NgramSettings | None = None) -> None:
         self.settings = settings or NgramSettings()

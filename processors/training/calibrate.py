@@ -13,12 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from processors.classifiers.ngram import Platt
+from tocsin.errors import ModelError
 
 MIN_SLOPE = 1e-3
 """A fitted slope below this (the score ranks the wrong way round) is raised to it."""
 
 
-class CalibrationError(ValueError):
+class CalibrationError(ModelError, ValueError):
     """Calibration is impossible for these examples (no positives or no negatives)."""
 
 

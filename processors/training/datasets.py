@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from processors.classifiers.ngram import HATE, NEITHER, OFFENSIVE, TARGETS, normalise
+from tocsin.errors import InputError
 
 DAVIDSON = "davidson2017_labeled_data.csv"
 MLMA = {"en": "mlma2019_en.csv", "fr": "mlma2019_fr.csv", "ar": "mlma2019_ar.csv"}
@@ -38,7 +39,7 @@ _MLMA_KNOWN = frozenset({"hateful", "normal", "fearful", *_MLMA_OFFENSIVE})
 SPLITS = ("train", "calibration", "test")
 
 
-class DatasetError(ValueError):
+class DatasetError(InputError, ValueError):
     """A labelled file does not look as published; the message names the file, row and column."""
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tocsin.schema import CategoryHit, EnrichedItem, SourceRef
+from tocsin.schema import CategoryHit, EnrichedItem, ItemSignal, SourceRef
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -19,3 +19,12 @@ def enriched(item_id: str = "i-1", *, minutes: float = 0, categories: dict[str, 
                     for name, score in (categories or {}).items()},
         country=country, processed=when, **extra,
     )
+
+
+def signal(item_id: str = "i-1", ts: float = 0.0, *, matched: bool = True, value: str | None = None,
+           rule: str = "r", group: dict[str, str | None] | None = None) -> ItemSignal:
+    """An item signal at ``ts`` (epoch seconds), as a rule's ``match`` makes one."""
+    group = {"country": "SD"} if group is None else group
+    return ItemSignal(rule=rule, group=group, group_key="|".join(f"{k}={v}" for k, v in group.items()),
+                      item_id=item_id, title="t", event_time=datetime.fromtimestamp(ts, UTC),
+                      matched=matched, value=value)

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from alerts.rules import RuleConfigError, load_rules
-from alerts.rules.cardinality import CardinalityConfig, add_value, build_alert, domain
-from tests.alerts.factories import enriched
+from alerts.rules.cardinality import CardinalityConfig, DistinctBucket, add_value, build_alert, domain
+from tests.alerts.factories import enriched, signal
 
 RULE = {"name": "corr", "type": "cardinality", "distinct": "domain", "threshold": 3, "window": "1h",
         "filter": {"categories": ["violence_report"]}}
@@ -44,27 +44,25 @@ def test_match_carries_the_distinct_value() -> None:
 
 
 def test_add_value_counts_distinct_values_only() -> None:
-    state: dict = {}
+    state = None
     for i, value in enumerate(["a", "b", "a", "c", "b"]):
-        state = add_value(state, {"ts": float(i), "id": f"i{i}", "title": "t", "url": None, "value": value},
-                          samples=10, max_values=1000)
-    assert state["count"] == 5 and state["values"] == ["a", "b", "c"]
+        state = add_value(state, signal(f"i{i}", float(i), value=value), samples=10, max_values=1000)
+    assert state is not None and state["count"] == 5 and state["values"] == ["a", "b", "c"]
 
 
 def test_distinct_values_are_bounded() -> None:
-    state: dict = {}
+    state = None
     for i in range(50):
-        state = add_value(state, {"ts": 0.0, "id": f"i{i}", "title": "t", "url": None, "value": str(i)},
-                          samples=2, max_values=10)
-    assert len(state["values"]) == 10 and len(state["samples"]) == 2
+        state = add_value(state, signal(f"i{i}", 0.0, value=str(i)), samples=2, max_values=10)
+    assert state is not None and len(state["values"]) == 10 and len(state["samples"]) == 2
 
 
 def test_alert_names_the_distinct_values() -> None:
     config = CardinalityConfig.model_validate(RULE)
     match = config.match(enriched(categories={"violence_report": 0.9}))
     assert match is not None
-    state = {"count": 4, "first": 10.0, "last": 20.0, "samples": [], "values": ["c.example", "a.example",
-                                                                                 "b.example"]}
+    state: DistinctBucket = {"count": 4, "first": 10.0, "last": 20.0, "samples": [],
+                             "values": ["c.example", "a.example", "b.example"]}
     alert = build_alert(config, match.group_key, match.group, state, 0.0)
     assert (alert.count, alert.threshold) == (3, 3)
     assert alert.details == {"distinct": "domain", "items": 4, "values": "a.example, b.example, c.example"}

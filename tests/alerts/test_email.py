@@ -453,7 +453,7 @@ def test_default_ports_follow_security() -> None:
     (f"{EMAIL}, security: none, username: u, password_env: P}}", {"P": "x"}, None,
      "notifiers[0] (m): (notifier): Value error, security: none would send the password in clear text"),
     (f"{EMAIL}, security: ssl}}", {}, None, "notifiers[0] (m): security:"),
-    (f"{EMAIL}, password: x}}", {}, None, "notifiers[0] (m): password: Extra inputs"),
+    (f"{EMAIL}, password: x}}", {}, None, "notifiers[0] (m): password: unknown key"),
     (f'{EMAIL}, cc: [ok@y.example, "x@y\\r\\nBcc: evil@x"]}}', {}, None,
      "notifiers[0] (m): cc.1: Value error, control characters in address"),
     ("{name: m, type: email, host: smtp.example, from: 'not an address', to: [c@d.example]}", {}, None,

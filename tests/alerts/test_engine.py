@@ -14,7 +14,7 @@ from alerts.rules import RuleConfigError, load_rules
 from alerts.rules.base import match_all
 from alerts.state import MappingStore
 from tests.alerts.factories import T0, enriched
-from tocsin.schema import Alert, AlertAction, AlertMatch
+from tocsin.schema import ActionSignal, Alert, AlertAction
 
 VIOLENT = {"violence_report": 0.9}
 
@@ -39,17 +39,15 @@ def tick(engine: Engine, minutes: float) -> list[Alert]:
     when = T0 + timedelta(minutes=minutes)
     out: list[Alert] = []
     for watched in list(engine.watched()):
-        signal = AlertMatch(rule=watched.rule, group_key=watched.group_key, group=watched.group, item_id="",
-                            event_time=when, matched=False, kind="tick")
-        out += engine.handle(signal, when.timestamp())
+        out += engine.handle(watched.tick(when), when.timestamp())
     return out
 
 
 def act(engine: Engine, alert: Alert, kind: str, minutes: float, text: str = "") -> list[Alert]:
     when = T0 + timedelta(minutes=minutes)
     action = AlertAction(alert_id=alert.id, type=kind, actor="ana", text=text, at=when)  # type: ignore[arg-type]
-    signal = AlertMatch(rule=alert.rule, group_key=alert.group_key, group=alert.group, item_id="",
-                        event_time=when, matched=False, kind="action", action=action)
+    signal = ActionSignal(rule=alert.rule, group_key=alert.group_key, group=alert.group, event_time=when,
+                          action=action)
     return engine.handle(signal, when.timestamp())
 
 

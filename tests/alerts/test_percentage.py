@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
 import pytest
 
 from alerts.rules import RuleConfigError, load_rules
-from alerts.rules.base import Rule, match_all
-from alerts.rules.percentage import PercentageConfig, PercentageRule, add_item, build_alert, reaches, share
-from tests.alerts.factories import enriched
+from alerts.rules.base import match_all
+from alerts.rules.percentage import (
+    PercentageConfig,
+    PercentageRule,
+    ShareBucket,
+    add_item,
+    build_alert,
+    reaches,
+    share,
+)
+from tests.alerts.factories import enriched, signal
 
 RULE = {"name": "pct", "type": "percentage", "threshold_pct": 50, "min_total": 4, "window": "1h",
         "filter": {"categories": ["hate_speech"], "min_score": 0.5, "languages": ["en"]}}
@@ -32,17 +39,15 @@ def test_every_item_of_the_population_is_routed_and_marked() -> None:
 
 
 def test_router_routes_unmatched_items_for_percentage_rules() -> None:
-    # cast: a RulePlugin subclass narrows config_model, which mypy holds against the Rule protocol
-    rule = cast(Rule, PercentageRule(PercentageConfig.model_validate(RULE)))
-    matches = match_all([rule], enriched(categories={}))
+    matches = match_all([PercentageRule(PercentageConfig.model_validate(RULE))], enriched(categories={}))
     assert [m.matched for m in matches] == [False]
 
 
-def fold(flags: list[bool]) -> dict:
-    state: dict = {}
+def fold(flags: list[bool]) -> ShareBucket:
+    state = None
     for i, matched in enumerate(flags):
-        state = add_item(state, {"ts": float(i), "id": f"i{i}", "title": "t", "url": None,
-                                 "matched": matched}, samples=10)
+        state = add_item(state, signal(f"i{i}", float(i), matched=matched), samples=10)
+    assert state is not None
     return state
 
 

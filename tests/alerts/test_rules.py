@@ -6,9 +6,11 @@ import pytest
 
 from alerts.rules import RuleConfigError, load_rules
 from alerts.rules.base import ItemFilter, field_value
-from alerts.rules.frequency import FrequencyConfig, add_match, alert_id, build_alert
-from tests.alerts.factories import enriched
-from tocsin.schema import AlertMatch
+from alerts.rules.counts import CountBucket, add_match
+from alerts.rules.frequency import FrequencyConfig, build_alert
+from alerts.rules.raising import alert_id
+from tests.alerts.factories import enriched, signal
+from tocsin.schema import ItemSignal
 
 RULE = {"name": "hs", "type": "frequency", "threshold": 3, "window": "1h", "step": "5m",
         "filter": {"categories": ["hate_speech"], "min_score": 0.5}, "group_by": ["country"]}
@@ -43,7 +45,7 @@ def test_unknown_rule_type_error_names_file_rule_and_type(tmp_path: Path) -> Non
 
 def test_unknown_key_error_names_the_key(tmp_path: Path) -> None:
     path = write(tmp_path, "rules:\n  - name: x\n    type: frequency\n    threshold: 2\n    treshold: 3\n")
-    with pytest.raises(RuleConfigError, match=r"\(x\): treshold: Extra inputs are not permitted"):
+    with pytest.raises(RuleConfigError, match=r"\(x\): treshold: unknown key"):
         load_rules(path)
 
 
@@ -89,21 +91,21 @@ def test_match_skips_items_without_the_group_field() -> None:
     assert config.match(enriched(categories={"hate_speech": 0.9}, country=None)) is None
     kept = FrequencyConfig.model_validate({**RULE, "keep_missing": True})
     match = kept.match(enriched(categories={"hate_speech": 0.9}, country=None))
-    assert isinstance(match, AlertMatch) and match.group_key == "country=unknown"
+    assert isinstance(match, ItemSignal) and match.group_key == "country=unknown"
 
 
 def test_match_carries_rule_group_and_event_time() -> None:
     match = FrequencyConfig.model_validate(RULE).match(enriched(categories={"hate_speech": 0.9}, minutes=7))
-    assert isinstance(match, AlertMatch)
+    assert isinstance(match, ItemSignal)
     assert (match.rule, match.group, match.group_key) == ("hs", {"country": "SD"}, "country=SD")
     assert match.event_time.minute == 7
 
 
 def test_add_match_counts_and_keeps_bounded_unique_samples() -> None:
-    state: dict = {}
+    state = None
     for i, ts in enumerate([30.0, 10.0, 20.0, 40.0]):
-        state = add_match(state, {"ts": ts, "id": f"i{i % 3}", "title": "t", "url": None}, samples=2)
-    assert state["count"] == 4
+        state = add_match(state, signal(f"i{i % 3}", ts), 2)
+    assert state is not None and state["count"] == 4
     assert (state["first"], state["last"]) == (10.0, 40.0)
     assert [s["id"] for s in state["samples"]] == ["i0", "i1"]
 
@@ -117,9 +119,9 @@ def test_alert_id_is_deterministic_per_rule_group_and_window() -> None:
 def test_build_alert_carries_everything_a_monitor_needs() -> None:
     config = FrequencyConfig.model_validate(RULE)
     match = config.match(enriched(categories={"hate_speech": 0.9}))
-    assert isinstance(match, AlertMatch)
-    state = {"count": 3, "first": 1000.0, "last": 1600.0,
-             "samples": [{"id": "i-1", "title": "t1", "url": "https://x/1"}]}
+    assert isinstance(match, ItemSignal)
+    state: CountBucket = {"count": 3, "first": 1000.0, "last": 1600.0,
+                          "samples": [{"id": "i-1", "title": "t1", "url": "https://x/1", "loc": None}]}
     alert = build_alert(config, match.group_key, match.group, state, (900.0, 4500.0))
     assert alert.count == 3 and alert.threshold == 3
     assert alert.sample_item_ids == ["i-1"] and alert.sample_titles == ["t1"]

@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 
 from alerts.rules import RuleConfigError, load_rules
+from alerts.rules.counts import CountBucket
 from alerts.rules.spike import SpikeConfig, baseline_stats, build_alert, is_spike, z_score
 from tests.alerts.factories import enriched
-from tocsin.schema import AlertMatch
+from tocsin.schema import ItemSignal
 
 RULE = {"name": "sp", "type": "spike", "window": "1h", "baseline_windows": 4, "ratio": 2,
         "min_count": 3, "filter": {"categories": ["violence_report"]}}
@@ -28,7 +29,7 @@ def test_zero_baseline_windows_is_refused_naming_the_field(tmp_path: Path) -> No
 def test_unknown_key_is_refused_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text("rules:\n  - name: x\n    type: spike\n    threshold: 3\n", encoding="utf-8")
-    with pytest.raises(RuleConfigError, match=r"\(x\): threshold: Extra inputs are not permitted"):
+    with pytest.raises(RuleConfigError, match=r"\(x\): threshold: unknown key"):
         load_rules(path)
 
 
@@ -52,9 +53,9 @@ def test_spike_needs_both_min_count_and_ratio_times_mean() -> None:
 def test_alert_carries_expected_and_z_score() -> None:
     config = SpikeConfig.model_validate(RULE)
     match = config.match(enriched(categories={"violence_report": 0.9}))
-    assert isinstance(match, AlertMatch)
-    state = {"count": 6, "first": 3700.0, "last": 3800.0,
-             "samples": [{"id": "i-1", "title": "t", "url": None}]}
+    assert isinstance(match, ItemSignal)
+    state: CountBucket = {"count": 6, "first": 3700.0, "last": 3800.0,
+                          "samples": [{"id": "i-1", "title": "t", "url": None, "loc": None}]}
     alert = build_alert(config, match.group_key, match.group, state, 3600.0, [1, 2, 3, 2])
     assert (alert.count, alert.threshold, alert.expected) == (6, 3, 2.0)
     assert alert.z_score == 4.0  # std 0.707 → at least 1

@@ -6,27 +6,30 @@ bounded however late or early items arrive."""
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alerts.state import MappingStore
-from alerts.windows import Buckets
+from alerts.windows import Bucket, Buckets
 
 steps = st.sampled_from([1.0, 30.0, 60.0, 300.0, 3600.0])
 # Event times at millisecond resolution, as items carry them, over ~30 years of epoch seconds.
 times = st.integers(min_value=0, max_value=10**12).map(lambda ms: ms / 1000)
 
 
-def count(state: dict[str, Any] | None) -> dict[str, Any]:
+class Tally(Bucket, total=False):
+    n: int
+
+
+def count(state: Tally | None) -> Tally:
     return {"n": (state or {}).get("n", 0) + 1}
 
 
 @given(times, steps)
 @settings(max_examples=500, deadline=None)
 def test_a_time_falls_in_exactly_the_bucket_that_starts_at_or_before_it(ts: float, step: float) -> None:
-    buckets = Buckets(MappingStore(), "p", step=step, keep=10 * step)
+    buckets: Buckets[Tally] = Buckets(MappingStore(), "p", step=step, keep=10 * step)
     start = buckets.start(ts)
     assert start <= ts < start + step
     assert start % step == 0
@@ -36,7 +39,7 @@ def test_a_time_falls_in_exactly_the_bucket_that_starts_at_or_before_it(ts: floa
 @given(times, steps, st.integers(min_value=1, max_value=24))
 @settings(max_examples=300, deadline=None)
 def test_every_window_holding_a_time_is_returned_once(ts: float, step: float, width: int) -> None:
-    buckets = Buckets(MappingStore(), "p", step=step, keep=4 * width * step)
+    buckets: Buckets[Tally] = Buckets(MappingStore(), "p", step=step, keep=4 * width * step)
     windows = buckets.windows_holding(ts, width)
     starts = [start for start, _ in windows]
     assert len(windows) == width and len(set(starts)) == width
@@ -55,7 +58,7 @@ def test_every_window_holding_a_time_is_returned_once(ts: float, step: float, wi
 def test_window_counts_equal_a_brute_force_count(offsets: list[int], step: float, width: int) -> None:
     base = 1_700_000_000.0
     keep = 10**9  # nothing is dropped here: this test is about placement, not retention
-    buckets = Buckets(MappingStore(), "p", step=step, keep=keep)
+    buckets: Buckets[Tally] = Buckets(MappingStore(), "p", step=step, keep=keep)
     stamps = [base + offset for offset in offsets]
     for ts in stamps:
         assert buckets.fold(ts, count)
@@ -72,7 +75,7 @@ def test_state_stays_bounded_and_too_late_items_change_nothing(offsets: list[int
                                                                  keep_steps: int) -> None:
     store = MappingStore()
     keep = keep_steps * step
-    buckets = Buckets(store, "p", step=step, keep=keep)
+    buckets: Buckets[Tally] = Buckets(store, "p", step=step, keep=keep)
     newest: float | None = None
     for offset in offsets:
         ts = 1_700_000_000.0 + offset

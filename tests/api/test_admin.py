@@ -35,7 +35,7 @@ async def test_put_rejects_an_invalid_file_with_the_loaders_error_and_keeps_the_
     before = path.read_text(encoding="utf-8")
     for bad, needle in ((GOOD.replace("frequency", "sometimes"), "unknown rule type"),
                         (GOOD.replace("threshold: 3", "threshold: lots"), "threshold"),
-                        ("rules: [", "cannot read rules"), (GOOD + "extra: 1\n", "unknown top-level")):
+                        ("rules: [", "not valid YAML"), (GOOD + "extra: 1\n", "unknown top-level")):
         response = await client.put("/rules", content=bad.encode(), headers=auth(env, "admin"))
         assert response.status_code == 422, response.text
         detail = response.json()["detail"]

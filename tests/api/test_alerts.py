@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import zipfile
 from typing import Any
 
@@ -16,7 +15,7 @@ from tests.api.conftest import HOSTILE, ApiEnv, auth
 from tocsin import topics
 from tocsin.formats.cap import validate_cap
 from tocsin.kafka import client_kwargs, ensure_topics
-from tocsin.schema import AlertMatch
+from tocsin.schema import ActionSignal, parse_signal
 
 
 async def get(client: httpx.AsyncClient, env: ApiEnv, path: str, role: str = "viewer",
@@ -76,6 +75,26 @@ async def test_atom_feed_escapes_and_filters(client: httpx.AsyncClient, env: Api
         "https://tocsin.example.org/alerts.atom?rule=hate-surge"]
 
 
+async def test_atom_feed_takes_every_filter_the_workers_feed_took(client: httpx.AsyncClient,
+                                                                   env: ApiEnv) -> None:
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+
+    async def ids(**params: str) -> list[str]:
+        response = await client.get("/alerts.atom", params=params, headers=auth(env, "viewer"))
+        assert response.status_code == 200, response.text
+        return [i.removeprefix("urn:tocsin:alert:")
+                for i in etree.fromstring(response.content).xpath("//a:entry/a:id/text()", namespaces=ns)]
+
+    assert await ids(lang="en") == ["a-hostile", "a-kenya"]
+    assert await ids(lang="en", limit="1") == ["a-hostile"]
+    assert await ids(lang="fr") == []
+    assert await ids(country="KE") == ["a-kenya"]            # by the alert's area
+    assert await ids(status="resolved", rule="hate-surge,violence-by-country") == ["a-kenya"]
+    for bad in ({"limit": "0"}, {"severity": "critical"}):
+        response = await client.get("/alerts.atom", params=bad, headers=auth(env, "viewer"))
+        assert response.status_code in (400, 422), response.text
+
+
 async def test_cap_is_valid_with_references_to_earlier_versions(client: httpx.AsyncClient,
                                                                  env: ApiEnv) -> None:
     response = await client.get("/alerts/a-sudan.cap", headers=auth(env, "viewer"))
@@ -132,14 +151,14 @@ async def test_actions_publish_signals_for_the_alerts_worker(client: httpx.Async
         empty = await client.post("/alerts/a-sudan/note", json={"text": ""}, headers=headers)
         assert empty.status_code == 422
         assert (await client.post("/alerts/a-nope/ack", headers=headers)).status_code == 404
-        signals: list[tuple[bytes, AlertMatch]] = []
+        signals: list[tuple[bytes, ActionSignal]] = []
         async with asyncio.timeout(30):
             while len(signals) < 3:
                 for records in (await consumer.getmany(timeout_ms=500)).values():
-                    signals += [(r.key, AlertMatch.from_bytes(r.value)) for r in records
-                                if r.value and json.loads(r.value).get("kind") == "action"
-                                and json.loads(r.value)["action"]["alert_id"] == "a-sudan"]
-        assert [(s.action.type, s.action.text) for _, s in signals if s.action] == [
+                    signals += [(r.key, signal) for r in records
+                                if r.value and isinstance(signal := parse_signal(r.value), ActionSignal)
+                                and signal.action.alert_id == "a-sudan"]
+        assert [(s.action.type, s.action.text) for _, s in signals] == [
             ("acknowledge", ""), ("assign", "field team"), ("note", HOSTILE)]
         assert {key for key, _ in signals} == {b"violence-by-country|country=SD"}
         assert all(s.rule == "violence-by-country" and s.kind == "action" for _, s in signals)

@@ -51,7 +51,7 @@ def test_unknown_key_error_names_file_feed_and_key(tmp_path: Path) -> None:
 
 def test_duplicate_feed_names_are_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, "feeds:\n  - {name: a, url: 'https://x.org/1'}\n  - {name: a, url: 'https://x.org/2'}\n")
-    with pytest.raises(SourceConfigError, match=r"feeds\[1\] \(a\): name: duplicate feed name 'a' "
+    with pytest.raises(SourceConfigError, match=r"feeds\[1\] \(a\): name: duplicate source name 'a' "
                                                 r"\(first used by feeds\[0\]\)"):
         load_sources(path)
 

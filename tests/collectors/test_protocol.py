@@ -13,13 +13,13 @@ from collectors.config import FeedConfig, SourceConfigError, load_sources
 from collectors.protocol import (
     PollContext,
     PollOutcome,
-    UnknownSourceType,
     build_source,
     plugin,
     register,
     source_types,
 )
 from collectors.runner import Collector
+from tocsin.errors import UnknownPluginType
 from tocsin.schema import DeadLetter, Item, SourceRef
 from tocsin.settings import CollectorSettings
 
@@ -68,7 +68,7 @@ def test_registered_types_are_listed() -> None:
 
 
 def test_unknown_type_raises_naming_the_known_ones() -> None:
-    with pytest.raises(UnknownSourceType, match=r"known types: .*rss"):
+    with pytest.raises(UnknownPluginType, match=r"known types: .*rss"):
         plugin("carrier-pigeon")
 
 

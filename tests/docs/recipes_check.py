@@ -1,8 +1,11 @@
 """Checks the recipes of docs/extending.md, run as ``python -m tests.docs.recipes_check DIR KIND``.
 
-``DIR`` holds the recipe modules written out of the page; each check imports one,
-registers it the way the page says, and uses it through Tocsin's own loaders. It
-runs in a child process, so the plug-ins it registers never leak into other tests.
+``DIR`` holds the recipe modules written out of the page at the paths it gives them
+(``DIR/collectors/jsonfeed.py`` …). Each check adds ``DIR``'s folder to the plug-in
+package, as if the file had been added to the tree, and uses the plug-in through
+Tocsin's own loaders by the name a YAML file gives it: nothing imports or registers
+it by hand, so the page's "adding a built-in is adding one file" is what is checked.
+It runs in a child process, so the plug-ins never leak into other tests.
 """
 
 from __future__ import annotations
@@ -24,14 +27,19 @@ from tests.alerts.factories import T0, enriched
 from tocsin.schema import Alert
 
 
+def add_to_the_tree(scratch: Path, package_name: str) -> None:
+    """Make the recipe files under ``scratch`` modules of ``package_name``, as if added to the tree."""
+    package = importlib.import_module(package_name)
+    package.__path__.append(str(scratch.joinpath(*package_name.split("."))))
+
+
 def check_source(scratch: Path) -> None:
-    import collectors  # noqa: F401  the built-in sources, as the runner has them
     from collectors.config import SourceConfigError, parse_sources
     from collectors.fetch import Fetcher
     from collectors.protocol import PollContext, Validators, build_source
     from tocsin.settings import CollectorSettings
 
-    recipe = importlib.import_module("recipe_jsonfeed")
+    add_to_the_tree(scratch, "collectors")
     entries = [{"id": f"https://example.org/{n}", "url": f"https://example.org/{n}", "title": f"Report {n}",
                 "content_html": f"<p>Shelling <b>near</b> town {n}</p><script>x()</script>",
                 "date_published": "2026-11-20T10:00:00Z"} for n in range(3)]
@@ -45,6 +53,7 @@ def check_source(scratch: Path) -> None:
     [feed] = parse_sources({"feeds": [{"name": "desk", "type": "jsonfeed", "url": url, "max_items": 2}]},
                            "feeds.yaml")
     assert type(feed).__name__ == "JsonFeedConfig"
+    recipe = sys.modules["collectors.jsonfeed"]
     typo = {"name": "desk", "type": "jsonfeed", "url": url, "max_item": 2}
     with pytest.raises(SourceConfigError, match=r"feeds\.yaml: feeds\[0\] \(desk\): max_item: unknown key"):
         parse_sources({"feeds": [typo]}, "feeds.yaml")
@@ -72,8 +81,7 @@ def check_classifier(scratch: Path) -> None:
     from processors.classifiers.protocol import ClassifierConfigError, ItemText
     from tocsin.settings import ProcessingSettings
 
-    recipe = importlib.import_module("recipe_regex")
-    registry.register("regex", recipe.RegexClassifier.from_config)
+    add_to_the_tree(scratch, "processors.classifiers")
     categories = load_categories(ProcessingSettings().categories_file)
     pattern = r"\b(?:burn(?:ed|t)|torched) (?:down )?(?:the )?village"
     settings = {"regex": {"patterns": {"violence_report": [pattern]}}}
@@ -83,6 +91,8 @@ def check_classifier(scratch: Path) -> None:
     assert hits[1] == {}
     hit = hits[0]["violence_report"]
     assert (hit.score, hit.terms, hit.classifier) == (0.9, ["torched the village"], "regex/1")
+    recipe = sys.modules["processors.classifiers.regex"]
+    assert registry.CLASSIFIERS.get("regex").config_model is recipe.RegexSettings
     with pytest.raises(ClassifierConfigError, match=r"classifiers\.yaml: key 'classifiers\.regex\.patterns'"):
         registry.build_classifiers(["regex"], categories, {"regex": {"patterns": {"x": ["(unclosed"]}}},
                                    Path("classifiers.yaml"))
@@ -93,12 +103,11 @@ def check_classifier(scratch: Path) -> None:
 
 def check_rule(scratch: Path) -> None:
     from alerts.engine import Engine
-    from alerts.rules import RULE_TYPES, RuleConfigError, load_rules
+    from alerts.rules import RuleConfigError, load_rules
     from alerts.rules.base import match_all
     from alerts.state import MappingStore
 
-    recipe = importlib.import_module("recipe_sustained")
-    RULE_TYPES["sustained"] = recipe.SustainedRule
+    add_to_the_tree(scratch, "alerts.rules")
     rules_file = scratch / "rules.yaml"
     rules_file.write_text("""
 rules:
@@ -127,7 +136,7 @@ rules:
 def check_notifier(scratch: Path) -> None:
     from alerts.notify import DeliveryError, load_notifiers
 
-    importlib.import_module("recipe_jsonlines")
+    add_to_the_tree(scratch, "alerts.notify")
     drop = scratch / "alerts.jsonl"
     notifiers_file = scratch / "notifiers.yaml"
     notifiers_file.write_text(f"notifiers:\n  - name: desk-drop\n    type: jsonlines\n    path: {drop}\n"
@@ -155,6 +164,5 @@ CHECKS = {"source": check_source, "classifier": check_classifier, "rule": check_
 
 if __name__ == "__main__":
     directory, kind = Path(sys.argv[1]), sys.argv[2]
-    sys.path.insert(0, str(directory))
     CHECKS[kind](directory)
     print(f"{kind}: ok")

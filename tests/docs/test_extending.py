@@ -1,5 +1,5 @@
-"""The recipes of docs/extending.md work: each ``# file:`` block is written out, registered
-as the page says and used through Tocsin's own loaders (tests/docs/recipes_check.py)."""
+"""The recipes of docs/extending.md work: each ``# file:`` block is written out where the
+page puts it and used through Tocsin's own loaders by its YAML name (tests/docs/recipes_check.py)."""
 
 from __future__ import annotations
 
@@ -26,10 +26,16 @@ def test_the_page_has_one_recipe_per_plugin_kind() -> None:
     assert sorted(recipe_files()) == sorted(RECIPES.values())
 
 
+def write_recipes(directory: Path) -> None:
+    """Each recipe at the path the page gives it, under ``directory``."""
+    for path, code in recipe_files().items():
+        (directory / path).parent.mkdir(parents=True, exist_ok=True)
+        (directory / path).write_text(code, encoding="utf-8")
+
+
 @pytest.mark.parametrize("kind", sorted(RECIPES))
 def test_recipe_works(kind: str, tmp_path: Path) -> None:
-    for path, code in recipe_files().items():
-        (tmp_path / f"recipe_{Path(path).stem}.py").write_text(code, encoding="utf-8")
+    write_recipes(tmp_path)
     done = subprocess.run([sys.executable, "-m", "tests.docs.recipes_check", str(tmp_path), kind],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -37,8 +43,7 @@ def test_recipe_works(kind: str, tmp_path: Path) -> None:
 
 
 def test_recipes_are_lint_clean(tmp_path: Path) -> None:
-    for path, code in recipe_files().items():
-        (tmp_path / f"recipe_{Path(path).stem}.py").write_text(code, encoding="utf-8")
+    write_recipes(tmp_path)
     done = subprocess.run([sys.executable, "-m", "ruff", "check", "--config", str(ROOT / "pyproject.toml"),
                            str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -81,10 +81,12 @@ def test_every_registered_plugin_has_its_own_keys_listed(reference: ModuleType, 
 
 
 def test_every_classifier_is_listed_with_its_settings(reference: ModuleType) -> None:
-    from processors.classifiers.registry import _BUILTIN
+    from processors.classifiers.registry import CLASSIFIERS
 
     text = reference.classifiers_reference()
-    for name in _BUILTIN:  # not available(): other tests register plug-ins of their own
+    builtins = CLASSIFIERS.builtins()  # not names(): other tests register plug-ins of their own
+    assert {"keywords", "ngram", "transformers", "zeroshot"} <= set(builtins)
+    for name in builtins:
         assert f"### Classifier `{name}` (`classifiers.{name}`)" in text
     assert "| `target_min` |" in text  # ngram's own key
     assert "| `hypothesis` |" in text  # zeroshot's nested categories
@@ -120,7 +122,8 @@ def test_expanding_a_page_leaves_no_marker(reference: ModuleType) -> None:
 
 def test_default_paths_are_shown_relative_to_the_repository(reference: ModuleType) -> None:
     assert reference.default_text(KafkaSettings.model_fields["ssl_cafile"]) == "–"
-    assert "`config/rules.yaml`" in reference.settings_reference()
+    assert "the shipped `config/rules.yaml`" in reference.settings_reference()
+    assert "| `.tocsin/api-keys.yaml` |" in reference.settings_reference()
     assert str(Path(ROOT)) not in reference.settings_reference()
 
 
@@ -132,3 +135,17 @@ def test_every_record_field_is_listed(reference: ModuleType) -> None:
         for name in model.model_fields:
             assert f"| `{name}` |" in text, (model.__name__, name)
     assert "#### `EnrichedItem.places[]`" in text and "#### `EnrichedItem.categories.NAME`" in text
+
+
+def test_the_errors_page_draws_the_whole_tree(reference: ModuleType) -> None:
+    import inspect
+
+    import tocsin.errors
+
+    text = reference.errors_tree()
+    assert text.startswith("```text\nTocsinError\n├── ConfigError") and text.endswith("```")
+    core = [name for name, value in inspect.getmembers(tocsin.errors, inspect.isclass)
+            if issubclass(value, tocsin.errors.TocsinError)]
+    assert core and all(name in text for name in core)
+    assert "── NotifierConfigError         alerts.notify.protocol" in text
+    assert "Private exceptions" not in text  # the docstring's closing paragraph is not part of the tree

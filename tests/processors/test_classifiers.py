@@ -12,7 +12,7 @@ import pytest
 from processors.categories import KeywordCategories
 from processors.classifiers import Classifier, ClassifierConfigError, ItemText, build_classifiers
 from processors.classifiers.keywords import KeywordClassifier
-from processors.classifiers.registry import available, register
+from processors.classifiers.registry import CLASSIFIERS, available, register
 from tests.processors import tiny_models
 from tests.processors.conftest import REPO
 from tocsin.schema import CategoryHit
@@ -45,7 +45,7 @@ def test_keywords_takes_no_settings() -> None:
 
 
 def test_unknown_classifier_name_is_an_error() -> None:
-    with pytest.raises(ClassifierConfigError, match="unknown classifier 'bert'"):
+    with pytest.raises(ClassifierConfigError, match="unknown classifier type 'bert'"):
         build_classifiers(["bert"], categories_with({}))
 
 
@@ -71,6 +71,51 @@ def test_plugins_register_by_name() -> None:
     assert "always" in available()
     [classifier] = build_classifiers(["always"], categories_with({}))
     assert classifier.classify([ItemText("x", "en")])[0]["hate_speech"].score == 1.0
+
+
+ECHO_MODULE = """
+from processors.classifiers.protocol import ClassifierConfigError
+from tocsin.schema import CategoryHit
+
+
+class EchoClassifier:
+    name = "echo_plugin"
+    version = "1"
+
+    def __init__(self, score):
+        self.score = score
+
+    @classmethod
+    def from_config(cls, settings, categories, source_path):
+        if set(settings) - {"score"}:
+            raise ClassifierConfigError(f"{source_path}: key 'classifiers.echo_plugin.{sorted(settings)[0]}'")
+        return cls(settings.get("score", 0.5))
+
+    def classify(self, texts):
+        return [{"hate_speech": CategoryHit(score=self.score, classifier="echo_plugin/1")} for _ in texts]
+"""
+
+
+def test_a_new_module_in_the_package_is_a_plugin_without_any_registry_edit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shape the built-ins had before they registered themselves: a class named like its
+    module with ``from_config(settings, categories, source_path)``, and nothing else."""
+    import processors.classifiers as package
+
+    (tmp_path / "echo_plugin.py").write_text(ECHO_MODULE, encoding="utf-8")
+    monkeypatch.setattr(package, "__path__", [*package.__path__, str(tmp_path)])
+    monkeypatch.delitem(sys.modules, "processors.classifiers.echo_plugin", raising=False)
+    [classifier] = build_classifiers(["echo_plugin"], categories_with({"echo_plugin": {"score": 0.7}}))
+    assert classifier.classify([ItemText("x", "en")])[0]["hate_speech"].score == 0.7
+    assert "echo_plugin" in available()
+    with pytest.raises(ClassifierConfigError, match=r"classifiers\.echo_plugin\.scor"):
+        build_classifiers(["echo_plugin"], categories_with({"echo_plugin": {"scor": 1}}))
+
+
+def test_a_classifier_can_be_named_by_dotted_path() -> None:
+    path = "processors.classifiers.keywords:KeywordClassifier"
+    [classifier] = build_classifiers([path], categories_with({}))
+    assert classifier.name == "keywords"
 
 
 def test_default_path_does_not_import_torch() -> None:
@@ -308,3 +353,9 @@ def test_zeroshot_settings_errors_name_the_key(settings: dict[str, Any], key: st
 def test_keyword_classifier_wraps_categories() -> None:
     classifier = KeywordClassifier(categories_with({}))
     assert classifier.classify([]) == []
+
+
+def test_every_builtin_classifier_declares_its_config_model() -> None:
+    models = {name: CLASSIFIERS.get(name).config_model for name in ("ngram", "transformers", "zeroshot")}
+    assert all(model is not None and model.model_config.get("extra") == "forbid" for model in models.values())
+    assert CLASSIFIERS.get("keywords").config_model is None  # takes no settings

@@ -144,8 +144,8 @@ def test_the_shipped_first_stage_runs_on_a_real_format(tmp_path: Path,
 
 
 def test_unknown_columns_are_an_error_naming_them(tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "other.csv", ["text", "label"], [{"text": "x", "label": "1"}])
-    with pytest.raises(EvalFileError, match=r"other\.csv: not a HateCheck/MHC file .*'label', 'text'"):
+    path = write_csv(tmp_path / "other.csv", ["content", "gold"], [{"content": "x", "gold": "1"}])
+    with pytest.raises(EvalFileError, match=r"other\.csv: not a HateCheck/MHC file .*'content', 'gold'"):
         read_cases(path)
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import feedparser
+import pytest
 
-from tocsin.formats.atom import alert_summary, render_atom
+from tocsin.errors import QueryError
+from tocsin.formats.atom import alert_summary, feed_size, render_atom
 from tocsin.schema import Alert
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -41,3 +43,14 @@ def test_summary_shows_expected_z_score_and_details_when_set() -> None:
     spike = alert("a2", 0).model_copy(update={"expected": 1.5, "z_score": 2.25, "details": {"ratio": 2.0}})
     text = alert_summary(spike)
     assert "Expected 1.50, z-score 2.25." in text and "Details: ratio: 2.0." in text
+
+
+@pytest.mark.parametrize(("limit", "size"), [(None, 100), ("", 100), ("7", 7), (" 1000 ", 1000)])
+def test_feed_size_is_the_limit_or_the_configured_size(limit: str | None, size: int) -> None:
+    assert feed_size(limit, 100) == size
+
+
+@pytest.mark.parametrize("limit", ["0", "1001", "ten", "-1"])
+def test_a_bad_limit_is_a_query_error(limit: str) -> None:
+    with pytest.raises(QueryError, match="limit"):
+        feed_size(limit, 100)

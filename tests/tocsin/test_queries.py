@@ -67,6 +67,18 @@ def test_unknown_alert_filters_are_query_errors(kwargs: dict) -> None:
         AlertFilters(**kwargs)
 
 
+def test_alert_filters_from_query_parameters_are_lists_of_any() -> None:
+    filters = AlertFilters.from_params({"status": "open, resolved", "country": "sd,ke", "lang": "ar",
+                                        "city": "El Fasher", "rule": None, "limit": "5"})
+    assert (filters.statuses, filters.countries, filters.langs, filters.cities, filters.rules) == (
+        ("open", "resolved"), ("SD", "KE"), ("ar",), ("El Fasher",), ())
+    clauses = alert_query(filters)["bool"]["filter"]
+    assert {"terms": {"group.lang": ["ar"]}} in clauses
+    assert {"terms": {"group.city": ["El Fasher"]}} in clauses
+    with pytest.raises(QueryError, match="not a severity"):
+        AlertFilters.from_params({"severity": "warning,loud"})
+
+
 def test_near_is_checked() -> None:
     assert Near.parse("15.5,32.5,50") == Near(15.5, 32.5, 50)
     for bad in ("15.5,32.5", "a,b,c", "95,0,10", "0,0,0"):

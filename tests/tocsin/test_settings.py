@@ -6,7 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from tocsin.durations import parse_duration
-from tocsin.settings import Settings
+from tocsin.errors import SettingsError
+from tocsin.settings import Settings, load_settings
 
 
 def test_defaults_point_at_the_shipped_config() -> None:
@@ -46,8 +47,19 @@ def test_unknown_yaml_key_is_an_error_that_names_it(tmp_path: Path, monkeypatch:
 
 def test_missing_config_file_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOCSIN_CONFIG", "/nonexistent/tocsin.yaml")
-    with pytest.raises(FileNotFoundError, match=r"/nonexistent/tocsin\.yaml"):
+    with pytest.raises(SettingsError, match=r"/nonexistent/tocsin\.yaml"):
         Settings()
+
+
+def test_load_settings_names_each_bad_field_in_one_line_without_the_value(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOCSIN_KAFKA__SASL_PASSWORD", "hunter2")
+    monkeypatch.setenv("TOCSIN_KAFKA__SECURITY_PROTOCOL", "CARRIER_PIGEON")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "kafka.security_protocol" in message and "\n" not in message
+    assert "CARRIER_PIGEON" not in message and "hunter2" not in message
 
 
 @pytest.mark.parametrize(("text", "seconds"), [(90, 90.0), ("90s", 90.0), ("15m", 900.0), ("2h", 7200.0),

@@ -4,6 +4,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
@@ -48,9 +49,31 @@ def test_init_creates_topics_templates_and_indices_idempotently(
     assert alerts["cli-alerts"]["mappings"]["properties"]["raised_at"]["type"] == "date"
 
 
-def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path) -> None:
+def test_bad_config_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "TOCSIN_CONFIG": str(tmp_path / "missing.yaml")}
     done = subprocess.run([sys.executable, "-m", "tocsin_launch.cli", "init"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2
     assert "missing.yaml" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bad_notifiers_file_is_a_one_line_error_not_a_traceback(broker: LocalBroker, tmp_path: Path) -> None:
+    notifiers = tmp_path / "notifiers.yaml"
+    notifiers.write_text("notifiers:\n  - {name: ops, type: pager}\n", encoding="utf-8")
+    env = {**os.environ, "TOCSIN_KAFKA__BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+           "TOCSIN_ALERTS__NOTIFIERS_FILE": str(notifiers)}
+    done = subprocess.run([sys.executable, "-m", "tocsin_launch.cli", "alert"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("tocsin:")]
+    assert line == (f"tocsin: configuration error: {notifiers}: notifiers[0] (ops): type: "
+                    "unknown notifier type 'pager'; known types: email, webhook")
+
+
+def test_a_bad_input_file_on_the_command_line_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    missing = tmp_path / "labelled.csv"
+    done = subprocess.run([sys.executable, "-m", "tocsin_launch.cli", "eval", "classify", str(missing)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"tocsin: {missing}: cannot read: No such file or directory"

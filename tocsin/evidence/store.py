@@ -32,6 +32,7 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, AsyncElasticsearch, ConflictError, NotFoundError
 from pydantic import ValidationError
 
+from tocsin.errors import StorageError
 from tocsin.evidence.bundle import BundleReport, build_bundle, verify_bundle
 from tocsin.evidence.custody import GENESIS, seal
 from tocsin.evidence.records import CustodyAction, CustodyEntry, EvidenceItem, EvidenceRecord
@@ -50,7 +51,7 @@ _APPEND_ATTEMPTS = 50
 _BULK_BYTES = 16 * 1024 * 1024
 
 
-class EvidenceError(RuntimeError):
+class EvidenceError(StorageError, RuntimeError):
     """Evidence that cannot be read or written for a reason retrying will not fix."""
 
 

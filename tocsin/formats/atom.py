@@ -1,18 +1,26 @@
 """The Atom feed monitoring teams subscribe to: newest alerts first.
 
+One implementation, :func:`atom_feed`, behind every ``/alerts.atom``: the API's
+(with a viewer key) and the alerts worker's own port (for health probes and readers
+on the same host), so both take the same filters and answer the same.
+
 Scraped text (sample titles) goes into the feed; feedgen/lxml escape it, and
 only http(s) links are ever emitted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from elasticsearch import AsyncElasticsearch
 from feedgen.feed import FeedGenerator
 
+from tocsin.errors import QueryError
+from tocsin.queries import AlertFilters
 from tocsin.schema import Alert
+from tocsin.search import search_alerts
 
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
@@ -85,3 +93,31 @@ def render_atom(alerts: Sequence[Alert], *, feed_url: str, title: str = "Tocsin 
             if (link := safe_link(item_url)) is not None:
                 entry.link(href=link, rel="related")
     return generator.atom_str(pretty=True)
+
+
+FEED_MAX = 1000
+"""The most entries one feed request returns (``limit``)."""
+
+
+def feed_size(limit: str | None, default: int) -> int:
+    """The ``limit`` query parameter: 1 to :data:`FEED_MAX`; the configured size when absent."""
+    if limit is None or not limit.strip():
+        return min(default, FEED_MAX)
+    try:
+        size = int(limit)
+    except ValueError:
+        raise QueryError(f"limit must be a whole number, got {limit!r}") from None
+    if not 1 <= size <= FEED_MAX:
+        raise QueryError(f"limit must be between 1 and {FEED_MAX}, got {size}")
+    return size
+
+
+async def atom_feed(es: AsyncElasticsearch, index: str, params: Mapping[str, str | None], *,
+                    feed_url: str, default_size: int) -> bytes:
+    """The feed ``/alerts.atom`` serves, wherever it is served (the API; the alerts worker's
+    own port): the latest version of each alert that the query parameters select —
+    ``status``, ``severity``, ``rule``, ``country``, ``lang``, ``city`` (comma-separated:
+    any of) and ``limit`` — newest first. A bad parameter is a :class:`QueryError`."""
+    filters = AlertFilters.from_params(params)
+    size = feed_size(params.get("limit"), default_size)
+    return render_atom(await search_alerts(es, index, filters, size), feed_url=feed_url)

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from lxml import etree
 
+from tocsin.errors import InputError
 from tocsin.formats.atom import alert_summary, clean, safe_link
 from tocsin.schema import Alert
 
@@ -46,7 +47,7 @@ _ISO_3166_1 = re.compile(r"^[A-Z]{2}$")
 _ISO_3166_2 = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
 
-class CapInvalid(ValueError):
+class CapInvalid(InputError, ValueError):
     """A document is not a valid CAP 1.2 message; ``errors`` holds the schema's messages."""
 
     def __init__(self, errors: Sequence[str]) -> None:
