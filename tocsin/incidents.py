@@ -11,9 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from tocsin.durations import Duration
 from tocsin.schema import Amplification, Record, utcnow
 
 
@@ -63,31 +62,3 @@ class Incident(Record):
     def public(self) -> dict[str, Any]:
         """What the API and exports show: everything but the centroid and the member list."""
         return self.model_dump(mode="json", exclude={"centroid", "item_ids"})
-
-
-class IncidentSettings(BaseModel):
-    """Incident fusion in the processors: which items, how close in place, time and meaning."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    # Off: items carry no incident and the incidents index stays empty.
-    enabled: bool = True
-    # Items with a hit in one of these categories, at this score or more, are fused.
-    categories: list[str] = Field(default_factory=lambda: ["violence_report", "hate_speech"], min_length=1)
-    min_score: float = Field(default=0.5, ge=0.0, le=1.0)
-    # An item joins an incident last seen at most this long before (or after) it, in event time.
-    window: Duration = 48 * 3600.0
-    # Cosine similarity of an item's embedding to the incident's mean embedding needed to join it
-    # (tuned on CrisisLex T26 training events: docs, Incidents).
-    similarity: float = Field(default=0.86, ge=0.0, le=1.0)
-    # Items with no country join only an incident at least this similar.
-    unplaced_similarity: float = Field(default=0.93, ge=0.0, le=1.0)
-    # Items in different first-level regions of one country still fuse when this close (km).
-    max_km: float = Field(default=150.0, ge=0.0)
-    # Near-duplicate text: estimated Jaccard similarity of character 5-grams (MinHash).
-    duplicate_similarity: float = Field(default=0.6, ge=0.0, le=1.0)
-    # A burst is this many distinct accounts posting near-identical text within amplification_window.
-    amplification_accounts: int = Field(default=5, ge=2)
-    amplification_window: Duration = 600.0
-    # Incidents kept in a worker's memory for fusion (the oldest go first).
-    max_open: int = Field(default=20_000, ge=1)

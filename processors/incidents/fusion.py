@@ -30,7 +30,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from processors.incidents.duplicates import DuplicateIndex, Seen
-from tocsin.incidents import Incident, IncidentSettings, TimelinePoint
+from tocsin.incidents import Incident, TimelinePoint
+from tocsin.settings import IncidentSettings
 from tocsin.schema import Amplification, EnrichedItem, IncidentRef
 
 Embedder = Callable[[Sequence[str]], np.ndarray]

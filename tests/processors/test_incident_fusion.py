@@ -9,7 +9,7 @@ from processors.incidents.duplicates import DuplicateIndex, normalise
 from processors.incidents.embedding import hashed_ngrams
 from processors.incidents.fusion import Fuser
 from tests.processors.incident_samples import KHARTOUM, NORTH_DARFUR, StoryEmbedder, enriched
-from tocsin.incidents import IncidentSettings
+from tocsin.settings import IncidentSettings
 
 STORIES = {
     "kalma": ["kalma", "camp attack", "مخيم كلمة", "camp de kalma"],
