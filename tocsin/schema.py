@@ -233,6 +233,12 @@ class ItemSignal(Signal):
     matched: bool = True
     # The field value a rule counts distinct values of (``cardinality``).
     value: str | None = None
+    # For rules over incidents (``incidents``): the item's incident, the independent source it
+    # counts for, its language, and the burst of near-identical text it belongs to, if any.
+    incident: str | None = None
+    origin: str | None = None
+    lang: str | None = None
+    amplification: str | None = None
 
     @model_validator(mode="before")
     @classmethod
