@@ -16,7 +16,7 @@ from elastic_transport import TransportError
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api import admin, alerts, archive, health, metrics, stream_routes
+from api import admin, alerts, archive, health, incidents, metrics, stream_routes
 from api.context import ApiContext
 from api.dashboard import mount_dashboard
 from api.docs import mount_docs
@@ -69,6 +69,7 @@ def create_app(settings: Settings, *, heartbeat_s: float = 15.0) -> FastAPI:
     app.include_router(stream_routes.router)  # before /alerts/{alert_id}
     app.include_router(alerts.router)
     app.include_router(archive.router)
+    app.include_router(incidents.router)
     app.include_router(admin.router)
     app.include_router(health.router)
     app.include_router(metrics.router)

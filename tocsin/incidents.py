@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from elasticsearch import NotFoundError
 from pydantic import Field
 
 from tocsin.schema import Amplification, Record, utcnow
@@ -44,6 +45,7 @@ class Incident(Record):
         description="independent sources: a syndicated copy or near-duplicate counts for the source that "
                     "published the text first")
     independent_sources: int = 0
+    language_count: int = 0
     item_count: int = 0
     amplified_items: int = Field(default=0, description="items that belong to a burst of near-identical text")
     subtypes: dict[str, int] = Field(default_factory=dict, description="sub-labels of its items, with counts")
@@ -62,3 +64,44 @@ class Incident(Record):
     def public(self) -> dict[str, Any]:
         """What the API and exports show: everything but the centroid and the member list."""
         return self.model_dump(mode="json", exclude={"centroid", "item_ids"})
+
+
+class IncidentFilters(Record):
+    """What the API and ``tocsin incidents`` filter incidents by; every given condition must hold."""
+
+    country: str | None = None
+    category: str | None = None
+    since: datetime | None = Field(default=None, description="last seen at or after")
+    min_sources: int | None = Field(default=None, ge=1, description="independent sources")
+    min_languages: int | None = Field(default=None, ge=1)
+    amplified: bool | None = Field(default=None, description="true: only those with a burst; false: none")
+    text: str | None = Field(default=None, max_length=500, description="words of the title")
+
+
+def incident_query(filters: IncidentFilters) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = []
+    if filters.country:
+        clauses.append({"term": {"country": filters.country.upper()}})
+    if filters.category:
+        clauses.append({"term": {"category": filters.category}})
+    if filters.since:
+        clauses.append({"range": {"last_seen": {"gte": filters.since.isoformat()}}})
+    if filters.min_sources:
+        clauses.append({"range": {"independent_sources": {"gte": filters.min_sources}}})
+    if filters.min_languages:
+        clauses.append({"range": {"language_count": {"gte": filters.min_languages}}})
+    if filters.amplified is not None:
+        clauses.append({"range": {"amplified_items": {"gte": 1} if filters.amplified else {"lte": 0}}})
+    if filters.text:
+        clauses.append({"match": {"title": filters.text}})
+    return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
+
+
+async def search_incidents(es: Any, index: str, filters: IncidentFilters, size: int = 50) -> list[Incident]:
+    """Incidents matching ``filters``, most recently seen first (none when the index does not exist yet)."""
+    try:
+        response = await es.search(index=index, query=incident_query(filters),
+                                   sort=[{"last_seen": "desc"}, {"id": "asc"}], size=size)
+    except NotFoundError:
+        return []
+    return [Incident.from_document(hit["_source"]) for hit in response["hits"]["hits"]]

@@ -162,6 +162,7 @@ class OpenIncident:
             languages=[lang for lang, _ in self.languages.most_common()],
             sources=[source for source, _ in self.sources.most_common()],
             origins=list(self.origins), independent_sources=len(self.origins), item_count=self.item_count,
+            language_count=len(self.languages),
             amplified_items=self.amplified_items, subtypes=dict(self.subtypes.most_common()),
             timeline=[TimelinePoint(at=datetime.fromtimestamp(hour, UTC), items=n)
                       for hour, n in sorted(self.hours.items())][-500:],
