@@ -23,6 +23,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from alerts.store import AlertStore
     from processors.archive import TEMPLATE_FILE as ITEMS_TEMPLATE
     from processors.archive import Archive
+    from processors.incidents.store import IncidentStore
     from tocsin.ilm import install_lifecycle
     from tocsin.kafka import ensure_topics
     from tocsin.search import search_client
@@ -37,6 +38,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             await install_lifecycle(es, settings.search, ITEMS_TEMPLATE)
             await Archive(es, settings.search.items_index).install()
             await AlertStore(es, settings.search.alerts_index, settings.search.alert_versions_index).install()
+            await IncidentStore(es, settings.search.incidents_index).install()
         finally:
             await es.close()
 
