@@ -124,7 +124,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from processors.evaluation import run_eval
 
-    return run_eval(args.what, Path(args.file), load_settings(), limit=args.limit)
+    return run_eval(args.what, Path(args.file), load_settings(), limit=args.limit, sweep=args.sweep,
+                    embedder=args.embedder)
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
@@ -201,11 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer")
     probe.set_defaults(func=cmd_probe)
     evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
-    evaluate.add_argument("what", choices=["classify", "violence", "places"],
+    evaluate.add_argument("what", choices=["classify", "violence", "places", "incidents"],
                           help="classify: HateCheck/MHC, training or text,label CSVs; "
-                               "violence: text,violent[,subtype] CSV; places: GeoVirus-style XML")
+                               "violence: text,violent[,subtype] CSV; places: GeoVirus-style XML; "
+                               "incidents: id,incident,text,time[,…] CSV (fusion)")
     evaluate.add_argument("file", help="the labelled file to read")
     evaluate.add_argument("--limit", type=int, default=None, help="read at most this many rows/articles")
+    evaluate.add_argument("--sweep", action="store_true",
+                          help="incidents: also print the measures at other similarity thresholds")
+    evaluate.add_argument("--embedder", choices=["encoder", "hashed"], default="encoder",
+                          help="incidents: the configured encoder's embeddings, or hashed character n-grams")
     evaluate.set_defaults(func=cmd_eval)
     run = commands.add_parser("run", help="run collectors, processors and alerts against configured peers")
     run.add_argument("--duration", type=float, default=None, help="stop after this many seconds")

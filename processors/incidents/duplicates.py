@@ -30,8 +30,8 @@ BANDS = 16
 """16 bands of 4 rows: pairs at Jaccard 0.6 are candidates 88% of the time, at 0.3 only 13%."""
 ROWS = PERMUTATIONS // BANDS
 SEED = 17
-EXPIRE_EVERY = 60.0
-"""Seconds of event time between sweeps of expired clusters (a sweep reads them all)."""
+EXPIRE_SWEEPS = 48
+"""Sweeps of expired clusters per ``keep`` of event time (a sweep reads them all)."""
 
 _LINK = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"(?<!\w)@\w+")
@@ -45,7 +45,9 @@ def normalise(text: str) -> str:
     text = _LINK.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = _RETWEET.sub("", text)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    text = text.casefold()
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
@@ -140,7 +142,7 @@ class DuplicateIndex:
         cluster.add(ts, account, self.window, self.accounts)
         if ts > self._watermark:
             self._watermark = ts
-            if ts - self._expired_at >= EXPIRE_EVERY:
+            if ts - self._expired_at >= self.keep / EXPIRE_SWEEPS:
                 self._expired_at = ts
                 self._expire()
         return Seen(cluster, cluster.origin)
@@ -152,13 +154,12 @@ class DuplicateIndex:
         candidates: set[str] = set()
         for key in self._keys(signature):
             candidates |= self._bands.get(key, set())
-        best, best_score = None, self.threshold
-        for cluster_id in candidates:
-            cluster = self.clusters[cluster_id]
-            score = float(np.mean(cluster.signature == signature))
-            if score >= best_score:
-                best, best_score = cluster, score
-        return best
+        if not candidates:
+            return None
+        ordered = sorted(candidates)
+        scores = (np.stack([self.clusters[c].signature for c in ordered]) == signature).mean(axis=1)
+        best = int(np.argmax(scores))
+        return self.clusters[ordered[best]] if float(scores[best]) >= self.threshold else None
 
     def _expire(self) -> None:
         horizon = self._watermark - self.keep

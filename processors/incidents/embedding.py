@@ -10,8 +10,10 @@ user's own checkpoint, the tests' tiny models) falls back to hashed character
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -20,6 +22,18 @@ from processors.incidents.duplicates import normalise
 from processors.incidents.fusion import Embedder
 
 NGRAM_DIM = 1024
+BACKGROUNDS = Path(__file__).with_name("backgrounds.json")
+"""The mean embedding of training text per encoder: the prior of ``fusion.Background``."""
+
+
+def background_for(name: str) -> np.ndarray | None:
+    """The shipped mean embedding for the embedder ``name`` (see ``embedder_for``), if there is one."""
+    try:
+        known = json.loads(BACKGROUNDS.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    vector = known.get(name, {}).get("mean")
+    return None if vector is None else np.asarray(vector, dtype=np.float32)
 
 
 def hashed_ngrams(texts: Sequence[str], dim: int = NGRAM_DIM) -> np.ndarray:

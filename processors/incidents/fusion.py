@@ -97,9 +97,9 @@ class OpenIncident:
     central: list[tuple[str, str, np.ndarray]] = field(default_factory=list)
 
     @property
-    def centroid(self) -> np.ndarray:
-        norm = float(np.linalg.norm(self.vector_sum))
-        return self.vector_sum / norm if norm > 1e-12 else self.vector_sum
+    def mean(self) -> np.ndarray:
+        """The mean of its items' embeddings (before centring)."""
+        return self.vector_sum / max(self.item_count, 1)
 
     def fits_place(self, item: EnrichedItem, max_km: float) -> bool:
         if item.country != self.country:
@@ -109,7 +109,8 @@ class OpenIncident:
         return (item.location is not None and self.location is not None
                 and km_between(item.location, self.location) <= max_km)
 
-    def add(self, item: EnrichedItem, vector: np.ndarray, seen: Seen, category: str) -> None:
+    def add(self, item: EnrichedItem, vector: np.ndarray, seen: Seen, category: str,
+            center: Callable[[np.ndarray], np.ndarray]) -> None:
         ts = item.event_time.timestamp()
         self.first_seen = min(self.first_seen, ts)
         self.last_seen = max(self.last_seen, ts)
@@ -140,13 +141,13 @@ class OpenIncident:
             self.admin1 = item.admin1
             self.admin1_name = next((p.admin1_name for p in item.places if p.admin1 == item.admin1), None)
         if len(self.central) < CENTRAL_CANDIDATES:
-            self.central.append((item.id, item.title or item.text[:200], vector))
-        self._choose_title()
+            self.central.append((item.id, item.title or item.text[:200], center(vector)))
+        self._choose_title(center)
 
-    def _choose_title(self) -> None:
-        centroid = self.centroid
-        for item_id, title, vector in self.central:
-            similarity = float(vector @ centroid)
+    def _choose_title(self, center: Callable[[np.ndarray], np.ndarray]) -> None:
+        """The member closest to the mean (among the first ``CENTRAL_CANDIDATES``, centred as they came)."""
+        similarities = np.stack([vector for _, _, vector in self.central]) @ center(self.mean)
+        for (item_id, title, _), similarity in zip(self.central, similarities.tolist(), strict=True):
             if item_id == self.title_item_id:
                 self.title_similarity = similarity
             elif similarity > self.title_similarity + 1e-6:
@@ -167,17 +168,17 @@ class OpenIncident:
             timeline=[TimelinePoint(at=datetime.fromtimestamp(hour, UTC), items=n)
                       for hour, n in sorted(self.hours.items())][-500:],
             amplification=self.amplification, item_ids=list(self.item_ids),
-            centroid=[round(float(x), 5) for x in self.centroid])
+            centroid=np.round(self.mean.astype(np.float64), 6).tolist())
 
     @classmethod
     def restored(cls, incident: Incident) -> OpenIncident:
         """Back from the index after a restart (the title's rivals are the items that come next)."""
-        centroid = np.asarray(incident.centroid, dtype=np.float32)
+        mean = np.asarray(incident.centroid, dtype=np.float32)
         opened = cls(
             id=incident.id, category=incident.category, country=incident.country, admin1=incident.admin1,
             admin1_name=incident.admin1_name, location=incident.location,
             first_seen=incident.first_seen.timestamp(), last_seen=incident.last_seen.timestamp(),
-            vector_sum=centroid * incident.item_count, item_count=incident.item_count, title=incident.title,
+            vector_sum=mean * incident.item_count, item_count=incident.item_count, title=incident.title,
             title_item_id=incident.title_item_id, title_similarity=1.0 if incident.item_count == 1 else 0.0,
             item_ids=dict.fromkeys(incident.item_ids), languages=Counter(dict.fromkeys(incident.languages, 1)),
             sources=Counter(dict.fromkeys(incident.sources, 1)), origins=dict.fromkeys(incident.origins),
@@ -188,6 +189,46 @@ class OpenIncident:
         for point in incident.timeline:
             opened.hours[point.at.timestamp()] += point.items
         return opened
+
+
+class Background:
+    """The mean embedding of recent items, which fusion subtracts before it compares two.
+
+    Sentence encoders put every text in a narrow cone (two unrelated tweets score
+    0.8 on multilingual-e5): raw cosine cannot tell a flood from a bombing, and
+    the mean of a large incident ends up close to everything. Centred on the
+    stream's own mean, similarity measures what sets texts apart. The mean starts
+    from a prior (``backgrounds.json``, per encoder, worth ``PRIOR_WEIGHT`` items)
+    and follows the stream, the older items weighing less past ``MEMORY`` items.
+    The mean is updated with a batch's vectors before the batch is fused, so a
+    replayed batch is compared exactly as before only up to that drift: fusion
+    stays idempotent because replayed items are recognised by id, not re-compared.
+    """
+
+    PRIOR_WEIGHT = 200.0
+    ZERO_PRIOR_WEIGHT = 50.0
+    """Without a prior the mean starts at zero, worth this many items: the first items are compared raw."""
+    MEMORY = 50_000.0
+
+    def __init__(self, prior: np.ndarray | None) -> None:
+        self.total: np.ndarray | None = None if prior is None else prior.astype(np.float64) * self.PRIOR_WEIGHT
+        self.weight = 0.0 if prior is None else self.PRIOR_WEIGHT
+
+    def add(self, vector: np.ndarray) -> None:
+        if self.total is None:
+            self.total = np.zeros(vector.shape, dtype=np.float64)
+            self.weight = self.ZERO_PRIOR_WEIGHT
+        self.total += vector
+        self.weight += 1.0
+        if self.weight > self.MEMORY:
+            self.total *= self.MEMORY / self.weight
+            self.weight = self.MEMORY
+
+    def center(self, vector: np.ndarray) -> np.ndarray:
+        """``vector`` less the mean, as a unit vector."""
+        moved = vector if self.total is None else vector - (self.total / self.weight).astype(np.float32)
+        norm = float(np.linalg.norm(moved))
+        return moved / norm if norm > 1e-9 else moved
 
 
 @dataclass
@@ -201,10 +242,12 @@ class Fused:
 class Fuser:
     """Online fusion over one worker's recent incidents. Thread-safe (one batch at a time)."""
 
-    def __init__(self, settings: IncidentSettings, embed: Embedder, *, max_chars: int = 20_000) -> None:
+    def __init__(self, settings: IncidentSettings, embed: Embedder, *, max_chars: int = 20_000,
+                 background: np.ndarray | None = None) -> None:
         self.settings = settings
         self.embed = embed
         self.max_chars = max_chars
+        self.background = Background(background)
         self.duplicates = DuplicateIndex(threshold=settings.duplicate_similarity,
                                          window=settings.amplification_window,
                                          accounts=settings.amplification_accounts, keep=settings.window)
@@ -215,6 +258,8 @@ class Fuser:
         self._cluster_incident: dict[str, str] = {}
         self._lock = threading.Lock()
         self._watermark = float("-inf")
+        self._centered: dict[str, np.ndarray] = {}
+        """Incidents' centred means, kept while neither they nor the background change (one batch)."""
 
     def restore(self, incidents: Iterable[Incident]) -> None:
         """Take back the incidents a worker archived before it stopped, so replays and new items find them."""
@@ -234,13 +279,16 @@ class Fuser:
             fresh = [(i, category) for i, category in chosen if items[i].id not in self._member]
             vectors = (self.embed([analysed_text(items[i], self.max_chars) for i, _ in fresh])
                        if fresh else np.zeros((0, 1), dtype=np.float32))
-            vector_of = {i: vectors[n] for n, (i, _) in enumerate(fresh)}
+            vector_of = {i: np.asarray(vectors[n], dtype=np.float32) for n, (i, _) in enumerate(fresh)}
+            for vector in vector_of.values():
+                self.background.add(vector)
+            self._centered.clear()
             touched: dict[str, None] = {}
             out = list(items)
             for i, category in sorted(chosen, key=lambda pair: items[pair[0]].event_time):
                 item = items[i]
                 if i in vector_of and item.id not in self._member:
-                    incident, seen = self._assign(item, category, np.asarray(vector_of[i], dtype=np.float32))
+                    incident, seen = self._assign(item, category, vector_of[i])
                     touched[incident.id] = None
                     self._origin[item.id] = seen.origin
                     out[i] = item.model_copy(update={
@@ -264,7 +312,8 @@ class Fuser:
                 country=item.country, admin1=item.admin1, admin1_name=None, location=item.location,
                 first_seen=ts, last_seen=ts, vector_sum=np.zeros_like(vector))
             self._open(incident)
-        incident.add(item, vector, seen, category)
+        incident.add(item, vector, seen, category, self.background.center)
+        self._centered.pop(incident.id, None)
         self._member[item.id] = incident.id
         if seen.cluster is not None:
             self._cluster_incident.setdefault(seen.cluster.id, incident.id)
@@ -291,7 +340,14 @@ class Fuser:
                       if self._fits(incident := self.incidents[incident_id], item)]
         if not candidates:
             return None
-        similarities = np.stack([c.centroid for c in candidates]) @ vector
+        center = self.background.center
+        means = []
+        for candidate in candidates:
+            centered = self._centered.get(candidate.id)
+            if centered is None:
+                centered = self._centered[candidate.id] = center(candidate.mean)
+            means.append(centered)
+        similarities = np.stack(means) @ center(vector)
         best = int(np.argmax(similarities))
         needed = self.settings.similarity if item.country else self.settings.unplaced_similarity
         return candidates[best] if float(similarities[best]) >= needed else None

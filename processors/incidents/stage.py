@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from elasticsearch import AsyncElasticsearch
 
-from processors.incidents.embedding import embedder_for
+from processors.incidents.embedding import background_for, embedder_for
 from processors.incidents.fusion import Fused, Fuser
 from processors.incidents.store import IncidentStore
 from tocsin.schema import EnrichedItem
@@ -29,7 +29,8 @@ class IncidentStage:
                     now: datetime | None = None) -> IncidentStage:
         """Install the index and take back the incidents seen within twice the window before ``now``."""
         embed, name = embedder_for(classifiers)
-        stage = cls(Fuser(settings, embed, max_chars=max_chars), IncidentStore(es, index), name)
+        fuser = Fuser(settings, embed, max_chars=max_chars, background=background_for(name))
+        stage = cls(fuser, IncidentStore(es, index), name)
         await with_retries(stage.store.install, what="incidents template", stop=stop)
         since = (now or datetime.now(UTC)) - timedelta(seconds=2 * settings.window)
         stage.fuser.restore(await with_retries(lambda: stage.store.recent(since), what="incidents restore",
