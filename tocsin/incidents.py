@@ -35,7 +35,9 @@ class Incident(Record):
     admin1: str | None = None
     admin1_name: str | None = None
     place: str | None = Field(default=None, description="the most named place of its items")
-    location: dict[str, float] | None = Field(default=None, description="{'lat':..,'lon':..} of its first placed item")
+    location: dict[str, float] | None = Field(
+        default=None, description="{'lat':..,'lon':..} of its first placed item"
+    )
     first_seen: datetime
     last_seen: datetime
     languages: list[str] = Field(default_factory=list, description="languages of its items, most items first")
@@ -43,7 +45,8 @@ class Incident(Record):
     origins: list[str] = Field(
         default_factory=list,
         description="independent sources: a syndicated copy or near-duplicate counts for the source that "
-                    "published the text first")
+        "published the text first",
+    )
     independent_sources: int = 0
     language_count: int = 0
     item_count: int = 0
@@ -51,9 +54,13 @@ class Incident(Record):
     subtypes: dict[str, int] = Field(default_factory=dict, description="sub-labels of its items, with counts")
     timeline: list[TimelinePoint] = Field(default_factory=list)
     amplification: Amplification | None = Field(
-        default=None, description="the largest burst of near-identical text from many accounts among its items")
+        default=None,
+        description="the largest burst of near-identical text from many accounts among its items",
+    )
     item_ids: list[str] = Field(default_factory=list, description="its items (the first 5,000)")
-    centroid: list[float] = Field(default_factory=list, description="mean embedding, for fusion after a restart")
+    centroid: list[float] = Field(
+        default_factory=list, description="mean embedding, for fusion after a restart"
+    )
     updated_at: datetime = Field(default_factory=utcnow)
 
     @classmethod
@@ -100,8 +107,9 @@ def incident_query(filters: IncidentFilters) -> dict[str, Any]:
 async def search_incidents(es: Any, index: str, filters: IncidentFilters, size: int = 50) -> list[Incident]:
     """Incidents matching ``filters``, most recently seen first (none when the index does not exist yet)."""
     try:
-        response = await es.search(index=index, query=incident_query(filters),
-                                   sort=[{"last_seen": "desc"}, {"id": "asc"}], size=size)
+        response = await es.search(
+            index=index, query=incident_query(filters), sort=[{"last_seen": "desc"}, {"id": "asc"}], size=size
+        )
     except NotFoundError:
         return []
     return [Incident.from_document(hit["_source"]) for hit in response["hits"]["hits"]]

@@ -147,7 +147,8 @@ def register(commands: Any) -> None:
                                                       "languages), most recently seen first")
     incidents.add_argument("--country", help="ISO 3166 alpha-2 code")
     incidents.add_argument("--category", help="violence_report, hate_speech …")
-    incidents.add_argument("--since", type=_time, help="last seen since: ISO time or a duration back (24h, 7d)")
+    incidents.add_argument("--since", type=_time,
+                           help="last seen since: ISO time or a duration back (24h, 7d)")
     incidents.add_argument("--min-sources", type=int, default=None, help="independent sources at least")
     incidents.add_argument("--min-languages", type=int, default=None, help="languages at least")
     amplified = incidents.add_mutually_exclusive_group()

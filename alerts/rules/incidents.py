@@ -48,9 +48,14 @@ class IncidentsConfig(WindowedConfig):
         found = self.group_match(item)
         if found is None or item.incident is None:
             return None
-        return found.model_copy(update={
-            "incident": item.incident.id, "origin": item.incident.origin, "lang": item.lang,
-            "amplification": item.amplification.describe() if item.amplification else None})
+        return found.model_copy(
+            update={
+                "incident": item.incident.id,
+                "origin": item.incident.origin,
+                "lang": item.lang,
+                "amplification": item.amplification.describe() if item.amplification else None,
+            }
+        )
 
 
 class IncidentState(TypedDict):
@@ -73,9 +78,14 @@ def _union(a: list[str], b: list[str]) -> list[str]:
 
 
 def _merge_incident(a: IncidentState, b: IncidentState) -> IncidentState:
-    return {"title": a["title"] or b["title"], "items": a["items"] + b["items"],
-            "origins": _union(a["origins"], b["origins"]), "langs": _union(a["langs"], b["langs"]),
-            "amplified": a["amplified"] + b["amplified"], "burst": max(a["burst"], b["burst"], key=len)}
+    return {
+        "title": a["title"] or b["title"],
+        "items": a["items"] + b["items"],
+        "origins": _union(a["origins"], b["origins"]),
+        "langs": _union(a["langs"], b["langs"]),
+        "amplified": a["amplified"] + b["amplified"],
+        "burst": max(a["burst"], b["burst"], key=len),
+    }
 
 
 def _merge_into(into: dict[str, IncidentState], incident_id: str, state: IncidentState, limit: int) -> None:
@@ -96,9 +106,13 @@ class IncidentsEvaluator(WindowedEvaluator[IncidentBucket]):
         amplified = match.amplification is not None
         corroborates = not (amplified and self.config.amplified == "exclude")
         one: IncidentState = {
-            "title": match.title, "items": 1, "amplified": int(amplified), "burst": match.amplification or "",
+            "title": match.title,
+            "items": 1,
+            "amplified": int(amplified),
+            "burst": match.amplification or "",
             "origins": [match.origin] if corroborates and match.origin else [],
-            "langs": [match.lang] if corroborates and match.lang else []}
+            "langs": [match.lang] if corroborates and match.lang else [],
+        }
         incidents = dict(folded.get("incidents", {}))
         _merge_into(incidents, str(match.incident), one, self.config.max_incidents)
         folded["incidents"] = incidents
@@ -116,9 +130,13 @@ class IncidentsEvaluator(WindowedEvaluator[IncidentBucket]):
     def qualifying(self, window: IncidentBucket) -> dict[str, IncidentState]:
         """The incidents of a window that count, most corroborated first."""
         config = self.config
-        kept = {incident_id: incident for incident_id, incident in window.get("incidents", {}).items()
-                if len(incident["origins"]) >= config.min_sources and len(incident["langs"]) >= config.min_languages
-                and (config.amplified != "only" or incident["amplified"] > 0)}
+        kept = {
+            incident_id: incident
+            for incident_id, incident in window.get("incidents", {}).items()
+            if len(incident["origins"]) >= config.min_sources
+            and len(incident["langs"]) >= config.min_languages
+            and (config.amplified != "only" or incident["amplified"] > 0)
+        }
         return dict(sorted(kept.items(), key=lambda kv: (-len(kv[1]["origins"]), -kv[1]["items"], kv[0])))
 
     def level(self, window: IncidentBucket) -> float:
@@ -127,26 +145,42 @@ class IncidentsEvaluator(WindowedEvaluator[IncidentBucket]):
     def raise_level(self) -> float:
         return float(self.config.threshold)
 
-    def build(self, group_key: str, group: dict[str, str | None], window: IncidentBucket,
-              start: float) -> Alert:
+    def build(
+        self, group_key: str, group: dict[str, str | None], window: IncidentBucket, start: float
+    ) -> Alert:
         config = self.config
         incidents = self.qualifying(window)
-        corroborated = (f", each from {config.min_sources}+ independent sources" if config.min_sources > 1 else "")
+        corroborated = (
+            f", each from {config.min_sources}+ independent sources" if config.min_sources > 1 else ""
+        )
         corroborated += f" in {config.min_languages}+ languages" if config.min_languages > 1 else ""
         kind = "amplified incidents" if config.amplified == "only" else "incidents"
-        named = [f"{incident_id} ({len(i['origins'])} sources, {len(i['langs'])} languages, {i['items']} items"
-                 + (f"; amplified: {i['burst']}" if i["burst"] else "") + f"): {i['title'][:120]}"
-                 for incident_id, i in incidents.items()]
+        named = [
+            f"{incident_id} ({len(i['origins'])} sources, {len(i['langs'])} languages, {i['items']} items"
+            + (f"; amplified: {i['burst']}" if i["burst"] else "")
+            + f"): {i['title'][:120]}"
+            for incident_id, i in incidents.items()
+        ]
         bursts = [i["burst"] for i in incidents.values() if i["burst"]]
         details: dict[str, float | int | str] = {
-            "incidents": " | ".join(named[:20])[:4000], "incident_ids": ",".join(list(incidents)[:100]),
-            "items": int(window.get("count", 0))}
+            "incidents": " | ".join(named[:20])[:4000],
+            "incident_ids": ",".join(list(incidents)[:100]),
+            "items": int(window.get("count", 0)),
+        }
         if bursts:
             details["amplification"] = max(bursts, key=lambda b: int(b.split(" ", 1)[0]))
         return raise_alert(
-            config, group_key, group, what=f"{len(incidents)} {kind} in {human(config.window)}{corroborated}",
-            window=(start, start + config.window), count=len(incidents), threshold=config.threshold,
-            seen=(window["first"], window["last"]), samples=window.get("samples", []), details=details)
+            config,
+            group_key,
+            group,
+            what=f"{len(incidents)} {kind} in {human(config.window)}{corroborated}",
+            window=(start, start + config.window),
+            count=len(incidents),
+            threshold=config.threshold,
+            seen=(window["first"], window["last"]),
+            samples=window.get("samples", []),
+            details=details,
+        )
 
 
 @register("incidents")

@@ -23,11 +23,37 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-COUNTRIES = {"US": "US", "Costa Rica": "CR", "Guatemala": "GT", "Italy": "IT", "Philipinnes": "PH",
-             "Phillipines": "PH", "Venezuela": "VE", "Canada": "CA", "Australia": "AU", "Brazil": "BR",
-             "UK": "GB", "Russia": "RU", "Bangladesh": "BD", "Singapore": "SG", "Spain": "ES"}
-COLUMNS = ["id", "incident", "text", "lang", "source", "author", "country", "admin1", "lat", "lon", "time",
-           "category"]
+COUNTRIES = {
+    "US": "US",
+    "Costa Rica": "CR",
+    "Guatemala": "GT",
+    "Italy": "IT",
+    "Philipinnes": "PH",
+    "Phillipines": "PH",
+    "Venezuela": "VE",
+    "Canada": "CA",
+    "Australia": "AU",
+    "Brazil": "BR",
+    "UK": "GB",
+    "Russia": "RU",
+    "Bangladesh": "BD",
+    "Singapore": "SG",
+    "Spain": "ES",
+}
+COLUMNS = [
+    "id",
+    "incident",
+    "text",
+    "lang",
+    "source",
+    "author",
+    "country",
+    "admin1",
+    "lat",
+    "lon",
+    "time",
+    "category",
+]
 INFORMATIVE = "Related and informative"
 
 
@@ -40,7 +66,9 @@ def start_day(text: str) -> datetime:
     raise ValueError(f"unknown date {text!r}")
 
 
-def build(root: Path, *, per_event: int, seed: int, one_place: bool, part: str | None) -> list[dict[str, str]]:
+def build(
+    root: Path, *, per_event: int, seed: int, one_place: bool, part: str | None
+) -> list[dict[str, str]]:
     rng = random.Random(seed)
     rows: list[dict[str, str]] = []
     events = sorted(p for p in root.iterdir() if p.is_dir())
@@ -51,16 +79,30 @@ def build(root: Path, *, per_event: int, seed: int, one_place: bool, part: str |
         (tweets,) = event.glob("*-tweets_labeled.csv")
         about = json.loads(description.read_text(encoding="utf-8"))
         with tweets.open(encoding="utf-8", errors="replace", newline="") as handle:
-            informative = [r for r in csv.DictReader(handle, skipinitialspace=True)
-                           if r.get("Informativeness") == INFORMATIVE and (r.get("Tweet Text") or "").strip()]
+            informative = [
+                r
+                for r in csv.DictReader(handle, skipinitialspace=True)
+                if r.get("Informativeness") == INFORMATIVE and (r.get("Tweet Text") or "").strip()
+            ]
         day = datetime(2026, 1, 5, tzinfo=UTC) if one_place else start_day(about["time"]["start_day"])
         country = "XX" if one_place else COUNTRIES[about["location"]["country"]]
         for row in rng.sample(informative, min(per_event, len(informative))):
-            rows.append({
-                "id": f"{event.name}:{row['Tweet ID'].strip(chr(34))}", "incident": event.name,
-                "text": " ".join(row["Tweet Text"].split()), "lang": "", "source": "twitter",
-                "author": f"user{rng.randrange(10**6)}", "country": country, "admin1": "", "lat": "", "lon": "",
-                "time": (day + timedelta(minutes=rng.randrange(24 * 60))).isoformat(), "category": "violence_report"})
+            rows.append(
+                {
+                    "id": f"{event.name}:{row['Tweet ID'].strip(chr(34))}",
+                    "incident": event.name,
+                    "text": " ".join(row["Tweet Text"].split()),
+                    "lang": "",
+                    "source": "twitter",
+                    "author": f"user{rng.randrange(10**6)}",
+                    "country": country,
+                    "admin1": "",
+                    "lat": "",
+                    "lon": "",
+                    "time": (day + timedelta(minutes=rng.randrange(24 * 60))).isoformat(),
+                    "category": "violence_report",
+                }
+            )
     rows.sort(key=lambda r: r["time"])
     return rows
 
@@ -74,13 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one-place", action="store_true", help="every event in one place on one day")
     parser.add_argument("--part", choices=["even", "odd"], default=None, help="every other event only")
     args = parser.parse_args(argv)
-    rows = build(args.crisislex, per_event=args.per_event, seed=args.seed, one_place=args.one_place,
-                 part=args.part)
+    rows = build(
+        args.crisislex, per_event=args.per_event, seed=args.seed, one_place=args.one_place, part=args.part
+    )
     with args.out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    print(f"{len(rows)} items of {len({r['incident'] for r in rows})} incidents → {args.out}", file=sys.stderr)
+    print(
+        f"{len(rows)} items of {len({r['incident'] for r in rows})} incidents → {args.out}", file=sys.stderr
+    )
     return 0
 
 

@@ -66,8 +66,10 @@ def read_cases(path: Path, limit: int | None = None) -> list[Case]:
     with handle:
         reader = csv.DictReader(handle)
         columns = set(reader.fieldnames or ())
-        if not REQUIRED <= columns:
-            raise EvalFileError(f"{path}: needs columns {', '.join(sorted(REQUIRED))}; columns: {sorted(columns)}")
+        if not columns >= REQUIRED:
+            raise EvalFileError(
+                f"{path}: needs columns {', '.join(sorted(REQUIRED))}; columns: {sorted(columns)}"
+            )
         for number, row in enumerate(reader, start=2):
             if limit is not None and len(cases) >= limit:
                 break
@@ -80,16 +82,40 @@ def read_cases(path: Path, limit: int | None = None) -> list[Case]:
             country = (row.get("country") or "").strip().upper() or None
             admin1 = (row.get("admin1") or "").strip() or None
             location = {"lat": lat, "lon": lon} if lat is not None and lon is not None else None
-            places = [Place(name=admin1 or country or "", matched="", kind="region" if admin1 else "country",
-                            country=country, admin1=admin1, lat=lat, lon=lon)] if country else []
+            places = (
+                [
+                    Place(
+                        name=admin1 or country or "",
+                        matched="",
+                        kind="region" if admin1 else "country",
+                        country=country,
+                        admin1=admin1,
+                        lat=lat,
+                        lon=lon,
+                    )
+                ]
+                if country
+                else []
+            )
             category = (row.get("category") or "").strip() or "violence_report"
             item = EnrichedItem(
-                id=row["id"], source=SourceRef(type="eval", name=(row.get("source") or "").strip() or "eval"),
-                text=row["text"], authors=[a] if (a := (row.get("author") or "").strip()) else [],
-                published=when, collected=when, raw_sha256="0" * 64, content_sha256="0" * 64,
-                lang=(row.get("lang") or "").strip() or identify(row["text"], None)[0], lang_confidence=1.0,
-                categories={category: CategoryHit(score=1.0, classifier="gold")}, places=places,
-                country=country, admin1=admin1, location=location, processed=when)
+                id=row["id"],
+                source=SourceRef(type="eval", name=(row.get("source") or "").strip() or "eval"),
+                text=row["text"],
+                authors=[a] if (a := (row.get("author") or "").strip()) else [],
+                published=when,
+                collected=when,
+                raw_sha256="0" * 64,
+                content_sha256="0" * 64,
+                lang=(row.get("lang") or "").strip() or identify(row["text"], None)[0],
+                lang_confidence=1.0,
+                categories={category: CategoryHit(score=1.0, classifier="gold")},
+                places=places,
+                country=country,
+                admin1=admin1,
+                location=location,
+                processed=when,
+            )
             cases.append(Case(item, row["incident"], (row.get("kind") or "").strip()))
     if not cases:
         raise EvalFileError(f"{path}: no rows")
@@ -148,12 +174,25 @@ def score_pairs(cases: Sequence[Case], predicted: Sequence[str]) -> Pairs:
             merged_apart[1] += 1
     precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
-    return Pairs(precision, recall, f1, _ratio(*same_lang), _ratio(*cross_lang), (merged_apart[0], merged_apart[1]),
-                 len(set(predicted)), len({c.gold for c in cases}))
+    return Pairs(
+        precision,
+        recall,
+        f1,
+        _ratio(*same_lang),
+        _ratio(*cross_lang),
+        (merged_apart[0], merged_apart[1]),
+        len(set(predicted)),
+        len({c.gold for c in cases}),
+    )
 
 
-def fuse_all(cases: Sequence[Case], settings: IncidentSettings, embed: Embedder, background: np.ndarray | None,
-             batch: int = 200) -> tuple[list[str], float]:
+def fuse_all(
+    cases: Sequence[Case],
+    settings: IncidentSettings,
+    embed: Embedder,
+    background: np.ndarray | None,
+    batch: int = 200,
+) -> tuple[list[str], float]:
     """Each case's predicted incident, and the seconds fusion took beside embedding."""
     fuser = Fuser(settings, embed, background=background)
     ordered = sorted(range(len(cases)), key=lambda i: cases[i].item.event_time)
@@ -168,12 +207,14 @@ def fuse_all(cases: Sequence[Case], settings: IncidentSettings, embed: Embedder,
 
 
 def encoder_embedder(settings: Settings) -> tuple[Embedder, str]:
-    """The configured cascade's embeddings (the encoder's, else hashed n-grams), as ``tocsin process`` uses."""
+    """The configured cascade's embeddings (the encoder's, else hashed n-grams), as ``tocsin process``."""
     from processors.categories import load_categories
     from processors.classifiers.cascade import build_cascade
     from processors.incidents.embedding import embedder_for
 
-    return embedder_for([build_cascade(settings.processing, load_categories(settings.processing.categories_file))])
+    return embedder_for(
+        [build_cascade(settings.processing, load_categories(settings.processing.categories_file))]
+    )
 
 
 def _pct(value: float) -> str:
@@ -182,45 +223,65 @@ def _pct(value: float) -> str:
 
 def report_line(pairs: Pairs) -> str:
     merged, apart = pairs.false_merges
-    return (f"precision {_pct(pairs.precision)}  recall {_pct(pairs.recall)}  F1 {_pct(pairs.f1)}  "
-            f"same-language recall {_pct(pairs.same_language_recall)}  "
-            f"cross-language recall {_pct(pairs.cross_language_recall)}  "
-            f"false merges same country+day {merged}/{apart}  incidents {pairs.incidents} (gold {pairs.gold})")
+    return (
+        f"precision {_pct(pairs.precision)}  recall {_pct(pairs.recall)}  F1 {_pct(pairs.f1)}  "
+        f"same-language recall {_pct(pairs.same_language_recall)}  "
+        f"cross-language recall {_pct(pairs.cross_language_recall)}  "
+        f"false merges same country+day {merged}/{apart}  incidents {pairs.incidents} (gold {pairs.gold})"
+    )
 
 
-def run_incidents_eval(path: Path, settings: Settings, *, limit: int | None = None, sweep: bool = False,
-                       embedder: str = "encoder") -> int:
+def run_incidents_eval(
+    path: Path,
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    sweep: bool = False,
+    embedder: str = "encoder",
+) -> int:
     cases = read_cases(path, limit)
-    if embedder == "hashed":
-        from processors.incidents.embedding import hashed_ngrams
+    from processors.incidents.embedding import background_for, hashed_ngrams
 
+    base: Embedder
+    if embedder == "hashed":
         base, name = hashed_ngrams, "hashed-ngrams"
     else:
         base, name = encoder_embedder(settings)
-    from processors.incidents.embedding import background_for
 
     background = background_for(name)
     embed = CachedEmbedder(base)
     embed([c.item.title + "\n" + c.item.text if c.item.title else c.item.text for c in cases])
     kinds = Counter(c.kind for c in cases if c.kind)
-    print(f"{path.name}: {len(cases)} items, {len({c.gold for c in cases})} gold incidents, "
-          f"{len({c.item.lang for c in cases})} languages; embeddings: {name} "
-          f"({len(cases) / embed.seconds if embed.seconds else 0:,.0f} texts/s), "
-          f"background prior: {'shipped' if background is not None else 'none'}"
-          + (f"; kinds: {dict(kinds)}" if kinds else ""))
+    print(
+        f"{path.name}: {len(cases)} items, {len({c.gold for c in cases})} gold incidents, "
+        f"{len({c.item.lang for c in cases})} languages; embeddings: {name} "
+        f"({len(cases) / embed.seconds if embed.seconds else 0:,.0f} texts/s), "
+        f"background prior: {'shipped' if background is not None else 'none'}"
+        + (f"; kinds: {dict(kinds)}" if kinds else "")
+    )
     if sweep:
         for threshold in SWEEP:
             tried = settings.incidents.model_copy(update={"similarity": threshold})
-            print(f"  similarity {threshold:.2f}: {report_line(score_pairs(cases, fuse_all(cases, tried, embed, background)[0]))}")
+            pairs = score_pairs(cases, fuse_all(cases, tried, embed, background)[0])
+            print(f"  similarity {threshold:.2f}: {report_line(pairs)}")
     predicted, seconds = fuse_all(cases, settings.incidents, embed, background)
     pairs = score_pairs(cases, predicted)
     for kind in sorted(kinds):
         subset = [(c, p) for c, p in zip(cases, predicted, strict=True) if c.kind == kind]
-        mates = [sum(1 for c2, p2 in zip(cases, predicted, strict=True) if c2.gold == c.gold and c2 is not c
-                     and c2.kind != kind and p2 == p) > 0 for c, p in subset]
+        mates = [
+            sum(
+                1
+                for c2, p2 in zip(cases, predicted, strict=True)
+                if c2.gold == c.gold and c2 is not c and c2.kind != kind and p2 == p
+            )
+            > 0
+            for c, p in subset
+        ]
         print(f"  kind {kind}: {sum(mates)}/{len(mates)} joined an item of their incident of another kind")
     print(f"similarity {settings.incidents.similarity:.2f}: {report_line(pairs)}")
     print(f"fusion speed: {len(cases) / seconds if seconds else 0:,.0f} items/s (embeddings apart)")
-    print(f"pairwise_f1={pairs.f1:.4f} precision={pairs.precision:.4f} recall={pairs.recall:.4f} "
-          f"incidents={pairs.incidents} gold={pairs.gold} n={len(cases)}")
+    print(
+        f"pairwise_f1={pairs.f1:.4f} precision={pairs.precision:.4f} recall={pairs.recall:.4f} "
+        f"incidents={pairs.incidents} gold={pairs.gold} n={len(cases)}"
+    )
     return 0

@@ -34,8 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     embed, name = encoder_embedder(load_settings())
     vectors = np.concatenate([embed(texts[i : i + 256]) for i in range(0, len(texts), 256)])
     known = json.loads(BACKGROUNDS.read_text(encoding="utf-8")) if BACKGROUNDS.exists() else {}
-    known[name] = {"texts": len(texts), "from": [p.name for p in args.files],
-                   "mean": [round(float(x), 6) for x in vectors.mean(axis=0)]}
+    known[name] = {
+        "texts": len(texts),
+        "from": [p.name for p in args.files],
+        "mean": [round(float(x), 6) for x in vectors.mean(axis=0)],
+    }
     BACKGROUNDS.write_text(json.dumps(known, indent=1) + "\n", encoding="utf-8")
     print(f"{name}: mean of {len(texts)} texts → {BACKGROUNDS}", file=sys.stderr)
     return 0

@@ -94,9 +94,12 @@ class TextCluster:
         if len(accounts) >= accounts_needed and (self.burst is None or len(accounts) > self.burst.accounts):
             times = [t for t, _ in in_window]
             self.burst = Amplification(
-                cluster=self.id, accounts=len(accounts), items=len(in_window),
+                cluster=self.id,
+                accounts=len(accounts),
+                items=len(in_window),
                 first_seen=datetime.fromtimestamp(min(times), UTC),
-                last_seen=datetime.fromtimestamp(max(times), UTC))
+                last_seen=datetime.fromtimestamp(max(times), UTC),
+            )
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,9 @@ class Seen:
 class DuplicateIndex:
     """Clusters of near-identical texts seen within ``keep`` seconds of event time. Not thread-safe."""
 
-    def __init__(self, *, threshold: float = 0.6, window: float = 600.0, accounts: int = 5,
-                 keep: float = 48 * 3600.0) -> None:
+    def __init__(
+        self, *, threshold: float = 0.6, window: float = 600.0, accounts: int = 5, keep: float = 48 * 3600.0
+    ) -> None:
         self.threshold = threshold
         self.window = window
         self.accounts = accounts
@@ -132,8 +136,13 @@ class DuplicateIndex:
             return Seen(None, source)
         cluster = self._nearest(signature)
         if cluster is None:
-            cluster = TextCluster(id="dup-" + hashlib.sha1(item_id.encode()).hexdigest()[:16], origin=source,
-                                  signature=signature, first_seen=ts, last_seen=ts)
+            cluster = TextCluster(
+                id="dup-" + hashlib.sha1(item_id.encode()).hexdigest()[:16],
+                origin=source,
+                signature=signature,
+                first_seen=ts,
+                last_seen=ts,
+            )
             self.clusters[cluster.id] = cluster
             for key in self._keys(signature):
                 self._bands.setdefault(key, set()).add(cluster.id)

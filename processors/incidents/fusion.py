@@ -31,8 +31,8 @@ import numpy as np
 
 from processors.incidents.duplicates import DuplicateIndex, Seen
 from tocsin.incidents import Incident, TimelinePoint
-from tocsin.settings import IncidentSettings
 from tocsin.schema import Amplification, EnrichedItem, IncidentRef
+from tocsin.settings import IncidentSettings
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
 """Unit vectors (n, dim) of item texts."""
@@ -51,8 +51,11 @@ def analysed_text(item: EnrichedItem, max_chars: int = 20_000) -> str:
 
 def primary_category(item: EnrichedItem, settings: IncidentSettings) -> str | None:
     """The fused category the item scores highest in, if any reaches ``min_score``."""
-    scored = [(hit.score, name) for name, hit in item.categories.items()
-              if name in settings.categories and hit.score >= settings.min_score]
+    scored = [
+        (hit.score, name)
+        for name, hit in item.categories.items()
+        if name in settings.categories and hit.score >= settings.min_score
+    ]
     return max(scored)[1] if scored else None
 
 
@@ -106,11 +109,20 @@ class OpenIncident:
             return False
         if item.admin1 is None or self.admin1 is None or item.admin1 == self.admin1:
             return True
-        return (item.location is not None and self.location is not None
-                and km_between(item.location, self.location) <= max_km)
+        return (
+            item.location is not None
+            and self.location is not None
+            and km_between(item.location, self.location) <= max_km
+        )
 
-    def add(self, item: EnrichedItem, vector: np.ndarray, seen: Seen, category: str,
-            center: Callable[[np.ndarray], np.ndarray]) -> None:
+    def add(
+        self,
+        item: EnrichedItem,
+        vector: np.ndarray,
+        seen: Seen,
+        category: str,
+        center: Callable[[np.ndarray], np.ndarray],
+    ) -> None:
         ts = item.event_time.timestamp()
         self.first_seen = min(self.first_seen, ts)
         self.last_seen = max(self.last_seen, ts)
@@ -155,35 +167,60 @@ class OpenIncident:
 
     def record(self) -> Incident:
         return Incident(
-            id=self.id, category=self.category, title=self.title[:500], title_item_id=self.title_item_id,
-            country=self.country, admin1=self.admin1, admin1_name=self.admin1_name,
-            place=self.places.most_common(1)[0][0] if self.places else None, location=self.location,
+            id=self.id,
+            category=self.category,
+            title=self.title[:500],
+            title_item_id=self.title_item_id,
+            country=self.country,
+            admin1=self.admin1,
+            admin1_name=self.admin1_name,
+            place=self.places.most_common(1)[0][0] if self.places else None,
+            location=self.location,
             first_seen=datetime.fromtimestamp(self.first_seen, UTC),
             last_seen=datetime.fromtimestamp(self.last_seen, UTC),
             languages=[lang for lang, _ in self.languages.most_common()],
             sources=[source for source, _ in self.sources.most_common()],
-            origins=list(self.origins), independent_sources=len(self.origins), item_count=self.item_count,
+            origins=list(self.origins),
+            independent_sources=len(self.origins),
+            item_count=self.item_count,
             language_count=len(self.languages),
-            amplified_items=self.amplified_items, subtypes=dict(self.subtypes.most_common()),
-            timeline=[TimelinePoint(at=datetime.fromtimestamp(hour, UTC), items=n)
-                      for hour, n in sorted(self.hours.items())][-500:],
-            amplification=self.amplification, item_ids=list(self.item_ids),
-            centroid=np.round(self.mean.astype(np.float64), 6).tolist())
+            amplified_items=self.amplified_items,
+            subtypes=dict(self.subtypes.most_common()),
+            timeline=[
+                TimelinePoint(at=datetime.fromtimestamp(hour, UTC), items=n)
+                for hour, n in sorted(self.hours.items())
+            ][-500:],
+            amplification=self.amplification,
+            item_ids=list(self.item_ids),
+            centroid=np.round(self.mean.astype(np.float64), 6).tolist(),
+        )
 
     @classmethod
     def restored(cls, incident: Incident) -> OpenIncident:
         """Back from the index after a restart (the title's rivals are the items that come next)."""
         mean = np.asarray(incident.centroid, dtype=np.float32)
         opened = cls(
-            id=incident.id, category=incident.category, country=incident.country, admin1=incident.admin1,
-            admin1_name=incident.admin1_name, location=incident.location,
-            first_seen=incident.first_seen.timestamp(), last_seen=incident.last_seen.timestamp(),
-            vector_sum=mean * incident.item_count, item_count=incident.item_count, title=incident.title,
-            title_item_id=incident.title_item_id, title_similarity=1.0 if incident.item_count == 1 else 0.0,
-            item_ids=dict.fromkeys(incident.item_ids), languages=Counter(dict.fromkeys(incident.languages, 1)),
-            sources=Counter(dict.fromkeys(incident.sources, 1)), origins=dict.fromkeys(incident.origins),
-            subtypes=Counter(incident.subtypes), amplified_items=incident.amplified_items,
-            amplification=incident.amplification)
+            id=incident.id,
+            category=incident.category,
+            country=incident.country,
+            admin1=incident.admin1,
+            admin1_name=incident.admin1_name,
+            location=incident.location,
+            first_seen=incident.first_seen.timestamp(),
+            last_seen=incident.last_seen.timestamp(),
+            vector_sum=mean * incident.item_count,
+            item_count=incident.item_count,
+            title=incident.title,
+            title_item_id=incident.title_item_id,
+            title_similarity=1.0 if incident.item_count == 1 else 0.0,
+            item_ids=dict.fromkeys(incident.item_ids),
+            languages=Counter(dict.fromkeys(incident.languages, 1)),
+            sources=Counter(dict.fromkeys(incident.sources, 1)),
+            origins=dict.fromkeys(incident.origins),
+            subtypes=Counter(incident.subtypes),
+            amplified_items=incident.amplified_items,
+            amplification=incident.amplification,
+        )
         if incident.place:
             opened.places[incident.place] += 1
         for point in incident.timeline:
@@ -211,7 +248,9 @@ class Background:
     MEMORY = 50_000.0
 
     def __init__(self, prior: np.ndarray | None) -> None:
-        self.total: np.ndarray | None = None if prior is None else prior.astype(np.float64) * self.PRIOR_WEIGHT
+        self.total: np.ndarray | None = (
+            None if prior is None else prior.astype(np.float64) * self.PRIOR_WEIGHT
+        )
         self.weight = 0.0 if prior is None else self.PRIOR_WEIGHT
 
     def add(self, vector: np.ndarray) -> None:
@@ -242,15 +281,24 @@ class Fused:
 class Fuser:
     """Online fusion over one worker's recent incidents. Thread-safe (one batch at a time)."""
 
-    def __init__(self, settings: IncidentSettings, embed: Embedder, *, max_chars: int = 20_000,
-                 background: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        settings: IncidentSettings,
+        embed: Embedder,
+        *,
+        max_chars: int = 20_000,
+        background: np.ndarray | None = None,
+    ) -> None:
         self.settings = settings
         self.embed = embed
         self.max_chars = max_chars
         self.background = Background(background)
-        self.duplicates = DuplicateIndex(threshold=settings.duplicate_similarity,
-                                         window=settings.amplification_window,
-                                         accounts=settings.amplification_accounts, keep=settings.window)
+        self.duplicates = DuplicateIndex(
+            threshold=settings.duplicate_similarity,
+            window=settings.amplification_window,
+            accounts=settings.amplification_accounts,
+            keep=settings.window,
+        )
         self.incidents: dict[str, OpenIncident] = {}
         self._buckets: dict[tuple[str, str | None], dict[str, None]] = {}
         self._member: dict[str, str] = {}
@@ -274,11 +322,17 @@ class Fuser:
     def fuse(self, items: Sequence[EnrichedItem]) -> Fused:
         """Each item with a hit in a fused category gets its incident; the changed incidents, once each."""
         with self._lock:
-            chosen = [(i, category) for i, item in enumerate(items)
-                      if (category := primary_category(item, self.settings)) is not None]
+            chosen = [
+                (i, category)
+                for i, item in enumerate(items)
+                if (category := primary_category(item, self.settings)) is not None
+            ]
             fresh = [(i, category) for i, category in chosen if items[i].id not in self._member]
-            vectors = (self.embed([analysed_text(items[i], self.max_chars) for i, _ in fresh])
-                       if fresh else np.zeros((0, 1), dtype=np.float32))
+            vectors = (
+                self.embed([analysed_text(items[i], self.max_chars) for i, _ in fresh])
+                if fresh
+                else np.zeros((0, 1), dtype=np.float32)
+            )
             vector_of = {i: np.asarray(vectors[n], dtype=np.float32) for n, (i, _) in enumerate(fresh)}
             for vector in vector_of.values():
                 self.background.add(vector)
@@ -291,26 +345,46 @@ class Fuser:
                     incident, seen = self._assign(item, category, vector_of[i])
                     touched[incident.id] = None
                     self._origin[item.id] = seen.origin
-                    out[i] = item.model_copy(update={
-                        "incident": IncidentRef(id=incident.id, origin=seen.origin),
-                        "amplification": seen.amplification})
+                    out[i] = item.model_copy(
+                        update={
+                            "incident": IncidentRef(id=incident.id, origin=seen.origin),
+                            "amplification": seen.amplification,
+                        }
+                    )
                 else:
                     incident_id = self._member[item.id]
-                    out[i] = item.model_copy(update={"incident": IncidentRef(
-                        id=incident_id, origin=self._origin.get(item.id, item.source.name))})
+                    out[i] = item.model_copy(
+                        update={
+                            "incident": IncidentRef(
+                                id=incident_id, origin=self._origin.get(item.id, item.source.name)
+                            )
+                        }
+                    )
             self._expire()
             return Fused(out, [self.incidents[i].record() for i in touched if i in self.incidents])
 
     def _assign(self, item: EnrichedItem, category: str, vector: np.ndarray) -> tuple[OpenIncident, Seen]:
         ts = item.event_time.timestamp()
-        seen = self.duplicates.add(item.id, analysed_text(item, self.max_chars), source=item.source.name,
-                                   account=account_of(item), ts=ts)
+        seen = self.duplicates.add(
+            item.id,
+            analysed_text(item, self.max_chars),
+            source=item.source.name,
+            account=account_of(item),
+            ts=ts,
+        )
         incident = self._copy_of(seen, item, category) or self._nearest(item, category, vector)
         if incident is None:
             incident = OpenIncident(
-                id="inc-" + hashlib.sha1(item.id.encode()).hexdigest()[:20], category=category,
-                country=item.country, admin1=item.admin1, admin1_name=None, location=item.location,
-                first_seen=ts, last_seen=ts, vector_sum=np.zeros_like(vector))
+                id="inc-" + hashlib.sha1(item.id.encode()).hexdigest()[:20],
+                category=category,
+                country=item.country,
+                admin1=item.admin1,
+                admin1_name=None,
+                location=item.location,
+                first_seen=ts,
+                last_seen=ts,
+                vector_sum=np.zeros_like(vector),
+            )
             self._open(incident)
         incident.add(item, vector, seen, category, self.background.center)
         self._centered.pop(incident.id, None)
@@ -332,12 +406,16 @@ class Fuser:
     def _fits(self, incident: OpenIncident, item: EnrichedItem) -> bool:
         """Close enough in event time and place to be the same incident."""
         ts, window = item.event_time.timestamp(), self.settings.window
-        return (incident.first_seen - window <= ts <= incident.last_seen + window
-                and incident.fits_place(item, self.settings.max_km))
+        return incident.first_seen - window <= ts <= incident.last_seen + window and incident.fits_place(
+            item, self.settings.max_km
+        )
 
     def _nearest(self, item: EnrichedItem, category: str, vector: np.ndarray) -> OpenIncident | None:
-        candidates = [incident for incident_id in self._buckets.get((category, item.country), {})
-                      if self._fits(incident := self.incidents[incident_id], item)]
+        candidates = [
+            incident
+            for incident_id in self._buckets.get((category, item.country), {})
+            if self._fits(incident := self.incidents[incident_id], item)
+        ]
         if not candidates:
             return None
         center = self.background.center
@@ -362,7 +440,9 @@ class Fuser:
         stale = [i for i in self.incidents.values() if i.last_seen < horizon]
         excess = len(self.incidents) - len(stale) - self.settings.max_open
         if excess > 0:
-            live = sorted((i for i in self.incidents.values() if i.last_seen >= horizon), key=lambda i: i.last_seen)
+            live = sorted(
+                (i for i in self.incidents.values() if i.last_seen >= horizon), key=lambda i: i.last_seen
+            )
             stale += live[:excess]
         for incident in stale:
             del self.incidents[incident.id]
@@ -372,5 +452,8 @@ class Fuser:
                 self._member.pop(item_id, None)
                 self._origin.pop(item_id, None)
         if stale:
-            self._cluster_incident = {cluster: incident for cluster, incident in self._cluster_incident.items()
-                                      if incident in self.incidents}
+            self._cluster_incident = {
+                cluster: incident
+                for cluster, incident in self._cluster_incident.items()
+                if incident in self.incidents
+            }

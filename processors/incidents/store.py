@@ -31,15 +31,19 @@ class IncidentStore:
         await install_index(self.es, self.index, TEMPLATE_FILE)
 
     async def store(self, incidents: list[Incident]) -> list[Rejected]:
-        return await bulk_index(self.es, self.index,
-                                [(incident.id, incident.model_dump(mode="json")) for incident in incidents])
+        return await bulk_index(
+            self.es, self.index, [(incident.id, incident.model_dump(mode="json")) for incident in incidents]
+        )
 
     async def recent(self, since: datetime, limit: int = RESTORE_LIMIT) -> list[Incident]:
         """Incidents last seen at or after ``since`` (event time), newest first: what fusion restores."""
         try:
             response = await self.es.search(
-                index=self.index, query={"range": {"last_seen": {"gte": since.isoformat()}}},
-                sort=[{"last_seen": "desc"}], size=limit)
+                index=self.index,
+                query={"range": {"last_seen": {"gte": since.isoformat()}}},
+                sort=[{"last_seen": "desc"}],
+                size=limit,
+            )
         except NotFoundError:
             return []
         except (TransportError, ApiError) as exc:

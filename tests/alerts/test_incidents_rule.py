@@ -24,12 +24,25 @@ rules:
 """
 
 
-def report(engine, item_id: str, minutes: float, incident: str, origin: str, *, lang: str = "en",
-           burst: bool = False) -> list[Alert]:
-    amplification = Amplification(cluster="dup-1", accounts=62, items=70, first_seen=T0,
-                                  last_seen=T0 + timedelta(minutes=4)) if burst else None
-    return feed(engine, item_id, minutes, lang=lang, incident=IncidentRef(id=incident, origin=origin),
-                amplification=amplification, title=f"report {item_id}")
+def report(
+    engine, item_id: str, minutes: float, incident: str, origin: str, *, lang: str = "en", burst: bool = False
+) -> list[Alert]:
+    amplification = (
+        Amplification(
+            cluster="dup-1", accounts=62, items=70, first_seen=T0, last_seen=T0 + timedelta(minutes=4)
+        )
+        if burst
+        else None
+    )
+    return feed(
+        engine,
+        item_id,
+        minutes,
+        lang=lang,
+        incident=IncidentRef(id=incident, origin=origin),
+        amplification=amplification,
+        title=f"report {item_id}",
+    )
 
 
 def test_nine_reports_of_one_attack_are_one_incident_not_nine(tmp_path: Path) -> None:
@@ -56,13 +69,16 @@ def test_syndicated_copies_and_amplified_posts_do_not_corroborate(tmp_path: Path
 
 
 def test_amplified_only_raises_on_the_campaign_and_says_so(tmp_path: Path) -> None:
-    engine = engine_for(tmp_path, """
+    engine = engine_for(
+        tmp_path,
+        """
 rules:
   - name: campaign
     type: incidents
     amplified: only
     filter: {categories: [violence_report]}
-""")
+""",
+    )
     assert report(engine, "x", 0, "inc-x", "blog") == []
     (alert,) = report(engine, "y", 1, "inc-y", "acct1", burst=True)
     assert alert.count == 1 and "1 amplified incidents in 1h" in alert.title
@@ -70,13 +86,16 @@ rules:
 
 
 def test_languages_are_required_when_asked(tmp_path: Path) -> None:
-    engine = engine_for(tmp_path, """
+    engine = engine_for(
+        tmp_path,
+        """
 rules:
   - name: two-languages
     type: incidents
     min_languages: 2
     filter: {categories: [violence_report]}
-""")
+""",
+    )
     assert report(engine, "en1", 0, "inc-a", "wire") == []
     assert report(engine, "en2", 1, "inc-a", "radio") == []
     (alert,) = report(engine, "ar1", 2, "inc-a", "aljazeera", lang="ar")

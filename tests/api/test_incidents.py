@@ -34,8 +34,17 @@ def fused_corpus() -> tuple[list, list]:
         enriched("k2", "هاجم مسلحون مخيم kalma", source="aljazeera", lang="ar", minutes=20),
         enriched("k3", "Attaque du camp de Kalma.", source="rfi", lang="fr", minutes=30),
         enriched("m1", f"Market shelled in Khartoum {HOSTILE}", source="reuters", place=KHARTOUM, minutes=40),
-        *[enriched(f"s{n}", "These vermin must be driven out tonight, all of them!", source="mastodon",
-                   author=f"acct{n}", category="hate_speech", minutes=50 + n) for n in range(6)],
+        *[
+            enriched(
+                f"s{n}",
+                "These vermin must be driven out tonight, all of them!",
+                source="mastodon",
+                author=f"acct{n}",
+                category="hate_speech",
+                minutes=50 + n,
+            )
+            for n in range(6)
+        ],
     ]
     fused = fuser.fuse(items)
     return fused.items, fused.incidents
@@ -56,8 +65,9 @@ async def seed(search: SearchSettings) -> None:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, search_settings: SearchSettings,
-        broker: LocalBroker) -> Iterator[ApiEnv]:
+def env(
+    tmp_path_factory: pytest.TempPathFactory, search_settings: SearchSettings, broker: LocalBroker
+) -> Iterator[ApiEnv]:
     made = make_env(tmp_path_factory.mktemp("api-incidents"), search_settings, broker)
     made.settings.search.items_index = f"api-incident-items-{uuid.uuid4().hex[:8]}"
     made.settings.search.incidents_index = f"api-incidents-{uuid.uuid4().hex[:8]}"
@@ -68,8 +78,10 @@ def env(tmp_path_factory: pytest.TempPathFactory, search_settings: SearchSetting
 @pytest.fixture
 async def client(env: ApiEnv) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(env.settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://tocsin.test") as http,
+    ):
         yield http
 
 
@@ -85,8 +97,11 @@ async def test_the_list_is_newest_first_and_filters(env: ApiEnv, client: httpx.A
     amplified = (await client.get("/incidents", params={"amplified": "true"}, headers=headers)).json()
     (campaign,) = amplified["incidents"]
     assert campaign["category"] == "hate_speech" and campaign["amplification"]["accounts"] == 6
-    langs = (await client.get("/incidents", params={"min_languages": 3, "category": "violence_report"},
-                              headers=headers)).json()
+    langs = (
+        await client.get(
+            "/incidents", params={"min_languages": 3, "category": "violence_report"}, headers=headers
+        )
+    ).json()
     assert [i["id"] for i in langs["incidents"]] == [kalma["id"]]
     market = (await client.get("/incidents", params={"q": "market"}, headers=headers)).json()["incidents"]
     assert market[0]["title"].startswith("Market shelled") and HOSTILE in market[0]["title"]
@@ -94,8 +109,9 @@ async def test_the_list_is_newest_first_and_filters(env: ApiEnv, client: httpx.A
     assert (await client.get("/incidents")).status_code == 401
 
 
-async def test_one_incident_groups_its_items_by_source_and_language(env: ApiEnv,
-                                                                    client: httpx.AsyncClient) -> None:
+async def test_one_incident_groups_its_items_by_source_and_language(
+    env: ApiEnv, client: httpx.AsyncClient
+) -> None:
     headers = auth(env, "viewer")
     listed = (await client.get("/incidents", params={"min_sources": 3}, headers=headers)).json()["incidents"]
     detail = (await client.get(f"/incidents/{listed[0]['id']}", headers=headers)).json()

@@ -28,12 +28,14 @@ def fuser(**settings: object) -> tuple[Fuser, StoryEmbedder]:
 
 def test_reports_of_one_attack_in_three_languages_form_one_incident() -> None:
     fusion, _ = fuser()
-    fused = fusion.fuse([
-        enriched("a", ATTACK_EN, source="reuters", lang="en", labels={"armed_attack": 0.9}),
-        enriched("b", ATTACK_AR, source="aljazeera", lang="ar", minutes=30, labels={"armed_attack": 0.8}),
-        enriched("c", ATTACK_FR, source="rfi", lang="fr", minutes=90),
-        enriched("d", MARKET_EN, source="reuters", minutes=60),
-    ])
+    fused = fusion.fuse(
+        [
+            enriched("a", ATTACK_EN, source="reuters", lang="en", labels={"armed_attack": 0.9}),
+            enriched("b", ATTACK_AR, source="aljazeera", lang="ar", minutes=30, labels={"armed_attack": 0.8}),
+            enriched("c", ATTACK_FR, source="rfi", lang="fr", minutes=90),
+            enriched("d", MARKET_EN, source="reuters", minutes=60),
+        ]
+    )
     ids = [item.incident.id if item.incident else None for item in fused.items]
     assert ids[0] == ids[1] == ids[2] != ids[3]
     attack = next(i for i in fused.incidents if i.id == ids[0])
@@ -50,14 +52,18 @@ def test_reports_of_one_attack_in_three_languages_form_one_incident() -> None:
 
 def test_place_and_time_keep_apart_what_meaning_alone_would_join() -> None:
     fusion, _ = fuser(window="6h", max_km=50)
-    fused = fusion.fuse([
-        enriched("a", ATTACK_EN),
-        enriched("far", ATTACK_EN + " Report two.", place=KHARTOUM, minutes=10),  # another region, 700 km
-        enriched("near", ATTACK_FR, place=NORTH_DARFUR, minutes=20),  # another region, 1 km: joins
-        enriched("later", ATTACK_AR, minutes=60 * 24),  # a day later: another incident
-        enriched("elsewhere", ATTACK_FR + " x", place={"country": "TD", "location": {"lat": 13.6, "lon": 25.3}}),
-        enriched("hate", ATTACK_EN + " y", category="hate_speech"),  # another category
-    ])
+    fused = fusion.fuse(
+        [
+            enriched("a", ATTACK_EN),
+            enriched("far", ATTACK_EN + " Report two.", place=KHARTOUM, minutes=10),  # another region, 700 km
+            enriched("near", ATTACK_FR, place=NORTH_DARFUR, minutes=20),  # another region, 1 km: joins
+            enriched("later", ATTACK_AR, minutes=60 * 24),  # a day later: another incident
+            enriched(
+                "elsewhere", ATTACK_FR + " x", place={"country": "TD", "location": {"lat": 13.6, "lon": 25.3}}
+            ),
+            enriched("hate", ATTACK_EN + " y", category="hate_speech"),  # another category
+        ]
+    )
     incident = {item.id: item.incident.id for item in fused.items if item.incident}
     assert incident["near"] == incident["a"]
     assert len({incident[k] for k in ("a", "far", "later", "elsewhere", "hate")}) == 5
@@ -94,10 +100,19 @@ def test_a_restarted_worker_takes_its_incidents_back_from_their_records() -> Non
 
 def test_syndicated_copies_count_once_as_independent_sources() -> None:
     fusion, _ = fuser()
-    copies = [enriched(f"copy{n}", "RT @wire: " + ATTACK_EN + " http://t.co/x" + str(n), source=f"site{n}",
-                       minutes=5 * n) for n in range(5)]
-    fused = fusion.fuse([enriched("orig", ATTACK_EN, source="wire"), *copies,
-                         enriched("own", ATTACK_FR, source="rfi", minutes=40)])
+    copies = [
+        enriched(
+            f"copy{n}", "RT @wire: " + ATTACK_EN + " http://t.co/x" + str(n), source=f"site{n}", minutes=5 * n
+        )
+        for n in range(5)
+    ]
+    fused = fusion.fuse(
+        [
+            enriched("orig", ATTACK_EN, source="wire"),
+            *copies,
+            enriched("own", ATTACK_FR, source="rfi", minutes=40),
+        ]
+    )
     (incident,) = fused.incidents
     assert incident.item_count == 7
     assert sorted(incident.origins) == ["rfi", "wire"]
@@ -108,8 +123,17 @@ def test_syndicated_copies_count_once_as_independent_sources() -> None:
 def test_a_burst_of_one_text_from_many_accounts_is_flagged_and_not_corroboration() -> None:
     fusion, _ = fuser(amplification_accounts=5, amplification_window="10m")
     slur = "These vermin must be driven out of Kalma tonight, every one of them."
-    posts = [enriched(f"p{n}", slur + f" #{n}", source="mastodon", author=f"acct{n}", minutes=n * 0.8,
-                      category="hate_speech") for n in range(8)]
+    posts = [
+        enriched(
+            f"p{n}",
+            slur + f" #{n}",
+            source="mastodon",
+            author=f"acct{n}",
+            minutes=n * 0.8,
+            category="hate_speech",
+        )
+        for n in range(8)
+    ]
     fused = fusion.fuse(posts)
     flags = [item.amplification for item in fused.items]
     assert flags[:4] == [None] * 4
@@ -152,6 +176,11 @@ def test_hashed_ngrams_are_unit_vectors_that_rank_rewrites_first() -> None:
 @pytest.mark.parametrize("max_open", [1, 2])
 def test_memory_keeps_at_most_max_open_incidents(max_open: int) -> None:
     fusion, _ = fuser(max_open=max_open)
-    fusion.fuse([enriched("a", ATTACK_EN), enriched("b", MARKET_EN, minutes=1),
-                 enriched("c", ATTACK_EN, place=KHARTOUM, minutes=2)])
+    fusion.fuse(
+        [
+            enriched("a", ATTACK_EN),
+            enriched("b", MARKET_EN, minutes=1),
+            enriched("c", ATTACK_EN, place=KHARTOUM, minutes=2),
+        ]
+    )
     assert len(fusion.incidents) == max_open

@@ -16,7 +16,7 @@ import pytest
 from processors.enrich import Enricher
 from processors.incidents.stage import IncidentStage
 from processors.pipeline import BatchProcessor, RawMessage
-from tests.processors.test_pipeline import RecordingArchive, Recorder
+from tests.processors.test_pipeline import Recorder, RecordingArchive
 from tocsin import topics
 from tocsin.incidents import Incident
 from tocsin.schema import EnrichedItem, Item, SourceRef
@@ -35,9 +35,19 @@ REPORTS = [
 
 def raw(item_id: str, source: str, text: str) -> Item:
     when = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-    return Item(id=item_id, source=SourceRef(type="rss", name=source), url=f"https://example.org/{item_id}",
-                title="", text=text, published=when, collected=when, lang_hint="en", country_hint="SD",
-                raw_sha256="a" * 64, content_sha256=item_id.ljust(64, "0"))
+    return Item(
+        id=item_id,
+        source=SourceRef(type="rss", name=source),
+        url=f"https://example.org/{item_id}",
+        title="",
+        text=text,
+        published=when,
+        collected=when,
+        lang_hint="en",
+        country_hint="SD",
+        raw_sha256="a" * 64,
+        content_sha256=item_id.ljust(64, "0"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +60,9 @@ async def make(search_settings: SearchSettings, enricher: Enricher, index: str, 
     recorder = Recorder()
     archive = RecordingArchive(es, f"test-items-{uuid.uuid4().hex[:8]}", recorder=recorder, failures=failures)
     await archive.install()
-    stage = await IncidentStage.start(IncidentSettings(similarity=0.8), enricher.classifiers, es, index, now=NOW)
+    stage = await IncidentStage.start(
+        IncidentSettings(similarity=0.8), enricher.classifiers, es, index, now=NOW
+    )
     processor = BatchProcessor(enricher, archive, recorder.send, max_item_bytes=64 * 1024, incidents=stage)
     return es, recorder, archive, stage, processor
 
@@ -62,7 +74,8 @@ async def incidents_in(es: Any, index: str) -> list[Incident]:
 
 
 async def test_reports_of_one_attack_become_one_incident_in_the_index_and_on_the_items(
-        search_settings: SearchSettings, enricher: Enricher) -> None:
+    search_settings: SearchSettings, enricher: Enricher
+) -> None:
     index = f"test-incidents-{uuid.uuid4().hex[:8]}"
     es, recorder, archive, _, processor = await make(search_settings, enricher, index)
     try:
@@ -82,11 +95,14 @@ async def test_reports_of_one_attack_become_one_incident_in_the_index_and_on_the
 
 
 async def test_a_batch_replayed_after_a_crash_and_a_restart_changes_no_incident(
-        search_settings: SearchSettings, enricher: Enricher) -> None:
+    search_settings: SearchSettings, enricher: Enricher
+) -> None:
     index = f"test-incidents-{uuid.uuid4().hex[:8]}"
     # the archive fails after the incidents were written and the worker stops: a new one replays the batch
-    es, recorder, archive, _, processor = await make(search_settings, enricher, index)
-    first, batch = [[RawMessage(raw(*report).to_bytes()) for report in part] for part in (REPORTS[:2], REPORTS[2:])]
+    es, _, archive, _, processor = await make(search_settings, enricher, index)
+    first, batch = [
+        [RawMessage(raw(*report).to_bytes()) for report in part] for part in (REPORTS[:2], REPORTS[2:])
+    ]
     try:
         await processor.process(first)
         archive.failures = 1

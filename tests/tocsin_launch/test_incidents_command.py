@@ -40,8 +40,12 @@ def seeded(search_settings: SearchSettings) -> SearchSettings:
 
 @pytest.fixture
 def env(seeded: SearchSettings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key, value in {"TOCSIN_SEARCH__URL": seeded.url, "TOCSIN_SEARCH__NODE_CLASS": seeded.node_class,
-                       "TOCSIN_SEARCH__INCIDENTS_INDEX": INDEX, "COLUMNS": "250"}.items():
+    for key, value in {
+        "TOCSIN_SEARCH__URL": seeded.url,
+        "TOCSIN_SEARCH__NODE_CLASS": seeded.node_class,
+        "TOCSIN_SEARCH__INCIDENTS_INDEX": INDEX,
+        "COLUMNS": "250",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("TOCSIN_CONFIG", raising=False)
     yield
