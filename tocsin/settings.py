@@ -234,8 +234,10 @@ class IncidentSettings(Section):
     # needed to join it: the smallest reaching 80% pairwise precision on CrisisLex T26's even-numbered
     # events, all put in one place and day (docs: Incidents, "Measured").
     similarity: float = Field(default=0.30, ge=-1.0, le=1.0)
-    # Items with no country join only an incident at least this similar.
-    unplaced_similarity: float = Field(default=0.50, ge=-1.0, le=1.0)
+    # Items with no country (most posts) join an incident only as near-identical copies of a text
+    # in it, unless this is set: then also when at least this similar. Unset by default: in the demo's
+    # posts, 0.5 joined seventeen unrelated Arabic insults into one "incident".
+    unplaced_similarity: float | None = Field(default=None, ge=-1.0, le=1.0)
     # Items in different first-level regions of one country still fuse when this close (km).
     max_km: float = Field(default=150.0, ge=0.0)
     # Near-duplicate text: estimated Jaccard similarity of character 5-grams (MinHash).

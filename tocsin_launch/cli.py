@@ -133,6 +133,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from alerts.backtest import BacktestError, Replay, archived_items, as_json, describe, pick_rule
+    from alerts.leadtime import EventsFileError, describe_lead, lead_times, read_events, summary
     from alerts.rules import load_rules
     from tocsin.schema import Alert
     from tocsin.search import search_client
@@ -147,7 +148,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
     try:
         run = Replay(rule, args.start, args.end, tick_s=args.tick)
-    except BacktestError as exc:
+        events = read_events(Path(args.events)) if args.events else None
+    except (BacktestError, EventsFileError) as exc:
         print(f"tocsin: {exc}", file=sys.stderr)
         return 2
     versions: list[Alert] = []
@@ -171,6 +173,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     resolved = sum(1 for v in versions if v.event == "resolved")
     print(f"rule={rule.config.name} items={run.items} alerts_opened={opened} resolved={resolved} "
           f"versions={len(versions)}", file=sys.stderr if args.json else sys.stdout)
+    if events is not None:
+        leads, unmatched = lead_times(events, versions)
+        for lead in leads:
+            print(describe_lead(lead))
+        for alert in unmatched:
+            print(f"NO EVENT  {describe(alert)}")
+        print(summary(leads, unmatched))
     return 0
 
 
@@ -229,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--tick", type=float, default=60.0,
                           help="seconds of event time between clock ticks (resolution, flatline)")
     backtest.add_argument("--json", action="store_true", help="one alert version per line as JSON")
+    backtest.add_argument("--events", default=None,
+                          help="CSV of reference events (date, country[, admin1, type, name]): prints, per "
+                               "event, whether and how many hours before it the rule alerted in its area, "
+                               "and the alerts that matched no event")
     backtest.set_defaults(func=cmd_backtest)
     from tocsin_launch.archive_commands import register as register_archive_commands
 

@@ -411,6 +411,9 @@ class Fuser:
         )
 
     def _nearest(self, item: EnrichedItem, category: str, vector: np.ndarray) -> OpenIncident | None:
+        needed = self.settings.similarity if item.country else self.settings.unplaced_similarity
+        if needed is None:
+            return None  # an unplaced item joins only as a copy (``_copy_of``)
         candidates = [
             incident
             for incident_id in self._buckets.get((category, item.country), {})
@@ -427,7 +430,6 @@ class Fuser:
             means.append(centered)
         similarities = np.stack(means) @ center(vector)
         best = int(np.argmax(similarities))
-        needed = self.settings.similarity if item.country else self.settings.unplaced_similarity
         return candidates[best] if float(similarities[best]) >= needed else None
 
     def _open(self, incident: OpenIncident) -> None:

@@ -29,7 +29,7 @@ def burst(engine, at_minutes: float, count: int, tag: str) -> list[Alert]:
     return [alert for n in range(count) for alert in feed(engine, f"{tag}-{n}", at_minutes + n)]
 
 
-def test_a_weekly_rhythm_raises_nothing_and_an_unusual_hour_raises_with_what_was_expected(tmp_path: Path) -> None:
+def test_a_weekly_rhythm_raises_nothing_and_an_unusual_hour_raises_with_the_expected(tmp_path: Path) -> None:
     engine = engine_for(tmp_path, SEASONAL)
     friday_evening = 5 * DAY + 6 * HOUR  # T0 is a Sunday noon
     for week in range(4):

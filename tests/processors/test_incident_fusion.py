@@ -184,3 +184,15 @@ def test_memory_keeps_at_most_max_open_incidents(max_open: int) -> None:
         ]
     )
     assert len(fusion.incidents) == max_open
+
+
+def test_unplaced_posts_join_only_as_copies_unless_asked() -> None:
+    nowhere: dict[str, object] = {"country": None}
+    posts = [enriched("a", ATTACK_EN, place=nowhere), enriched("b", ATTACK_FR, place=nowhere, minutes=5),
+             enriched("c", "RT " + ATTACK_EN, place=nowhere, source="other", minutes=6)]
+    by_default, _ = fuser()
+    ids = [item.incident.id for item in by_default.fuse(posts).items]  # type: ignore[union-attr]
+    assert ids[0] == ids[2] != ids[1]
+    asked, _ = fuser(unplaced_similarity=0.8)
+    ids = [item.incident.id for item in asked.fuse(posts).items]  # type: ignore[union-attr]
+    assert ids[0] == ids[1] == ids[2]
