@@ -5,9 +5,10 @@ Order matters for at-least-once delivery with nothing lost:
 1. decode (bad records become dead letters with the reason);
 2. drop exact duplicates (same id and content hash, in the batch or already archived);
 3. enrich off the event loop;
-4. fuse items with a hit into incidents and index the incidents they changed (when on);
+4. fuse items with a hit into incidents (when on);
 5. publish to ``items.enriched`` and wait for the broker;
-6. index into the archive and wait for it (retrying while it is down);
+6. index the incidents the batch changed, then the items into the archive, waiting for
+   each (retrying while the server is down);
 7. publish dead letters;
 
 and only then does the caller ack the batch's offsets. A crash anywhere before
@@ -30,6 +31,7 @@ from processors.archive import Archive
 from processors.enrich import BadItem, Enricher, decode_item
 from processors.incidents.stage import IncidentStage
 from tocsin import topics
+from tocsin.incidents import Incident
 from tocsin.schema import DeadLetter, EnrichedItem, Item
 from tocsin.search import with_retries
 from tocsin.swallowed import swallowed
@@ -72,11 +74,12 @@ class BatchProcessor:
         outcome = BatchOutcome()
         items = self._decode(batch, outcome)
         fresh = await self._drop_duplicates(items, outcome)
-        enriched = await self._fuse(await self._enrich(fresh, outcome), outcome)
+        enriched, incidents = await self._fuse(await self._enrich(fresh, outcome))
         await asyncio.gather(*(
             self.send(topics.ITEMS_ENRICHED, item.id.encode(), item.to_bytes(), item.event_time.timestamp())
             for item in enriched
         ))
+        await self._store_incidents(incidents, outcome)
         rejected = await with_retries(lambda: self.archive.store(enriched), what="archive", stop=self.stop)
         by_id = {item.id: item for item in enriched}
         for reject in rejected:
@@ -117,27 +120,32 @@ class BatchProcessor:
         outcome.duplicates += len(unique) - len(fresh)
         return fresh
 
-    async def _fuse(self, items: list[EnrichedItem], outcome: BatchOutcome) -> list[EnrichedItem]:
-        """Items with their incidents, once the incidents index holds what they changed.
+    async def _fuse(self, items: list[EnrichedItem]) -> tuple[list[EnrichedItem], list[Incident]]:
+        """Items with their incidents, and the incidents they changed.
 
         Fusion that fails (an encoder error) costs the batch its incidents, never its items.
         """
         stage = self.incidents
         if stage is None or not items:
-            return items
+            return items, []
         try:
             fused = await asyncio.get_running_loop().run_in_executor(None, stage.fuse, items)
         except Exception as exc:
             swallowed("incidents.fuse", exc, logger, "items go on without incidents")
-            return items
-        rejected = await with_retries(lambda: stage.store.store(fused.incidents), what="incidents",
-                                      stop=self.stop)
-        by_id = {incident.id: incident for incident in fused.incidents}
+            return items, []
+        return fused.items, fused.incidents
+
+    async def _store_incidents(self, incidents: list[Incident], outcome: BatchOutcome) -> None:
+        """Index the changed incidents (before the archive takes their items: see the module's docstring)."""
+        stage = self.incidents
+        if stage is None or not incidents:
+            return
+        rejected = await with_retries(lambda: stage.store.store(incidents), what="incidents", stop=self.stop)
+        by_id = {incident.id: incident for incident in incidents}
         for reject in rejected:
             outcome.dead_letters.append(DeadLetter.of(
                 stage=STAGE, reason="incident-rejected", error=f"{reject.status}: {reject.error}",
                 payload=by_id[reject.doc_id].to_bytes(), key=reject.doc_id))
-        return fused.items
 
     async def _enrich(self, items: list[Item], outcome: BatchOutcome) -> list[EnrichedItem]:
         if not items:
