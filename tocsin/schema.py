@@ -240,6 +240,12 @@ class ItemSignal(Signal):
     lang: str | None = None
     amplification: str | None = None
 
+    def to_bytes(self) -> bytes:
+        # Left out when unset: the release before them forbids unknown fields, and reads
+        # every item signal but those of ``incidents`` rules while both share the topic.
+        unset = {name for name in _INCIDENT_FIELDS if getattr(self, name) is None}
+        return self.model_dump_json(exclude=unset).encode("utf-8")
+
     @model_validator(mode="before")
     @classmethod
     def _legacy(cls, data: Any) -> Any:
@@ -248,6 +254,8 @@ class ItemSignal(Signal):
             data = {key: value for key, value in data.items() if key != "action"}
         return data
 
+
+_INCIDENT_FIELDS = ("incident", "origin", "lang", "amplification")
 
 # The fields an item signal has and the other kinds lack: the release before the
 # union wrote them blank on ticks and actions, and still requires ``item_id``.
