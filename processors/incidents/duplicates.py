@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -79,24 +79,33 @@ class TextCluster:
     last_seen: float
     items: int = 0
     recent: deque[tuple[float, str]] = field(default_factory=deque)
+    """Posts of the last ``window`` before the newest, in arrival order."""
+    accounts: Counter[str] = field(default_factory=Counter)
+    """Posts per account among ``recent``."""
     burst: Amplification | None = None
 
     def add(self, ts: float, account: str, window: float, accounts_needed: int) -> None:
         self.items += 1
         self.first_seen = min(self.first_seen, ts)
         self.last_seen = max(self.last_seen, ts)
+        horizon = self.last_seen - window
+        if ts < horizon:
+            return  # too late to be part of a burst
         self.recent.append((ts, account))
-        newest = max(t for t, _ in self.recent)
-        while self.recent and self.recent[0][0] < newest - window:
-            self.recent.popleft()
-        in_window = [(t, a) for t, a in self.recent if t >= newest - window]
-        accounts = {a for _, a in in_window}
-        if len(accounts) >= accounts_needed and (self.burst is None or len(accounts) > self.burst.accounts):
-            times = [t for t, _ in in_window]
+        self.accounts[account] += 1
+        while self.recent and self.recent[0][0] < horizon:
+            _, gone = self.recent.popleft()
+            self.accounts[gone] -= 1
+            if not self.accounts[gone]:
+                del self.accounts[gone]
+        if len(self.accounts) >= accounts_needed and (
+            self.burst is None or len(self.accounts) > self.burst.accounts
+        ):
+            times = [t for t, _ in self.recent]
             self.burst = Amplification(
                 cluster=self.id,
-                accounts=len(accounts),
-                items=len(in_window),
+                accounts=len(self.accounts),
+                items=len(times),
                 first_seen=datetime.fromtimestamp(min(times), UTC),
                 last_seen=datetime.fromtimestamp(max(times), UTC),
             )
