@@ -181,4 +181,7 @@ def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None:
         "deleted": False,
         "country": "SD",
         "city": doc.get("city"),
+        # fused into an incident of its own (the one report of it), no burst
+        "incident": {"id": doc["incident"]["id"], "origin": "test-wire"},
+        "amplification": None,
     }
