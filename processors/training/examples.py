@@ -19,7 +19,15 @@ from pathlib import Path
 
 from processors.encoders.protocol import prepare_text
 from processors.training.datasets import DatasetError
-from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, read_all, split_of, subsample
+from processors.training.hate_corpora import (
+    FORMS,
+    PREPARED_CHARS,
+    TARGETS,
+    Cap,
+    read_all,
+    split_of,
+    subsample,
+)
 from processors.training.violence_corpora import dev_set, training_set
 
 WRITTEN_HATE = Path(__file__).resolve().parent / "data" / "hate_written.csv"
@@ -76,9 +84,9 @@ def read_written_hate(path: Path = WRITTEN_HATE) -> list[Row]:
     return rows
 
 
-def hate_rows(hate_dir: Path) -> list[Row]:
+def hate_rows(hate_dir: Path, caps: dict[str, dict[str, Cap]] | None = None) -> list[Row]:
     rows = []
-    for example in subsample(read_all(hate_dir)):
+    for example in subsample(read_all(hate_dir), caps):
         forms = example.forms
         if example.hateful and example.lang == "en" and _SLURS.search(example.text) and "slur" not in forms:
             forms = (*forms, "slur")
@@ -97,9 +105,9 @@ def hate_rows(hate_dir: Path) -> list[Row]:
     return rows + read_written_hate()
 
 
-def violence_rows(shared: Path) -> list[Row]:
+def violence_rows(shared: Path, *, per_accident_event: int | None = 150) -> list[Row]:
     rows = []
-    for example in training_set(shared) + dev_set(shared):
+    for example in training_set(shared, per_accident_event=per_accident_event) + dev_set(shared):
         rows.append(
             Row(
                 prepare_text(example.text, PREPARED_CHARS),
@@ -114,9 +122,17 @@ def violence_rows(shared: Path) -> list[Row]:
     return rows
 
 
-def all_rows(shared: Path) -> list[Row]:
-    """Every row; ``shared`` is the folder holding ``hate/``, ``events/`` and ``places/``."""
-    return [row for row in hate_rows(shared / "hate") + violence_rows(shared) if row.text]
+def all_rows(
+    shared: Path, caps: dict[str, dict[str, Cap]] | None = None, *, per_accident_event: int | None = 150
+) -> list[Row]:
+    """Every row; ``shared`` is the folder holding ``hate/``, ``events/`` and ``places/``.
+
+    ``caps``: how many rows of each hate-speech source and split (default
+    :data:`~processors.training.hate_corpora.DEFAULT_CAPS`); ``per_accident_event``:
+    CrisisLex tweets of each accident event (None: all).
+    """
+    violence = violence_rows(shared, per_accident_event=per_accident_event)
+    return [row for row in hate_rows(shared / "hate", caps) + violence if row.text]
 
 
 LONG_SOURCE = "long"

@@ -356,6 +356,22 @@ DEFAULT_CAPS: dict[str, dict[str, Cap]] = {
 """Subsampling of the large sources (embedding costs ~35 ms a text on one core); others are kept whole."""
 
 
+def scaled_caps(train_scale: float) -> dict[str, dict[str, Cap]]:
+    """The default caps with the train split's multiplied by ``train_scale`` (``inf``: every train row).
+
+    Calibration and dev keep theirs, so figures stay comparable between runs. A
+    cheap encoder (USE reads ~300 posts a second) can afford the whole training split.
+    """
+    if train_scale <= 0:
+        raise ValueError(f"train_scale must be positive, not {train_scale}")
+    scaled = {
+        source: Cap(*(min(int(n * train_scale), 10**9) if train_scale != float("inf") else 10**9
+                      for n in (cap.hateful, cap.other)))
+        for source, cap in DEFAULT_CAPS["train"].items()
+    }
+    return {**DEFAULT_CAPS, "train": scaled}
+
+
 def subsample(
     examples: Iterable[HateExample], caps: dict[str, dict[str, Cap]] | None = None
 ) -> list[HateExample]:

@@ -44,7 +44,7 @@ from processors.training.calibrate import CalibrationError, fit_platt
 from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import LONG_SOURCE, Row, all_rows, long_rows
 from processors.training.fit import HeadConfig, best_f1_threshold, fit_head, fit_labels, threshold_for_recall
-from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS
+from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, scaled_caps
 from processors.training.violence_corpora import SUBTYPES
 
 HATE = "hate_speech"
@@ -430,6 +430,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="use only rows whose vectors are cached (quick experiments)",
     )
+    parser.add_argument(
+        "--train-scale",
+        type=float,
+        default=1.0,
+        help="multiply the hate-speech sources' train caps (inf: every train row; "
+        "calibration and dev stay as they are)",
+    )
+    parser.add_argument(
+        "--accident-tweets",
+        type=int,
+        default=150,
+        help="CrisisLex tweets of each accident event (crashes, explosions, fires) in "
+        "training and calibration; 0: all",
+    )
     parser.add_argument("--version", default=VERSION)
     parser.add_argument(
         "--exclude",
@@ -445,7 +459,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = EncoderSettings(kind=args.encoder, model=args.model)
     encoder = build_encoder(settings)
-    rows = [row for row in all_rows(args.shared) if row.source not in set(args.exclude)]
+    caps = None if args.train_scale == 1.0 else scaled_caps(args.train_scale)
+    accidents = args.accident_tweets or None
+    rows = [
+        row
+        for row in all_rows(args.shared, caps, per_accident_event=accidents)
+        if row.source not in set(args.exclude)
+    ]
     cache = EmbeddingCache(args.cache, encoder.name, encoder.dim)
     rows, vectors = embed_rows(rows, encoder, cache, cached_only=args.cached_only)
     counts = {
@@ -469,7 +489,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sources": sources,
         "dev": evaluate(heads, vectors, rows),
     }
-    heads.meta.update(rows=counts, sources=sources)
+    heads.meta.update(
+        rows=counts, sources=sources, train_scale=str(args.train_scale), accident_tweets=args.accident_tweets
+    )
     heads.save(args.out)
     print(summary(metrics["dev"]))
     if args.gate is not None:

@@ -140,12 +140,16 @@ def events(events_dir: Path) -> list[str]:
     return sorted(path.name for path in events_dir.iterdir() if path.is_dir())
 
 
-def read_crisislex_train(events_dir: Path, *, per_negative_event: int | None = 150) -> list[ViolenceExample]:
+def read_crisislex_train(
+    events_dir: Path, *, per_negative_event: int | None = 150, per_accident_event: int | None = 150
+) -> list[ViolenceExample]:
     """Training and calibration examples from the events not held out for the dev set.
 
-    A disaster or accident event gives at most ``per_negative_event`` tweets (in a
-    fixed hash order): 20 events of floods and crashes teach little more with 1,000
-    tweets each than with 150, and each costs an encoder pass.
+    A disaster event gives at most ``per_negative_event`` tweets, an accident
+    (crash, explosion, fire, collapse) at most ``per_accident_event`` (in a fixed
+    hash order; None: all): floods teach little more with 1,000 tweets each than
+    with 150, and each costs an encoder pass, while accidents, told with the words
+    of attacks (explosion, dead, injured), are the hardest negatives.
     """
     held_out = set(VIOLENT_EVENTS_DEV) | set(DEV_NEGATIVE_EVENTS)
     out = []
@@ -154,8 +158,9 @@ def read_crisislex_train(events_dir: Path, *, per_negative_event: int | None = 1
             continue
         lang = _EVENT_LANGS.get(event, "en")
         rows = _event_rows(events_dir, event)
-        if event not in VIOLENT_EVENTS_TRAIN and per_negative_event is not None:
-            rows = sorted(rows, key=lambda row: order_key(row["Tweet Text"] or ""))[:per_negative_event]
+        cap = per_accident_event if _is_accident(event) else per_negative_event
+        if event not in VIOLENT_EVENTS_TRAIN and cap is not None:
+            rows = sorted(rows, key=lambda row: order_key(row["Tweet Text"] or ""))[:cap]
         for row in rows:
             text = row["Tweet Text"] or ""
             split = "calibration" if split_of(text) == "calibration" else "train"
@@ -168,17 +173,19 @@ def read_crisislex_train(events_dir: Path, *, per_negative_event: int | None = 1
                         ViolenceExample(text, lang, "crisislex", True, VIOLENT_EVENTS_TRAIN[event], split)
                     )
                 continue
-            kind = (
-                "accident"
-                if "crash" in event
-                or "explosion" in event
-                or "refinery" in event
-                or ("fire" in event and "wildfire" not in event)
-                or "collapse" in event
-                else "disaster"
-            )
+            kind = "accident" if _is_accident(event) else "disaster"
             out.append(ViolenceExample(text, lang, "crisislex", False, kind, split))
     return out
+
+
+def _is_accident(event: str) -> bool:
+    return (
+        "crash" in event
+        or "explosion" in event
+        or "refinery" in event
+        or ("fire" in event and "wildfire" not in event)
+        or "collapse" in event
+    )
 
 
 def read_crisislex_dev(
@@ -250,13 +257,15 @@ def dev_set(shared: Path) -> list[ViolenceExample]:
     )
 
 
-def training_set(shared: Path) -> list[ViolenceExample]:
+def training_set(shared: Path, *, per_accident_event: int | None = 150) -> list[ViolenceExample]:
     """Training and calibration examples (splits set per example); none whose text is in the dev set.
 
     Retweets repeat a text across events; one that the dev set holds is left out here.
     """
     held_out = {_key(example.text) for example in dev_set(shared)}
-    examples = read_crisislex_train(shared / "events" / "crisislex_t26") + read_written(
+    events_dir = shared / "events" / "crisislex_t26"
+    crisislex = read_crisislex_train(events_dir, per_accident_event=per_accident_event)
+    examples = crisislex + read_written(
         WRITTEN_TRAIN, "written"
     )
     return [example for example in examples if _key(example.text) not in held_out]

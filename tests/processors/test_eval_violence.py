@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
-def write(path: Path, header: list[str], rows: list[tuple[str, ...]]) -> Path:
+def write(path: Path, header: list[str], rows: Sequence[tuple[str, ...]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)

@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 
 from processors.encoders import EncoderError
-from processors.encoders.sentencepiece import build_tokenizer, read_vocabulary, translation_table
+from processors.encoders.sentencepiece import Vocabulary, build_tokenizer, read_vocabulary, translation_table
 
 
 @pytest.fixture(scope="module")
-def vocabulary():  # type: ignore[no-untyped-def]
+def vocabulary() -> Vocabulary:
     return read_vocabulary()
 
 
-def test_vocabulary_is_xlm_r_s(vocabulary) -> None:  # type: ignore[no-untyped-def]
+def test_vocabulary_is_xlm_r_s(vocabulary: Vocabulary) -> None:
     assert len(vocabulary.pieces) == 250_002
     assert vocabulary.pieces[vocabulary.specials["unk"]] == "<unk>"
     assert vocabulary.pieces[vocabulary.specials["bos"]] == "<s>"
@@ -23,7 +23,7 @@ def test_vocabulary_is_xlm_r_s(vocabulary) -> None:  # type: ignore[no-untyped-d
     assert len(vocabulary.normalisation) > 1000
 
 
-def test_segmentation_matches_the_engines_token_count(vocabulary) -> None:  # type: ignore[no-untyped-def]
+def test_segmentation_matches_the_engines_token_count(vocabulary: Vocabulary) -> None:
     from processors.encoders.e5 import E5Encoder
 
     engine = E5Encoder()

@@ -24,9 +24,9 @@ from processors.training import train_encoder
 from processors.training.distil_static import distil
 from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import Row, all_rows
-from processors.training.hate_corpora import read_all, split_of
+from processors.training.hate_corpora import DEFAULT_CAPS, Cap, read_all, scaled_caps, split_of, subsample
 from processors.training.train_encoder import calibrate, gate_thresholds
-from processors.training.violence_corpora import dev_set, training_set
+from processors.training.violence_corpora import ViolenceExample, dev_set, read_crisislex_train, training_set
 from tests.processors import tiny_models
 from tests.processors.conftest import CATEGORIES_FILE
 from tests.processors.training_data import write_shared
@@ -89,6 +89,33 @@ def test_readers_label_each_file_as_documented(shared: Path) -> None:
         for e in examples
         if e.source == "cold" and e.text in {x.text for x in examples if x.split == "dev"}
     } >= {"dev"}
+
+
+def test_scaled_caps_grow_the_train_split_only(shared: Path) -> None:
+    doubled = scaled_caps(2.0)
+    assert doubled["train"]["cold"] == Cap(2 * DEFAULT_CAPS["train"]["cold"].hateful,
+                                           2 * DEFAULT_CAPS["train"]["cold"].other)
+    assert doubled["dev"] == DEFAULT_CAPS["dev"] and doubled["calibration"] == DEFAULT_CAPS["calibration"]
+    examples = read_all(shared / "hate")
+    tiny = {split: {source: Cap(1, 1) for source in DEFAULT_CAPS["train"]} for split in DEFAULT_CAPS}
+    every = subsample(examples, {**tiny, "train": scaled_caps(float("inf"))["train"]})
+    assert sum(e.split == "train" for e in every) == sum(e.split == "train" for e in examples)
+    assert sum(e.split == "dev" for e in every) < sum(e.split == "dev" for e in examples)
+    with pytest.raises(ValueError, match="positive"):
+        scaled_caps(0)
+
+
+def test_accident_events_have_their_own_cap(shared: Path) -> None:
+    events = shared / "events" / "crisislex_t26"
+
+    def count(examples: list[ViolenceExample], kind: str) -> int:
+        return sum(1 for e in examples if e.kind == kind)
+
+    one_each = read_crisislex_train(events, per_negative_event=1, per_accident_event=1)
+    every_accident = read_crisislex_train(events, per_negative_event=1, per_accident_event=None)
+    # the training events of the fixture: the NY train crash (an accident), the Alberta floods
+    assert count(one_each, "accident") == 1 and count(one_each, "disaster") == 1
+    assert count(every_accident, "accident") > 1 and count(every_accident, "disaster") == 1
 
 
 def test_splits_are_fixed_by_the_text() -> None:
