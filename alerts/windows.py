@@ -86,6 +86,10 @@ class Buckets(Generic[B]):
             self.store.put(self._index_key(), BucketIndex(starts=kept))
         return True
 
+    def earliest(self) -> float | None:
+        """The start of the oldest bucket kept (None: nothing yet): where the group's history starts."""
+        return min(self._index()["starts"], default=None)
+
     def get(self, start: float) -> B:
         """The bucket starting at ``start``; an empty one (``{}``) if nothing fell in it."""
         return cast(B, self.store.get(self._key(start)) or {})

@@ -16,7 +16,7 @@ from elastic_transport import TransportError
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api import admin, alerts, archive, health, metrics, stream_routes, verdicts
+from api import admin, alerts, archive, health, incidents, metrics, stream_routes, verdicts
 from api.context import ApiContext
 from api.dashboard import mount_dashboard
 from api.docs import mount_docs
@@ -74,6 +74,7 @@ def create_app(settings: Settings, *, stage_config: StageConfig, heartbeat_s: fl
     app.include_router(alerts.router)
     app.include_router(archive.router)
     app.include_router(verdicts.router)
+    app.include_router(incidents.router)
     app.include_router(admin.router)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from processors.archive import Archive
 from processors.enrich import Enricher
+from processors.incidents.stage import IncidentStage
 from processors.pipeline import BatchProcessor, RawMessage
 from tocsin import topics
 from tocsin.search import search_client, with_retries
@@ -41,9 +42,12 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> faust.Ap
             loop = asyncio.get_running_loop()
             built = enricher if enricher is not None else await loop.run_in_executor(
                 None, Enricher.from_settings, settings.processing)
+            incidents = await IncidentStage.start(
+                settings.incidents, built.classifiers, es, settings.search.incidents_index,
+                max_chars=settings.processing.max_analysed_chars) if settings.incidents.enabled else None
             processor = BatchProcessor(built, archive, lambda *args: deliver(app, *args),
                                        max_item_bytes=settings.processing.max_item_bytes,
-                                       event_time=settings.event_time)
+                                       event_time=settings.event_time, incidents=incidents)
             await _consume(stream, processor)
         finally:
             await es.close()

@@ -5,13 +5,17 @@ Order matters for at-least-once delivery with nothing lost:
 1. decode (bad records become dead letters with the reason);
 2. drop exact duplicates (same id and content hash, in the batch or already archived);
 3. enrich off the event loop;
-4. publish to ``items.enriched`` and wait for the broker;
-5. index into the archive and wait for it (retrying while it is down);
-6. publish dead letters;
+4. fuse items with a hit into incidents (when on);
+5. publish to ``items.enriched`` and wait for the broker;
+6. index the incidents the batch changed, then the items into the archive, waiting for
+   each (retrying while the server is down);
+7. publish dead letters;
 
 and only then does the caller ack the batch's offsets. A crash anywhere before
 the ack replays the batch: the archive write is idempotent and an item that
-reached the archive is recognised as a duplicate.
+reached the archive is recognised as a duplicate. Incidents are written before
+their items are archived, and fusion knows the items it has fused (restored from
+the incidents index after a restart), so a replayed item changes no incident.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from datetime import UTC, datetime
 
 from processors.archive import Archive
 from processors.enrich import BadItem, Enricher, decode_item
+from processors.incidents.stage import IncidentStage
 from tocsin import topics
 from tocsin.event_time import bound_event_time, record_timestamp
+from tocsin.incidents import Incident
 from tocsin.rejections import rejected_letters
 from tocsin.schema import DeadLetter, EnrichedItem, Item, utcnow
 from tocsin.search import with_retries
@@ -60,8 +66,10 @@ class BatchOutcome:
 class BatchProcessor:
     def __init__(self, enricher: Enricher, archive: Archive, send: Send, *, max_item_bytes: int,
                  stop: asyncio.Event | None = None, event_time: EventTimeSettings | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 incidents: IncidentStage | None = None) -> None:
         self.enricher = enricher
+        self.incidents = incidents
         self.archive = archive
         self.send = send
         self.max_item_bytes = max_item_bytes
@@ -73,12 +81,13 @@ class BatchProcessor:
         outcome = BatchOutcome()
         items = self._decode(batch, outcome)
         fresh = await self._drop_duplicates(items, outcome)
-        enriched = await self._enrich(fresh, outcome)
+        enriched, incidents = await self._fuse(await self._enrich(fresh, outcome))
         await asyncio.gather(*(
             self.send(topics.ITEMS_ENRICHED, item.id.encode(), item.to_bytes(),
                       record_timestamp(item.event_time))
             for item in enriched
         ))
+        await self._store_incidents(incidents, outcome)
         rejected = await with_retries(lambda: self.archive.store(enriched), what="archive", stop=self.stop)
         outcome.dead_letters += rejected_letters(rejected, {item.id: item.to_bytes() for item in enriched},
                                                  stage=STAGE, store="archive")
@@ -117,6 +126,33 @@ class BatchProcessor:
         fresh = [item for item in unique.values() if known.get(item.id) != item.content_sha256]
         outcome.duplicates += len(unique) - len(fresh)
         return fresh
+
+    async def _fuse(self, items: list[EnrichedItem]) -> tuple[list[EnrichedItem], list[Incident]]:
+        """Items with their incidents, and the incidents they changed.
+
+        Fusion that fails (an encoder error) costs the batch its incidents, never its items.
+        """
+        stage = self.incidents
+        if stage is None or not items:
+            return items, []
+        try:
+            fused = await asyncio.get_running_loop().run_in_executor(None, stage.fuse, items)
+        except Exception as exc:
+            swallowed("incidents.fuse", exc, logger, "items go on without incidents")
+            return items, []
+        return fused.items, fused.incidents
+
+    async def _store_incidents(self, incidents: list[Incident], outcome: BatchOutcome) -> None:
+        """Index the changed incidents (before the archive takes their items: see the module's docstring)."""
+        stage = self.incidents
+        if stage is None or not incidents:
+            return
+        rejected = await with_retries(lambda: stage.store.store(incidents), what="incidents", stop=self.stop)
+        by_id = {incident.id: incident for incident in incidents}
+        for reject in rejected:
+            outcome.dead_letters.append(DeadLetter.of(
+                stage=STAGE, reason="incident-rejected", error=f"{reject.status}: {reject.error}",
+                payload=by_id[reject.doc_id].to_bytes(), key=reject.doc_id))
 
     async def _enrich(self, items: list[Item], outcome: BatchOutcome) -> list[EnrichedItem]:
         if not items:

@@ -49,7 +49,8 @@ every package is in it, and in this list)::
     │   ├── EvalFileError               processors.evaluation.classify, processors.evaluation.places
     │   ├── DatasetError                processors.training.datasets
     │   ├── CapInvalid                  tocsin.formats.cap
-    │   └── BacktestError               alerts.backtest
+    │   ├── BacktestError               alerts.backtest
+    │   └── EventsFileError             alerts.leadtime
     ├── ModelError  a model, or the data shipped with one, cannot be loaded or fitted
     │   ├── NgramModelError             processors.classifiers.ngram
     │   ├── CalibrationError            processors.training.calibrate

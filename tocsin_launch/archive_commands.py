@@ -147,6 +147,23 @@ def register(commands: Any) -> None:
     alerts.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
     alerts.set_defaults(func=cmd_alerts)
 
+    incidents = commands.add_parser("incidents", help="list incidents (items fused across sources and "
+                                                      "languages), most recently seen first")
+    incidents.add_argument("--country", help="ISO 3166 alpha-2 code")
+    incidents.add_argument("--category", help="violence_report, hate_speech …")
+    incidents.add_argument("--since", type=_time,
+                           help="last seen since: ISO time or a duration back (24h, 7d)")
+    incidents.add_argument("--min-sources", type=int, default=None, help="independent sources at least")
+    incidents.add_argument("--min-languages", type=int, default=None, help="languages at least")
+    amplified = incidents.add_mutually_exclusive_group()
+    amplified.add_argument("--amplified", dest="amplified", action="store_const", const=True, default=None,
+                           help="only incidents with a burst of near-identical text from many accounts")
+    amplified.add_argument("--not-amplified", dest="amplified", action="store_const", const=False,
+                           help="only incidents without one")
+    incidents.add_argument("--size", type=_size, default=50, help=f"incidents to show (1-{MAX_SIZE})")
+    incidents.add_argument("--json", action="store_true", help="one JSON object per line instead of a table")
+    incidents.set_defaults(func=cmd_incidents)
+
     exporter = commands.add_parser(
         "export", help="export matching items (CSV or NDJSON), or an alert's evidence bundle (zip)")
     exporter.add_argument("-o", "--output", required=True,
@@ -344,6 +361,48 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             ("rule", {"overflow": "fold"}), ("where", {"overflow": "fold"}), ("count", {"no_wrap": True}),
             ("title", {"overflow": "fold", "ratio": 1}), ("id", {"overflow": "fold"})], rows)
     print(f"{len(alerts)} alerts")
+    return 0
+
+
+# ------------------------------------------------------------------- incidents
+
+
+def cmd_incidents(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from tocsin.incidents import Incident, IncidentFilters, search_incidents
+
+    try:
+        filters = IncidentFilters(country=args.country, category=args.category, since=args.since,
+                                  min_sources=args.min_sources, min_languages=args.min_languages,
+                                  amplified=args.amplified)
+    except ValidationError as exc:
+        return _fail(args, "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()))
+    settings = load_settings().search
+
+    async def work(es: AsyncElasticsearch) -> list[Incident]:
+        return await search_incidents(es, settings.incidents_index, filters, args.size)
+
+    try:
+        found = _run(settings, work)
+    except ArchiveError as exc:
+        return _fail(args, str(exc), 1)
+    if args.json:
+        for incident in found:
+            print(_json_line(incident.public()))
+        return 0
+    rows = []
+    for incident in found:
+        place = "/".join(p for p in (incident.country, incident.admin1_name or incident.admin1) if p)
+        flag = incident.amplification.describe() if incident.amplification else ""
+        rows.append([_when(incident.first_seen.isoformat()), _when(incident.last_seen.isoformat()),
+                     incident.category, place, str(incident.item_count), str(incident.independent_sources),
+                     ",".join(incident.languages[:6]), flag, incident.title, incident.id])
+    _table([("first seen (UTC)", {"no_wrap": True}), ("last seen", {"no_wrap": True}), ("category", {}),
+            ("where", {"overflow": "fold"}), ("items", {"justify": "right"}),
+            ("sources", {"justify": "right"}), ("languages", {}), ("amplified", {"overflow": "fold"}),
+            ("title", {"overflow": "fold", "ratio": 1}), ("id", {"overflow": "fold"})], rows)
+    print(f"{len(found)} incidents")
     return 0
 
 

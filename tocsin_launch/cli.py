@@ -23,6 +23,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from alerts.store import AlertStore
     from processors.archive import TEMPLATE_FILE as ITEMS_TEMPLATE
     from processors.archive import Archive
+    from processors.incidents.store import IncidentStore
     from tocsin.ilm import install_lifecycle
     from tocsin.kafka import ensure_topics
     from tocsin.labels import LabelStore
@@ -39,6 +40,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             await Archive(es, settings.search.items_index).install()
             await AlertStore(es, settings.search.alerts_index, settings.search.alert_versions_index).install()
             await LabelStore(es, settings.search.labels_index).install()
+            await IncidentStore(es, settings.search.incidents_index).install()
         finally:
             await es.close()
 
@@ -132,7 +134,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from processors.evaluation import run_eval
 
-    return run_eval(args.what, Path(args.file), load_settings(), limit=args.limit)
+    return run_eval(args.what, Path(args.file), load_settings(), limit=args.limit, sweep=args.sweep,
+                    embedder=args.embedder)
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
@@ -140,6 +143,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from alerts.backtest import BacktestError, Replay, archived_items, as_json, describe, pick_rule
+    from alerts.leadtime import EventsFileError, describe_lead, lead_times, read_events, summary
     from alerts.rules import load_rules
     from tocsin.schema import Alert
     from tocsin.search import search_client
@@ -154,7 +158,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
     try:
         run = Replay(rule, args.start, args.end, tick_s=args.tick)
-    except BacktestError as exc:
+        events = read_events(Path(args.events)) if args.events else None
+    except (BacktestError, EventsFileError) as exc:
         print(f"tocsin: {exc}", file=sys.stderr)
         return 2
     if run.end < args.end:
@@ -180,6 +185,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     resolved = sum(1 for v in versions if v.event == "resolved")
     print(f"rule={rule.config.name} items={run.items} alerts_opened={opened} resolved={resolved} "
           f"versions={len(versions)}", file=sys.stderr if args.json else sys.stdout)
+    if events is not None:
+        leads, unmatched = lead_times(events, versions)
+        for lead in leads:
+            print(describe_lead(lead))
+        for alert in unmatched:
+            print(f"NO EVENT  {describe(alert)}")
+        print(summary(leads, unmatched))
     return 0
 
 
@@ -215,11 +227,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="for 'sources': really send the requests (with internet; never in CI)")
     probe.set_defaults(func=cmd_probe)
     evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
-    evaluate.add_argument("what", choices=["classify", "violence", "places"],
+    evaluate.add_argument("what", choices=["classify", "violence", "places", "incidents"],
                           help="classify: HateCheck/MHC, training or text,label CSVs; "
-                               "violence: text,violent[,subtype] CSV; places: GeoVirus-style XML")
+                               "violence: text,violent[,subtype] CSV; places: GeoVirus-style XML; "
+                               "incidents: id,incident,text,time[,…] CSV (fusion)")
     evaluate.add_argument("file", help="the labelled file to read")
     evaluate.add_argument("--limit", type=int, default=None, help="read at most this many rows/articles")
+    evaluate.add_argument("--sweep", action="store_true",
+                          help="incidents: also print the measures at other similarity thresholds")
+    evaluate.add_argument("--embedder", choices=["encoder", "hashed"], default="encoder",
+                          help="incidents: the configured encoder's embeddings, or hashed character n-grams")
     evaluate.set_defaults(func=cmd_eval)
     run = commands.add_parser("run", help="run collectors, processors and alerts against configured peers")
     run.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
@@ -239,6 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--tick", type=float, default=60.0,
                           help="seconds of event time between clock ticks (resolution, flatline)")
     backtest.add_argument("--json", action="store_true", help="one alert version per line as JSON")
+    backtest.add_argument("--events", default=None,
+                          help="CSV of reference events (date, country[, admin1, type, name]): prints, per "
+                               "event, whether and how many hours before it the rule alerted in its area, "
+                               "and the alerts that matched no event")
     backtest.set_defaults(func=cmd_backtest)
     from tocsin_launch.archive_commands import register as register_archive_commands
 

@@ -10,10 +10,13 @@ KINDS = {
     "classify": "HateCheck/MHC, a training CSV, or a plain text,label CSV (hate speech)",
     "violence": "a text,violent[,subtype,lang] CSV (violence reports)",
     "places": "GeoVirus-style XML (geoparsing)",
+    "incidents": "an id,incident,text,time[,lang,source,author,country,admin1,lat,lon,category,kind] CSV "
+                 "(incident fusion)",
 }
 
 
-def run_eval(what: str, path: Path, settings: Settings, *, limit: int | None = None) -> int:
+def run_eval(what: str, path: Path, settings: Settings, *, limit: int | None = None, sweep: bool = False,
+             embedder: str = "encoder") -> int:
     """Run the harness for ``what`` (one of :data:`KINDS`) on ``path``; its last line is the summary."""
     if what == "classify":
         from processors.evaluation.classify import run_classify_eval
@@ -27,4 +30,8 @@ def run_eval(what: str, path: Path, settings: Settings, *, limit: int | None = N
         from processors.evaluation.places import run_places_eval
 
         return run_places_eval(path, settings, limit=limit)
+    if what == "incidents":
+        from processors.evaluation.incidents import run_incidents_eval
+
+        return run_incidents_eval(path, settings, limit=limit, sweep=sweep, embedder=embedder)
     raise ValueError(f"unknown evaluation {what!r}; known: {', '.join(KINDS)}")

@@ -180,3 +180,26 @@ def test_backtest_never_simulates_past_now(recent: datetime, capsys: pytest.Capt
     assert [v["event"] for v in versions] == ["opened"], "resolved after a hold that has not passed yet"
     assert all(datetime.fromisoformat(v["updated_at"]) <= datetime.now(UTC) for v in versions)
     assert "replaying until now" in err
+
+
+def test_backtest_with_reference_events_reports_lead_time_misses_and_unmatched_alerts(
+        archived: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("date,country,type,name\n"
+                      f"{(T0 + timedelta(hours=8)).isoformat()},SD,armed_attack,village raid\n"
+                      f"{(T0 + timedelta(days=1)).date().isoformat()},KE,,\n")
+    assert main(["backtest", "burst", *window(), "--events", str(events)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-4].startswith("WARNED  2026-03-01T20:00:00+00:00 SD armed_attack village raid: "
+                                "2.9 h before")
+    assert lines[-3] == "MISSED  2026-03-02T00:00:00+00:00 KE"
+    assert lines[-2].startswith("NO EVENT  ") and "country=SD" in lines[-2]
+    assert lines[-1] == "events=2 warned=1 warned_before=1 median_lead_h=2.9 unmatched_alerts=1"
+
+
+def test_a_bad_events_file_exits_2_naming_the_row(archived: Path, capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("date,country\n2026-03-01,Sudan\n")
+    assert main(["backtest", "burst", *window(), "--events", str(events)]) == 2
+    assert "row 2: column 'country': 'Sudan' is not an ISO 3166 alpha-2 code" in capsys.readouterr().err

@@ -196,4 +196,7 @@ def assert_archived_report(hit: dict, feed_base: str, start: datetime) -> None:
         "integrity_flags": [],
         "country": "SD",
         "city": doc.get("city"),
+        # fused into an incident of its own (the one report of it), no burst
+        "incident": {"id": doc["incident"]["id"], "origin": "test-wire"},
+        "amplification": None,
     }

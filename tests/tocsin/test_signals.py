@@ -71,7 +71,9 @@ def test_the_previous_release_reads_every_kind(signal: ItemSignal | TickSignal |
 @pytest.mark.parametrize("signal", SIGNALS, ids=lambda s: s.kind)
 def test_the_previous_releases_records_read_as_their_kind(
         signal: ItemSignal | TickSignal | ActionSignal) -> None:
-    fields = {**signal.model_dump(), "item_id": getattr(signal, "item_id", "")}
+    # the fields it had (the incident fields came later), every one, blanks included
+    known = {k: v for k, v in signal.model_dump().items() if k in PreviousAlertMatch.model_fields}
+    fields = {**known, "item_id": getattr(signal, "item_id", "")}
     if not isinstance(signal, ItemSignal):
         fields["matched"] = False
     old = PreviousAlertMatch(**fields).to_bytes()  # every field, blanks included, as it wrote them
@@ -99,3 +101,13 @@ def test_a_record_without_kind_is_an_item() -> None:
 def test_a_signal_that_is_not_one_of_the_three_is_invalid(raw: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         parse_signal(json.dumps({**raw, "event_time": WHEN.isoformat()}).encode())
+
+
+def test_an_item_signal_without_incident_fields_writes_none_of_them() -> None:
+    from datetime import UTC, datetime
+
+    plain = ItemSignal(rule="r", group_key="k", group={}, event_time=datetime(2026, 1, 1, tzinfo=UTC),
+                       item_id="i")
+    assert not {"incident", "origin", "lang", "amplification"} & set(json.loads(plain.to_bytes()))
+    fused = plain.model_copy(update={"incident": "inc-1", "origin": "wire", "lang": "ar"})
+    assert parse_signal(fused.to_bytes()) == fused

@@ -1,0 +1,51 @@
+"""The incidents index: one document per incident, id = incident id, written whole.
+
+A document is the incident's whole state, so writing it again (a batch replayed
+after a crash) leaves the index as it was. The processors write an incident
+before they archive its new items: an item the archive holds has its incident
+written, and a replay of one it does not hold finds itself among the incident's
+``item_ids`` (restored at start) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from elasticsearch import AsyncElasticsearch, NotFoundError
+from elasticsearch.exceptions import ApiError, TransportError
+
+from tocsin.incidents import Incident
+from tocsin.search import Rejected, SearchUnavailable, bulk_index, install_index
+
+TEMPLATE_FILE = Path(__file__).parents[1] / "templates" / "incidents.json"
+RESTORE_LIMIT = 10_000
+
+
+class IncidentStore:
+    def __init__(self, es: AsyncElasticsearch, index: str) -> None:
+        self.es = es
+        self.index = index
+
+    async def install(self) -> None:
+        await install_index(self.es, self.index, TEMPLATE_FILE)
+
+    async def store(self, incidents: list[Incident]) -> list[Rejected]:
+        return await bulk_index(
+            self.es, self.index, [(incident.id, incident.model_dump(mode="json")) for incident in incidents]
+        )
+
+    async def recent(self, since: datetime, limit: int = RESTORE_LIMIT) -> list[Incident]:
+        """Incidents last seen at or after ``since`` (event time), newest first: what fusion restores."""
+        try:
+            response = await self.es.search(
+                index=self.index,
+                query={"range": {"last_seen": {"gte": since.isoformat()}}},
+                sort=[{"last_seen": "desc"}],
+                size=limit,
+            )
+        except NotFoundError:
+            return []
+        except (TransportError, ApiError) as exc:
+            raise SearchUnavailable(f"reading incidents from {self.index!r} failed: {exc}") from exc
+        return [Incident.from_document(hit["_source"]) for hit in response["hits"]["hits"]]
