@@ -45,6 +45,7 @@ from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import LONG_SOURCE, Row, all_rows, long_rows
 from processors.training.fit import HeadConfig, best_f1_threshold, fit_head, fit_labels, threshold_for_recall
 from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, scaled_caps
+from processors.training.ranking import average_precision
 from processors.training.violence_corpora import SUBTYPES
 
 HATE = "hate_speech"
@@ -238,15 +239,6 @@ def encoder_kind(name: str) -> str:
     if name not in kinds:
         raise ValueError(f"no built-in encoder makes {name!r} vectors")
     return kinds[name]
-
-
-def average_precision(scores: np.ndarray, positive: np.ndarray) -> float:
-    if not positive.any():
-        return 0.0
-    order = np.argsort(-scores, kind="stable")
-    hits = positive[order]
-    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-    return float(precision[hits].mean())
 
 
 def measure(scores: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -> dict[str, Any]:

@@ -51,6 +51,7 @@ from processors.classifiers.ngram import (
 from processors.evaluation.classify import binary_report
 from processors.training.calibrate import CalibrationError, fit_platt
 from processors.training.datasets import Example, read_training, split
+from processors.training.ranking import average_precision
 
 VERSION = "1"
 LOW_THRESHOLD = 0.2
@@ -172,16 +173,6 @@ def calibrate(model: NgramModel, examples: Sequence[Example]) -> dict[str, dict[
                 if lang == POOLED:
                     raise
     return {lang: per for lang, per in calibration.items() if per}
-
-
-def average_precision(scores: np.ndarray, positive: np.ndarray) -> float:
-    """Area under the precision-recall curve (step-wise, as in information retrieval)."""
-    if not positive.any():
-        return 0.0
-    order = np.argsort(-scores, kind="stable")
-    hits = positive[order]
-    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-    return float(precision[hits].mean())
 
 
 def evaluate(model: NgramModel, examples: Sequence[Example]) -> dict[str, Any]:
