@@ -59,6 +59,11 @@ DOCS = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
 CLIENTS = {"search", "alerts", "export", "evidence", "backtest", "api-key", "labels", "init"}
 NOW = datetime.now(UTC).replace(microsecond=0)
 ALERT_ID = "a-documented0000000000000000001"
+# The reference events file docs/alerts.md shows beside its `backtest --events` command.
+_EVENTS = re.search(r"```csv\n(date,country.*?)```",
+                    (REPO / "docs" / "alerts.md").read_text(encoding="utf-8"), re.S)
+assert _EVENTS, "docs/alerts.md no longer shows its reference events file"
+EVENTS_CSV = _EVENTS.group(1)
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             assert time.monotonic() < deadline, "the demo's API did not start"
             time.sleep(0.3)
         shutil.copyfile(workdir / "rules.yaml", cwd / "rules.yaml")  # for `PUT /rules` with @rules.yaml
+        (cwd / "events.csv").write_text(EVENTS_CSV, encoding="utf-8")  # for `tocsin backtest --events`
         clean = {k: v for k, v in os.environ.items() if not k.startswith("TOCSIN_")}
         clean["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{clean.get('PATH', '')}"
         yield Stack(cwd, clean, api_url, key)
