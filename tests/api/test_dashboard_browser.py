@@ -2,8 +2,8 @@
 
 The app runs under uvicorn on a free port with a key made by ``api.keys.add_key``;
 the archive and the alert indices are seeded through the same document shapes the
-pipeline writes (incidents through the real fusion and incident store); a live alert is published on the ``alerts`` topic. Each test
-leaves a screenshot in ``tests/artifacts/screenshots/``.
+pipeline writes (the incidents through the real fusion and incident store); a live
+alert is published on the ``alerts`` topic. Each test leaves a screenshot in ``tests/artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,14 @@ from tocsin.documents import to_document
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.schema import Alert, AlertArea, CategoryHit, EnrichedItem, SourceRef
 from tocsin.search import bulk_index, install_index, search_client
-from tocsin.settings import AlertSettings, ApiSettings, IncidentSettings, KafkaSettings, SearchSettings, Settings
+from tocsin.settings import (
+    AlertSettings,
+    ApiSettings,
+    IncidentSettings,
+    KafkaSettings,
+    SearchSettings,
+    Settings,
+)
 from tocsin_embedded.ports import free_port
 
 pytestmark = pytest.mark.peers
@@ -117,7 +124,8 @@ def fused_incidents() -> tuple[list[EnrichedItem], list]:
     items = [
         enriched("inc-k1", "Gunmen attacked Kalma camp, killing twelve.", source="reuters", lang="en"),
         enriched("inc-k2", "هاجم مسلحون مخيم kalma", source="aljazeera", lang="ar", minutes=20),
-        enriched("inc-k3", "Hombres armados atacaron el campo de Kalma.", source="efe", lang="es", minutes=30),
+        enriched("inc-k3", "Hombres armados atacaron el campo de Kalma.", source="efe", lang="es",
+                 minutes=30),
         enriched("inc-m1", HOSTILE_INCIDENT, source="reuters", place=KHARTOUM, minutes=40),
         *[enriched(f"inc-s{n}", "These vermin must be driven out tonight, all of them!", source="mastodon",
                    author=f"acct{n}", category="hate_speech", minutes=50 + n) for n in range(6)],
@@ -130,7 +138,8 @@ async def seed_incidents(settings: Settings) -> None:
     items, incidents = fused_incidents()
     es = search_client(settings.search)
     try:
-        await bulk_index(es, settings.search.items_index, [(i.id, to_document(i)) for i in items], refresh=True)
+        await bulk_index(es, settings.search.items_index, [(i.id, to_document(i)) for i in items],
+                         refresh=True)
         store = IncidentStore(es, settings.search.incidents_index)
         await store.install()
         assert await store.store(incidents) == []
@@ -664,7 +673,8 @@ def test_incident_list_and_an_incident_grouped_by_source_and_language(page, runn
     assert "SD" in kalma.locator("td.place").inner_text()
     assert kalma.locator("td").nth(2).inner_text().endswith(" UTC")
     assert campaign.locator("a.title").inner_text() == "These vermin must be driven out tonight, all of them!"
-    assert campaign.locator("td.amplification").text_content() == "amplified: 6 accounts, 5 minutes, same text"
+    flag = campaign.locator("td.amplification").text_content()
+    assert flag == "amplified: 6 accounts, 5 minutes, same text"
     assert hostile.locator("a.title").inner_text() == HOSTILE_INCIDENT
     assert hostile.locator("a.title").count() == 1
     assert pg.locator("#view img, #view script").count() == 0
