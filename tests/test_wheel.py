@@ -69,6 +69,9 @@ def test_the_wheel_ships_config_models_and_the_demo_but_no_sources_of_the_dashbo
     for shipped in ("tocsin/defaults/feeds.yaml", "tocsin/defaults/rules.yaml",
                     "tocsin/defaults/classifiers.yaml",
                     "processors/models/first-stage/model.npz", "processors/models/first-stage/MODEL_CARD.md",
+                    "processors/models/gate/static.npz", "processors/models/gate/heads.npz",
+                    "processors/models/encoder/heads.npz", "processors/models/encoder-use/heads.npz",
+                    "processors/models/encoder/MODEL_CARD.md",
                     "tocsin_embedded/demo_data/rules.yaml", "tocsin_embedded/demo_data/corpus/feeds.yaml",
                     "tocsin_embedded/demo_data/corpus/wikinews-sources.tsv", "tocsin_launch/cli.py",
                     "tocsin/formats/schemas/CAP-v1.2.xsd", "api/static/index.html"):
@@ -101,5 +104,5 @@ def test_tocsin_eval_classify_runs_from_the_wheel(venv: Path, tmp_path: Path) ->
     done = run(venv, "tocsin", "eval", "classify", str(labelled), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.fullmatch(r"macro_f1=\d\.\d{3} accuracy=\d\.\d{3} n=2", done.stdout.strip().splitlines()[-1])
-    assert re.search(r"^classifiers: .*ngram/\d", done.stdout, re.M), \
-        "the shipped n-gram model was not used: " + done.stdout[-2000:]
+    assert re.search(r"^classifiers: .*gate/\d → encoder/\d", done.stdout, re.M), \
+        "the shipped gate and encoder heads were not used: " + done.stdout[-2000:]
