@@ -2,8 +2,8 @@
 
 The app runs under uvicorn on a free port with a key made by ``api.keys.add_key``;
 the archive and the alert indices are seeded through the same document shapes the
-pipeline writes; a live alert is published on the ``alerts`` topic. Each test
-leaves a screenshot in ``tests/artifacts/screenshots/``.
+pipeline writes (the incidents through the real fusion and incident store); a live
+alert is published on the ``alerts`` topic. Each test leaves a screenshot in ``tests/artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -28,12 +28,22 @@ from playwright.sync_api import expect
 
 from api.keys import add_key
 from processors.archive import TEMPLATE_FILE as ITEMS_TEMPLATE
+from processors.incidents.fusion import Fuser
+from processors.incidents.store import IncidentStore
+from tests.processors.incident_samples import KHARTOUM, StoryEmbedder, enriched
 from tocsin import topics
 from tocsin.documents import to_document
 from tocsin.kafka import client_kwargs, ensure_topics
 from tocsin.schema import Alert, AlertArea, CategoryHit, EnrichedItem, SourceRef
 from tocsin.search import bulk_index, install_index, search_client
-from tocsin.settings import AlertSettings, ApiSettings, KafkaSettings, SearchSettings, Settings
+from tocsin.settings import (
+    AlertSettings,
+    ApiSettings,
+    IncidentSettings,
+    KafkaSettings,
+    SearchSettings,
+    Settings,
+)
 from tocsin_embedded.ports import free_port
 
 pytestmark = pytest.mark.peers
@@ -61,6 +71,11 @@ rules:
     window: 1h
     threshold: 3
 """
+# Incidents: one attack reported in three languages by three outlets, a shelling whose only
+# report has a hostile title, and a campaign of one slur from six accounts in five minutes.
+# No French and no "clashes": the search tests count those items.
+HOSTILE_INCIDENT = """<img src=x onerror="top['__pwned']=4">Market shelled in Khartoum"""
+INCIDENT_STORIES = {"kalma": ["kalma"], "market": ["market"], "slur": ["vermin"]}
 # ISO 3166 numeric ids of the bundled borders (world-atlas).
 USA, SUDAN, KENYA = "840", "729", "404"
 NEW_YORK = {"lat": 40.7128, "lon": -74.006}
@@ -103,6 +118,34 @@ def alert_version(version: int, **changes: object) -> Alert:
         updated_at=NOW - timedelta(hours=4), version=1, event="opened",
         area=AlertArea(description="North Darfur", country="SD", lat=13.63, lon=25.35, radius_km=80))
     return base.model_copy(update={"version": version, **changes})
+
+
+def fused_incidents() -> tuple[list[EnrichedItem], list]:
+    items = [
+        enriched("inc-k1", "Gunmen attacked Kalma camp, killing twelve.", source="reuters", lang="en"),
+        enriched("inc-k2", "هاجم مسلحون مخيم kalma", source="aljazeera", lang="ar", minutes=20),
+        enriched("inc-k3", "Hombres armados atacaron el campo de Kalma.", source="efe", lang="es",
+                 minutes=30),
+        enriched("inc-m1", HOSTILE_INCIDENT, source="reuters", place=KHARTOUM, minutes=40),
+        *[enriched(f"inc-s{n}", "These vermin must be driven out tonight, all of them!", source="mastodon",
+                   author=f"acct{n}", category="hate_speech", minutes=50 + n) for n in range(6)],
+    ]
+    fused = Fuser(IncidentSettings(similarity=0.8), StoryEmbedder(INCIDENT_STORIES)).fuse(items)
+    return fused.items, fused.incidents
+
+
+async def seed_incidents(settings: Settings) -> None:
+    items, incidents = fused_incidents()
+    es = search_client(settings.search)
+    try:
+        await bulk_index(es, settings.search.items_index, [(i.id, to_document(i)) for i in items],
+                         refresh=True)
+        store = IncidentStore(es, settings.search.incidents_index)
+        await store.install()
+        assert await store.store(incidents) == []
+        await es.indices.refresh(index=settings.search.incidents_index)
+    finally:
+        await es.close()
 
 
 @dataclass
@@ -166,7 +209,8 @@ def running(own_broker, search_settings: SearchSettings, tmp_path_factory) -> It
         search=search_settings.model_copy(update={
             "items_index": f"{prefix}-items", "alerts_index": f"{prefix}-alerts",
             "alert_versions_index": f"{prefix}-alert-versions", "evidence_index": f"{prefix}-evidence",
-            "custody_index": f"{prefix}-custody", "labels_index": f"{prefix}-labels"}),
+            "custody_index": f"{prefix}-custody", "labels_index": f"{prefix}-labels",
+            "incidents_index": f"{prefix}-incidents"}),
         api=ApiSettings(keys_file=keys_file), data_dir=tmp)
     items = [item(n, hours_ago=n) for n in range(45)]
     items += [item(60 + n, country="ML", lang="fr", title=f"Affrontements à Gao {n}", hours_ago=n)
@@ -205,6 +249,7 @@ def running(own_broker, search_settings: SearchSettings, tmp_path_factory) -> It
     asyncio.run(seed(settings, [], [region]))
     asyncio.run(seed(settings, [], [boxed]))
     asyncio.run(seed(settings, [], [gap_v2], latest=False))
+    asyncio.run(seed_incidents(settings))
 
     app = create_app(settings, stage_config=stage_config())
     port = free_port()
@@ -608,3 +653,76 @@ def test_the_atom_and_cap_links_open_the_alert_in_the_dashboard(page, running: R
     pg.wait_for_selector("#alert-versions")
     assert "Violence reports in Sudan" in pg.locator("#alert-detail h1").inner_text()
     assert console.errors == []
+
+
+def test_incident_list_and_an_incident_grouped_by_source_and_language(page, running: Running) -> None:
+    """The list shows each incident's facts and amplification flag; the page groups its items by source and
+    by language with the burst's note; a hostile title stays text in both."""
+    pg, console = page
+    sign_in(pg, running)
+    pg.click('nav a[data-route="/incidents"]')
+    rows = pg.locator("#incident-list tbody tr")
+    expect(rows).to_have_count(3)
+    expect(pg.locator("#incident-summary")).to_have_text("3 incidents")
+    by_items = {rows.nth(i).locator("td.items").inner_text(): rows.nth(i) for i in range(3)}
+    kalma, campaign, hostile = by_items["3"], by_items["6"], by_items["1"]
+    assert "kalma" in kalma.locator("a.title").inner_text().lower()  # its most central report, any language
+    assert kalma.locator("td.sources").inner_text() == "3"
+    assert sorted(kalma.locator("td.languages").inner_text().split(", ")) == ["ar", "en", "es"]
+    assert kalma.locator("td.amplification").inner_text() == "—"
+    assert "SD" in kalma.locator("td.place").inner_text()
+    assert kalma.locator("td").nth(2).inner_text().endswith(" UTC")
+    assert campaign.locator("a.title").inner_text() == "These vermin must be driven out tonight, all of them!"
+    flag = campaign.locator("td.amplification").text_content()
+    assert flag == "amplified: 6 accounts, 5 minutes, same text"
+    assert hostile.locator("a.title").inner_text() == HOSTILE_INCIDENT
+    assert hostile.locator("a.title").count() == 1
+    assert pg.locator("#view img, #view script").count() == 0
+
+    pg.select_option("#incident-filters select[name=amplified]", "true")
+    pg.click("#incident-filters button[type=submit]")
+    expect(pg.locator("#incident-summary")).to_have_text("1 incident")
+    assert "amplified=true" in pg.url
+    assert "vermin" in rows.first.inner_text()
+    pg.goto(f"{running.base_url}/#/incidents")
+    expect(rows).to_have_count(3)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SCREENSHOTS / "incidents.png"), full_page=True)
+
+    kalma.locator("a.title").click()
+    groups = pg.locator("#incident-by-source section.source-group")
+    expect(groups).to_have_count(3)
+    assert groups.evaluate_all("els => els.map(e => e.dataset.source)") == ["aljazeera", "efe", "reuters"]
+    assert pg.locator('section[data-source="efe"] li.item').get_attribute("data-item-id") == "inc-k3"
+    languages = pg.locator("#incident-by-language tbody tr")
+    assert sorted(languages.evaluate_all("els => els.map(e => e.dataset.lang)")) == ["ar", "en", "es"]
+    assert "Hombres armados" in pg.locator('#incident-by-language tr[data-lang="es"]').inner_text()
+    independent = pg.locator("#incident-detail .facts dt", has_text="Independent sources")
+    assert independent.locator("xpath=following-sibling::dd[1]").inner_text().startswith("3 (")
+    assert pg.locator("#incident-amplification").count() == 0
+
+    pg.goto(f"{running.base_url}/#/incidents?amplified=true")
+    pg.locator("#incident-list a.title").click()
+    note = pg.locator("#incident-amplification")
+    expect(note).to_contain_text("Coordinated amplification: 6 accounts, 5 minutes, same text")
+    assert re.search(r"\d of its 6 items belong to a burst", note.inner_text())
+    mastodon = pg.locator('section[data-source="mastodon"] li.item')
+    expect(mastodon).to_have_count(6)
+    assert pg.locator('section[data-source="mastodon"] .chip.amplified').count() >= 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SCREENSHOTS / "incident-detail.png"), full_page=True)
+
+    listed = httpx.get(f"{running.base_url}/incidents", params={"q": "market"},
+                       headers={"X-API-Key": running.key}, timeout=10).json()["incidents"]
+    [hostile_id] = [incident["id"] for incident in listed if incident["title"] == HOSTILE_INCIDENT]
+    pg.goto(f"{running.base_url}/#/incident/{hostile_id}")
+    title = pg.locator("#incident-detail h1 .incident-title")
+    expect(title).to_have_text(HOSTILE_INCIDENT)
+    expect(pg.locator('#incident-by-language li[data-item-id="inc-m1"]')).to_contain_text(HOSTILE_INCIDENT)
+    assert pg.locator("#view img, #view script").count() == 0
+    pg.wait_for_timeout(300)  # an onerror handler would have fired by now
+    assert pg.evaluate("window.__pwned") is None
+
+    pg.goto(f"{running.base_url}/#/incident/no-such-incident")
+    expect(pg.locator("#incident-detail .msg-error")).to_have_text("No such incident.")
+    assert [e for e in console.errors if "404" not in e] == []

@@ -11,6 +11,7 @@ import type { StreamState } from "./sse";
 import { store } from "./store";
 import { alertsView } from "./views/alerts";
 import { detailView } from "./views/detail";
+import { incidentsView, incidentView } from "./views/incidents";
 import { mapView } from "./views/map";
 import { searchView } from "./views/search";
 import { timelineView } from "./views/timeline";
@@ -29,8 +30,8 @@ let cleanup: (() => void) | void;
 let loginNotice = "";
 
 function shell(): void {
-  const links: [string, string][] = [["/alerts", "Alerts"], ["/map", "Map"], ["/timeline", "Timeline"],
-                                     ["/search", "Search"]];
+  const links: [string, string][] = [["/alerts", "Alerts"], ["/incidents", "Incidents"], ["/map", "Map"],
+                                     ["/timeline", "Timeline"], ["/search", "Search"]];
   nav.replaceChildren(...links.map(([route, text]) => routeLink(route, text, { "data-route": route })));
   document.body.replaceChildren(
     h("header", { class: "top" }, h("span", { class: "brand" }, "Tocsin"), nav, live, signOut), main);
@@ -57,6 +58,8 @@ function route(): void {
   else if (path === "/timeline") cleanup = timelineView(main);
   else if (path === "/search") searchView(main, params);
   else if (path.startsWith("/alert/")) cleanup = detailView(main, decodeURIComponent(path.slice("/alert/".length)));
+  else if (path === "/incidents") incidentsView(main, params);
+  else if (path.startsWith("/incident/")) incidentView(main, decodeURIComponent(path.slice("/incident/".length)));
   else main.append(message("error", "No such page."), routeLink("/alerts", "Go to the alert list"));
 }
 

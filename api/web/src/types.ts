@@ -74,6 +74,51 @@ export interface Item {
   models?: Record<string, string>;
   classifiers?: string[];
   flags?: string[];
+  /** Set by incident fusion (processors/incidents): the incident, and the source that first published the text. */
+  incident?: { id: string; origin?: string | null } | null;
+  amplification?: Amplification | null;
+}
+
+/** A burst of near-identical text from many accounts (`tocsin.schema.Amplification`). */
+export interface Amplification {
+  cluster: string;
+  accounts: number;
+  items: number;
+  first_seen: string;
+  last_seen: string;
+}
+
+/** Reports of one event fused across sources and languages (`tocsin.incidents.Incident`). */
+export interface Incident {
+  id: string;
+  category: string;
+  title: string;
+  title_item_id: string;
+  country?: string | null;
+  admin1?: string | null;
+  admin1_name?: string | null;
+  place?: string | null;
+  first_seen: string;
+  last_seen: string;
+  languages: string[];
+  sources: string[];
+  origins: string[];
+  independent_sources: number;
+  language_count: number;
+  item_count: number;
+  amplified_items: number;
+  subtypes: Record<string, number>;
+  timeline: { at: string; items: number }[];
+  amplification?: Amplification | null;
+  updated_at?: string;
+}
+
+/** `GET /incidents/{id}`: the incident, its items in event-time order, and the same items grouped. */
+export interface IncidentDetail {
+  incident: Incident;
+  items: Item[];
+  by_source: { source: string; items: Item[] }[];
+  by_language: Record<string, string[]>;
 }
 
 /** The rule an alert's items were counted by, as the running rules file says. */
