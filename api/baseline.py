@@ -50,6 +50,15 @@ def _filters(rule_filter: dict[str, Any]) -> ItemFilters:
         min_score=min_score if categories and min_score > 0 else None)
 
 
+def place_clause(rule_filter: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rule's ``places`` condition (any of the names, as the rule compares them: case-folded)."""
+    names = rule_filter.get("places") or []
+    if not names:
+        return []
+    return [{"bool": {"minimum_should_match": 1, "should": [
+        {"term": {"places.name": {"value": name, "case_insensitive": True}}} for name in names]}}]
+
+
 def group_clauses(group: dict[str, str | None]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(filter, must_not) clauses for the group's values; ``unknown`` means the field is absent."""
     keep: list[dict[str, Any]] = []
@@ -82,6 +91,8 @@ def baseline(group: dict[str, str | None], until: datetime, rule: RuleView | Non
     start = end - span
     base = item_query(_filters(rule.filter)) if rule is not None else {"match_all": {}}
     keep, absent = group_clauses(group)
+    if rule is not None:
+        keep += place_clause(rule.filter)
     keep.append({"range": {ITEM_TIME_FIELD: {"gte": start.isoformat(), "lt": end.isoformat()}}})
     query = {"bool": {"must": [base], "filter": keep, "must_not": absent}}
     return Baseline(interval, start, end, query, rule is not None)

@@ -28,6 +28,18 @@ RULE = """
     group_by: [country]
     window: 1h
     threshold: 3
+  - name: violence-at-place
+    type: frequency
+    filter: {categories: [violence_report], min_score: 0.3, places: [PLACE]}
+    group_by: [country]
+    window: 1h
+    threshold: 3
+  - name: violence-in-nowhere
+    type: frequency
+    filter: {categories: [violence_report], min_score: 0.3, places: [Nowhere]}
+    group_by: [country]
+    window: 1h
+    threshold: 3
 """
 
 
@@ -70,6 +82,14 @@ async def test_baseline_counts_what_the_rule_counts_for_the_group(client: httpx.
                               headers=auth(env, "viewer"))).json()
     # Unknown rule: the group alone (the English items at hours 0 and 3).
     assert other["rule_found"] is False and sum(c["count"] for c in other["counts"]) == 2
+    # A rule's place names count too, case-folded as the rule compares them (the seeded items' place is
+    # "Place"): the baseline counts what the rule would, not the whole group.
+    at_place = (await client.get("/baseline", params={**params, "rule": "violence-at-place"},
+                                 headers=auth(env, "viewer"))).json()
+    assert at_place["counts"] == body["counts"]
+    nowhere = (await client.get("/baseline", params={**params, "rule": "violence-in-nowhere"},
+                                headers=auth(env, "viewer"))).json()
+    assert nowhere["rule_found"] is True and sum(c["count"] for c in nowhere["counts"]) == 0
     for bad in ({**params, "group": ["no colon"]}, {**params, "until": "soon"}):
         response = await client.get("/baseline", params=bad, headers=auth(env, "viewer"))
         assert response.status_code == 400, response.text
