@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -57,3 +58,16 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 1e-12)
+
+
+def embed_in_batches(texts: Sequence[str], dim: int, batch_size: int, lock: threading.Lock,
+                     encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """Unit rows for ``texts`` from an engine read ``batch_size`` at a time, one caller at a time;
+    empty texts get zero rows without reaching the engine."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    rows = [i for i, text in enumerate(texts) if text.strip()]
+    with lock:
+        for begin in range(0, len(rows), batch_size):
+            chunk = rows[begin : begin + batch_size]
+            out[chunk] = encode([texts[i] for i in chunk])
+    return normalise_rows(out)

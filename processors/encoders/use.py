@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from processors.encoders.protocol import EncoderError, normalise_rows
+from processors.encoders.protocol import EncoderError, embed_in_batches
 
 NAME = "use-multilingual-v3"
 
@@ -32,10 +32,4 @@ class UseEncoder:
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        rows = [i for i, text in enumerate(texts) if text.strip()]
-        with self._lock:
-            for begin in range(0, len(rows), self.batch_size):
-                chunk = rows[begin : begin + self.batch_size]
-                out[chunk] = self._model.encode([texts[i] for i in chunk])
-        return normalise_rows(out)
+        return embed_in_batches(texts, self.dim, self.batch_size, self._lock, self._model.encode)
