@@ -51,9 +51,10 @@ def corpus() -> list[EnrichedItem]:
     return items
 
 
-@pytest.fixture
-def archived(search_settings: SearchSettings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    index = f"bt-items-{uuid.uuid4().hex[:8]}"
+def archive_for_the_cli(items: list[EnrichedItem], search_settings: SearchSettings, prefix: str,
+                        monkeypatch: pytest.MonkeyPatch, rules: Path) -> None:
+    """Archive ``items`` in an index of their own and point ``tocsin backtest`` at it and at ``rules``."""
+    index = f"{prefix}-{uuid.uuid4().hex[:8]}"
     settings = search_settings.model_copy(update={"items_index": index})
 
     async def load() -> None:
@@ -61,7 +62,6 @@ def archived(search_settings: SearchSettings, monkeypatch: pytest.MonkeyPatch, t
         try:
             archive = Archive(es, index)
             await archive.install()
-            items = corpus()
             for start in range(0, len(items), 500):
                 await archive.store(items[start:start + 500])
             await es.indices.refresh(index=index)
@@ -72,9 +72,14 @@ def archived(search_settings: SearchSettings, monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("TOCSIN_SEARCH__URL", settings.url)
     monkeypatch.setenv("TOCSIN_SEARCH__NODE_CLASS", settings.node_class)
     monkeypatch.setenv("TOCSIN_SEARCH__ITEMS_INDEX", index)
-    rules = tmp_path / "rules.yaml"
     rules.write_text(RULES)
     monkeypatch.setenv("TOCSIN_ALERTS__RULES_FILE", str(rules))
+
+
+@pytest.fixture
+def archived(search_settings: SearchSettings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    rules = tmp_path / "rules.yaml"
+    archive_for_the_cli(corpus(), search_settings, "bt-items", monkeypatch, rules)
     return rules
 
 
@@ -136,30 +141,11 @@ def test_replay_skips_items_outside_the_range(archived: Path) -> None:
 def recent(search_settings: SearchSettings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> datetime:
     """A burst that ended ten minutes ago: its alert would resolve only in the future."""
     now = datetime.now(UTC)
-    index = f"bt-recent-{uuid.uuid4().hex[:8]}"
-    settings = search_settings.model_copy(update={"items_index": index})
     start = now - timedelta(minutes=20)
     burst = [enriched(f"now-{i}", categories={"violence_report": 0.9}).model_copy(
         update={"published": start + timedelta(minutes=i), "collected": start + timedelta(minutes=i)})
         for i in range(6)]
-
-    async def load() -> None:
-        es = search_client(settings)
-        try:
-            archive = Archive(es, index)
-            await archive.install()
-            await archive.store(burst)
-            await es.indices.refresh(index=index)
-        finally:
-            await es.close()
-
-    asyncio.run(load())
-    monkeypatch.setenv("TOCSIN_SEARCH__URL", settings.url)
-    monkeypatch.setenv("TOCSIN_SEARCH__NODE_CLASS", settings.node_class)
-    monkeypatch.setenv("TOCSIN_SEARCH__ITEMS_INDEX", index)
-    rules = tmp_path / "running-rules.yaml"
-    rules.write_text(RULES)
-    monkeypatch.setenv("TOCSIN_ALERTS__RULES_FILE", str(rules))
+    archive_for_the_cli(burst, search_settings, "bt-recent", monkeypatch, tmp_path / "running-rules.yaml")
     return now
 
 
