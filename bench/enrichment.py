@@ -79,8 +79,7 @@ def main() -> None:
     built = time.perf_counter() - start
     trim()
     print(f"gazetteer (build_compact, as shared_gazetteer does): {gazetteer.keys:,} keys, "
-          f"loaded in {built:.2f} s, automata {gazetteer.matcher.automaton.size_bytes() / 1e6:.0f} MB, "
-          f"RSS +{rss_mb() - before:.0f} MB")
+          f"loaded in {built:.2f} s, RSS +{rss_mb() - before:.0f} MB")
     before, start = rss_mb(), time.perf_counter()
     in_process = Gazetteer()
     built = time.perf_counter() - start

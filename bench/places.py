@@ -89,8 +89,7 @@ def main() -> None:
     built_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     cpu = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     print(f"gazetteer: {gazetteer.keys:,} names; a fresh build {built:.1f} s ({built_cpu:.1f} s CPU, build "
-          f"and load), loaded in {loaded:.1f} s; automata {gazetteer.size_bytes() / 1e6:.0f} MB, "
-          f"RSS +{grown:.0f} MB")
+          f"and load), loaded in {loaded:.1f} s; RSS +{grown:.0f} MB")
     print(f"pinned to CPU(s) {sorted(cpu)}; best of 5 rounds\n")
 
     article_folded = [fold(text) for text in texts["article"]]

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 # Latin combining accents, zero-width (non-)joiners and marks, soft hyphen.
 _DROP = re.compile(
     "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u0300-\u036f\u200b-\u200f\u00ad\ufeff]")
-# Anything that cannot be part of a word becomes a space (one for one).
-_NON_WORD = re.compile(r"[^\w ]|_")
+# Anything that cannot be part of a word becomes a space (one for one); "_" too, replaced first
+# (one character class scans twice as fast as the alternation ``[^\w ]|_``).
+_NON_WORD = re.compile(r"[^\w ]")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _COMBINING = re.compile("[\u0300-\u036f]")
 _ARABIC_VARIANTS = str.maketrans({
@@ -73,7 +74,7 @@ def fold(text: str) -> Folded:
     """Fold ``text`` for matching; never raises on any ``str`` (lone surrogates included)."""
     original = text
     offsets: tuple[int, ...] | None = None
-    if _DROP.search(text):
+    if not text.isascii() and _DROP.search(text):      # every dropped character is outside ASCII
         offsets = tuple(i for i, ch in enumerate(text) if not _DROP.match(ch))
         text = _DROP.sub("", text)
     if "\u0130" in text:  # 'İ'.lower() is two characters; keep folding one for one
@@ -84,7 +85,7 @@ def fold(text: str) -> Folded:
     else:
         if _ARABIC.search(text):
             text = text.translate(_ARABIC_VARIANTS)
-        text = _NON_WORD.sub(" ", text)
+        text = _NON_WORD.sub(" ", text.replace("_", " "))
     return Folded(original, f" {text} ", offsets)
 
 

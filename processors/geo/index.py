@@ -30,7 +30,9 @@ from processors.geo.resolve import (
     REGION,
     TOWN_CLASS,
     Fact,
+    Group,
     candidate_fact,
+    candidate_group,
 )
 from tocsin.schema import Place
 
@@ -120,6 +122,10 @@ class PlaceIndex:
     @lru_cache(maxsize=1 << 16)  # noqa: B019  (one gazetteer per process; bounded)
     def fact(self, candidate: int) -> Fact:
         return candidate_fact(candidate, self)
+
+    @lru_cache(maxsize=1 << 15)  # noqa: B019  (one gazetteer per process; bounded; a Group is immutable)
+    def group(self, candidates: tuple[int, ...]) -> Group:
+        return candidate_group(candidates, self)
 
     def point_of(self, candidate: int) -> tuple[float, float] | None:
         kind, index = decode(candidate)

@@ -39,6 +39,11 @@ Match = tuple[int, int, tuple[int, ...], int]
 """(first, last, candidates, capitals rule) of a name in the original text."""
 
 
+def _text_order(match: Match) -> tuple[int, int]:
+    """Sort key: by start, the longest first."""
+    return match[0], match[0] - match[1]
+
+
 class NameMatcher:
     """The automata of folded names and the matcher of Indic and Burmese ones."""
 
@@ -46,10 +51,6 @@ class NameMatcher:
         self.automaton = automaton
         self.marked = marked
         self.keys = automaton.keys + marked.keys
-
-    def size_bytes(self) -> int:
-        """Memory of the automata as pyahocorasick reports it."""
-        return self.automaton.size_bytes() + self.marked.size_bytes()
 
     def raw_matches(self, folded: Folded, *, require_capital: bool = True,
                     lowered: set[tuple[int, ...]] | None = None) -> list[Match]:
@@ -61,11 +62,14 @@ class NameMatcher:
         original = folded.original
         raw: list[Match] = []
         padded = folded.padded
-        for end, (length, cased, candidates, article_candidates) in self.automaton.iter(padded):
+        mapped = folded.offsets is not None
+        values = self.automaton.values
+        for index, start, end in self.automaton.matches(padded):
+            _length, cased, candidates, article_candidates = values[index]
+            end -= 1                           # the key's last character (its trailing pad)
             if article_candidates is None:
-                start = end - length + 2       # first character of the name, in padded
+                start += 1                     # first character of the name, in padded
             else:
-                start = end - length + 1
                 prefix = arabic_prefix(padded, start)
                 if prefix is None:
                     continue
@@ -73,14 +77,19 @@ class NameMatcher:
                     # geonames often writes Arabic names bare (خرطوم) where news writes الخرطوم
                     candidates = article_candidates + candidates
                 start -= len(prefix)
-            first, last = folded.span(start, end)
-            if cased == EXACT_CAPITALS and not _all_capitals(original, first, last):
-                continue
-            if (require_capital and cased and candidates and not _capitalised(original, first, last)
-                    and not all(c & 3 == DEMONYM for c in candidates)):
-                if lowered is not None:
-                    lowered.add(candidates)
-                continue
+            if mapped:
+                first, last = folded.span(start, end)
+            else:
+                first, last = start - 1, end - 1
+            if cased:
+                if cased == EXACT_CAPITALS and not _all_capitals(original, first, last):
+                    continue
+                if (require_capital and candidates and not original[first].isupper()
+                        and not _capitalised(original, first, last)
+                        and not all(c & 3 == DEMONYM for c in candidates)):
+                    if lowered is not None:
+                        lowered.add(candidates)
+                    continue
             raw.append((first, last, candidates, cased))
         if not padded.isascii():        # folding keeps the letters of the marked scripts: ASCII means none
             for first, last, candidates in self.marked.iter(original):
@@ -94,14 +103,17 @@ class NameMatcher:
             return []
         # Overlapping matches keep the longest; one sweep in text order (not all
         # pairs: an item repeating a name 10,000 times must stay linear).
-        raw.sort(key=lambda m: (m[0], m[0] - m[1]))
+        raw.sort(key=_text_order)
         kept: list[Match] = []
+        kept_end = -1
         for match in raw:
-            if kept and match[0] < kept[-1][1]:
-                if match[1] - match[0] > kept[-1][1] - kept[-1][0]:
+            if match[0] < kept_end:
+                if match[1] - match[0] > kept_end - kept[-1][0]:
                     kept[-1] = match
+                    kept_end = match[1]
                 continue
             kept.append(match)
+            kept_end = match[1]
         original = folded.original
         title_case = _title_case(original[:title_chars]) if title_chars else False
         mentions: list[Mention] = []
@@ -117,8 +129,8 @@ class NameMatcher:
                 if not candidates:
                     continue
                 doubtful = doubtful or weak
-            if cased and len(original[first:last].replace(" ", "")) <= 3:
-                reliability *= 0.8
+                if last - first <= 3 or len(original[first:last].replace(" ", "")) <= 3:
+                    reliability *= 0.8
             if all(c & 3 == DEMONYM for c in candidates):
                 reliability *= 0.9
             metonymy = is_metonymy(original, last)

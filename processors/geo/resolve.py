@@ -108,6 +108,9 @@ class Facts(Protocol):
     def fact(self, candidate: int) -> Fact:
         """:func:`candidate_fact` of the candidate (a gazetteer caches it)."""
 
+    def group(self, candidates: tuple[int, ...]) -> Group:
+        """:func:`candidate_group` of a name's candidates (a gazetteer caches it)."""
+
 
 @dataclass(slots=True)
 class Mention:
@@ -148,6 +151,30 @@ class _Evidence:
     points: list[tuple[int, float, float]] = field(default_factory=list)   # (group, lat, lon)
 
 
+# kind, country, admin1, admin2, point, prior (population and class: the score before context),
+# feature class, population, minor (needs support), weak (needs support where capitals prove nothing),
+# cos(latitude) (the proximity term's shrink of longitudes; 0.0 without a point)
+Fact = tuple[int, str, str | None, str | None, tuple[float, float] | None, float, int, int, bool, bool, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """What resolution needs of one name's candidates, worked out once per name (:func:`candidate_group`).
+
+    Immutable: a gazetteer shares it between every item that names the place,
+    so nothing an item does may be stored in it.
+    """
+
+    pairs: tuple[tuple[int, Fact], ...]     # (candidate, its fact), in candidate order
+    all_minor: bool                         # every candidate a minor place
+    any_minor: bool
+    any_weak: bool
+    country: str                            # the country every candidate is in; "" if they differ
+    voters: tuple[str, ...]                 # the countries a mention of it votes for (focus_country)
+    area_countries: tuple[str, ...]         # countries of its countries, regions and named regions
+    area_units: tuple[str, ...]             # their first- and second-level units
+
+
 def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: str = "") -> list[Mention]:
     """Set ``choice`` and ``probability`` of every mention (in place); returns those that keep a place.
 
@@ -156,58 +183,53 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
     ``text`` (the original) is read for "X, Y" containers. A mention whose
     candidates are all unsupported small towns is left out of the result.
     """
-    groups: dict[tuple[int, ...], int] = {}
+    groups: dict[tuple[int, ...], Group] = {}
+    order: dict[tuple[int, ...], int] = {}
+    sure: set[tuple[int, ...]] = set()
     for mention in mentions:
-        groups.setdefault(mention.candidates, len(groups))
-    known = {c: facts.fact(c) for key in groups for c in key}
-    containers = _containers(mentions, text, known)
-
-    doubtful = set(groups)
-    for mention in mentions:
+        key = mention.candidates
+        if key not in order:
+            order[key] = len(order)
+            groups[key] = facts.group(key)
         if not mention.doubtful:
-            doubtful.discard(mention.candidates)
+            sure.add(key)
+    doubtful = {key for key in order if key not in sure}
+    containers = _containers(mentions, text, groups)
+
     evidence = _Evidence()
-    for candidates in groups:
+    named = evidence.named_countries
+    for key, group in groups.items():
         # a doubtful name, or one of minor places only, names no country on its own word
-        if candidates in doubtful or all(known[c][8] for c in candidates):
+        if group.all_minor or key in doubtful:
             continue
-        if len(candidates) == 1:
-            evidence.named_countries.add(known[candidates[0]][1])
-            _add_place(evidence, groups[candidates], known[candidates[0]])
-            continue
-        country = known[candidates[0]][1]
-        if all(known[c][1] == country for c in candidates[1:]):
-            evidence.named_countries.add(country)
-    evidence.named_countries.discard("")
-    evidence.focus = focus_country(mentions, known)
-    supported = _supported(groups, known, evidence, containers, context, doubtful)
-    choices = {key: _choose(remaining, groups[key], evidence, containers.get(key), known, context)
+        if group.country:
+            named.add(group.country)
+        if len(key) == 1:
+            _add_place(evidence, order[key], group.pairs[0][1])
+    evidence.focus = focus_country(mentions, groups)
+    supported = _supported(groups, evidence, containers, context, doubtful)
+    choices = {key: _choose(remaining, order[key], evidence, containers.get(key), context)
                for key, remaining in supported.items() if remaining}
-    if any(len(key) > 1 for key in supported.values()):
-        second = _Evidence(set(evidence.named_countries), set(), set(evidence.regions), evidence.focus, [])
-        for key, (choice, _p) in choices.items():
-            if known[choice][1]:
-                second.guessed_countries.add(known[choice][1])
-            _add_place(second, groups[key], known[choice])
-        choices = {key: _choose(supported[key], groups[key], second, containers.get(key), known, context)
-                   if len(supported[key]) > 1 else choices[key] for key in choices}
+    if any(len(remaining) > 1 for remaining in supported.values()):
+        second = _Evidence(set(named), set(), set(evidence.regions), evidence.focus, [])
+        for key, (_choice, _p, fact) in choices.items():
+            if fact[1]:
+                second.guessed_countries.add(fact[1])
+            _add_place(second, order[key], fact)
+        choices = {key: _choose(supported[key], order[key], second, containers.get(key), context)
+                   if len(supported[key]) > 1 else choice for key, choice in choices.items()}
     kept: list[Mention] = []
     for mention in mentions:
-        if mention.candidates not in choices:
+        chosen = choices.get(mention.candidates)
+        if chosen is None:
             mention.choice = -1
             continue
-        choice, probability = choices[mention.candidates]
-        _kind, country, admin1, admin2, point, _prior, _feature, _population, _minor, _weak = known[choice]
-        mention.choice, mention.probability, mention.country = choice, probability, country
-        mention.admin1, mention.admin2, mention.point = admin1, admin2, point
+        choice, probability, fact = chosen
+        mention.choice, mention.probability, mention.country = choice, probability, fact[1]
+        mention.admin1, mention.admin2, mention.point = fact[2], fact[3], fact[4]
         mention.confidence = round(min(1.0, max(0.0, probability * mention.reliability)), 3)
         kept.append(mention)
     return kept
-
-
-# kind, country, admin1, admin2, point, prior (population and class: the score before context),
-# feature class, population, minor (needs support), weak (needs support where capitals prove nothing)
-Fact = tuple[int, str, str | None, str | None, tuple[float, float] | None, float, int, int, bool, bool]
 
 
 def candidate_fact(candidate: int, facts: Facts) -> Fact:
@@ -225,51 +247,59 @@ def candidate_fact(candidate: int, facts: Facts) -> Fact:
     # capitals prove nothing (see the module docstring)
     minor = (feature == TOWN_CLASS and population < SMALL_TOWN) or feature == ADMIN2_CLASS
     weak = minor or (feature == TOWN_CLASS and population < DOUBTFUL_TOWN)
+    point = facts.point_of(candidate) if spatial else None
+    shrink = math.cos(math.radians(point[0])) if point is not None else 0.0
     return (kind, facts.country_of(candidate), facts.admin1_of(candidate) if spatial else None,
-            facts.admin2_of(candidate) if spatial else None,
-            facts.point_of(candidate) if spatial else None, prior, feature, population, minor, weak)
+            facts.admin2_of(candidate) if spatial else None, point, prior, feature, population, minor, weak,
+            shrink)
 
 
-def _small(fact: Fact) -> bool:
-    """A minor place: a small town or a second-level unit (see the module docstring)."""
-    return fact[8]
+def candidate_group(candidates: tuple[int, ...], facts: Facts) -> Group:
+    """The :class:`Group` of a name's candidates (the facts come from ``facts.fact``, cached there)."""
+    pairs = tuple((candidate, facts.fact(candidate)) for candidate in candidates)
+    known = [fact for _candidate, fact in pairs]
+    countries = {fact[1] for fact in known}
+    # a set built as focus_country always built it, so its countries are visited in the same order
+    voters = tuple({fact[1] for fact in known if fact[1] and not fact[8]})
+    areas = [fact for fact in known if fact[6] in (ADMIN1_CLASS, NAMED_CLASS, COUNTRY_CLASS)]
+    return Group(pairs=pairs, all_minor=all(fact[8] for fact in known), any_minor=any(fact[8] for fact in known),
+                 any_weak=any(fact[9] for fact in known),
+                 country=known[0][1] if len(countries) == 1 else "", voters=voters,
+                 area_countries=tuple(dict.fromkeys(fact[1] for fact in areas)),
+                 area_units=tuple(dict.fromkeys(unit for fact in areas for unit in (fact[2], fact[3]) if unit)))
 
 
-def _supported(groups: dict[tuple[int, ...], int], known: dict[int, Fact], evidence: _Evidence,
+def _supported(groups: dict[tuple[int, ...], Group], evidence: _Evidence,
                containers: dict[tuple[int, ...], set[str]], context: Context,
-               doubtful: set[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[int, ...]]:
+               doubtful: set[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[tuple[int, Fact], ...]]:
     """Each group's candidates without the minor places nothing in the item points to."""
-    out = {key: key for key in groups}
-    pending = [key for key in groups
-               if any(known[c][9] if key in doubtful else known[c][8] for c in key)]
+    out = {key: group.pairs for key, group in groups.items()}
+    pending = [key for key, group in groups.items() if (group.any_weak if key in doubtful else group.any_minor)]
     if not pending:
         return out
     countries = set(evidence.named_countries)
     countries.update(country for country in (context.hint, evidence.focus) if country)
     units = set(evidence.regions)
-    for key in groups:
-        for candidate in key:
-            fact = known[candidate]
-            if fact[6] in (ADMIN1_CLASS, NAMED_CLASS, COUNTRY_CLASS):
-                countries.add(fact[1])
-                units.update(unit for unit in (fact[2], fact[3]) if unit)
+    for group in groups.values():
+        countries.update(group.area_countries)
+        units.update(group.area_units)
     for key in pending:
         inside = containers.get(key, set())
-        kept: list[int] = []
-        for c in key:
-            _kind, country, admin1, admin2, _point, _prior, _feature, _population, minor, weak = known[c]
+        kept: list[tuple[int, Fact]] = []
+        for pair in out[key]:
+            _kind, country, admin1, admin2, _point, _prior, _feature, _population, minor, weak, _shrink = pair[1]
             named = country in countries or country in inside
             if key in doubtful:
                 keep = not weak or (not minor and named)
             else:
                 keep = not minor or named or admin1 in units or admin2 in units or admin1 in inside
             if keep:
-                kept.append(c)
+                kept.append(pair)
         out[key] = tuple(kept)
     return out
 
 
-def focus_country(mentions: Sequence[Mention], known: dict[int, Fact]) -> str | None:
+def focus_country(mentions: Sequence[Mention], groups: dict[tuple[int, ...], Group]) -> str | None:
     """The country the item is about before resolution: the one most mentions can be in.
 
     Each mention whose capitals prove something votes for every country its
@@ -281,7 +311,7 @@ def focus_country(mentions: Sequence[Mention], known: dict[int, Fact]) -> str | 
     for mention in mentions:
         if mention.doubtful:
             continue
-        countries = {known[c][1] for c in mention.candidates if known[c][1] and not _small(known[c])}
+        countries = groups[mention.candidates].voters
         if not countries:
             continue
         share = mention.weight / len(countries)
@@ -295,49 +325,53 @@ def focus_country(mentions: Sequence[Mention], known: dict[int, Fact]) -> str | 
 
 
 def _add_place(evidence: _Evidence, group: int, fact: Fact) -> None:
-    _kind, _country, admin1, admin2, point, _prior, feature, _population, _minor, _weak = fact
+    point, feature = fact[4], fact[6]
     if point is not None and feature != CONTINENT_CLASS:    # each group adds one place per pass
         evidence.points.append((group, point[0], point[1]))
-    if feature == ADMIN1_CLASS and admin1 is not None:
-        evidence.regions.add(admin1)
-    elif feature == ADMIN2_CLASS and admin2 is not None:
-        evidence.regions.add(admin2)
+    if feature == ADMIN1_CLASS:
+        if fact[2] is not None:
+            evidence.regions.add(fact[2])
+    elif feature == ADMIN2_CLASS and fact[3] is not None:
+        evidence.regions.add(fact[3])
 
 
-def _containers(mentions: Sequence[Mention], text: str, known: dict[int, Fact]
+def _containers(mentions: Sequence[Mention], text: str, groups: dict[tuple[int, ...], Group]
                 ) -> dict[tuple[int, ...], set[str]]:
     """Candidates → countries and regions named right after them ("Hyderabad, Pakistan")."""
     out: dict[tuple[int, ...], set[str]] = {}
     for mention, following in pairwise(mentions):
+        if following.start - mention.end > 3:
+            continue
         between = text[mention.end:following.start]
-        if len(between) > 3 or between.strip() not in (",", "(", ", (", "،"):
+        if between.strip() not in (",", "(", ", (", "،"):
             continue
         inside = out.setdefault(mention.candidates, set())
-        for candidate in following.candidates:
-            _kind, country, admin1, admin2, _point, _prior, feature, *_rest = known[candidate]
-            inside.add(country)
-            if feature == ADMIN1_CLASS and admin1 is not None:
-                inside.add(admin1)
-            elif feature == ADMIN2_CLASS and admin2 is not None:
-                inside.add(admin2)
+        for _candidate, fact in groups[following.candidates].pairs:
+            inside.add(fact[1])
+            feature = fact[6]
+            if feature == ADMIN1_CLASS:
+                if fact[2] is not None:
+                    inside.add(fact[2])
+            elif feature == ADMIN2_CLASS and fact[3] is not None:
+                inside.add(fact[3])
     return out
 
 
-def _choose(candidates: tuple[int, ...], group: int, evidence: _Evidence, container: set[str] | None,
-            known: dict[int, Fact], context: Context) -> tuple[int, float]:
-    if len(candidates) == 1:
-        return candidates[0], 1.0
+def _choose(pairs: tuple[tuple[int, Fact], ...], group: int, evidence: _Evidence, container: set[str] | None,
+            context: Context) -> tuple[int, float, Fact]:
+    if len(pairs) == 1:
+        return pairs[0][0], 1.0, pairs[0][1]
     points = [(lat, lon) for other, lat, lon in evidence.points if other != group]
-    scores = [_score(known[c], evidence, points, container, context) for c in candidates]
-    best = max(range(len(candidates)), key=lambda i: (scores[i], -i))
+    scores = [_score(fact, evidence, points, container, context) for _candidate, fact in pairs]
+    best = max(range(len(pairs)), key=lambda i: (scores[i], -i))
     top = scores[best]
     total = sum(math.exp(score - top) for score in scores)
-    return candidates[best], 1.0 / total
+    return pairs[best][0], 1.0 / total, pairs[best][1]
 
 
 def _score(fact: Fact, evidence: _Evidence, points: list[tuple[float, float]],
            container: set[str] | None, context: Context) -> float:
-    _kind, country, admin1, admin2, point, score, feature, _population, _minor, _weak = fact
+    _kind, country, admin1, admin2, point, score, feature, _population, _minor, _weak, shrink = fact
     if country in evidence.named_countries:
         score += NAMED_COUNTRY
     elif country in evidence.guessed_countries:
@@ -356,9 +390,9 @@ def _score(fact: Fact, evidence: _Evidence, points: list[tuple[float, float]],
     if points and point is not None and feature != CONTINENT_CLASS:
         # equirectangular distance: within 1 % of the great circle where proximity still counts
         lat, lon = point
-        shrink = math.cos(math.radians(lat))
-        nearest = min(math.hypot(((other_lon - lon + 180.0) % 360.0 - 180.0) * shrink, other_lat - lat)
-                      for other_lat, other_lon in points) * _KM_PER_DEGREE
+        hypot = math.hypot
+        nearest = min([hypot(((other_lon - lon + 180.0) % 360.0 - 180.0) * shrink, other_lat - lat)
+                       for other_lat, other_lon in points]) * _KM_PER_DEGREE
         score += PROXIMITY * math.exp(-nearest / PROXIMITY_KM)
     return score
 

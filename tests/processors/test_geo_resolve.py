@@ -17,8 +17,10 @@ from processors.geo.resolve import (
     TOWN_CLASS,
     Context,
     Fact,
+    Group,
     Mention,
     candidate_fact,
+    candidate_group,
     primary,
     resolve,
 )
@@ -72,6 +74,9 @@ class World:
 
     def fact(self, candidate: int) -> Fact:
         return candidate_fact(candidate, self)
+
+    def group(self, candidates: tuple[int, ...]) -> Group:
+        return candidate_group(candidates, self)
 
 
 WORLD = World(
