@@ -67,7 +67,7 @@ def fold_term(text: str) -> str:
     """Matching form of a dictionary entry (term or place name), without pads."""
     if text.isascii():      # what fold() does to ASCII, without a Folded: a gazetteer build folds 10⁶ names
         return text.lower().translate(_ASCII_NON_WORD)
-    return fold(text).padded[1:-1]
+    return _matching_form(_DROP.sub("", text))
 
 
 def fold(text: str) -> Folded:
@@ -77,16 +77,19 @@ def fold(text: str) -> Folded:
     if not text.isascii() and _DROP.search(text):      # every dropped character is outside ASCII
         offsets = tuple(i for i, ch in enumerate(text) if not _DROP.match(ch))
         text = _DROP.sub("", text)
+    return Folded(original, f" {_matching_form(text)} ", offsets)
+
+
+def _matching_form(text: str) -> str:
+    """Lower case, Arabic letter variants unified, every non-word character a space (one for one)."""
     if "\u0130" in text:  # 'İ'.lower() is two characters; keep folding one for one
         text = text.replace("\u0130", "I")
     text = text.lower()
     if text.isascii():
-        text = text.translate(_ASCII_NON_WORD)
-    else:
-        if _ARABIC.search(text):
-            text = text.translate(_ARABIC_VARIANTS)
-        text = _NON_WORD.sub(" ", text.replace("_", " "))
-    return Folded(original, f" {text} ", offsets)
+        return text.translate(_ASCII_NON_WORD)
+    if _ARABIC.search(text):
+        text = text.translate(_ARABIC_VARIANTS)
+    return _NON_WORD.sub(" ", text.replace("_", " "))
 
 
 _ARTICLE = "ال"

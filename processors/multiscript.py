@@ -7,12 +7,13 @@ needed one automaton per script group so that ASCII text walked only its own.
 ``ahocorasick_rs`` (the Rust ``aho-corasick`` crate's contiguous NFA) walks
 the same keys in about 30 µs per article, in one automaton of about 30 MB
 instead of 85 MB. It cannot be pickled, so a pickle carries the keys and the
-automaton is built again when it is loaded (about a second for the gazetteer).
+automaton is built again when it is loaded (about a second for the gazetteer's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from threading import Lock
 from typing import Any
 
 import ahocorasick_rs
@@ -21,14 +22,19 @@ _SEPARATOR = "\x00"     # keys are matching forms (folded text), which never hol
 
 
 class ScriptAutomata:
-    """A set of ``(key, value)`` pairs; a repeated key keeps its last value, an empty one is ignored."""
+    """A set of ``(key, value)`` pairs; a repeated key keeps its last value, an empty one is ignored.
+
+    The automaton is built on first search (a gazetteer built in a child
+    process is only pickled there, so it never builds one) or when unpickled.
+    """
 
     def __init__(self, pairs: Iterable[tuple[str, Any]]) -> None:
         table = {key: value for key, value in pairs if key and _SEPARATOR not in key}
         self.values: list[Any] = list(table.values())
         self.keys = len(self.values)
         self._keys = _SEPARATOR.join(table)
-        self._automaton = _automaton(self._keys)
+        self._automaton: ahocorasick_rs.AhoCorasick | None = None
+        self._lock = Lock()
 
     def matches(self, text: str) -> list[tuple[int, int, int]]:
         """(index into :attr:`values`, start, end) of every key in ``text``, overlapping ones too.
@@ -36,15 +42,25 @@ class ScriptAutomata:
         Ordered by end, and at one end the longest key first (as Aho-Corasick
         reports them); ``end`` is exclusive, in characters.
         """
-        if self._automaton is None:
-            return []
-        return self._automaton.find_matches_as_indexes(text, overlapping=True)
+        automaton = self._automaton
+        if automaton is None:
+            if not self._keys:
+                return []
+            automaton = self._built()
+        return automaton.find_matches_as_indexes(text, overlapping=True)
 
     def iter(self, text: str) -> Iterator[tuple[int, Any]]:
         """(index of the key's last character, value) for every key occurring in ``text``."""
         values = self.values
         for index, _start, end in self.matches(text):
             yield end - 1, values[index]
+
+    def _built(self) -> ahocorasick_rs.AhoCorasick:
+        with self._lock:
+            if self._automaton is None:
+                self._automaton = ahocorasick_rs.AhoCorasick(
+                    self._keys.split(_SEPARATOR), implementation=ahocorasick_rs.Implementation.ContiguousNFA)
+            return self._automaton
 
     def __getstate__(self) -> dict[str, Any]:
         return {"values": self.values, "keys": self._keys}
@@ -53,11 +69,7 @@ class ScriptAutomata:
         self.values = state["values"]
         self.keys = len(self.values)
         self._keys = state["keys"]
-        self._automaton = _automaton(self._keys)
-
-
-def _automaton(keys: str) -> ahocorasick_rs.AhoCorasick | None:
-    if not keys:
-        return None
-    return ahocorasick_rs.AhoCorasick(keys.split(_SEPARATOR),
-                                      implementation=ahocorasick_rs.Implementation.ContiguousNFA)
+        self._automaton = None
+        self._lock = Lock()
+        if self._keys:      # loaded to be used: build now, not on an item's time
+            self._built()

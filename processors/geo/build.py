@@ -411,12 +411,16 @@ def _build_automata(names: dict[str, set[int]], index: PlaceIndex
         folded = fold_term(name).strip()
         if city_only and folded in STOP_NAMES:
             continue
+        ascii_only = folded.isascii()      # most names: no Arabic or Ethiopic rules to look for
         if name in ACRONYMS:
             exact.add(folded)
         else:
-            minimum = 2 if _ETHIOPIC.match(folded) else 3
+            minimum = 2 if not ascii_only and _ETHIOPIC.match(folded) else 3
             if len(folded.replace(" ", "")) < minimum:
                 continue
+        if ascii_only:
+            plain.setdefault(folded, set()).update(candidates)
+            continue
         if _ARABIC.match(folded):
             with_article = folded.startswith(ARTICLE) and len(folded) - len(ARTICLE) >= 3
             bare = folded[len(ARTICLE):] if with_article else folded
@@ -430,6 +434,9 @@ def _build_automata(names: dict[str, set[int]], index: PlaceIndex
     interned: dict[tuple[int, ...], tuple[int, ...]] = {}
 
     def intern(candidates: set[int]) -> tuple[int, ...]:
+        if len(candidates) == 1:        # most names: nothing to drop
+            single = tuple(candidates)
+            return interned.setdefault(single, single)
         cities_admin1 = {index.admin1_of(c) for c in candidates if c & 3 == CITY}
         if cities_admin1:
             candidates = {c for c in candidates

@@ -66,6 +66,8 @@ _VIRAMA, _ASAT = "\u1039", "\u103a"
 
 def script_of(name: str) -> str | None:
     """'indic', 'myanmar', 'han', 'thai', 'hangul', 'hebrew' or None (a name for the folded matcher)."""
+    if name.isascii():
+        return None
     if MYANMAR.search(name):
         return "myanmar"
     if INDIC.search(name):
