@@ -293,7 +293,7 @@ def _copied(place: Place, update: dict[str, Any]) -> Place:
 
 def _geotag_point(geotag: Mapping[str, float] | None) -> tuple[float, float] | None:
     """A valid ``{'lat':…, 'lon':…}`` as a point; anything else (missing, NaN, out of range) as None."""
-    if not isinstance(geotag, Mapping):
+    if geotag is None or not isinstance(geotag, Mapping):     # (an ABC's isinstance is slow)
         return None
     try:
         lat, lon = float(geotag["lat"]), float(geotag["lon"])

@@ -33,6 +33,7 @@ ARTICLE_PREFIXES = frozenset({c + p + "ال" for c in ("", "و", "ف") for p in 
                              | {c + "لل" for c in ("", "و", "ف")})
 
 _WORD_AFTER = re.compile(r"(?:['’]s)?[ \t]+([^\W\d_]+)")
+_PHRASE_STARTS = frozenset(first for first, _second in ACTOR_PHRASES)
 METONYMY_RELIABILITY = 0.6
 
 Match = tuple[int, int, tuple[int, ...], int]
@@ -167,7 +168,7 @@ def is_metonymy(original: str, last: int) -> bool:
     word = following.group(1).lower()
     if word in ACTOR_WORDS:
         return True
-    if word not in AUXILIARIES and not any(word == first for first, _second in ACTOR_PHRASES):
+    if word not in AUXILIARIES and word not in _PHRASE_STARTS:
         return False
     second = _WORD_AFTER.match(original, following.end())
     if second is None:

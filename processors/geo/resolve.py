@@ -423,7 +423,8 @@ def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
         first.setdefault(country, mention.start)
     if not votes:
         return Primary()
-    country = max(votes, key=lambda c: (votes[c], -first[c]))
+    # (max() of one is that one: most items name one country, and max() with a key costs)
+    country = next(iter(votes)) if len(votes) == 1 else max(votes, key=lambda c: (votes[c], -first[c]))
     inside = [m for m in voting if m.country == country]
     region_votes: dict[str, float] = {}
     city_votes: dict[int, float] = {}
@@ -436,10 +437,12 @@ def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
             city_votes[mention.choice] = (city_votes.get(mention.choice, 0.0)
                                           + mention.weight * max(mention.confidence, 0.01))
             cities.setdefault(mention.choice, mention)
-    admin1 = max(region_votes, key=lambda r: region_votes[r]) if region_votes else None
+    admin1 = (None if not region_votes else next(iter(region_votes)) if len(region_votes) == 1
+              else max(region_votes, key=lambda r: region_votes[r]))
     if city_votes:
         in_region = [c for c in city_votes if admin1 is not None and cities[c].admin1 == admin1]
-        city = max(in_region or list(city_votes), key=lambda c: (city_votes[c], facts.population_of(c)))
+        towns = in_region or list(city_votes)
+        city = towns[0] if len(towns) == 1 else max(towns, key=lambda c: (city_votes[c], facts.population_of(c)))
         if not in_region:
             admin1 = cities[city].admin1
         return Primary(country, admin1, city, cities[city].point, cities[city].admin2)

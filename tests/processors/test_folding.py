@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,3 +59,15 @@ def test_fold_never_raises_and_spans_stay_inside(text: str) -> None:
     if inner:
         first, last = folded.span(1, inner + 1)
         assert 0 <= first <= last <= len(text)
+
+
+@pytest.mark.parametrize("text", ["Côte_d'Ivoire", "naïve_test", "al-Khartoum_x", "الخرطوم_و", "São\u0301 Tomé"])
+def test_underscores_fold_to_spaces_in_any_script(text: str) -> None:
+    folded = fold(text)
+    assert "_" not in folded.padded
+    assert fold_term(text) == folded.padded[1:-1]
+
+
+def test_fold_term_is_the_matching_form_of_fold_when_marks_are_dropped() -> None:
+    assert fold_term("Ḩalab\u0300") == fold("Ḩalab\u0300").padded[1:-1] == "ḩalab"
+    assert fold_term("الْخَرْطُوم") == fold("الْخَرْطُوم").padded[1:-1] == "الخرطوم"

@@ -432,3 +432,49 @@ def test_cyrillic_names_need_a_capital_like_latin_ones(gazetteer: Gazetteer) -> 
 def test_any_geotag_is_used_or_ignored_without_raising(gazetteer: Gazetteer, lat: Any, lon: Any) -> None:
     location = gazetteer.locate("Fighting in Goma", geotag={"lat": lat, "lon": lon})
     assert location.country in ("CD", None) or location.places[0].source == "geotag"
+
+
+def test_a_cached_name_carries_nothing_from_one_item_to_the_next(gazetteer: Gazetteer) -> None:
+    """Candidate facts and groups are cached per name: what one item decides must not stick to them."""
+    alone = gazetteer.locate("Floods in Hyderabad.")
+    assert alone.places[0].country == "IN"
+    # items that push the same name to Pakistan (a container, a feed country) and mark it metonymic
+    for text, hint in (("Floods in Hyderabad, Pakistan.", None), ("Floods in Hyderabad.", "PK"),
+                       ("Hyderabad said the floods were over.", "PK")):
+        assert gazetteer.locate(text, country_hint=hint).places[0].country == "PK"
+    again = gazetteer.locate("Floods in Hyderabad.")
+    assert again.places == alone.places
+    assert (again.country, again.city, again.lat, again.lon) == (alone.country, alone.city, alone.lat, alone.lon)
+    assert not again.places[0].metonymy
+
+
+def test_a_cached_group_is_immutable(gazetteer: Gazetteer) -> None:
+    mentions = gazetteer.matcher.mentions(fold("Floods in Hyderabad."), 0)
+    group = gazetteer.index.group(mentions[0].candidates)
+    assert len(group.pairs) > 1 and all(isinstance(pair, tuple) for pair in group.pairs)
+    with pytest.raises(AttributeError):
+        group.country = "PK"  # type: ignore[misc]
+
+
+def test_places_of_one_item_are_not_shared_with_the_next(gazetteer: Gazetteer) -> None:
+    """Each item's places are its own objects: changing one (as a caller may) changes no other item's."""
+    first = gazetteer.locate("Fighting in Sudan and in Khartoum.")
+    second = gazetteer.locate("Fighting in Sudan and in Khartoum.")
+    assert first.places == second.places
+    assert all(a is not b for a, b in zip(first.places, second.places, strict=True))
+    first.places[0].confidence = 0.01
+    assert second.places[0].confidence != 0.01
+    assert gazetteer.locate("Fighting in Sudan and in Khartoum.").places == second.places
+
+
+def test_a_place_copy_matches_pydantic_model_copy(gazetteer: Gazetteer) -> None:
+    from processors.geo.gazetteer import _copied
+
+    base = gazetteer.index.place_of(gazetteer.matcher.mentions(fold("in Khartoum"), 0)[0].candidates[0])
+    update = {"matched": "Khartoum", "start": 3, "end": 11, "confidence": 0.9, "source": "gazetteer",
+              "metonymy": True}
+    copied, expected = _copied(base, update), base.model_copy(update=update)
+    assert copied == expected
+    assert copied.model_fields_set == expected.model_fields_set
+    assert copied.model_dump_json() == expected.model_dump_json()
+    assert base.matched == "" and base.start is None      # the cached place is left as it was
