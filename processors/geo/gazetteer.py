@@ -240,7 +240,8 @@ class Gazetteer:
         Each :class:`Place` is made once, from the cached place of its candidate (:func:`_copied`).
         """
         if all_mentions:
-            return [self._place(mention, original, mention.confidence, mention.metonymy) for mention in mentions]
+            return [self._place(mention, original, mention.confidence, mention.metonymy)
+                    for mention in mentions]
         merged: dict[tuple[int, int], list[Any]] = {}     # identity → [first mention, confidence, metonymy]
         for mention in mentions:
             choice = mention.choice

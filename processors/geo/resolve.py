@@ -262,11 +262,12 @@ def candidate_group(candidates: tuple[int, ...], facts: Facts) -> Group:
     # a set built as focus_country always built it, so its countries are visited in the same order
     voters = tuple({fact[1] for fact in known if fact[1] and not fact[8]})
     areas = [fact for fact in known if fact[6] in (ADMIN1_CLASS, NAMED_CLASS, COUNTRY_CLASS)]
-    return Group(pairs=pairs, all_minor=all(fact[8] for fact in known), any_minor=any(fact[8] for fact in known),
-                 any_weak=any(fact[9] for fact in known),
+    return Group(pairs=pairs, all_minor=all(fact[8] for fact in known),
+                 any_minor=any(fact[8] for fact in known), any_weak=any(fact[9] for fact in known),
                  country=known[0][1] if len(countries) == 1 else "", voters=voters,
                  area_countries=tuple(dict.fromkeys(fact[1] for fact in areas)),
-                 area_units=tuple(dict.fromkeys(unit for fact in areas for unit in (fact[2], fact[3]) if unit)))
+                 area_units=tuple(dict.fromkeys(unit for fact in areas
+                                                for unit in (fact[2], fact[3]) if unit)))
 
 
 def _supported(groups: dict[tuple[int, ...], Group], evidence: _Evidence,
@@ -274,7 +275,8 @@ def _supported(groups: dict[tuple[int, ...], Group], evidence: _Evidence,
                doubtful: set[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[tuple[int, Fact], ...]]:
     """Each group's candidates without the minor places nothing in the item points to."""
     out = {key: group.pairs for key, group in groups.items()}
-    pending = [key for key, group in groups.items() if (group.any_weak if key in doubtful else group.any_minor)]
+    pending = [key for key, group in groups.items()
+               if (group.any_weak if key in doubtful else group.any_minor)]
     if not pending:
         return out
     countries = set(evidence.named_countries)
@@ -287,7 +289,7 @@ def _supported(groups: dict[tuple[int, ...], Group], evidence: _Evidence,
         inside = containers.get(key, set())
         kept: list[tuple[int, Fact]] = []
         for pair in out[key]:
-            _kind, country, admin1, admin2, _point, _prior, _feature, _population, minor, weak, _shrink = pair[1]
+            _kind, country, admin1, admin2, _point, _prior, _feature, _population, minor, weak, _ = pair[1]
             named = country in countries or country in inside
             if key in doubtful:
                 keep = not weak or (not minor and named)
@@ -442,7 +444,8 @@ def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
     if city_votes:
         in_region = [c for c in city_votes if admin1 is not None and cities[c].admin1 == admin1]
         towns = in_region or list(city_votes)
-        city = towns[0] if len(towns) == 1 else max(towns, key=lambda c: (city_votes[c], facts.population_of(c)))
+        city = (towns[0] if len(towns) == 1
+                else max(towns, key=lambda c: (city_votes[c], facts.population_of(c))))
         if not in_region:
             admin1 = cities[city].admin1
         return Primary(country, admin1, city, cities[city].point, cities[city].admin2)

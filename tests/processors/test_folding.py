@@ -61,7 +61,8 @@ def test_fold_never_raises_and_spans_stay_inside(text: str) -> None:
         assert 0 <= first <= last <= len(text)
 
 
-@pytest.mark.parametrize("text", ["Côte_d'Ivoire", "naïve_test", "al-Khartoum_x", "الخرطوم_و", "São\u0301 Tomé"])
+@pytest.mark.parametrize("text", ["Côte_d'Ivoire", "naïve_test", "al-Khartoum_x", "الخرطوم_و",
+                                  "São\u0301 Tomé"])
 def test_underscores_fold_to_spaces_in_any_script(text: str) -> None:
     folded = fold(text)
     assert "_" not in folded.padded

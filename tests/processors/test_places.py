@@ -444,7 +444,8 @@ def test_a_cached_name_carries_nothing_from_one_item_to_the_next(gazetteer: Gaze
         assert gazetteer.locate(text, country_hint=hint).places[0].country == "PK"
     again = gazetteer.locate("Floods in Hyderabad.")
     assert again.places == alone.places
-    assert (again.country, again.city, again.lat, again.lon) == (alone.country, alone.city, alone.lat, alone.lon)
+    assert (again.country, again.city, again.lat, again.lon) == (alone.country, alone.city, alone.lat,
+                                                                 alone.lon)
     assert not again.places[0].metonymy
 
 
