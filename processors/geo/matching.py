@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from processors.folding import Folded, fold
@@ -38,6 +39,18 @@ METONYMY_RELIABILITY = 0.6
 
 Match = tuple[int, int, tuple[int, ...], int]
 """(first, last, candidates, capitals rule) of a name in the original text."""
+
+
+CITIES_ONLY, DEMONYMS_ONLY = 1 << CITY, 1 << DEMONYM
+
+
+@lru_cache(maxsize=1 << 15)
+def _kinds(candidates: tuple[int, ...]) -> int:
+    """The kinds among a name's candidates, one bit each (``CITIES_ONLY``: all are towns)."""
+    mask = 0
+    for candidate in candidates:
+        mask |= 1 << (candidate & 3)
+    return mask
 
 
 def _text_order(match: Match) -> tuple[int, int]:
@@ -87,7 +100,7 @@ class NameMatcher:
                     continue
                 if (require_capital and candidates and not original[first].isupper()
                         and not _capitalised(original, first, last)
-                        and not all(c & 3 == DEMONYM for c in candidates)):
+                        and _kinds(candidates) != DEMONYMS_ONLY):
                     if lowered is not None:
                         lowered.add(candidates)
                     continue
@@ -132,7 +145,7 @@ class NameMatcher:
                 doubtful = doubtful or weak
                 if last - first <= 3 or len(original[first:last].replace(" ", "")) <= 3:
                     reliability *= 0.8
-            if all(c & 3 == DEMONYM for c in candidates):
+            if _kinds(candidates) == DEMONYMS_ONLY:
                 reliability *= 0.9
             metonymy = is_metonymy(original, last)
             if metonymy:
@@ -224,7 +237,7 @@ def _context_cues(original: str, first: int, last: int, candidates: tuple[int, .
     beside_capital = capital_before or _CAPITAL_AFTER.match(original, last) is not None
     doubtful = sentence_start or in_title_case or beside_capital
     reliability = 1.0
-    if not all(c & 3 == CITY for c in candidates):
+    if _kinds(candidates) != CITIES_ONLY:
         return candidates, reliability, doubtful
     if sentence_start:
         reliability *= 0.75
