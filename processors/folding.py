@@ -31,6 +31,9 @@ _DROP = re.compile(
 # (one character class scans twice as fast as the alternation ``[^\w ]|_``).
 _NON_WORD = re.compile(r"[^\w ]")
 _ARABIC = re.compile("[\u0600-\u06ff]")
+# Either of the two above (every character _DROP drops is Arabic or in these ranges): one scan
+# tells most non-ASCII text (Latin with accents or typographic quotes) it needs neither.
+_DROP_OR_ARABIC = re.compile("[\u0600-\u06ff\u0300-\u036f\u200b-\u200f\u00ad\ufeff]")
 _COMBINING = re.compile("[\u0300-\u036f]")
 _ARABIC_VARIANTS = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
@@ -74,20 +77,24 @@ def fold(text: str) -> Folded:
     """Fold ``text`` for matching; never raises on any ``str`` (lone surrogates included)."""
     original = text
     offsets: tuple[int, ...] | None = None
-    if not text.isascii() and _DROP.search(text):      # every dropped character is outside ASCII
+    special = not text.isascii() and _DROP_OR_ARABIC.search(text) is not None
+    if special and _DROP.search(text):
         offsets = tuple(i for i, ch in enumerate(text) if not _DROP.match(ch))
         text = _DROP.sub("", text)
-    return Folded(original, f" {_matching_form(text)} ", offsets)
+    return Folded(original, f" {_matching_form(text, special)} ", offsets)
 
 
-def _matching_form(text: str) -> str:
-    """Lower case, Arabic letter variants unified, every non-word character a space (one for one)."""
+def _matching_form(text: str, arabic: bool = True) -> str:
+    """Lower case, Arabic letter variants unified, every non-word character a space (one for one).
+
+    ``arabic``: False when the text is known to hold no Arabic letter.
+    """
     if "\u0130" in text:  # 'İ'.lower() is two characters; keep folding one for one
         text = text.replace("\u0130", "I")
     text = text.lower()
     if text.isascii():
         return text.translate(_ASCII_NON_WORD)
-    if _ARABIC.search(text):
+    if arabic and _ARABIC.search(text):
         text = text.translate(_ARABIC_VARIANTS)
     return _NON_WORD.sub(" ", text.replace("_", " "))
 

@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from processors.folding import arabic_clitic_variants, fold, fold_term, strip_latin_accents
+from processors.folding import (
+    _ARABIC_VARIANTS,
+    _ASCII_NON_WORD,
+    _DROP,
+    Folded,
+    arabic_clitic_variants,
+    fold,
+    fold_term,
+    strip_latin_accents,
+)
 
 
 def test_fold_pads_lowercases_and_blanks_punctuation() -> None:
@@ -72,3 +82,27 @@ def test_underscores_fold_to_spaces_in_any_script(text: str) -> None:
 def test_fold_term_is_the_matching_form_of_fold_when_marks_are_dropped() -> None:
     assert fold_term("Ḩalab\u0300") == fold("Ḩalab\u0300").padded[1:-1] == "ḩalab"
     assert fold_term("الْخَرْطُوم") == fold("الْخَرْطُوم").padded[1:-1] == "الخرطوم"
+
+
+def _plain_fold(text: str) -> Folded:
+    """fold() as first written, without its fast paths (what they must keep giving)."""
+    original, offsets = text, None
+    if _DROP.search(text):
+        offsets = tuple(i for i, ch in enumerate(text) if not _DROP.match(ch))
+        text = _DROP.sub("", text)
+    text = text.replace("\u0130", "I").lower()
+    if text.isascii():
+        text = text.translate(_ASCII_NON_WORD)
+    else:
+        if re.search("[\u0600-\u06ff]", text):
+            text = text.translate(_ARABIC_VARIANTS)
+        text = re.sub(r"[^\w ]|_", " ", text)
+    return Folded(original, f" {text} ", offsets)
+
+
+@given(st.text(alphabet=st.sampled_from("aZ _-.,’é\u0301\u200bİ\u00adسأةى\u064e\u0640ክ1٣"), max_size=40)
+       | st.text(max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_fold_and_fold_term_give_what_plain_folding_gives(text: str) -> None:
+    assert fold(text) == _plain_fold(text)
+    assert fold_term(text) == _plain_fold(text).padded[1:-1]
