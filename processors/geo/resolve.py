@@ -365,8 +365,10 @@ def _choose(pairs: tuple[tuple[int, Fact], ...], group: int, evidence: _Evidence
         return pairs[0][0], 1.0, pairs[0][1]
     points = [(lat, lon) for other, lat, lon in evidence.points if other != group]
     scores = [_score(fact, evidence, points, container, context) for _candidate, fact in pairs]
-    best = max(range(len(pairs)), key=lambda i: (scores[i], -i))
-    top = scores[best]
+    best, top = 0, scores[0]
+    for i, score in enumerate(scores):
+        if score > top:         # the highest score; the first candidate of equal ones
+            best, top = i, score
     total = sum(math.exp(score - top) for score in scores)
     return pairs[best][0], 1.0 / total, pairs[best][1]
 
