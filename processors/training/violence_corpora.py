@@ -25,7 +25,9 @@ Where the examples come from, and how they are kept apart:
   file: measured on, never trained on).
 * **Hand-written** (this repository): reports and hard negatives written the
   way wire services, local outlets and posts phrase them, in several languages:
-  ``processors/training/data/violence_written.csv`` for training,
+  ``processors/training/data/violence_written.csv`` for training (and
+  :data:`WRITTEN_TRAIN_MORE`: raids and militia attacks on villages, posts
+  written during attacks, their hard negatives),
   ``processors/evaluation/data/violence_dev_written.csv`` for the dev set only
   (written first, before any training).
 """
