@@ -196,7 +196,7 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
     doubtful = {key for key in order if key not in sure}
     containers = _containers(mentions, text, groups)
 
-    evidence = _Evidence()
+    evidence = _Evidence(set(), set(), set(), None, [])
     named = evidence.named_countries
     for key, group in groups.items():
         # a doubtful name, or one of minor places only, names no country on its own word
@@ -206,11 +206,19 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
             named.add(group.country)
         if len(key) == 1:
             _add_place(evidence, order[key], group.pairs[0][1])
-    evidence.focus = focus_country(mentions, groups)
-    supported = _supported(groups, evidence, containers, context, doubtful)
-    choices = {key: _choose(remaining, order[key], evidence, containers.get(key), context)
-               for key, remaining in supported.items() if remaining}
-    if any(len(remaining) > 1 for remaining in supported.values()):
+    supported = {key: group.pairs for key, group in groups.items()}
+    pending = [key for key, group in groups.items()
+               if (group.any_weak if key in doubtful else group.any_minor)]
+    if pending:     # (the focus only decides which minor places are supported)
+        evidence.focus = focus_country(mentions, groups)
+        _support(supported, pending, groups, evidence, containers, context, doubtful)
+    choices: dict[tuple[int, ...], tuple[int, float, Fact]] = {}
+    ambiguous = False
+    for key, remaining in supported.items():
+        if remaining:
+            choices[key] = _choose(remaining, order[key], evidence, containers.get(key), context)
+            ambiguous = ambiguous or len(remaining) > 1
+    if ambiguous:
         second = _Evidence(set(named), set(), set(evidence.regions), evidence.focus, [])
         for key, (_choice, _p, fact) in choices.items():
             if fact[1]:
@@ -270,15 +278,11 @@ def candidate_group(candidates: tuple[int, ...], facts: Facts) -> Group:
                                                 for unit in (fact[2], fact[3]) if unit)))
 
 
-def _supported(groups: dict[tuple[int, ...], Group], evidence: _Evidence,
-               containers: dict[tuple[int, ...], set[str]], context: Context,
-               doubtful: set[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[tuple[int, Fact], ...]]:
-    """Each group's candidates without the minor places nothing in the item points to."""
-    out = {key: group.pairs for key, group in groups.items()}
-    pending = [key for key, group in groups.items()
-               if (group.any_weak if key in doubtful else group.any_minor)]
-    if not pending:
-        return out
+def _support(out: dict[tuple[int, ...], tuple[tuple[int, Fact], ...]], pending: list[tuple[int, ...]],
+             groups: dict[tuple[int, ...], Group], evidence: _Evidence,
+             containers: dict[tuple[int, ...], set[str]], context: Context,
+             doubtful: set[tuple[int, ...]]) -> None:
+    """Drop from ``out`` the ``pending`` groups' minor places nothing in the item points to."""
     countries = set(evidence.named_countries)
     countries.update(country for country in (context.hint, evidence.focus) if country)
     units = set(evidence.regions)
@@ -298,7 +302,6 @@ def _supported(groups: dict[tuple[int, ...], Group], evidence: _Evidence,
             if keep:
                 kept.append(pair)
         out[key] = tuple(kept)
-    return out
 
 
 def focus_country(mentions: Sequence[Mention], groups: dict[tuple[int, ...], Group]) -> str | None:
