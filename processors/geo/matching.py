@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from processors.folding import Folded, fold
@@ -53,9 +54,7 @@ def _kinds(candidates: tuple[int, ...]) -> int:
     return mask
 
 
-def _text_order(match: Match) -> tuple[int, int]:
-    """Sort key: by start, the longest first."""
-    return match[0], match[0] - match[1]
+_START = itemgetter(0)
 
 
 class NameMatcher:
@@ -116,8 +115,10 @@ class NameMatcher:
         if not raw:
             return []
         # Overlapping matches keep the longest; one sweep in text order (not all
-        # pairs: an item repeating a name 10,000 times must stay linear).
-        raw.sort(key=_text_order)
+        # pairs: an item repeating a name 10,000 times must stay linear). Sorted by start
+        # only: of matches that start together the sweep keeps the longest (the first
+        # of equal ones) in any order.
+        raw.sort(key=_START)
         kept: list[Match] = []
         kept_end = -1
         for match in raw:
@@ -151,7 +152,7 @@ class NameMatcher:
             if metonymy:
                 reliability *= METONYMY_RELIABILITY
             mentions.append(Mention(first, last, candidates, 2.0 if first < title_chars else 1.0,
-                                    reliability, metonymy=metonymy, doubtful=doubtful))
+                                    reliability, "gazetteer", metonymy, doubtful))
         return mentions
 
     def proposed_mentions(self, original: str, proposals: Sequence[Proposal],
