@@ -189,3 +189,21 @@ async def test_a_reader_that_cannot_start_is_closed_not_left_for_the_collector(
     await publisher.stop()
     gc.collect()
     assert not [w for w in recwarn if "Unclosed AIOKafkaConsumer" in str(w.message)]
+
+
+async def test_feeds_asking_for_the_end_offsets_at_once_share_one_reader(
+        kafka: KafkaSettings, recwarn: pytest.WarningsRecorder) -> None:
+    """The demo's startup printed two "Unclosed AIOKafkaConsumer" errors: its feeds journal their
+    first polls at once, and each call that found no reader yet started one of its own, the last
+    one kept and the others left open."""
+    import gc
+
+    publisher = KafkaPublisher(kafka)
+    await publisher.start()
+    try:
+        ends = await asyncio.gather(*(publisher.end_offsets() for _ in range(4)))
+    finally:
+        await publisher.stop()
+    gc.collect()
+    assert ends[1:] == ends[:-1] and sorted(ends[0]) == list(range(kafka.topic_partitions))
+    assert [str(w.message) for w in recwarn if "Unclosed AIOKafkaConsumer" in str(w.message)] == []
