@@ -78,8 +78,10 @@ class KafkaPublisher:
         self.idempotent = idempotent
         self._producer: AIOKafkaProducer | None = None
         self._reader: AIOKafkaConsumer | None = None
-        # Feeds journal their polls concurrently: one reader for all, started once.
+        # Feeds journal their polls concurrently: one reader for all, started once, and
+        # read back by one feed at a time (each assigns it and moves its positions).
         self._reader_lock = asyncio.Lock()
+        self._reading = asyncio.Lock()
 
     async def start(self) -> None:
         producer = AIOKafkaProducer(**client_kwargs(self.settings), acks="all",
@@ -157,6 +159,10 @@ class KafkaPublisher:
         return {tp.partition: offset for tp, offset in ends.items()}
 
     async def published_since(self, offsets: Mapping[int, int]) -> set[tuple[str, str, bool]]:
+        async with self._reading:
+            return await self._read_since(offsets)
+
+    async def _read_since(self, offsets: Mapping[int, int]) -> set[tuple[str, str, bool]]:
         try:
             reader, partitions = await self._partitions()
             ends = await reader.end_offsets(partitions)
