@@ -6,7 +6,7 @@ seeded initialisation and shuffling, single-threaded, full float32.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ class HeadConfig:
     weight_decay: float = 1e-4
     dropout: float = 0.1
     seed: int = 13
+    ensemble: int = 1  # network only: this many networks (seeds seed, seed+1, ...), averaged
 
 
 def fit_logistic(
@@ -109,9 +110,33 @@ def fit_network(
 
 
 def fit_head(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, config: HeadConfig) -> Network:
+    if config.hidden and config.ensemble > 1:
+        seeds = range(config.seed, config.seed + config.ensemble)
+        return averaged([fit_network(x, y, weights, replace(config, seed=seed)) for seed in seeds])
     if config.hidden:
         return fit_network(x, y, weights, config)
     return fit_logistic(x, y, weights, l2=config.l2)
+
+
+def averaged(networks: list[Network]) -> Network:
+    """One network whose logits are the mean of ``networks``' logits (one hidden layer each).
+
+    Side by side, their hidden layers make one wider layer, and the output weights,
+    divided by their number, average them: the heads file and the run-time code stay
+    as they are, and the average of differently seeded networks varies less with the
+    seed than any one of them.
+    """
+    count = len(networks)
+    hidden = [n.hidden for n in networks]
+    hidden_bias = [n.hidden_bias for n in networks]
+    if any(h is None for h in hidden) or any(b is None for b in hidden_bias):
+        raise ValueError("only networks with a hidden layer can be averaged")
+    return Network(
+        np.vstack([n.weight for n in networks]) / count,
+        np.mean([n.bias for n in networks], axis=0),
+        np.hstack([h for h in hidden if h is not None]),
+        np.concatenate([b for b in hidden_bias if b is not None]),
+    )
 
 
 def fit_labels(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, balanced: bool = True) -> Network:

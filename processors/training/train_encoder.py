@@ -17,7 +17,9 @@
 4. Gate (``--gate``): the same heads on the static embedding
    (:mod:`processors.encoders.static`), and per category the escalation
    threshold: the highest calibrated score that keeps ``--gate-recall`` of the
-   calibration positives of *every* language.
+   calibration positives of *every* language. With
+   ``--keep-gate-heads`` the gate's heads stay as they are and only its
+   thresholds are recomputed, against the new heads' finds.
 5. Figures on the dev splits (never used for any choice above) and on the
    violence dev set: ``metrics.json`` beside the heads, and printed.
 """
@@ -389,6 +391,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--l2", type=float, default=HeadConfig().l2)
     parser.add_argument("--epochs", type=int, default=HeadConfig().epochs)
     parser.add_argument(
+        "--ensemble",
+        type=int,
+        default=1,
+        help="with --hidden: average this many networks trained from successive seeds "
+        "(stored as one wider network)",
+    )
+    parser.add_argument(
         "--gate",
         type=Path,
         help="also train the gate's heads, into this folder; its static "
@@ -402,6 +411,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="share of the encoders' calibration finds the gate keeps in every language "
         "(default 0.95; 0.98 for violence reports, whose calibration rows are Boston "
         "tweets and written reports, unlike the LA tweets and news of the dev set)",
+    )
+    parser.add_argument(
+        "--keep-gate-heads",
+        action="store_true",
+        help="with --gate: keep the gate's trained heads and only recompute its escalation "
+        "thresholds against these heads' finds (new encoder heads, same gate)",
     )
     parser.add_argument(
         "--found-with",
@@ -464,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         split: sum(1 for row in rows if row.split == split) for split in ("train", "calibration", "dev")
     }
     print(f"{len(rows):,} rows: {counts}", flush=True)
-    config = HeadConfig(hidden=args.hidden, l2=args.l2, epochs=args.epochs)
+    config = HeadConfig(hidden=args.hidden, l2=args.l2, epochs=args.epochs, ensemble=args.ensemble)
     heads = train_heads(
         vectors,
         rows,
@@ -493,16 +508,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the gate reads whole articles: it also learns from news-length texts built from rows
         gate_rows = rows + long_rows(rows, args.long_rows)
         static_vectors = static.embed([row.text for row in gate_rows])
-        gate = train_heads(
-            static_vectors,
-            gate_rows,
-            config,
-            encoder=static.name,
-            dim=static.dim,
-            max_chars=PREPARED_CHARS,
-            version=args.version,
-            sublabels=False,
+        gate = (
+            HeadSet.load(args.gate)
+            if args.keep_gate_heads
+            else train_heads(
+                static_vectors,
+                gate_rows,
+                config,
+                encoder=static.name,
+                dim=static.dim,
+                max_chars=PREPARED_CHARS,
+                version=args.version,
+                sublabels=False,
+            )
         )
+        shipped_thresholds = dict(gate.escalate_at)
         langs = [row.lang for row in rows]
         found = {category: head.scores(vectors, langs) >= 0.5 for category, head in heads.heads.items()}
         for directory in args.found_with:
@@ -522,8 +542,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             category: gate_thresholds(gate, static_vectors, gate_rows, share, found)[category]
             for category, share in recall.items()
         }
-        gate.meta.update(rows=counts, sources=sources, gate_recall=recall)
-        gate.save(args.gate)
+        if not args.keep_gate_heads:
+            gate.meta.update(rows=counts, sources=sources, gate_recall=recall)
+            gate.save(args.gate)
+        elif gate.escalate_at != shipped_thresholds:
+            gate.meta.update(thresholds_rows=counts, gate_recall=recall)
+            gate.save(args.gate)
         metrics["gate"] = {
             "escalate_at": gate.escalate_at,
             "dev_at_escalation": evaluate(gate, static_vectors, gate_rows, escalate_at=gate.escalate_at),

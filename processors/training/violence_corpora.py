@@ -25,7 +25,9 @@ Where the examples come from, and how they are kept apart:
   file: measured on, never trained on).
 * **Hand-written** (this repository): reports and hard negatives written the
   way wire services, local outlets and posts phrase them, in several languages:
-  ``processors/training/data/violence_written.csv`` for training,
+  ``processors/training/data/violence_written.csv`` for training (and
+  :data:`WRITTEN_TRAIN_MORE`: raids and militia attacks on villages, posts
+  written during attacks, their hard negatives),
   ``processors/evaluation/data/violence_dev_written.csv`` for the dev set only
   (written first, before any training).
 """
@@ -87,7 +89,13 @@ _EVENT_LANGS = {
     "2013_Brazil_nightclub_fire": "pt",
     "2013_Spain_train_crash": "es",
 }
-WRITTEN_TRAIN = Path(__file__).resolve().parent / "data" / "violence_written.csv"
+_DATA = Path(__file__).resolve().parent / "data"
+WRITTEN_TRAIN = _DATA / "violence_written.csv"
+WRITTEN_TRAIN_MORE = (_DATA / "violence_written_regional.csv", _DATA / "violence_written_posts.csv")
+"""Written after the first heads missed such reports (see the model card): raids, banditry and
+militia attacks on villages (East Africa, the Sahel) in news style; posts written during and
+after an attack; each with its hard negatives (livestock disease, drought, accidents told in
+the same words, stock-theft arrests, peace deals)."""
 WRITTEN_DEV = Path(__file__).resolve().parents[1] / "evaluation" / "data" / "violence_dev_written.csv"
 
 
@@ -265,9 +273,8 @@ def training_set(shared: Path, *, per_accident_event: int | None = 150) -> list[
     held_out = {_key(example.text) for example in dev_set(shared)}
     events_dir = shared / "events" / "crisislex_t26"
     crisislex = read_crisislex_train(events_dir, per_accident_event=per_accident_event)
-    examples = crisislex + read_written(
-        WRITTEN_TRAIN, "written"
-    )
+    written = [read_written(path, "written") for path in (WRITTEN_TRAIN, *WRITTEN_TRAIN_MORE)]
+    examples = crisislex + [example for examples in written for example in examples]
     return [example for example in examples if _key(example.text) not in held_out]
 
 

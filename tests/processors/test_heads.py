@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,9 @@ from processors.encoders.sentencepiece import read_vocabulary
 from processors.encoders.static import StaticEmbedding
 from processors.training.fit import (
     HeadConfig,
+    averaged,
     best_f1_threshold,
+    fit_head,
     fit_logistic,
     fit_network,
     threshold_for_recall,
@@ -111,6 +114,25 @@ def test_a_network_head_learns_a_non_linear_rule() -> None:
     y = (x[:, 0] * x[:, 1]) > 0
     network = fit_network(x, y, None, HeadConfig(hidden=16, epochs=60, learning_rate=1e-2, dropout=0.0))
     assert ((network.logits(x)[:, 0] > 0) == y).mean() > 0.9
+
+
+def test_an_ensemble_is_one_network_whose_logits_are_the_mean_of_its_members() -> None:
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(300, 4)).astype(np.float32)
+    y = (x[:, 0] * x[:, 1]) > 0
+    config = HeadConfig(hidden=8, epochs=5, learning_rate=1e-2, dropout=0.0)
+    members = [fit_network(x, y, None, replace(config, seed=config.seed + k)) for k in range(3)]
+    ensemble = fit_head(x, y, None, replace(config, ensemble=3))
+    assert ensemble.hidden is not None and ensemble.hidden.shape == (4, 24)
+    expected = np.mean([member.logits(x) for member in members], axis=0)
+    np.testing.assert_allclose(ensemble.logits(x), expected, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(members[0].logits(x), members[1].logits(x)), "each member has its own seed"
+
+
+def test_only_networks_with_a_hidden_layer_are_averaged() -> None:
+    linear = Network(np.ones((3, 1), np.float32), np.zeros(1, np.float32))
+    with pytest.raises(ValueError, match="hidden layer"):
+        averaged([linear, linear])
 
 
 def test_thresholds_for_f1_and_for_recall() -> None:

@@ -8,6 +8,7 @@ what is checked is the machinery, not the quality (that is the model card's).
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +27,20 @@ from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import Row, all_rows
 from processors.training.hate_corpora import DEFAULT_CAPS, Cap, read_all, scaled_caps, split_of, subsample
 from processors.training.train_encoder import calibrate, gate_thresholds
-from processors.training.violence_corpora import ViolenceExample, dev_set, read_crisislex_train, training_set
+from processors.training.violence_corpora import (
+    WRITTEN_TRAIN,
+    WRITTEN_TRAIN_MORE,
+    ViolenceExample,
+    dev_set,
+    read_crisislex_train,
+    read_written,
+    training_set,
+)
 from tests.processors import tiny_models
 from tests.processors.conftest import CATEGORIES_FILE
 from tests.processors.training_data import write_shared
+
+DEFAULT_GATE_RECALL = {"hate_speech": 0.95, "violence_report": 0.98}
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +143,14 @@ def test_the_violence_dev_set_shares_nothing_with_training(shared: Path) -> None
     assert kinds == {"written", "crisislex", "geovirus"}
 
 
+def test_every_hand_written_training_file_is_trained_on(shared: Path) -> None:
+    train = {e.text for e in training_set(shared) if e.source == "written"}
+    for path in (WRITTEN_TRAIN, *WRITTEN_TRAIN_MORE):
+        rows = read_written(path, "written")
+        assert {row.violent for row in rows} == {True, False}, f"{path.name}: reports and hard negatives"
+        assert {row.text for row in rows} <= train, path.name
+
+
 def test_calibration_is_per_language_with_enough_rows_and_pooled_always() -> None:
     rng = np.random.default_rng(1)
     rows = [Row("x", "en", "s", "calibration", bool(i % 2), False) for i in range(60)] + [
@@ -156,7 +175,12 @@ def test_gate_thresholds_keep_what_the_encoder_finds(trained: Path, shared: Path
     }
     static = StaticEmbedding.load(trained / "gate")
     static_vectors = static.embed([row.text for row in rows])
-    assert gate_thresholds(gate, static_vectors, rows, 0.95, found) == pytest.approx(gate.escalate_at)
+    # the run's default shares: 0.95 of the finds, 0.98 for violence reports
+    expected = {
+        category: gate_thresholds(gate, static_vectors, rows, share, found)[category]
+        for category, share in DEFAULT_GATE_RECALL.items()
+    }
+    assert expected == pytest.approx(gate.escalate_at)
     calibration = np.array([row.split == "calibration" for row in rows])
     for category, threshold in gate.escalate_at.items():
         kept = gate.heads[category].scores(static_vectors, [row.lang for row in rows]) >= threshold
@@ -165,6 +189,40 @@ def test_gate_thresholds_keep_what_the_encoder_finds(trained: Path, shared: Path
         )
         if wanted.sum() >= 10:
             assert kept[wanted].mean() >= 0.9
+
+
+def test_keeping_the_gate_heads_recomputes_only_its_thresholds(
+    trained: Path, shared: Path, tmp_path: Path
+) -> None:
+    gate_dir = tmp_path / "gate"
+    shutil.copytree(trained / "gate", gate_dir)
+    stale = HeadSet.load(gate_dir)
+    stale.escalate_at = {category: 0.999 for category in stale.escalate_at}  # must be recomputed
+    stale.save(gate_dir)
+    model = tiny_models.sequence_model()
+    code = train_encoder.main(
+        ["--shared", str(shared), "--cache", str(trained / "cache"), "--out", str(tmp_path / "encoder"),
+         "--encoder", "checkpoint", "--model", str(model), "--gate", str(gate_dir), "--keep-gate-heads",
+         "--hidden", "8", "--epochs", "2", "--ensemble", "2"]
+    )
+    assert code == 0
+    kept = HeadSet.load(gate_dir)
+    for category, head in stale.heads.items():
+        np.testing.assert_array_equal(kept.heads[category].network.weight, head.network.weight)
+    rows = all_rows(shared)
+    heads = HeadSet.load(tmp_path / "encoder")
+    hidden = heads.heads["violence_report"].network.hidden
+    assert hidden is not None and hidden.shape[1] == 16, "two networks of 8 units"
+    vectors = build_encoder(EncoderSettings(kind="checkpoint", model=model)).embed([row.text for row in rows])
+    langs = [row.lang for row in rows]
+    found = {category: head.scores(vectors, langs) >= 0.5 for category, head in heads.heads.items()}
+    static_vectors = StaticEmbedding.load(gate_dir).embed([row.text for row in rows])
+    expected = {
+        category: gate_thresholds(kept, static_vectors, rows, share, found)[category]
+        for category, share in DEFAULT_GATE_RECALL.items()
+    }
+    assert kept.escalate_at == pytest.approx(expected)
+    assert all(threshold < 0.999 for threshold in kept.escalate_at.values())
 
 
 def test_a_run_writes_heads_metrics_and_a_gate_the_plugins_load(trained: Path) -> None:
