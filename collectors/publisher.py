@@ -78,6 +78,10 @@ class KafkaPublisher:
         self.idempotent = idempotent
         self._producer: AIOKafkaProducer | None = None
         self._reader: AIOKafkaConsumer | None = None
+        # Feeds journal their polls concurrently: one reader for all, started once, and
+        # read back by one feed at a time (each assigns it and moves its positions).
+        self._reader_lock = asyncio.Lock()
+        self._reading = asyncio.Lock()
 
     async def start(self) -> None:
         producer = AIOKafkaProducer(**client_kwargs(self.settings), acks="all",
@@ -130,15 +134,16 @@ class KafkaPublisher:
                                f"{exc}") from exc
 
     async def _partitions(self) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
-        if self._reader is None:
-            reader = AIOKafkaConsumer(**client_kwargs(self.settings), enable_auto_commit=False,
-                                      fetch_max_wait_ms=100)
-            try:
-                await reader.start()
-            except BaseException:
-                await reader.stop()  # else aiokafka reports an "Unclosed AIOKafkaConsumer" later
-                raise
-            self._reader = reader
+        async with self._reader_lock:
+            if self._reader is None:
+                reader = AIOKafkaConsumer(**client_kwargs(self.settings), enable_auto_commit=False,
+                                          fetch_max_wait_ms=100)
+                try:
+                    await reader.start()
+                except BaseException:
+                    await reader.stop()  # else aiokafka reports an "Unclosed AIOKafkaConsumer" later
+                    raise
+                self._reader = reader
         numbers = self._reader.partitions_for_topic(topics.ITEMS_RAW)
         if not numbers:
             await self._reader.topics()  # fetches the cluster's metadata
@@ -154,6 +159,10 @@ class KafkaPublisher:
         return {tp.partition: offset for tp, offset in ends.items()}
 
     async def published_since(self, offsets: Mapping[int, int]) -> set[tuple[str, str, bool]]:
+        async with self._reading:
+            return await self._read_since(offsets)
+
+    async def _read_since(self, offsets: Mapping[int, int]) -> set[tuple[str, str, bool]]:
         try:
             reader, partitions = await self._partitions()
             ends = await reader.end_offsets(partitions)

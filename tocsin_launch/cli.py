@@ -275,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Commands that read or ask the running stack: they find a running `tocsin demo` by itself.
-DEMO_CLIENTS = frozenset({"init", "search", "alerts", "export", "evidence", "backtest", "api-key", "labels"})
+DEMO_CLIENTS = frozenset({"init", "search", "alerts", "incidents", "export", "evidence", "backtest",
+                          "api-key", "labels"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,13 +3,15 @@
 Starts a Tansu broker and an osmem search server on free loopback ports, serves
 the recorded demo corpus (``demo/corpus``) over local HTTP with its dates shifted
 so the corpus ends now, runs collectors → processors → alerts as child processes,
-and prints alerts as they are raised plus where to read them.
+and prints alerts as they are raised, incidents as they open and grow, and where to
+read them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -30,6 +32,7 @@ from tocsin_embedded.discovery import DEMO_ENV, remove_demo_env, write_demo_env
 from tocsin_embedded.feedserver import FeedServer
 from tocsin_embedded.ports import free_port
 from tocsin_embedded.search import start_search_server
+from tocsin_launch.incident_watch import IncidentTicker, show_incidents
 from tocsin_launch.supervisor import supervise
 
 COMPAT_NODE = "tocsin_embedded.compat:PlainJsonNode"
@@ -96,18 +99,23 @@ def running_api(env: dict[str, str], workdir: Path) -> Iterator[tuple[str, str]]
 
 
 async def _report(settings: Settings, every: float = 10.0) -> None:
-    """A status line now and then: how much the archive holds."""
+    """Incidents worth a look as they open and grow, and a status line now and then: how much
+    the archive, the alerts and the incidents indices hold."""
     es = search_client(settings.search)
-    last = -1
+    ticker = IncidentTicker()
+    last: tuple[int, ...] = ()
     try:
         while True:
             await asyncio.sleep(every)
             with contextlib.suppress(Exception):
+                incidents = await show_incidents(es, settings.search.incidents_index, ticker,
+                                                 functools.partial(print, flush=True))
                 items = (await es.count(index=settings.search.items_index))["count"]
                 alerts = (await es.count(index=settings.search.alerts_index))["count"]
-                if items != last:
-                    print(f"[status] archive: {items} items, {alerts} alerts indexed", flush=True)
-                    last = items
+                if (items, alerts, incidents) != last:
+                    print(f"[status] archive: {items} items, {alerts} alerts, {incidents} incidents indexed",
+                          flush=True)
+                    last = (items, alerts, incidents)
     finally:
         await es.close()
 
@@ -144,8 +152,10 @@ Tocsin demo is running (Ctrl-C stops it and everything it started).
   try the API            curl -H 'X-API-Key: {api_key}' '{api_url}/search?q=killed&size=3'
   search the archive     curl '{search.url}/{settings.search.items_index}/_search?q=text:killed&pretty'
   search the alerts      curl '{search.url}/{settings.search.alerts_index}/_search?pretty'
+  list the incidents     tocsin incidents; curl -H 'X-API-Key: {api_key}' '{api_url}/incidents'
   from another terminal  tocsin search killed; tocsin alerts   (in this directory: they read {DEMO_ENV})
-Alerts appear below as the rules raise them.
+Alerts appear below as the rules raise them, and beside them the incidents worth a look
+(violence, two items or more, or amplified) as they open and grow.
 """, flush=True)
 
         async def main() -> int:

@@ -151,7 +151,10 @@ class OpenIncident:
             self.location = item.location
         if self.admin1 is None and item.admin1 is not None:
             self.admin1 = item.admin1
-            self.admin1_name = next((p.admin1_name for p in item.places if p.admin1 == item.admin1), None)
+        if self.admin1_name is None and self.admin1 is not None:
+            self.admin1_name = next(
+                (p.admin1_name for p in item.places if p.admin1 == self.admin1 and p.admin1_name), None
+            )
         if len(self.central) < CENTRAL_CANDIDATES:
             self.central.append((item.id, item.title or item.text[:200], center(vector)))
         self._choose_title(center)

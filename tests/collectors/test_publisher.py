@@ -189,3 +189,38 @@ async def test_a_reader_that_cannot_start_is_closed_not_left_for_the_collector(
     await publisher.stop()
     gc.collect()
     assert not [w for w in recwarn if "Unclosed AIOKafkaConsumer" in str(w.message)]
+
+
+async def test_feeds_asking_for_the_end_offsets_at_once_share_one_reader(
+        kafka: KafkaSettings, recwarn: pytest.WarningsRecorder) -> None:
+    """The demo's startup printed two "Unclosed AIOKafkaConsumer" errors: its feeds journal their
+    first polls at once, and each call that found no reader yet started one of its own, the last
+    one kept and the others left open."""
+    import gc
+
+    publisher = KafkaPublisher(kafka)
+    await publisher.start()
+    try:
+        ends = await asyncio.gather(*(publisher.end_offsets() for _ in range(4)))
+    finally:
+        await publisher.stop()
+    gc.collect()
+    assert ends[1:] == ends[:-1] and sorted(ends[0]) == list(range(kafka.topic_partitions))
+    assert [str(w.message) for w in recwarn if "Unclosed AIOKafkaConsumer" in str(w.message)] == []
+
+
+async def test_feeds_settling_at_once_each_find_their_own_published_items(kafka: KafkaSettings) -> None:
+    """After a crash several feeds settle their journals at once, on the publisher's one reader:
+    each must read ``items.raw`` from its own offsets, not from where another feed moved it."""
+    async with KafkaPublisher(kafka) as publisher:
+        before_a = await publisher.end_offsets()
+        first = [item(unique_name(), f"a{n}") for n in range(6)]
+        await publisher.publish(first, [])
+        before_b = await publisher.end_offsets()
+        second = [item(unique_name(), f"b{n}") for n in range(6)]
+        await publisher.publish(second, [])
+        found_a, found_b = await asyncio.gather(publisher.published_since(before_a),
+                                                publisher.published_since(before_b))
+    # Reading more than one's own is harmless (a feed settles only the items its journal lists).
+    assert {i.id for i in first + second} <= {key[0] for key in found_a}
+    assert {i.id for i in second} <= {key[0] for key in found_b}

@@ -8,7 +8,7 @@ are seeded directly (running the collectors and classifiers would take minutes).
 
 Run, from README.md and docs/**/*.md:
 
-- each ``tocsin`` command that reads or asks the running stack (search, alerts, export,
+- each ``tocsin`` command that reads or asks the running stack (search, alerts, incidents, export,
   evidence, backtest, api-key, labels, init), in a shell, with no TOCSIN_ variable set:
   it must find the demo by itself and exit 0;
 - each ``curl`` to the Tocsin API (``$API``, ``http://127.0.0.1:8000``), with ``$K`` /
@@ -56,7 +56,7 @@ pytestmark = pytest.mark.peers
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
-CLIENTS = {"search", "alerts", "export", "evidence", "backtest", "api-key", "labels", "init"}
+CLIENTS = {"search", "alerts", "incidents", "export", "evidence", "backtest", "api-key", "labels", "init"}
 NOW = datetime.now(UTC).replace(microsecond=0)
 ALERT_ID = "a-documented0000000000000000001"
 # The reference events file docs/alerts.md shows beside its `backtest --events` command.

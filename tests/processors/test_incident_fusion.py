@@ -9,6 +9,7 @@ from processors.incidents.duplicates import DuplicateIndex, normalise
 from processors.incidents.embedding import hashed_ngrams
 from processors.incidents.fusion import Fuser
 from tests.processors.incident_samples import KHARTOUM, NORTH_DARFUR, StoryEmbedder, enriched
+from tocsin.schema import Place
 from tocsin.settings import IncidentSettings
 
 STORIES = {
@@ -196,3 +197,18 @@ def test_unplaced_posts_join_only_as_copies_unless_asked() -> None:
     asked, _ = fuser(unplaced_similarity=0.8)
     ids = [item.incident.id for item in asked.fuse(posts).items]  # type: ignore[union-attr]
     assert ids[0] == ids[1] == ids[2]
+
+
+def test_an_incident_names_its_region_as_its_first_placed_item_does() -> None:
+    """The incident's admin1_name stayed empty when its first item had a region (the demo
+    showed 'KE/KE-09' for the cattle raid near Isiolo, the API and dashboard no region name)."""
+    first = enriched("a", ATTACK_EN)
+    first = first.model_copy(update={"places": [
+        first.places[0].model_copy(update={"admin1_name": "Central Darfur"}),
+        Place(name="Sudan", matched="Sudan", kind="country", country="SD", lat=15.0, lon=30.0),
+    ]})
+    unnamed = enriched("b", ATTACK_FR, minutes=5)
+    fusion, _ = fuser()
+    fused = fusion.fuse([first, unnamed])
+    incidents = [(i.admin1, i.admin1_name, i.item_count) for i in fused.incidents]
+    assert incidents == [("SD.55", "Central Darfur", 2)]

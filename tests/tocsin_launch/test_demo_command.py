@@ -37,3 +37,14 @@ def test_the_demo_runs_on_a_copy_of_its_rules_so_put_rules_leaves_the_tracked_fi
                        alerts_port=1, rules_file=copy)
     assert env["TOCSIN_ALERTS__RULES_FILE"] == str(copy)
     assert API_KEY not in env
+
+
+def test_every_archive_command_finds_the_running_demo_from_another_terminal() -> None:
+    """``tocsin incidents`` beside ``make demo`` asked the default search server (localhost:9200)."""
+    import argparse
+
+    from tocsin_launch.archive_commands import register
+
+    commands = argparse.ArgumentParser().add_subparsers()
+    register(commands)
+    assert set(commands.choices) - cli.DEMO_CLIENTS == set()
