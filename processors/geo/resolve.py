@@ -267,8 +267,9 @@ def candidate_group(candidates: tuple[int, ...], facts: Facts) -> Group:
     pairs = tuple((candidate, facts.fact(candidate)) for candidate in candidates)
     known = [fact for _candidate, fact in pairs]
     countries = {fact[1] for fact in known}
-    # a set built as focus_country always built it, so its countries are visited in the same order
-    voters = tuple({fact[1] for fact in known if fact[1] and not fact[8]})
+    # in candidate order, not a set's: focus_country breaks a tie by the first vote, which must not
+    # depend on the process's string hashing (two workers resolved one item differently)
+    voters = tuple(dict.fromkeys(fact[1] for fact in known if fact[1] and not fact[8]))
     areas = [fact for fact in known if fact[6] in (ADMIN1_CLASS, NAMED_CLASS, COUNTRY_CLASS)]
     return Group(pairs=pairs, all_minor=all(fact[8] for fact in known),
                  any_minor=any(fact[8] for fact in known), any_weak=any(fact[9] for fact in known),
@@ -309,7 +310,8 @@ def focus_country(mentions: Sequence[Mention], groups: dict[tuple[int, ...], Gro
 
     Each mention whose capitals prove something votes for every country its
     candidates other than minor places are in, split evenly; a clear winner
-    (more than a third of the votes) is the focus.
+    (more than a third of the votes) is the focus. A tie goes to the country voted
+    for first (the earlier mention, then the candidates' order), in every process.
     """
     votes: dict[str, float] = {}
     total = 0.0

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -213,3 +217,21 @@ def test_a_region_alone_gives_its_point_and_a_country_alone_none() -> None:
 
 def test_no_mentions_no_primary() -> None:
     assert primary([], WORLD).country is None
+
+
+def test_a_tied_focus_country_is_the_same_in_every_process() -> None:
+    """Georgia (the country) and Georgia (the state) split a lone mention's vote: the tie goes to the
+    first candidate, not to the order Python's per-process string hashing gives a set (two workers
+    resolved the same item differently)."""
+    script = (
+        "from processors.geo.resolve import focus_country\n"
+        "from tests.processors.test_geo_resolve import WORLD, mention\n"
+        "m = mention(0, 'georgia', 'georgia_us')\n"
+        "print(focus_country([m], {m.candidates: WORLD.group(m.candidates)}))\n"
+    )
+    answers = set()
+    for seed in range(8):
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": str(seed)}, cwd=Path(__file__).parents[2])
+        answers.add(run.stdout.strip())
+    assert answers == {"GE"}
