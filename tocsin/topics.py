@@ -11,6 +11,10 @@ ITEMS_RAW = "items.raw"
 ITEMS_ENRICHED = "items.enriched"
 """Items with language, categories and places, after the archive acknowledged them."""
 
+ITEMS_FUSION = "items.fusion"
+"""Internal to the processors: enriched items incident fusion considers, keyed by country
+(``-`` when none), so one worker fuses all of a country's reports."""
+
 ITEMS_DLQ = "items.dlq"
 """Items no stage could handle, with the reason; nothing is dropped silently."""
 
@@ -20,7 +24,7 @@ ALERT_MATCHES = "alerts.matches"
 ALERTS = "alerts"
 """Raised alerts, keyed by alert id."""
 
-ALL = (ITEMS_RAW, ITEMS_ENRICHED, ITEMS_DLQ, ALERT_MATCHES, ALERTS)
+ALL = (ITEMS_RAW, ITEMS_FUSION, ITEMS_ENRICHED, ITEMS_DLQ, ALERT_MATCHES, ALERTS)
 
 
 @dataclass(frozen=True)

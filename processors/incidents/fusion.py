@@ -315,12 +315,32 @@ class Fuser:
     def restore(self, incidents: Iterable[Incident]) -> None:
         """Take back the incidents a worker archived before it stopped, so replays and new items find them."""
         with self._lock:
-            for incident in sorted(incidents, key=lambda i: i.last_seen):
-                opened = OpenIncident.restored(incident)
-                self._open(opened)
-                for item_id in opened.item_ids:
-                    self._member[item_id] = opened.id
-                self._watermark = max(self._watermark, opened.last_seen)
+            self._restore(incidents)
+
+    def _restore(self, incidents: Iterable[Incident]) -> None:
+        for incident in sorted(incidents, key=lambda i: i.last_seen):
+            opened = OpenIncident.restored(incident)
+            self._open(opened)
+            for item_id in opened.item_ids:
+                self._member[item_id] = opened.id
+            self._watermark = max(self._watermark, opened.last_seen)
+
+    def refresh(self, incidents: Iterable[Incident]) -> int:
+        """Take in the index's incidents that another worker opened or grew; how many there were.
+
+        Incidents only grow, so one whose item count and last item match the one held is
+        unchanged, and is kept as held (restoring loses its title rivals and counts' order).
+        """
+        with self._lock:
+            changed = [
+                incident
+                for incident in incidents
+                if (held := self.incidents.get(incident.id)) is None
+                or held.item_count != incident.item_count
+                or held.last_seen != incident.last_seen.timestamp()
+            ]
+            self._restore(changed)
+            return len(changed)
 
     def fuse(self, items: Sequence[EnrichedItem]) -> Fused:
         """Each item with a hit in a fused category gets its incident; the changed incidents, once each."""

@@ -35,6 +35,15 @@ class IncidentStore:
             self.es, self.index, [(incident.id, incident.model_dump(mode="json")) for incident in incidents]
         )
 
+    async def make_visible(self) -> None:
+        """Make every write so far searchable (the index refreshes on its own only every second)."""
+        try:
+            await self.es.indices.refresh(index=self.index)
+        except NotFoundError:
+            return
+        except (TransportError, ApiError) as exc:
+            raise SearchUnavailable(f"refreshing {self.index!r} failed: {exc}") from exc
+
     async def recent(self, since: datetime, limit: int = RESTORE_LIMIT) -> list[Incident]:
         """Incidents last seen at or after ``since`` (event time), newest first: what fusion restores."""
         try:

@@ -52,34 +52,35 @@ class Record:
 
 def read_topic(bootstrap: str, topic: str) -> list[Record]:
     """Every record now on ``topic``, from the start of each partition to its end."""
+    return asyncio.run(read_records(bootstrap, topic))
 
-    async def run() -> list[Record]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                    auto_offset_reset="earliest", fetch_max_wait_ms=100,
-                                    max_partition_fetch_bytes=8 * 1024 * 1024)
-        await consumer.start()
-        try:
-            numbers = sorted(consumer.partitions_for_topic(topic) or ())
-            partitions = [TopicPartition(topic, p) for p in numbers]
-            if not partitions:
-                return []
-            ends = await end_offsets(consumer, partitions)
-            consumer.assign(partitions)
-            await consumer.seek_to_beginning(*partitions)
-            records: list[Record] = []
-            remaining = {tp for tp in partitions if ends[tp] > 0}
-            while remaining:
-                batches = await consumer.getmany(*remaining, timeout_ms=1000)
-                for messages in batches.values():
-                    records.extend(Record(m.key, m.value or b"", m.partition, m.offset) for m in messages)
-                for tp in list(remaining):
-                    if await consumer.position(tp) >= ends[tp]:
-                        remaining.discard(tp)
-            return records
-        finally:
-            await consumer.stop()
 
-    return asyncio.run(run())
+async def read_records(bootstrap: str, topic: str) -> list[Record]:
+    """:func:`read_topic` for a caller already on an event loop."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                auto_offset_reset="earliest", fetch_max_wait_ms=100,
+                                max_partition_fetch_bytes=8 * 1024 * 1024)
+    await consumer.start()
+    try:
+        numbers = sorted(consumer.partitions_for_topic(topic) or ())
+        partitions = [TopicPartition(topic, p) for p in numbers]
+        if not partitions:
+            return []
+        ends = await end_offsets(consumer, partitions)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records: list[Record] = []
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        while remaining:
+            batches = await consumer.getmany(*remaining, timeout_ms=1000)
+            for messages in batches.values():
+                records.extend(Record(m.key, m.value or b"", m.partition, m.offset) for m in messages)
+            for tp in list(remaining):
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+        return records
+    finally:
+        await consumer.stop()
 
 
 def duplicates(ids: Iterable[str]) -> dict[str, int]:

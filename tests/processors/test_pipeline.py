@@ -43,6 +43,7 @@ class Recorder:
     def __init__(self) -> None:
         self.events: list[tuple[str, str]] = []
         self.values: list[tuple[str, bytes]] = []
+        self.records: list[tuple[str, bytes, bytes]] = []
         self.timestamps: dict[str, float | None] = {}
 
     async def send(self, topic: str, key: bytes, value: bytes, timestamp: float | None) -> None:
@@ -50,6 +51,7 @@ class Recorder:
         if topic == topics.ITEMS_ENRICHED:
             self.timestamps[key.decode()] = timestamp
         self.values.append((topic, value))
+        self.records.append((topic, key, value))
 
     def sent(self, topic: str) -> list[bytes]:
         return [value for name, value in self.values if name == topic]
