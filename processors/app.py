@@ -91,16 +91,17 @@ def create_app(settings: Settings, enricher: Enricher | None = None) -> faust.Ap
         async with shared as processor:
             await _consume(stream, processor.process, "batch")
 
-    if settings.incidents.enabled:
-        @app.agent(topic(app, topics.ITEMS_FUSION))
-        async def fuse(stream: faust.StreamT) -> None:
-            async with shared as processor:
-                await _consume(stream, processor.fuse_batch, "fusion batch")
+    # Read even with incidents off: items handed over before a restart with them off still get
+    # archived and published (without an incident).
+    @app.agent(topic(app, topics.ITEMS_FUSION))
+    async def fuse(stream: faust.StreamT) -> None:
+        async with shared as processor:
+            await _consume(stream, processor.fuse_batch, "fusion batch")
 
-        @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode's stub wants a sync signature
-        async def forget_fusion_partitions(sender: faust.App, revoked: set[TP], **_: Any) -> None:
-            """A partition given back may come back changed by another worker: refresh it then."""
-            shared.fusion_partitions.revoke(tp.partition for tp in revoked if tp.topic == topics.ITEMS_FUSION)
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode's stub wants a sync signature
+    async def forget_fusion_partitions(sender: faust.App, revoked: set[TP], **_: Any) -> None:
+        """A partition given back may come back changed by another worker: refresh it then."""
+        shared.fusion_partitions.revoke(tp.partition for tp in revoked if tp.topic == topics.ITEMS_FUSION)
 
     async def _consume(stream: faust.StreamT, step: Callable[[list[RawMessage]], Awaitable[BatchOutcome]],
                        what: str) -> None:

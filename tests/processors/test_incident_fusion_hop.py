@@ -198,3 +198,19 @@ async def test_with_incidents_off_every_item_goes_straight_to_enriched(
     assert sorted(item.id for item in outcome.enriched) == ["c-1", "r-1"]
     assert recorder.sent(topics.ITEMS_FUSION) == []
     assert all(item.incident is None for item in outcome.enriched)
+
+
+async def test_with_incidents_off_items_left_on_the_fusion_topic_are_still_archived_and_published(
+    indices: Indices, enricher: Enricher
+) -> None:
+    recorder = Recorder()
+    archive = Archive(indices.es, indices.items)
+    await archive.install()
+    processor = BatchProcessor(enricher, archive, recorder.send, max_item_bytes=64 * 1024, incidents=None,
+                               fusion_hop=True)
+    (r1,) = enriched_reports(enricher, REPORTS[:1])
+    outcome = await processor.fuse_batch([fusion_message(r1, partition=0)])
+    assert [item.id for item in outcome.enriched] == ["r-1"] and outcome.enriched[0].incident is None
+    assert [EnrichedItem.from_bytes(v).id for v in recorder.sent(topics.ITEMS_ENRICHED)] == ["r-1"]
+    await indices.es.indices.refresh(index=indices.items)
+    assert (await indices.es.count(index=indices.items))["count"] == 1
