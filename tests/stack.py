@@ -54,6 +54,8 @@ class Stack:
             "TOCSIN_SEARCH__ALERT_VERSIONS_INDEX": f"e2e-alert-versions-{run}",
             "TOCSIN_SEARCH__EVIDENCE_INDEX": f"e2e-evidence-{run}",
             "TOCSIN_SEARCH__CUSTODY_INDEX": f"e2e-custody-{run}",
+            # Workers take in the incidents the index holds: another test's must not be among them.
+            "TOCSIN_SEARCH__INCIDENTS_INDEX": f"e2e-incidents-{run}",
             "TOCSIN_ALERTS__RULES_FILE": str(tmp / "rules.yaml"),
             "TOCSIN_ALERTS__WEB_PORT": str(self.alerts_port),
             "TOCSIN_COLLECTOR__FEEDS_FILE": str(tmp / "feeds.yaml"),
