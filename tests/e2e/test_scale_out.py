@@ -117,7 +117,8 @@ def run_stream(tmp: Path, broker: LocalBroker, search: SearchSettings, items: li
     stack.start_workers(*(["process"] * workers), "alert")
     prefix = settings.app_id_prefix
     try:
-        wait_for(lambda: group_lag(broker.bootstrap_servers, f"{prefix}-processors", [topics.ITEMS_RAW]) == 0,
+        wait_for(lambda: group_lag(broker.bootstrap_servers, f"{prefix}-processors",
+                                   [topics.ITEMS_RAW, topics.ITEMS_FUSION]) == 0,
                  "the processors to commit every item", timeout=600, workers=stack.workers)
         timings["processed_s"] = time.monotonic() - began
         wait_for(lambda: group_lag(broker.bootstrap_servers, f"{prefix}-alerts",
