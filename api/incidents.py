@@ -26,6 +26,7 @@ MAX_ITEMS = 1000
 ITEM_FIELDS = [
     "id",
     "title",
+    "text",     # the incident page's snippets (the dashboard cuts them to 400 characters)
     "url",
     "source",
     "lang",

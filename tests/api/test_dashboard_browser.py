@@ -694,6 +694,8 @@ def test_incident_list_and_an_incident_grouped_by_source_and_language(page, runn
     expect(groups).to_have_count(3)
     assert groups.evaluate_all("els => els.map(e => e.dataset.source)") == ["aljazeera", "efe", "reuters"]
     assert pg.locator('section[data-source="efe"] li.item').get_attribute("data-item-id") == "inc-k3"
+    snippet = pg.locator('section[data-source="efe"] li.item p.snippet').inner_text()
+    assert snippet == "Hombres armados atacaron el campo de Kalma."     # the item's text, not only its title
     languages = pg.locator("#incident-by-language tbody tr")
     assert sorted(languages.evaluate_all("els => els.map(e => e.dataset.lang)")) == ["ar", "en", "es"]
     assert "Hombres armados" in pg.locator('#incident-by-language tr[data-lang="es"]').inner_text()

@@ -117,6 +117,7 @@ async def test_one_incident_groups_its_items_by_source_and_language(
     listed = (await client.get("/incidents", params={"min_sources": 3}, headers=headers)).json()["incidents"]
     detail = (await client.get(f"/incidents/{listed[0]['id']}", headers=headers)).json()
     assert [item["id"] for item in detail["items"]] == ["k1", "k2", "k3"]
+    assert detail["items"][0]["text"] == "Gunmen attacked Kalma camp, killing twelve."   # the page's snippets
     assert [group["source"] for group in detail["by_source"]] == ["aljazeera", "reuters", "rfi"]
     assert detail["by_language"] == {"en": ["k1"], "ar": ["k2"], "fr": ["k3"]}
     assert (await client.get("/incidents/inc-none", headers=headers)).status_code == 404
