@@ -74,7 +74,8 @@ class SharedProcessor:
             None, Enricher.from_settings, settings.processing)
         incidents = await IncidentStage.start(
             settings.incidents, built.classifiers, es, settings.search.incidents_index,
-            max_chars=settings.processing.max_analysed_chars) if settings.incidents.enabled else None
+            max_chars=settings.processing.max_analysed_chars,
+            items_index=settings.search.items_index) if settings.incidents.enabled else None
         processor = BatchProcessor(built, archive, functools.partial(deliver, self.app),
                                    max_item_bytes=settings.processing.max_item_bytes,
                                    event_time=settings.event_time, incidents=incidents, fusion_hop=True)

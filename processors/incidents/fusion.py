@@ -325,6 +325,28 @@ class Fuser:
                 self._member[item_id] = opened.id
             self._watermark = max(self._watermark, opened.last_seen)
 
+    def remember_texts(self, items: Iterable[EnrichedItem]) -> int:
+        """Take back the texts of archived items fused before (by this worker before a restart, or
+        by another before a partition moved here); how many were new here.
+
+        Without them a burst of copies or a syndicated story that straddles a restart starts
+        over: the posts before it count for no account and the first publisher is forgotten.
+        """
+        with self._lock:
+            added = 0
+            for item in sorted(items, key=lambda i: i.event_time):
+                if item.incident is None or item.id in self._origin:
+                    continue            # not fused, or its text is known here already
+                seen = self.duplicates.add(
+                    item.id, analysed_text(item, self.max_chars), source=item.source.name,
+                    account=account_of(item), ts=item.event_time.timestamp(),
+                )
+                self._origin[item.id] = item.incident.origin or seen.origin
+                if seen.cluster is not None:
+                    self._cluster_incident.setdefault(seen.cluster.id, item.incident.id)
+                added += 1
+            return added
+
     def refresh(self, incidents: Iterable[Incident]) -> int:
         """Take in the index's incidents that another worker opened or grew; how many there were.
 

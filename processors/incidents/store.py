@@ -15,7 +15,9 @@ from pathlib import Path
 from elasticsearch import AsyncElasticsearch, NotFoundError
 from elasticsearch.exceptions import ApiError, TransportError
 
+from tocsin.documents import from_document
 from tocsin.incidents import Incident
+from tocsin.schema import EnrichedItem
 from tocsin.search import Rejected, SearchUnavailable, bulk_index, install_index
 
 TEMPLATE_FILE = Path(__file__).parents[1] / "templates" / "incidents.json"
@@ -35,14 +37,16 @@ class IncidentStore:
             self.es, self.index, [(incident.id, incident.model_dump(mode="json")) for incident in incidents]
         )
 
-    async def make_visible(self) -> None:
-        """Make every write so far searchable (the index refreshes on its own only every second)."""
+    async def make_visible(self, index: str | None = None) -> None:
+        """Make every write so far to the incidents (or ``index``) searchable: an index refreshes
+        on its own only every second."""
+        index = index or self.index
         try:
-            await self.es.indices.refresh(index=self.index)
+            await self.es.indices.refresh(index=index)
         except NotFoundError:
             return
         except (TransportError, ApiError) as exc:
-            raise SearchUnavailable(f"refreshing {self.index!r} failed: {exc}") from exc
+            raise SearchUnavailable(f"refreshing {index!r} failed: {exc}") from exc
 
     async def recent(self, since: datetime, limit: int = RESTORE_LIMIT) -> list[Incident]:
         """Incidents last seen at or after ``since`` (event time), newest first: what fusion restores."""
@@ -58,3 +62,22 @@ class IncidentStore:
         except (TransportError, ApiError) as exc:
             raise SearchUnavailable(f"reading incidents from {self.index!r} failed: {exc}") from exc
         return [Incident.from_document(hit["_source"]) for hit in response["hits"]["hits"]]
+
+
+async def fused_items(es: AsyncElasticsearch, index: str, since: datetime,
+                      limit: int = RESTORE_LIMIT) -> list[EnrichedItem]:
+    """Archived items with an incident, from ``since`` (event time), newest first: the texts
+    fusion's near-duplicate memory takes back at start (``Fuser.remember_texts``)."""
+    try:
+        response = await es.search(
+            index=index,
+            query={"bool": {"filter": [{"exists": {"field": "incident.id"}},
+                                       {"range": {"event_time": {"gte": since.isoformat()}}}]}},
+            sort=[{"event_time": "desc"}],
+            size=limit,
+        )
+    except NotFoundError:
+        return []
+    except (TransportError, ApiError) as exc:
+        raise SearchUnavailable(f"reading fused items from {index!r} failed: {exc}") from exc
+    return [from_document({**hit["_source"], "id": hit["_id"]}) for hit in response["hits"]["hits"]]
