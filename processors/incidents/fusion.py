@@ -337,10 +337,7 @@ class Fuser:
             for item in sorted(items, key=lambda i: i.event_time):
                 if item.incident is None or item.id in self._origin:
                     continue            # not fused, or its text is known here already
-                seen = self.duplicates.add(
-                    item.id, analysed_text(item, self.max_chars), source=item.source.name,
-                    account=account_of(item), ts=item.event_time.timestamp(),
-                )
+                seen = self._record_text(item)
                 self._origin[item.id] = item.incident.origin or seen.origin
                 if seen.cluster is not None:
                     self._cluster_incident.setdefault(seen.cluster.id, item.incident.id)
@@ -410,13 +407,7 @@ class Fuser:
 
     def _assign(self, item: EnrichedItem, category: str, vector: np.ndarray) -> tuple[OpenIncident, Seen]:
         ts = item.event_time.timestamp()
-        seen = self.duplicates.add(
-            item.id,
-            analysed_text(item, self.max_chars),
-            source=item.source.name,
-            account=account_of(item),
-            ts=ts,
-        )
+        seen = self._record_text(item)
         incident = self._copy_of(seen, item, category) or self._nearest(item, category, vector)
         if incident is None:
             incident = OpenIncident(
@@ -438,6 +429,11 @@ class Fuser:
             self._cluster_incident.setdefault(seen.cluster.id, incident.id)
         self._watermark = max(self._watermark, ts)
         return incident, seen
+
+    def _record_text(self, item: EnrichedItem) -> Seen:
+        """The item's text in the near-duplicate memory: its cluster and the source it counts for."""
+        return self.duplicates.add(item.id, analysed_text(item, self.max_chars), source=item.source.name,
+                                   account=account_of(item), ts=item.event_time.timestamp())
 
     def _copy_of(self, seen: Seen, item: EnrichedItem, category: str) -> OpenIncident | None:
         """The incident a near-identical text went to, when it is of this category and place."""

@@ -186,14 +186,20 @@ async def test_the_first_hop_hands_only_hits_to_fusion_keyed_by_country_and_arch
     assert (await indices.es.count(index=indices.items))["count"] == 1
 
 
-async def test_with_incidents_off_every_item_goes_straight_to_enriched(
-    indices: Indices, enricher: Enricher
-) -> None:
+async def without_incidents(indices: Indices, enricher: Enricher) -> tuple[BatchProcessor, Recorder]:
+    """A worker's pipeline with incidents off, recording what it sends."""
     recorder = Recorder()
     archive = Archive(indices.es, indices.items)
     await archive.install()
     processor = BatchProcessor(enricher, archive, recorder.send, max_item_bytes=64 * 1024, incidents=None,
                                fusion_hop=True)
+    return processor, recorder
+
+
+async def test_with_incidents_off_every_item_goes_straight_to_enriched(
+    indices: Indices, enricher: Enricher
+) -> None:
+    processor, recorder = await without_incidents(indices, enricher)
     outcome = await processor.process([RawMessage(raw(*report).to_bytes()) for report in (REPORTS[0], CALM)])
     assert sorted(item.id for item in outcome.enriched) == ["c-1", "r-1"]
     assert recorder.sent(topics.ITEMS_FUSION) == []
@@ -203,11 +209,7 @@ async def test_with_incidents_off_every_item_goes_straight_to_enriched(
 async def test_with_incidents_off_items_left_on_the_fusion_topic_are_still_archived_and_published(
     indices: Indices, enricher: Enricher
 ) -> None:
-    recorder = Recorder()
-    archive = Archive(indices.es, indices.items)
-    await archive.install()
-    processor = BatchProcessor(enricher, archive, recorder.send, max_item_bytes=64 * 1024, incidents=None,
-                               fusion_hop=True)
+    processor, recorder = await without_incidents(indices, enricher)
     (r1,) = enriched_reports(enricher, REPORTS[:1])
     outcome = await processor.fuse_batch([fusion_message(r1, partition=0)])
     assert [item.id for item in outcome.enriched] == ["r-1"] and outcome.enriched[0].incident is None
