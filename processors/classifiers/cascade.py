@@ -128,7 +128,10 @@ class Cascade:
         first_scores = [{category: hit.score for category, hit in hits.items()} for hits in results]
         sent: dict[str, int] = {}
         for classifier in self.second:
-            asked = [(row, self._escalated(classifier.categories, first_scores[row]))
+            # a plug-in may read some items whatever the first stage says (see EncoderClassifier.unscreened)
+            unscreened = getattr(classifier, "unscreened", None)
+            always = unscreened(texts) if callable(unscreened) else [set() for _ in texts]
+            asked = [(row, sorted({*self._escalated(classifier.categories, first_scores[row]), *always[row]}))
                      for row in range(len(texts))]
             asked = [(row, categories) for row, categories in asked if categories]
             sent[classifier.name] = len(asked)

@@ -49,6 +49,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from processors.categories import KeywordCategories
+from processors.classifiers.bands import Band, split_band
 from processors.classifiers.heads import HeadsError, HeadSet
 from processors.classifiers.ngram import SHIPPED_MODELS
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
@@ -72,6 +73,10 @@ class RouteConfig(BaseModel):
     by_sentence: list[str] = Field(default_factory=list)
     # texts longer than this (prepared) go on to the next route: e.g. a route whose heads know posts only
     max_text_chars: int | None = Field(default=None, ge=1)
+    # per category, [low, high): a score in it goes on to the next route that fits, which decides
+    defer: dict[str, Band] = Field(default_factory=dict)
+    # read every item that fits, whether or not the cascade's first stage escalated it
+    unscreened: bool = False
 
 
 class EncoderClassifierSettings(BaseModel):
@@ -182,6 +187,8 @@ class Route:
         cache_size: int = 4096,
         by_sentence: Sequence[str] = (),
         max_text_chars: int | None = None,
+        defer: Mapping[str, tuple[float, float]] | None = None,
+        unscreened: bool = False,
     ) -> None:
         if heads.encoder != encoder.name:
             raise HeadsError(f"heads trained on {heads.encoder!r}, encoder is {encoder.name!r}")
@@ -193,6 +200,8 @@ class Route:
         self.cache_size = cache_size
         self.by_sentence = frozenset(by_sentence) & self.categories
         self.max_text_chars = max_text_chars
+        self.defer = {name: band for name, band in (defer or {}).items() if name in self.categories}
+        self.unscreened = unscreened
         self.classifier = f"{EncoderClassifier.name}/{heads.version}/{encoder.name}"
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -255,11 +264,17 @@ class Route:
         wanted: Sequence[set[str]],
         threshold: float,
         results: list[dict[str, CategoryHit]],
-    ) -> None:
-        """Add this route's hits for ``wanted[i]`` (its categories for text i) into ``results[i]``."""
+        deferrable: Sequence[set[str]] | None = None,
+    ) -> list[tuple[int, str]]:
+        """Add this route's hits for ``wanted[i]`` (its categories for text i) into ``results[i]``.
+
+        Returns the (text, category) pairs left to the next route: those of
+        ``deferrable[i]`` whose score lies in this route's band for the category.
+        """
         rows = [i for i, categories in enumerate(wanted) if categories]
+        deferred: list[tuple[int, str]] = []
         if not rows:
-            return
+            return deferred
         items, per_item = self._read([texts[i].text for i in rows])
         langs = [texts[i].lang for i in rows]
         for category in sorted(set().union(*(wanted[i] for i in rows))):
@@ -273,7 +288,17 @@ class Route:
                 vectors = np.stack([rows_[int(b.argmax())] for rows_, b in zip(per_item, best, strict=True)])
             else:
                 scores, vectors = head.scores(items, langs), items
-            chosen = [k for k, i in enumerate(rows) if category in wanted[i] and scores[k] >= threshold]
+            in_band = split_band(scores, self.defer.get(category))
+            passed_on = {
+                k
+                for k, i in enumerate(rows)
+                if in_band[k] and deferrable is not None and category in deferrable[i] & wanted[i]
+            }
+            deferred += [(rows[k], category) for k in sorted(passed_on)]
+            chosen = [
+                k for k, i in enumerate(rows)
+                if category in wanted[i] and scores[k] >= threshold and k not in passed_on
+            ]
             if not chosen:
                 continue
             labels = head.labels.probabilities(vectors[chosen]) if head.labels is not None else None
@@ -290,6 +315,7 @@ class Route:
                     if head.forms is not None and forms is not None
                     else [],
                 )
+        return deferred
 
 
 @register("encoder")
@@ -327,6 +353,12 @@ class EncoderClassifier:
             except (EncoderError, HeadsError) as exc:
                 raise ClassifierConfigError(f"{source}: key '{key}': {exc}") from exc
             names = check_heads(heads, spec.categories, categories, source, f"{key}.categories")
+            for category in spec.defer:
+                if category not in names:
+                    raise ClassifierConfigError(
+                        f"{source}: key '{key}.defer.{category}': the route does not score it "
+                        f"(it scores: {', '.join(names)})"
+                    )
             routes.append(
                 Route(
                     encoder,
@@ -337,6 +369,8 @@ class EncoderClassifier:
                     cache_size=settings.cache_size,
                     by_sentence=spec.by_sentence,
                     max_text_chars=spec.max_text_chars,
+                    defer=spec.defer,
+                    unscreened=spec.unscreened,
                 )
             )
         wanted = settings.categories
@@ -363,13 +397,46 @@ class EncoderClassifier:
             if not text.text.strip():  # an erased post: nothing to read, no category
                 continue
             for category in categories & self.categories:
-                for n, route in enumerate(self.routes):
-                    if route.fits(category, text):
-                        per_route[n][i].add(category)
-                        break
-        for route, wanted in zip(self.routes, per_route, strict=True):
-            route.score(texts, wanted, self.threshold, results)
+                first = self._route_for(category, text)
+                if first is not None:
+                    per_route[first][i].add(category)
+        for n, (route, wanted) in enumerate(zip(self.routes, per_route, strict=True)):
+            # a route defers only where a later route fits; the last that fits decides
+            deferrable = [
+                {name for name in categories if self._route_for(name, texts[i], n + 1) is not None}
+                if categories and route.defer
+                else set()
+                for i, categories in enumerate(wanted)
+            ]
+            for i, category in route.score(texts, wanted, self.threshold, results, deferrable):
+                later = self._route_for(category, texts[i], n + 1)
+                if later is not None:
+                    per_route[later][i].add(category)
         return results
+
+    def unscreened(self, texts: Sequence[ItemText]) -> list[set[str]]:
+        """Per text, the categories this plug-in reads whatever the first stage says (``unscreened`` routes).
+
+        The cascade adds them to what it escalated: a route that reads every post
+        of its languages at ~1 ms a post loses none of them to the gate.
+        """
+        out: list[set[str]] = []
+        for text in texts:
+            wanted = set()
+            if text.text.strip():
+                for category in self.categories:
+                    first = self._route_for(category, text)
+                    if first is not None and self.routes[first].unscreened:
+                        wanted.add(category)
+            out.append(wanted)
+        return out
+
+    def _route_for(self, category: str, text: ItemText, start: int = 0) -> int | None:
+        """The index of the first route from ``start`` that fits (category, text), if any."""
+        for n in range(start, len(self.routes)):
+            if self.routes[n].fits(category, text):
+                return n
+        return None
 
 
 def _on(
