@@ -108,10 +108,12 @@ def run(label: str, path: Path, items: Sequence[Item], warm: Sequence[Item]) -> 
     sent = {key: stats[key] - before.get(key, 0) for key in stats if key.startswith("to ")}
     escalated = max(sent.values(), default=0)
     routes = [route for classifier in cascade.second for route in getattr(classifier, "routes", [])]
-    read = ", ".join(
-        f"{route.encoder.name.split('-')[0]} {(route.embedded - embedded.get(id(route), 0)) / len(items):.1%}"
-        for route in routes
-    )
+    # texts each encoder read (routes sharing an encoder summed): the cost follows these
+    reads: dict[str, int] = {}
+    for route in routes:
+        name = route.encoder.name.split("-")[0]
+        reads[name] = reads.get(name, 0) + route.embedded - embedded.get(id(route), 0)
+    read = ", ".join(f"{name} {count / len(items):.1%}" for name, count in reads.items())
     return [
         label,
         f"{len(items):,}",

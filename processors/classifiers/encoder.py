@@ -73,10 +73,14 @@ class RouteConfig(BaseModel):
     by_sentence: list[str] = Field(default_factory=list)
     # texts longer than this (prepared) go on to the next route: e.g. a route whose heads know posts only
     max_text_chars: int | None = Field(default=None, ge=1)
+    # texts up to this long go on to the next route: e.g. a route for news leads after one for posts
+    min_text_chars: int = Field(default=0, ge=0)
     # per category, [low, high): a score in it goes on to the next route that fits, which decides
     defer: dict[str, Band] = Field(default_factory=dict)
     # read every item that fits, whether or not the cascade's first stage escalated it
     unscreened: bool = False
+    # with unscreened: the band for the items the first stage did not escalate (default: defer's)
+    defer_unescalated: dict[str, Band] = Field(default_factory=dict)
 
 
 class EncoderClassifierSettings(BaseModel):
@@ -187,8 +191,10 @@ class Route:
         cache_size: int = 4096,
         by_sentence: Sequence[str] = (),
         max_text_chars: int | None = None,
+        min_text_chars: int = 0,
         defer: Mapping[str, tuple[float, float]] | None = None,
         unscreened: bool = False,
+        defer_unescalated: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
         if heads.encoder != encoder.name:
             raise HeadsError(f"heads trained on {heads.encoder!r}, encoder is {encoder.name!r}")
@@ -200,8 +206,12 @@ class Route:
         self.cache_size = cache_size
         self.by_sentence = frozenset(by_sentence) & self.categories
         self.max_text_chars = max_text_chars
+        self.min_text_chars = min_text_chars
         self.defer = {name: band for name, band in (defer or {}).items() if name in self.categories}
         self.unscreened = unscreened
+        self.defer_unescalated = {
+            name: band for name, band in (defer_unescalated or {}).items() if name in self.categories
+        }
         self.classifier = f"{EncoderClassifier.name}/{heads.version}/{encoder.name}"
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -213,6 +223,7 @@ class Route:
             category in self.categories
             and (self.languages is None or text.lang in self.languages)
             and (self.max_text_chars is None or len(text.text) <= self.max_text_chars)
+            and len(text.text) > self.min_text_chars
         )
 
     def _vectors(self, prepared: Sequence[str]) -> np.ndarray:
@@ -265,11 +276,13 @@ class Route:
         threshold: float,
         results: list[dict[str, CategoryHit]],
         deferrable: Sequence[set[str]] | None = None,
+        unescalated: Sequence[set[str]] | None = None,
     ) -> list[tuple[int, str]]:
         """Add this route's hits for ``wanted[i]`` (its categories for text i) into ``results[i]``.
 
         Returns the (text, category) pairs left to the next route: those of
-        ``deferrable[i]`` whose score lies in this route's band for the category.
+        ``deferrable[i]`` whose score lies in this route's band for the category
+        (``defer_unescalated``'s band for those of ``unescalated[i]``).
         """
         rows = [i for i, categories in enumerate(wanted) if categories]
         deferred: list[tuple[int, str]] = []
@@ -288,7 +301,12 @@ class Route:
                 vectors = np.stack([rows_[int(b.argmax())] for rows_, b in zip(per_item, best, strict=True)])
             else:
                 scores, vectors = head.scores(items, langs), items
-            in_band = split_band(scores, self.defer.get(category))
+            band = self.defer.get(category)
+            in_band = split_band(scores, band)
+            strict = self.defer_unescalated.get(category)
+            if strict is not None and unescalated is not None:
+                read_unasked = np.array([category in unescalated[i] for i in rows], dtype=bool)
+                in_band = np.where(read_unasked, split_band(scores, strict), in_band)
             passed_on = {
                 k
                 for k, i in enumerate(rows)
@@ -369,8 +387,10 @@ class EncoderClassifier:
                     cache_size=settings.cache_size,
                     by_sentence=spec.by_sentence,
                     max_text_chars=spec.max_text_chars,
+                    min_text_chars=spec.min_text_chars,
                     defer=spec.defer,
                     unscreened=spec.unscreened,
+                    defer_unescalated=spec.defer_unescalated,
                 )
             )
         wanted = settings.categories
@@ -390,13 +410,15 @@ class EncoderClassifier:
         return self.rescore(texts, [set(self.categories)] * len(texts))
 
     def rescore(self, texts: Sequence[ItemText], asked: Sequence[set[str]]) -> list[dict[str, CategoryHit]]:
-        """Score only the categories ``asked[i]`` of each text (the cascade says which it escalated)."""
+        """Score the categories ``asked[i]`` of each text (the cascade says which it escalated), and
+        those an ``unscreened`` route reads anyway (judged by its ``defer_unescalated`` bands)."""
         results: list[dict[str, CategoryHit]] = [{} for _ in texts]
         per_route: list[list[set[str]]] = [[set() for _ in texts] for _ in self.routes]
+        unasked = [more - categories for more, categories in zip(self.unscreened(texts), asked, strict=True)]
         for i, (text, categories) in enumerate(zip(texts, asked, strict=True)):
             if not text.text.strip():  # an erased post: nothing to read, no category
                 continue
-            for category in categories & self.categories:
+            for category in (categories & self.categories) | unasked[i]:
                 first = self._route_for(category, text)
                 if first is not None:
                     per_route[first][i].add(category)
@@ -408,7 +430,7 @@ class EncoderClassifier:
                 else set()
                 for i, categories in enumerate(wanted)
             ]
-            for i, category in route.score(texts, wanted, self.threshold, results, deferrable):
+            for i, category in route.score(texts, wanted, self.threshold, results, deferrable, unasked):
                 later = self._route_for(category, texts[i], n + 1)
                 if later is not None:
                     per_route[later][i].add(category)
@@ -417,8 +439,9 @@ class EncoderClassifier:
     def unscreened(self, texts: Sequence[ItemText]) -> list[set[str]]:
         """Per text, the categories this plug-in reads whatever the first stage says (``unscreened`` routes).
 
-        The cascade adds them to what it escalated: a route that reads every post
-        of its languages at ~1 ms a post loses none of them to the gate.
+        The cascade sends such items too, and :meth:`rescore` reads these
+        categories whether asked or not: a route that reads every post of its
+        languages at ~1.6 ms a post loses none of them to the gate.
         """
         out: list[set[str]] = []
         for text in texts:

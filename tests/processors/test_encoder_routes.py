@@ -152,3 +152,33 @@ def test_a_band_whose_edges_are_out_of_order_is_a_config_error(tmp_path: Path) -
             {"routes": [{"model": "models/encoder-use", "encoder": {"kind": "use"},
                          "defer": {"violence_report": [0.9, 0.1]}}]},
             load_categories(CATEGORIES_FILE), tmp_path / "c.yaml")
+
+
+def test_an_item_read_unscreened_is_deferred_by_the_stricter_band() -> None:
+    cheap, costly = Dial("cheap"), Dial("costly")
+    classifier = EncoderClassifier([
+        Route(cheap, dial_heads("cheap"), languages=["en"], unscreened=True,
+              defer={"violence_report": (0.02, 0.95)}, defer_unescalated={"violence_report": (0.4, 0.95)}),
+        Route(costly, dial_heads("costly")),
+    ])
+    texts = [ItemText("v=0.1 h=0.01", "en"), ItemText("v=0.1 h=0.01 escalated", "en")]
+    classifier.rescore(texts, [set(), {"violence_report"}])
+    assert costly.read == ["v=0.1 h=0.01 escalated"], (
+        "0.1 is in the band of an escalated item, below the stricter one of an item read unasked")
+
+
+def test_the_cascade_gives_unscreened_hits_and_keeps_escalated_ones_merged() -> None:
+    _, _, classifier = routes(defer={}, unscreened=True)
+
+    class Gate:
+        name, version = "gate", "1"
+
+        def classify(self, texts: Sequence[ItemText]) -> list[dict[str, CategoryHit]]:
+            return [{"violence_report": CategoryHit(score=0.6, classifier="gate/1", terms=["shot"])}
+                    if "shot" in text.text else {} for text in texts]
+
+    cascade = Cascade([Gate()], [classifier], threshold=0.5)
+    results = cascade.classify([ItemText("shot v=0.9 h=0.01", "en"), ItemText("v=0.01 h=0.9", "en")])
+    assert results[0]["violence_report"].terms == ["shot"], "the first stage's terms stay"
+    assert results[0]["violence_report"].classifier.endswith("/cheap")
+    assert set(results[1]) == {"hate_speech"}, "read unasked: its hate hit is reported"
