@@ -5,20 +5,34 @@ dehumanisation, threat or call to violence, derogation, slur) and
 ``violence_report`` (sub-labels: the eleven subtypes) from one embedding per
 item, with scores calibrated per language. It is the cascade's second stage:
 the gate (:mod:`processors.classifiers.gate`) and the keyword categories
-decide which items it reads, and for which categories.
+decide which items it reads, and for which categories (but see ``unscreened``).
 
 Routes say which encoder reads what. Each route is an encoder with heads
-trained on its vectors, for some categories and some languages; the first
-route that fits an (item, category) scores it. The shipped configuration
+trained on its vectors, for some categories, languages and text lengths; the
+first route that fits an (item, category) scores it, unless its score falls in
+the route's ``defer`` band ([low, high)): then the next route that fits
+decides, so a cheap encoder settles what it can and a costly one reads the
+rest (:mod:`processors.classifiers.bands`). An ``unscreened`` route reads every
+item it fits, whether the first stage escalated it or not (the cascade asks
+:meth:`EncoderClassifier.unscreened`), with ``defer_unescalated`` bands for the
+items it was not asked about. The shipped configuration, in short
 (``config/classifiers.yaml``, figures in ``models/encoder/MODEL_CARD.md``)::
 
     routes:
-      - model: models/encoder-use        # USE multilingual v3: hate speech in its 16 languages
-        encoder: {kind: use}             # (better there, and 25x cheaper than e5)
-        categories: [hate_speech]
+      - model: models/encoder-use        # USE multilingual v3, posts of its 16 languages: every one
+        encoder: {kind: use}
+        categories: [hate_speech, violence_report]
         languages: [ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh]
-        max_text_chars: 280              # posts; its heads call too many news articles hateful
-      - model: models/encoder            # multilingual-e5: violence reports, and every other language
+        max_text_chars: 280
+        unscreened: true
+        defer: {violence_report: [0.0214, 0.9791]}
+        defer_unescalated: {violence_report: [0.3928, 0.9791]}
+      - model: models/encoder-use        # news leads of those languages, when escalated
+        encoder: {kind: use}
+        languages: [...]
+        min_text_chars: 280
+        defer: {hate_speech: [0.2419, 1.0], violence_report: [0.0018, 1.0]}
+      - model: models/encoder            # multilingual-e5: what USE passed on, every other language
         encoder: {kind: e5}
 
 A single encoder needs no routes (``model:`` and ``encoder:`` at the top).

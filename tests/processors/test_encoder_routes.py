@@ -53,7 +53,9 @@ def dial_heads(encoder: str) -> HeadSet:
     return HeadSet(encoder=encoder, dim=2, max_chars=300, heads=heads, version="t")
 
 
-def routes(*, defer: dict[str, tuple[float, float]], unscreened: bool = False) -> tuple[Dial, Dial, EncoderClassifier]:
+def routes(
+    *, defer: dict[str, tuple[float, float]], unscreened: bool = False
+) -> tuple[Dial, Dial, EncoderClassifier]:
     cheap, costly = Dial("cheap"), Dial("costly")
     classifier = EncoderClassifier([
         Route(cheap, dial_heads("cheap"), languages=["en"], defer=defer, unscreened=unscreened),
@@ -65,15 +67,17 @@ def routes(*, defer: dict[str, tuple[float, float]], unscreened: bool = False) -
 def test_split_band_marks_scores_from_low_up_to_high() -> None:
     scores = np.array([0.01, 0.05, 0.5, 0.9, 0.95])
     assert split_band(scores, (0.05, 0.9)).tolist() == [False, True, True, False, False]
-    assert split_band(scores, (0.05, 1.0)).tolist() == [False, True, True, True, True], "high 1: no upper edge"
+    assert split_band(scores, (0.05, 1.0)).tolist() == [False, True, True, True, True], "high 1: no edge"
     assert not split_band(scores, None).any()
 
 
 def test_a_score_in_the_band_is_decided_by_the_next_route() -> None:
     cheap, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)})
+    assert cheap.read == []
     # the costly route reads the same text: the dial gives it the same score, so tell them apart by reader
     texts = [ItemText("v=0.5", "en"), ItemText("v=0.02", "en"), ItemText("v=0.95", "en")]
     results = classifier.rescore(texts, [{"violence_report"}] * 3)
+    assert cheap.read == ["v=0.5", "v=0.02", "v=0.95"], "the cheap encoder reads them all"
     assert costly.read == ["v=0.5"], "only the uncertain one costs the costly encoder"
     assert results[0]["violence_report"].classifier.endswith("/costly")
     assert results[1] == {}, "below the band: no, without the costly route"
@@ -82,7 +86,7 @@ def test_a_score_in_the_band_is_decided_by_the_next_route() -> None:
 
 
 def test_a_deferred_item_the_next_route_rejects_has_no_hit() -> None:
-    cheap, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)})
+    _, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)})
     classifier.routes[1].encoder = Scaled(costly, 0.0)  # the costly route says no to everything
     results = classifier.rescore([ItemText("v=0.6", "en")], [{"violence_report"}])
     assert results == [{}]
@@ -100,7 +104,7 @@ class Scaled(Dial):
 
 
 def test_without_a_later_route_that_fits_the_band_route_decides_itself() -> None:
-    cheap, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)})
+    _, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)})
     classifier.routes[1].languages = frozenset({"sw"})  # the costly route no longer fits English
     results = classifier.rescore([ItemText("v=0.6", "en")], [{"violence_report"}])
     assert costly.read == []
@@ -108,7 +112,7 @@ def test_without_a_later_route_that_fits_the_band_route_decides_itself() -> None
 
 
 def test_a_category_without_a_band_is_decided_by_the_first_route_that_fits() -> None:
-    cheap, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)})
+    _, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)})
     results = classifier.rescore([ItemText("h=0.5", "en")], [{"hate_speech"}])
     assert costly.read == []
     assert results[0]["hate_speech"].classifier.endswith("/cheap")
@@ -122,7 +126,7 @@ def test_unscreened_routes_name_what_they_read_whatever_the_first_stage_says() -
 
 
 def test_the_cascade_sends_unscreened_items_to_the_encoder_without_a_first_stage_hit() -> None:
-    cheap, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)}, unscreened=True)
+    _, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)}, unscreened=True)
 
     class Silent:
         name, version = "silent", "1"
