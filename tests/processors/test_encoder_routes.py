@@ -186,3 +186,27 @@ def test_the_cascade_gives_unscreened_hits_and_keeps_escalated_ones_merged() -> 
     assert results[0]["violence_report"].terms == ["shot"], "the first stage's terms stay"
     assert results[0]["violence_report"].classifier.endswith("/cheap")
     assert set(results[1]) == {"hate_speech"}, "read unasked: its hate hit is reported"
+
+
+def test_the_shipped_routes_read_posts_with_use_first_and_news_leads_when_escalated() -> None:
+    from processors.classifiers.cascade import load_classifier_file
+    from tocsin.settings import ProcessingSettings
+
+    source = ProcessingSettings().classifiers_file
+    spec = load_classifier_file(source).classifiers["encoder"]
+    classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
+    posts, news, e5 = classifier.routes
+    assert (posts.encoder.name, news.encoder.name) == ("use-multilingual-v3",) * 2
+    assert e5.encoder.name.startswith("multilingual-e5")
+    assert posts.unscreened and not news.unscreened
+    assert set(posts.defer) == {"violence_report"}, "USE alone decides hate speech on posts"
+    assert set(news.defer) == {"hate_speech", "violence_report"}
+    for band in [*posts.defer.values(), *posts.defer_unescalated.values(), *news.defer.values()]:
+        assert 0.0 <= band[0] < 0.5 <= band[1], "USE never says no from 0.5, nor yes below it"
+    assert posts.defer_unescalated["violence_report"][0] > posts.defer["violence_report"][0]
+    post, lead, swahili = (ItemText("Gunmen opened fire at the market", "en"),
+                           ItemText("Gunmen opened fire at the market. " * 12, "en"),
+                           ItemText("Watu wenye silaha walifyatua risasi sokoni", "sw"))
+    assert classifier.unscreened([post, lead, swahili]) == [set(CATEGORIES), set(), set()]
+    assert [posts.fits("violence_report", t) for t in (post, lead, swahili)] == [True, False, False]
+    assert [news.fits("violence_report", t) for t in (post, lead, swahili)] == [False, True, False]
