@@ -12,6 +12,8 @@ figures. Per category and text kind:
 
 * ``low``: the highest USE score that keeps ``--keep`` of e5's finds in every
   language with at least ``--min-finds`` of them (and pooled); below it, no e5.
+  Never above ``--threshold``: a score from which USE itself says "yes" is sent
+  on to e5, never turned into a "no".
 * ``high`` (only with ``--decide-high``): the lowest USE score from which at
   least ``--keep`` of the rows are scored a hit by e5 too; from it USE says
   "yes" alone.
@@ -89,7 +91,8 @@ def bands(
     for category, scores in use_scores.items():
         hits = e5_scores[category] >= threshold
         finds = hits & labels[category]
-        low = low_edge(scores, finds, langs, keep[category], min_finds)
+        # never above the hit threshold: a band may send USE's own yes to e5, never turn it into a no
+        low = min(low_edge(scores, finds, langs, keep[category], min_finds), threshold)
         high = high_edge(scores, hits, keep[category]) if category in decide_high else 1.0
         high = max(high, low)
         kept = scores >= low

@@ -40,3 +40,14 @@ def test_bands_keep_labelled_finds_and_report_what_goes_to_the_costly_route() ->
     assert entry["finds_kept"] == 1.0
     assert entry["to_e5"] == pytest.approx(0.5)
     assert entry["per_language"]["en"] == {"rows": 6, "finds": 3, "kept": 3}
+
+
+def test_the_low_edge_never_turns_the_cheap_routes_own_yes_into_a_no() -> None:
+    # the only find scores 0.8 with the cheap heads: keeping it alone would put low at 0.8
+    cheap = {"violence_report": np.array([0.8, 0.6, 0.55, 0.1])}
+    costly = {"violence_report": np.array([0.9, 0.2, 0.2, 0.1])}
+    labels = {"violence_report": np.array([True, False, False, False])}
+    out = bands(cheap, costly, labels, np.array(["en"] * 4), keep={"violence_report": 1.0}, min_finds=1,
+                threshold=0.5)
+    assert out["violence_report"]["band"] == [0.5, 1.0], "USE's 0.55 and 0.6 go to e5, not to 'no'"
+    assert out["violence_report"]["to_e5"] == pytest.approx(0.75)

@@ -210,3 +210,30 @@ def test_the_shipped_routes_read_posts_with_use_first_and_news_leads_when_escala
     assert classifier.unscreened([post, lead, swahili]) == [set(CATEGORIES), set(), set()]
     assert [posts.fits("violence_report", t) for t in (post, lead, swahili)] == [True, False, False]
     assert [news.fits("violence_report", t) for t in (post, lead, swahili)] == [False, True, False]
+
+
+def test_the_high_volume_profile_lets_use_decide_in_its_languages_and_e5_read_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from processors.classifiers.cascade import load_classifier_file
+    from tocsin.settings import PACKAGE_CONFIG, Settings
+
+    monkeypatch.setenv("TOCSIN_PROCESSING__CLASSIFIERS_FILE", str(PACKAGE_CONFIG / "classifiers-fast.yaml"))
+    source = Settings().processing.classifiers_file
+    assert source.name == "classifiers-fast.yaml", "selected by the documented setting"
+    spec = load_classifier_file(source).classifiers["encoder"]
+    classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
+    posts, news, e5 = classifier.routes
+    assert (posts.encoder.name, news.encoder.name) == ("use-multilingual-v3",) * 2
+    assert e5.encoder.name.startswith("multilingual-e5")
+    assert not posts.defer and not posts.defer_unescalated and not news.defer, "USE is never unsure"
+    assert posts.unscreened and not news.unscreened
+    texts = [ItemText("Gunmen opened fire at the market", "en"),
+             ItemText("Gunmen opened fire at the market. " * 12, "en"),
+             ItemText("Des hommes armés ont ouvert le feu sur le marché. " * 8, "fr"),
+             ItemText("Watu wenye silaha walifyatua risasi sokoni", "sw")]
+    for category in CATEGORIES:
+        deciding = [next(route for route in classifier.routes if route.fits(category, t)) for t in texts]
+        assert deciding == [posts, news, news, e5], category
+    default = load_classifier_file(PACKAGE_CONFIG / "classifiers.yaml")
+    assert load_classifier_file(source).cascade == default.cascade, "only the encoder routes differ"
