@@ -32,3 +32,7 @@ Folding (:mod:`processors.folding`) and the name automaton
 (:mod:`processors.multiscript`) stay beside the categories and classifiers,
 which use them as much as places do.
 """
+
+from processors.geo.native import use_compiled_or_pure
+
+use_compiled_or_pure()   # before any module of the per-mention path is imported

@@ -65,6 +65,10 @@ class NameMatcher:
         self.marked = marked
         self.keys = automaton.keys + marked.keys
 
+    def __reduce__(self) -> tuple[type[NameMatcher], tuple[ScriptAutomata, MarkedScriptMatcher]]:
+        # by its arguments: compiled (a native class, no __dict__) and pure pickles are one format
+        return NameMatcher, (self.automaton, self.marked)
+
     def raw_matches(self, folded: Folded, *, require_capital: bool = True,
                     lowered: set[tuple[int, ...]] | None = None) -> list[Match]:
         """(start, end, candidates, cased) of every name in the text, before overlaps are resolved.
