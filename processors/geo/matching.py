@@ -148,7 +148,7 @@ class NameMatcher:
                 if not candidates:
                     continue
                 doubtful = doubtful or weak
-                if last - first <= 3 or len(original[first:last].replace(" ", "")) <= 3:
+                if last - first - original.count(" ", first, last) <= 3:
                     reliability *= 0.8
             if _kinds(candidates) == DEMONYMS_ONLY:
                 reliability *= 0.9
@@ -230,10 +230,14 @@ def _context_cues(original: str, first: int, last: int, candidates: tuple[int, .
     word = ""
     if not starts_sentence or before[-1:] == ".":
         stem = before[:-1] if before[-1:] == "." else before
-        k = len(stem)
-        while k > 0 and stem[k - 1].isalpha():
-            k -= 1
-        word = stem[k:]
+        # the letters that end ``stem``: its last whitespace-separated word when that is all letters
+        # (whitespace is never a letter), else a walk back over the letters
+        word = stem.rsplit(None, 1)[-1] if stem[-1:].isalpha() else ""
+        if not word.isalpha():
+            k = len(stem)
+            while k > 0 and stem[k - 1].isalpha():
+                k -= 1
+            word = stem[k:]
     if word and word.lower() in HONORIFICS:
         return tuple(c for c in candidates if c & 3 == DEMONYM), 1.0, True
     sentence_start = starts_sentence and " " not in original[first:last]

@@ -366,44 +366,48 @@ def _containers(mentions: Sequence[Mention], text: str, groups: dict[tuple[int, 
 
 def _choose(pairs: tuple[tuple[int, Fact], ...], group: int, evidence: _Evidence, container: set[str] | None,
             context: Context) -> tuple[int, float, Fact]:
+    """The best-scoring candidate (the first of equal ones), its softmax share, its fact.
+
+    The score (see the module docstring) is summed in one loop with the item's
+    evidence read once per mention, not once per candidate: this runs for every
+    ambiguous mention twice.
+    """
     if len(pairs) == 1:
         return pairs[0][0], 1.0, pairs[0][1]
     points = [(lat, lon) for other, lat, lon in evidence.points if other != group]
-    scores = [_score(fact, evidence, points, container, context) for _candidate, fact in pairs]
-    best, top = 0, scores[0]
-    for i, score in enumerate(scores):
-        if score > top:         # the highest score; the first candidate of equal ones
+    named, guessed, regions = evidence.named_countries, evidence.guessed_countries, evidence.regions
+    hint, languages = context.hint, context.language_countries
+    hypot = math.hypot
+    scores: list[float] = []
+    best, top = 0, 0.0
+    for i, (_candidate, fact) in enumerate(pairs):
+        _kind, country, admin1, admin2, point, score, feature, _population, _minor, _weak, shrink = fact
+        if country in named:
+            score += NAMED_COUNTRY
+        elif country in guessed:
+            score += GUESSED_COUNTRY
+        if country == hint:
+            score += FEED_COUNTRY
+        if country in languages:
+            score += LANGUAGE_COUNTRY
+        if container and (country in container or (admin1 is not None and admin1 in container)
+                          or (admin2 is not None and admin2 in container)):
+            score += CONTAINER
+        # in a unit the text names: a town in its region or district, a district in its region
+        if (feature == TOWN_CLASS and (admin1 in regions or admin2 in regions)) or (
+                feature == ADMIN2_CLASS and admin1 in regions):
+            score += NAMED_REGION
+        if points and point is not None and feature != CONTINENT_CLASS:
+            # equirectangular distance: within 1 % of the great circle where proximity still counts
+            lat, lon = point
+            nearest = min([hypot(((other_lon - lon + 180.0) % 360.0 - 180.0) * shrink, other_lat - lat)
+                           for other_lat, other_lon in points]) * _KM_PER_DEGREE
+            score += PROXIMITY * math.exp(-nearest / PROXIMITY_KM)
+        scores.append(score)
+        if not i or score > top:         # the highest score; the first candidate of equal ones
             best, top = i, score
     total = sum(math.exp(score - top) for score in scores)
     return pairs[best][0], 1.0 / total, pairs[best][1]
-
-
-def _score(fact: Fact, evidence: _Evidence, points: list[tuple[float, float]],
-           container: set[str] | None, context: Context) -> float:
-    _kind, country, admin1, admin2, point, score, feature, _population, _minor, _weak, shrink = fact
-    if country in evidence.named_countries:
-        score += NAMED_COUNTRY
-    elif country in evidence.guessed_countries:
-        score += GUESSED_COUNTRY
-    if country == context.hint:
-        score += FEED_COUNTRY
-    if country in context.language_countries:
-        score += LANGUAGE_COUNTRY
-    if container and (country in container or (admin1 is not None and admin1 in container)
-                      or (admin2 is not None and admin2 in container)):
-        score += CONTAINER
-    # in a unit the text names: a town in its region or district, a district in its region
-    if (feature == TOWN_CLASS and (admin1 in evidence.regions or admin2 in evidence.regions)) or (
-            feature == ADMIN2_CLASS and admin1 in evidence.regions):
-        score += NAMED_REGION
-    if points and point is not None and feature != CONTINENT_CLASS:
-        # equirectangular distance: within 1 % of the great circle where proximity still counts
-        lat, lon = point
-        hypot = math.hypot
-        nearest = min([hypot(((other_lon - lon + 180.0) % 360.0 - 180.0) * shrink, other_lat - lat)
-                       for other_lat, other_lon in points]) * _KM_PER_DEGREE
-        score += PROXIMITY * math.exp(-nearest / PROXIMITY_KM)
-    return score
 
 
 _KM_PER_DEGREE = math.pi * 6371.0088 / 180
