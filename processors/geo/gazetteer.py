@@ -91,6 +91,7 @@ GEOTAG_REGION_KM = 100.0
 GEOTAG_CITY_KM = 30.0
 
 logger = logging.getLogger(__name__)
+_CONTEXTS_KEPT = 4096   # (feed country, language) pairs whose resolution context is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +192,7 @@ class Gazetteer:
             else:
                 mentions = self.matcher.mentions(folded, title_chars)
             if mentions:
-                languages = self.index.language_countries.get(lang or "", frozenset())
-                mentions = resolve(mentions, self.index, Context(hint, languages), folded.original)
+                mentions = resolve(mentions, self.index, self._context(hint, lang), folded.original)
         except Exception as exc:  # hostile input must never stop the stream
             swallowed("places.locate", exc, logger, "this item goes on without the places it names")
             mentions = []
@@ -211,6 +211,17 @@ class Gazetteer:
         name = self.index.city_name[decode(chosen.city)[1]] if chosen.city >= 0 else None
         lat, lon = chosen.point if chosen.point is not None else (None, None)
         return Location(places, chosen.country or hint, name, lat, lon, chosen.admin1, chosen.admin2)
+
+    def _context(self, hint: str | None, lang: str | None) -> Context:
+        """The resolution context of a feed country and a language, made once per pair (it is immutable)."""
+        contexts: dict[tuple[str | None, str | None], Context] = self.__dict__.setdefault("_contexts", {})
+        found = contexts.get((hint, lang))
+        if found is None:
+            if len(contexts) >= _CONTEXTS_KEPT:
+                contexts.clear()
+            languages = self.index.language_countries.get(lang or "", frozenset())
+            found = contexts[(hint, lang)] = Context(hint, languages)
+        return found
 
     def _geotag_place(self, lat: float, lon: float) -> Place | None:
         """The geotag as a place of the nearest city's country (None if no city is within reach)."""
@@ -242,6 +253,9 @@ class Gazetteer:
         if all_mentions:
             return [self._place(mention, original, mention.confidence, mention.metonymy)
                     for mention in mentions]
+        if len(mentions) == 1:      # (most RSS items name one place)
+            mention = mentions[0]
+            return [self._place(mention, original, mention.confidence, mention.metonymy)]
         merged: dict[tuple[int, int], list[Any]] = {}     # identity → [first mention, confidence, metonymy]
         for mention in mentions:
             choice = mention.choice
@@ -268,6 +282,7 @@ class Gazetteer:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["ner"] = None     # a model is attached per process, never pickled
+        state.pop("_contexts", None)
         return state
 
 

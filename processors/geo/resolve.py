@@ -216,7 +216,8 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
     ambiguous = False
     for key, remaining in supported.items():
         if remaining:
-            choices[key] = _choose(remaining, order[key], evidence, containers.get(key), context)
+            # (the first pass's choices of ambiguous names are chosen again: their shares are never read)
+            choices[key] = _choose(remaining, order[key], evidence, containers.get(key), context, share=False)
             ambiguous = ambiguous or len(remaining) > 1
     if ambiguous:
         second = _Evidence(set(named), set(), set(evidence.regions), evidence.focus, [])
@@ -291,18 +292,22 @@ def _support(out: dict[tuple[int, ...], tuple[tuple[int, Fact], ...]], pending: 
         countries.update(group.area_countries)
         units.update(group.area_units)
     for key in pending:
-        inside = containers.get(key, set())
+        inside = containers.get(key, _NOTHING)
+        sure = key not in doubtful
         kept: list[tuple[int, Fact]] = []
         for pair in out[key]:
-            _kind, country, admin1, admin2, _point, _prior, _feature, _population, minor, weak, _ = pair[1]
-            named = country in countries or country in inside
-            if key in doubtful:
-                keep = not weak or (not minor and named)
-            else:
-                keep = not minor or named or admin1 in units or admin2 in units or admin1 in inside
-            if keep:
-                kept.append(pair)
+            fact = pair[1]
+            if sure:    # a place that is not minor needs nothing; a minor one, its country or a unit named
+                if (fact[8] and fact[1] not in countries and fact[1] not in inside and fact[2] not in units
+                        and fact[3] not in units and fact[2] not in inside):
+                    continue
+            elif fact[9] and (fact[8] or (fact[1] not in countries and fact[1] not in inside)):
+                continue    # doubtful: a weak place only when not minor and its country is named
+            kept.append(pair)
         out[key] = tuple(kept)
+
+
+_NOTHING: frozenset[str] = frozenset()
 
 
 def focus_country(mentions: Sequence[Mention], groups: dict[tuple[int, ...], Group]) -> str | None:
@@ -365,8 +370,8 @@ def _containers(mentions: Sequence[Mention], text: str, groups: dict[tuple[int, 
 
 
 def _choose(pairs: tuple[tuple[int, Fact], ...], group: int, evidence: _Evidence, container: set[str] | None,
-            context: Context) -> tuple[int, float, Fact]:
-    """The best-scoring candidate (the first of equal ones), its softmax share, its fact.
+            context: Context, *, share: bool = True) -> tuple[int, float, Fact]:
+    """The best-scoring candidate (the first of equal ones), its softmax share (0.0 unless ``share``), its fact.
 
     The score (see the module docstring) is summed in one loop with the item's
     evidence read once per mention, not once per candidate: this runs for every
@@ -406,6 +411,8 @@ def _choose(pairs: tuple[tuple[int, Fact], ...], group: int, evidence: _Evidence
         scores.append(score)
         if not i or score > top:         # the highest score; the first candidate of equal ones
             best, top = i, score
+    if not share:
+        return pairs[best][0], 0.0, pairs[best][1]
     total = sum(math.exp(score - top) for score in scores)
     return pairs[best][0], 1.0 / total, pairs[best][1]
 
