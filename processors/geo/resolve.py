@@ -436,6 +436,8 @@ def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
     votes: dict[str, float] = {}
     first: dict[str, int] = {}
     voting = [m for m in mentions if m.country and not m.metonymy] or [m for m in mentions if m.country]
+    if len(voting) == 1:    # what the votes below come to for one mention (most RSS items)
+        return _primary_of_one(voting[0], facts)
     for mention in voting:
         country = mention.country
         weight = mention.weight * (DEMONYM_VOTE if kind_of(mention.choice) == DEMONYM else 1.0)
@@ -475,3 +477,13 @@ def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
     chosen = areas[0] if areas else None
     return Primary(country, admin1 if chosen is None else chosen.admin1 or admin1, -1,
                    chosen.point if chosen else None, chosen.admin2 if chosen else None)
+
+
+def _primary_of_one(mention: Mention, facts: Facts) -> Primary:
+    """:func:`primary` of an item with one voting mention: its town, else its area's point, else its country."""
+    kind = kind_of(mention.choice)
+    if kind == CITY:
+        return Primary(mention.country, mention.admin1, mention.choice, mention.point, mention.admin2)
+    if kind == REGION and mention.point is not None and facts.feature_of(mention.choice) != CONTINENT_CLASS:
+        return Primary(mention.country, mention.admin1, -1, mention.point, mention.admin2)
+    return Primary(mention.country, mention.admin1, -1, None, None)
