@@ -240,7 +240,7 @@ def _context_cues(original: str, first: int, last: int, candidates: tuple[int, .
             word = stem[k:]
     if word and word.lower() in HONORIFICS:
         return tuple(c for c in candidates if c & 3 == DEMONYM), 1.0, True
-    sentence_start = starts_sentence and " " not in original[first:last]
+    sentence_start = starts_sentence and original.find(" ", first, last) < 0
     in_title_case = title_case and first < title_chars
     capital_before = not starts_sentence and len(word) > 1 and word[0].isupper() and word[1:].islower()
     beside_capital = capital_before or _CAPITAL_AFTER.match(original, last) is not None

@@ -198,17 +198,20 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
 
     evidence = _Evidence(set(), set(), set(), None, [])
     named = evidence.named_countries
+    supported: dict[tuple[int, ...], tuple[tuple[int, Fact], ...]] = {}
+    pending: list[tuple[int, ...]] = []     # names with candidates that need support
     for key, group in groups.items():
+        supported[key] = group.pairs
+        unsure = key in doubtful
+        if group.any_weak if unsure else group.any_minor:
+            pending.append(key)
         # a doubtful name, or one of minor places only, names no country on its own word
-        if group.all_minor or key in doubtful:
+        if group.all_minor or unsure:
             continue
         if group.country:
             named.add(group.country)
         if len(key) == 1:
             _add_place(evidence, order[key], group.pairs[0][1])
-    supported = {key: group.pairs for key, group in groups.items()}
-    pending = [key for key, group in groups.items()
-               if (group.any_weak if key in doubtful else group.any_minor)]
     if pending:     # (the focus only decides which minor places are supported)
         evidence.focus = focus_country(mentions, groups)
         _support(supported, pending, groups, evidence, containers, context, doubtful)
