@@ -134,6 +134,7 @@ class Gazetteer:
                                          all_alternates_from=all_alternates_from)
         self.keys = self.matcher.keys
         self.ner = None
+        self._contexts: dict[tuple[str | None, str | None], Context] = {}
 
     def country_point(self, code: str) -> tuple[float, float] | None:
         """A country's representative point, as its places carry; None for an unknown code."""
@@ -214,7 +215,7 @@ class Gazetteer:
 
     def _context(self, hint: str | None, lang: str | None) -> Context:
         """The resolution context of a feed country and a language, made once per pair (it is immutable)."""
-        contexts: dict[tuple[str | None, str | None], Context] = self.__dict__.setdefault("_contexts", {})
+        contexts = self._contexts
         found = contexts.get((hint, lang))
         if found is None:
             if len(contexts) >= _CONTEXTS_KEPT:
@@ -282,7 +283,7 @@ class Gazetteer:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["ner"] = None     # a model is attached per process, never pickled
-        state.pop("_contexts", None)
+        state["_contexts"] = {}    # a cache of this process
         return state
 
 

@@ -229,15 +229,7 @@ def _context_cues(original: str, first: int, last: int, candidates: tuple[int, .
     starts_sentence = not before or before[-1] in _SENTENCE_END or first == title_chars
     word = ""
     if not starts_sentence or before[-1:] == ".":
-        stem = before[:-1] if before[-1:] == "." else before
-        # the letters that end ``stem``: its last whitespace-separated word when that is all letters
-        # (whitespace is never a letter), else a walk back over the letters
-        word = stem.rsplit(None, 1)[-1] if stem[-1:].isalpha() else ""
-        if not word.isalpha():
-            k = len(stem)
-            while k > 0 and stem[k - 1].isalpha():
-                k -= 1
-            word = stem[k:]
+        word = last_letters(before[:-1] if before[-1:] == "." else before)
     if word and word.lower() in HONORIFICS:
         return tuple(c for c in candidates if c & 3 == DEMONYM), 1.0, True
     sentence_start = starts_sentence and original.find(" ", first, last) < 0
@@ -255,6 +247,21 @@ def _context_cues(original: str, first: int, last: int, candidates: tuple[int, .
     if beside_capital:
         reliability *= 0.7
     return candidates, reliability, doubtful
+
+
+def last_letters(text: str) -> str:
+    """The run of letters (``str.isalpha``) that ends ``text``; "" if it ends otherwise.
+
+    Usually its last whitespace-separated word (whitespace is never a letter),
+    found in C; only a word ending in letters after a non-letter ("l'Est") is walked back.
+    """
+    word = text.rsplit(None, 1)[-1] if text[-1:].isalpha() else ""
+    if word.isalpha() or not word:
+        return word
+    k = len(text)
+    while k > 0 and text[k - 1].isalpha():
+        k -= 1
+    return text[k:]
 
 
 def arabic_prefix(padded: str, key_start: int) -> str | None:

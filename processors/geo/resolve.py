@@ -374,7 +374,7 @@ def _containers(mentions: Sequence[Mention], text: str, groups: dict[tuple[int, 
 
 def _choose(pairs: tuple[tuple[int, Fact], ...], group: int, evidence: _Evidence, container: set[str] | None,
             context: Context, *, share: bool = True) -> tuple[int, float, Fact]:
-    """The best-scoring candidate (the first of equal ones), its softmax share (0.0 unless ``share``), its fact.
+    """The best-scoring candidate (the first of equal ones), its softmax share (0.0 without ``share``), fact.
 
     The score (see the module docstring) is summed in one loop with the item's
     evidence read once per mention, not once per candidate: this runs for every
@@ -483,7 +483,7 @@ def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
 
 
 def _primary_of_one(mention: Mention, facts: Facts) -> Primary:
-    """:func:`primary` of an item with one voting mention: its town, else its area's point, else its country."""
+    """:func:`primary` of one voting mention: its town, else its area's point, else just its country."""
     kind = kind_of(mention.choice)
     if kind == CITY:
         return Primary(mention.country, mention.admin1, mention.choice, mention.point, mention.admin2)
