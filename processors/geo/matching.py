@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from processors.folding import Folded, fold
 from processors.geo.placenames import ACTOR_PHRASES, ACTOR_WORDS, AUXILIARIES, HONORIFICS
@@ -24,25 +24,29 @@ if TYPE_CHECKING:
     from processors.geo.ner import Proposal
 
 # Scripts with capitals: a name in them must be capitalised in the text.
-CASED_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN"})
+CASED_SCRIPTS: Final = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN"})
 # A key's capitals rule: a word of it capitalised (CASED), or every letter a capital (acronyms: "US").
-CASED, EXACT_CAPITALS = 1, 2
-_SENTENCE_END = frozenset(".!?\n\"“”«»:;—–-•|")
-_CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z][a-z]")
-_TITLE_WORD = re.compile(r"[^\W\d_]{4,}")
-_BARE_PREFIXES = frozenset(c + p for c in ("", "و", "ف") for p in ("", "ب", "ك", "ل"))
-ARTICLE_PREFIXES = frozenset({c + p + "ال" for c in ("", "و", "ف") for p in ("", "ب", "ك")}
+CASED: Final = 1
+EXACT_CAPITALS: Final = 2
+_SENTENCE_END: Final = frozenset(".!?\n\"“”«»:;—–-•|")
+_CAPITAL_AFTER: Final = re.compile(r"[ \t]+[A-Z][a-z]")
+_BLANKS: Final = frozenset(" \t")
+_TITLE_WORD: Final = re.compile(r"[^\W\d_]{4,}")
+_BARE_PREFIXES: Final = frozenset(c + p for c in ("", "و", "ف") for p in ("", "ب", "ك", "ل"))
+ARTICLE_PREFIXES: Final = frozenset({c + p + "ال" for c in ("", "و", "ف") for p in ("", "ب", "ك")}
                              | {c + "لل" for c in ("", "و", "ف")})
 
-_WORD_AFTER = re.compile(r"(?:['’]s)?[ \t]+([^\W\d_]+)")
-_PHRASE_STARTS = frozenset(first for first, _second in ACTOR_PHRASES)
-METONYMY_RELIABILITY = 0.6
+_WORD_AFTER: Final = re.compile(r"(?:['’]s)?[ \t]+([^\W\d_]+)")
+_WORD_AFTER_STARTS: Final = frozenset(" \t'’")     # what _WORD_AFTER can start with
+_PHRASE_STARTS: Final = frozenset(first for first, _second in ACTOR_PHRASES)
+METONYMY_RELIABILITY: Final = 0.6
 
 Match = tuple[int, int, tuple[int, ...], int]
 """(first, last, candidates, capitals rule) of a name in the original text."""
 
 
-CITIES_ONLY, DEMONYMS_ONLY = 1 << CITY, 1 << DEMONYM
+CITIES_ONLY: Final = 1 << CITY
+DEMONYMS_ONLY: Final = 1 << DEMONYM
 
 
 @lru_cache(maxsize=1 << 15)
@@ -54,7 +58,7 @@ def _kinds(candidates: tuple[int, ...]) -> int:
     return mask
 
 
-_START = itemgetter(0)
+_START: Final = itemgetter(0)
 
 
 class NameMatcher:
@@ -180,6 +184,8 @@ class NameMatcher:
 
 def is_metonymy(original: str, last: int) -> bool:
     """The words after a place name say it names who acted, not where ("Washington said")."""
+    if original[last:last + 1] not in _WORD_AFTER_STARTS:
+        return False
     following = _WORD_AFTER.match(original, last)
     if following is None:
         return False
@@ -235,7 +241,8 @@ def _context_cues(original: str, first: int, last: int, candidates: tuple[int, .
     sentence_start = starts_sentence and original.find(" ", first, last) < 0
     in_title_case = title_case and first < title_chars
     capital_before = not starts_sentence and len(word) > 1 and word[0].isupper() and word[1:].islower()
-    beside_capital = capital_before or _CAPITAL_AFTER.match(original, last) is not None
+    beside_capital = capital_before or (original[last:last + 1] in _BLANKS
+                                        and _CAPITAL_AFTER.match(original, last) is not None)
     doubtful = sentence_start or in_title_case or beside_capital
     reliability = 1.0
     if _kinds(candidates) != CITIES_ONLY:

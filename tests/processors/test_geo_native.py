@@ -123,9 +123,10 @@ def test_compiled_and_pure_places_are_identical_and_share_one_pickle(tmp_path: P
 
 
 def test_the_pure_fallback_loads_every_module_from_its_source() -> None:
+    script = ("import json, importlib; from processors.geo import native; print(json.dumps("
+              "[native.compiled(), *(importlib.import_module(m).__file__ for m in native.MODULES)]))")
     done = subprocess.run(
-        [sys.executable, "-c", "import json, importlib; from processors.geo import native; "
-         "print(json.dumps([native.compiled(), *(importlib.import_module(m).__file__ for m in native.MODULES)]))"],
+        [sys.executable, "-c", script],
         env={**os.environ, native.PURE_ENV: "1"}, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     is_compiled, *files = json.loads(done.stdout)
