@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 .PHONY: install demo test lint docs bench clean chromium dashboard audit
 
 # setup.py compiles the per-mention path of places (processors/geo/native.py): an edit there rebuilds it
-NATIVE_SOURCES := processors/geo/native.py processors/geo/resolve.py processors/geo/matching.py
+NATIVE_SOURCES := processors/geo/native.py processors/geo/resolve.py processors/geo/matching.py \
+	processors/geo/records.py
 $(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

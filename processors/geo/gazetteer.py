@@ -72,9 +72,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from processors.folding import Folded, fold
+from processors.geo import records
 from processors.geo.build import GazetteerError, build
 from processors.geo.index import decode
-from processors.geo.resolve import COUNTRY, DEMONYM, Context, Mention, primary, resolve
+from processors.geo.resolve import Context, primary, resolve
 from tocsin.schema import Place
 from tocsin.swallowed import swallowed
 
@@ -197,7 +198,8 @@ class Gazetteer:
         except Exception as exc:  # hostile input must never stop the stream
             swallowed("places.locate", exc, logger, "this item goes on without the places it names")
             mentions = []
-        places = self._places(mentions, folded.original if mentions else "", all_mentions)
+        places = records.places(mentions, folded.original if mentions else "", all_mentions,
+                                self.index.place_of)
         if point is not None:
             tagged = self._geotag_place(*point)
             if tagged is not None:
@@ -246,66 +248,12 @@ class Gazetteer:
                      admin2_name=self.index.admin2_names.get(admin2 or ""),
                      lat=lat, lon=lon, population=population, confidence=1.0, source="geotag")
 
-    def _places(self, mentions: list[Mention], original: str, all_mentions: bool) -> list[Place]:
-        """One place per mention, or per place (its highest confidence; metonymic only if every mention is).
-
-        Each :class:`Place` is made once, from the cached place of its candidate (:func:`_copied`).
-        """
-        if all_mentions:
-            return [self._place(mention, original, mention.confidence, mention.metonymy)
-                    for mention in mentions]
-        if len(mentions) == 1:      # (most RSS items name one place)
-            mention = mentions[0]
-            return [self._place(mention, original, mention.confidence, mention.metonymy)]
-        merged: dict[tuple[int, int], list[Any]] = {}     # identity → [first mention, confidence, metonymy]
-        for mention in mentions:
-            choice = mention.choice
-            kind = choice & 3
-            identity = (COUNTRY if kind == DEMONYM else kind, choice >> 2)
-            seen = merged.get(identity)
-            if seen is None:
-                merged[identity] = [mention, mention.confidence, mention.metonymy]
-                continue
-            if (mention.confidence or 0) > (seen[1] or 0):
-                seen[1] = mention.confidence
-            if not mention.metonymy:      # also named where things happened
-                seen[2] = False
-        return [self._place(first, original, confidence, metonymy)
-                for first, confidence, metonymy in merged.values()]
-
-    def _place(self, mention: Mention, original: str, confidence: float, metonymy: bool) -> Place:
-        update: dict[str, Any] = {"matched": original[mention.start:mention.end], "start": mention.start,
-                                  "end": mention.end, "confidence": confidence, "source": mention.source}
-        if mention.metonymy:
-            update["metonymy"] = metonymy
-        return _copied(self.index.place_of(mention.choice), update)
-
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["ner"] = None     # a model is attached per process, never pickled
         state["_contexts"] = {}    # a cache of this process
         return state
 
-
-
-_set = object.__setattr__
-
-
-def _copied(place: Place, update: dict[str, Any]) -> Place:
-    """``place.model_copy(update=update)`` (the same fields, and fields set), at half its cost.
-
-    The hot path makes one per place an item names; ``model_copy`` spends most
-    of its time on generic cases a :class:`Place` never has (extra fields,
-    private attributes). ``tests/processors/test_places.py`` checks both agree.
-    """
-    copied = Place.__new__(Place)
-    values = place.__dict__.copy()
-    values.update(update)
-    _set(copied, "__dict__", values)
-    _set(copied, "__pydantic_fields_set__", place.__pydantic_fields_set__ | update.keys())
-    _set(copied, "__pydantic_extra__", None)
-    _set(copied, "__pydantic_private__", None)
-    return copied
 
 
 def _geotag_point(geotag: Mapping[str, float] | None) -> tuple[float, float] | None:

@@ -38,7 +38,7 @@ from types import ModuleType
 
 # Every module here is compiled into one shared library; a module added must be
 # typed for mypyc (it is type-checked with imports outside the list as Any).
-MODULES = ("processors.geo.resolve", "processors.geo.matching")
+MODULES = ("processors.geo.resolve", "processors.geo.matching", "processors.geo.records")
 GROUP = "processors.geo.hotpath"      # the shared library: processors/geo/hotpath__mypyc.*.so
 MANIFEST = "compiled.sha256"
 PURE_ENV = "TOCSIN_PURE_PYTHON"       # set (to anything but "" or "0"): run the .py files, or build none

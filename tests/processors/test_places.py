@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from processors.folding import fold
 from processors.geo.gazetteer import Gazetteer, GazetteerError, LocateRequest
+from processors.geo.records import copied
 from processors.geo.shared import build_compact
 from tocsin.swallowed import swallowed_count
 
@@ -469,15 +470,13 @@ def test_places_of_one_item_are_not_shared_with_the_next(gazetteer: Gazetteer) -
 
 
 def test_a_place_copy_matches_pydantic_model_copy(gazetteer: Gazetteer) -> None:
-    from processors.geo.gazetteer import _copied
-
     base = gazetteer.index.place_of(gazetteer.matcher.mentions(fold("in Khartoum"), 0)[0].candidates[0])
     update = {"matched": "Khartoum", "start": 3, "end": 11, "confidence": 0.9, "source": "gazetteer",
               "metonymy": True}
-    copied, expected = _copied(base, update), base.model_copy(update=update)
-    assert copied == expected
-    assert copied.model_fields_set == expected.model_fields_set
-    assert copied.model_dump_json() == expected.model_dump_json()
+    made, expected = copied(base, update), base.model_copy(update=update)
+    assert made == expected
+    assert made.model_fields_set == expected.model_fields_set
+    assert made.model_dump_json() == expected.model_dump_json()
     assert base.matched == "" and base.start is None      # the cached place is left as it was
 
 
