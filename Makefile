@@ -58,4 +58,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .tocsin .pytest_cache .mypy_cache .ruff_cache site
+	rm -rf $(VENV) .tocsin .pytest_cache .mypy_cache .ruff_cache site build
+	rm -f processors/geo/*.so processors/geo/compiled.sha256
