@@ -12,6 +12,10 @@ The gazetteer, built apart from its lookup:
   regions, seats, stop lists).
 * :mod:`~processors.geo.index` — the tables: facts about every candidate.
 * :mod:`~processors.geo.matching` — finds the names in a text (mentions).
+* :mod:`~processors.geo.records` — the :class:`~tocsin.schema.Place` records of
+  an item's resolved mentions.
+* :mod:`~processors.geo.native` — which of these run compiled (mypyc, built at
+  install time) and the pure-Python fallback.
 
 Around it:
 
