@@ -80,12 +80,16 @@ class NameMatcher:
         ``lowered`` collects the candidates of names the text also writes in lower case
         (there, not names: "many", "industry").
         """
-        original = folded.original
+        # (typed locals: compiled, str and int operations on them are native, not generic calls)
+        original: str = folded.original
         raw: list[Match] = []
-        padded = folded.padded
+        padded: str = folded.padded
         mapped = folded.offsets is not None
-        values = self.automaton.values
-        for index, start, end in self.automaton.matches(padded):
+        values: list[tuple[int, int, tuple[int, ...], tuple[int, ...] | None]] = self.automaton.values
+        found: list[tuple[int, int, int]] = self.automaton.matches(padded)
+        first: int
+        last: int
+        for index, start, end in found:
             _length, cased, candidates, article_candidates = values[index]
             end -= 1                           # the key's last character (its trailing pad)
             if article_candidates is None:
@@ -137,7 +141,7 @@ class NameMatcher:
                 continue
             kept.append(match)
             kept_end = match[1]
-        original = folded.original
+        original: str = folded.original
         title_case = _title_case(original[:title_chars]) if title_chars else False
         mentions: list[Mention] = []
         for first, last, candidates, cased in kept:
