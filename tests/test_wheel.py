@@ -68,7 +68,7 @@ def run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_the_wheel_ships_config_models_and_the_demo_but_no_sources_of_the_dashboard(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in ("tocsin/defaults/feeds.yaml", "tocsin/defaults/rules.yaml",
-                    "tocsin/defaults/classifiers.yaml",
+                    "tocsin/defaults/classifiers.yaml", "tocsin/defaults/classifiers-fast.yaml",
                     "processors/models/first-stage/model.npz", "processors/models/first-stage/MODEL_CARD.md",
                     "processors/models/gate/static.npz", "processors/models/gate/heads.npz",
                     "processors/models/encoder/heads.npz", "processors/models/encoder-use/heads.npz",
