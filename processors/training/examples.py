@@ -1,7 +1,8 @@
 """All training, calibration and dev examples of the encoder heads, as one list of labelled rows.
 
 Hate-speech rows (:mod:`processors.training.hate_corpora` plus the hand-written
-``data/hate_written.csv`` and ``data/hate_written_context.csv``) are negatives for ``violence_report``; violence rows
+``data/hate_written.csv`` and ``data/hate_written_context.csv``) are negatives
+for ``violence_report``; violence rows
 (:mod:`processors.training.violence_corpora`) are negatives for
 ``hate_speech``: a post full of hatred is not a report of an attack, and a
 report of an attack is not hate speech. Every text is in its prepared form

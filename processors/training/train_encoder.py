@@ -173,7 +173,8 @@ def train_heads(
     heads: dict[str, CategoryHead] = {} if keep is None else dict(keep.heads)
     for category in categories:
         y = np.array([label_of(row, category) for row in train])
-        network = fit_head(x_train, y, balanced_weights(train, category, source_weights=source_weights), config)
+        weights = balanced_weights(train, category, source_weights=source_weights)
+        network = fit_head(x_train, y, weights, config)
         margins = network.logits(x_cal)[:, 0].astype(np.float64)
         head = CategoryHead(category, network, calibrate(margins, calibration, category))
         if sublabels and category == HATE:
@@ -195,12 +196,12 @@ def train_heads(
             )
         heads[category] = head
     if keep is not None:
-        retrained = {**keep.meta.get("retrained", {}), **{category: asdict(config) for category in categories}}
+        retrained = {**keep.meta.get("retrained", {}), **{name: asdict(config) for name in categories}}
         return HeadSet(
             encoder=keep.encoder,
             dim=keep.dim,
             max_chars=keep.max_chars,
-            heads={name: heads[name] for name in [*keep.heads, *(c for c in categories if c not in keep.heads)]},
+            heads={name: heads[name] for name in dict.fromkeys([*keep.heads, *categories])},
             version=keep.version,
             escalate_at=dict(keep.escalate_at),
             meta={**keep.meta, "retrained": retrained},
@@ -563,7 +564,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if keep is None:
         heads.meta.update(
-            rows=counts, sources=sources, train_scale=str(args.train_scale), accident_tweets=args.accident_tweets
+            rows=counts,
+            sources=sources,
+            train_scale=str(args.train_scale),
+            accident_tweets=args.accident_tweets,
         )
     else:
         for category in args.only:

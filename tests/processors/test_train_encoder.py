@@ -28,7 +28,15 @@ from processors.training import train_encoder
 from processors.training.distil_static import distil
 from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import Row, all_rows
-from processors.training.hate_corpora import DEFAULT_CAPS, PREPARED_CHARS, Cap, read_all, scaled_caps, split_of, subsample
+from processors.training.hate_corpora import (
+    DEFAULT_CAPS,
+    PREPARED_CHARS,
+    Cap,
+    read_all,
+    scaled_caps,
+    split_of,
+    subsample,
+)
 from processors.training.train_encoder import calibrate, gate_thresholds
 from processors.training.violence_corpora import (
     WRITTEN_TRAIN,
