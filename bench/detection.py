@@ -14,11 +14,14 @@ repeated texts would flatter it; its cache is off here):
   pt, zh, es, it; about a third hateful, as those files are sampled).
 
 For each, ``Enricher.enrich_many`` in batches of 500 (language, keywords,
-gate, encoder where escalated, places) is timed after a warm-up, with the
-shipped ``config/classifiers.yaml`` and variants of it: the encoder's input
-cut at other lengths, no gate (keyword hits alone escalate), and the encoder
-reading every item. Printed per run: items/s, the share of items escalated to
-the encoder, and of those, the share the keywords alone would have sent.
+gate, the encoder stage, places) is timed after a warm-up, with the shipped
+``config/classifiers.yaml`` and, with ``--variants``, variants of it: the
+encoders' input cut at other lengths, no gate (keyword hits alone escalate),
+the routes as they were before USE read first, and the encoder reading every
+item. Printed per run: items/s, items per CPU-second, the share of items the
+encoder plug-in was asked about (escalated by the first stage, or read
+unscreened: posts in USE's languages), and the share each encoder read
+(``multilingual`` is e5: its reads are the cost).
 """
 
 from __future__ import annotations
@@ -42,6 +45,13 @@ from tocsin.schema import Item, SourceRef
 from tocsin.settings import PACKAGE_CONFIG, ProcessingSettings
 
 BATCH = 500
+USE_LANGUAGES = ["ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"]
+OLD_ROUTES = [
+    {"model": "models/encoder-use", "encoder": {"kind": "use", "threads": 1}, "categories": ["hate_speech"],
+     "languages": USE_LANGUAGES, "max_text_chars": 280},
+    {"model": "models/encoder", "encoder": {"kind": "e5", "threads": 1}},
+]
+"""The shipped routes until USE read first (commit ad763ec): the gate screened every post."""
 
 
 def demo_mix() -> list[str]:
@@ -108,10 +118,12 @@ def run(label: str, path: Path, items: Sequence[Item], warm: Sequence[Item]) -> 
     sent = {key: stats[key] - before.get(key, 0) for key in stats if key.startswith("to ")}
     escalated = max(sent.values(), default=0)
     routes = [route for classifier in cascade.second for route in getattr(classifier, "routes", [])]
-    read = ", ".join(
-        f"{route.encoder.name.split('-')[0]} {(route.embedded - embedded.get(id(route), 0)) / len(items):.1%}"
-        for route in routes
-    )
+    # texts each encoder read (routes sharing an encoder summed): the cost follows these
+    reads: dict[str, int] = {}
+    for route in routes:
+        name = route.encoder.name.split("-")[0]
+        reads[name] = reads.get(name, 0) + route.embedded - embedded.get(id(route), 0)
+    read = ", ".join(f"{name} {count / len(items):.1%}" for name, count in reads.items())
     return [
         label,
         f"{len(items):,}",
@@ -129,7 +141,7 @@ def main() -> None:
     parser.add_argument(
         "--variants",
         action="store_true",
-        help="also: other input lengths, no gate, the encoder on every item",
+        help="also: other input lengths, no gate, the routes before USE read first, the encoder on all",
     )
     args = parser.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -147,6 +159,12 @@ def main() -> None:
                     "no gate (keyword hits → encoder)",
                     classifiers_file(
                         directory, "nogate", {"encoder.cache_size": 0, "cascade.first_stage": ["keywords"]}
+                    ),
+                ),
+                (
+                    "routes before USE read first (USE: hate in escalated posts; e5: the rest)",
+                    classifiers_file(
+                        directory, "before", {"encoder.cache_size": 0, "encoder.routes": OLD_ROUTES}
                     ),
                 ),
                 (

@@ -128,19 +128,22 @@ class Cascade:
         first_scores = [{category: hit.score for category, hit in hits.items()} for hits in results]
         sent: dict[str, int] = {}
         for classifier in self.second:
-            asked = [(row, self._escalated(classifier.categories, first_scores[row]))
-                     for row in range(len(texts))]
-            asked = [(row, categories) for row, categories in asked if categories]
-            sent[classifier.name] = len(asked)
-            if not asked:
+            # a plug-in may read some items whatever the first stage says (see EncoderClassifier.unscreened)
+            unscreened = getattr(classifier, "unscreened", None)
+            always = unscreened(texts) if callable(unscreened) else [set() for _ in texts]
+            escalated = [set(self._escalated(classifier.categories, scores)) for scores in first_scores]
+            rows = [row for row in range(len(texts)) if escalated[row] or always[row]]
+            sent[classifier.name] = len(rows)
+            if not rows:
                 continue
-            chosen = [texts[row] for row, _ in asked]
+            chosen = [texts[row] for row in rows]
             rescore = getattr(classifier, "rescore", None)
-            # a plug-in that can score some categories alone is told which were escalated
-            rescored = (rescore(chosen, [set(categories) for _, categories in asked]) if callable(rescore)
+            # a plug-in that can score some categories alone is told which were escalated (it adds
+            # the ones it reads unscreened itself, and may judge those more strictly)
+            rescored = (rescore(chosen, [escalated[row] for row in rows]) if callable(rescore)
                         else classifier.classify(chosen))
-            for (row, categories), hits in zip(asked, rescored, strict=True):
-                for category in categories:
+            for row, hits in zip(rows, rescored, strict=True):
+                for category in sorted(escalated[row] | always[row]):
                     replaced = merge(results[row].get(category), hits.get(category))
                     if replaced is None:
                         results[row].pop(category, None)

@@ -5,20 +5,34 @@ dehumanisation, threat or call to violence, derogation, slur) and
 ``violence_report`` (sub-labels: the eleven subtypes) from one embedding per
 item, with scores calibrated per language. It is the cascade's second stage:
 the gate (:mod:`processors.classifiers.gate`) and the keyword categories
-decide which items it reads, and for which categories.
+decide which items it reads, and for which categories (but see ``unscreened``).
 
 Routes say which encoder reads what. Each route is an encoder with heads
-trained on its vectors, for some categories and some languages; the first
-route that fits an (item, category) scores it. The shipped configuration
+trained on its vectors, for some categories, languages and text lengths; the
+first route that fits an (item, category) scores it, unless its score falls in
+the route's ``defer`` band ([low, high)): then the next route that fits
+decides, so a cheap encoder settles what it can and a costly one reads the
+rest (:mod:`processors.classifiers.bands`). An ``unscreened`` route reads every
+item it fits, whether the first stage escalated it or not (the cascade asks
+:meth:`EncoderClassifier.unscreened`), with ``defer_unescalated`` bands for the
+items it was not asked about. The shipped configuration, in short
 (``config/classifiers.yaml``, figures in ``models/encoder/MODEL_CARD.md``)::
 
     routes:
-      - model: models/encoder-use        # USE multilingual v3: hate speech in its 16 languages
-        encoder: {kind: use}             # (better there, and 25x cheaper than e5)
-        categories: [hate_speech]
+      - model: models/encoder-use        # USE multilingual v3, posts of its 16 languages: every one
+        encoder: {kind: use}
+        categories: [hate_speech, violence_report]
         languages: [ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh]
-        max_text_chars: 280              # posts; its heads call too many news articles hateful
-      - model: models/encoder            # multilingual-e5: violence reports, and every other language
+        max_text_chars: 280
+        unscreened: true
+        defer: {violence_report: [0.0214, 0.9791]}
+        defer_unescalated: {violence_report: [0.3928, 0.9791]}
+      - model: models/encoder-use        # news leads of those languages, when escalated
+        encoder: {kind: use}
+        languages: [...]
+        min_text_chars: 280
+        defer: {hate_speech: [0.2419, 1.0], violence_report: [0.0018, 1.0]}
+      - model: models/encoder            # multilingual-e5: what USE passed on, every other language
         encoder: {kind: e5}
 
 A single encoder needs no routes (``model:`` and ``encoder:`` at the top).
@@ -49,6 +63,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from processors.categories import KeywordCategories
+from processors.classifiers.bands import Band, split_band
 from processors.classifiers.heads import HeadsError, HeadSet
 from processors.classifiers.ngram import SHIPPED_MODELS
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
@@ -72,6 +87,14 @@ class RouteConfig(BaseModel):
     by_sentence: list[str] = Field(default_factory=list)
     # texts longer than this (prepared) go on to the next route: e.g. a route whose heads know posts only
     max_text_chars: int | None = Field(default=None, ge=1)
+    # texts up to this long go on to the next route: e.g. a route for news leads after one for posts
+    min_text_chars: int = Field(default=0, ge=0)
+    # per category, [low, high): a score in it goes on to the next route that fits, which decides
+    defer: dict[str, Band] = Field(default_factory=dict)
+    # read every item that fits, whether or not the cascade's first stage escalated it
+    unscreened: bool = False
+    # with unscreened: the band for the items the first stage did not escalate (default: defer's)
+    defer_unescalated: dict[str, Band] = Field(default_factory=dict)
 
 
 class EncoderClassifierSettings(BaseModel):
@@ -182,6 +205,10 @@ class Route:
         cache_size: int = 4096,
         by_sentence: Sequence[str] = (),
         max_text_chars: int | None = None,
+        min_text_chars: int = 0,
+        defer: Mapping[str, tuple[float, float]] | None = None,
+        unscreened: bool = False,
+        defer_unescalated: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
         if heads.encoder != encoder.name:
             raise HeadsError(f"heads trained on {heads.encoder!r}, encoder is {encoder.name!r}")
@@ -193,6 +220,12 @@ class Route:
         self.cache_size = cache_size
         self.by_sentence = frozenset(by_sentence) & self.categories
         self.max_text_chars = max_text_chars
+        self.min_text_chars = min_text_chars
+        self.defer = {name: band for name, band in (defer or {}).items() if name in self.categories}
+        self.unscreened = unscreened
+        self.defer_unescalated = {
+            name: band for name, band in (defer_unescalated or {}).items() if name in self.categories
+        }
         self.classifier = f"{EncoderClassifier.name}/{heads.version}/{encoder.name}"
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -204,6 +237,7 @@ class Route:
             category in self.categories
             and (self.languages is None or text.lang in self.languages)
             and (self.max_text_chars is None or len(text.text) <= self.max_text_chars)
+            and len(text.text) > self.min_text_chars
         )
 
     def _vectors(self, prepared: Sequence[str]) -> np.ndarray:
@@ -255,11 +289,19 @@ class Route:
         wanted: Sequence[set[str]],
         threshold: float,
         results: list[dict[str, CategoryHit]],
-    ) -> None:
-        """Add this route's hits for ``wanted[i]`` (its categories for text i) into ``results[i]``."""
+        deferrable: Sequence[set[str]] | None = None,
+        unescalated: Sequence[set[str]] | None = None,
+    ) -> list[tuple[int, str]]:
+        """Add this route's hits for ``wanted[i]`` (its categories for text i) into ``results[i]``.
+
+        Returns the (text, category) pairs left to the next route: those of
+        ``deferrable[i]`` whose score lies in this route's band for the category
+        (``defer_unescalated``'s band for those of ``unescalated[i]``).
+        """
         rows = [i for i, categories in enumerate(wanted) if categories]
+        deferred: list[tuple[int, str]] = []
         if not rows:
-            return
+            return deferred
         items, per_item = self._read([texts[i].text for i in rows])
         langs = [texts[i].lang for i in rows]
         for category in sorted(set().union(*(wanted[i] for i in rows))):
@@ -273,7 +315,22 @@ class Route:
                 vectors = np.stack([rows_[int(b.argmax())] for rows_, b in zip(per_item, best, strict=True)])
             else:
                 scores, vectors = head.scores(items, langs), items
-            chosen = [k for k, i in enumerate(rows) if category in wanted[i] and scores[k] >= threshold]
+            band = self.defer.get(category)
+            in_band = split_band(scores, band)
+            strict = self.defer_unescalated.get(category)
+            if strict is not None and unescalated is not None:
+                read_unasked = np.array([category in unescalated[i] for i in rows], dtype=bool)
+                in_band = np.where(read_unasked, split_band(scores, strict), in_band)
+            passed_on = {
+                k
+                for k, i in enumerate(rows)
+                if in_band[k] and deferrable is not None and category in deferrable[i] & wanted[i]
+            }
+            deferred += [(rows[k], category) for k in sorted(passed_on)]
+            chosen = [
+                k for k, i in enumerate(rows)
+                if category in wanted[i] and scores[k] >= threshold and k not in passed_on
+            ]
             if not chosen:
                 continue
             labels = head.labels.probabilities(vectors[chosen]) if head.labels is not None else None
@@ -290,6 +347,7 @@ class Route:
                     if head.forms is not None and forms is not None
                     else [],
                 )
+        return deferred
 
 
 @register("encoder")
@@ -327,6 +385,12 @@ class EncoderClassifier:
             except (EncoderError, HeadsError) as exc:
                 raise ClassifierConfigError(f"{source}: key '{key}': {exc}") from exc
             names = check_heads(heads, spec.categories, categories, source, f"{key}.categories")
+            for category in spec.defer:
+                if category not in names:
+                    raise ClassifierConfigError(
+                        f"{source}: key '{key}.defer.{category}': the route does not score it "
+                        f"(it scores: {', '.join(names)})"
+                    )
             routes.append(
                 Route(
                     encoder,
@@ -337,6 +401,10 @@ class EncoderClassifier:
                     cache_size=settings.cache_size,
                     by_sentence=spec.by_sentence,
                     max_text_chars=spec.max_text_chars,
+                    min_text_chars=spec.min_text_chars,
+                    defer=spec.defer,
+                    unscreened=spec.unscreened,
+                    defer_unescalated=spec.defer_unescalated,
                 )
             )
         wanted = settings.categories
@@ -356,20 +424,56 @@ class EncoderClassifier:
         return self.rescore(texts, [set(self.categories)] * len(texts))
 
     def rescore(self, texts: Sequence[ItemText], asked: Sequence[set[str]]) -> list[dict[str, CategoryHit]]:
-        """Score only the categories ``asked[i]`` of each text (the cascade says which it escalated)."""
+        """Score the categories ``asked[i]`` of each text (the cascade says which it escalated), and
+        those an ``unscreened`` route reads anyway (judged by its ``defer_unescalated`` bands)."""
         results: list[dict[str, CategoryHit]] = [{} for _ in texts]
         per_route: list[list[set[str]]] = [[set() for _ in texts] for _ in self.routes]
+        unasked = [more - categories for more, categories in zip(self.unscreened(texts), asked, strict=True)]
         for i, (text, categories) in enumerate(zip(texts, asked, strict=True)):
             if not text.text.strip():  # an erased post: nothing to read, no category
                 continue
-            for category in categories & self.categories:
-                for n, route in enumerate(self.routes):
-                    if route.fits(category, text):
-                        per_route[n][i].add(category)
-                        break
-        for route, wanted in zip(self.routes, per_route, strict=True):
-            route.score(texts, wanted, self.threshold, results)
+            for category in (categories & self.categories) | unasked[i]:
+                first = self._route_for(category, text)
+                if first is not None:
+                    per_route[first][i].add(category)
+        for n, (route, wanted) in enumerate(zip(self.routes, per_route, strict=True)):
+            # a route defers only where a later route fits; the last that fits decides
+            deferrable = [
+                {name for name in categories if self._route_for(name, texts[i], n + 1) is not None}
+                if categories and route.defer
+                else set()
+                for i, categories in enumerate(wanted)
+            ]
+            for i, category in route.score(texts, wanted, self.threshold, results, deferrable, unasked):
+                later = self._route_for(category, texts[i], n + 1)
+                if later is not None:
+                    per_route[later][i].add(category)
         return results
+
+    def unscreened(self, texts: Sequence[ItemText]) -> list[set[str]]:
+        """Per text, the categories this plug-in reads whatever the first stage says (``unscreened`` routes).
+
+        The cascade sends such items too, and :meth:`rescore` reads these
+        categories whether asked or not: a route that reads every post of its
+        languages at ~1.6 ms a post loses none of them to the gate.
+        """
+        out: list[set[str]] = []
+        for text in texts:
+            wanted = set()
+            if text.text.strip():
+                for category in self.categories:
+                    first = self._route_for(category, text)
+                    if first is not None and self.routes[first].unscreened:
+                        wanted.add(category)
+            out.append(wanted)
+        return out
+
+    def _route_for(self, category: str, text: ItemText, start: int = 0) -> int | None:
+        """The index of the first route from ``start`` that fits (category, text), if any."""
+        for n in range(start, len(self.routes)):
+            if self.routes[n].fits(category, text):
+                return n
+        return None
 
 
 def _on(

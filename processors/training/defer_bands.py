@@ -1,0 +1,192 @@
+"""Choose the encoder routes' deferral bands on the calibration split: where USE decides, where e5 is asked.
+
+    python -m processors.training.defer_bands --shared ../shared/data --cache .tocsin/embeddings
+
+The cheap route (USE heads, ``models/encoder-use``) reads posts, or a news item's
+lead, first; multilingual-e5 (``models/encoder``) is asked only when USE's
+calibrated score lies in a band (:mod:`processors.classifiers.bands`). What
+the band must keep is what e5 would rightly report: e5's *finds* (labelled
+positives it scores at or above the plug-in's threshold, as the gate's
+thresholds are chosen) on the calibration split, which is never used for dev
+figures. Per category and text kind:
+
+* ``low``: the highest USE score that keeps ``--keep`` of e5's finds in every
+  language with at least ``--min-finds`` of them (and pooled); below it, no e5.
+* ``high`` (only with ``--decide-high``): the lowest USE score from which at
+  least ``--keep`` of the rows are scored a hit by e5 too; from it USE says
+  "yes" alone.
+
+Posts are the calibration rows of USE's languages up to ``--post-chars``; news
+leads, the longer ones (news reports) and the synthetic news-length calibration
+rows (:func:`~processors.training.examples.long_rows`), cut as the route reads
+them. ``--keep`` is per category: every violence find (0.98, the gate's share,
+gave a posts band that kept only 84 % of e5's finds on other events' tweets:
+USE is surest on the events it was calibrated on), 0.97 of the hate finds. On
+posts only ``--post-categories`` are deferred (USE alone decides hate there),
+and a post the first stage did not escalate (read because the posts route is
+``unscreened``) is held to ``--keep-unescalated`` (0.98: ``defer_unescalated``):
+where the gate saw nothing, USE alone must be as sure as that share allows.
+The printed ``defer:`` lines go in ``config/classifiers.yaml``; rerun after the
+heads change (a retrained hate or violence head moves its scores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from processors.classifiers.heads import HeadSet
+from processors.encoders import EncoderSettings, build_encoder, prepare_text
+from processors.training.embedding_cache import EmbeddingCache
+from processors.training.examples import Row, all_rows, long_rows
+from processors.training.fit import threshold_for_recall
+from processors.training.train_encoder import encoder_kind, label_of, parse_recall
+
+USE_LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
+
+
+def low_edge(scores: np.ndarray, finds: np.ndarray, langs: np.ndarray, keep: float, min_finds: int) -> float:
+    """The highest score keeping ``keep`` of the finds pooled and in every language with ``min_finds``."""
+    edges = [threshold_for_recall(scores, finds, keep)]
+    for lang in sorted(set(langs[finds].tolist())):
+        mine = langs == lang
+        if (finds & mine).sum() >= min_finds:
+            edges.append(threshold_for_recall(scores[mine], finds[mine], keep))
+    return min(edges)
+
+
+def high_edge(scores: np.ndarray, finds: np.ndarray, agree: float, min_rows: int = 20) -> float:
+    """The lowest score from which ``agree`` of the rows (``min_rows`` at least) are finds; else 1."""
+    order = np.argsort(-scores)
+    hits = np.cumsum(finds[order])
+    counts = np.arange(1, len(order) + 1)
+    ok = (hits / counts >= agree) & (counts >= min_rows)
+    if not ok.any():
+        return 1.0
+    # the longest prefix (highest scores first) that still agrees enough
+    last = int(np.flatnonzero(ok).max())
+    return float(scores[order][last])
+
+
+def bands(
+    use_scores: dict[str, np.ndarray],
+    e5_scores: dict[str, np.ndarray],
+    labels: dict[str, np.ndarray],
+    langs: np.ndarray,
+    *,
+    keep: dict[str, float],
+    min_finds: int,
+    threshold: float,
+    decide_high: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Per category: ``[low, high]`` and what it keeps and sends to e5 on these rows."""
+    out: dict[str, Any] = {}
+    for category, scores in use_scores.items():
+        hits = e5_scores[category] >= threshold
+        finds = hits & labels[category]
+        low = low_edge(scores, finds, langs, keep[category], min_finds)
+        high = high_edge(scores, hits, keep[category]) if category in decide_high else 1.0
+        high = max(high, low)
+        kept = scores >= low
+        out[category] = {
+            "band": [round(low, 4), round(high, 4)],
+            "rows": len(scores),
+            "e5_finds": int(finds.sum()),
+            "finds_kept": round(float(kept[finds].mean()), 4) if finds.any() else None,
+            "to_e5": round(float(((scores >= low) & (scores < high)).mean()), 4),
+            "per_language": {
+                lang: {
+                    "rows": int((langs == lang).sum()),
+                    "finds": int((finds & (langs == lang)).sum()),
+                    "kept": int((finds & kept & (langs == lang)).sum()),
+                }
+                for lang in sorted(set(langs.tolist()))
+            },
+        }
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m processors.training.defer_bands", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--shared", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--cache", type=Path, default=Path(".tocsin/embeddings"))
+    parser.add_argument("--cheap", type=Path, default=Path("models/encoder-use"))
+    parser.add_argument("--costly", type=Path, default=Path("models/encoder"))
+    parser.add_argument("--keep", nargs="*", default=["0.97", "violence_report=1.0"],
+                        metavar="[CATEGORY=]SHARE", help="share of e5's finds kept in every language")
+    parser.add_argument("--keep-unescalated", nargs="*", default=["0.98"], metavar="[CATEGORY=]SHARE",
+                        help="the same, for posts the first stage did not escalate (defer_unescalated)")
+    parser.add_argument("--min-finds", type=int, default=10, help="finds a language needs to count alone")
+    parser.add_argument("--threshold", type=float, default=0.5, help="the encoder plug-in's hit threshold")
+    parser.add_argument("--max-chars", type=int, default=300, help="characters the routes read")
+    parser.add_argument("--post-chars", type=int, default=280, help="the posts route's max_text_chars")
+    parser.add_argument("--long-rows", type=int, default=4000, help="as train_encoder (a fifth: calibration)")
+    parser.add_argument("--post-categories", nargs="*", default=["violence_report"], metavar="CATEGORY",
+                        help="categories the posts route defers")
+    parser.add_argument("--decide-high", nargs="*", default=["violence_report"], metavar="CATEGORY",
+                        help="categories whose band has an upper edge for posts (USE says yes alone)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+
+    rows = all_rows(args.shared)
+    calibration = [row for row in rows if row.split == "calibration" and row.lang in USE_LANGUAGES]
+    long = [row for row in long_rows(rows, args.long_rows)
+            if row.split == "calibration" and row.lang in USE_LANGUAGES]
+    short = [len(prepare_text(row.text, 10**6)) <= args.post_chars for row in calibration]
+    kinds: dict[str, list[Row]] = {
+        "posts": [row for row, is_short in zip(calibration, short, strict=True) if is_short],
+        "news": [row for row, is_short in zip(calibration, short, strict=True) if not is_short] + long,
+    }
+    cheap, costly = HeadSet.load(args.cheap), HeadSet.load(args.costly)
+    vectors: dict[str, dict[str, np.ndarray]] = {}
+    for heads in (cheap, costly):
+        encoder = build_encoder(EncoderSettings.model_validate({"kind": encoder_kind(heads.encoder)}))
+        cache = EmbeddingCache(args.cache, heads.encoder, heads.dim)
+        vectors[heads.encoder] = {
+            kind: cache.embed([prepare_text(row.text, args.max_chars) for row in part], encoder)
+            for kind, part in kinds.items()
+        }
+    runs = [("posts", "defer", args.keep), ("posts", "defer_unescalated", args.keep_unescalated),
+            ("news", "defer", args.keep)]
+    figures: dict[str, Any] = {}
+    for kind, key, shares in runs:
+        part = kinds[kind]
+        langs = np.array([row.lang for row in part])
+        scored = [
+            {name: head.scores(vectors[h.encoder][kind], list(langs)) for name, head in h.heads.items()}
+            for h in (cheap, costly)
+        ]
+        labels = {name: np.array([label_of(row, name) for row in part], dtype=bool) for name in scored[0]}
+        found = bands(scored[0], scored[1], labels, langs, keep=parse_recall(shares, list(scored[0])),
+                      min_finds=args.min_finds, threshold=args.threshold,
+                      decide_high=args.decide_high if kind == "posts" else ())
+        for name, entry in found.items():
+            entry["labelled_positives"] = int(labels[name].sum())
+        if kind == "posts":
+            found = {name: entry for name, entry in found.items() if name in args.post_categories}
+        if key == "defer_unescalated":
+            # USE's own yes is the same whether the gate saw the post or not: the upper edge of defer
+            for name, entry in found.items():
+                entry["band"][1] = figures["posts defer"][name]["band"][1]
+        figures[f"{kind} {key}"] = found
+    for label, entry in figures.items():
+        kind, key = label.split()
+        listed = ", ".join(f"{name}: {e['band']}" for name, e in entry.items())
+        print(f"{kind} route: {key}: {{{listed}}}")
+        for name, e in entry.items():
+            print(f"  {name}: e5 finds {e['e5_finds']} of {e['rows']}, kept {e['finds_kept']}, "
+                  f"to e5 {e['to_e5']:.1%}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

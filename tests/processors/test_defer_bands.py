@@ -1,0 +1,42 @@
+"""Choosing deferral bands on calibration scores: what the cheap route may settle alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from processors.training.defer_bands import bands, high_edge, low_edge
+
+
+def test_the_low_edge_keeps_the_share_of_finds_in_every_language() -> None:
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.05, 0.5, 0.4, 0.3, 0.2, 0.01])
+    finds = np.array([True] * 5 + [True] * 5)
+    langs = np.array(["en"] * 5 + ["fr"] * 5)
+    # pooled, 0.9 of ten finds is nine: 0.05; French alone keeps 0.9 of five (all five) only from 0.01
+    assert low_edge(scores, finds, langs, 0.9, min_finds=5) == pytest.approx(0.01)
+    assert low_edge(scores, finds, langs, 0.9, min_finds=6) == pytest.approx(0.05), (
+        "a language with fewer finds than min_finds does not count alone")
+
+
+def test_the_high_edge_is_where_the_cheap_yes_still_agrees_with_the_costly_one() -> None:
+    scores = np.linspace(1.0, 0.0, 100)
+    hits = np.zeros(100, dtype=bool)
+    hits[:30] = True  # the costly encoder agrees with the 30 highest
+    hits[35] = True
+    assert high_edge(scores, hits, 1.0) == pytest.approx(scores[29])
+    assert high_edge(scores, hits, 0.5, min_rows=20) == pytest.approx(scores[61]), "31 hits in 62 rows"
+    assert high_edge(scores, np.zeros(100, dtype=bool), 0.98) == 1.0, "never agreeing: no upper edge"
+
+
+def test_bands_keep_labelled_finds_and_report_what_goes_to_the_costly_route() -> None:
+    cheap = {"violence_report": np.array([0.9, 0.5, 0.2, 0.02, 0.01, 0.001])}
+    costly = {"violence_report": np.array([0.9, 0.8, 0.7, 0.9, 0.1, 0.1])}
+    labels = {"violence_report": np.array([True, True, True, False, False, False])}
+    langs = np.array(["en"] * 6)
+    out = bands(cheap, costly, labels, langs, keep={"violence_report": 1.0}, min_finds=1, threshold=0.5)
+    entry = out["violence_report"]
+    assert entry["band"] == [0.2, 1.0], "the unlabelled e5 hit at 0.02 need not be kept"
+    assert entry["e5_finds"] == 3
+    assert entry["finds_kept"] == 1.0
+    assert entry["to_e5"] == pytest.approx(0.5)
+    assert entry["per_language"]["en"] == {"rows": 6, "finds": 3, "kept": 3}

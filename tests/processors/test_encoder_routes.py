@@ -1,0 +1,212 @@
+"""Encoder routes that defer: a cheap route decides outside its band, the next route inside it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from processors.categories import load_categories
+from processors.classifiers.bands import split_band
+from processors.classifiers.cascade import Cascade
+from processors.classifiers.encoder import EncoderClassifier, Route
+from processors.classifiers.heads import POOLED, CategoryHead, HeadSet, Network
+from processors.classifiers.ngram import Platt
+from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from tests.processors.conftest import CATEGORIES_FILE
+from tocsin.schema import CategoryHit
+
+CATEGORIES = ("hate_speech", "violence_report")
+
+
+class Dial:
+    """An encoder whose vector carries the score each category's head will give: "v=0.3 h=0.9 …"."""
+
+    dim = 2
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.read: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.read += list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.split():
+                key, _, value = word.partition("=")
+                if key in ("h", "v") and value:
+                    p = min(max(float(value), 1e-6), 1 - 1e-6)
+                    out[row, 0 if key == "h" else 1] = math.log(p / (1 - p))
+        return out
+
+
+def dial_heads(encoder: str) -> HeadSet:
+    heads = {}
+    for column, category in enumerate(CATEGORIES):
+        weight = np.zeros((2, 1), dtype=np.float32)
+        weight[column, 0] = 1.0
+        heads[category] = CategoryHead(category, Network(weight, np.zeros(1, dtype=np.float32)),
+                                       {POOLED: Platt(1.0, 0.0)})
+    return HeadSet(encoder=encoder, dim=2, max_chars=300, heads=heads, version="t")
+
+
+def routes(
+    *, defer: dict[str, tuple[float, float]], unscreened: bool = False
+) -> tuple[Dial, Dial, EncoderClassifier]:
+    cheap, costly = Dial("cheap"), Dial("costly")
+    classifier = EncoderClassifier([
+        Route(cheap, dial_heads("cheap"), languages=["en"], defer=defer, unscreened=unscreened),
+        Route(costly, dial_heads("costly")),
+    ])
+    return cheap, costly, classifier
+
+
+def test_split_band_marks_scores_from_low_up_to_high() -> None:
+    scores = np.array([0.01, 0.05, 0.5, 0.9, 0.95])
+    assert split_band(scores, (0.05, 0.9)).tolist() == [False, True, True, False, False]
+    assert split_band(scores, (0.05, 1.0)).tolist() == [False, True, True, True, True], "high 1: no edge"
+    assert not split_band(scores, None).any()
+
+
+def test_a_score_in_the_band_is_decided_by_the_next_route() -> None:
+    cheap, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)})
+    assert cheap.read == []
+    # the costly route reads the same text: the dial gives it the same score, so tell them apart by reader
+    texts = [ItemText("v=0.5", "en"), ItemText("v=0.02", "en"), ItemText("v=0.95", "en")]
+    results = classifier.rescore(texts, [{"violence_report"}] * 3)
+    assert cheap.read == ["v=0.5", "v=0.02", "v=0.95"], "the cheap encoder reads them all"
+    assert costly.read == ["v=0.5"], "only the uncertain one costs the costly encoder"
+    assert results[0]["violence_report"].classifier.endswith("/costly")
+    assert results[1] == {}, "below the band: no, without the costly route"
+    assert results[2]["violence_report"].classifier.endswith("/cheap"), "above it: the cheap route's yes"
+    assert results[2]["violence_report"].score == pytest.approx(0.95, abs=1e-3)
+
+
+def test_a_deferred_item_the_next_route_rejects_has_no_hit() -> None:
+    _, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)})
+    classifier.routes[1].encoder = Scaled(costly, 0.0)  # the costly route says no to everything
+    results = classifier.rescore([ItemText("v=0.6", "en")], [{"violence_report"}])
+    assert results == [{}]
+
+
+class Scaled(Dial):
+    """A dial read through another name, every score set to ``value``."""
+
+    def __init__(self, inner: Dial, value: float) -> None:
+        super().__init__(inner.name)
+        self.value = value
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return super().embed([f"v={self.value} h={self.value}" for _ in texts])
+
+
+def test_without_a_later_route_that_fits_the_band_route_decides_itself() -> None:
+    _, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)})
+    classifier.routes[1].languages = frozenset({"sw"})  # the costly route no longer fits English
+    results = classifier.rescore([ItemText("v=0.6", "en")], [{"violence_report"}])
+    assert costly.read == []
+    assert results[0]["violence_report"].classifier.endswith("/cheap")
+
+
+def test_a_category_without_a_band_is_decided_by_the_first_route_that_fits() -> None:
+    _, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)})
+    results = classifier.rescore([ItemText("h=0.5", "en")], [{"hate_speech"}])
+    assert costly.read == []
+    assert results[0]["hate_speech"].classifier.endswith("/cheap")
+
+
+def test_unscreened_routes_name_what_they_read_whatever_the_first_stage_says() -> None:
+    _, _, classifier = routes(defer={}, unscreened=True)
+    texts = [ItemText("a post", "en"), ItemText("ujumbe", "sw"), ItemText("  ", "en")]
+    assert classifier.unscreened(texts) == [set(CATEGORIES), set(), set()], (
+        "English fits the unscreened route; Swahili goes to the screened one; an empty text to none")
+
+
+def test_the_cascade_sends_unscreened_items_to_the_encoder_without_a_first_stage_hit() -> None:
+    _, costly, classifier = routes(defer={"violence_report": (0.1, 0.9)}, unscreened=True)
+
+    class Silent:
+        name, version = "silent", "1"
+
+        def classify(self, texts: Sequence[ItemText]) -> list[dict[str, CategoryHit]]:
+            return [{} for _ in texts]
+
+    cascade = Cascade([Silent()], [classifier], threshold=0.5)
+    results = cascade.classify([ItemText("v=0.95 h=0.01", "en"), ItemText("v=0.95 h=0.01", "sw")])
+    assert set(results[0]) == {"violence_report"}, "the English post is read although nothing escalated it"
+    assert results[1] == {}, "the Swahili one is screened: nothing escalated it, nothing read it"
+    assert costly.read == []
+    assert cascade.stats["to encoder"] == 1
+
+
+def test_a_band_for_a_category_the_route_does_not_score_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ClassifierConfigError, match=r"routes\.0\.defer\.violence_report"):
+        EncoderClassifier.from_config(
+            {"routes": [{"model": "models/encoder-use", "encoder": {"kind": "use"},
+                         "categories": ["hate_speech"], "defer": {"violence_report": [0.1, 0.9]}}]},
+            load_categories(CATEGORIES_FILE), tmp_path / "c.yaml")
+
+
+def test_a_band_whose_edges_are_out_of_order_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ClassifierConfigError, match=r"defer\.violence_report.*low <= high"):
+        EncoderClassifier.from_config(
+            {"routes": [{"model": "models/encoder-use", "encoder": {"kind": "use"},
+                         "defer": {"violence_report": [0.9, 0.1]}}]},
+            load_categories(CATEGORIES_FILE), tmp_path / "c.yaml")
+
+
+def test_an_item_read_unscreened_is_deferred_by_the_stricter_band() -> None:
+    cheap, costly = Dial("cheap"), Dial("costly")
+    classifier = EncoderClassifier([
+        Route(cheap, dial_heads("cheap"), languages=["en"], unscreened=True,
+              defer={"violence_report": (0.02, 0.95)}, defer_unescalated={"violence_report": (0.4, 0.95)}),
+        Route(costly, dial_heads("costly")),
+    ])
+    texts = [ItemText("v=0.1 h=0.01", "en"), ItemText("v=0.1 h=0.01 escalated", "en")]
+    classifier.rescore(texts, [set(), {"violence_report"}])
+    assert costly.read == ["v=0.1 h=0.01 escalated"], (
+        "0.1 is in the band of an escalated item, below the stricter one of an item read unasked")
+
+
+def test_the_cascade_gives_unscreened_hits_and_keeps_escalated_ones_merged() -> None:
+    _, _, classifier = routes(defer={}, unscreened=True)
+
+    class Gate:
+        name, version = "gate", "1"
+
+        def classify(self, texts: Sequence[ItemText]) -> list[dict[str, CategoryHit]]:
+            return [{"violence_report": CategoryHit(score=0.6, classifier="gate/1", terms=["shot"])}
+                    if "shot" in text.text else {} for text in texts]
+
+    cascade = Cascade([Gate()], [classifier], threshold=0.5)
+    results = cascade.classify([ItemText("shot v=0.9 h=0.01", "en"), ItemText("v=0.01 h=0.9", "en")])
+    assert results[0]["violence_report"].terms == ["shot"], "the first stage's terms stay"
+    assert results[0]["violence_report"].classifier.endswith("/cheap")
+    assert set(results[1]) == {"hate_speech"}, "read unasked: its hate hit is reported"
+
+
+def test_the_shipped_routes_read_posts_with_use_first_and_news_leads_when_escalated() -> None:
+    from processors.classifiers.cascade import load_classifier_file
+    from tocsin.settings import ProcessingSettings
+
+    source = ProcessingSettings().classifiers_file
+    spec = load_classifier_file(source).classifiers["encoder"]
+    classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
+    posts, news, e5 = classifier.routes
+    assert (posts.encoder.name, news.encoder.name) == ("use-multilingual-v3",) * 2
+    assert e5.encoder.name.startswith("multilingual-e5")
+    assert posts.unscreened and not news.unscreened
+    assert set(posts.defer) == {"violence_report"}, "USE alone decides hate speech on posts"
+    assert set(news.defer) == {"hate_speech", "violence_report"}
+    for band in [*posts.defer.values(), *posts.defer_unescalated.values(), *news.defer.values()]:
+        assert 0.0 <= band[0] < 0.5 <= band[1], "USE never says no from 0.5, nor yes below it"
+    assert posts.defer_unescalated["violence_report"][0] > posts.defer["violence_report"][0]
+    post, lead, swahili = (ItemText("Gunmen opened fire at the market", "en"),
+                           ItemText("Gunmen opened fire at the market. " * 12, "en"),
+                           ItemText("Watu wenye silaha walifyatua risasi sokoni", "sw"))
+    assert classifier.unscreened([post, lead, swahili]) == [set(CATEGORIES), set(), set()]
+    assert [posts.fits("violence_report", t) for t in (post, lead, swahili)] == [True, False, False]
+    assert [news.fits("violence_report", t) for t in (post, lead, swahili)] == [False, True, False]
