@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint docs bench clean chromium dashboard audit
 
-$(STAMP): pyproject.toml
+# setup.py compiles the per-mention path of places (processors/geo/native.py): an edit there rebuilds it
+NATIVE_SOURCES := processors/geo/native.py processors/geo/resolve.py processors/geo/matching.py \
+	processors/geo/records.py
+$(STAMP): pyproject.toml setup.py $(NATIVE_SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,docs,embedded]"
@@ -55,4 +58,5 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .tocsin .pytest_cache .mypy_cache .ruff_cache site
+	rm -rf $(VENV) .tocsin .pytest_cache .mypy_cache .ruff_cache site build
+	rm -f processors/geo/*.so processors/geo/compiled.sha256

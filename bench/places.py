@@ -14,6 +14,10 @@ trimmed around it. Build: a fresh build with the cache off in processes of
 its own, up to a first ``locate`` (the name automaton is built from its keys
 when the gazetteer is loaded), wall and CPU seconds (the issue's budget: 15 s,
 250 MB of RSS).
+
+The per-mention path runs compiled (mypyc, built by ``make install``) unless
+``TOCSIN_PURE_PYTHON=1`` or the build could not compile it
+(:mod:`processors.geo.native`); the first line says which. Run both to compare.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from processors.folding import fold
+from processors.geo import native
 from processors.geo.gazetteer import LocateRequest
 from processors.geo.shared import build_compact
 from tests.processors.conftest import shared_data
@@ -92,7 +97,8 @@ def main() -> None:
     cpu = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
     print(f"gazetteer: {gazetteer.keys:,} names; a fresh build {built:.1f} s ({built_cpu:.1f} s CPU, build "
           f"and load), loaded in {loaded:.1f} s; RSS +{grown:.0f} MB")
-    print(f"pinned to CPU(s) {sorted(cpu)}; best of 5 rounds\n")
+    print(f"pinned to CPU(s) {sorted(cpu)}; best of 5 rounds; per-mention path: "
+          + ("compiled (mypyc)" if native.compiled() else f"pure Python ({native.why_pure()})") + "\n")
 
     article_folded = [fold(text) for text in texts["article"]]
     geotagged = [(text, {"lat": -1.68 + i * 0.01, "lon": 29.22}) for i, text in enumerate(texts["rss"])]

@@ -12,6 +12,10 @@ The gazetteer, built apart from its lookup:
   regions, seats, stop lists).
 * :mod:`~processors.geo.index` — the tables: facts about every candidate.
 * :mod:`~processors.geo.matching` — finds the names in a text (mentions).
+* :mod:`~processors.geo.records` — the :class:`~tocsin.schema.Place` records of
+  an item's resolved mentions.
+* :mod:`~processors.geo.native` — which of these run compiled (mypyc, built at
+  install time) and the pure-Python fallback.
 
 Around it:
 
@@ -32,3 +36,7 @@ Folding (:mod:`processors.folding`) and the name automaton
 (:mod:`processors.multiscript`) stay beside the categories and classifiers,
 which use them as much as places do.
 """
+
+from processors.geo.native import use_compiled_or_pure
+
+use_compiled_or_pure()   # before any module of the per-mention path is imported

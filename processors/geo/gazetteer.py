@@ -72,9 +72,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from processors.folding import Folded, fold
+from processors.geo import records
 from processors.geo.build import GazetteerError, build
 from processors.geo.index import decode
-from processors.geo.resolve import COUNTRY, DEMONYM, Context, Mention, primary, resolve
+from processors.geo.resolve import Context, primary, resolve
 from tocsin.schema import Place
 from tocsin.swallowed import swallowed
 
@@ -91,6 +92,7 @@ GEOTAG_REGION_KM = 100.0
 GEOTAG_CITY_KM = 30.0
 
 logger = logging.getLogger(__name__)
+_CONTEXTS_KEPT = 4096   # (feed country, language) pairs whose resolution context is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +135,7 @@ class Gazetteer:
                                          all_alternates_from=all_alternates_from)
         self.keys = self.matcher.keys
         self.ner = None
+        self._contexts: dict[tuple[str | None, str | None], Context] = {}
 
     def country_point(self, code: str) -> tuple[float, float] | None:
         """A country's representative point, as its places carry; None for an unknown code."""
@@ -191,12 +194,12 @@ class Gazetteer:
             else:
                 mentions = self.matcher.mentions(folded, title_chars)
             if mentions:
-                languages = self.index.language_countries.get(lang or "", frozenset())
-                mentions = resolve(mentions, self.index, Context(hint, languages), folded.original)
+                mentions = resolve(mentions, self.index, self._context(hint, lang), folded.original)
         except Exception as exc:  # hostile input must never stop the stream
             swallowed("places.locate", exc, logger, "this item goes on without the places it names")
             mentions = []
-        places = self._places(mentions, folded.original if mentions else "", all_mentions)
+        places = records.places(mentions, folded.original if mentions else "", all_mentions,
+                                self.index.place_of)
         if point is not None:
             tagged = self._geotag_place(*point)
             if tagged is not None:
@@ -211,6 +214,17 @@ class Gazetteer:
         name = self.index.city_name[decode(chosen.city)[1]] if chosen.city >= 0 else None
         lat, lon = chosen.point if chosen.point is not None else (None, None)
         return Location(places, chosen.country or hint, name, lat, lon, chosen.admin1, chosen.admin2)
+
+    def _context(self, hint: str | None, lang: str | None) -> Context:
+        """The resolution context of a feed country and a language, made once per pair (it is immutable)."""
+        contexts = self._contexts
+        found = contexts.get((hint, lang))
+        if found is None:
+            if len(contexts) >= _CONTEXTS_KEPT:
+                contexts.clear()
+            languages = self.index.language_countries.get(lang or "", frozenset())
+            found = contexts[(hint, lang)] = Context(hint, languages)
+        return found
 
     def _geotag_place(self, lat: float, lon: float) -> Place | None:
         """The geotag as a place of the nearest city's country (None if no city is within reach)."""
@@ -234,62 +248,12 @@ class Gazetteer:
                      admin2_name=self.index.admin2_names.get(admin2 or ""),
                      lat=lat, lon=lon, population=population, confidence=1.0, source="geotag")
 
-    def _places(self, mentions: list[Mention], original: str, all_mentions: bool) -> list[Place]:
-        """One place per mention, or per place (its highest confidence; metonymic only if every mention is).
-
-        Each :class:`Place` is made once, from the cached place of its candidate (:func:`_copied`).
-        """
-        if all_mentions:
-            return [self._place(mention, original, mention.confidence, mention.metonymy)
-                    for mention in mentions]
-        merged: dict[tuple[int, int], list[Any]] = {}     # identity → [first mention, confidence, metonymy]
-        for mention in mentions:
-            choice = mention.choice
-            kind = choice & 3
-            identity = (COUNTRY if kind == DEMONYM else kind, choice >> 2)
-            seen = merged.get(identity)
-            if seen is None:
-                merged[identity] = [mention, mention.confidence, mention.metonymy]
-                continue
-            if (mention.confidence or 0) > (seen[1] or 0):
-                seen[1] = mention.confidence
-            if not mention.metonymy:      # also named where things happened
-                seen[2] = False
-        return [self._place(first, original, confidence, metonymy)
-                for first, confidence, metonymy in merged.values()]
-
-    def _place(self, mention: Mention, original: str, confidence: float, metonymy: bool) -> Place:
-        update: dict[str, Any] = {"matched": original[mention.start:mention.end], "start": mention.start,
-                                  "end": mention.end, "confidence": confidence, "source": mention.source}
-        if mention.metonymy:
-            update["metonymy"] = metonymy
-        return _copied(self.index.place_of(mention.choice), update)
-
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["ner"] = None     # a model is attached per process, never pickled
+        state["_contexts"] = {}    # a cache of this process
         return state
 
-
-
-_set = object.__setattr__
-
-
-def _copied(place: Place, update: dict[str, Any]) -> Place:
-    """``place.model_copy(update=update)`` (the same fields, and fields set), at half its cost.
-
-    The hot path makes one per place an item names; ``model_copy`` spends most
-    of its time on generic cases a :class:`Place` never has (extra fields,
-    private attributes). ``tests/processors/test_places.py`` checks both agree.
-    """
-    copied = Place.__new__(Place)
-    values = place.__dict__.copy()
-    values.update(update)
-    _set(copied, "__dict__", values)
-    _set(copied, "__pydantic_fields_set__", place.__pydantic_fields_set__ | update.keys())
-    _set(copied, "__pydantic_extra__", None)
-    _set(copied, "__pydantic_private__", None)
-    return copied
 
 
 def _geotag_point(geotag: Mapping[str, float] | None) -> tuple[float, float] | None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from processors.folding import Folded, fold
 from processors.geo.placenames import ACTOR_PHRASES, ACTOR_WORDS, AUXILIARIES, HONORIFICS
@@ -24,25 +24,29 @@ if TYPE_CHECKING:
     from processors.geo.ner import Proposal
 
 # Scripts with capitals: a name in them must be capitalised in the text.
-CASED_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN"})
+CASED_SCRIPTS: Final = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN"})
 # A key's capitals rule: a word of it capitalised (CASED), or every letter a capital (acronyms: "US").
-CASED, EXACT_CAPITALS = 1, 2
-_SENTENCE_END = frozenset(".!?\n\"“”«»:;—–-•|")
-_CAPITAL_AFTER = re.compile(r"[ \t]+[A-Z][a-z]")
-_TITLE_WORD = re.compile(r"[^\W\d_]{4,}")
-_BARE_PREFIXES = frozenset(c + p for c in ("", "و", "ف") for p in ("", "ب", "ك", "ل"))
-ARTICLE_PREFIXES = frozenset({c + p + "ال" for c in ("", "و", "ف") for p in ("", "ب", "ك")}
+CASED: Final = 1
+EXACT_CAPITALS: Final = 2
+_SENTENCE_END: Final = frozenset(".!?\n\"“”«»:;—–-•|")
+_CAPITAL_AFTER: Final = re.compile(r"[ \t]+[A-Z][a-z]")
+_BLANKS: Final = frozenset(" \t")
+_TITLE_WORD: Final = re.compile(r"[^\W\d_]{4,}")
+_BARE_PREFIXES: Final = frozenset(c + p for c in ("", "و", "ف") for p in ("", "ب", "ك", "ل"))
+ARTICLE_PREFIXES: Final = frozenset({c + p + "ال" for c in ("", "و", "ف") for p in ("", "ب", "ك")}
                              | {c + "لل" for c in ("", "و", "ف")})
 
-_WORD_AFTER = re.compile(r"(?:['’]s)?[ \t]+([^\W\d_]+)")
-_PHRASE_STARTS = frozenset(first for first, _second in ACTOR_PHRASES)
-METONYMY_RELIABILITY = 0.6
+_WORD_AFTER: Final = re.compile(r"(?:['’]s)?[ \t]+([^\W\d_]+)")
+_WORD_AFTER_STARTS: Final = frozenset(" \t'’")     # what _WORD_AFTER can start with
+_PHRASE_STARTS: Final = frozenset(first for first, _second in ACTOR_PHRASES)
+METONYMY_RELIABILITY: Final = 0.6
 
 Match = tuple[int, int, tuple[int, ...], int]
 """(first, last, candidates, capitals rule) of a name in the original text."""
 
 
-CITIES_ONLY, DEMONYMS_ONLY = 1 << CITY, 1 << DEMONYM
+CITIES_ONLY: Final = 1 << CITY
+DEMONYMS_ONLY: Final = 1 << DEMONYM
 
 
 @lru_cache(maxsize=1 << 15)
@@ -54,7 +58,7 @@ def _kinds(candidates: tuple[int, ...]) -> int:
     return mask
 
 
-_START = itemgetter(0)
+_START: Final = itemgetter(0)
 
 
 class NameMatcher:
@@ -65,6 +69,10 @@ class NameMatcher:
         self.marked = marked
         self.keys = automaton.keys + marked.keys
 
+    def __reduce__(self) -> tuple[type[NameMatcher], tuple[ScriptAutomata, MarkedScriptMatcher]]:
+        # by its arguments: compiled (a native class, no __dict__) and pure pickles are one format
+        return NameMatcher, (self.automaton, self.marked)
+
     def raw_matches(self, folded: Folded, *, require_capital: bool = True,
                     lowered: set[tuple[int, ...]] | None = None) -> list[Match]:
         """(start, end, candidates, cased) of every name in the text, before overlaps are resolved.
@@ -72,12 +80,16 @@ class NameMatcher:
         ``lowered`` collects the candidates of names the text also writes in lower case
         (there, not names: "many", "industry").
         """
-        original = folded.original
+        # (typed locals: compiled, str and int operations on them are native, not generic calls)
+        original: str = folded.original
         raw: list[Match] = []
-        padded = folded.padded
+        padded: str = folded.padded
         mapped = folded.offsets is not None
-        values = self.automaton.values
-        for index, start, end in self.automaton.matches(padded):
+        values: list[tuple[int, int, tuple[int, ...], tuple[int, ...] | None]] = self.automaton.values
+        found: list[tuple[int, int, int]] = self.automaton.matches(padded)
+        first: int
+        last: int
+        for index, start, end in found:
             _length, cased, candidates, article_candidates = values[index]
             end -= 1                           # the key's last character (its trailing pad)
             if article_candidates is None:
@@ -129,7 +141,7 @@ class NameMatcher:
                 continue
             kept.append(match)
             kept_end = match[1]
-        original = folded.original
+        original: str = folded.original
         title_case = _title_case(original[:title_chars]) if title_chars else False
         mentions: list[Mention] = []
         for first, last, candidates, cased in kept:
@@ -144,7 +156,7 @@ class NameMatcher:
                 if not candidates:
                     continue
                 doubtful = doubtful or weak
-                if last - first <= 3 or len(original[first:last].replace(" ", "")) <= 3:
+                if last - first - original.count(" ", first, last) <= 3:
                     reliability *= 0.8
             if _kinds(candidates) == DEMONYMS_ONLY:
                 reliability *= 0.9
@@ -176,6 +188,8 @@ class NameMatcher:
 
 def is_metonymy(original: str, last: int) -> bool:
     """The words after a place name say it names who acted, not where ("Washington said")."""
+    if original[last:last + 1] not in _WORD_AFTER_STARTS:
+        return False
     following = _WORD_AFTER.match(original, last)
     if following is None:
         return False
@@ -225,17 +239,14 @@ def _context_cues(original: str, first: int, last: int, candidates: tuple[int, .
     starts_sentence = not before or before[-1] in _SENTENCE_END or first == title_chars
     word = ""
     if not starts_sentence or before[-1:] == ".":
-        stem = before[:-1] if before[-1:] == "." else before
-        k = len(stem)
-        while k > 0 and stem[k - 1].isalpha():
-            k -= 1
-        word = stem[k:]
+        word = last_letters(before[:-1] if before[-1:] == "." else before)
     if word and word.lower() in HONORIFICS:
         return tuple(c for c in candidates if c & 3 == DEMONYM), 1.0, True
-    sentence_start = starts_sentence and " " not in original[first:last]
+    sentence_start = starts_sentence and original.find(" ", first, last) < 0
     in_title_case = title_case and first < title_chars
     capital_before = not starts_sentence and len(word) > 1 and word[0].isupper() and word[1:].islower()
-    beside_capital = capital_before or _CAPITAL_AFTER.match(original, last) is not None
+    beside_capital = capital_before or (original[last:last + 1] in _BLANKS
+                                        and _CAPITAL_AFTER.match(original, last) is not None)
     doubtful = sentence_start or in_title_case or beside_capital
     reliability = 1.0
     if _kinds(candidates) != CITIES_ONLY:
@@ -247,6 +258,21 @@ def _context_cues(original: str, first: int, last: int, candidates: tuple[int, .
     if beside_capital:
         reliability *= 0.7
     return candidates, reliability, doubtful
+
+
+def last_letters(text: str) -> str:
+    """The run of letters (``str.isalpha``) that ends ``text``; "" if it ends otherwise.
+
+    Usually its last whitespace-separated word (whitespace is never a letter),
+    found in C; only a word ending in letters after a non-letter ("l'Est") is walked back.
+    """
+    word = text.rsplit(None, 1)[-1] if text[-1:].isalpha() else ""
+    if word.isalpha() or not word:
+        return word
+    k = len(text)
+    while k > 0 and text[k - 1].isalpha():
+        k -= 1
+    return text[k:]
 
 
 def arabic_prefix(padded: str, key_start: int) -> str | None:

@@ -64,26 +64,35 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Protocol
+from typing import Final, Protocol
 
-POPULATION_WEIGHT = 0.5
-COUNTRY_BONUS = 1.5
-ADMIN_BONUS = 1.0
-SMALL_TOWN = 15_000
-DOUBTFUL_TOWN = 100_000
-DEMONYM_VOTE = 0.5
-NAMED_COUNTRY = 2.5
-GUESSED_COUNTRY = 1.0
-FEED_COUNTRY = 2.0
-LANGUAGE_COUNTRY = 0.5
-CONTAINER = 4.0
-NAMED_REGION = 2.0
-PROXIMITY = 2.0
-PROXIMITY_KM = 250.0
+POPULATION_WEIGHT: Final = 0.5
+COUNTRY_BONUS: Final = 1.5
+ADMIN_BONUS: Final = 1.0
+SMALL_TOWN: Final = 15_000
+DOUBTFUL_TOWN: Final = 100_000
+DEMONYM_VOTE: Final = 0.5
+NAMED_COUNTRY: Final = 2.5
+GUESSED_COUNTRY: Final = 1.0
+FEED_COUNTRY: Final = 2.0
+LANGUAGE_COUNTRY: Final = 0.5
+CONTAINER: Final = 4.0
+NAMED_REGION: Final = 2.0
+PROXIMITY: Final = 2.0
+PROXIMITY_KM: Final = 250.0
 
-CITY, COUNTRY, DEMONYM, REGION = 0, 1, 2, 3
+# (Final: compiled, they are constants in the code, not looked up — processors/geo/native.py)
+CITY: Final = 0
+COUNTRY: Final = 1
+DEMONYM: Final = 2
+REGION: Final = 3
 # Feature classes (what a candidate is, whatever table it is in).
-COUNTRY_CLASS, ADMIN1_CLASS, ADMIN2_CLASS, TOWN_CLASS, NAMED_CLASS, CONTINENT_CLASS = range(6)
+COUNTRY_CLASS: Final = 0
+ADMIN1_CLASS: Final = 1
+ADMIN2_CLASS: Final = 2
+TOWN_CLASS: Final = 3
+NAMED_CLASS: Final = 4
+CONTINENT_CLASS: Final = 5
 
 
 def kind_of(candidate: int) -> int:
@@ -151,10 +160,25 @@ class _Evidence:
     points: list[tuple[int, float, float]] = field(default_factory=list)   # (group, lat, lon)
 
 
-# kind, country, admin1, admin2, point, prior (population and class: the score before context),
-# feature class, population, minor (needs support), weak (needs support where capitals prove nothing),
-# cos(latitude) (the proximity term's shrink of longitudes; 0.0 without a point)
-Fact = tuple[int, str, str | None, str | None, tuple[float, float] | None, float, int, int, bool, bool, float]
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """What scoring needs of a candidate (:func:`candidate_fact`), worked out once per candidate.
+
+    A class, not a tuple: compiled (:mod:`processors.geo.native`), reading a
+    field is a load, where a tuple would be unpacked and boxed again at each use.
+    """
+
+    kind: int
+    country: str
+    admin1: str | None
+    admin2: str | None
+    point: tuple[float, float] | None
+    prior: float            # population and class: the score before context
+    feature: int            # feature class
+    population: int
+    minor: bool             # needs support
+    weak: bool              # needs support where capitals prove nothing
+    shrink: float           # cos(latitude), the proximity term's shrink of longitudes; 0.0 without a point
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,17 +222,20 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
 
     evidence = _Evidence(set(), set(), set(), None, [])
     named = evidence.named_countries
+    supported: dict[tuple[int, ...], tuple[tuple[int, Fact], ...]] = {}
+    pending: list[tuple[int, ...]] = []     # names with candidates that need support
     for key, group in groups.items():
+        supported[key] = group.pairs
+        unsure = key in doubtful
+        if group.any_weak if unsure else group.any_minor:
+            pending.append(key)
         # a doubtful name, or one of minor places only, names no country on its own word
-        if group.all_minor or key in doubtful:
+        if group.all_minor or unsure:
             continue
         if group.country:
             named.add(group.country)
         if len(key) == 1:
             _add_place(evidence, order[key], group.pairs[0][1])
-    supported = {key: group.pairs for key, group in groups.items()}
-    pending = [key for key, group in groups.items()
-               if (group.any_weak if key in doubtful else group.any_minor)]
     if pending:     # (the focus only decides which minor places are supported)
         evidence.focus = focus_country(mentions, groups)
         _support(supported, pending, groups, evidence, containers, context, doubtful)
@@ -216,13 +243,14 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
     ambiguous = False
     for key, remaining in supported.items():
         if remaining:
-            choices[key] = _choose(remaining, order[key], evidence, containers.get(key), context)
+            # (the first pass's choices of ambiguous names are chosen again: their shares are never read)
+            choices[key] = _choose(remaining, order[key], evidence, containers.get(key), context, share=False)
             ambiguous = ambiguous or len(remaining) > 1
     if ambiguous:
         second = _Evidence(set(named), set(), set(evidence.regions), evidence.focus, [])
         for key, (_choice, _p, fact) in choices.items():
-            if fact[1]:
-                second.guessed_countries.add(fact[1])
+            if fact.country:
+                second.guessed_countries.add(fact.country)
             _add_place(second, order[key], fact)
         choices = {key: _choose(supported[key], order[key], second, containers.get(key), context)
                    if len(supported[key]) > 1 else choice for key, choice in choices.items()}
@@ -233,8 +261,8 @@ def resolve(mentions: Sequence[Mention], facts: Facts, context: Context, text: s
             mention.choice = -1
             continue
         choice, probability, fact = chosen
-        mention.choice, mention.probability, mention.country = choice, probability, fact[1]
-        mention.admin1, mention.admin2, mention.point = fact[2], fact[3], fact[4]
+        mention.choice, mention.probability, mention.country = choice, probability, fact.country
+        mention.admin1, mention.admin2, mention.point = fact.admin1, fact.admin2, fact.point
         mention.confidence = round(min(1.0, max(0.0, probability * mention.reliability)), 3)
         kept.append(mention)
     return kept
@@ -257,26 +285,26 @@ def candidate_fact(candidate: int, facts: Facts) -> Fact:
     weak = minor or (feature == TOWN_CLASS and population < DOUBTFUL_TOWN)
     point = facts.point_of(candidate) if spatial else None
     shrink = math.cos(math.radians(point[0])) if point is not None else 0.0
-    return (kind, facts.country_of(candidate), facts.admin1_of(candidate) if spatial else None,
-            facts.admin2_of(candidate) if spatial else None, point, prior, feature, population, minor, weak,
-            shrink)
+    return Fact(kind, facts.country_of(candidate), facts.admin1_of(candidate) if spatial else None,
+                facts.admin2_of(candidate) if spatial else None, point, prior, feature, population, minor,
+                weak, shrink)
 
 
 def candidate_group(candidates: tuple[int, ...], facts: Facts) -> Group:
     """The :class:`Group` of a name's candidates (the facts come from ``facts.fact``, cached there)."""
     pairs = tuple((candidate, facts.fact(candidate)) for candidate in candidates)
     known = [fact for _candidate, fact in pairs]
-    countries = {fact[1] for fact in known}
+    countries = {fact.country for fact in known}
     # in candidate order, not a set's: focus_country breaks a tie by the first vote, which must not
     # depend on the process's string hashing (two workers resolved one item differently)
-    voters = tuple(dict.fromkeys(fact[1] for fact in known if fact[1] and not fact[8]))
-    areas = [fact for fact in known if fact[6] in (ADMIN1_CLASS, NAMED_CLASS, COUNTRY_CLASS)]
-    return Group(pairs=pairs, all_minor=all(fact[8] for fact in known),
-                 any_minor=any(fact[8] for fact in known), any_weak=any(fact[9] for fact in known),
-                 country=known[0][1] if len(countries) == 1 else "", voters=voters,
-                 area_countries=tuple(dict.fromkeys(fact[1] for fact in areas)),
+    voters = tuple(dict.fromkeys(fact.country for fact in known if fact.country and not fact.minor))
+    areas = [fact for fact in known if fact.feature in (ADMIN1_CLASS, NAMED_CLASS, COUNTRY_CLASS)]
+    return Group(pairs=pairs, all_minor=all(fact.minor for fact in known),
+                 any_minor=any(fact.minor for fact in known), any_weak=any(fact.weak for fact in known),
+                 country=known[0].country if len(countries) == 1 else "", voters=voters,
+                 area_countries=tuple(dict.fromkeys(fact.country for fact in areas)),
                  area_units=tuple(dict.fromkeys(unit for fact in areas
-                                                for unit in (fact[2], fact[3]) if unit)))
+                                                for unit in (fact.admin1, fact.admin2) if unit)))
 
 
 def _support(out: dict[tuple[int, ...], tuple[tuple[int, Fact], ...]], pending: list[tuple[int, ...]],
@@ -291,18 +319,23 @@ def _support(out: dict[tuple[int, ...], tuple[tuple[int, Fact], ...]], pending: 
         countries.update(group.area_countries)
         units.update(group.area_units)
     for key in pending:
-        inside = containers.get(key, set())
+        inside = containers.get(key, _NOTHING)
+        sure = key not in doubtful
         kept: list[tuple[int, Fact]] = []
         for pair in out[key]:
-            _kind, country, admin1, admin2, _point, _prior, _feature, _population, minor, weak, _ = pair[1]
-            named = country in countries or country in inside
-            if key in doubtful:
-                keep = not weak or (not minor and named)
-            else:
-                keep = not minor or named or admin1 in units or admin2 in units or admin1 in inside
-            if keep:
-                kept.append(pair)
+            fact = pair[1]
+            if sure:    # a place that is not minor needs nothing; a minor one, its country or a unit named
+                admin1 = fact.admin1
+                if (fact.minor and fact.country not in countries and fact.country not in inside
+                        and admin1 not in units and fact.admin2 not in units and admin1 not in inside):
+                    continue
+            elif fact.weak and (fact.minor or (fact.country not in countries and fact.country not in inside)):
+                continue    # doubtful: a weak place only when not minor and its country is named
+            kept.append(pair)
         out[key] = tuple(kept)
+
+
+_NOTHING: Final[frozenset[str]] = frozenset()
 
 
 def focus_country(mentions: Sequence[Mention], groups: dict[tuple[int, ...], Group]) -> str | None:
@@ -332,14 +365,14 @@ def focus_country(mentions: Sequence[Mention], groups: dict[tuple[int, ...], Gro
 
 
 def _add_place(evidence: _Evidence, group: int, fact: Fact) -> None:
-    point, feature = fact[4], fact[6]
+    point, feature = fact.point, fact.feature
     if point is not None and feature != CONTINENT_CLASS:    # each group adds one place per pass
         evidence.points.append((group, point[0], point[1]))
     if feature == ADMIN1_CLASS:
-        if fact[2] is not None:
-            evidence.regions.add(fact[2])
-    elif feature == ADMIN2_CLASS and fact[3] is not None:
-        evidence.regions.add(fact[3])
+        if fact.admin1 is not None:
+            evidence.regions.add(fact.admin1)
+    elif feature == ADMIN2_CLASS and fact.admin2 is not None:
+        evidence.regions.add(fact.admin2)
 
 
 def _containers(mentions: Sequence[Mention], text: str, groups: dict[tuple[int, ...], Group]
@@ -354,59 +387,66 @@ def _containers(mentions: Sequence[Mention], text: str, groups: dict[tuple[int, 
             continue
         inside = out.setdefault(mention.candidates, set())
         for _candidate, fact in groups[following.candidates].pairs:
-            inside.add(fact[1])
-            feature = fact[6]
+            inside.add(fact.country)
+            feature = fact.feature
             if feature == ADMIN1_CLASS:
-                if fact[2] is not None:
-                    inside.add(fact[2])
-            elif feature == ADMIN2_CLASS and fact[3] is not None:
-                inside.add(fact[3])
+                if fact.admin1 is not None:
+                    inside.add(fact.admin1)
+            elif feature == ADMIN2_CLASS and fact.admin2 is not None:
+                inside.add(fact.admin2)
     return out
 
 
 def _choose(pairs: tuple[tuple[int, Fact], ...], group: int, evidence: _Evidence, container: set[str] | None,
-            context: Context) -> tuple[int, float, Fact]:
+            context: Context, *, share: bool = True) -> tuple[int, float, Fact]:
+    """The best-scoring candidate (the first of equal ones), its softmax share (0.0 without ``share``), fact.
+
+    The score (see the module docstring) is summed in one loop with the item's
+    evidence read once per mention, not once per candidate: this runs for every
+    ambiguous mention twice.
+    """
     if len(pairs) == 1:
         return pairs[0][0], 1.0, pairs[0][1]
     points = [(lat, lon) for other, lat, lon in evidence.points if other != group]
-    scores = [_score(fact, evidence, points, container, context) for _candidate, fact in pairs]
-    best, top = 0, scores[0]
-    for i, score in enumerate(scores):
-        if score > top:         # the highest score; the first candidate of equal ones
+    named, guessed, regions = evidence.named_countries, evidence.guessed_countries, evidence.regions
+    hint, languages = context.hint, context.language_countries
+    hypot = math.hypot
+    scores: list[float] = []
+    best, top = 0, 0.0
+    for i, (_candidate, fact) in enumerate(pairs):
+        country, admin1, admin2, point = fact.country, fact.admin1, fact.admin2, fact.point
+        score, feature = fact.prior, fact.feature
+        if country in named:
+            score += NAMED_COUNTRY
+        elif country in guessed:
+            score += GUESSED_COUNTRY
+        if country == hint:
+            score += FEED_COUNTRY
+        if country in languages:
+            score += LANGUAGE_COUNTRY
+        if container and (country in container or (admin1 is not None and admin1 in container)
+                          or (admin2 is not None and admin2 in container)):
+            score += CONTAINER
+        # in a unit the text names: a town in its region or district, a district in its region
+        if (feature == TOWN_CLASS and (admin1 in regions or admin2 in regions)) or (
+                feature == ADMIN2_CLASS and admin1 in regions):
+            score += NAMED_REGION
+        if points and point is not None and feature != CONTINENT_CLASS:
+            # equirectangular distance: within 1 % of the great circle where proximity still counts
+            lat, lon = point
+            nearest = min([hypot(((other_lon - lon + 180.0) % 360.0 - 180.0) * fact.shrink, other_lat - lat)
+                           for other_lat, other_lon in points]) * _KM_PER_DEGREE
+            score += PROXIMITY * math.exp(-nearest / PROXIMITY_KM)
+        scores.append(score)
+        if not i or score > top:         # the highest score; the first candidate of equal ones
             best, top = i, score
+    if not share:
+        return pairs[best][0], 0.0, pairs[best][1]
     total = sum(math.exp(score - top) for score in scores)
     return pairs[best][0], 1.0 / total, pairs[best][1]
 
 
-def _score(fact: Fact, evidence: _Evidence, points: list[tuple[float, float]],
-           container: set[str] | None, context: Context) -> float:
-    _kind, country, admin1, admin2, point, score, feature, _population, _minor, _weak, shrink = fact
-    if country in evidence.named_countries:
-        score += NAMED_COUNTRY
-    elif country in evidence.guessed_countries:
-        score += GUESSED_COUNTRY
-    if country == context.hint:
-        score += FEED_COUNTRY
-    if country in context.language_countries:
-        score += LANGUAGE_COUNTRY
-    if container and (country in container or (admin1 is not None and admin1 in container)
-                      or (admin2 is not None and admin2 in container)):
-        score += CONTAINER
-    # in a unit the text names: a town in its region or district, a district in its region
-    if (feature == TOWN_CLASS and (admin1 in evidence.regions or admin2 in evidence.regions)) or (
-            feature == ADMIN2_CLASS and admin1 in evidence.regions):
-        score += NAMED_REGION
-    if points and point is not None and feature != CONTINENT_CLASS:
-        # equirectangular distance: within 1 % of the great circle where proximity still counts
-        lat, lon = point
-        hypot = math.hypot
-        nearest = min([hypot(((other_lon - lon + 180.0) % 360.0 - 180.0) * shrink, other_lat - lat)
-                       for other_lat, other_lon in points]) * _KM_PER_DEGREE
-        score += PROXIMITY * math.exp(-nearest / PROXIMITY_KM)
-    return score
-
-
-_KM_PER_DEGREE = math.pi * 6371.0088 / 180
+_KM_PER_DEGREE: Final = math.pi * 6371.0088 / 180
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,6 +465,8 @@ def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
     votes: dict[str, float] = {}
     first: dict[str, int] = {}
     voting = [m for m in mentions if m.country and not m.metonymy] or [m for m in mentions if m.country]
+    if len(voting) == 1:    # what the votes below come to for one mention (most RSS items)
+        return _primary_of_one(voting[0], facts)
     for mention in voting:
         country = mention.country
         weight = mention.weight * (DEMONYM_VOTE if kind_of(mention.choice) == DEMONYM else 1.0)
@@ -464,3 +506,13 @@ def primary(mentions: Sequence[Mention], facts: Facts) -> Primary:
     chosen = areas[0] if areas else None
     return Primary(country, admin1 if chosen is None else chosen.admin1 or admin1, -1,
                    chosen.point if chosen else None, chosen.admin2 if chosen else None)
+
+
+def _primary_of_one(mention: Mention, facts: Facts) -> Primary:
+    """:func:`primary` of one voting mention: its town, else its area's point, else just its country."""
+    kind = kind_of(mention.choice)
+    if kind == CITY:
+        return Primary(mention.country, mention.admin1, mention.choice, mention.point, mention.admin2)
+    if kind == REGION and mention.point is not None and facts.feature_of(mention.choice) != CONTINENT_CLASS:
+        return Primary(mention.country, mention.admin1, -1, mention.point, mention.admin2)
+    return Primary(mention.country, mention.admin1, -1, None, None)

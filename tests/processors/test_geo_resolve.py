@@ -235,3 +235,14 @@ def test_a_tied_focus_country_is_the_same_in_every_process() -> None:
                              env={**os.environ, "PYTHONHASHSEED": str(seed)}, cwd=Path(__file__).parents[2])
         answers.add(run.stdout.strip())
     assert answers == {"GE"}
+
+
+@pytest.mark.parametrize("name", ["khartoum", "north_darfur", "pakistan", "sudanese", "illinois", "kyiv"])
+def test_the_primary_place_of_one_mention_is_what_its_votes_give(name: str) -> None:
+    """primary() takes a short cut for one voting mention: a second mention of the same name (which
+    goes through the vote tables) must give the same primary place."""
+    once = resolved([mention(0, name)])
+    twice = resolved([mention(0, name), mention(20, name)])
+    assert primary(once, WORLD) == primary(twice, WORLD)
+    assert primary(once, WORLD).country == WORLD.country_of(WORLD[name])
+    assert (primary(once, WORLD).city >= 0) == (WORLD._entry(WORLD[name]).kind == CITY)

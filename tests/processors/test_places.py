@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from processors.folding import fold
 from processors.geo.gazetteer import Gazetteer, GazetteerError, LocateRequest
+from processors.geo.records import copied
 from processors.geo.shared import build_compact
 from tocsin.swallowed import swallowed_count
 
@@ -469,13 +470,50 @@ def test_places_of_one_item_are_not_shared_with_the_next(gazetteer: Gazetteer) -
 
 
 def test_a_place_copy_matches_pydantic_model_copy(gazetteer: Gazetteer) -> None:
-    from processors.geo.gazetteer import _copied
-
     base = gazetteer.index.place_of(gazetteer.matcher.mentions(fold("in Khartoum"), 0)[0].candidates[0])
     update = {"matched": "Khartoum", "start": 3, "end": 11, "confidence": 0.9, "source": "gazetteer",
               "metonymy": True}
-    copied, expected = _copied(base, update), base.model_copy(update=update)
-    assert copied == expected
-    assert copied.model_fields_set == expected.model_fields_set
-    assert copied.model_dump_json() == expected.model_dump_json()
+    made, expected = copied(base, update), base.model_copy(update=update)
+    assert made == expected
+    assert made.model_fields_set == expected.model_fields_set
+    assert made.model_dump_json() == expected.model_dump_json()
     assert base.matched == "" and base.start is None      # the cached place is left as it was
+
+
+def test_emptied_caches_change_no_result(gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-process caches (names' groups, places, resolution contexts) are bounded by emptying them
+    when full; an item located after they were emptied gets what it got before."""
+    from processors.geo import gazetteer as gazetteer_module
+    from processors.geo import index as index_module
+
+    asks = [("Floods in Hyderabad and Karachi.", None, "ur"), ("Floods in Hyderabad.", "PK", None),
+            ("Fighting in Tripoli, Libya.", None, "ar"), ("Floods in Hyderabad.", None, "en")]
+    before = [gazetteer.locate(text, country_hint=hint, lang=lang) for text, hint, lang in asks]
+    monkeypatch.setattr(index_module, "GROUPS_KEPT", 1)
+    monkeypatch.setattr(index_module, "PLACES_KEPT", 1)
+    monkeypatch.setattr(gazetteer_module, "_CONTEXTS_KEPT", 1)
+    gazetteer.locate("Fighting in Goma and Bukavu.", country_hint="CD", lang="fr")     # new names: full
+    after = [gazetteer.locate(text, country_hint=hint, lang=lang) for text, hint, lang in reversed(asks)]
+    assert after[::-1] == before
+    assert len(gazetteer.index._groups) <= 1 and len(gazetteer.index._places) <= 1
+    assert len(gazetteer._contexts) <= 1
+
+
+def test_a_resolution_context_is_per_feed_country_and_language(gazetteer: Gazetteer) -> None:
+    """Contexts are made once per (feed country, language): one pair's must never serve another."""
+    text = "Floods in Hyderabad."
+    fresh = {(hint, lang): gazetteer.locate(text, country_hint=hint, lang=lang).places[0]
+             for hint, lang in [(None, None), (None, "ur"), ("PK", None), ("PK", "ur")]}
+    assert len({(p.country, p.confidence) for p in fresh.values()}) == 4      # each pair counts
+    for (hint, lang), place in reversed(list(fresh.items())):
+        assert gazetteer.locate(text, country_hint=hint, lang=lang).places[0] == place
+
+
+def test_a_pickled_index_carries_no_cache(gazetteer: Gazetteer) -> None:
+    import pickle
+
+    gazetteer.locate("Floods in Hyderabad.")
+    assert gazetteer.index._groups and gazetteer.index._places
+    copy = pickle.loads(pickle.dumps(gazetteer.index))
+    assert copy._groups == {} and copy._places == {}
+    assert copy.group(next(iter(gazetteer.index._groups))) == next(iter(gazetteer.index._groups.values()))
