@@ -31,7 +31,7 @@ import json
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -67,8 +67,17 @@ def is_own_source(row: Row, category: str) -> bool:
     return row.source == LONG_SOURCE or row.source.endswith("_violence") == (category == VIOLENCE)
 
 
-def balanced_weights(rows: Sequence[Row], category: str, borrowed_share: float = 0.5) -> np.ndarray:
-    """Each source weighs the same, its classes balanced; borrowed negatives share ``borrowed_share``."""
+def balanced_weights(
+    rows: Sequence[Row],
+    category: str,
+    borrowed_share: float = 0.5,
+    source_weights: Mapping[str, float] | None = None,
+) -> np.ndarray:
+    """Each source weighs the same, its classes balanced; borrowed negatives share ``borrowed_share``.
+
+    ``source_weights`` multiplies a source's share (e.g. small hand-written files
+    that teach what the corpora lack); the total stays one per row.
+    """
     groups: dict[tuple[str, bool], list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         groups[(row.source, label_of(row, category))].append(index)
@@ -83,6 +92,8 @@ def balanced_weights(rows: Sequence[Row], category: str, borrowed_share: float =
             weights[indices] = (1.0 / classes) / len(indices)
         else:
             weights[indices] = borrowed_share / max(len(borrowed), 1) / len(indices)
+    for source, factor in (source_weights or {}).items():
+        weights[[i for i, row in enumerate(rows) if row.source == source]] *= factor
     return weights * (len(rows) / weights.sum())
 
 
@@ -149,16 +160,21 @@ def train_heads(
     max_chars: int,
     version: str = VERSION,
     sublabels: bool = True,
+    categories: Sequence[str] = CATEGORIES,
+    keep: HeadSet | None = None,
+    source_weights: Mapping[str, float] | None = None,
 ) -> HeadSet:
+    """Heads for ``categories``; with ``keep``, its heads of the other categories are kept unchanged."""
     split = np.array([row.split for row in rows])
     train_idx, cal_idx = np.flatnonzero(split == "train"), np.flatnonzero(split == "calibration")
     train = [rows[i] for i in train_idx.tolist()]
     calibration = [rows[i] for i in cal_idx.tolist()]
     x_train, x_cal = vectors[train_idx], vectors[cal_idx]
-    heads: dict[str, CategoryHead] = {}
-    for category in CATEGORIES:
+    heads: dict[str, CategoryHead] = {} if keep is None else dict(keep.heads)
+    for category in categories:
         y = np.array([label_of(row, category) for row in train])
-        network = fit_head(x_train, y, balanced_weights(train, category), config)
+        weights = balanced_weights(train, category, source_weights=source_weights)
+        network = fit_head(x_train, y, weights, config)
         margins = network.logits(x_cal)[:, 0].astype(np.float64)
         head = CategoryHead(category, network, calibrate(margins, calibration, category))
         if sublabels and category == HATE:
@@ -179,6 +195,17 @@ def train_heads(
                 x_train, train, x_cal, calibration, SUBTYPES, "kind", lambda row: row.violent
             )
         heads[category] = head
+    if keep is not None:
+        retrained = {**keep.meta.get("retrained", {}), **{name: asdict(config) for name in categories}}
+        return HeadSet(
+            encoder=keep.encoder,
+            dim=keep.dim,
+            max_chars=keep.max_chars,
+            heads={name: heads[name] for name in dict.fromkeys([*keep.heads, *categories])},
+            version=keep.version,
+            escalate_at=dict(keep.escalate_at),
+            meta={**keep.meta, "retrained": retrained},
+        )
     return HeadSet(
         encoder=encoder,
         dim=dim,
@@ -217,6 +244,20 @@ def gate_thresholds(
             if ((langs == lang) & labels).sum() >= 10:
                 thresholds.append(threshold_for_recall(scores[langs == lang], labels[langs == lang], recall))
         out[category] = round(min(thresholds), 6)
+    return out
+
+
+def parse_source_weights(values: Sequence[str]) -> dict[str, float]:
+    """``["written_hate_context=3"]`` → ``{"written_hate_context": 3.0}``."""
+    out = {}
+    for value in values:
+        source, sep, factor = value.partition("=")
+        try:
+            out[source] = float(factor)
+        except ValueError:
+            source = ""
+        if not sep or not source or out[source] <= 0:
+            raise ValueError(f"--source-weight {value!r}: expected SOURCE=FACTOR with a positive factor")
     return out
 
 
@@ -451,6 +492,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="CrisisLex tweets of each accident event (crashes, explosions, fires) in "
         "training and calibration; 0: all",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=CATEGORIES,
+        metavar="CATEGORY",
+        help="retrain only these categories' heads; the other categories' heads of the "
+        "heads file already in --out are kept as they are (byte for byte)",
+    )
+    parser.add_argument(
+        "--source-weight",
+        nargs="*",
+        default=[],
+        metavar="SOURCE=FACTOR",
+        help="multiply a training source's weight, e.g. written_hate_context=3",
+    )
     parser.add_argument("--version", default=VERSION)
     parser.add_argument(
         "--exclude",
@@ -461,6 +517,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "share-alike data (see the model card)",
     )
     args = parser.parse_args(argv)
+    try:
+        source_weights = parse_source_weights(args.source_weight)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.only and args.gate is not None and not args.keep_gate_heads:
+        parser.error("--only with --gate needs --keep-gate-heads (the gate's heads read every category)")
 
     from processors.encoders import EncoderSettings, build_encoder
 
@@ -480,6 +542,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     print(f"{len(rows):,} rows: {counts}", flush=True)
     config = HeadConfig(hidden=args.hidden, l2=args.l2, epochs=args.epochs, ensemble=args.ensemble)
+    keep = None if args.only is None else HeadSet.load(args.out, encoder=encoder.name)
     heads = train_heads(
         vectors,
         rows,
@@ -488,6 +551,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         dim=encoder.dim,
         max_chars=PREPARED_CHARS,
         version=args.version,
+        categories=args.only or CATEGORIES,
+        keep=keep,
+        source_weights=source_weights,
     )
     sources = sorted({row.source for row in rows})
     metrics: dict[str, Any] = {
@@ -496,9 +562,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sources": sources,
         "dev": evaluate(heads, vectors, rows),
     }
-    heads.meta.update(
-        rows=counts, sources=sources, train_scale=str(args.train_scale), accident_tweets=args.accident_tweets
-    )
+    if keep is None:
+        heads.meta.update(
+            rows=counts,
+            sources=sources,
+            train_scale=str(args.train_scale),
+            accident_tweets=args.accident_tweets,
+        )
+    else:
+        for category in args.only:
+            heads.meta["retrained"][category].update(
+                rows=counts, sources=sources, train_scale=str(args.train_scale), source_weights=source_weights
+            )
     heads.save(args.out)
     print(summary(metrics["dev"]))
     if args.gate is not None:

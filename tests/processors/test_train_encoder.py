@@ -7,8 +7,10 @@ what is checked is the machinery, not the quality (that is the model card's).
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +22,21 @@ from processors.classifiers.gate import GateClassifier
 from processors.classifiers.heads import POOLED, HeadSet
 from processors.classifiers.protocol import ItemText
 from processors.encoders import EncoderSettings, build_encoder
+from processors.encoders.protocol import prepare_text
 from processors.encoders.static import StaticEmbedding
 from processors.training import train_encoder
 from processors.training.distil_static import distil
 from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import Row, all_rows
-from processors.training.hate_corpora import DEFAULT_CAPS, Cap, read_all, scaled_caps, split_of, subsample
+from processors.training.hate_corpora import (
+    DEFAULT_CAPS,
+    PREPARED_CHARS,
+    Cap,
+    read_all,
+    scaled_caps,
+    split_of,
+    subsample,
+)
 from processors.training.train_encoder import calibrate, gate_thresholds
 from processors.training.violence_corpora import (
     WRITTEN_TRAIN,
@@ -300,3 +311,63 @@ def test_a_category_no_route_scores_is_a_config_error(trained: Path) -> None:
             load_categories(CATEGORIES_FILE),
             Path("c.yaml"),
         )
+
+
+def _members(path: Path, prefix: str) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if name.startswith(prefix)}
+
+
+def test_only_retrains_the_named_categories_and_keeps_the_others_byte_for_byte(
+    trained: Path, shared: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "encoder"
+    shutil.copytree(trained / "encoder", out)
+    before = HeadSet.load(out)
+    model = tiny_models.sequence_model()
+    code = train_encoder.main(
+        ["--shared", str(shared), "--cache", str(trained / "cache"), "--out", str(out),
+         "--encoder", "checkpoint", "--model", str(model), "--only", "hate_speech",
+         "--hidden", "8", "--epochs", "2", "--source-weight", "written_hate_context=3"]
+    )
+    assert code == 0
+    old, new = trained / "encoder" / "heads.npz", out / "heads.npz"
+    assert _members(new, "violence_report.") == _members(old, "violence_report.")
+    assert _members(new, "hate_speech.") != _members(old, "hate_speech.")
+    after = HeadSet.load(out)
+    assert after.heads["violence_report"].calibration == before.heads["violence_report"].calibration
+    hidden = after.heads["hate_speech"].network.hidden
+    assert hidden is not None and hidden.shape[1] == 8, "the retrained head is the new config's"
+    assert after.meta["retrained"]["hate_speech"]["source_weights"] == {"written_hate_context": 3.0}
+    assert after.meta["config"] == before.meta["config"]
+
+
+def test_only_with_a_gate_whose_heads_would_be_retrained_is_refused(trained: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        train_encoder.main(["--out", str(trained / "encoder"), "--only", "hate_speech",
+                            "--gate", str(tmp_path / "gate")])
+
+
+def test_a_source_weight_multiplies_that_source_only() -> None:
+    rows = [Row(f"t{i}", "en", "a" if i < 4 else "b", "train", i % 2 == 0, False) for i in range(8)]
+    plain = train_encoder.balanced_weights(rows, "hate_speech")
+    heavier = train_encoder.balanced_weights(rows, "hate_speech", source_weights={"b": 3.0})
+    assert plain.sum() == pytest.approx(heavier.sum()) == pytest.approx(8)
+    assert heavier[4] / heavier[0] == pytest.approx(3 * plain[4] / plain[0])
+    with pytest.raises(ValueError, match="SOURCE=FACTOR"):
+        train_encoder.parse_source_weights(["written_hate_context"])
+    with pytest.raises(ValueError, match="positive"):
+        train_encoder.parse_source_weights(["b=0"])
+
+
+def test_hand_written_hate_files_are_trained_on_never_dev_and_apart_from_the_dev_set(shared: Path) -> None:
+    rows = [row for row in all_rows(shared) if row.source.startswith("written_hate")]
+    assert {row.source for row in rows} == {"written_hate", "written_hate_context"}
+    assert {row.split for row in rows} == {"train", "calibration"}
+    context = [row for row in rows if row.source == "written_hate_context"]
+    assert {row.hate for row in context} == {True, False}
+    assert {"en", "fr", "es", "ar", "hi"} <= {row.lang for row in context}
+    dev_file = Path(__file__).resolve().parents[2] / "processors/evaluation/data/hate_dev_written.csv"
+    with dev_file.open(encoding="utf-8", newline="") as handle:
+        dev = {prepare_text(record["text"], PREPARED_CHARS).lower() for record in csv.DictReader(handle)}
+    assert dev and not dev & {row.text.lower() for row in rows}
