@@ -48,6 +48,7 @@ from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import Row, all_rows, long_rows
 from processors.training.fit import threshold_for_recall
 from processors.training.train_encoder import encoder_kind, label_of, parse_recall
+from processors.training.violence_corpora import HELD_OUT
 
 USE_LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
 
@@ -135,11 +136,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="categories the posts route defers")
     parser.add_argument("--decide-high", nargs="*", default=["violence_report"], metavar="CATEGORY",
                         help="categories whose band has an upper edge for posts (USE says yes alone)")
+    parser.add_argument("--held-out-events", nargs="*", default=[], metavar="EVENT",
+                        help="CrisisLex training events the --cheap and --costly heads never saw "
+                        "(train_encoder --held-out-events): their rows are measured with the calibration's")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
-    rows = all_rows(args.shared)
-    calibration = [row for row in rows if row.split == "calibration" and row.lang in USE_LANGUAGES]
+    rows = all_rows(args.shared, held_out_events=args.held_out_events)
+    measured = ("calibration", HELD_OUT)
+    calibration = [row for row in rows if row.split in measured and row.lang in USE_LANGUAGES]
     long = [row for row in long_rows(rows, args.long_rows)
             if row.split == "calibration" and row.lang in USE_LANGUAGES]
     short = [len(prepare_text(row.text, 10**6)) <= args.post_chars for row in calibration]

@@ -35,14 +35,16 @@ Where the examples come from, and how they are kept apart:
 from __future__ import annotations
 
 import csv
+import hashlib
 import random
 import xml.etree.ElementTree as ET
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from processors.encoders.protocol import prepare_text
 from processors.training.datasets import DatasetError
-from processors.training.hate_corpora import PREPARED_CHARS, order_key, split_of
+from processors.training.hate_corpora import PREPARED_CHARS, order_key
 
 SUBTYPES: tuple[str, ...] = (
     "armed_clash",
@@ -89,6 +91,29 @@ _EVENT_LANGS = {
     "2013_Brazil_nightclub_fire": "pt",
     "2013_Spain_train_crash": "es",
 }
+EVENT_CALIBRATION_SHARE = 0.2
+HELD_OUT = "held_out"
+"""The split of a fold's held-out event (``held_out_events``): read by defer_bands, never by training."""
+"""Share of the CrisisLex training events (by a hash of the event's name) whose every tweet is calibration."""
+
+
+def event_split(group: str, share: float = EVENT_CALIBRATION_SHARE) -> str:
+    """'calibration' or 'train' for every row of one event (``group``), from a hash of the group key.
+
+    Calibration measures events the heads never saw: rows of one event share its
+    names, places and the wording of its retweets, and calibration rows drawn from
+    a training event make a head (and the deferral bands drawn on it) look surer
+    than it is on a new event. Keys in use: ``crisislex/<event folder>`` (the 2013
+    Boston bombings fall in train; the Guatemala and Bohol earthquakes, the
+    Australia bushfire, the Brazil nightclub fire and the Manila and Queensland
+    floods in calibration) and, for a hand-written row,
+    which has no event id and describes an invented event of its own,
+    ``written/<its text>``.
+    """
+    digest = hashlib.sha256(b"event:" + group.encode("utf-8", "surrogatepass")).digest()
+    return "calibration" if int.from_bytes(digest[:8], "big") / 2**64 < share else "train"
+
+
 _DATA = Path(__file__).resolve().parent / "data"
 WRITTEN_TRAIN = _DATA / "violence_written.csv"
 WRITTEN_TRAIN_MORE = (_DATA / "violence_written_regional.csv", _DATA / "violence_written_posts.csv")
@@ -107,10 +132,11 @@ class ViolenceExample:
     violent: bool
     kind: str  # a subtype when violent, a hard-negative kind (or 'other') when not
     split: str = "train"
+    event: str = ""  # the group key :func:`event_split` reads (calibration and train rows only)
 
 
 def read_written(path: Path, source: str, split: str | None = None) -> list[ViolenceExample]:
-    """A hand-written CSV (text, lang, violent, subtype); ``split`` None: by hash (train / calibration)."""
+    """A hand-written CSV (text, lang, violent, subtype); ``split`` None: :func:`event_split` of the row."""
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     out = []
@@ -125,10 +151,10 @@ def read_written(path: Path, source: str, split: str | None = None) -> list[Viol
             if kind not in allowed:
                 raise DatasetError(f"{path}: row {number}, column 'subtype': {kind!r} not in {allowed}")
             text = row["text"] or ""
-            where = split or ("calibration" if split_of(text) == "calibration" else "train")
-            out.append(
-                ViolenceExample(text, (row.get("lang") or "und").strip(), source, violent == "1", kind, where)
-            )
+            event = f"written/{_key(text)}"
+            lang = (row.get("lang") or "und").strip()
+            where = split or event_split(event)
+            out.append(ViolenceExample(text, lang, source, violent == "1", kind, where, event))
     return out
 
 
@@ -149,7 +175,11 @@ def events(events_dir: Path) -> list[str]:
 
 
 def read_crisislex_train(
-    events_dir: Path, *, per_negative_event: int | None = 150, per_accident_event: int | None = 150
+    events_dir: Path,
+    *,
+    per_negative_event: int | None = 150,
+    per_accident_event: int | None = 150,
+    held_out_events: Collection[str] = (),
 ) -> list[ViolenceExample]:
     """Training and calibration examples from the events not held out for the dev set.
 
@@ -158,8 +188,17 @@ def read_crisislex_train(
     hash order; None: all): floods teach little more with 1,000 tweets each than
     with 150, and each costs an encoder pass, while accidents, told with the words
     of attacks (explosion, dead, injured), are the hardest negatives.
+
+    ``held_out_events`` (folder names): their rows get the split ``held_out``,
+    neither trained on nor used for Platt scaling: a fold that holds out a
+    training event (the one violent one, Boston) so that the deferral bands can
+    be measured on an event the heads never saw, as the dev set's LA shooting
+    measures the shipped heads (see :mod:`processors.training.defer_bands`).
     """
     held_out = set(VIOLENT_EVENTS_DEV) | set(DEV_NEGATIVE_EVENTS)
+    unknown = sorted(set(held_out_events) - set(events(events_dir)))
+    if unknown:
+        raise DatasetError(f"{events_dir}: no event folder(s) {unknown} to hold out for calibration")
     out = []
     for event in events(events_dir):
         if event in held_out:
@@ -169,20 +208,23 @@ def read_crisislex_train(
         cap = per_accident_event if _is_accident(event) else per_negative_event
         if event not in VIOLENT_EVENTS_TRAIN and cap is not None:
             rows = sorted(rows, key=lambda row: order_key(row["Tweet Text"] or ""))[:cap]
+        group = f"crisislex/{event}"
+        split = HELD_OUT if event in held_out_events else event_split(group)
         for row in rows:
             text = row["Tweet Text"] or ""
-            split = "calibration" if split_of(text) == "calibration" else "train"
             if event in VIOLENT_EVENTS_TRAIN:
                 if (
                     row["Informativeness"] == "Related and informative"
                     and row["Information Type"] in _REPORT_TYPES_TRAIN
                 ):
                     out.append(
-                        ViolenceExample(text, lang, "crisislex", True, VIOLENT_EVENTS_TRAIN[event], split)
+                        ViolenceExample(
+                            text, lang, "crisislex", True, VIOLENT_EVENTS_TRAIN[event], split, group
+                        )
                     )
                 continue
             kind = "accident" if _is_accident(event) else "disaster"
-            out.append(ViolenceExample(text, lang, "crisislex", False, kind, split))
+            out.append(ViolenceExample(text, lang, "crisislex", False, kind, split, group))
     return out
 
 
@@ -265,14 +307,18 @@ def dev_set(shared: Path) -> list[ViolenceExample]:
     )
 
 
-def training_set(shared: Path, *, per_accident_event: int | None = 150) -> list[ViolenceExample]:
+def training_set(
+    shared: Path, *, per_accident_event: int | None = 150, held_out_events: Collection[str] = ()
+) -> list[ViolenceExample]:
     """Training and calibration examples (splits set per example); none whose text is in the dev set.
 
     Retweets repeat a text across events; one that the dev set holds is left out here.
     """
     held_out = {_key(example.text) for example in dev_set(shared)}
     events_dir = shared / "events" / "crisislex_t26"
-    crisislex = read_crisislex_train(events_dir, per_accident_event=per_accident_event)
+    crisislex = read_crisislex_train(
+        events_dir, per_accident_event=per_accident_event, held_out_events=held_out_events
+    )
     written = [read_written(path, "written") for path in (WRITTEN_TRAIN, *WRITTEN_TRAIN_MORE)]
     examples = crisislex + [example for examples in written for example in examples]
     return [example for example in examples if _key(example.text) not in held_out]
