@@ -102,6 +102,18 @@ def script_languages(text: str, share: float = 0.6) -> tuple[frozenset[str], str
     return None
 
 
+# Letters that Persian, Urdu, Pashto, Kurdish, Sindhi and Uyghur write and Arabic does not (a
+# Persian keyboard types ک and ی even where Arabic has ك and ي). Models read short Arabic posts
+# as Persian or Pashto ("نظرته شبه منحرفة" → fa): without one of these letters they are not.
+_NOT_ARABIC = re.compile("[\u067e\u0686\u0698\u06af\u06a9\u06cc\u067c\u0689\u0693\u0696\u069a\u06ab"
+                         "\u06bc\u06cd\u06d0\u0679\u0688\u0691\u06ba\u06d2\u06be\u06c1\u06d5\u06ce"
+                         "\u06c6\u06b5\u0695]")
+
+
+def arabic_letters_only(text: str) -> bool:
+    """True when ``text`` has no letter that only the other languages written in Arabic script use."""
+    return _NOT_ARABIC.search(text) is None
+
 # Romanised Hindi (and Urdu) — Hinglish — as posted across South Asia: frequent words of
 # Hindi grammar that English, Swahili or Romance text does not use. Language models trained
 # on Devanagari do not know it (lid.176 says Hausa, Shona, English...).
