@@ -38,7 +38,9 @@ import pycountry
 
 from processors.marker_words import marker_hits
 from processors.writing_systems import (
+    NOT_LATIN_LANGUAGES,
     arabic_letters_only,
+    latin_only,
     romanised_hindi,
     script_languages,
     unique_script_language,
@@ -61,7 +63,9 @@ _MACRO: Mapping[str, str] = {
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _LETTER = re.compile(r"[^\W\d_]")
 # what a post carries besides its words: links, @handles, retweet marks, the '#' of hashtags
-_NOISE = re.compile(r"(?:https?://|www\.)\S+|(?<!\w)@\w[\w.]*|(?<!\w)[Rr][Tt](?!\w)|&(?:amp|lt|gt|quot|#\d+);|#(?=\w)")
+# (links without a scheme too: "youtube.com/watch?v=…", "bit.ly/…", and "com/watch" left by a tokeniser)
+_NOISE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.])(?:[\w-]+\.)*(?:[\w-]+\.[a-z]{2,6}|com|org|net)/\S*"
+                    r"|(?<!\w)@\w[\w.]*|(?<!\w)[Rr][Tt](?!\w)|&(?:amp|lt|gt|quot|#\d+);|#(?=\w)")
 # laughter and stretched letters carry no language: "kkkkkk", "hahaha", "هههههه", "nooooo" → "noo"
 _LAUGHTER = re.compile(r"(?<!\w)(\w{1,2}?)\1{2,}\w?(?!\w)")
 _STRETCHED = re.compile(r"(\w)\1{2,}")
@@ -295,7 +299,8 @@ class LanguageIdentifier:
 
     def _vote(self, sample: str) -> tuple[str, float]:
         """Both models' probabilities, summed, over the languages a short post may be given
-        (regional languages the models over-answer count for less: SHORT_MINOR_LANGUAGES),
+        (regional languages the models over-answer count for less: SHORT_MINOR_LANGUAGES; text in
+        Latin letters only gets none written in another script),
         plus MARKER_VOTE for each marker word of a language in the post (at most two count;
         see :mod:`processors.marker_words`).
 
@@ -305,14 +310,15 @@ class LanguageIdentifier:
         The marker words settle what n-gram models misread in slang: Brazilian posts
         read as Spanish or Italian, English ones as Dutch or Tagalog.
         """
+        allowed = SHORT_TEXT_LANGUAGES - NOT_LATIN_LANGUAGES if latin_only(sample) else SHORT_TEXT_LANGUAGES
         fasttext = dict(self._fasttext_ranking(sample, k=10))
         markers = marker_hits(sample)
         top = max(fasttext.items(), key=lambda item: item[1], default=(UNDETERMINED, 0.0))
-        if (top[1] >= SURE and top[0] in SHORT_TEXT_LANGUAGES
+        if (top[1] >= SURE and top[0] in allowed
                 and (not markers or max(markers, key=markers.__getitem__) == top[0])):
             return top
         langid = dict(self._langid.rank(sample)[:5])
-        candidates = (set(fasttext) | set(langid) | set(markers)) & SHORT_TEXT_LANGUAGES
+        candidates = (set(fasttext) | set(langid) | set(markers)) & allowed
         if not candidates:
             return UNDETERMINED, 0.0
         weight = SHORT_LANGID_WEIGHT
