@@ -88,12 +88,14 @@ MARKER_WORDS: Mapping[str, frozenset[str]] = {
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
+_LANGUAGE_OF: Mapping[str, str] = {word: lang for lang, words in MARKER_WORDS.items() for word in words}
+
+
 def marker_hits(text: str) -> dict[str, int]:
     """Per language, how many of the text's words are its marker words (only languages with a hit)."""
-    words = _WORD.findall(text.lower().replace("\u2019", "'"))
     hits: dict[str, int] = {}
-    for lang, markers in MARKER_WORDS.items():
-        count = sum(1 for word in words if word in markers)
-        if count:
-            hits[lang] = count
+    for word in _WORD.findall(text.lower().replace("\u2019", "'")):
+        lang = _LANGUAGE_OF.get(word)
+        if lang is not None:
+            hits[lang] = hits.get(lang, 0) + 1
     return hits
