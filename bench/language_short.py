@@ -15,7 +15,8 @@ not *checkably another language*. A row is checkably another language X when
 the marker words (:mod:`processors.marker_words`) of X, and of no other
 language, are in it — none of the labelled language's — and fastText's lid.176
 alone and py3langid alone each rank X above the labelled language. Those rows
-are counted and, with ``--show``, printed: read them.
+are counted and, with ``--show``, printed: read them. (Only for a language that
+has marker words: en, pt, es, fr, it, de, nl.)
 
 ``--evaluation`` measures the evaluation files' short cases instead (HateCheck,
 Multilingual HateCheck: measure only, never tune on them). ``--speed`` times
@@ -35,7 +36,7 @@ from pathlib import Path
 
 from bench.places import best_rate, rss_mb, trim
 from processors.language import LanguageIdentifier, _sample
-from processors.marker_words import marker_hits
+from processors.marker_words import MARKER_WORDS, marker_hits
 from processors.writing_systems import weighted_letters
 from tests.processors.conftest import shared_data
 
@@ -99,6 +100,8 @@ def short_cases(data: Path, labelled: LabelledFile, identifier: LanguageIdentifi
 
 def checkably_other(text: str, lang: str, identifier: LanguageIdentifier) -> str | None:
     """The language X a row is checkably written in instead of ``lang`` (module docstring), or None."""
+    if lang not in MARKER_WORDS:  # no words of its own to be missing: nothing to check it by
+        return None
     sample = _sample(text, identifier.sample_chars)
     markers = marker_hits(sample)
     if lang in markers or len(markers) != 1:
