@@ -331,6 +331,7 @@ class LanguageIdentifier:
         best = max(sorted(candidates), key=votes)
         return best, min(1.0, votes(best) / (1.0 + weight))
 
+
 MIN_SCRIPT_LETTERS = 3
 """A script of one language names it from this many letters on (Korean, Thai, Chinese...)."""
 SURE = 0.9
@@ -340,7 +341,9 @@ ROMANISED_HINDI_SHARE = 0.3
 SHORT_LANGID_WEIGHT = 3.0
 """How much more py3langid's vote counts than fastText's on short samples (see ``_vote``)."""
 MARKER_VOTE = 1.5
-"""What one marker word adds to its language's vote on a short sample (the models' add up to 4)."""
+"""What one marker word adds to its language's vote on a short sample (the models' add up to 4).
+Chosen on training short cases 300-2,300: 0.5, 1.0, 1.5, 2.0 and 3.0 scored within a point of
+each other (mean over seven Latin-script files 0.979-0.981), 1.5 best; nothing at all 0.966."""
 MARKERS_COUNTED = 2
 """At most this many marker words count: past two, the models' evidence must still be able to win."""
 
