@@ -26,7 +26,7 @@ MARKER_WORDS: Mapping[str, frozenset[str]] = {
         "can't cant won't wont just like got get gonna wanna gotta aint ain't yall y'all lol lmao lmfao "
         "smh u ur dat finna tryna bitch bitches hoe hoes nigga niggas nigger niggers fuck fucking fucked "
         "shit ass cunt faggot fag dyke retard retarded pussy slut whore they them their there he she his "
-        "her him who why when how not yes have has had does did will would should could about out up down "
+        "her him who why when how not yes have has had does did would should could about out up down "
         "people love hate good bad know think want need going really never because cause from they're "
         "there's we our us my of be at by if but or all one off too some any only nicca niccas hell bout "
         "cuz lil fam bruh damn dumb stupid ugly trash wyd lmaoo ima imma doesnt didnt isnt thats that's "
@@ -44,7 +44,7 @@ MARKER_WORDS: Mapping[str, frozenset[str]] = {
         "pelas às ao aos nós tudo ninguém ngm kd blz cê tá fode fodido fudido foda carai pariu kk kkjj mô "
         "tb tmb hj moleque gostoso gostosa babaca boiola viado viadao vagabundo desgraça desgraçado "
         "arrombado otário otario escroto parabéns parabens talvez sério nem pode pras pros tão sou estão "
-        "têm tem quem onde ainda agora depois bom boa obg olha acho sei quero tenho fiz fez faz vem vamo "
+        "têm tem quem onde ainda agora depois bom boa obg olha acho quero tenho fiz fez faz vem vamo "
         "bora garota menina menino moça filho filha mãe mae pai dinheiro trabalho coração aí daí"
     ),
     "es": _words(
@@ -57,8 +57,8 @@ MARKER_WORDS: Mapping[str, frozenset[str]] = {
         "cual fue soy tenemos dijo sé jaja nomás aca acá allá ahi ahí hijo"
     ),
     "fr": _words(
-        "les des est et je j'ai jsuis jsp jpp jte jme jcrois chui ils elle elles nous vous pas avec pour "
-        "dans ce cette ces cest c'est quoi quel quelle quels mec meuf putain merde mdr mdrr ptdr wesh ses "
+        "des est et je j'ai jsuis jsp jpp jte jme jcrois chui ils elle elles nous vous pas avec pour "
+        "dans cette ces cest c'est quoi quel quelle quels mec meuf putain merde mdr mdrr ptdr wesh ses "
         "tout tous toute toutes rien très trop fait faire être y'a hein bah aussi alors donc comme "
         "vraiment encore gros oui au aux une leur leurs notre votre moi toi eux ça qu'il qu'on n'est "
         "j'suis d'un d'une l'on sont suis mdrrr tkt wsh slt bjr bsr stp svp chuis jvais jsais jveux "
@@ -68,20 +68,20 @@ MARKER_WORDS: Mapping[str, frozenset[str]] = {
     ),
     "it": _words(
         "gli della dello degli nel nella sono è che perché perche anche ancora questo questa quello "
-        "quella molto tutto tutti ho hai abbiamo siamo siete fatto oggi ieri domani grazie cazzo minchia "
+        "quella molto tutto tutti abbiamo siamo siete fatto oggi ieri domani grazie cazzo minchia "
         "vaffanculo ragazzi ci ecco dove proprio niente nessuno allora adesso già più piu sul sulla dal "
         "dalla nei io mio mia essere stronzo troia per quindi però cioè comunque bene ragazza italiani "
         "noi voi loro lei fare dire detto"
     ),
     "de": _words(
-        "der die das und ist nicht ich wir ihr sie mit auf für fur von zu den dem ein eine einen auch "
+        "der das und ist nicht ich wir ihr sie mit auf für fur von zu den dem ein eine einen auch "
         "noch nur aber wenn dass sich sind hat haben wird werden schon jetzt doch immer mehr kein keine "
         "nichts bin bist mir mich dich dir uns euch ihnen oder weil ganz gibt kann muss soll einfach "
         "heute gut nein warum dann vom zum zur beim über gegen ohne diese dieser dieses viele"
     ),
     "nl": _words(
-        "een het niet ik wat zijn maar ook naar van dit hij zij wij jullie heb heeft hebben geen nog wel "
-        "niks echt heel waarom omdat mijn jij moet ben bent werd worden deze kut lekker zeker"
+        "een het niet ik wat zijn maar ook naar van hij zij wij jullie heb heeft hebben geen nog wel "
+        "niks heel waarom omdat mijn jij moet ben bent werd worden deze kut lekker zeker"
     ),
 }
 
