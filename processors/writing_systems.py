@@ -102,15 +102,53 @@ def script_languages(text: str, share: float = 0.6) -> tuple[frozenset[str], str
     return None
 
 
+# Languages not written in Latin letters: a model's answer for a text in Latin letters only
+# ("HOLIDAYSEASONLIVE Shy Glizzy Feat Plies - FREE THA GANG" → zh) is none of them.
+NOT_LATIN_LANGUAGES = _set(
+    "zh ja ko th lo km my ka hy el he si ta te kn ml gu pa or bo ar fa ur ps ug sd ru uk bg mk be ky mn "
+    "tg tt ba hi mr ne sa bn as am ti yi dv")
+
+
+def latin_only(text: str) -> bool:
+    """True when ``text`` has no character outside the Latin blocks (and general punctuation)."""
+    return _NOT_LATIN.search(text) is None
+
+# Letters that Persian, Urdu, Pashto, Kurdish, Sindhi and Uyghur write and Arabic does not (a
+# Persian keyboard types ک and ی even where Arabic has ك and ي). Models read short Arabic posts
+# as Persian or Pashto ("نظرته شبه منحرفة" → fa): without one of these letters they are not.
+_NOT_ARABIC = re.compile("[\u067e\u0686\u0698\u06af\u06a9\u06cc\u067c\u0689\u0693\u0696\u069a\u06ab"
+                         "\u06bc\u06cd\u06d0\u0679\u0688\u0691\u06ba\u06d2\u06be\u06c1\u06d5\u06ce"
+                         "\u06c6\u06b5\u0695]")
+
+
+def arabic_letters_only(text: str) -> bool:
+    """True when ``text`` has no letter that only the other languages written in Arabic script use."""
+    return _NOT_ARABIC.search(text) is None
+
 # Romanised Hindi (and Urdu) — Hinglish — as posted across South Asia: frequent words of
 # Hindi grammar that English, Swahili or Romance text does not use. Language models trained
-# on Devanagari do not know it (lid.176 says Hausa, Shona, English...).
+# on Devanagari do not know it (lid.176 says Hausa, Shona, English...). Grammar words, pronouns,
+# common verbs and the words of abuse and conflict that Hinglish posts use, written from knowledge
+# of the language (never from Multilingual HateCheck's Hindi file, an evaluation set); words that
+# are common in other languages ("maar" Dutch, "bola" Portuguese, "jana" Swahili) are left out.
 _HINDI_MARKERS = _set(
     "hai hain nahi nahin nhi mujhe tujhe humko tumko unko inko kya kyun kyu aur bhi hum tum yeh ye woh "
     "wo koi kuch sab bahut bohot accha acha mera meri mere tera teri tere unka unki unke hamara hamari "
     "tumhara apna apni apne wala wale wali karo karna karte karta karti raha rahe rahi gaya gayi gaye "
-    "hoga hogi honge chahiye sakta sakte sakti lekin kyunki jaise sirf logon inhe unhe inka inki "
-    "hota hoti hote thi nafrat pasand saath liye dena dete dekho dekha")
+    "hoga hogi honge chahiye sakta sakte sakti lekin kyunki jaise sirf logon inhe unhe inka inki hota "
+    "hoti hote thi nafrat pasand saath liye dena dete dekho dekha hoon kar kiya kiye diya liya aap "
+    "aapko aapka aapki aapke maine humne tumne usne unhone kyon kaise kaisa kaisi kahan kab jab agar "
+    "magar phir fir abhi kabhi sabhi yahan wahan idhar udhar zyada jyada chalo jao aaj log logo insaan "
+    "aadmi aurat aurton ladki ladka ladkiyan ladkiyon bhai yaar saala saale kutta kutte kamina harami "
+    "chutiya gaddar desh musalman musalmaan hona hone chahte chahta chahti sabko isko usko jisko inke "
+    "iske uske jiske jaisa aisa aise aisi waise kuchh mat matlab pata samajh bolte karenge karega "
+    "karegi jayega dekh lagta lagti lagte waale waali hamesha sabse bilkul zaroor hamare humara tumhe "
+    "tumhari khud unse isse usse hume humein mujhse tujhse tumse aapse wahi yahi kisi kisko kaun isliye "
+    "warna balki jaldi bura buri achha achhe achhi acchi ganda gandi gande sach jhooth pyaar pyar ghar "
+    "duniya zindagi maaro nikalo bhagao hatao khatam barbaad sharam gussa dushman zaroorat haq samaj "
+    "hua hui milta milti milte aana jaana rehna rehte rehta rehti jaate jaata jaati aate aata aati "
+    "ghatiya bekaar itne itna itni kitne kitna"
+)
 _HINDI_AMBIGUOUS = _set("ko ke ki ka se to par pe mein main ek jo")
 _WORD = re.compile(r"[a-z]+")
 
@@ -118,14 +156,16 @@ _WORD = re.compile(r"[a-z]+")
 def romanised_hindi(text: str) -> float:
     """Share of a Latin-script text's words that are Hindi grammar words (0 without enough of them).
 
-    It takes a marker word and at least one more Hindi word; the ambiguous particles
-    (ko, ke, ki, se, mein: words in other languages too) count only beside a marker.
+    It takes a marker word and at least one other Hindi word (a word repeated counts once);
+    the ambiguous particles (ko, ke, ki, se, mein: words in other languages too) count only
+    beside a marker.
     """
     words = _WORD.findall(text.lower())
     if len(words) < 3:
         return 0.0
     markers = {word for word in words if word in _HINDI_MARKERS}
-    hits = sum(1 for word in words if word in _HINDI_MARKERS or word in _HINDI_AMBIGUOUS)
-    if not markers or (len(markers) < 2 and hits < 2):
+    distinct = markers | {word for word in words if word in _HINDI_AMBIGUOUS}
+    if not markers or len(distinct) < 2:  # one word repeated ("ye ye ye let's go") is no evidence
         return 0.0
+    hits = sum(1 for word in words if word in _HINDI_MARKERS or word in _HINDI_AMBIGUOUS)
     return hits / len(words)

@@ -149,6 +149,20 @@ async def with_retries(write: Callable[[], Awaitable[T]], *, what: str, stop: as
             delay = min(max_delay, delay * 2)
 
 
+async def search_hits(es: AsyncElasticsearch, index: str, *, what: str,
+                      **request: Any) -> list[dict[str, Any]]:
+    """The hits of one search (``request``: query, sort, size...); none when the index does not
+    exist yet. Raises ``SearchUnavailable`` naming ``what`` was read when the server could not
+    answer, so a caller restoring state never takes "unreachable" for "nothing to restore"."""
+    try:
+        response = await es.search(index=index, **request)
+    except NotFoundError:
+        return []
+    except (TransportError, ApiError) as exc:
+        raise SearchUnavailable(f"reading {what} from {index!r} failed: {exc}") from exc
+    return list(response["hits"]["hits"])
+
+
 async def sources_by_id(es: AsyncElasticsearch, index: str, ids: Sequence[str], *,
                         source_includes: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
     """``_source`` of the documents with those ids (absent ones are left out).

@@ -18,7 +18,7 @@ from elasticsearch.exceptions import ApiError, TransportError
 from tocsin.documents import from_document
 from tocsin.incidents import Incident
 from tocsin.schema import EnrichedItem
-from tocsin.search import Rejected, SearchUnavailable, bulk_index, install_index
+from tocsin.search import Rejected, SearchUnavailable, bulk_index, install_index, search_hits
 
 TEMPLATE_FILE = Path(__file__).parents[1] / "templates" / "incidents.json"
 RESTORE_LIMIT = 10_000
@@ -50,34 +50,20 @@ class IncidentStore:
 
     async def recent(self, since: datetime, limit: int = RESTORE_LIMIT) -> list[Incident]:
         """Incidents last seen at or after ``since`` (event time), newest first: what fusion restores."""
-        try:
-            response = await self.es.search(
-                index=self.index,
-                query={"range": {"last_seen": {"gte": since.isoformat()}}},
-                sort=[{"last_seen": "desc"}],
-                size=limit,
-            )
-        except NotFoundError:
-            return []
-        except (TransportError, ApiError) as exc:
-            raise SearchUnavailable(f"reading incidents from {self.index!r} failed: {exc}") from exc
-        return [Incident.from_document(hit["_source"]) for hit in response["hits"]["hits"]]
+        hits = await search_hits(self.es, self.index, what="incidents",
+                                 query={"range": {"last_seen": {"gte": since.isoformat()}}},
+                                 sort=[{"last_seen": "desc"}], size=limit)
+        return [Incident.from_document(hit["_source"]) for hit in hits]
 
 
 async def fused_items(es: AsyncElasticsearch, index: str, since: datetime,
                       limit: int = RESTORE_LIMIT) -> list[EnrichedItem]:
     """Archived items with an incident, from ``since`` (event time), newest first: the texts
     fusion's near-duplicate memory takes back at start (``Fuser.remember_texts``)."""
-    try:
-        response = await es.search(
-            index=index,
-            query={"bool": {"filter": [{"exists": {"field": "incident.id"}},
-                                       {"range": {"event_time": {"gte": since.isoformat()}}}]}},
-            sort=[{"event_time": "desc"}],
-            size=limit,
-        )
-    except NotFoundError:
-        return []
-    except (TransportError, ApiError) as exc:
-        raise SearchUnavailable(f"reading fused items from {index!r} failed: {exc}") from exc
-    return [from_document({**hit["_source"], "id": hit["_id"]}) for hit in response["hits"]["hits"]]
+    hits = await search_hits(
+        es, index, what="fused items",
+        query={"bool": {"filter": [{"exists": {"field": "incident.id"}},
+                                   {"range": {"event_time": {"gte": since.isoformat()}}}]}},
+        sort=[{"event_time": "desc"}], size=limit,
+    )
+    return [from_document({**hit["_source"], "id": hit["_id"]}) for hit in hits]
