@@ -121,11 +121,15 @@ def hate_rows(hate_dir: Path, caps: dict[str, dict[str, Cap]] | None = None) -> 
 
 
 def violence_rows(
-    shared: Path, *, per_accident_event: int | None = 150, held_out_events: Collection[str] = ()
+    shared: Path,
+    *,
+    per_accident_event: int | None = 150,
+    held_out_events: Collection[str] = (),
+    split_by: str = "event",
 ) -> list[Row]:
     rows = []
     examples = training_set(
-        shared, per_accident_event=per_accident_event, held_out_events=held_out_events
+        shared, per_accident_event=per_accident_event, held_out_events=held_out_events, split_by=split_by
     )
     for example in examples + dev_set(shared):
         rows.append(
@@ -148,6 +152,7 @@ def all_rows(
     *,
     per_accident_event: int | None = 150,
     held_out_events: Collection[str] = (),
+    split_by: str = "event",
 ) -> list[Row]:
     """Every row; ``shared`` is the folder holding ``hate/``, ``events/`` and ``places/``.
 
@@ -155,10 +160,12 @@ def all_rows(
     :data:`~processors.training.hate_corpora.DEFAULT_CAPS`); ``per_accident_event``:
     CrisisLex tweets of each accident event (None: all); ``held_out_events``: CrisisLex
     training events left out of training and calibration (a fold; see
-    :func:`~processors.training.violence_corpora.read_crisislex_train`).
+    :func:`~processors.training.violence_corpora.read_crisislex_train`); ``split_by``: how the
+    violence rows part train from calibration
+    (:func:`~processors.training.violence_corpora.calibration_split`).
     """
     violence = violence_rows(
-        shared, per_accident_event=per_accident_event, held_out_events=held_out_events
+        shared, per_accident_event=per_accident_event, held_out_events=held_out_events, split_by=split_by
     )
     return [row for row in hate_rows(shared / "hate", caps) + violence if row.text]
 

@@ -48,7 +48,7 @@ from processors.training.examples import LONG_SOURCE, Row, all_rows, long_rows
 from processors.training.fit import HeadConfig, best_f1_threshold, fit_head, fit_labels, threshold_for_recall
 from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, scaled_caps
 from processors.training.ranking import average_precision
-from processors.training.violence_corpora import SUBTYPES
+from processors.training.violence_corpora import SPLITS_BY, SUBTYPES
 
 HATE = "hate_speech"
 VIOLENCE = "violence_report"
@@ -540,6 +540,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fold whose heads defer_bands measures on an event they never saw (2013_Boston_bombings)",
     )
     parser.add_argument(
+        "--split",
+        choices=SPLITS_BY,
+        default="event",
+        help="how the violence rows part train from calibration: by CrisisLex event (default) or by "
+        "a hash of the text (the split before 2026-12-07, on which the default bands were drawn)",
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         choices=CATEGORIES,
@@ -580,7 +587,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = [
         row
         for row in all_rows(
-            args.shared, caps, per_accident_event=accidents, held_out_events=args.held_out_events
+            args.shared,
+            caps,
+            per_accident_event=accidents,
+            held_out_events=args.held_out_events,
+            split_by=args.split,
         )
         if row.source not in set(args.exclude)
     ]
@@ -620,7 +631,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sources=sources,
             train_scale=str(args.train_scale),
             accident_tweets=args.accident_tweets,
-            split="event",
+            split=args.split,
             held_out_events=args.held_out_events,
         )
     else:
@@ -630,7 +641,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sources=sources,
                 train_scale=str(args.train_scale),
                 source_weights=source_weights,
-                split="event",
+                split=args.split,
                 held_out_events=args.held_out_events,
                 distil_from=None if teacher is None else str(args.distil_from),
                 distil_weight=None if teacher is None else args.distil_weight,

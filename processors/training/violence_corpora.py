@@ -44,7 +44,7 @@ from pathlib import Path
 
 from processors.encoders.protocol import prepare_text
 from processors.training.datasets import DatasetError
-from processors.training.hate_corpora import PREPARED_CHARS, order_key
+from processors.training.hate_corpora import PREPARED_CHARS, order_key, split_of
 
 SUBTYPES: tuple[str, ...] = (
     "armed_clash",
@@ -92,9 +92,11 @@ _EVENT_LANGS = {
     "2013_Spain_train_crash": "es",
 }
 EVENT_CALIBRATION_SHARE = 0.2
+"""Share of the CrisisLex training events (by a hash of the event's name) whose every tweet is calibration."""
 HELD_OUT = "held_out"
 """The split of a fold's held-out event (``held_out_events``): read by defer_bands, never by training."""
-"""Share of the CrisisLex training events (by a hash of the event's name) whose every tweet is calibration."""
+SPLITS_BY = ("event", "text")
+"""How training rows are parted from calibration rows (:func:`calibration_split`); ``event`` by default."""
 
 
 def event_split(group: str, share: float = EVENT_CALIBRATION_SHARE) -> str:
@@ -112,6 +114,21 @@ def event_split(group: str, share: float = EVENT_CALIBRATION_SHARE) -> str:
     """
     digest = hashlib.sha256(b"event:" + group.encode("utf-8", "surrogatepass")).digest()
     return "calibration" if int.from_bytes(digest[:8], "big") / 2**64 < share else "train"
+
+
+def calibration_split(group: str, text: str, by: str = "event") -> str:
+    """'calibration' or 'train' for one row: by its event (:func:`event_split`) or (``by="text"``) its text.
+
+    ``text`` is the split before 2026-12-07 (a hash of each row's text,
+    :func:`~processors.training.hate_corpora.split_of`): rows of one event on both
+    sides. It is kept to redraw the default profile's bands, which were drawn on
+    it, from the heads they were drawn for (``defer_bands --split text``).
+    """
+    if by == "text":
+        return "calibration" if split_of(text) == "calibration" else "train"
+    if by != "event":
+        raise ValueError(f"split by {by!r}: expected one of {SPLITS_BY}")
+    return event_split(group)
 
 
 _DATA = Path(__file__).resolve().parent / "data"
@@ -135,8 +152,10 @@ class ViolenceExample:
     event: str = ""  # the group key :func:`event_split` reads (calibration and train rows only)
 
 
-def read_written(path: Path, source: str, split: str | None = None) -> list[ViolenceExample]:
-    """A hand-written CSV (text, lang, violent, subtype); ``split`` None: :func:`event_split` of the row."""
+def read_written(
+    path: Path, source: str, split: str | None = None, *, split_by: str = "event"
+) -> list[ViolenceExample]:
+    """A hand-written CSV (text, lang, violent, subtype); ``split`` None: :func:`calibration_split`."""
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     out = []
@@ -153,7 +172,7 @@ def read_written(path: Path, source: str, split: str | None = None) -> list[Viol
             text = row["text"] or ""
             event = f"written/{_key(text)}"
             lang = (row.get("lang") or "und").strip()
-            where = split or event_split(event)
+            where = split or calibration_split(event, text, split_by)
             out.append(ViolenceExample(text, lang, source, violent == "1", kind, where, event))
     return out
 
@@ -180,6 +199,7 @@ def read_crisislex_train(
     per_negative_event: int | None = 150,
     per_accident_event: int | None = 150,
     held_out_events: Collection[str] = (),
+    split_by: str = "event",
 ) -> list[ViolenceExample]:
     """Training and calibration examples from the events not held out for the dev set.
 
@@ -194,6 +214,7 @@ def read_crisislex_train(
     training event (the one violent one, Boston) so that the deferral bands can
     be measured on an event the heads never saw, as the dev set's LA shooting
     measures the shipped heads (see :mod:`processors.training.defer_bands`).
+    ``split_by``: see :func:`calibration_split`.
     """
     held_out = set(VIOLENT_EVENTS_DEV) | set(DEV_NEGATIVE_EVENTS)
     unknown = sorted(set(held_out_events) - set(events(events_dir)))
@@ -209,9 +230,9 @@ def read_crisislex_train(
         if event not in VIOLENT_EVENTS_TRAIN and cap is not None:
             rows = sorted(rows, key=lambda row: order_key(row["Tweet Text"] or ""))[:cap]
         group = f"crisislex/{event}"
-        split = HELD_OUT if event in held_out_events else event_split(group)
         for row in rows:
             text = row["Tweet Text"] or ""
+            split = HELD_OUT if event in held_out_events else calibration_split(group, text, split_by)
             if event in VIOLENT_EVENTS_TRAIN:
                 if (
                     row["Informativeness"] == "Related and informative"
@@ -308,7 +329,11 @@ def dev_set(shared: Path) -> list[ViolenceExample]:
 
 
 def training_set(
-    shared: Path, *, per_accident_event: int | None = 150, held_out_events: Collection[str] = ()
+    shared: Path,
+    *,
+    per_accident_event: int | None = 150,
+    held_out_events: Collection[str] = (),
+    split_by: str = "event",
 ) -> list[ViolenceExample]:
     """Training and calibration examples (splits set per example); none whose text is in the dev set.
 
@@ -317,9 +342,11 @@ def training_set(
     held_out = {_key(example.text) for example in dev_set(shared)}
     events_dir = shared / "events" / "crisislex_t26"
     crisislex = read_crisislex_train(
-        events_dir, per_accident_event=per_accident_event, held_out_events=held_out_events
+        events_dir, per_accident_event=per_accident_event, held_out_events=held_out_events, split_by=split_by
     )
-    written = [read_written(path, "written") for path in (WRITTEN_TRAIN, *WRITTEN_TRAIN_MORE)]
+    written = [
+        read_written(path, "written", split_by=split_by) for path in (WRITTEN_TRAIN, *WRITTEN_TRAIN_MORE)
+    ]
     examples = crisislex + [example for examples in written for example in examples]
     return [example for example in examples if _key(example.text) not in held_out]
 

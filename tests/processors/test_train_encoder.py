@@ -43,6 +43,7 @@ from processors.training.violence_corpora import (
     WRITTEN_TRAIN,
     WRITTEN_TRAIN_MORE,
     ViolenceExample,
+    calibration_split,
     dev_set,
     event_split,
     read_crisislex_train,
@@ -175,6 +176,24 @@ def test_no_event_straddles_train_and_calibration(shared: Path) -> None:
     written = [e for e in examples if e.source == "written"]
     assert {e.split for e in written} == {"train", "calibration"}
     assert all(e.split == event_split(e.event) and e.event.startswith("written/") for e in written)
+
+
+def test_split_by_text_restores_the_hash_split_the_default_bands_were_drawn_on(shared: Path) -> None:
+    by_text = training_set(shared, split_by="text")
+    assert [(e.text, e.event) for e in by_text] == [(e.text, e.event) for e in training_set(shared)]
+    for example in by_text:
+        assert example.split == ("calibration" if split_of(example.text) == "calibration" else "train")
+    split_of_event: dict[str, set[str]] = {}
+    for example in by_text:
+        split_of_event.setdefault(example.event, set()).add(example.split)
+    straddling = [event for event, splits in split_of_event.items() if len(splits) == 2]
+    assert any(event.startswith("crisislex/") for event in straddling), "the hash parts an event's tweets"
+    rows = all_rows(shared, split_by="text")
+    by_event = all_rows(shared)
+    assert [row.text for row in rows] == [row.text for row in by_event]
+    assert any(a.split != b.split for a, b in zip(rows, by_event, strict=True)), "all_rows passes it on"
+    with pytest.raises(ValueError, match="split by 'date'"):
+        calibration_split("crisislex/x", "text", "date")
 
 
 def test_a_held_out_training_event_is_neither_trained_on_nor_calibrated_on(shared: Path) -> None:
