@@ -1,6 +1,23 @@
 """Choose the encoder routes' deferral bands on the calibration split: where USE decides, where e5 is asked.
 
-    python -m processors.training.defer_bands --shared ../shared/data --cache .tocsin/embeddings
+    python -m processors.training.defer_bands --shared ../shared/data --cache .tocsin/embeddings --split text
+
+draws the shipped default bands (``config/classifiers.yaml``) from the shipped
+heads, on the split they were trained with: a hash of each row's text
+(:func:`~processors.training.violence_corpora.calibration_split`). The default
+split is by event (:func:`~processors.training.violence_corpora.event_split`),
+which measures events the heads never saw; its violent rows are hand-written,
+though (the one violent training event, Boston, falls in train), so honest bands
+for a new event's tweets are drawn on a *fold*: violence heads trained with
+``--held-out-events 2013_Boston_bombings`` (Boston neither trained on nor used
+for Platt scaling) into scratch copies of the heads folders, measured here on
+the calibration split plus Boston's tweets::
+
+    python -m processors.training.defer_bands --shared ../shared/data --cache .tocsin/embeddings \
+        --cheap FOLD/encoder-use --costly FOLD/encoder --held-out-events 2013_Boston_bombings
+
+Those were measured and not shipped (half the speed for +0.03 dev recall);
+``docs/classification.md`` ("Choosing the bands") has the commands and figures.
 
 The cheap route (USE heads, ``models/encoder-use``) reads posts, or a news item's
 lead, first; multilingual-e5 (``models/encoder``) is asked only when USE's
@@ -22,8 +39,9 @@ Posts are the calibration rows of USE's languages up to ``--post-chars``; news
 leads, the longer ones (news reports) and the synthetic news-length calibration
 rows (:func:`~processors.training.examples.long_rows`), cut as the route reads
 them. ``--keep`` is per category: every violence find (0.98, the gate's share,
-gave a posts band that kept only 84 % of e5's finds on other events' tweets:
-USE is surest on the events it was calibrated on), 0.97 of the hate finds. On
+gave a posts band that kept only 84 % of e5's finds on other events' tweets,
+when the calibration split was still a hash of the text and shared Boston's
+tweets with training), 0.97 of the hate finds. On
 posts only ``--post-categories`` are deferred (USE alone decides hate there),
 and a post the first stage did not escalate (read because the posts route is
 ``unscreened``) is held to ``--keep-unescalated`` (0.98: ``defer_unescalated``):
@@ -48,6 +66,7 @@ from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import Row, all_rows, long_rows
 from processors.training.fit import threshold_for_recall
 from processors.training.train_encoder import encoder_kind, label_of, parse_recall
+from processors.training.violence_corpora import HELD_OUT, SPLITS_BY
 
 USE_LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
 
@@ -135,11 +154,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="categories the posts route defers")
     parser.add_argument("--decide-high", nargs="*", default=["violence_report"], metavar="CATEGORY",
                         help="categories whose band has an upper edge for posts (USE says yes alone)")
+    parser.add_argument("--held-out-events", nargs="*", default=[], metavar="EVENT",
+                        help="CrisisLex training events the --cheap and --costly heads never saw "
+                        "(train_encoder --held-out-events): their rows are measured with the calibration's")
+    parser.add_argument("--split", choices=SPLITS_BY, default="event",
+                        help="the calibration split the heads were trained with (train_encoder --split): "
+                        "'text' redraws the default profile's bands from its heads")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
-    rows = all_rows(args.shared)
-    calibration = [row for row in rows if row.split == "calibration" and row.lang in USE_LANGUAGES]
+    rows = all_rows(args.shared, held_out_events=args.held_out_events, split_by=args.split)
+    measured = ("calibration", HELD_OUT)
+    calibration = [row for row in rows if row.split in measured and row.lang in USE_LANGUAGES]
     long = [row for row in long_rows(rows, args.long_rows)
             if row.split == "calibration" and row.lang in USE_LANGUAGES]
     short = [len(prepare_text(row.text, 10**6)) <= args.post_chars for row in calibration]

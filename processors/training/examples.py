@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import random
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,9 +120,18 @@ def hate_rows(hate_dir: Path, caps: dict[str, dict[str, Cap]] | None = None) -> 
     return rows
 
 
-def violence_rows(shared: Path, *, per_accident_event: int | None = 150) -> list[Row]:
+def violence_rows(
+    shared: Path,
+    *,
+    per_accident_event: int | None = 150,
+    held_out_events: Collection[str] = (),
+    split_by: str = "event",
+) -> list[Row]:
     rows = []
-    for example in training_set(shared, per_accident_event=per_accident_event) + dev_set(shared):
+    examples = training_set(
+        shared, per_accident_event=per_accident_event, held_out_events=held_out_events, split_by=split_by
+    )
+    for example in examples + dev_set(shared):
         rows.append(
             Row(
                 prepare_text(example.text, PREPARED_CHARS),
@@ -137,15 +147,26 @@ def violence_rows(shared: Path, *, per_accident_event: int | None = 150) -> list
 
 
 def all_rows(
-    shared: Path, caps: dict[str, dict[str, Cap]] | None = None, *, per_accident_event: int | None = 150
+    shared: Path,
+    caps: dict[str, dict[str, Cap]] | None = None,
+    *,
+    per_accident_event: int | None = 150,
+    held_out_events: Collection[str] = (),
+    split_by: str = "event",
 ) -> list[Row]:
     """Every row; ``shared`` is the folder holding ``hate/``, ``events/`` and ``places/``.
 
     ``caps``: how many rows of each hate-speech source and split (default
     :data:`~processors.training.hate_corpora.DEFAULT_CAPS`); ``per_accident_event``:
-    CrisisLex tweets of each accident event (None: all).
+    CrisisLex tweets of each accident event (None: all); ``held_out_events``: CrisisLex
+    training events left out of training and calibration (a fold; see
+    :func:`~processors.training.violence_corpora.read_crisislex_train`); ``split_by``: how the
+    violence rows part train from calibration
+    (:func:`~processors.training.violence_corpora.calibration_split`).
     """
-    violence = violence_rows(shared, per_accident_event=per_accident_event)
+    violence = violence_rows(
+        shared, per_accident_event=per_accident_event, held_out_events=held_out_events, split_by=split_by
+    )
     return [row for row in hate_rows(shared / "hate", caps) + violence if row.text]
 
 

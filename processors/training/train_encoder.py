@@ -48,7 +48,7 @@ from processors.training.examples import LONG_SOURCE, Row, all_rows, long_rows
 from processors.training.fit import HeadConfig, best_f1_threshold, fit_head, fit_labels, threshold_for_recall
 from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, scaled_caps
 from processors.training.ranking import average_precision
-from processors.training.violence_corpora import SUBTYPES
+from processors.training.violence_corpora import SPLITS_BY, SUBTYPES
 
 HATE = "hate_speech"
 VIOLENCE = "violence_report"
@@ -163,8 +163,17 @@ def train_heads(
     categories: Sequence[str] = CATEGORIES,
     keep: HeadSet | None = None,
     source_weights: Mapping[str, float] | None = None,
+    teacher: Mapping[str, np.ndarray] | None = None,
+    teacher_weight: float = 0.5,
 ) -> HeadSet:
-    """Heads for ``categories``; with ``keep``, its heads of the other categories are kept unchanged."""
+    """Heads for ``categories``; with ``keep``, its heads of the other categories are kept unchanged.
+
+    ``teacher`` (per category, one calibrated score per row, e.g. e5's heads on
+    these rows) distils another encoder's judgement into these heads: the
+    training target is ``(1 - teacher_weight) * label + teacher_weight * score``,
+    so the cheap encoder learns where the costly one is sure and where it is not
+    (calibration stays on the labels).
+    """
     split = np.array([row.split for row in rows])
     train_idx, cal_idx = np.flatnonzero(split == "train"), np.flatnonzero(split == "calibration")
     train = [rows[i] for i in train_idx.tolist()]
@@ -172,7 +181,9 @@ def train_heads(
     x_train, x_cal = vectors[train_idx], vectors[cal_idx]
     heads: dict[str, CategoryHead] = {} if keep is None else dict(keep.heads)
     for category in categories:
-        y = np.array([label_of(row, category) for row in train])
+        y: np.ndarray = np.array([label_of(row, category) for row in train])
+        if teacher is not None and category in teacher:
+            y = (1.0 - teacher_weight) * y + teacher_weight * teacher[category][train_idx]
         weights = balanced_weights(train, category, source_weights=source_weights)
         network = fit_head(x_train, y, weights, config)
         margins = network.logits(x_cal)[:, 0].astype(np.float64)
@@ -245,6 +256,24 @@ def gate_thresholds(
                 thresholds.append(threshold_for_recall(scores[langs == lang], labels[langs == lang], recall))
         out[category] = round(min(thresholds), 6)
     return out
+
+
+def teacher_scores(directory: Path, rows: Sequence[Row], cache: Path) -> dict[str, np.ndarray]:
+    """Per category, the calibrated scores of the heads in ``directory`` on ``rows`` (a teacher)."""
+    from processors.encoders import EncoderSettings, build_encoder
+
+    heads = HeadSet.load(directory)
+    store = EmbeddingCache(cache, heads.encoder, heads.dim)
+    texts = [row.text for row in rows]
+    missing = store.missing(texts)
+    encoder = (
+        build_encoder(EncoderSettings.model_validate({"kind": encoder_kind(heads.encoder)}))
+        if missing
+        else None
+    )
+    vectors = store.embed(texts, encoder) if encoder is not None else store.get(texts)
+    langs = [row.lang for row in rows]
+    return {name: head.scores(vectors, langs).astype(np.float64) for name, head in heads.heads.items()}
 
 
 def parse_source_weights(values: Sequence[str]) -> dict[str, float]:
@@ -493,6 +522,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         "training and calibration; 0: all",
     )
     parser.add_argument(
+        "--distil-from",
+        type=Path,
+        metavar="HEADS",
+        help="another encoder's heads (e.g. models/encoder) whose scores on the training rows "
+        "are mixed into the targets (knowledge distillation; its vectors come from --cache)",
+    )
+    parser.add_argument(
+        "--distil-weight", type=float, default=0.5, help="the teacher's share of each training target"
+    )
+    parser.add_argument(
+        "--held-out-events",
+        nargs="*",
+        default=[],
+        metavar="EVENT",
+        help="CrisisLex training events (folder names) left out of training and calibration: a "
+        "fold whose heads defer_bands measures on an event they never saw (2013_Boston_bombings)",
+    )
+    parser.add_argument(
+        "--split",
+        choices=SPLITS_BY,
+        default="event",
+        help="how the violence rows part train from calibration: by CrisisLex event (default) or by "
+        "a hash of the text (the split before 2026-12-07, on which the default bands were drawn)",
+    )
+    parser.add_argument(
         "--only",
         nargs="+",
         choices=CATEGORIES,
@@ -532,7 +586,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     accidents = args.accident_tweets or None
     rows = [
         row
-        for row in all_rows(args.shared, caps, per_accident_event=accidents)
+        for row in all_rows(
+            args.shared,
+            caps,
+            per_accident_event=accidents,
+            held_out_events=args.held_out_events,
+            split_by=args.split,
+        )
         if row.source not in set(args.exclude)
     ]
     cache = EmbeddingCache(args.cache, encoder.name, encoder.dim)
@@ -542,6 +602,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     print(f"{len(rows):,} rows: {counts}", flush=True)
     config = HeadConfig(hidden=args.hidden, l2=args.l2, epochs=args.epochs, ensemble=args.ensemble)
+    teacher = None if args.distil_from is None else teacher_scores(args.distil_from, rows, args.cache)
     keep = None if args.only is None else HeadSet.load(args.out, encoder=encoder.name)
     heads = train_heads(
         vectors,
@@ -554,6 +615,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         categories=args.only or CATEGORIES,
         keep=keep,
         source_weights=source_weights,
+        teacher=teacher,
+        teacher_weight=args.distil_weight,
     )
     sources = sorted({row.source for row in rows})
     metrics: dict[str, Any] = {
@@ -568,11 +631,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             sources=sources,
             train_scale=str(args.train_scale),
             accident_tweets=args.accident_tweets,
+            split=args.split,
+            held_out_events=args.held_out_events,
         )
     else:
         for category in args.only:
             heads.meta["retrained"][category].update(
-                rows=counts, sources=sources, train_scale=str(args.train_scale), source_weights=source_weights
+                rows=counts,
+                sources=sources,
+                train_scale=str(args.train_scale),
+                source_weights=source_weights,
+                split=args.split,
+                held_out_events=args.held_out_events,
+                distil_from=None if teacher is None else str(args.distil_from),
+                distil_weight=None if teacher is None else args.distil_weight,
             )
     heads.save(args.out)
     print(summary(metrics["dev"]))

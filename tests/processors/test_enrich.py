@@ -94,15 +94,21 @@ def test_only_max_analysed_chars_are_analysed(enricher: Enricher) -> None:
 
 
 def test_classifier_hits_merge_keeping_the_best_score(enricher: Enricher) -> None:
-    class Strong:
-        name, version = "strong", "1"
+    # fixed scores (the shipped cascade's own score for this item may itself be 1.0)
+    class Fixed:
+        version = "1"
+
+        def __init__(self, name: str, score: float) -> None:
+            self.name, self.score = name, score
 
         def classify(self, texts: Any) -> list[dict[str, CategoryHit]]:
-            return [{"violence_report": CategoryHit(score=1.0, classifier="strong/1")} for _ in texts]
+            hit = CategoryHit(score=self.score, classifier=f"{self.name}/1")
+            return [{"violence_report": hit} for _ in texts]
 
-    both = Enricher(categories=enricher.categories, classifiers=[*enricher.classifiers, Strong()],
-                    language=enricher.language, gazetteer=enricher.gazetteer)
-    assert both.enrich(item(), NOW).categories["violence_report"].classifier == "strong/1"
+    for order in ([Fixed("weak", 0.6), Fixed("strong", 0.9)], [Fixed("strong", 0.9), Fixed("weak", 0.6)]):
+        both = Enricher(categories=enricher.categories, classifiers=order,
+                        language=enricher.language, gazetteer=enricher.gazetteer)
+        assert both.enrich(item(), NOW).categories["violence_report"].classifier == "strong/1"
 
 
 def test_bad_settings_fail_at_construction(tmp_path: Path) -> None:

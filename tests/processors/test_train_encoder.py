@@ -25,6 +25,7 @@ from processors.encoders import EncoderSettings, build_encoder
 from processors.encoders.protocol import prepare_text
 from processors.encoders.static import StaticEmbedding
 from processors.training import train_encoder
+from processors.training.datasets import DatasetError
 from processors.training.distil_static import distil
 from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import Row, all_rows
@@ -42,7 +43,9 @@ from processors.training.violence_corpora import (
     WRITTEN_TRAIN,
     WRITTEN_TRAIN_MORE,
     ViolenceExample,
+    calibration_split,
     dev_set,
+    event_split,
     read_crisislex_train,
     read_written,
     training_set,
@@ -135,15 +138,73 @@ def test_accident_events_have_their_own_cap(shared: Path) -> None:
 
     one_each = read_crisislex_train(events, per_negative_event=1, per_accident_event=1)
     every_accident = read_crisislex_train(events, per_negative_event=1, per_accident_event=None)
-    # the training events of the fixture: the NY train crash (an accident), the Alberta floods
-    assert count(one_each, "accident") == 1 and count(one_each, "disaster") == 1
-    assert count(every_accident, "accident") > 1 and count(every_accident, "disaster") == 1
+    # the training events of the fixture: the NY train crash (an accident), the Alberta and Queensland floods
+    assert count(one_each, "accident") == 1 and count(one_each, "disaster") == 2
+    assert count(every_accident, "accident") > 1 and count(every_accident, "disaster") == 2
 
 
 def test_splits_are_fixed_by_the_text() -> None:
     assert split_of("Gunmen attacked the village") == split_of("  Gunmen   attacked the village ")
     shares = [split_of(f"text number {n}") for n in range(3000)]
     assert 0.12 < shares.count("dev") / 3000 < 0.18 and 0.12 < shares.count("calibration") / 3000 < 0.18
+
+
+def test_the_event_split_is_a_fixed_function_of_the_event_key() -> None:
+    assert event_split("crisislex/2013_Boston_bombings") == "train"  # the one violent training event
+    assert event_split("crisislex/2013_Queensland_floods") == "calibration"
+    keys = [f"crisislex/event {n}" for n in range(3000)]
+    assert [event_split(key) for key in keys] == [event_split(key) for key in keys]
+    share = sum(event_split(key) == "calibration" for key in keys) / len(keys)
+    assert 0.17 < share < 0.23
+    assert sum(event_split(key, share=0.5) == "calibration" for key in keys) > share * len(keys)
+
+
+def test_no_event_straddles_train_and_calibration(shared: Path) -> None:
+    examples = training_set(shared)
+    split_of_event: dict[str, set[str]] = {}
+    for example in examples:
+        assert example.event, example
+        split_of_event.setdefault(example.event, set()).add(example.split)
+    assert all(len(splits) == 1 for splits in split_of_event.values())
+    crisislex = {e.event: e.split for e in read_crisislex_train(shared / "events" / "crisislex_t26")}
+    assert crisislex == {
+        "crisislex/2013_Boston_bombings": "train",
+        "crisislex/2013_Alberta_floods": "train",
+        "crisislex/2013_NY_train_crash": "train",
+        "crisislex/2013_Queensland_floods": "calibration",
+    }
+    written = [e for e in examples if e.source == "written"]
+    assert {e.split for e in written} == {"train", "calibration"}
+    assert all(e.split == event_split(e.event) and e.event.startswith("written/") for e in written)
+
+
+def test_split_by_text_restores_the_hash_split_the_default_bands_were_drawn_on(shared: Path) -> None:
+    by_text = training_set(shared, split_by="text")
+    assert [(e.text, e.event) for e in by_text] == [(e.text, e.event) for e in training_set(shared)]
+    for example in by_text:
+        assert example.split == ("calibration" if split_of(example.text) == "calibration" else "train")
+    split_of_event: dict[str, set[str]] = {}
+    for example in by_text:
+        split_of_event.setdefault(example.event, set()).add(example.split)
+    straddling = [event for event, splits in split_of_event.items() if len(splits) == 2]
+    assert any(event.startswith("crisislex/") for event in straddling), "the hash parts an event's tweets"
+    rows = all_rows(shared, split_by="text")
+    by_event = all_rows(shared)
+    assert [row.text for row in rows] == [row.text for row in by_event]
+    assert any(a.split != b.split for a, b in zip(rows, by_event, strict=True)), "all_rows passes it on"
+    with pytest.raises(ValueError, match="split by 'date'"):
+        calibration_split("crisislex/x", "text", "date")
+
+
+def test_a_held_out_training_event_is_neither_trained_on_nor_calibrated_on(shared: Path) -> None:
+    events = shared / "events" / "crisislex_t26"
+    fold = read_crisislex_train(events, held_out_events=["2013_Boston_bombings"])
+    boston = [e for e in fold if e.event == "crisislex/2013_Boston_bombings"]
+    assert boston and {e.split for e in boston} == {"held_out"}
+    others = {e.event: e.split for e in fold if e not in boston}
+    assert others == {e.event: e.split for e in read_crisislex_train(events) if e.event in others}
+    with pytest.raises(DatasetError, match="2013_Atlantis_flood"):
+        read_crisislex_train(events, held_out_events=["2013_Atlantis_flood"])
 
 
 def test_the_violence_dev_set_shares_nothing_with_training(shared: Path) -> None:
@@ -371,3 +432,50 @@ def test_hand_written_hate_files_are_trained_on_never_dev_and_apart_from_the_dev
     with dev_file.open(encoding="utf-8", newline="") as handle:
         dev = {prepare_text(record["text"], PREPARED_CHARS).lower() for record in csv.DictReader(handle)}
     assert dev and not dev & {row.text.lower() for row in rows}
+
+
+def _tiny_rows(n: int = 60) -> tuple[np.ndarray, list[Row]]:
+    rng = np.random.default_rng(3)
+    rows = [
+        Row(f"t{i}", "en", "crisislex_violence", "train" if i < 40 else "calibration", False, i % 2 == 0)
+        for i in range(n)
+    ]
+    x = rng.normal(size=(n, 4)).astype(np.float32)
+    x[:, 0] += np.array([2.0 if row.violent else -2.0 for row in rows], dtype=np.float32)
+    return x, rows
+
+
+def test_a_teacher_agreeing_with_the_labels_changes_nothing_and_an_unsure_one_flattens_the_head() -> None:
+    x, rows = _tiny_rows()
+
+    def heads(teacher: np.ndarray | None = None, weight: float = 0.5) -> HeadSet:
+        return train_encoder.train_heads(
+            x, rows, train_encoder.HeadConfig(), encoder="e", dim=4, max_chars=300, sublabels=False,
+            categories=["violence_report"], teacher=None if teacher is None else {"violence_report": teacher},
+            teacher_weight=weight,
+        )
+
+    plain = heads()
+    same = heads(np.array([row.violent for row in rows], dtype=np.float64))
+    unsure = heads(np.full(len(rows), 0.5), 0.9)
+    weight = plain.heads["violence_report"].network.weight
+    assert np.allclose(same.heads["violence_report"].network.weight, weight)
+    assert np.abs(unsure.heads["violence_report"].network.weight).sum() < np.abs(weight).sum() / 2
+
+
+def test_distil_from_reads_the_teachers_scores_and_records_it(
+    trained: Path, shared: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "encoder"
+    shutil.copytree(trained / "encoder", out)
+    code = train_encoder.main(
+        ["--shared", str(shared), "--cache", str(trained / "cache"), "--out", str(out),
+         "--encoder", "checkpoint", "--model", str(tiny_models.sequence_model()),
+         "--only", "violence_report", "--distil-from", str(trained / "encoder"), "--distil-weight", "0.7"]
+    )
+    assert code == 0
+    old, new = trained / "encoder" / "heads.npz", out / "heads.npz"
+    assert _members(new, "hate_speech.") == _members(old, "hate_speech.")
+    retrained = HeadSet.load(out).meta["retrained"]["violence_report"]
+    assert retrained["distil_from"] == str(trained / "encoder") and retrained["distil_weight"] == 0.7
+    assert retrained["split"] == "event"

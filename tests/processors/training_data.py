@@ -144,6 +144,7 @@ def write_shared(root: Path, copies: int = 4) -> Path:
         ("2013_Lac_Megantic_train_crash", other),
         ("2012_Italy_earthquakes", other),
         ("2012_Costa_Rica_earthquake", other),
+        ("2013_Queensland_floods", [f"{text} in Queensland" for text in other]),  # a calibration event
     ):
         _csv(
             events / event / f"{event}-tweets_labeled.csv",
