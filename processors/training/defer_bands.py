@@ -61,11 +61,10 @@ from typing import Any
 import numpy as np
 
 from processors.classifiers.heads import HeadSet
-from processors.encoders import EncoderSettings, build_encoder, prepare_text
-from processors.training.embedding_cache import EmbeddingCache
+from processors.encoders import prepare_text
 from processors.training.examples import Row, all_rows, long_rows
 from processors.training.fit import threshold_for_recall
-from processors.training.train_encoder import encoder_kind, label_of, parse_recall
+from processors.training.train_encoder import label_of, parse_recall, vectors_for
 from processors.training.violence_corpora import HELD_OUT, SPLITS_BY
 
 USE_LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
@@ -176,10 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cheap, costly = HeadSet.load(args.cheap), HeadSet.load(args.costly)
     vectors: dict[str, dict[str, np.ndarray]] = {}
     for heads in (cheap, costly):
-        encoder = build_encoder(EncoderSettings.model_validate({"kind": encoder_kind(heads.encoder)}))
-        cache = EmbeddingCache(args.cache, heads.encoder, heads.dim)
         vectors[heads.encoder] = {
-            kind: cache.embed([prepare_text(row.text, args.max_chars) for row in part], encoder)
+            kind: vectors_for(heads, [prepare_text(row.text, args.max_chars) for row in part], args.cache)
             for kind, part in kinds.items()
         }
     runs = [("posts", "defer", args.keep), ("posts", "defer_unescalated", args.keep_unescalated),

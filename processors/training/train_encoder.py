@@ -258,20 +258,22 @@ def gate_thresholds(
     return out
 
 
-def teacher_scores(directory: Path, rows: Sequence[Row], cache: Path) -> dict[str, np.ndarray]:
-    """Per category, the calibrated scores of the heads in ``directory`` on ``rows`` (a teacher)."""
+def vectors_for(heads: HeadSet, texts: Sequence[str], cache: Path) -> np.ndarray:
+    """The vectors ``heads`` read for ``texts``, through the embedding cache; their encoder is
+    built (seconds for e5) only when a text is not cached yet."""
+    store = EmbeddingCache(cache, heads.encoder, heads.dim)
+    if not store.missing(texts):
+        return store.get(texts)
     from processors.encoders import EncoderSettings, build_encoder
 
+    encoder = build_encoder(EncoderSettings.model_validate({"kind": encoder_kind(heads.encoder)}))
+    return store.embed(texts, encoder)
+
+
+def teacher_scores(directory: Path, rows: Sequence[Row], cache: Path) -> dict[str, np.ndarray]:
+    """Per category, the calibrated scores of the heads in ``directory`` on ``rows`` (a teacher)."""
     heads = HeadSet.load(directory)
-    store = EmbeddingCache(cache, heads.encoder, heads.dim)
-    texts = [row.text for row in rows]
-    missing = store.missing(texts)
-    encoder = (
-        build_encoder(EncoderSettings.model_validate({"kind": encoder_kind(heads.encoder)}))
-        if missing
-        else None
-    )
-    vectors = store.embed(texts, encoder) if encoder is not None else store.get(texts)
+    vectors = vectors_for(heads, [row.text for row in rows], cache)
     langs = [row.lang for row in rows]
     return {name: head.scores(vectors, langs).astype(np.float64) for name, head in heads.heads.items()}
 
@@ -674,12 +676,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         found = {category: head.scores(vectors, langs) >= 0.5 for category, head in heads.heads.items()}
         for directory in args.found_with:
             other = HeadSet.load(directory)
-            other_encoder = build_encoder(
-                EncoderSettings.model_validate({"kind": encoder_kind(other.encoder)})
-            )
-            other_vectors = EmbeddingCache(args.cache, other.encoder, other.dim).embed(
-                [row.text for row in rows], other_encoder
-            )
+            other_vectors = vectors_for(other, [row.text for row in rows], args.cache)
             for category, head in other.heads.items():
                 found[category] |= head.scores(other_vectors, langs) >= 0.5
         padding = np.zeros(len(gate_rows) - len(rows), dtype=bool)

@@ -479,3 +479,16 @@ def test_distil_from_reads_the_teachers_scores_and_records_it(
     retrained = HeadSet.load(out).meta["retrained"]["violence_report"]
     assert retrained["distil_from"] == str(trained / "encoder") and retrained["distil_weight"] == 0.7
     assert retrained["split"] == "event"
+
+
+def test_vectors_for_reads_the_cache_and_builds_an_encoder_only_for_a_text_it_lacks(
+    trained: Path, shared: Path
+) -> None:
+    heads = HeadSet.load(trained / "encoder")
+    store = EmbeddingCache(trained / "cache", heads.encoder, heads.dim)
+    cached = [row.text for row in all_rows(shared) if row.text in store][:3]
+    assert len(cached) == 3
+    assert np.array_equal(train_encoder.vectors_for(heads, cached, trained / "cache"), store.get(cached))
+    # a text not cached needs the heads' encoder: a local checkpoint is no built-in one to build
+    with pytest.raises(ValueError, match="no built-in encoder"):
+        train_encoder.vectors_for(heads, [*cached, "a text the cache has never seen"], trained / "cache")
