@@ -31,7 +31,7 @@ items it was not asked about. The shipped configuration, in short
         encoder: {kind: use}
         languages: [...]
         min_text_chars: 280
-        defer: {hate_speech: [0.0625, 1.0], violence_report: [0.0018, 1.0]}
+        defer: {hate_speech: [0.2629, 1.0], violence_report: [0.0018, 1.0]}
       - model: models/encoder            # multilingual-e5: what USE passed on, every other language
         encoder: {kind: e5}
 
