@@ -35,9 +35,10 @@ during an incident without editing files.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -55,7 +56,13 @@ logger = logging.getLogger(__name__)
 
 @runtime_checkable
 class Rescorer(Classifier, Protocol):
-    """A second-stage classifier: it says which categories it scores, so only those are sent to it."""
+    """A second-stage classifier: it says which categories it scores, so only those are sent to it.
+
+    Optional, found by name: ``rescore(texts, asked)`` (told which categories each item was
+    escalated for), ``unscreened(texts)`` (per item, the categories it reads whatever the first
+    stage says; see :class:`~processors.classifiers.encoder.EncoderClassifier`) and, with both,
+    a ``rescore`` that takes ``unscreened=`` is handed that answer instead of computing it again.
+    """
 
     categories: frozenset[str]
 
@@ -139,9 +146,15 @@ class Cascade:
             chosen = [texts[row] for row in rows]
             rescore = getattr(classifier, "rescore", None)
             # a plug-in that can score some categories alone is told which were escalated (it adds
-            # the ones it reads unscreened itself, and may judge those more strictly)
-            rescored = (rescore(chosen, [escalated[row] for row in rows]) if callable(rescore)
-                        else classifier.classify(chosen))
+            # the ones it reads unscreened, and may judge those more strictly); one whose rescore()
+            # takes ``unscreened`` is given what it said above rather than asked again
+            asked = [escalated[row] for row in rows]
+            if not callable(rescore):
+                rescored = classifier.classify(chosen)
+            elif callable(unscreened) and takes_unscreened(rescore):
+                rescored = rescore(chosen, asked, unscreened=[always[row] for row in rows])
+            else:
+                rescored = rescore(chosen, asked)
             for row, hits in zip(rows, rescored, strict=True):
                 for category in sorted(escalated[row] | always[row]):
                     replaced = merge(results[row].get(category), hits.get(category))
@@ -160,6 +173,14 @@ class Cascade:
             return sorted(categories)
         return sorted(category for category in categories
                       if scores.get(category, 0.0) >= self.category_thresholds.get(category, self.threshold))
+
+
+def takes_unscreened(rescore: Callable[..., object]) -> bool:
+    """Whether a plug-in's ``rescore`` accepts ``unscreened=`` (those written before it was added do not)."""
+    try:
+        return "unscreened" in inspect.signature(rescore).parameters
+    except (TypeError, ValueError):  # a builtin or C callable without a readable signature
+        return False
 
 
 def strongest(kept: CategoryHit | None, other: CategoryHit) -> CategoryHit:

@@ -31,7 +31,7 @@ items it was not asked about. The shipped configuration, in short
         encoder: {kind: use}
         languages: [...]
         min_text_chars: 280
-        defer: {hate_speech: [0.0625, 1.0], violence_report: [0.0018, 1.0]}
+        defer: {hate_speech: [0.2629, 1.0], violence_report: [0.0018, 1.0]}
       - model: models/encoder            # multilingual-e5: what USE passed on, every other language
         encoder: {kind: e5}
 
@@ -423,12 +423,22 @@ class EncoderClassifier:
     def classify(self, texts: Sequence[ItemText]) -> list[dict[str, CategoryHit]]:
         return self.rescore(texts, [set(self.categories)] * len(texts))
 
-    def rescore(self, texts: Sequence[ItemText], asked: Sequence[set[str]]) -> list[dict[str, CategoryHit]]:
+    def rescore(
+        self,
+        texts: Sequence[ItemText],
+        asked: Sequence[set[str]],
+        unscreened: Sequence[set[str]] | None = None,
+    ) -> list[dict[str, CategoryHit]]:
         """Score the categories ``asked[i]`` of each text (the cascade says which it escalated), and
-        those an ``unscreened`` route reads anyway (judged by its ``defer_unescalated`` bands)."""
+        those an ``unscreened`` route reads anyway (judged by its ``defer_unescalated`` bands).
+
+        ``unscreened``: :meth:`unscreened` of these texts, when the caller has it already (the
+        cascade asks it first, to know which items to send); ``None``: computed here.
+        """
         results: list[dict[str, CategoryHit]] = [{} for _ in texts]
         per_route: list[list[set[str]]] = [[set() for _ in texts] for _ in self.routes]
-        unasked = [more - categories for more, categories in zip(self.unscreened(texts), asked, strict=True)]
+        read_anyway = self.unscreened(texts) if unscreened is None else unscreened
+        unasked = [more - categories for more, categories in zip(read_anyway, asked, strict=True)]
         for i, (text, categories) in enumerate(zip(texts, asked, strict=True)):
             if not text.text.strip():  # an erased post: nothing to read, no category
                 continue

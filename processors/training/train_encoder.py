@@ -19,7 +19,10 @@
    threshold: the highest calibrated score that keeps ``--gate-recall`` of the
    calibration positives of *every* language. With
    ``--keep-gate-heads`` the gate's heads stay as they are and only its
-   thresholds are recomputed, against the new heads' finds.
+   thresholds are recomputed, against the new heads' finds; with
+   ``--gate-only`` the heads in ``--out`` are read, not retrained; with
+   ``--held-out-events`` the held-out event's rows count with the calibration
+   rows (a fold); ``--gate-escalate-at`` sets a threshold drawn elsewhere.
 5. Figures on the dev splits (never used for any choice above) and on the
    violence dev set: ``metrics.json`` beside the heads, and printed.
 """
@@ -48,7 +51,7 @@ from processors.training.examples import LONG_SOURCE, Row, all_rows, long_rows
 from processors.training.fit import HeadConfig, best_f1_threshold, fit_head, fit_labels, threshold_for_recall
 from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, scaled_caps
 from processors.training.ranking import average_precision
-from processors.training.violence_corpora import SPLITS_BY, SUBTYPES
+from processors.training.violence_corpora import HELD_OUT, SPLITS_BY, SUBTYPES
 
 HATE = "hate_speech"
 VIOLENCE = "violence_report"
@@ -239,9 +242,12 @@ def gate_thresholds(
     ``found`` (per category, one flag per row) narrows the positives to those the
     encoder itself finds: what the gate must not lose is what the cascade would
     report, not a weak label the encoder misses anyway. Synthetic long rows are
-    not used here.
+    not used here. A fold's held-out event (``--held-out-events``: rows neither
+    trained on nor calibrated on) counts with the calibration rows, so a
+    threshold can be drawn on an event the gate never saw.
     """
-    chosen = [i for i, row in enumerate(rows) if row.split == "calibration" and row.source != LONG_SOURCE]
+    measured = ("calibration", HELD_OUT)
+    chosen = [i for i, row in enumerate(rows) if row.split in measured and row.source != LONG_SOURCE]
     subset = [rows[i] for i in chosen]
     langs = np.array([row.lang for row in subset])
     out = {}
@@ -302,6 +308,23 @@ def parse_recall(values: Sequence[str], categories: Sequence[str]) -> dict[str, 
         else:
             default = float(share)
     return {category: shares.get(category, default) for category in categories}
+
+
+def parse_thresholds(values: Sequence[str], categories: Sequence[str]) -> dict[str, float]:
+    """``["violence_report=0.155"]`` → ``{"violence_report": 0.155}``, for categories of ``categories``."""
+    out = {}
+    for value in values:
+        category, sep, score = value.partition("=")
+        try:
+            out[category] = float(score)
+        except ValueError:
+            sep = ""
+        if not sep or category not in categories or not 0.0 < out[category] < 1.0:
+            raise ValueError(
+                f"--gate-escalate-at {value!r}: expected CATEGORY=SCORE, a score between 0 and 1 "
+                f"for one of {', '.join(categories)}"
+            )
+    return out
 
 
 def encoder_kind(name: str) -> str:
@@ -440,6 +463,74 @@ def summary(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def train_gate(
+    args: argparse.Namespace,
+    config: HeadConfig,
+    rows: list[Row],
+    vectors: np.ndarray,
+    heads: HeadSet,
+    counts: dict[str, int],
+    sources: list[str],
+) -> dict[str, Any]:
+    """The ``--gate`` path: the gate's heads (or, with ``--keep-gate-heads``, the shipped ones) and
+    their escalation thresholds against the finds of ``heads`` and ``--found-with``; its dev figures."""
+    from processors.encoders.static import StaticEmbedding
+
+    static = StaticEmbedding.load(args.gate)
+    # the gate reads whole articles: it also learns from news-length texts built from rows
+    gate_rows = rows + long_rows(rows, args.long_rows)
+    static_vectors = static.embed([row.text for row in gate_rows])
+    gate = (
+        HeadSet.load(args.gate)
+        if args.keep_gate_heads
+        else train_heads(
+            static_vectors,
+            gate_rows,
+            config,
+            encoder=static.name,
+            dim=static.dim,
+            max_chars=PREPARED_CHARS,
+            version=args.version,
+            sublabels=False,
+        )
+    )
+    shipped_thresholds = dict(gate.escalate_at)
+    langs = [row.lang for row in rows]
+    found = {category: head.scores(vectors, langs) >= 0.5 for category, head in heads.heads.items()}
+    for directory in args.found_with:
+        other = HeadSet.load(directory)
+        other_vectors = vectors_for(other, [row.text for row in rows], args.cache)
+        for category, head in other.heads.items():
+            found[category] |= head.scores(other_vectors, langs) >= 0.5
+    padding = np.zeros(len(gate_rows) - len(rows), dtype=bool)
+    found = {category: np.concatenate([mask, padding]) for category, mask in found.items()}
+    recall = parse_recall(args.gate_recall, list(gate.heads))
+    fixed = parse_thresholds(args.gate_escalate_at, list(gate.heads))
+    gate.escalate_at = {
+        category: fixed[category]
+        if category in fixed
+        else gate_thresholds(gate, static_vectors, gate_rows, share, found)[category]
+        for category, share in recall.items()
+    }
+    drawn_on = {
+        "split": args.split,
+        "held_out_events": list(args.held_out_events),
+        "drawn": sorted(set(recall) - set(fixed)),
+        "set": fixed,
+    }
+    if not args.keep_gate_heads:
+        gate.meta.update(rows=counts, sources=sources, gate_recall=recall, thresholds_drawn_on=drawn_on)
+        gate.save(args.gate)
+    elif gate.escalate_at != shipped_thresholds:
+        gate.meta.update(thresholds_rows=counts, gate_recall=recall, thresholds_drawn_on=drawn_on)
+        gate.save(args.gate)
+    return {
+        "escalate_at": gate.escalate_at,
+        "dev_at_escalation": evaluate(gate, static_vectors, gate_rows, escalate_at=gate.escalate_at),
+        "dev": evaluate(gate, static_vectors, gate_rows),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m processors.training.train_encoder", description=__doc__.split("\n\n")[0]
@@ -489,6 +580,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="with --gate: keep the gate's trained heads and only recompute its escalation "
         "thresholds against these heads' finds (new encoder heads, same gate)",
+    )
+    parser.add_argument(
+        "--gate-only",
+        action="store_true",
+        help="with --gate: read the heads in --out (their finds) instead of retraining them; "
+        "only the gate is trained (or, with --keep-gate-heads, re-thresholded)",
+    )
+    parser.add_argument(
+        "--gate-escalate-at",
+        nargs="*",
+        default=[],
+        metavar="CATEGORY=SCORE",
+        help="with --gate: set these categories' escalation thresholds instead of drawing them, e.g. "
+        "one drawn on a fold whose gate never saw the held-out event (see models/gate/MODEL_CARD.md)",
     )
     parser.add_argument(
         "--found-with",
@@ -577,6 +682,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         source_weights = parse_source_weights(args.source_weight)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.gate_only and args.gate is None:
+        parser.error("--gate-only needs --gate")
+    try:
+        parse_thresholds(args.gate_escalate_at, CATEGORIES)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.only and args.gate is not None and not args.keep_gate_heads:
         parser.error("--only with --gate needs --keep-gate-heads (the gate's heads read every category)")
 
@@ -604,6 +715,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     print(f"{len(rows):,} rows: {counts}", flush=True)
     config = HeadConfig(hidden=args.hidden, l2=args.l2, epochs=args.epochs, ensemble=args.ensemble)
+    sources = sorted({row.source for row in rows})
+    if args.gate_only:
+        heads = HeadSet.load(args.out, encoder=encoder.name)
+        gate_metrics = train_gate(args, config, rows, vectors, heads, counts, sources)
+        print(f"\ngate, escalating from {gate_metrics['escalate_at']}:")
+        print(summary(gate_metrics["dev_at_escalation"]))
+        return 0
     teacher = None if args.distil_from is None else teacher_scores(args.distil_from, rows, args.cache)
     keep = None if args.only is None else HeadSet.load(args.out, encoder=encoder.name)
     heads = train_heads(
@@ -620,7 +738,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         teacher=teacher,
         teacher_weight=args.distil_weight,
     )
-    sources = sorted({row.source for row in rows})
     metrics: dict[str, Any] = {
         "encoder": encoder.name,
         "rows": counts,
@@ -651,53 +768,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     heads.save(args.out)
     print(summary(metrics["dev"]))
     if args.gate is not None:
-        from processors.encoders.static import StaticEmbedding
-
-        static = StaticEmbedding.load(args.gate)
-        # the gate reads whole articles: it also learns from news-length texts built from rows
-        gate_rows = rows + long_rows(rows, args.long_rows)
-        static_vectors = static.embed([row.text for row in gate_rows])
-        gate = (
-            HeadSet.load(args.gate)
-            if args.keep_gate_heads
-            else train_heads(
-                static_vectors,
-                gate_rows,
-                config,
-                encoder=static.name,
-                dim=static.dim,
-                max_chars=PREPARED_CHARS,
-                version=args.version,
-                sublabels=False,
-            )
-        )
-        shipped_thresholds = dict(gate.escalate_at)
-        langs = [row.lang for row in rows]
-        found = {category: head.scores(vectors, langs) >= 0.5 for category, head in heads.heads.items()}
-        for directory in args.found_with:
-            other = HeadSet.load(directory)
-            other_vectors = vectors_for(other, [row.text for row in rows], args.cache)
-            for category, head in other.heads.items():
-                found[category] |= head.scores(other_vectors, langs) >= 0.5
-        padding = np.zeros(len(gate_rows) - len(rows), dtype=bool)
-        found = {category: np.concatenate([mask, padding]) for category, mask in found.items()}
-        recall = parse_recall(args.gate_recall, list(gate.heads))
-        gate.escalate_at = {
-            category: gate_thresholds(gate, static_vectors, gate_rows, share, found)[category]
-            for category, share in recall.items()
-        }
-        if not args.keep_gate_heads:
-            gate.meta.update(rows=counts, sources=sources, gate_recall=recall)
-            gate.save(args.gate)
-        elif gate.escalate_at != shipped_thresholds:
-            gate.meta.update(thresholds_rows=counts, gate_recall=recall)
-            gate.save(args.gate)
-        metrics["gate"] = {
-            "escalate_at": gate.escalate_at,
-            "dev_at_escalation": evaluate(gate, static_vectors, gate_rows, escalate_at=gate.escalate_at),
-            "dev": evaluate(gate, static_vectors, gate_rows),
-        }
-        print(f"\ngate, escalating from {gate.escalate_at}:")
+        metrics["gate"] = train_gate(args, config, rows, vectors, heads, counts, sources)
+        print(f"\ngate, escalating from {metrics['gate']['escalate_at']}:")
         print(summary(metrics["gate"]["dev_at_escalation"]))
     (args.out / "metrics.json").write_text(
         json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8"

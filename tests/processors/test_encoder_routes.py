@@ -246,3 +246,68 @@ def test_the_high_volume_profile_lets_use_decide_in_its_languages_and_e5_read_th
         assert deciding == [posts, news, news, e5], category
     default = load_classifier_file(PACKAGE_CONFIG / "classifiers.yaml")
     assert load_classifier_file(source).cascade == default.cascade, "only the encoder routes differ"
+
+
+class CountingEncoder(EncoderClassifier):
+    """The encoder plug-in, counting how often its unscreened rows are worked out."""
+
+    calls = 0
+
+    def unscreened(self, texts: Sequence[ItemText]) -> list[set[str]]:
+        self.calls += 1
+        return super().unscreened(texts)
+
+
+class LegacyPlugin:
+    """A plug-in written before the cascade handed over ``unscreened``: its rescore() takes two arguments."""
+
+    def __init__(self, encoder: EncoderClassifier) -> None:
+        self.encoder = encoder
+        self.name, self.version, self.categories = encoder.name, encoder.version, encoder.categories
+
+    def classify(self, texts: Sequence[ItemText]) -> list[dict[str, CategoryHit]]:
+        return self.encoder.classify(texts)
+
+    def unscreened(self, texts: Sequence[ItemText]) -> list[set[str]]:
+        return self.encoder.unscreened(texts)
+
+    def rescore(self, texts: Sequence[ItemText], asked: Sequence[set[str]]) -> list[dict[str, CategoryHit]]:
+        return self.encoder.rescore(texts, asked)
+
+
+def test_the_cascade_works_out_unscreened_rows_once_per_batch_with_the_same_results() -> None:
+    class Gate:
+        name, version = "gate", "1"
+
+        def classify(self, texts: Sequence[ItemText]) -> list[dict[str, CategoryHit]]:
+            return [{"violence_report": CategoryHit(score=0.6, classifier="gate/1", terms=["shot"])}
+                    if "shot" in text.text else {} for text in texts]
+
+    batch = [
+        ItemText("shot v=0.5 h=0.02", "en"),     # escalated post: band (0.05, 0.9) → the costly route
+        ItemText("v=0.3 h=0.9", "en"),           # read unasked: the stricter band (0.4, 0.9) lets USE say no
+        ItemText("v=0.6 h=0.9", "en"),           # read unasked, in the stricter band → the costly route
+        ItemText("shot v=0.95 h=0.01", "sw"),    # escalated, no unscreened route fits: costly only
+        ItemText("v=0.95 h=0.95", "sw"),         # neither escalated nor read unasked: nothing
+        ItemText("   ", "en"),                   # an erased post
+    ]
+    outputs = {}
+    for legacy in (False, True):
+        cheap, costly = Dial("cheap"), Dial("costly")
+        encoder = CountingEncoder([
+            Route(cheap, dial_heads("cheap"), languages=["en"], unscreened=True,
+                  defer={"violence_report": (0.05, 0.9)}, defer_unescalated={"violence_report": (0.4, 0.9)}),
+            Route(costly, dial_heads("costly")),
+        ])
+        plugin = LegacyPlugin(encoder) if legacy else encoder
+        results = Cascade([Gate()], [plugin], threshold=0.5).classify(batch)
+        outputs[legacy] = (encoder.calls, results, list(costly.read))
+    calls, results, costly_read = outputs[False]
+    legacy_calls, legacy_results, legacy_costly_read = outputs[True]
+    assert calls == 1, "the cascade hands its answer to rescore() instead of asking twice"
+    assert legacy_calls == 2, "a rescore() without the parameter still works, asking for itself"
+    assert results == legacy_results and costly_read == legacy_costly_read
+    assert costly_read == ["shot v=0.5 h=0.02", "v=0.6 h=0.9", "shot v=0.95 h=0.01"]
+    assert [sorted(hits) for hits in results] == [
+        ["violence_report"], ["hate_speech"], ["hate_speech", "violence_report"], ["violence_report"], [], []]
+    assert results[0]["violence_report"].terms == ["shot"]

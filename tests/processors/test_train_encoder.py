@@ -19,7 +19,8 @@ import pytest
 from processors.categories import load_categories
 from processors.classifiers.encoder import EncoderClassifier
 from processors.classifiers.gate import GateClassifier
-from processors.classifiers.heads import POOLED, HeadSet
+from processors.classifiers.heads import POOLED, CategoryHead, HeadSet, Network
+from processors.classifiers.ngram import Platt
 from processors.classifiers.protocol import ItemText
 from processors.encoders import EncoderSettings, build_encoder
 from processors.encoders.protocol import prepare_text
@@ -295,6 +296,69 @@ def test_keeping_the_gate_heads_recomputes_only_its_thresholds(
     }
     assert kept.escalate_at == pytest.approx(expected)
     assert all(threshold < 0.999 for threshold in kept.escalate_at.values())
+
+
+def _score_heads() -> HeadSet:
+    """Heads whose calibrated score of a row is the first component of its vector (a logit)."""
+    heads = {}
+    for category in ("hate_speech", "violence_report"):
+        weight = np.array([[1.0]], dtype=np.float32)
+        heads[category] = CategoryHead(category, Network(weight, np.zeros(1, dtype=np.float32)),
+                                       {POOLED: Platt(1.0, 0.0)})
+    return HeadSet(encoder="score", dim=1, max_chars=300, heads=heads, version="t")
+
+
+def test_gate_thresholds_count_a_held_out_events_rows_with_the_calibration_rows() -> None:
+    # calibration: 20 violent rows the gate scores 0.9; a fold's held-out event: 20 it scores 0.2
+    scores = [0.9] * 20 + [0.2] * 20 + [0.05] * 20
+    splits = ["calibration"] * 20 + ["held_out"] * 20 + ["calibration"] * 20
+    rows = [Row(f"r{i}", "en", "crisislex_violence", split, False, i < 40) for i, split in enumerate(splits)]
+    vectors = np.log(np.array(scores) / (1 - np.array(scores)))[:, None].astype(np.float32)
+    drawn = gate_thresholds(_score_heads(), vectors, rows, 0.98)
+    assert drawn["violence_report"] == pytest.approx(0.2, abs=1e-4), (
+        "the held-out event's reports must be kept too: 0.2, not the calibration rows' 0.9")
+    without = [Row(r.text, r.lang, r.source, "dev" if r.split == "held_out" else r.split, r.hate, r.violent)
+               for r in rows]
+    redrawn = gate_thresholds(_score_heads(), vectors, without, 0.98)
+    assert redrawn["violence_report"] == pytest.approx(0.9, abs=1e-4), "dev rows never count"
+
+
+def test_gate_only_reads_the_encoder_heads_and_sets_the_named_threshold(
+    trained: Path, shared: Path, tmp_path: Path
+) -> None:
+    gate_dir = tmp_path / "gate"
+    shutil.copytree(trained / "gate", gate_dir)
+    before = HeadSet.load(gate_dir)
+    encoder_files = {path.name: path.read_bytes() for path in (trained / "encoder").iterdir()}
+    code = train_encoder.main(
+        ["--shared", str(shared), "--cache", str(trained / "cache"), "--out", str(trained / "encoder"),
+         "--encoder", "checkpoint", "--model", str(tiny_models.sequence_model()), "--gate", str(gate_dir),
+         "--gate-only", "--keep-gate-heads", "--gate-escalate-at", "violence_report=0.2"]
+    )
+    assert code == 0
+    assert {path.name: path.read_bytes() for path in (trained / "encoder").iterdir()} == encoder_files, (
+        "--gate-only reads the encoder heads (their finds) and writes nothing there")
+    after = HeadSet.load(gate_dir)
+    for category, head in before.heads.items():
+        np.testing.assert_array_equal(after.heads[category].network.weight, head.network.weight)
+    assert after.escalate_at["violence_report"] == 0.2
+    assert after.escalate_at["hate_speech"] == pytest.approx(before.escalate_at["hate_speech"]), (
+        "the other category is drawn by the rule against the same heads' finds, as the run that trained it")
+    assert after.meta["thresholds_drawn_on"]["set"] == {"violence_report": 0.2}
+    assert after.meta["thresholds_drawn_on"]["drawn"] == ["hate_speech"]
+
+
+@pytest.mark.parametrize("value", ["violence_report=1.5", "violence=0.2", "violence_report"])
+def test_a_bad_gate_threshold_is_refused_naming_it(value: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        train_encoder.main(["--gate", str(tmp_path / "gate"), "--gate-escalate-at", value])
+    assert f"--gate-escalate-at {value!r}" in capsys.readouterr().err
+
+
+def test_gate_only_without_a_gate_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        train_encoder.main(["--out", str(tmp_path / "encoder"), "--gate-only"])
 
 
 def test_a_run_writes_heads_metrics_and_a_gate_the_plugins_load(trained: Path) -> None:
