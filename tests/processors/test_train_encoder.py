@@ -56,9 +56,8 @@ from tests.processors.conftest import CATEGORIES_FILE
 from tests.processors.training_data import write_shared
 
 DEFAULT_GATE_RECALL = {"hate_speech": 0.95, "violence_report": 0.98}
-
-
 HATE_DEV_WRITTEN = Path(__file__).resolve().parents[2] / "processors/evaluation/data/hate_dev_written.csv"
+
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
