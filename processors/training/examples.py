@@ -1,7 +1,7 @@
 """All training, calibration and dev examples of the encoder heads, as one list of labelled rows.
 
 Hate-speech rows (:mod:`processors.training.hate_corpora` plus the hand-written
-``data/hate_written.csv`` and ``data/hate_written_context.csv``) are negatives
+``data/hate_written*.csv``) are negatives
 for ``violence_report``; violence rows
 (:mod:`processors.training.violence_corpora`) are negatives for
 ``hate_speech``: a post full of hatred is not a report of an attack, and a
@@ -38,7 +38,16 @@ WRITTEN_HATE_CONTEXT = WRITTEN_HATE.with_name("hate_written_context.csv")
 everyday and positive mentions, political anger, insults at non-protected targets, reclaimed
 words) beside hateful ones in their real-world forms; its own source, so its weight can be set
 (``--source-weight``)."""
-WRITTEN_HATE_SOURCES = {WRITTEN_HATE: "written_hate", WRITTEN_HATE_CONTEXT: "written_hate_context"}
+WRITTEN_HATE_LOW_RESOURCE = WRITTEN_HATE.with_name("hate_written_low_resource.csv")
+"""Dialectal Arabic (Egyptian, Levantine, Gulf, Maghrebi; Arabizi in Latin letters) and romanised
+Hindi / Hinglish, hateful and not, naming the same groups: the corpora hold almost none (MLMA's
+Arabic tweets only). Its own source, weighed apart from the other written files: one weight for
+all of them either swamped these rows or cost the dev splits."""
+WRITTEN_HATE_SOURCES = {
+    WRITTEN_HATE: "written_hate",
+    WRITTEN_HATE_CONTEXT: "written_hate_context",
+    WRITTEN_HATE_LOW_RESOURCE: "written_hate_low_resource",
+}
 
 # English slurs (as in config/categories.yaml): a hateful tweet using one is labelled with the
 # form 'slur'. A weak label, but the only one the files offer for that form.

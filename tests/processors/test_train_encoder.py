@@ -29,7 +29,7 @@ from processors.training import train_encoder
 from processors.training.datasets import DatasetError
 from processors.training.distil_static import distil
 from processors.training.embedding_cache import EmbeddingCache
-from processors.training.examples import Row, all_rows
+from processors.training.examples import WRITTEN_HATE_LOW_RESOURCE, Row, all_rows, read_written_hate
 from processors.training.hate_corpora import (
     DEFAULT_CAPS,
     PREPARED_CHARS,
@@ -56,6 +56,7 @@ from tests.processors.conftest import CATEGORIES_FILE
 from tests.processors.training_data import write_shared
 
 DEFAULT_GATE_RECALL = {"hate_speech": 0.95, "violence_report": 0.98}
+HATE_DEV_WRITTEN = Path(__file__).resolve().parents[2] / "processors/evaluation/data/hate_dev_written.csv"
 
 
 @pytest.fixture(scope="module")
@@ -487,15 +488,35 @@ def test_a_source_weight_multiplies_that_source_only() -> None:
 
 def test_hand_written_hate_files_are_trained_on_never_dev_and_apart_from_the_dev_set(shared: Path) -> None:
     rows = [row for row in all_rows(shared) if row.source.startswith("written_hate")]
-    assert {row.source for row in rows} == {"written_hate", "written_hate_context"}
+    assert {row.source for row in rows} == {
+        "written_hate", "written_hate_context", "written_hate_low_resource"
+    }
     assert {row.split for row in rows} == {"train", "calibration"}
     context = [row for row in rows if row.source == "written_hate_context"]
     assert {row.hate for row in context} == {True, False}
     assert {"en", "fr", "es", "ar", "hi"} <= {row.lang for row in context}
-    dev_file = Path(__file__).resolve().parents[2] / "processors/evaluation/data/hate_dev_written.csv"
-    with dev_file.open(encoding="utf-8", newline="") as handle:
+    with HATE_DEV_WRITTEN.open(encoding="utf-8", newline="") as handle:
         dev = {prepare_text(record["text"], PREPARED_CHARS).lower() for record in csv.DictReader(handle)}
     assert dev and not dev & {row.text.lower() for row in rows}
+
+
+def _latin(text: str) -> bool:
+    return not any(ord(char) > 0x24F for char in text if char.isalpha())
+
+
+def test_hand_written_arabizi_and_romanised_hindi_rows_hold_both_classes_in_training_and_dev() -> None:
+    """The corpora hold almost no Arabic in Latin letters or Hinglish: these rows are all there is."""
+    low_resource = read_written_hate(WRITTEN_HATE_LOW_RESOURCE, "written_hate_low_resource")
+    assert {row.lang for row in low_resource} == {"ar", "hi"}
+    for lang in ("ar", "hi"):
+        latin = [row for row in low_resource if row.lang == lang and _latin(row.text)]
+        assert {row.hate for row in latin} == {True, False}, lang
+    with HATE_DEV_WRITTEN.open(encoding="utf-8", newline="") as handle:
+        dev = list(csv.DictReader(handle))
+    for lang in ("ar-latn", "hi-latn"):
+        records = [record for record in dev if record["lang"] == lang]
+        assert {record["label"] for record in records} == {"hateful", "non-hateful"}, lang
+        assert all(_latin(record["text"]) for record in records), lang
 
 
 def _tiny_rows(n: int = 60) -> tuple[np.ndarray, list[Row]]:
