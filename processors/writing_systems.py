@@ -113,6 +113,22 @@ def latin_only(text: str) -> bool:
     """True when ``text`` has no character outside the Latin blocks (and general punctuation)."""
     return _NOT_LATIN.search(text) is None
 
+
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+
+
+def mostly_latin(text: str, share: float = 0.6) -> bool:
+    """True when at least ``share`` of ``text``'s letters are Latin (emoji, digits and a stray
+    word in another script do not count against it): a language usually written in another
+    script, written in Latin letters (romanised Hindi), reads differently to a model.
+    """
+    letters = len(_LETTER.findall(text))
+    if not letters:
+        return False
+    if _NOT_LATIN.search(text) is None:
+        return True
+    return len(_LATIN_LETTER.findall(text)) / letters >= share
+
 # Letters that Persian, Urdu, Pashto, Kurdish, Sindhi and Uyghur write and Arabic does not (a
 # Persian keyboard types ک and ی even where Arabic has ك and ي). Models read short Arabic posts
 # as Persian or Pashto ("نظرته شبه منحرفة" → fa): without one of these letters they are not.

@@ -27,13 +27,26 @@ items it was not asked about. The shipped configuration, in short
         unscreened: true
         defer: {violence_report: [0.0214, 0.9791]}
         defer_unescalated: {violence_report: [0.3928, 0.9791]}
-      - model: models/encoder-use        # news leads of those languages, when escalated
+      - model: models/encoder-use        # romanised Hindi posts, hate speech only
+        encoder: {kind: use}
+        categories: [hate_speech]
+        romanised: [hi]
+        max_text_chars: 280
+        unscreened: true
+      - model: models/encoder-use        # news leads of its languages, when escalated
         encoder: {kind: use}
         languages: [...]
         min_text_chars: 280
         defer: {hate_speech: [0.2629, 1.0], violence_report: [0.0018, 1.0]}
       - model: models/encoder            # multilingual-e5: what USE passed on, every other language
         encoder: {kind: e5}
+
+A route's ``languages`` are the item's identified language; ``romanised`` adds
+languages usually written in another script when the text is mostly Latin
+letters (:func:`processors.writing_systems.mostly_latin`): Hinglish is
+identified as ``hi``, but reads to an encoder nothing like Devanagari Hindi.
+With ``romanised`` and no ``languages`` a route reads only those romanised
+texts, so they can have a route, and categories, of their own.
 
 A single encoder needs no routes (``model:`` and ``encoder:`` at the top).
 Other settings, all optional::
@@ -60,7 +73,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from processors.categories import KeywordCategories
 from processors.classifiers.bands import Band, split_band
@@ -70,6 +83,7 @@ from processors.classifiers.protocol import ClassifierConfigError, ItemText
 from processors.classifiers.registry import register
 from processors.encoders import Encoder, EncoderError, EncoderSettings, prepare_text
 from processors.encoders.registry import shared_encoder
+from processors.writing_systems import NOT_LATIN_LANGUAGES, mostly_latin
 from tocsin.resources import shipped
 from tocsin.schema import CategoryHit
 
@@ -83,6 +97,9 @@ class RouteConfig(BaseModel):
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     categories: list[str] | None = Field(default=None, min_length=1)
     languages: list[str] | None = Field(default=None, min_length=1)
+    # also these languages, when the text is mostly Latin letters (romanised Hindi); alone (no
+    # `languages`), the route reads only them, so romanised text can have a route of its own
+    romanised: list[str] | None = Field(default=None, min_length=1)
     max_chars: int | None = Field(default=None, ge=32)
     by_sentence: list[str] = Field(default_factory=list)
     # texts longer than this (prepared) go on to the next route: e.g. a route whose heads know posts only
@@ -95,6 +112,17 @@ class RouteConfig(BaseModel):
     unscreened: bool = False
     # with unscreened: the band for the items the first stage did not escalate (default: defer's)
     defer_unescalated: dict[str, Band] = Field(default_factory=dict)
+
+    @field_validator("romanised")
+    @classmethod
+    def _written_in_another_script(cls, languages: list[str] | None) -> list[str] | None:
+        for lang in languages or ():
+            if lang not in NOT_LATIN_LANGUAGES:
+                raise ValueError(
+                    f"{lang!r} is not a language usually written in another script than Latin "
+                    "(romanised takes codes such as hi, ar, ru; a Latin-script one goes under languages)"
+                )
+        return languages
 
 
 class EncoderClassifierSettings(BaseModel):
@@ -201,6 +229,7 @@ class Route:
         *,
         categories: Sequence[str] | None = None,
         languages: Sequence[str] | None = None,
+        romanised: Sequence[str] | None = None,
         max_chars: int = 300,
         cache_size: int = 4096,
         by_sentence: Sequence[str] = (),
@@ -215,7 +244,9 @@ class Route:
         self.encoder = encoder
         self.heads = heads
         self.categories = frozenset(categories if categories is not None else heads.heads)
-        self.languages = frozenset(languages) if languages is not None else None
+        self.romanised = frozenset(romanised or ())
+        # romanised alone: those languages only, in Latin letters; neither: every language
+        self.languages = frozenset(languages or ()) if languages is not None or self.romanised else None
         self.max_chars = max_chars
         self.cache_size = cache_size
         self.by_sentence = frozenset(by_sentence) & self.categories
@@ -235,10 +266,17 @@ class Route:
     def fits(self, category: str, text: ItemText) -> bool:
         return (
             category in self.categories
-            and (self.languages is None or text.lang in self.languages)
             and (self.max_text_chars is None or len(text.text) <= self.max_text_chars)
             and len(text.text) > self.min_text_chars
+            and self.reads_language(text)
         )
+
+    def reads_language(self, text: ItemText) -> bool:
+        """Whether the route reads ``text``'s language: one of its ``languages``, or one of its
+        ``romanised`` ones written mostly in Latin letters (see :func:`mostly_latin`)."""
+        if self.languages is None or text.lang in self.languages:
+            return True
+        return text.lang in self.romanised and mostly_latin(text.text)
 
     def _vectors(self, prepared: Sequence[str]) -> np.ndarray:
         """Unit vectors of prepared texts, from the cache or the encoder (each distinct text once)."""
@@ -397,6 +435,7 @@ class EncoderClassifier:
                     heads,
                     categories=names,
                     languages=spec.languages,
+                    romanised=spec.romanised,
                     max_chars=spec.max_chars or settings.max_chars,
                     cache_size=settings.cache_size,
                     by_sentence=spec.by_sentence,

@@ -159,6 +159,41 @@ def test_a_band_whose_edges_are_out_of_order_is_a_config_error(tmp_path: Path) -
             load_categories(CATEGORIES_FILE), tmp_path / "c.yaml")
 
 
+ROMANISED_HINDI = "ye log desh ke dushman hain, inko yahan se nikalo 😡"
+DEVANAGARI_HINDI = "ये लोग देश के दुश्मन हैं, इनको यहाँ से निकालो"
+
+
+def test_a_romanised_route_fits_its_languages_in_latin_letters_only() -> None:
+    route = Route(Dial("cheap"), dial_heads("cheap"), languages=["en"], romanised=["hi"])
+    assert route.fits("hate_speech", ItemText(ROMANISED_HINDI, "hi")), "Latin letters (and an emoji)"
+    assert not route.fits("hate_speech", ItemText(DEVANAGARI_HINDI, "hi")), "Devanagari: not romanised"
+    assert route.fits("hate_speech", ItemText("they are enemies of the nation", "en")), "its languages too"
+    assert not route.fits("hate_speech", ItemText("wao ni maadui wa taifa", "sw"))
+
+
+def test_a_route_with_romanised_languages_alone_reads_nothing_else() -> None:
+    route = Route(Dial("cheap"), dial_heads("cheap"), romanised=["hi"])
+    assert route.fits("hate_speech", ItemText(ROMANISED_HINDI, "hi"))
+    assert not route.fits("hate_speech", ItemText("they are enemies of the nation", "en"))
+    assert not route.fits("hate_speech", ItemText(DEVANAGARI_HINDI, "hi"))
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (["fr"], r"'fr' is not a language usually written in another script"),
+    ("hi", r"valid list"),
+    ([], r"at least 1 item"),
+])
+def test_a_bad_romanised_value_is_a_config_error_naming_the_file_and_key(
+    tmp_path: Path, value: object, message: str
+) -> None:
+    source = tmp_path / "c.yaml"
+    key = r"c\.yaml: key 'classifiers\.encoder\.routes\.0\.romanised"
+    with pytest.raises(ClassifierConfigError, match=rf"{key}.*{message}"):
+        EncoderClassifier.from_config(
+            {"routes": [{"model": "models/encoder-use", "encoder": {"kind": "use"}, "romanised": value}]},
+            load_categories(CATEGORIES_FILE), source)
+
+
 def test_an_item_read_unscreened_is_deferred_by_the_stricter_band() -> None:
     cheap, costly = Dial("cheap"), Dial("costly")
     classifier = EncoderClassifier([
@@ -196,10 +231,10 @@ def test_the_shipped_routes_read_posts_with_use_first_and_news_leads_when_escala
     source = ProcessingSettings().classifiers_file
     spec = load_classifier_file(source).classifiers["encoder"]
     classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
-    posts, news, e5 = classifier.routes
-    assert (posts.encoder.name, news.encoder.name) == ("use-multilingual-v3",) * 2
+    posts, romanised, news, e5 = classifier.routes
+    assert (posts.encoder.name, romanised.encoder.name, news.encoder.name) == ("use-multilingual-v3",) * 3
     assert e5.encoder.name.startswith("multilingual-e5")
-    assert posts.unscreened and not news.unscreened
+    assert posts.unscreened and romanised.unscreened and not news.unscreened
     assert set(posts.defer) == {"violence_report"}, "USE alone decides hate speech on posts"
     assert set(news.defer) == {"hate_speech", "violence_report"}
     for band in [*posts.defer.values(), *posts.defer_unescalated.values(), *news.defer.values()]:
@@ -213,6 +248,27 @@ def test_the_shipped_routes_read_posts_with_use_first_and_news_leads_when_escala
     assert [news.fits("violence_report", t) for t in (post, lead, swahili)] == [False, True, False]
 
 
+@pytest.mark.parametrize("profile", ["classifiers.yaml", "classifiers-fast.yaml"])
+def test_the_shipped_profiles_read_romanised_hindi_posts_with_use_for_hate_and_devanagari_with_e5(
+    profile: str,
+) -> None:
+    from processors.classifiers.cascade import load_classifier_file
+    from tocsin.settings import PACKAGE_CONFIG
+
+    source = PACKAGE_CONFIG / profile
+    spec = load_classifier_file(source).classifiers["encoder"]
+    classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
+    romanised, e5 = classifier.routes[1], classifier.routes[-1]
+    assert romanised.encoder.name == "use-multilingual-v3" and romanised.romanised == {"hi"}
+    hinglish, devanagari = ItemText(ROMANISED_HINDI, "hi"), ItemText(DEVANAGARI_HINDI, "hi")
+    long_hinglish = ItemText(" ".join([ROMANISED_HINDI] * 8), "hi")
+    for category, expected in (("hate_speech", [romanised, e5, e5]), ("violence_report", [e5, e5, e5])):
+        deciding = [next(route for route in classifier.routes if route.fits(category, t))
+                    for t in (hinglish, devanagari, long_hinglish)]
+        assert deciding == expected, category
+    assert classifier.unscreened([hinglish, devanagari]) == [{"hate_speech"}, set()]
+
+
 def test_the_high_volume_profile_lets_use_decide_in_its_languages_and_e5_read_the_others(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -224,12 +280,12 @@ def test_the_high_volume_profile_lets_use_decide_in_its_languages_and_e5_read_th
     assert source.name == "classifiers-fast.yaml", "selected by the documented setting"
     spec = load_classifier_file(source).classifiers["encoder"]
     classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
-    posts, news, e5 = classifier.routes
-    assert (posts.encoder.name, news.encoder.name) == ("use-multilingual-v3",) * 2
+    posts, romanised, news, e5 = classifier.routes
+    assert (posts.encoder.name, romanised.encoder.name, news.encoder.name) == ("use-multilingual-v3",) * 3
     assert e5.encoder.name.startswith("multilingual-e5")
     assert not posts.defer and not posts.defer_unescalated and not news.defer, "USE is never unsure"
     distilled = HeadSet.load(model_path(Path("models/encoder-use-distilled")))
-    assert posts.heads.meta == news.heads.meta == distilled.meta, "its own USE heads"
+    assert posts.heads.meta == romanised.heads.meta == news.heads.meta == distilled.meta, "its own USE heads"
     assert distilled.meta["retrained"]["violence_report"]["distil_from"], "a violence head distilled from e5"
     default_members = zipfile.ZipFile(model_path(Path("models/encoder-use")) / "heads.npz")
     distilled_members = zipfile.ZipFile(model_path(Path("models/encoder-use-distilled")) / "heads.npz")

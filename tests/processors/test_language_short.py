@@ -17,7 +17,7 @@ import pytest
 from bench.language_short import TRAINING, LabelledFile, short_cases
 from processors.language import LanguageIdentifier, _sample
 from processors.marker_words import MARKER_WORDS, marker_hits
-from processors.writing_systems import romanised_hindi, unique_script_language, weighted_letters
+from processors.writing_systems import mostly_latin, romanised_hindi, unique_script_language, weighted_letters
 from tests.processors.conftest import shared_data
 
 MINIMUM = {  # file → share identified as its language, at least
@@ -211,3 +211,10 @@ def test_text_in_latin_letters_is_not_given_a_language_of_another_script(
         identifier: LanguageIdentifier) -> None:
     tweet = "#HOLIDAYSEASONLIVE @ShyGlizzy @plies Shy Glizzy Feat Plies - FREE THA GANG:"  # the vote said zh
     assert identifier.identify(tweet)[0] == "en"
+
+
+def test_mostly_latin_counts_letters_so_emoji_and_a_stray_word_in_another_script_do_not_decide() -> None:
+    assert mostly_latin("ye log desh ke dushman hain 😡😡 #nikalo")
+    assert mostly_latin("ये लोग desh ke dushman hain, inko nikalo bhai")
+    assert not mostly_latin("ये लोग देश के दुश्मन हैं, inko")
+    assert not mostly_latin("123 !! 😡"), "no letters: not Latin text"
