@@ -12,7 +12,8 @@
    ``--hidden`` units of one ReLU layer) on the train split, every source
    weighing the same and each source's classes balanced; per-language Platt
    scaling on the calibration split (balanced, so 0.5 means "the evidence
-   favours a hit"); sub-label and form heads on the positives, their thresholds
+   favours a hit"; a language's own fit needs 30 corpus rows there, else the
+   pooled fit serves it: :func:`calibrate`); sub-label and form heads on the positives, their thresholds
    at the best F1 on the calibration split.
 4. Gate (``--gate``): the same heads on the static embedding
    (:mod:`processors.encoders.static`), and per category the escalation
