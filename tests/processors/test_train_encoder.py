@@ -245,12 +245,13 @@ def test_calibration_is_per_language_with_enough_rows_and_pooled_always() -> Non
 
 def test_a_language_calibrated_on_hand_written_rows_only_gets_the_pooled_fit() -> None:
     rng = np.random.default_rng(2)
-    rows = (
-        [Row("x", "en", "davidson2017", "calibration", bool(i % 2), False) for i in range(60)]
-        + [Row("y", "hi", source, "calibration", bool(i % 2), False) for i in range(60) for source in WRITTEN_SOURCES]
-        + [Row("z", "fr", "mlma2019_fr", "calibration", bool(i % 2), False) for i in range(30)]
-        + [Row("w", "fr", "written_hate_context", "calibration", bool(i % 2), False) for i in range(10)]
-    )
+    sources = {"en": ["davidson2017"] * 60, "hi": [*WRITTEN_SOURCES] * 15, "fr": ["mlma2019_fr"] * 30}
+    sources["fr"] += ["written_hate_context"] * 10
+    rows = [
+        Row("x", lang, source, "calibration", bool(i % 2), False)
+        for lang, names in sources.items()
+        for i, source in enumerate(names)
+    ]
     margins = np.array([(2.0 if row.hate else -2.0) + rng.normal() for row in rows])
     calibration = calibrate(margins, rows, "hate_speech")
     assert "hi" not in calibration, "hand-written rows alone are no evidence of how real posts score"
