@@ -227,7 +227,8 @@ _ARABIZI_AMBIGUOUS = _set("el il al l w wa ya ana ma fi da di b bi la lel lil fe
 # in, "fel" in the, "lel" to the, the article "l" or "el"): two different ones beside a word with a
 # sound digit are enough (Spanish "el" alone is one; Italian "il", "la", "ma", "di" are none).
 _ARABIZI_PARTICLES = _set("el l b w wa fi fel fil lel lil")
-_TOKEN = re.compile(r"[^\W_](?:[^\W_]|')*")
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]*)*")
+_ANY_SOUND_DIGIT = re.compile("[23579]")
 # A sound digit inside a word, touching a vowel or the apostrophe of 7' (خ) or 3' (غ): "3an", "ba2a",
 # "ma3", "7'ara". Leetspeak's 3 for e sits between consonants ("hack3d", "3lite"), and 8, 4, 1 and
 # 0 ("gr8", "b4") are no Arabic sound.
@@ -261,14 +262,16 @@ def arabizi(text: str) -> float:
     ("el", "la", "ana") count only once the rest is there.
     """
     lowered = text.lower().replace("\u2019", "'")
-    words = [word for word in _TOKEN.findall(lowered) if not word.replace("'", "").isdigit()]
-    if len(words) < 3:
-        return 0.0
-    distinct = set(words)
-    digits = {word for word in distinct if _sound_digit_word(word)} if _SOUND_DIGIT.search(lowered) else set()
-    evidence = digits | {word for word in distinct if word in _ARABIZI_MARKERS
-                         or (word.startswith("ma") and _NEGATED.fullmatch(word))}
+    tokens = _TOKEN.findall(lowered)
+    distinct = set(tokens)
+    digits = ({word for word in distinct if not word.isalpha() and _sound_digit_word(word)}
+              if _ANY_SOUND_DIGIT.search(lowered) else set())
+    evidence = digits | (distinct & _ARABIZI_MARKERS) | {
+        word for word in distinct if word.startswith("ma") and _NEGATED.fullmatch(word)}
     if not evidence:  # most posts leave here
+        return 0.0
+    words = [word for word in tokens if not word.replace("'", "").isdigit()]
+    if len(words) < 3:
         return 0.0
     loans = distinct & _ARABIZI_LOANS
     if len(evidence | loans) < 2 and not (digits and len(distinct & _ARABIZI_PARTICLES) >= 2):
