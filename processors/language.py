@@ -40,7 +40,9 @@ from processors.marker_words import marker_hits
 from processors.writing_systems import (
     NOT_LATIN_LANGUAGES,
     arabic_letters_only,
+    arabizi,
     latin_only,
+    mostly_latin,
     romanised_hindi,
     script_languages,
     unique_script_language,
@@ -245,6 +247,9 @@ class LanguageIdentifier:
         hindi = romanised_hindi(sample) if sample.isascii() else 0.0
         if hindi >= ROMANISED_HINDI_SHARE:
             return "hi", round(min(1.0, 0.5 + hindi), 4)
+        arabic = arabizi(sample)
+        if arabic >= ARABIZI_SHARE and mostly_latin(sample):
+            return "ar", round(min(1.0, 0.5 + arabic), 4)
         if short:
             lang, confidence = self._vote(sample)
         else:
@@ -338,6 +343,9 @@ SURE = 0.9
 """fastText's probability from which a short sample needs no second model."""
 ROMANISED_HINDI_SHARE = 0.3
 """A Latin-script sample with at least this share of Hindi grammar words is Hindi (see writing_systems)."""
+ARABIZI_SHARE = 0.3
+"""A Latin-script sample with at least this share of Arabizi words (sound digits, dialect words) is
+Arabic (see writing_systems.arabizi)."""
 SHORT_LANGID_WEIGHT = 3.0
 """How much more py3langid's vote counts than fastText's on short samples (see ``_vote``)."""
 MARKER_VOTE = 1.5

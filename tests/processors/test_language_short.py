@@ -15,9 +15,20 @@ from __future__ import annotations
 import pytest
 
 from bench.language_short import TRAINING, LabelledFile, short_cases
-from processors.language import LanguageIdentifier, _sample
+from processors.language import ARABIZI_SHARE, LanguageIdentifier, _sample
 from processors.marker_words import MARKER_WORDS, marker_hits
-from processors.writing_systems import mostly_latin, romanised_hindi, unique_script_language, weighted_letters
+from processors.writing_systems import (
+    _ARABIZI_AMBIGUOUS,
+    _ARABIZI_LOANS,
+    _ARABIZI_MARKERS,
+    _HINDI_AMBIGUOUS,
+    _HINDI_MARKERS,
+    arabizi,
+    mostly_latin,
+    romanised_hindi,
+    unique_script_language,
+    weighted_letters,
+)
 from tests.processors.conftest import shared_data
 
 MINIMUM = {  # file → share identified as its language, at least
@@ -218,3 +229,90 @@ def test_mostly_latin_counts_letters_so_emoji_and_a_stray_word_in_another_script
     assert mostly_latin("ये लोग desh ke dushman hain, inko nikalo bhai")
     assert not mostly_latin("ये लोग देश के दुश्मन हैं, inko")
     assert not mostly_latin("123 !! 😡"), "no letters: not Latin text"
+
+
+# Arabic in Latin letters (Arabizi), written for this test from knowledge of the dialects (not from
+# any data file). Before the Arabizi rule the models said en, es, so, ha or fr for every one.
+ARABIZI = [
+    pytest.param("ana mesh 3aref eh elly by7sal fel balad di", id="egyptian-1"),
+    pytest.param("el nas dol lazem yemsho men hena 7alan", id="egyptian-2"),
+    pytest.param("ezay ya3ni el 7okooma sakta keda", id="egyptian-3"),
+    pytest.param("shu 3am bisir bl shari3 halla2, ktir khatar", id="levantine-1"),
+    pytest.param("baddi ro7 3al beit bas el tari2 msakkar", id="levantine-2"),
+    pytest.param("wallah ma a3rif shlon sar hatha, wayed ghareeb", id="gulf-1"),
+    pytest.param("shfeek enta? abgha a3rf shno el salfa", id="gulf-2"),
+    pytest.param("shaku ma6aku? el wade3 kulish 5ayef bel mante2a", id="iraqi"),
+    pytest.param("had nas bzaf dyal lmachakil f l7ay, walo ma tbdel", id="moroccan-1"),
+    pytest.param("wakha a khoya, daba ghadi nchoufo chno wa9e3", id="moroccan-2"),
+    pytest.param("wesh rak khouya, kolchi mlih? rahom ydirou fel 9lawi", id="algerian"),
+    pytest.param("famma barcha 3bad fel chera3, mouch normal", id="tunisian"),
+    pytest.param("shofto fel share3 w el bolis geh", id="one-sound-digit-word-and-particles"),
+    pytest.param("EL NAS DOL LAZEM YEMSHO MEN HENA 7ALAN", id="capitals"),
+]
+
+
+@pytest.mark.parametrize("text", ARABIZI)
+def test_arabizi_is_arabic(identifier: LanguageIdentifier, text: str) -> None:
+    assert identifier.identify(text)[0] == "ar"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Final score 3-2, what a game tonight!", "en"),
+    ("Meet me at 7pm near the 2nd gate", "en"),
+    ("gr8 game m8, c u 2nite at the party", "en"),
+    ("h8ers gonna h8, my l33t skillz stay strong", "en"),
+    ("3 killed and 25 injured in the attack on Tuesday", "en"),
+    ("7.5 magnitude earthquake hits the coast at 3am", "en"),
+    ("i got hack3d by some 3lite h4x0rs lol", "en"),
+    ("the G7 summit in 2024 talked about CO2 and H2O", "en"),
+    ("El partido terminó 3-2 en el minuto 90", "es"),
+    ("Nos vemos el 2do día a las 7pm en la plaza", "es"),
+    ("quedé en el 3er lugar de la carrera de 5k", "es"),
+    ("Rendez-vous à 7h30 devant la gare, 2ème étage", "fr"),
+    ("3 morts et 5 blessés dans l'attaque de mardi", "fr"),
+    ("le PSG gagne 2-1, trop bien mdr", "fr"),
+    ("o jogo acabou 3x2, que vergonha kkkk", "pt"),
+    ("encontro às 19h no 2º andar do prédio", "pt"),
+    ("vc viu o placar? 5 a 2 pra eles, que vergonha", "pt"),
+    ("kal 7 baje milte hain yaar", "hi"),
+    ("2 din se bijli nahi hai", "hi"),
+])
+def test_numbers_times_scores_and_leetspeak_are_not_arabizi(identifier: LanguageIdentifier, text: str,
+                                                            lang: str) -> None:
+    assert arabizi(text) < ARABIZI_SHARE
+    assert identifier.identify(text)[0] == lang
+
+
+@pytest.mark.parametrize("text", [
+    "wallah yalla let's go habibi",                # loanwords alone: an English post
+    "inshallah we win the 3rd match at 9pm",
+    "my iphone7 died again lol",                   # one word with a digit is no evidence
+    "alhamdulillah mashallah such a beautiful day",
+    "domani il corteo no2tav ma la polizia blocca tutto",  # Romance articles are not Arabic particles
+    "el equipo del año2 va a la final",
+])
+def test_arabic_loanwords_or_one_word_with_a_digit_do_not_make_arabizi(text: str) -> None:
+    assert arabizi(text) == 0.0
+
+
+@pytest.mark.parametrize("text", HINGLISH)
+def test_hinglish_is_not_arabizi(text: str) -> None:
+    assert arabizi(text) == 0.0
+
+
+def test_an_arabizi_word_is_no_marker_of_another_language() -> None:
+    others = set().union(*MARKER_WORDS.values(), _HINDI_MARKERS, _HINDI_AMBIGUOUS)
+    for word in _ARABIZI_MARKERS | _ARABIZI_LOANS:
+        assert word not in others, f"{word!r} is a marker of another language"
+        assert word not in _ARABIZI_AMBIGUOUS
+
+
+@pytest.mark.parametrize(("word", "other_language"), [
+    ("ana", "es"), ("la", "fr"), ("el", "es"), ("ya", "es"), ("kamen", "de"), ("wach", "de"),
+    ("hek", "nl"), ("bardo", "es"), ("haga", "es"), ("fin", "fr"), ("mich", "de"), ("mush", "en"),
+    ("hada", "es"), ("dik", "nl"), ("tawa", "tl"), ("rani", "hi"), ("ghadi", "hi"), ("heya", "en"),
+    ("yani", "tr"), ("kol", "tr"), ("dial", "en"), ("hon", "en"),
+])
+def test_a_word_common_in_another_language_is_no_arabizi_evidence(word: str, other_language: str) -> None:
+    assert word not in _ARABIZI_MARKERS | _ARABIZI_LOANS, f"{word!r} is common in {other_language}"
+    assert arabizi(f"{word} {word} 2024 {word}") == 0.0
