@@ -12,7 +12,8 @@
    ``--hidden`` units of one ReLU layer) on the train split, every source
    weighing the same and each source's classes balanced; per-language Platt
    scaling on the calibration split (balanced, so 0.5 means "the evidence
-   favours a hit"); sub-label and form heads on the positives, their thresholds
+   favours a hit"; a language's own fit needs 30 corpus rows there, else the
+   pooled fit serves it: :func:`calibrate`); sub-label and form heads on the positives, their thresholds
    at the best F1 on the calibration split.
 4. Gate (``--gate``): the same heads on the static embedding
    (:mod:`processors.encoders.static`), and per category the escalation
@@ -58,11 +59,20 @@ VIOLENCE = "violence_report"
 CATEGORIES = (HATE, VIOLENCE)
 VERSION = "1"
 MIN_CALIBRATION = 30
-"""A language needs this many calibration rows with both classes present for a calibration of its own."""
+"""A language needs this many calibration rows from corpora (and both classes among all its rows)
+for a calibration of its own."""
+HAND_WRITTEN_PREFIX = "written"
+"""Sources of the hand-written files: ``written_hate*`` (examples.WRITTEN_HATE_SOURCES) and the
+violence files' ``written_violence``."""
 
 
 def label_of(row: Row, category: str) -> bool:
     return row.hate if category == HATE else row.violent
+
+
+def is_corpus_row(row: Row) -> bool:
+    """From a published corpus: neither hand-written nor a synthetic long text."""
+    return not row.source.startswith(HAND_WRITTEN_PREFIX) and row.source != LONG_SOURCE
 
 
 def is_own_source(row: Row, category: str) -> bool:
@@ -101,14 +111,26 @@ def balanced_weights(
 
 
 def calibrate(margins: np.ndarray, rows: Sequence[Row], category: str) -> dict[str, Platt]:
-    """Balanced Platt scaling per language (with enough held-out rows of both classes) and pooled."""
+    """Balanced Platt scaling pooled, and per language where its corpora give enough held-out rows.
+
+    A language gets its own fit with at least :data:`MIN_CALIBRATION` calibration
+    rows from corpora and five of each class among all its rows; otherwise the
+    pooled fit serves it. A few dozen hand-written rows, which the heads separate
+    easily, are no evidence of how real posts of a language score: fitted on them
+    alone, ``hi`` got a steep, shifted curve (e5) or a flat one (USE).
+    """
     labels = np.array([label_of(row, category) for row in rows])
     langs = np.array([row.lang for row in rows])
+    from_corpus = np.array([is_corpus_row(row) for row in rows], dtype=bool)
     out = {POOLED: fit_platt(margins, labels, balanced=True)}
     own_langs = {row.lang for row in rows if is_own_source(row, category)}
     for lang in sorted(own_langs):
         chosen = langs == lang
-        if chosen.sum() < MIN_CALIBRATION or labels[chosen].sum() < 5 or (~labels[chosen]).sum() < 5:
+        if (
+            (chosen & from_corpus).sum() < MIN_CALIBRATION
+            or labels[chosen].sum() < 5
+            or (~labels[chosen]).sum() < 5
+        ):
             continue
         try:
             out[lang] = fit_platt(margins[chosen], labels[chosen], balanced=True)

@@ -29,7 +29,13 @@ from processors.training import train_encoder
 from processors.training.datasets import DatasetError
 from processors.training.distil_static import distil
 from processors.training.embedding_cache import EmbeddingCache
-from processors.training.examples import WRITTEN_HATE_LOW_RESOURCE, Row, all_rows, read_written_hate
+from processors.training.examples import (
+    WRITTEN_HATE_LOW_RESOURCE,
+    WRITTEN_HATE_SOURCES,
+    Row,
+    all_rows,
+    read_written_hate,
+)
 from processors.training.hate_corpora import (
     DEFAULT_CAPS,
     PREPARED_CHARS,
@@ -56,6 +62,7 @@ from tests.processors.conftest import CATEGORIES_FILE
 from tests.processors.training_data import write_shared
 
 DEFAULT_GATE_RECALL = {"hate_speech": 0.95, "violence_report": 0.98}
+WRITTEN_SOURCES = (*WRITTEN_HATE_SOURCES.values(), "written_violence")
 HATE_DEV_WRITTEN = Path(__file__).resolve().parents[2] / "processors/evaluation/data/hate_dev_written.csv"
 
 
@@ -234,6 +241,21 @@ def test_calibration_is_per_language_with_enough_rows_and_pooled_always() -> Non
     calibration = calibrate(margins, rows, "hate_speech")
     assert set(calibration) == {POOLED, "en"}, "8 German rows are too few for their own"
     assert calibration["en"].a > 0
+
+
+def test_a_language_calibrated_on_hand_written_rows_only_gets_the_pooled_fit() -> None:
+    rng = np.random.default_rng(2)
+    sources = {"en": ["davidson2017"] * 60, "hi": [*WRITTEN_SOURCES] * 15, "fr": ["mlma2019_fr"] * 30}
+    sources["fr"] += ["written_hate_context"] * 10
+    rows = [
+        Row("x", lang, source, "calibration", bool(i % 2), False)
+        for lang, names in sources.items()
+        for i, source in enumerate(names)
+    ]
+    margins = np.array([(2.0 if row.hate else -2.0) + rng.normal() for row in rows])
+    calibration = calibrate(margins, rows, "hate_speech")
+    assert "hi" not in calibration, "hand-written rows alone are no evidence of how real posts score"
+    assert {"en", "fr"} <= set(calibration), "30 corpus rows (beside hand-written ones) still get their own"
 
 
 def test_gate_thresholds_keep_what_the_encoder_finds(trained: Path, shared: Path) -> None:
