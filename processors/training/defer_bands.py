@@ -67,7 +67,7 @@ from processors.classifiers.heads import HeadSet
 from processors.encoders import prepare_text
 from processors.training.examples import Row, all_rows, long_rows
 from processors.training.fit import threshold_for_recall
-from processors.training.train_encoder import label_of, parse_recall, vectors_for
+from processors.training.train_encoder import CATEGORIES, label_of, parse_recall, vectors_for
 from processors.training.violence_corpora import HELD_OUT, SPLITS_BY
 
 USE_LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh")
@@ -164,6 +164,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "'text' redraws the default profile's bands from its heads")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
+    try:  # refuse a bad share before minutes of embedding, not after
+        for option, shares in (("--keep", args.keep), ("--keep-unescalated", args.keep_unescalated)):
+            parse_recall(shares, CATEGORIES, option)
+    except ValueError as exc:
+        parser.error(str(exc))
 
     rows = all_rows(args.shared, held_out_events=args.held_out_events, split_by=args.split)
     measured = ("calibration", HELD_OUT)
@@ -182,10 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             kind: vectors_for(heads, [prepare_text(row.text, args.max_chars) for row in part], args.cache)
             for kind, part in kinds.items()
         }
-    runs = [("posts", "defer", args.keep), ("posts", "defer_unescalated", args.keep_unescalated),
-            ("news", "defer", args.keep)]
+    runs = [("posts", "defer", "--keep", args.keep),
+            ("posts", "defer_unescalated", "--keep-unescalated", args.keep_unescalated),
+            ("news", "defer", "--keep", args.keep)]
     figures: dict[str, Any] = {}
-    for kind, key, shares in runs:
+    for kind, key, option, shares in runs:
         part = kinds[kind]
         langs = np.array([row.lang for row in part])
         scored = [
@@ -193,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for h in (cheap, costly)
         ]
         labels = {name: np.array([label_of(row, name) for row in part], dtype=bool) for name in scored[0]}
-        found = bands(scored[0], scored[1], labels, langs, keep=parse_recall(shares, list(scored[0])),
+        found = bands(scored[0], scored[1], labels, langs, keep=parse_recall(shares, list(scored[0]), option),
                       min_finds=args.min_finds, threshold=args.threshold,
                       decide_high=args.decide_high if kind == "posts" else ())
         for name, entry in found.items():

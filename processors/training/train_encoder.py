@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections import defaultdict
@@ -306,47 +307,64 @@ def teacher_scores(directory: Path, rows: Sequence[Row], cache: Path) -> dict[st
     return {name: head.scores(vectors, langs).astype(np.float64) for name, head in heads.heads.items()}
 
 
-def parse_source_weights(values: Sequence[str]) -> dict[str, float]:
-    """``["written_hate_context=3"]`` → ``{"written_hate_context": 3.0}``."""
+def parse_named_numbers(
+    values: Sequence[str],
+    option: str,
+    expected: str,
+    *,
+    names: Sequence[str] | None = None,
+    accept: Callable[[float], bool] = lambda number: True,
+    bare: bool = False,
+) -> dict[str, float]:
+    """``["NAME=NUMBER", …]`` → ``{NAME: NUMBER}``: the one parser of the NAME=NUMBER options,
+    so each refuses a missing ``=``, an unknown name or a bad number with one clear message.
+    With ``bare``, a number without a name is kept under ``""`` (an option's default)."""
     out = {}
     for value in values:
-        source, sep, factor = value.partition("=")
+        name, sep, text = value.rpartition("=")
         try:
-            out[source] = float(factor)
+            number = float(text)
         except ValueError:
-            source = ""
-        if not sep or not source or out[source] <= 0:
-            raise ValueError(f"--source-weight {value!r}: expected SOURCE=FACTOR with a positive factor")
+            number = math.nan
+        known = (name in names if names is not None else bool(name)) if sep else bare
+        if not known or math.isnan(number) or not accept(number):
+            raise ValueError(f"{option} {value!r}: expected {expected}")
+        out[name] = number
     return out
 
 
-def parse_recall(values: Sequence[str], categories: Sequence[str]) -> dict[str, float]:
+def parse_source_weights(values: Sequence[str]) -> dict[str, float]:
+    """``["written_hate_context=3"]`` → ``{"written_hate_context": 3.0}``."""
+    return parse_named_numbers(
+        values, "--source-weight", "SOURCE=FACTOR with a positive factor", accept=lambda factor: factor > 0
+    )
+
+
+def parse_recall(
+    values: Sequence[str], categories: Sequence[str], option: str = "--gate-recall"
+) -> dict[str, float]:
     """``["0.95", "violence_report=0.98"]`` → a share per category (the bare number for the rest)."""
-    default, shares = 0.95, {}
-    for value in values:
-        category, _, share = value.rpartition("=")
-        if category:
-            shares[category] = float(share)
-        else:
-            default = float(share)
+    shares = parse_named_numbers(
+        values,
+        option,
+        f"[CATEGORY=]SHARE, a share above 0 and at most 1, for one of {', '.join(categories)}",
+        names=categories,
+        accept=lambda share: 0.0 < share <= 1.0,
+        bare=True,
+    )
+    default = shares.pop("", 0.95)
     return {category: shares.get(category, default) for category in categories}
 
 
 def parse_thresholds(values: Sequence[str], categories: Sequence[str]) -> dict[str, float]:
     """``["violence_report=0.155"]`` → ``{"violence_report": 0.155}``, for categories of ``categories``."""
-    out = {}
-    for value in values:
-        category, sep, score = value.partition("=")
-        try:
-            out[category] = float(score)
-        except ValueError:
-            sep = ""
-        if not sep or category not in categories or not 0.0 < out[category] < 1.0:
-            raise ValueError(
-                f"--gate-escalate-at {value!r}: expected CATEGORY=SCORE, a score between 0 and 1 "
-                f"for one of {', '.join(categories)}"
-            )
-    return out
+    return parse_named_numbers(
+        values,
+        "--gate-escalate-at",
+        f"CATEGORY=SCORE, a score between 0 and 1 for one of {', '.join(categories)}",
+        names=categories,
+        accept=lambda score: 0.0 < score < 1.0,
+    )
 
 
 def encoder_kind(name: str) -> str:
@@ -700,16 +718,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "share-alike data (see the model card)",
     )
     args = parser.parse_args(argv)
-    try:
+    try:  # every NAME=NUMBER option is refused here, before minutes of embedding
         source_weights = parse_source_weights(args.source_weight)
+        parse_thresholds(args.gate_escalate_at, CATEGORIES)
+        parse_recall(args.gate_recall, CATEGORIES)
     except ValueError as exc:
         parser.error(str(exc))
     if args.gate_only and args.gate is None:
         parser.error("--gate-only needs --gate")
-    try:
-        parse_thresholds(args.gate_escalate_at, CATEGORIES)
-    except ValueError as exc:
-        parser.error(str(exc))
     if args.only and args.gate is not None and not args.keep_gate_heads:
         parser.error("--only with --gate needs --keep-gate-heads (the gate's heads read every category)")
 

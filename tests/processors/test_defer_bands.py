@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from processors.training import defer_bands
 from processors.training.defer_bands import bands, high_edge, low_edge
 
 
@@ -51,3 +54,11 @@ def test_the_low_edge_never_turns_the_cheap_routes_own_yes_into_a_no() -> None:
                 threshold=0.5)
     assert out["violence_report"]["band"] == [0.5, 1.0], "USE's 0.55 and 0.6 go to e5, not to 'no'"
     assert out["violence_report"]["to_e5"] == pytest.approx(0.75)
+
+
+def test_a_bad_share_is_refused_before_any_row_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        defer_bands.main(["--shared", str(tmp_path / "nowhere"), "--keep-unescalated", "violence=0.98"])
+    assert "--keep-unescalated 'violence=0.98': expected" in capsys.readouterr().err

@@ -379,6 +379,26 @@ def test_a_bad_gate_threshold_is_refused_naming_it(value: str, tmp_path: Path,
     assert f"--gate-escalate-at {value!r}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--gate-recall", "violence=0.98"), ("--gate-recall", "1.5"), ("--gate-recall", "hate_speech=most"),
+     ("--source-weight", "told_br=-1"), ("--source-weight", "=2")],
+)
+def test_a_bad_named_number_is_refused_naming_its_option(option: str, value: str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        train_encoder.main(["--gate", str(tmp_path / "gate"), option, value])
+    assert f"{option} {value!r}: expected" in capsys.readouterr().err
+
+
+def test_recall_shares_take_a_bare_default_and_named_categories() -> None:
+    shares = train_encoder.parse_recall(["0.9", "violence_report=0.98"], ["hate_speech", "violence_report"])
+    assert shares == {"hate_speech": 0.9, "violence_report": 0.98}
+    assert train_encoder.parse_recall([], ["hate_speech"]) == {"hate_speech": 0.95}
+    with pytest.raises(ValueError, match=r"--keep 'violence=1\.0': expected"):  # was silently ignored
+        train_encoder.parse_recall(["violence=1.0"], ["violence_report"], "--keep")
+
+
 def test_gate_only_without_a_gate_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         train_encoder.main(["--out", str(tmp_path / "encoder"), "--gate-only"])
