@@ -134,8 +134,13 @@ def test_an_everyday_word_of_another_language_is_no_hindi_word(word: str) -> Non
     assert word not in _HINDI_MARKERS | _HINDI_AMBIGUOUS
 
 
-@pytest.mark.parametrize("word", ["hai", "ho", "mai", "me", "hi", "main", "mere", "log", "logo", "wala", "acha",
-                                  "ganda", "bolo", "andar", "teen", "rupees", "matlab", "insan", "wo"])
+SHARED_WORDS = [  # Italian, English, Swahili/Tagalog, Portuguese, Spanish, English, Turkish, German
+    "hai", "ho", "mai", "me", "hi", "main", "mere", "log", "logo", "teen", "wala", "acha", "ganda", "bolo",
+    "andar", "rupees", "matlab", "insan", "wo",
+]
+
+
+@pytest.mark.parametrize("word", SHARED_WORDS)
 def test_a_word_shared_with_another_language_is_only_ambiguous(word: str) -> None:
     assert word in _HINDI_AMBIGUOUS
     assert word not in _HINDI_MARKERS
