@@ -18,6 +18,10 @@ alone and py3langid alone each rank X above the labelled language. Those rows
 are counted and, with ``--show``, printed: read them. (Only for a language that
 has marker words: en, pt, es, fr, it, de, nl.)
 
+``--written`` measures the hand-written language-ID dev file
+(``processors/evaluation/data/language_dev_written.csv``: romanised-Hindi posts and
+hard negatives), per half and per language (see :func:`written_halves`).
+
 ``--evaluation`` measures the evaluation files' short cases instead (HateCheck,
 Multilingual HateCheck: measure only, never tune on them). ``--speed`` times
 short posts and news articles (the demo corpus's WikiNews reports, title and
@@ -41,6 +45,8 @@ from processors.writing_systems import weighted_letters
 from tests.processors.conftest import shared_data
 
 SHORT_CHARS = 60
+WRITTEN_DEV = (Path(__file__).resolve().parent.parent / "processors" / "evaluation" / "data"
+               / "language_dev_written.csv")
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,37 @@ def accuracy(identifier: LanguageIdentifier, files: tuple[LabelledFile, ...], *,
                 print(f"    checkably {lang}: {_sample(cases[i], 200)!r} (identified {answers[i]})")
 
 
+def written_halves(path: Path = WRITTEN_DEV) -> dict[str, list[tuple[str, str]]]:
+    """``{"tuning": [(text, lang)...], "held-out": [...]}``: the n-th row of each language, in file
+    order, goes to the tuning half when n is odd and to the held-out half when n is even (fixed
+    before any rule was tuned on the file; settings were tuned on the tuning half only)."""
+    halves: dict[str, list[tuple[str, str]]] = {"tuning": [], "held-out": []}
+    seen: Counter[str] = Counter()
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            seen[row["lang"]] += 1
+            halves["tuning" if seen[row["lang"]] % 2 else "held-out"].append((row["text"], row["lang"]))
+    return halves
+
+
+def written(identifier: LanguageIdentifier) -> None:
+    """Per half: romanised Hindi identified as hi, and each other language kept (and how many became hi)."""
+    for half, rows in written_halves().items():
+        answers = [(lang, identifier.identify(text)[0]) for text, lang in rows]
+        print(f"{half}: {'lang':>4} {'n':>4} {'right':>6} {'share':>6} {'as hi':>5}  wrong answers")
+        for lang in sorted({lang for lang, _ in answers}, key=lambda lang: (lang != "hi", lang)):
+            got = [answer for label, answer in answers if label == lang]
+            right = sum(answer == lang for answer in got)
+            wrong = Counter(answer for answer in got if answer != lang).most_common(6)
+            as_hindi = sum(answer == "hi" for answer in got) if lang != "hi" else 0
+            print(f"{'':{len(half) + 1}} {lang:>4} {len(got):4d} {right:6d} {right / len(got):6.3f} "
+                  f"{as_hindi:5d}  {' '.join(f'{other}:{n}' for other, n in wrong)}")
+        others = [answer for label, answer in answers if label != "hi"]
+        print(f"{'':{len(half) + 1}} all other languages: {len(others)}, kept "
+              f"{sum(answer == label for label, answer in answers if label != 'hi')}, "
+              f"given hi {sum(answer == 'hi' for answer in others)}")
+
+
 def speed(identifier_factory: type[LanguageIdentifier]) -> None:
     from bench.corpus import load_templates
 
@@ -174,9 +211,14 @@ def main() -> None:
     parser.add_argument("--evaluation", action="store_true", help="the evaluation files' short cases instead")
     parser.add_argument("--show", action="store_true", help="print the rows checkably in another language")
     parser.add_argument("--speed", action="store_true", help="time short posts and news articles, and RSS")
+    parser.add_argument("--written", action="store_true",
+                        help="the hand-written language-ID dev file (romanised Hindi, negatives), per half")
     args = parser.parse_args()
     if args.speed:
         speed(LanguageIdentifier)
+        return
+    if args.written:
+        written(LanguageIdentifier())
         return
     accuracy(LanguageIdentifier(), EVALUATION if args.evaluation else TRAINING, rows=args.rows,
              offset=args.offset, show=args.show)

@@ -244,8 +244,10 @@ class LanguageIdentifier:
         return lang, round(confidence, 4)
 
     def _detect(self, sample: str, *, short: bool = False) -> tuple[str, float]:
-        hindi = romanised_hindi(sample) if sample.isascii() else 0.0
-        if hindi >= ROMANISED_HINDI_SHARE:
+        # mostly Latin letters (not ASCII only: emoji and curly quotes are common in Hinglish posts),
+        # checked last because it is the dearer test
+        hindi = romanised_hindi(sample)
+        if hindi >= ROMANISED_HINDI_SHARE and mostly_latin(sample):
             return "hi", round(min(1.0, 0.5 + hindi), 4)
         arabic = arabizi(sample)
         if arabic >= ARABIZI_SHARE and mostly_latin(sample):

@@ -1,0 +1,146 @@
+"""Romanised Hindi (Hinglish) in short posts: identified as ``hi``, and the look-alikes keep their language.
+
+The posts here were written for the tests from knowledge of how people post (never from an
+evaluation file). The dev-file checks read ``processors/evaluation/data/language_dev_written.csv``
+(hand-written too; ``python -m bench.language_short --written`` prints the same figures): the rule
+was tuned on its tuning half only, and both halves are held to what was measured, a little under.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.language_short import written_halves
+from processors.language import ROMANISED_HINDI_SHARE, LanguageIdentifier
+from processors.marker_words import MARKER_WORDS
+from processors.writing_systems import (
+    _ARABIZI_LOANS,
+    _ARABIZI_MARKERS,
+    _HINDI_AMBIGUOUS,
+    _HINDI_MARKERS,
+    romanised_hindi,
+)
+
+# dev file: share of romanised-Hindi rows identified hi, at least (measured: before → after the
+# larger lexicon, the emoji fix and the two-word rule: tuning 0.725 → 1.000, held-out 0.703 → 0.967)
+HINDI_MINIMUM = {"tuning": 0.98, "held-out": 0.95}
+
+
+@pytest.mark.parametrize("half", ["tuning", "held-out"])
+def test_romanised_hindi_of_the_dev_file_is_hindi(identifier: LanguageIdentifier, half: str) -> None:
+    texts = [text for text, lang in written_halves()[half] if lang == "hi"]
+    right = sum(identifier.identify(text)[0] == "hi" for text in texts)
+    assert len(texts) == 91
+    assert right / len(texts) >= HINDI_MINIMUM[half], f"{right}/{len(texts)}"
+
+
+@pytest.mark.parametrize("half", ["tuning", "held-out"])
+def test_no_other_language_of_the_dev_file_is_taken_for_hindi(identifier: LanguageIdentifier,
+                                                             half: str) -> None:
+    taken = [(lang, text) for text, lang in written_halves()[half]
+             if lang != "hi" and identifier.identify(text)[0] == "hi"]
+    assert taken == []
+
+
+@pytest.mark.parametrize("text", [
+    # emoji, flags and curly quotes made a post non-ASCII, and the Hindi check skipped it
+    "gaana sun ke rona aa gaya 😭", "bohot badhiya bhai 👌", "kya bakwas joke hai 😂😂",
+    "India jeet gayi 🇮🇳 bahut khushi hui", "kal exam hai aur kuch nahi padha 😭",
+    "dhoni jaisa captain koi nahi 🙏", "yeh sab uski galti hai, mujhe mat bolo ’bhai’",
+    # spellings Hinglish posters use (nhi, h, kia, bht, rhe, kr)
+    "mujhe nhi pata kia hua", "thik h kal milte h", "kia kr rhe ho aaj kal", "bht mast h ye gana",
+    "Mere pass time nhi h abhi, baad me baat krte h", "vo aaya nhi abhi tk", "tu kab aayega bta",
+    # everyday topics with English mixed in
+    "ipl me csk ka kya scene hai is baar", "train phir se 3 ghante late hai", "neet ki taiyari kaise karu",
+    "wifi bahut slow chal raha hai", "Delhi ka pollution dekh ke lagta hai saans lena bhi band kar de",
+    "Amazon wale ne galat order bhej diya aur ab return bhi nahi le rahe, customer care bekaar hai",
+    # two or three words
+    "bahut badhiya yaar", "nahi chahiye mujhe", "chal nikal yahan se", "apna time aayega",
+    # threats and abuse, the posts the romanised-Hindi hate route exists for
+    "in logo ko maar do", "sab ke sab gaddar hai", "inko desh se bhagao", "tujhe sharam nahi aati",
+    # romanised Urdu: the same spoken language, identified hi (ur is for Arabic letters)
+    "mujhe aap se mohabbat hai", "Hukumat ne phir se qeemat barha di, ghareeb aadmi kahan jaye",
+])
+def test_short_romanised_hindi_posts_are_hindi(identifier: LanguageIdentifier, text: str) -> None:
+    assert identifier.identify(text)[0] == "hi"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    # English with Hindi-looking words: greetings, names, loanwords, parties
+    ("Namaste everyone, welcome to my channel", "en"), ("karma will catch up with you", "en"),
+    ("Yoga and chai, perfect Sunday morning", "en"), ("My guru says patience is everything", "en"),
+    ("AAP wins Delhi election again", "en"), ("hai guys, how are you all", "en"),
+    ("Go to the main page to see the log", "en"), ("Shah Rukh Khan is my favourite actor", "en"),
+    ("matlab code for the flood model, 5 lakh rows", "en"),
+    # Hausa and Shona share ka/ki/ko/ne with Hindi
+    ("ka ga abin da suke yi mana", "ha"), ("Dan Allah ku taimaka mana", "ha"),
+    ("mun gode sosai Allah ya saka da alheri", "ha"), ("iwe uri benzi chaiye", "sn"),
+    ("vanhu ava vanoda mari chete", "sn"),
+    ("habari za asubuhi rafiki", "sw"), ("saya tidak tahu apa yang terjadi", "id"),
+    ("salamat po sa inyo", "tl"), ("ang ganda ng bahay mo, sobrang ganda talaga", "tl"),
+    ("che bella giornata oggi", "it"), ("este gobierno es una vergüenza", "es"),
+    ("não aguento mais essa chuva", "pt"),
+])
+def test_look_alikes_keep_their_language(identifier: LanguageIdentifier, text: str, lang: str) -> None:
+    assert identifier.identify(text)[0] != "hi"
+    assert romanised_hindi(text) < ROMANISED_HINDI_SHARE
+
+
+@pytest.mark.parametrize("text", [
+    # Italian "hai" (you have) beside "ho", "mai", "se", "di", "tu": Hindi-looking particles
+    "se hai bisogno chiamami", "non hai mai capito niente di me", "ma tu hai visto che cosa ho fatto",
+    "tu hai ragione", "hai ragione, non ci ho pensato",
+    # a letter split off at an accented letter was read as a Hindi word ("câmera" → "c" + "mera")
+    "se tem câmera no fundo de casa to fudido",
+    # Dutch "maar" (but) is Hindi "maar" (kill) only before the verbs that make it Hindi
+    "maar de trein was te laat", "maar dat is niet waar",
+    # a weather pun of a CrisisLex tweet: one Hindi-looking word in thirty
+    "Singapore's Weather : Hot Ho H Hu Hum Humid Humi Hum Hu H Ha Haz Haze Haz Ha H Ha Hai Hail Hello",
+    # Portuguese "bolo" (cake), Tagalog "ganda" (beautiful), English "rupees"
+    "torresmo? bolo? pipoca? batata frita? salada? sopa de feijão?",
+    "Bagyo ka lang. Baha ka lang. PINOY AKO! Vice Ganda",
+])
+def test_words_other_languages_write_are_no_hindi_evidence(text: str) -> None:
+    assert romanised_hindi(text) < ROMANISED_HINDI_SHARE
+
+
+def test_maar_before_a_hindi_verb_is_hindi() -> None:
+    assert romanised_hindi("Muslims ko maar do") >= ROMANISED_HINDI_SHARE
+    assert romanised_hindi("in logo ko maar dalo") >= ROMANISED_HINDI_SHARE
+
+
+def test_a_hindi_marker_is_no_marker_of_another_language_nor_arabizi_evidence() -> None:
+    others = set().union(*MARKER_WORDS.values())
+    assert sorted(_HINDI_MARKERS & others) == []
+    assert sorted(_HINDI_MARKERS & (_ARABIZI_MARKERS | _ARABIZI_LOANS)) == []
+    assert sorted(_HINDI_MARKERS & _HINDI_AMBIGUOUS) == []
+
+
+@pytest.mark.parametrize("word", [
+    "hindi",   # Tagalog "not"
+    "maza",    # Hausa "men"
+    "mana",    # Hausa, Malay
+    "khabar",  # Malay "news"
+    "sabar",   # Indonesian "patient"
+    "kaka",    # Swahili "brother"
+    "lagi",    # Indonesian, Tagalog "again"
+    "jana",    # Swahili "yesterday"
+    "oye",     # Spanish "listen"
+    "bure",    # Swahili "free"
+    "vale",    # Spanish, Portuguese "OK"
+    "thin",    # English
+])
+def test_an_everyday_word_of_another_language_is_no_hindi_word(word: str) -> None:
+    assert word not in _HINDI_MARKERS | _HINDI_AMBIGUOUS
+
+
+SHARED_WORDS = [  # Italian, English, Swahili/Tagalog, Portuguese, Spanish, English, Turkish, German
+    "hai", "ho", "mai", "me", "hi", "main", "mere", "log", "logo", "teen", "wala", "acha", "ganda", "bolo",
+    "andar", "rupees", "matlab", "insan", "wo",
+]
+
+
+@pytest.mark.parametrize("word", SHARED_WORDS)
+def test_a_word_shared_with_another_language_is_only_ambiguous(word: str) -> None:
+    assert word in _HINDI_AMBIGUOUS
+    assert word not in _HINDI_MARKERS
