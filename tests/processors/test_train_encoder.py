@@ -287,12 +287,17 @@ def test_gate_thresholds_keep_what_the_encoder_finds(trained: Path, shared: Path
             assert kept[wanted].mean() >= 0.9
 
 
+def _copy_of_the_gate(trained: Path, tmp_path: Path) -> tuple[Path, HeadSet]:
+    """The trained gate copied where a test may rewrite it, and its heads as loaded."""
+    gate_dir = tmp_path / "gate"
+    shutil.copytree(trained / "gate", gate_dir)
+    return gate_dir, HeadSet.load(gate_dir)
+
+
 def test_keeping_the_gate_heads_recomputes_only_its_thresholds(
     trained: Path, shared: Path, tmp_path: Path
 ) -> None:
-    gate_dir = tmp_path / "gate"
-    shutil.copytree(trained / "gate", gate_dir)
-    stale = HeadSet.load(gate_dir)
+    gate_dir, stale = _copy_of_the_gate(trained, tmp_path)
     stale.escalate_at = {category: 0.999 for category in stale.escalate_at}  # must be recomputed
     stale.save(gate_dir)
     model = tiny_models.sequence_model()
@@ -349,9 +354,7 @@ def test_gate_thresholds_count_a_held_out_events_rows_with_the_calibration_rows(
 def test_gate_only_reads_the_encoder_heads_and_sets_the_named_threshold(
     trained: Path, shared: Path, tmp_path: Path
 ) -> None:
-    gate_dir = tmp_path / "gate"
-    shutil.copytree(trained / "gate", gate_dir)
-    before = HeadSet.load(gate_dir)
+    gate_dir, before = _copy_of_the_gate(trained, tmp_path)
     encoder_files = {path.name: path.read_bytes() for path in (trained / "encoder").iterdir()}
     code = train_encoder.main(
         ["--shared", str(shared), "--cache", str(trained / "cache"), "--out", str(trained / "encoder"),
