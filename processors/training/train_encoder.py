@@ -52,6 +52,8 @@ from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import LONG_SOURCE, Row, all_rows, long_rows
 from processors.training.fit import HeadConfig, best_f1_threshold, fit_head, fit_labels, threshold_for_recall
 from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, scaled_caps
+from processors.training.identity_terms import groups_named
+from processors.training.identity_weights import IdentityBalance, reweigh
 from processors.training.ranking import average_precision
 from processors.training.violence_corpora import HELD_OUT, SPLITS_BY, SUBTYPES
 
@@ -86,9 +88,12 @@ def balanced_weights(
     category: str,
     borrowed_share: float = 0.5,
     source_weights: Mapping[str, float] | None = None,
+    identity: IdentityBalance | None = None,
 ) -> np.ndarray:
     """Each source weighs the same, its classes balanced; borrowed negatives share ``borrowed_share``.
 
+    ``identity`` (hate speech only) reweighs, within each source, the rows that
+    name an identity group (:mod:`processors.training.identity_weights`);
     ``source_weights`` multiplies a source's share (e.g. small hand-written files
     that teach what the corpora lack); the total stays one per row.
     """
@@ -106,6 +111,11 @@ def balanced_weights(
             weights[indices] = (1.0 / classes) / len(indices)
         else:
             weights[indices] = borrowed_share / max(len(borrowed), 1) / len(indices)
+    if identity is not None and category == HATE:
+        chosen = np.array([row.source in own and row.source != LONG_SOURCE for row in rows])
+        named = [groups_named(row.text) if c else frozenset() for row, c in zip(rows, chosen, strict=True)]
+        hateful = np.array([row.hate for row in rows], dtype=bool)
+        weights = reweigh(weights, hateful, [row.source for row in rows], named, chosen, identity)
     for source, factor in (source_weights or {}).items():
         weights[[i for i, row in enumerate(rows) if row.source == source]] *= factor
     return weights * (len(rows) / weights.sum())
@@ -191,8 +201,11 @@ def train_heads(
     source_weights: Mapping[str, float] | None = None,
     teacher: Mapping[str, np.ndarray] | None = None,
     teacher_weight: float = 0.5,
+    identity: IdentityBalance | None = None,
 ) -> HeadSet:
     """Heads for ``categories``; with ``keep``, its heads of the other categories are kept unchanged.
+
+    ``identity`` reweighs the hate-speech rows that name an identity group (``--identity-balance``).
 
     ``teacher`` (per category, one calibrated score per row, e.g. e5's heads on
     these rows) distils another encoder's judgement into these heads: the
@@ -210,7 +223,7 @@ def train_heads(
         y: np.ndarray = np.array([label_of(row, category) for row in train])
         if teacher is not None and category in teacher:
             y = (1.0 - teacher_weight) * y + teacher_weight * teacher[category][train_idx]
-        weights = balanced_weights(train, category, source_weights=source_weights)
+        weights = balanced_weights(train, category, source_weights=source_weights, identity=identity)
         network = fit_head(x_train, y, weights, config)
         margins = network.logits(x_cal)[:, 0].astype(np.float64)
         head = CategoryHead(category, network, calibrate(margins, calibration, category))
@@ -708,6 +721,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="SOURCE=FACTOR",
         help="multiply a training source's weight, e.g. written_hate_context=3",
     )
+    parser.add_argument(
+        "--identity-balance",
+        metavar="balance|FACTOR",
+        help="hate speech: reweigh the training rows that name an identity group "
+        "(processors/training/identity_terms.py): 'balance' gives each group, within each source, the "
+        "source's hateful share (Zhang et al. 2020); a factor above 1 multiplies the weight of the "
+        "non-hateful ones (default: neither)",
+    )
     parser.add_argument("--version", default=VERSION)
     parser.add_argument(
         "--exclude",
@@ -722,6 +743,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         source_weights = parse_source_weights(args.source_weight)
         parse_thresholds(args.gate_escalate_at, CATEGORIES)
         parse_recall(args.gate_recall, CATEGORIES)
+        identity = None if args.identity_balance is None else IdentityBalance.parse(args.identity_balance)
     except ValueError as exc:
         parser.error(str(exc))
     if args.gate_only and args.gate is None:
@@ -775,6 +797,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         source_weights=source_weights,
         teacher=teacher,
         teacher_weight=args.distil_weight,
+        identity=identity,
     )
     metrics: dict[str, Any] = {
         "encoder": encoder.name,
@@ -791,6 +814,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             split=args.split,
             held_out_events=args.held_out_events,
         )
+        if identity is not None:
+            heads.meta["identity_balance"] = {HATE: str(identity)}
     else:
         for category in args.only:
             heads.meta["retrained"][category].update(
@@ -803,6 +828,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 distil_from=None if teacher is None else str(args.distil_from),
                 distil_weight=None if teacher is None else args.distil_weight,
             )
+            if identity is not None and category == HATE:
+                heads.meta["retrained"][category]["identity_balance"] = str(identity)
     heads.save(args.out)
     print(summary(metrics["dev"]))
     if args.gate is not None:

@@ -619,3 +619,24 @@ def test_vectors_for_reads_the_cache_and_builds_an_encoder_only_for_a_text_it_la
     # a text not cached needs the heads' encoder: a local checkpoint is no built-in one to build
     with pytest.raises(ValueError, match="no built-in encoder"):
         train_encoder.vectors_for(heads, [*cached, "a text the cache has never seen"], trained / "cache")
+
+
+def test_training_with_identity_balance_changes_the_hate_head_only(trained: Path, shared: Path,
+                                                                   tmp_path: Path) -> None:
+    model = tiny_models.sequence_model()
+    outs = {}
+    for name, extra in (("plain", []), ("balanced", ["--identity-balance", "balance"])):
+        out = tmp_path / name
+        shutil.copytree(trained / "encoder", out)
+        code = train_encoder.main(
+            ["--shared", str(shared), "--cache", str(trained / "cache"), "--out", str(out),
+             "--encoder", "checkpoint", "--model", str(model), "--only", "hate_speech",
+             "--hidden", "8", "--epochs", "2", *extra]
+        )
+        assert code == 0
+        outs[name] = out / "heads.npz"
+    assert _members(outs["balanced"], "violence_report.") == _members(outs["plain"], "violence_report.")
+    assert _members(outs["balanced"], "hate_speech.main") != _members(outs["plain"], "hate_speech.main")
+    meta = HeadSet.load(outs["balanced"].parent).meta["retrained"]["hate_speech"]
+    assert meta["identity_balance"] == "balance"
+    assert "identity_balance" not in HeadSet.load(outs["plain"].parent).meta["retrained"]["hate_speech"]
