@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -64,6 +65,7 @@ from tests.processors.training_data import write_shared
 DEFAULT_GATE_RECALL = {"hate_speech": 0.95, "violence_report": 0.98}
 WRITTEN_SOURCES = (*WRITTEN_HATE_SOURCES.values(), "written_violence")
 HATE_DEV_WRITTEN = Path(__file__).resolve().parents[2] / "processors/evaluation/data/hate_dev_written.csv"
+HATE_DEV_ARABIZI = HATE_DEV_WRITTEN.with_name("hate_dev_arabizi.csv")
 
 
 @pytest.fixture(scope="module")
@@ -540,13 +542,35 @@ def test_hand_written_hate_files_are_trained_on_never_dev_and_apart_from_the_dev
     context = [row for row in rows if row.source == "written_hate_context"]
     assert {row.hate for row in context} == {True, False}
     assert {"en", "fr", "es", "ar", "hi"} <= {row.lang for row in context}
-    with HATE_DEV_WRITTEN.open(encoding="utf-8", newline="") as handle:
-        dev = {prepare_text(record["text"], PREPARED_CHARS).lower() for record in csv.DictReader(handle)}
-    assert dev and not dev & {row.text.lower() for row in rows}
+    for path in (HATE_DEV_WRITTEN, HATE_DEV_ARABIZI):
+        with path.open(encoding="utf-8", newline="") as handle:
+            dev = {prepare_text(record["text"], PREPARED_CHARS).lower() for record in csv.DictReader(handle)}
+        assert dev and not dev & {row.text.lower() for row in rows}, path.name
 
 
 def _latin(text: str) -> bool:
     return not any(ord(char) > 0x24F for char in text if char.isalpha())
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[\w']+", text.lower()))
+
+
+def test_hand_written_arabizi_training_rows_are_many_and_no_near_copy_of_a_dev_row() -> None:
+    """The Arabizi rows (2026-12-07: 36 + 180) are written apart from both dev files, not edited from them."""
+    low_resource = read_written_hate(WRITTEN_HATE_LOW_RESOURCE, "written_hate_low_resource")
+    arabizi = [row for row in low_resource if row.lang == "ar" and _latin(row.text)]
+    hateful = sum(row.hate for row in arabizi)
+    assert len(arabizi) >= 200 and min(hateful, len(arabizi) - hateful) >= 90
+    dev: list[set[str]] = []
+    for path in (HATE_DEV_WRITTEN, HATE_DEV_ARABIZI):
+        with path.open(encoding="utf-8", newline="") as handle:
+            dev += [_words(record["text"]) for record in csv.DictReader(handle) if _latin(record["text"])]
+    assert len(dev) > 100
+    for row in arabizi:
+        words = _words(row.text)
+        overlap = max(len(words & other) / len(words | other) for other in dev)
+        assert overlap < 0.5, row.text
 
 
 def test_hand_written_arabizi_and_romanised_hindi_rows_hold_both_classes_in_training_and_dev() -> None:
