@@ -757,17 +757,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     encoder = build_encoder(settings)
     caps = None if args.train_scale == 1.0 else scaled_caps(args.train_scale)
     accidents = args.accident_tweets or None
-    rows = [
-        row
-        for row in all_rows(
-            args.shared,
-            caps,
-            per_accident_event=accidents,
-            held_out_events=args.held_out_events,
-            split_by=args.split,
-        )
-        if row.source not in set(args.exclude)
-    ]
+    every_row = all_rows(
+        args.shared,
+        caps,
+        per_accident_event=accidents,
+        held_out_events=args.held_out_events,
+        split_by=args.split,
+    )
+    every_source = {row.source for row in every_row}
+    for option, named in (("--source-weight", source_weights), ("--exclude", args.exclude)):
+        if unknown := sorted(set(named) - every_source):  # a misspelt source would weigh or drop nothing
+            parser.error(
+                f"{option}: no training rows come from {', '.join(unknown)} "
+                f"(sources: {', '.join(sorted(every_source))})"
+            )
+    rows = [row for row in every_row if row.source not in set(args.exclude)]
     cache = EmbeddingCache(args.cache, encoder.name, encoder.dim)
     rows, vectors = embed_rows(rows, encoder, cache, cached_only=args.cached_only)
     counts = {

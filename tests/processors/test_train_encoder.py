@@ -491,6 +491,22 @@ def _members(path: Path, prefix: str) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist() if name.startswith(prefix)}
 
 
+@pytest.mark.parametrize("option", ["--source-weight", "--exclude"])
+def test_a_source_no_row_comes_from_is_refused_naming_it(
+    option: str, trained: Path, shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    value = "writen_hate_context=3" if option == "--source-weight" else "writen_hate_context"
+    with pytest.raises(SystemExit):  # was: trained on, the misspelt source weighing or dropping nothing
+        train_encoder.main(
+            ["--shared", str(shared), "--cache", str(trained / "cache"), "--out", str(tmp_path / "encoder"),
+             "--encoder", "checkpoint", "--model", str(tiny_models.sequence_model()), option, value]
+        )
+    err = capsys.readouterr().err
+    assert f"{option}: no training rows come from writen_hate_context" in err
+    assert "written_hate_context" in err, "the message lists the sources there are"
+    assert not (tmp_path / "encoder").exists()
+
+
 def test_only_retrains_the_named_categories_and_keeps_the_others_byte_for_byte(
     trained: Path, shared: Path, tmp_path: Path
 ) -> None:
