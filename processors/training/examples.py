@@ -70,6 +70,7 @@ class Row:
     targets: tuple[str, ...] = ()
     forms: tuple[str, ...] = ()
     kind: str = ""  # violence subtype (violent rows) or hard-negative kind
+    offensive: bool = False  # abusive or profane without attacking a group (the corpus says so)
 
 
 def read_written_hate(path: Path = WRITTEN_HATE, source: str = "written_hate") -> list[Row]:
@@ -122,6 +123,7 @@ def hate_rows(hate_dir: Path, caps: dict[str, dict[str, Cap]] | None = None) -> 
                 False,
                 example.targets,
                 forms,
+                offensive=example.offensive and not example.hateful,
             )
         )
     for path, source in WRITTEN_HATE_SOURCES.items():

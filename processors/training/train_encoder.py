@@ -89,14 +89,20 @@ def balanced_weights(
     borrowed_share: float = 0.5,
     source_weights: Mapping[str, float] | None = None,
     identity: IdentityBalance | None = None,
+    offensive_weight: float = 1.0,
 ) -> np.ndarray:
     """Each source weighs the same, its classes balanced; borrowed negatives share ``borrowed_share``.
 
     ``identity`` (hate speech only) reweighs, within each source, the rows that
     name an identity group (:mod:`processors.training.identity_weights`);
     ``source_weights`` multiplies a source's share (e.g. small hand-written files
-    that teach what the corpora lack); the total stays one per row.
+    that teach what the corpora lack); ``offensive_weight`` (hate speech only)
+    multiplies the rows a corpus marks abusive or profane without attacking a
+    group (``Row.offensive``), so insults and swearing weigh more as negatives;
+    the total stays one per row.
     """
+    if not offensive_weight > 0 or not math.isfinite(offensive_weight):
+        raise ValueError(f"offensive weight {offensive_weight!r}: expected a positive factor")
     groups: dict[tuple[str, bool], list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         groups[(row.source, label_of(row, category))].append(index)
@@ -118,6 +124,8 @@ def balanced_weights(
         weights = reweigh(weights, hateful, [row.source for row in rows], named, chosen, identity)
     for source, factor in (source_weights or {}).items():
         weights[[i for i, row in enumerate(rows) if row.source == source]] *= factor
+    if category == HATE and offensive_weight != 1.0:
+        weights[[i for i, row in enumerate(rows) if row.offensive and not row.hate]] *= offensive_weight
     return weights * (len(rows) / weights.sum())
 
 
@@ -202,10 +210,13 @@ def train_heads(
     teacher: Mapping[str, np.ndarray] | None = None,
     teacher_weight: float = 0.5,
     identity: IdentityBalance | None = None,
+    offensive_weight: float = 1.0,
 ) -> HeadSet:
     """Heads for ``categories``; with ``keep``, its heads of the other categories are kept unchanged.
 
-    ``identity`` reweighs the hate-speech rows that name an identity group (``--identity-balance``).
+    ``identity`` reweighs the hate-speech rows that name an identity group (``--identity-balance``);
+    ``offensive_weight`` multiplies the hate-speech weight of offensive, not hateful, rows
+    (``--offensive-weight``).
 
     ``teacher`` (per category, one calibrated score per row, e.g. e5's heads on
     these rows) distils another encoder's judgement into these heads: the
@@ -223,7 +234,13 @@ def train_heads(
         y: np.ndarray = np.array([label_of(row, category) for row in train])
         if teacher is not None and category in teacher:
             y = (1.0 - teacher_weight) * y + teacher_weight * teacher[category][train_idx]
-        weights = balanced_weights(train, category, source_weights=source_weights, identity=identity)
+        weights = balanced_weights(
+            train,
+            category,
+            source_weights=source_weights,
+            identity=identity,
+            offensive_weight=offensive_weight,
+        )
         network = fit_head(x_train, y, weights, config)
         margins = network.logits(x_cal)[:, 0].astype(np.float64)
         head = CategoryHead(category, network, calibrate(margins, calibration, category))
@@ -729,6 +746,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "source's hateful share (Zhang et al. 2020); a factor above 1 multiplies the weight of the "
         "non-hateful ones (default: neither)",
     )
+    parser.add_argument(
+        "--offensive-weight",
+        type=float,
+        default=1.0,
+        metavar="FACTOR",
+        help="hate speech: multiply the weight of the training rows a corpus marks abusive or profane "
+        "without attacking a group (Davidson class 1, MLMA offensive / abusive / disrespectful, "
+        "GermEval INSULT / PROFANITY, ToLD-Br insult / obscene), a positive factor (default 1)",
+    )
     parser.add_argument("--version", default=VERSION)
     parser.add_argument(
         "--exclude",
@@ -744,6 +770,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parse_thresholds(args.gate_escalate_at, CATEGORIES)
         parse_recall(args.gate_recall, CATEGORIES)
         identity = None if args.identity_balance is None else IdentityBalance.parse(args.identity_balance)
+        if not args.offensive_weight > 0 or not math.isfinite(args.offensive_weight):
+            raise ValueError(f"--offensive-weight {args.offensive_weight!r}: expected a positive factor")
     except ValueError as exc:
         parser.error(str(exc))
     if args.gate_only and args.gate is None:
@@ -802,6 +830,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         teacher=teacher,
         teacher_weight=args.distil_weight,
         identity=identity,
+        offensive_weight=args.offensive_weight,
     )
     metrics: dict[str, Any] = {
         "encoder": encoder.name,
@@ -820,6 +849,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if identity is not None:
             heads.meta["identity_balance"] = {HATE: str(identity)}
+        if args.offensive_weight != 1.0:
+            heads.meta["offensive_weight"] = {HATE: args.offensive_weight}
     else:
         for category in args.only:
             heads.meta["retrained"][category].update(
@@ -834,6 +865,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             if identity is not None and category == HATE:
                 heads.meta["retrained"][category]["identity_balance"] = str(identity)
+            if args.offensive_weight != 1.0 and category == HATE:
+                heads.meta["retrained"][category]["offensive_weight"] = args.offensive_weight
     heads.save(args.out)
     print(summary(metrics["dev"]))
     if args.gate is not None:

@@ -683,3 +683,92 @@ def test_training_with_identity_balance_changes_the_hate_head_only(trained: Path
     meta = HeadSet.load(outs["balanced"].parent).meta["retrained"]["hate_speech"]
     assert meta["identity_balance"] == "balance"
     assert "identity_balance" not in HeadSet.load(outs["plain"].parent).meta["retrained"]["hate_speech"]
+
+
+def _with_offensive_rows(shared: Path, root: Path) -> Path:
+    """``shared`` plus Davidson class-1 tweets (offensive, not hateful) and a ToLD-Br row both hateful and
+    insulting."""
+    copy = root / "shared"
+    shutil.copytree(shared, copy)
+    insults = [f"shut up you absolute clown, nobody asked ({n})" for n in range(8)]
+    with (copy / "hate" / "davidson2017_labeled_data.csv").open("a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [[str(100 + i), "3", "0", "3", "0", "1", t] for i, t in enumerate(insults)]
+        )
+    with (copy / "hate" / "told_br.csv").open("a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow(["esses imigrantes nojentos, seus idiotas", "0.0", "0.0", "3.0", "3.0",
+                                     "0.0", "0.0"])
+    return copy
+
+
+def test_offensive_rows_are_the_corpora_s_offensive_non_hateful_ones(shared: Path, tmp_path: Path) -> None:
+    rows = all_rows(_with_offensive_rows(shared, tmp_path), split_by="text")
+    offensive = {row.text for row in rows if row.offensive}
+    assert offensive == {prepare_text(f"shut up you absolute clown, nobody asked ({n})", PREPARED_CHARS)
+                         for n in range(8)}, "Davidson class 1 only: the rest of the tiny files say neither"
+    told = [row for row in rows if row.text.startswith("esses imigrantes")]
+    assert len(told) == 1 and told[0].hate and not told[0].offensive, (
+        "a hateful row is never a negative to weigh"
+    )
+
+
+def test_an_offensive_weight_multiplies_the_offensive_negatives_of_the_hate_head_only() -> None:
+    rows = [
+        Row("h0", "en", "a", "train", True, False),
+        Row("h1", "en", "a", "train", True, False),
+        Row("n0", "en", "a", "train", False, False),
+        Row("o0", "en", "a", "train", False, False, offensive=True),
+        Row("o1", "en", "a", "train", False, False, offensive=True),
+        Row("v0", "en", "b_violence", "train", False, True),
+        Row("v1", "en", "b_violence", "train", False, False),
+    ]
+    plain = train_encoder.balanced_weights(rows, "hate_speech")
+    heavier = train_encoder.balanced_weights(rows, "hate_speech", offensive_weight=3.0)
+    assert heavier.sum() == pytest.approx(plain.sum()) == pytest.approx(len(rows))
+    assert heavier[3] / heavier[2] == pytest.approx(3 * plain[3] / plain[2])
+    assert heavier[4] / heavier[2] == pytest.approx(3 * plain[4] / plain[2])
+    assert heavier[0] / heavier[2] == pytest.approx(plain[0] / plain[2]), (
+        "hateful and plain negatives keep their ratio"
+    )
+    assert heavier[5] / heavier[2] == pytest.approx(plain[5] / plain[2])
+    violence = train_encoder.balanced_weights(rows, "violence_report", offensive_weight=3.0)
+    np.testing.assert_array_equal(violence, train_encoder.balanced_weights(rows, "violence_report"))
+    unchanged = train_encoder.balanced_weights(rows, "hate_speech", offensive_weight=1.0)
+    np.testing.assert_array_equal(unchanged, plain)
+    for bad in (0.0, -2.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="positive factor"):
+            train_encoder.balanced_weights(rows, "hate_speech", offensive_weight=bad)
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "nan", "inf"])
+def test_a_bad_offensive_weight_is_refused_before_anything_is_read(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        train_encoder.main(["--shared", str(tmp_path / "nowhere"), "--out", str(tmp_path / "encoder"),
+                            "--offensive-weight", value])
+    assert f"--offensive-weight {float(value)!r}: expected a positive factor" in capsys.readouterr().err
+    assert not (tmp_path / "encoder").exists()
+
+
+def test_training_with_an_offensive_weight_changes_the_hate_head_only_and_records_it(
+    trained: Path, shared: Path, tmp_path: Path
+) -> None:
+    data = _with_offensive_rows(shared, tmp_path)
+    cache = tmp_path / "cache"
+    shutil.copytree(trained / "cache", cache)
+    model = tiny_models.sequence_model()
+    outs = {}
+    for name, extra in (("plain", []), ("weighed", ["--offensive-weight", "3"])):
+        out = tmp_path / name
+        shutil.copytree(trained / "encoder", out)
+        code = train_encoder.main(
+            ["--shared", str(data), "--cache", str(cache), "--out", str(out), "--encoder", "checkpoint",
+             "--model", str(model), "--only", "hate_speech", "--hidden", "8", "--epochs", "2", *extra]
+        )
+        assert code == 0
+        outs[name] = out / "heads.npz"
+    assert _members(outs["weighed"], "violence_report.") == _members(outs["plain"], "violence_report.")
+    assert _members(outs["weighed"], "hate_speech.main") != _members(outs["plain"], "hate_speech.main")
+    assert HeadSet.load(outs["weighed"].parent).meta["retrained"]["hate_speech"]["offensive_weight"] == 3.0
+    assert "offensive_weight" not in HeadSet.load(outs["plain"].parent).meta["retrained"]["hate_speech"]
