@@ -1,7 +1,9 @@
 """Speed of the whole enrichment with the encoder stage on, and how much of a stream reaches the encoder.
 
 Run ``taskset -c 0 python -m bench.detection`` (one core: per-core figures; items per CPU-second
-as well, which other work on a shared machine does not lower).
+as well, which other work on a shared machine does not lower). ``--classifiers LABEL=FILE``
+(repeatable) benches those classifiers files instead of the shipped two, e.g. a candidate
+beside ``config/classifiers-fast.yaml``, in the same process; ``--mix demo`` runs one mix.
 
 Two mixes, every text distinct (the encoder keeps recent embeddings by text, so
 repeated texts would flatter it; its cache is off here):
@@ -31,7 +33,7 @@ import argparse
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,9 +92,10 @@ def make_item(i: int, text: str) -> Item:
 
 
 def classifiers_file(
-    directory: Path, name: str, change: dict[str, Any], base: str = "classifiers.yaml"
+    directory: Path, name: str, change: dict[str, Any], base: str | Path = "classifiers.yaml"
 ) -> Path:
-    """``base`` (a shipped classifiers file) with ``change`` applied, written into ``directory``."""
+    """``base`` (a shipped classifiers file, or any file by its absolute path) with ``change``
+    applied, written into ``directory``."""
     spec = yaml.safe_load((PACKAGE_CONFIG / base).read_text(encoding="utf-8"))
     for key, value in change.items():
         section, _, field = key.partition(".")
@@ -149,7 +152,21 @@ def main() -> None:
         action="store_true",
         help="also: other input lengths, no gate, the routes before USE read first, the encoder on all",
     )
+    parser.add_argument(
+        "--classifiers",
+        action="append",
+        default=[],
+        metavar="LABEL=FILE",
+        help="bench this classifiers file (repeatable) instead of the shipped two",
+    )
+    parser.add_argument("--mix", choices=("demo", "posts", "both"), default="both")
     args = parser.parse_args()
+    chosen: list[tuple[str, Path]] = []
+    for value in args.classifiers:
+        label, sep, file = value.partition("=")
+        if not sep or not label or not Path(file).is_file():
+            parser.error(f"--classifiers {value!r}: expected LABEL=FILE, an existing classifiers file")
+        chosen.append((label, Path(file).resolve()))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     with tempfile.TemporaryDirectory(prefix="tocsin-bench-") as scratch:
         directory = Path(scratch)
@@ -159,6 +176,11 @@ def main() -> None:
             ("shipped config (keywords + gate → encoder)", shipped),
             ("high-volume profile (classifiers-fast.yaml: USE decides in its languages)", fast),
         ]
+        if chosen:
+            variants = [
+                (label, classifiers_file(directory, f"chosen{n}", {"encoder.cache_size": 0}, file))
+                for n, (label, file) in enumerate(chosen)
+            ]
         if args.variants:
             variants += [
                 (
@@ -183,7 +205,13 @@ def main() -> None:
                 ),
             ]
         warm = [make_item(10_000_000 + i, f"warm-up item {i}: gunmen attacked a village") for i in range(20)]
-        for name, texts in (("demo mix", demo_mix()), ("posts-only mix", posts_mix(args.posts))):
+        mixes: list[tuple[str, Callable[[], list[str]]]] = []
+        if args.mix != "posts":
+            mixes.append(("demo mix", demo_mix))
+        if args.mix != "demo":
+            mixes.append(("posts-only mix", lambda: posts_mix(args.posts)))
+        for name, make in mixes:
+            texts = make()
             items = [make_item(i, text) for i, text in enumerate(texts)]
             rows = [run(label, path, items, warm) for label, path in variants]
             print(f"\n{name}: {len(items):,} distinct items, one encoder thread, batches of {BATCH}")

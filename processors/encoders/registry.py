@@ -9,8 +9,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from processors.encoders.protocol import Encoder
+from tocsin.resources import shipped
 
-ENCODERS = ("e5", "use", "checkpoint")
+ENCODERS = ("e5", "use", "checkpoint", "use+static")
+USE_STATIC = "use+static"
+"""USE's vector joined to a static one (:mod:`processors.encoders.concat`); the gate's by default."""
+SHIPPED_STATIC = ("processors.models", "gate")
+"""Where the shipped static table sits (``models/gate``): the gate's own, read by ``use+static``."""
 
 
 class EncoderSettings(BaseModel):
@@ -18,7 +23,7 @@ class EncoderSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["e5", "use", "checkpoint"] = "e5"
+    kind: Literal["e5", "use", "checkpoint", "use+static"] = "e5"
     # Threads the encoder itself runs (1: per-core figures, and steady on shared hosts).
     threads: int = Field(default=1, ge=1, le=64)
     batch_size: int = Field(default=64, ge=1)
@@ -26,6 +31,9 @@ class EncoderSettings(BaseModel):
     model: Path | None = None
     prefix: str = ""
     max_length: int = Field(default=256, ge=8)
+    # use+static only: the folder (or .npz) of the static table joined to USE's vector
+    # (default: the shipped gate's, models/gate)
+    static: Path | None = None
 
     @model_validator(mode="after")
     def _model_for_checkpoint(self) -> EncoderSettings:
@@ -33,6 +41,8 @@ class EncoderSettings(BaseModel):
             raise ValueError("kind 'checkpoint' needs 'model': the directory of a transformers model")
         if self.kind != "checkpoint" and self.model is not None:
             raise ValueError(f"'model' is for kind 'checkpoint' only, not {self.kind!r}")
+        if self.kind != USE_STATIC and self.static is not None:
+            raise ValueError(f"'static' is for kind {USE_STATIC!r} only, not {self.kind!r}")
         return self
 
 
@@ -46,6 +56,13 @@ def build_encoder(settings: EncoderSettings) -> Encoder:
         from processors.encoders.use import UseEncoder
 
         return UseEncoder(threads=settings.threads, batch_size=settings.batch_size)
+    if settings.kind == USE_STATIC:
+        from processors.encoders.concat import ConcatEncoder
+        from processors.encoders.static import StaticEmbedding
+        from processors.encoders.use import UseEncoder
+
+        table = StaticEmbedding.load(settings.static or shipped(*SHIPPED_STATIC))
+        return ConcatEncoder([UseEncoder(threads=settings.threads, batch_size=settings.batch_size), table])
     from processors.encoders.checkpoint import CheckpointEncoder
 
     assert settings.model is not None  # checked by the validator

@@ -45,7 +45,7 @@ import numpy as np
 
 from processors.classifiers.heads import POOLED, CategoryHead, HeadSet, LabelHeads
 from processors.classifiers.ngram import Platt
-from processors.encoders import Encoder
+from processors.encoders import ENCODERS, Encoder
 from processors.evaluation.classify import binary_report
 from processors.training.calibrate import CalibrationError, fit_platt
 from processors.training.embedding_cache import EmbeddingCache
@@ -399,10 +399,16 @@ def parse_thresholds(values: Sequence[str], categories: Sequence[str]) -> dict[s
 
 def encoder_kind(name: str) -> str:
     """The encoder kind that produces vectors named ``name`` (as a heads file records it)."""
+    from processors.encoders.concat import concat_name
     from processors.encoders.e5 import NAME as E5
+    from processors.encoders.registry import SHIPPED_STATIC, USE_STATIC
+    from processors.encoders.static import StaticEmbedding
     from processors.encoders.use import NAME as USE
+    from tocsin.resources import shipped
 
     kinds = {E5: "e5", USE: "use"}
+    if name.startswith(f"{USE}+"):  # the shipped static table's name is in its file
+        kinds[concat_name([USE, StaticEmbedding.load(shipped(*SHIPPED_STATIC)).name])] = USE_STATIC
     if name not in kinds:
         raise ValueError(f"no built-in encoder makes {name!r} vectors")
     return kinds[name]
@@ -618,7 +624,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="where embeddings are kept between runs",
     )
     parser.add_argument("--out", type=Path, default=Path("models/encoder"))
-    parser.add_argument("--encoder", choices=("e5", "use", "checkpoint"), default="e5")
+    parser.add_argument(
+        "--encoder",
+        choices=ENCODERS,
+        default="e5",
+        help="use+static: USE's vector joined to the shipped gate's static one (one USE read a text)",
+    )
     parser.add_argument("--model", type=Path, help="checkpoint encoder: a transformers model directory")
     parser.add_argument("--hidden", type=int, default=0, help="units of one hidden layer (0: linear heads)")
     parser.add_argument("--l2", type=float, default=HeadConfig().l2)

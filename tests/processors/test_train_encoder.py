@@ -772,3 +772,27 @@ def test_training_with_an_offensive_weight_changes_the_hate_head_only_and_record
     assert _members(outs["weighed"], "hate_speech.main") != _members(outs["plain"], "hate_speech.main")
     assert HeadSet.load(outs["weighed"].parent).meta["retrained"]["hate_speech"]["offensive_weight"] == 3.0
     assert "offensive_weight" not in HeadSet.load(outs["plain"].parent).meta["retrained"]["hate_speech"]
+
+
+def test_heads_train_on_use_joined_to_the_static_table_and_load_only_on_those_vectors(
+    shared: Path, tmp_path: Path
+) -> None:
+    code = train_encoder.main(
+        ["--shared", str(shared), "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "joined"),
+         "--encoder", "use+static"]
+    )
+    assert code == 0
+    heads = HeadSet.load(tmp_path / "joined")
+    assert (heads.encoder, heads.dim) == ("use-multilingual-v3+e5-static-1", 640)
+    assert train_encoder.encoder_kind(heads.encoder) == "use+static", "a teacher of these vectors is built"
+    categories = load_categories(CATEGORIES_FILE)
+    route = {"model": str(tmp_path / "joined"), "encoder": {"kind": "use+static"}}
+    classifier = EncoderClassifier.from_config({"routes": [route]}, categories, Path("c.yaml"))
+    texts = [ItemText("Gunmen killed 12 villagers in a night attack", "en"), ItemText("Lovely weather", "en")]
+    assert len(classifier.classify(texts)) == 2 and classifier.embeddings(["x"]).shape == (1, 640)
+    from processors.classifiers.protocol import ClassifierConfigError
+
+    with pytest.raises(ClassifierConfigError, match="retrain them for this encoder"):
+        EncoderClassifier.from_config(
+            {"routes": [{**route, "encoder": {"kind": "use"}}]}, categories, Path("c.yaml")
+        )
