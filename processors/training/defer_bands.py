@@ -67,6 +67,7 @@ from processors.classifiers.heads import HeadSet
 from processors.encoders import prepare_text
 from processors.training.examples import Row, all_rows, long_rows
 from processors.training.fit import threshold_for_recall
+from processors.training.row_selection import RowSelection
 from processors.training.train_encoder import CATEGORIES, label_of, parse_recall, vectors_for
 from processors.training.violence_corpora import HELD_OUT, SPLITS_BY
 
@@ -167,10 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:  # refuse a bad share before minutes of embedding, not after
         for option, shares in (("--keep", args.keep), ("--keep-unescalated", args.keep_unescalated)):
             parse_recall(shares, CATEGORIES, option)
+        selection = RowSelection(held_out_events=tuple(args.held_out_events), split_by=args.split)
     except ValueError as exc:
         parser.error(str(exc))
 
-    rows = all_rows(args.shared, held_out_events=args.held_out_events, split_by=args.split)
+    rows = all_rows(args.shared, selection)
     measured = ("calibration", HELD_OUT)
     calibration = [row for row in rows if row.split in measured and row.lang in USE_LANGUAGES]
     long = [row for row in long_rows(rows, args.long_rows)

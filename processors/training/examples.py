@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import random
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from processors.training.hate_corpora import (
     split_of,
     subsample,
 )
+from processors.training.row_selection import DEFAULT_SELECTION, RowSelection
 from processors.training.violence_corpora import dev_set, training_set
 
 WRITTEN_HATE = Path(__file__).resolve().parent / "data" / "hate_written.csv"
@@ -131,16 +131,13 @@ def hate_rows(hate_dir: Path, caps: dict[str, dict[str, Cap]] | None = None) -> 
     return rows
 
 
-def violence_rows(
-    shared: Path,
-    *,
-    per_accident_event: int | None = 150,
-    held_out_events: Collection[str] = (),
-    split_by: str = "event",
-) -> list[Row]:
+def violence_rows(shared: Path, selection: RowSelection = DEFAULT_SELECTION) -> list[Row]:
     rows = []
     examples = training_set(
-        shared, per_accident_event=per_accident_event, held_out_events=held_out_events, split_by=split_by
+        shared,
+        per_accident_event=selection.per_accident_event,
+        held_out_events=selection.held_out_events,
+        split_by=selection.split_by,
     )
     for example in examples + dev_set(shared):
         rows.append(
@@ -157,28 +154,11 @@ def violence_rows(
     return rows
 
 
-def all_rows(
-    shared: Path,
-    caps: dict[str, dict[str, Cap]] | None = None,
-    *,
-    per_accident_event: int | None = 150,
-    held_out_events: Collection[str] = (),
-    split_by: str = "event",
-) -> list[Row]:
-    """Every row; ``shared`` is the folder holding ``hate/``, ``events/`` and ``places/``.
-
-    ``caps``: how many rows of each hate-speech source and split (default
-    :data:`~processors.training.hate_corpora.DEFAULT_CAPS`); ``per_accident_event``:
-    CrisisLex tweets of each accident event (None: all); ``held_out_events``: CrisisLex
-    training events left out of training and calibration (a fold; see
-    :func:`~processors.training.violence_corpora.read_crisislex_train`); ``split_by``: how the
-    violence rows part train from calibration
-    (:func:`~processors.training.violence_corpora.calibration_split`).
-    """
-    violence = violence_rows(
-        shared, per_accident_event=per_accident_event, held_out_events=held_out_events, split_by=split_by
-    )
-    return [row for row in hate_rows(shared / "hate", caps) + violence if row.text]
+def all_rows(shared: Path, selection: RowSelection = DEFAULT_SELECTION) -> list[Row]:
+    """Every row ``selection`` chooses (:class:`~processors.training.row_selection.RowSelection`);
+    ``shared`` is the folder holding ``hate/``, ``events/`` and ``places/``."""
+    violence = violence_rows(shared, selection)
+    return [row for row in hate_rows(shared / "hate", selection.caps) + violence if row.text]
 
 
 LONG_SOURCE = "long"

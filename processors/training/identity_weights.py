@@ -135,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from processors.training.examples import all_rows
     from processors.training.hate_corpora import scaled_caps
     from processors.training.identity_terms import groups_named
+    from processors.training.row_selection import RowSelection
 
     parser = argparse.ArgumentParser(
         prog="python -m processors.training.identity_weights", description=main.__doc__
@@ -142,10 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=Path("../shared/data"))
     parser.add_argument("--train-scale", type=float, default=1.0, help="as train_encoder's (inf: USE's rows)")
     args = parser.parse_args(argv)
-    caps = None if args.train_scale == 1.0 else scaled_caps(args.train_scale)
+    selection = RowSelection(
+        caps=None if args.train_scale == 1.0 else scaled_caps(args.train_scale), split_by="text"
+    )
     rows = [
         row
-        for row in all_rows(args.shared, caps, split_by="text")
+        for row in all_rows(args.shared, selection)
         if row.split == "train" and not row.source.endswith("_violence")
     ]
     groups = [groups_named(row.text) for row in rows]

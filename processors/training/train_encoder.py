@@ -36,8 +36,8 @@ import math
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +52,11 @@ from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import LONG_SOURCE, Row, all_rows, long_rows
 from processors.training.fit import HeadConfig, best_f1_threshold, fit_head, fit_labels, threshold_for_recall
 from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, scaled_caps
+from processors.training.head_weighting import DEFAULT_WEIGHTING, HeadWeighting
 from processors.training.identity_terms import groups_named
 from processors.training.identity_weights import IdentityBalance, reweigh
 from processors.training.ranking import average_precision
+from processors.training.row_selection import RowSelection
 from processors.training.violence_corpora import HELD_OUT, SPLITS_BY, SUBTYPES
 
 HATE = "hate_speech"
@@ -87,22 +89,17 @@ def balanced_weights(
     rows: Sequence[Row],
     category: str,
     borrowed_share: float = 0.5,
-    source_weights: Mapping[str, float] | None = None,
-    identity: IdentityBalance | None = None,
-    offensive_weight: float = 1.0,
+    weighting: HeadWeighting = DEFAULT_WEIGHTING,
 ) -> np.ndarray:
     """Each source weighs the same, its classes balanced; borrowed negatives share ``borrowed_share``.
 
-    ``identity`` (hate speech only) reweighs, within each source, the rows that
-    name an identity group (:mod:`processors.training.identity_weights`);
-    ``source_weights`` multiplies a source's share (e.g. small hand-written files
-    that teach what the corpora lack); ``offensive_weight`` (hate speech only)
-    multiplies the rows a corpus marks abusive or profane without attacking a
-    group (``Row.offensive``), so insults and swearing weigh more as negatives;
-    the total stays one per row.
+    ``weighting`` (:class:`~processors.training.head_weighting.HeadWeighting`; its
+    teacher is not read here) then reweighs, within each source, the hate-speech rows
+    that name an identity group, multiplies a source's share, and multiplies the
+    hate-speech weight of offensive, not hateful, rows, so insults and swearing weigh
+    more as negatives; the total stays one per row.
     """
-    if not offensive_weight > 0 or not math.isfinite(offensive_weight):
-        raise ValueError(f"offensive weight {offensive_weight!r}: expected a positive factor")
+    identity, offensive_weight = weighting.identity, weighting.offensive_weight
     groups: dict[tuple[str, bool], list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         groups[(row.source, label_of(row, category))].append(index)
@@ -122,7 +119,7 @@ def balanced_weights(
         named = [groups_named(row.text) if c else frozenset() for row, c in zip(rows, chosen, strict=True)]
         hateful = np.array([row.hate for row in rows], dtype=bool)
         weights = reweigh(weights, hateful, [row.source for row in rows], named, chosen, identity)
-    for source, factor in (source_weights or {}).items():
+    for source, factor in weighting.source_weights.items():
         weights[[i for i, row in enumerate(rows) if row.source == source]] *= factor
     if category == HATE and offensive_weight != 1.0:
         weights[[i for i, row in enumerate(rows) if row.offensive and not row.hate]] *= offensive_weight
@@ -206,24 +203,16 @@ def train_heads(
     sublabels: bool = True,
     categories: Sequence[str] = CATEGORIES,
     keep: HeadSet | None = None,
-    source_weights: Mapping[str, float] | None = None,
-    teacher: Mapping[str, np.ndarray] | None = None,
-    teacher_weight: float = 0.5,
-    identity: IdentityBalance | None = None,
-    offensive_weight: float = 1.0,
+    weighting: HeadWeighting = DEFAULT_WEIGHTING,
 ) -> HeadSet:
     """Heads for ``categories``; with ``keep``, its heads of the other categories are kept unchanged.
 
-    ``identity`` reweighs the hate-speech rows that name an identity group (``--identity-balance``);
-    ``offensive_weight`` multiplies the hate-speech weight of offensive, not hateful, rows
-    (``--offensive-weight``).
-
-    ``teacher`` (per category, one calibrated score per row, e.g. e5's heads on
-    these rows) distils another encoder's judgement into these heads: the
-    training target is ``(1 - teacher_weight) * label + teacher_weight * score``,
-    so the cheap encoder learns where the costly one is sure and where it is not
-    (calibration stays on the labels).
+    ``weighting`` weighs the training rows (:func:`balanced_weights`); its ``teacher``
+    (one calibrated score per row, e.g. e5's heads on these rows) is mixed into the
+    targets, so the cheap encoder learns where the costly one is sure and where it is
+    not (calibration stays on the labels).
     """
+    teacher, teacher_weight = weighting.teacher, weighting.teacher_weight
     split = np.array([row.split for row in rows])
     train_idx, cal_idx = np.flatnonzero(split == "train"), np.flatnonzero(split == "calibration")
     train = [rows[i] for i in train_idx.tolist()]
@@ -234,13 +223,7 @@ def train_heads(
         y: np.ndarray = np.array([label_of(row, category) for row in train])
         if teacher is not None and category in teacher:
             y = (1.0 - teacher_weight) * y + teacher_weight * teacher[category][train_idx]
-        weights = balanced_weights(
-            train,
-            category,
-            source_weights=source_weights,
-            identity=identity,
-            offensive_weight=offensive_weight,
-        )
+        weights = balanced_weights(train, category, weighting=weighting)
         network = fit_head(x_train, y, weights, config)
         margins = network.logits(x_cal)[:, 0].astype(np.float64)
         head = CategoryHead(category, network, calibrate(margins, calibration, category))
@@ -776,13 +759,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "share-alike data (see the model card)",
     )
     args = parser.parse_args(argv)
-    try:  # every NAME=NUMBER option is refused here, before minutes of embedding
-        source_weights = parse_source_weights(args.source_weight)
+    try:  # every bad option is refused here, before minutes of embedding
+        weighting = HeadWeighting(
+            source_weights=parse_source_weights(args.source_weight),
+            identity=None if args.identity_balance is None else IdentityBalance.parse(args.identity_balance),
+            offensive_weight=args.offensive_weight,
+            teacher_weight=args.distil_weight,
+        )
         parse_thresholds(args.gate_escalate_at, CATEGORIES)
         parse_recall(args.gate_recall, CATEGORIES)
-        identity = None if args.identity_balance is None else IdentityBalance.parse(args.identity_balance)
-        if not args.offensive_weight > 0 or not math.isfinite(args.offensive_weight):
-            raise ValueError(f"--offensive-weight {args.offensive_weight!r}: expected a positive factor")
+        selection = RowSelection(
+            caps=None if args.train_scale == 1.0 else scaled_caps(args.train_scale),
+            per_accident_event=args.accident_tweets or None,
+            held_out_events=tuple(args.held_out_events),
+            split_by=args.split,
+        )
     except ValueError as exc:
         parser.error(str(exc))
     if args.gate_only and args.gate is None:
@@ -794,17 +785,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = EncoderSettings(kind=args.encoder, model=args.model)
     encoder = build_encoder(settings)
-    caps = None if args.train_scale == 1.0 else scaled_caps(args.train_scale)
-    accidents = args.accident_tweets or None
-    every_row = all_rows(
-        args.shared,
-        caps,
-        per_accident_event=accidents,
-        held_out_events=args.held_out_events,
-        split_by=args.split,
-    )
+    every_row = all_rows(args.shared, selection)
     every_source = {row.source for row in every_row}
-    for option, named in (("--source-weight", source_weights), ("--exclude", args.exclude)):
+    for option, named in (("--source-weight", weighting.source_weights), ("--exclude", args.exclude)):
         if unknown := sorted(set(named) - every_source):  # a misspelt source would weigh or drop nothing
             parser.error(
                 f"{option}: no training rows come from {', '.join(unknown)} "
@@ -825,7 +808,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\ngate, escalating from {gate_metrics['escalate_at']}:")
         print(summary(gate_metrics["dev_at_escalation"]))
         return 0
-    teacher = None if args.distil_from is None else teacher_scores(args.distil_from, rows, args.cache)
+    if args.distil_from is not None:
+        weighting = replace(weighting, teacher=teacher_scores(args.distil_from, rows, args.cache))
     keep = None if args.only is None else HeadSet.load(args.out, encoder=encoder.name)
     heads = train_heads(
         vectors,
@@ -837,11 +821,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         version=args.version,
         categories=args.only or CATEGORIES,
         keep=keep,
-        source_weights=source_weights,
-        teacher=teacher,
-        teacher_weight=args.distil_weight,
-        identity=identity,
-        offensive_weight=args.offensive_weight,
+        weighting=weighting,
     )
     metrics: dict[str, Any] = {
         "encoder": encoder.name,
@@ -858,26 +838,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             split=args.split,
             held_out_events=args.held_out_events,
         )
-        if identity is not None:
-            heads.meta["identity_balance"] = {HATE: str(identity)}
-        if args.offensive_weight != 1.0:
-            heads.meta["offensive_weight"] = {HATE: args.offensive_weight}
+        if weighting.identity is not None:
+            heads.meta["identity_balance"] = {HATE: str(weighting.identity)}
+        if weighting.offensive_weight != 1.0:
+            heads.meta["offensive_weight"] = {HATE: weighting.offensive_weight}
     else:
         for category in args.only:
             heads.meta["retrained"][category].update(
                 rows=counts,
                 sources=sources,
                 train_scale=str(args.train_scale),
-                source_weights=source_weights,
+                source_weights=dict(weighting.source_weights),
                 split=args.split,
                 held_out_events=args.held_out_events,
-                distil_from=None if teacher is None else str(args.distil_from),
-                distil_weight=None if teacher is None else args.distil_weight,
+                distil_from=None if weighting.teacher is None else str(args.distil_from),
+                distil_weight=None if weighting.teacher is None else weighting.teacher_weight,
             )
-            if identity is not None and category == HATE:
-                heads.meta["retrained"][category]["identity_balance"] = str(identity)
-            if args.offensive_weight != 1.0 and category == HATE:
-                heads.meta["retrained"][category]["offensive_weight"] = args.offensive_weight
+            if weighting.identity is not None and category == HATE:
+                heads.meta["retrained"][category]["identity_balance"] = str(weighting.identity)
+            if weighting.offensive_weight != 1.0 and category == HATE:
+                heads.meta["retrained"][category]["offensive_weight"] = weighting.offensive_weight
     heads.save(args.out)
     print(summary(metrics["dev"]))
     if args.gate is not None:

@@ -7,6 +7,7 @@ import pytest
 
 from processors.training import train_encoder
 from processors.training.examples import Row
+from processors.training.head_weighting import HeadWeighting
 from processors.training.identity_terms import IDENTITY_TERMS, groups_named
 from processors.training.identity_weights import MIN_GROUP_ROWS, IdentityBalance, identity_shares, reweigh
 
@@ -89,7 +90,9 @@ def test_balance_gives_every_group_its_sources_hateful_share() -> None:
         }
     )
     plain = train_encoder.balanced_weights(rows, "hate_speech")
-    weights = train_encoder.balanced_weights(rows, "hate_speech", identity=IdentityBalance.parse("balance"))
+    weights = train_encoder.balanced_weights(
+        rows, "hate_speech", weighting=HeadWeighting(identity=IdentityBalance.parse("balance"))
+    )
     assert weights.sum() == pytest.approx(len(rows))
     for source in "ab":
         mine = [row.source == source for row in rows]
@@ -118,14 +121,18 @@ def test_a_factor_multiplies_the_non_hateful_rows_naming_a_group_and_only_for_ha
     )
     rows += [Row(f"report {i}", "en", "crisislex_violence", "train", False, i % 2 == 0) for i in range(4)]
     plain = train_encoder.balanced_weights(rows, "hate_speech")
-    heavier = train_encoder.balanced_weights(rows, "hate_speech", identity=IdentityBalance.parse("3"))
+    heavier = train_encoder.balanced_weights(
+        rows, "hate_speech", weighting=HeadWeighting(identity=IdentityBalance.parse("3"))
+    )
     ratio = heavier / plain
     calm_named = [not row.hate and row.text.startswith("women") for row in rows]
     assert ratio[calm_named] == pytest.approx(3 * ratio[[row.text.startswith("sunny") for row in rows]][0])
     others = [not c for c in calm_named]
     # every other row, the borrowed ones too, keeps its share
     assert len({round(r, 9) for r in ratio[others]}) == 1
-    violence = train_encoder.balanced_weights(rows, "violence_report", identity=IdentityBalance.parse("3"))
+    violence = train_encoder.balanced_weights(
+        rows, "violence_report", weighting=HeadWeighting(identity=IdentityBalance.parse("3"))
+    )
     assert violence == pytest.approx(train_encoder.balanced_weights(rows, "violence_report"))
 
 

@@ -46,6 +46,8 @@ from processors.training.hate_corpora import (
     split_of,
     subsample,
 )
+from processors.training.head_weighting import HeadWeighting
+from processors.training.row_selection import RowSelection
 from processors.training.train_encoder import calibrate, gate_thresholds
 from processors.training.violence_corpora import (
     WRITTEN_TRAIN,
@@ -199,12 +201,17 @@ def test_split_by_text_restores_the_hash_split_the_default_bands_were_drawn_on(s
         split_of_event.setdefault(example.event, set()).add(example.split)
     straddling = [event for event, splits in split_of_event.items() if len(splits) == 2]
     assert any(event.startswith("crisislex/") for event in straddling), "the hash parts an event's tweets"
-    rows = all_rows(shared, split_by="text")
+    rows = all_rows(shared, RowSelection(split_by="text"))
     by_event = all_rows(shared)
     assert [row.text for row in rows] == [row.text for row in by_event]
     assert any(a.split != b.split for a, b in zip(rows, by_event, strict=True)), "all_rows passes it on"
     with pytest.raises(ValueError, match="split by 'date'"):
         calibration_split("crisislex/x", "text", "date")
+
+
+def test_a_row_selection_refuses_an_unknown_split_naming_the_option() -> None:
+    with pytest.raises(ValueError, match="--split 'date': expected one of event, text"):
+        RowSelection(split_by="date")
 
 
 def test_a_held_out_training_event_is_neither_trained_on_nor_calibrated_on(shared: Path) -> None:
@@ -540,7 +547,9 @@ def test_only_with_a_gate_whose_heads_would_be_retrained_is_refused(trained: Pat
 def test_a_source_weight_multiplies_that_source_only() -> None:
     rows = [Row(f"t{i}", "en", "a" if i < 4 else "b", "train", i % 2 == 0, False) for i in range(8)]
     plain = train_encoder.balanced_weights(rows, "hate_speech")
-    heavier = train_encoder.balanced_weights(rows, "hate_speech", source_weights={"b": 3.0})
+    heavier = train_encoder.balanced_weights(
+        rows, "hate_speech", weighting=HeadWeighting(source_weights={"b": 3.0})
+    )
     assert plain.sum() == pytest.approx(heavier.sum()) == pytest.approx(8)
     assert heavier[4] / heavier[0] == pytest.approx(3 * plain[4] / plain[0])
     with pytest.raises(ValueError, match="SOURCE=FACTOR"):
@@ -621,8 +630,10 @@ def test_a_teacher_agreeing_with_the_labels_changes_nothing_and_an_unsure_one_fl
     def heads(teacher: np.ndarray | None = None, weight: float = 0.5) -> HeadSet:
         return train_encoder.train_heads(
             x, rows, train_encoder.HeadConfig(), encoder="e", dim=4, max_chars=300, sublabels=False,
-            categories=["violence_report"], teacher=None if teacher is None else {"violence_report": teacher},
-            teacher_weight=weight,
+            categories=["violence_report"],
+            weighting=HeadWeighting(
+                teacher=None if teacher is None else {"violence_report": teacher}, teacher_weight=weight
+            ),
         )
 
     plain = heads()
@@ -702,7 +713,7 @@ def _with_offensive_rows(shared: Path, root: Path) -> Path:
 
 
 def test_offensive_rows_are_the_corpora_s_offensive_non_hateful_ones(shared: Path, tmp_path: Path) -> None:
-    rows = all_rows(_with_offensive_rows(shared, tmp_path), split_by="text")
+    rows = all_rows(_with_offensive_rows(shared, tmp_path), RowSelection(split_by="text"))
     offensive = {row.text for row in rows if row.offensive}
     assert offensive == {prepare_text(f"shut up you absolute clown, nobody asked ({n})", PREPARED_CHARS)
                          for n in range(8)}, "Davidson class 1 only: the rest of the tiny files say neither"
@@ -723,7 +734,9 @@ def test_an_offensive_weight_multiplies_the_offensive_negatives_of_the_hate_head
         Row("v1", "en", "b_violence", "train", False, False),
     ]
     plain = train_encoder.balanced_weights(rows, "hate_speech")
-    heavier = train_encoder.balanced_weights(rows, "hate_speech", offensive_weight=3.0)
+    heavier = train_encoder.balanced_weights(
+        rows, "hate_speech", weighting=HeadWeighting(offensive_weight=3.0)
+    )
     assert heavier.sum() == pytest.approx(plain.sum()) == pytest.approx(len(rows))
     assert heavier[3] / heavier[2] == pytest.approx(3 * plain[3] / plain[2])
     assert heavier[4] / heavier[2] == pytest.approx(3 * plain[4] / plain[2])
@@ -731,13 +744,17 @@ def test_an_offensive_weight_multiplies_the_offensive_negatives_of_the_hate_head
         "hateful and plain negatives keep their ratio"
     )
     assert heavier[5] / heavier[2] == pytest.approx(plain[5] / plain[2])
-    violence = train_encoder.balanced_weights(rows, "violence_report", offensive_weight=3.0)
+    violence = train_encoder.balanced_weights(
+        rows, "violence_report", weighting=HeadWeighting(offensive_weight=3.0)
+    )
     np.testing.assert_array_equal(violence, train_encoder.balanced_weights(rows, "violence_report"))
-    unchanged = train_encoder.balanced_weights(rows, "hate_speech", offensive_weight=1.0)
+    unchanged = train_encoder.balanced_weights(
+        rows, "hate_speech", weighting=HeadWeighting(offensive_weight=1.0)
+    )
     np.testing.assert_array_equal(unchanged, plain)
     for bad in (0.0, -2.0, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="positive factor"):
-            train_encoder.balanced_weights(rows, "hate_speech", offensive_weight=bad)
+            HeadWeighting(offensive_weight=bad)
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "nan", "inf"])
