@@ -46,6 +46,8 @@ class HeadWeighting:
     def __post_init__(self) -> None:
         if not self.offensive_weight > 0 or not math.isfinite(self.offensive_weight):
             raise ValueError(f"--offensive-weight {self.offensive_weight!r}: expected a positive factor")
+        if not 0.0 <= self.teacher_weight <= 1.0:  # also refuses nan: a target must stay in [0, 1]
+            raise ValueError(f"--distil-weight {self.teacher_weight!r}: expected a share from 0 to 1")
 
 
 DEFAULT_WEIGHTING = HeadWeighting()

@@ -37,6 +37,10 @@ class RowSelection:
     def __post_init__(self) -> None:
         if self.split_by not in SPLITS_BY:
             raise ValueError(f"--split {self.split_by!r}: expected one of {', '.join(SPLITS_BY)}")
+        if self.per_accident_event is not None and self.per_accident_event < 0:  # [:-3] keeps all but 3
+            raise ValueError(
+                f"--accident-tweets {self.per_accident_event}: expected a count of tweets, 0 or more (0: all)"
+            )
 
 
 DEFAULT_SELECTION = RowSelection()

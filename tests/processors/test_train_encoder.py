@@ -768,6 +768,26 @@ def test_a_bad_offensive_weight_is_refused_before_anything_is_read(
     assert not (tmp_path / "encoder").exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--distil-weight", "1.5", "--distil-weight 1.5: expected a share from 0 to 1"),
+        ("--distil-weight", "-0.1", "--distil-weight -0.1: expected a share from 0 to 1"),
+        ("--distil-weight", "nan", "--distil-weight nan: expected a share from 0 to 1"),
+        ("--accident-tweets", "-3", "--accident-tweets -3: expected a count of tweets, 0 or more (0: all)"),
+    ],
+)
+def test_a_bad_distil_weight_or_accident_count_is_refused_before_anything_is_read(
+    option: str, value: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A share outside [0, 1] gave targets outside [0, 1]; a negative count kept all but that many."""
+    with pytest.raises(SystemExit):
+        train_encoder.main(["--shared", str(tmp_path / "nowhere"), "--out", str(tmp_path / "encoder"),
+                            option, value])
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "encoder").exists()
+
+
 def test_training_with_an_offensive_weight_changes_the_hate_head_only_and_records_it(
     trained: Path, shared: Path, tmp_path: Path
 ) -> None:
