@@ -20,7 +20,8 @@ items it was not asked about. The shipped configuration, in short
 
     routes:
       - model: models/encoder-use        # USE multilingual v3, posts of its 16 languages: every one
-        encoder: {kind: use}
+        encoder: {kind: use+static}      # USE's vector joined to the gate's static one
+        model_for: {hate_speech: models/encoder-use-static}   # violence: USE's heads on USE's part
         categories: [hate_speech, violence_report]
         languages: [ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh]
         max_text_chars: 280
@@ -28,13 +29,15 @@ items it was not asked about. The shipped configuration, in short
         defer: {violence_report: [0.0214, 0.9791]}
         defer_unescalated: {violence_report: [0.3928, 0.9791]}
       - model: models/encoder-use        # romanised Hindi posts, hate speech only
-        encoder: {kind: use}
+        encoder: {kind: use+static}
+        model_for: {hate_speech: models/encoder-use-static}
         categories: [hate_speech]
         romanised: [hi]
         max_text_chars: 280
         unscreened: true
       - model: models/encoder-use        # news leads of its languages, when escalated
-        encoder: {kind: use}
+        encoder: {kind: use+static}
+        model_for: {hate_speech: models/encoder-use-static}
         languages: [...]
         min_text_chars: 280
         defer: {hate_speech: [0.2629, 1.0], violence_report: [0.0018, 1.0]}
