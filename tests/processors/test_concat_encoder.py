@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from processors.categories import load_categories
-from processors.classifiers.encoder import EncoderClassifier, Route
+from processors.classifiers.encoder import EncoderClassifier, Route, passages
 from processors.classifiers.heads import POOLED, CategoryHead, HeadsError, HeadSet, Network
 from processors.classifiers.ngram import Platt
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
@@ -249,3 +249,28 @@ def test_a_bad_model_for_is_a_config_error_naming_the_key(
         EncoderClassifier.from_config(
             {"routes": [route]}, load_categories(CATEGORIES_FILE), tmp_path / "c.yaml"
         )
+
+
+def test_a_part_head_scored_by_passage_scores_as_on_the_part_encoder_alone() -> None:
+    violence = heads_on("use", 4, 1, ["hate_speech", "violence_report"])
+    hate = heads_on("use+static", 6, 2, ["hate_speech"])
+    joined = Route(
+        ConcatEncoder([Counting("use", 4, 1.0), Counting("static", 2, 1.0)]),
+        violence,
+        heads_for={"hate_speech": hate},
+        by_sentence=["violence_report"],
+    )
+    class Unit(Counting):  # an encoder's rows are unit rows (Counting's are not)
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            return normalise_rows(super().embed(texts))
+
+    alone = Route(Unit("use", 4, 1.0), violence, by_sentence=["violence_report"])
+    long = " ".join(["Gunmen came to the village at dawn and went from house to house for hours."] * 3)
+    texts = [ItemText(long + " They burned houses! Many fled.", "en"), ItemText("Calm", "en")]
+    assert len(passages(texts[0].text)) > 1
+    results: dict[str, list[dict[str, CategoryHit]]] = {"joined": [{}, {}], "alone": [{}, {}]}
+    joined.score(texts, [{"violence_report"}] * 2, 0.0, results["joined"])
+    alone.score(texts, [{"violence_report"}] * 2, 0.0, results["alone"])
+    assert [hits["violence_report"].score for hits in results["joined"]] == [
+        hits["violence_report"].score for hits in results["alone"]
+    ]
