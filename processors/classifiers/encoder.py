@@ -20,7 +20,8 @@ items it was not asked about. The shipped configuration, in short
 
     routes:
       - model: models/encoder-use        # USE multilingual v3, posts of its 16 languages: every one
-        encoder: {kind: use}
+        encoder: {kind: use+static}      # USE's vector joined to the gate's static one
+        model_for: {hate_speech: models/encoder-use-static}   # violence: USE's heads on USE's part
         categories: [hate_speech, violence_report]
         languages: [ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh]
         max_text_chars: 280
@@ -28,13 +29,15 @@ items it was not asked about. The shipped configuration, in short
         defer: {violence_report: [0.0214, 0.9791]}
         defer_unescalated: {violence_report: [0.3928, 0.9791]}
       - model: models/encoder-use        # romanised Hindi posts, hate speech only
-        encoder: {kind: use}
+        encoder: {kind: use+static}
+        model_for: {hate_speech: models/encoder-use-static}
         categories: [hate_speech]
         romanised: [hi]
         max_text_chars: 280
         unscreened: true
       - model: models/encoder-use        # news leads of its languages, when escalated
-        encoder: {kind: use}
+        encoder: {kind: use+static}
+        model_for: {hate_speech: models/encoder-use-static}
         languages: [...]
         min_text_chars: 280
         defer: {hate_speech: [0.2629, 1.0], violence_report: [0.0018, 1.0]}
@@ -47,6 +50,14 @@ letters (:func:`processors.writing_systems.mostly_latin`): Hinglish is
 identified as ``hi``, but reads to an encoder nothing like Devanagari Hindi.
 With ``romanised`` and no ``languages`` a route reads only those romanised
 texts, so they can have a route, and categories, of their own.
+
+A route's ``model_for`` names, per category, a heads folder other than
+``model``'s, trained on the route's vectors or on one named part of them (a
+joined encoder's, :mod:`processors.encoders.concat`): with ``encoder: {kind:
+use+static}``, ``model: models/encoder-use`` and ``model_for: {hate_speech:
+models/encoder-use-static}``, USE reads each text once; the hate head reads the
+joined vector and USE's violence head reads its USE part, re-normalised (USE's
+own vector). Every head still reads exactly the vectors whose name it records.
 
 A single encoder needs no routes (``model:`` and ``encoder:`` at the top).
 Other settings, all optional::
@@ -82,6 +93,7 @@ from processors.classifiers.ngram import SHIPPED_MODELS
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
 from processors.classifiers.registry import register
 from processors.encoders import Encoder, EncoderError, EncoderSettings, prepare_text
+from processors.encoders.concat import part_columns, read_part
 from processors.encoders.registry import shared_encoder
 from processors.writing_systems import NOT_LATIN_LANGUAGES, mostly_latin
 from tocsin.resources import shipped
@@ -112,6 +124,9 @@ class RouteConfig(BaseModel):
     unscreened: bool = False
     # with unscreened: the band for the items the first stage did not escalate (default: defer's)
     defer_unescalated: dict[str, Band] = Field(default_factory=dict)
+    # per category, heads from another folder than `model`'s, trained on this route's vectors or on
+    # one named part of them (a joined encoder's: see processors/encoders/concat.py)
+    model_for: dict[str, Path] = Field(default_factory=dict)
 
     @field_validator("romanised")
     @classmethod
@@ -157,6 +172,19 @@ def parse(kind: type[BaseModel], config: Mapping[str, Any], source: Path, plugin
         error = exc.errors()[0]
         key = ".".join(str(part) for part in error["loc"])
         raise ClassifierConfigError(f"{source}: key 'classifiers.{plugin}.{key}': {error['msg']}") from exc
+
+
+def load_heads(path: Path, encoder: Encoder) -> HeadSet:
+    """The heads in ``path``, refused unless trained on ``encoder``'s vectors or on one named part of them."""
+    heads = HeadSet.load(path)
+    if part_columns(encoder, heads.encoder) is None:
+        parts = getattr(encoder, "parts", None)
+        also = f" nor on one of its parts ({', '.join(p.name for p in parts)})" if parts else ""
+        raise HeadsError(
+            f"{path}: heads were trained on encoder {heads.encoder!r}, not {encoder.name!r}{also}: "
+            "retrain them for this encoder"
+        )
+    return heads
 
 
 def check_heads(
@@ -227,6 +255,7 @@ class Route:
         encoder: Encoder,
         heads: HeadSet,
         *,
+        heads_for: Mapping[str, HeadSet] | None = None,
         categories: Sequence[str] | None = None,
         languages: Sequence[str] | None = None,
         romanised: Sequence[str] | None = None,
@@ -239,11 +268,20 @@ class Route:
         unscreened: bool = False,
         defer_unescalated: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
-        if heads.encoder != encoder.name:
-            raise HeadsError(f"heads trained on {heads.encoder!r}, encoder is {encoder.name!r}")
         self.encoder = encoder
         self.heads = heads
         self.categories = frozenset(categories if categories is not None else heads.heads)
+        # per category, its heads (``heads_for``'s or ``heads``) and where their vectors lie in the encoder's
+        self.head_sets = {name: (heads_for or {}).get(name, heads) for name in self.categories}
+        self.columns: dict[str, slice] = {}
+        for name, head_set in {"": heads, **self.head_sets}.items():
+            columns = part_columns(encoder, head_set.encoder)
+            if columns is None:
+                raise HeadsError(f"heads trained on {head_set.encoder!r}, encoder is {encoder.name!r}")
+            if name and name not in head_set.heads:
+                raise HeadsError(f"the heads trained on {head_set.encoder!r} have no {name!r}")
+            if name:
+                self.columns[name] = columns
         self.romanised = frozenset(romanised or ())
         # romanised alone: those languages only, in Latin letters; neither: every language
         self.languages = frozenset(languages or ()) if languages is not None or self.romanised else None
@@ -257,7 +295,11 @@ class Route:
         self.defer_unescalated = {
             name: band for name, band in (defer_unescalated or {}).items() if name in self.categories
         }
-        self.classifier = f"{EncoderClassifier.name}/{heads.version}/{encoder.name}"
+        # what a hit names: the heads' version and the vectors they read
+        self.classifiers = {
+            name: f"{EncoderClassifier.name}/{head_set.version}/{head_set.encoder}"
+            for name, head_set in self.head_sets.items()
+        }
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.embedded = 0
@@ -343,16 +385,21 @@ class Route:
         items, per_item = self._read([texts[i].text for i in rows])
         langs = [texts[i].lang for i in rows]
         for category in sorted(set().union(*(wanted[i] for i in rows))):
-            head = self.heads.heads[category]
+            head = self.head_sets[category].heads[category]
+            columns = self.columns[category]
             if category in self.by_sentence:
+                passages_read = [read_part(passage_rows, columns) for passage_rows in per_item]
                 best = [
                     head.scores(passage_rows, [lang] * len(passage_rows))
-                    for passage_rows, lang in zip(per_item, langs, strict=True)
+                    for passage_rows, lang in zip(passages_read, langs, strict=True)
                 ]
                 scores = np.array([float(b.max()) for b in best])
-                vectors = np.stack([rows_[int(b.argmax())] for rows_, b in zip(per_item, best, strict=True)])
+                vectors = np.stack(
+                    [rows_[int(b.argmax())] for rows_, b in zip(passages_read, best, strict=True)]
+                )
             else:
-                scores, vectors = head.scores(items, langs), items
+                vectors = read_part(items, columns)
+                scores = head.scores(vectors, langs)
             band = self.defer.get(category)
             in_band = split_band(scores, band)
             strict = self.defer_unescalated.get(category)
@@ -376,7 +423,7 @@ class Route:
             for n, k in enumerate(chosen):
                 results[rows[k]][category] = CategoryHit(
                     score=round(float(min(max(scores[k], 0.0), 1.0)), 4),
-                    classifier=self.classifier,
+                    classifier=self.classifiers[category],
                     # a hit always names its likeliest subtype or targeted group
                     labels=_on(head.labels.names, labels[n], head.labels.thresholds, at_least_one=True)
                     if head.labels is not None and labels is not None
@@ -404,7 +451,13 @@ class EncoderClassifier:
         covered = set().union(*(route.categories for route in self.routes))
         self.categories = frozenset(categories if categories is not None else covered)
         self.threshold = threshold
-        self.version = "+".join(dict.fromkeys(route.heads.version for route in self.routes))
+        self.version = "+".join(
+            dict.fromkeys(
+                head_set.version
+                for route in self.routes
+                for head_set in (route.heads, *(route.head_sets[name] for name in sorted(route.head_sets)))
+            )
+        )
 
     @classmethod
     def from_config(
@@ -419,10 +472,23 @@ class EncoderClassifier:
             key = f"classifiers.{cls.name}" + (f".routes.{index}" if settings.routes else "")
             try:
                 encoder = shared_encoder(spec.encoder)
-                heads = HeadSet.load(model_path(spec.model), encoder=encoder.name)
+                heads = load_heads(model_path(spec.model), encoder)
+                heads_for = {
+                    name: load_heads(model_path(path), encoder) for name, path in spec.model_for.items()
+                }
             except (EncoderError, HeadsError) as exc:
                 raise ClassifierConfigError(f"{source}: key '{key}': {exc}") from exc
             names = check_heads(heads, spec.categories, categories, source, f"{key}.categories")
+            for category, other in heads_for.items():
+                if category not in names or category not in other.heads:
+                    raise ClassifierConfigError(
+                        f"{source}: key '{key}.model_for.{category}': "
+                        + (
+                            f"the route does not score it (it scores: {', '.join(names)})"
+                            if category not in names
+                            else f"those heads have no {category!r} (they have: {', '.join(other.heads)})"
+                        )
+                    )
             for category in spec.defer:
                 if category not in names:
                     raise ClassifierConfigError(
@@ -433,6 +499,7 @@ class EncoderClassifier:
                 Route(
                     encoder,
                     heads,
+                    heads_for=heads_for,
                     categories=names,
                     languages=spec.languages,
                     romanised=spec.romanised,

@@ -11,7 +11,10 @@ one part cannot read, e.g. empty, keeps the other part's direction).
 
 The name records the parts (``use-multilingual-v3+e5-static-1``), so heads
 trained on these vectors refuse any other encoder and the other encoders'
-heads refuse these.
+heads refuse these. A head trained on one part's vectors (USE's violence head)
+can read that part of the joined vector (:func:`part_columns`): re-normalised,
+it is the part's own vector, so one route computes USE once for heads of both
+kinds.
 """
 
 from __future__ import annotations
@@ -21,6 +24,31 @@ from collections.abc import Sequence
 import numpy as np
 
 from processors.encoders.protocol import Encoder, EncoderError, normalise_rows
+
+
+def part_columns(encoder: Encoder, name: str) -> slice | None:
+    """Where vectors named ``name`` lie in ``encoder``'s rows: all columns when that is its name, one
+    part's columns when it is a joined encoder with a part of that name; ``None``: not there.
+
+    A part's columns are not unit rows: re-normalised (:func:`read_part`), they are the part's own
+    vectors, to float tolerance.
+    """
+    if encoder.name == name:
+        return slice(0, encoder.dim)
+    if isinstance(encoder, ConcatEncoder):
+        start = 0
+        for part in encoder.parts:
+            if part.name == name:
+                return slice(start, start + part.dim)
+            start += part.dim
+    return None
+
+
+def read_part(vectors: np.ndarray, columns: slice) -> np.ndarray:
+    """The rows of ``vectors`` in ``columns`` as unit rows (all the columns: the rows as they are)."""
+    if columns.start == 0 and columns.stop == vectors.shape[1]:
+        return vectors
+    return normalise_rows(vectors[:, columns])
 
 
 def concat_name(names: Sequence[str]) -> str:

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from processors.categories import load_categories
-from processors.classifiers.encoder import EncoderClassifier, Route
-from processors.classifiers.heads import POOLED, CategoryHead, HeadSet, Network
+from processors.classifiers.encoder import EncoderClassifier, Route, passages
+from processors.classifiers.heads import POOLED, CategoryHead, HeadsError, HeadSet, Network
 from processors.classifiers.ngram import Platt
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
 from processors.encoders import Encoder, EncoderError, EncoderSettings, shared_encoder
-from processors.encoders.concat import ConcatEncoder
+from processors.encoders.concat import ConcatEncoder, part_columns, read_part
+from processors.encoders.protocol import normalise_rows
 from tests.processors.conftest import CATEGORIES_FILE
 from tocsin.schema import CategoryHit
 
@@ -110,11 +111,166 @@ def test_static_is_a_setting_of_the_joined_kind_only() -> None:
         shared_encoder(EncoderSettings(kind="use+static", static=Path("/nowhere/gate")))
 
 
-def test_heads_of_use_alone_are_refused_on_joined_vectors_naming_both(tmp_path: Path) -> None:
-    named = r"routes\.0.*'use-multilingual-v3', not " + re.escape(repr(JOINED))
+def test_heads_of_another_encoder_are_refused_on_joined_vectors_naming_it_and_the_parts(
+    tmp_path: Path,
+) -> None:
+    named = (
+        r"routes\.0.*'multilingual-e5-small-q4', not "
+        + re.escape(repr(JOINED))
+        + r" nor on one of its parts \(use-multilingual-v3, e5-static-1\)"
+    )
     with pytest.raises(ClassifierConfigError, match=named):
         EncoderClassifier.from_config(
-            {"routes": [{"model": "models/encoder-use-distilled", "encoder": {"kind": "use+static"}}]},
+            {"routes": [{"model": "models/encoder", "encoder": {"kind": "use+static"}}]},
             load_categories(CATEGORIES_FILE),
             tmp_path / "c.yaml",
         )
+
+
+def heads_on(encoder: str, dim: int, seed: int, categories: Sequence[str]) -> HeadSet:
+    """Heads with random weights that say they were trained on ``encoder``'s vectors."""
+    rng = np.random.default_rng(seed)
+    return HeadSet(
+        encoder=encoder,
+        dim=dim,
+        max_chars=300,
+        heads={
+            category: CategoryHead(
+                category,
+                Network(rng.normal(size=(dim, 1)).astype(np.float32), np.zeros(1, dtype=np.float32)),
+                {POOLED: Platt(1.0, 0.0)},
+            )
+            for category in categories
+        },
+        version=f"v{seed}",
+    )
+
+
+def test_a_part_read_from_the_joined_vector_is_that_part_encoders_own_vector() -> None:
+    joined = shared_encoder(EncoderSettings(kind="use+static"))
+    use = shared_encoder(EncoderSettings(kind="use"))
+    assert isinstance(joined, ConcatEncoder)
+    texts = ["Gunmen killed twelve villagers on Sunday.", "Ces gens-là sont des rats.", "x"]
+    vectors = joined.embed(texts)
+    use_columns = part_columns(joined, "use-multilingual-v3")
+    static_columns = part_columns(joined, "e5-static-1")
+    assert (use_columns, static_columns) == (slice(0, 512), slice(512, 640))
+    assert use_columns is not None and static_columns is not None
+    assert np.allclose(read_part(vectors, use_columns), use.embed(texts), atol=1e-5)
+    assert np.allclose(read_part(vectors, static_columns), joined.parts[1].embed(texts), atol=1e-5)
+    assert part_columns(joined, JOINED) == slice(0, 640) and read_part(vectors, slice(0, 640)) is vectors
+    assert part_columns(joined, "multilingual-e5-small") is None
+    assert part_columns(use, "use-multilingual-v3") == slice(0, 512)
+    assert part_columns(use, JOINED) is None, "a part's encoder cannot give the joined vector"
+
+
+def test_a_route_serves_a_part_head_and_a_joined_head_with_one_call_a_part_a_batch() -> None:
+    use, static = Counting("use", 4, 1.0), Counting("static", 2, 1.0)
+    encoder = ConcatEncoder([use, static])
+    violence = heads_on("use", 4, 1, ["hate_speech", "violence_report"])
+    hate = heads_on("use+static", 6, 2, ["hate_speech", "violence_report"])
+    route = Route(encoder, violence, heads_for={"hate_speech": hate})
+    texts = [ItemText(f"post number {n}" + "!" * n, "en") for n in range(7)]
+    results: list[dict[str, CategoryHit]] = [{} for _ in texts]
+    route.score(texts, [{"hate_speech", "violence_report"}] * len(texts), 0.0, results)
+    assert use.calls == [7] and static.calls == [7], "one call a part for the batch, both categories"
+    own = normalise_rows(Counting("use", 4, 1.0).embed([text.text for text in texts]))
+    joined = encoder.embed([text.text for text in texts])
+    for n, hits in enumerate(results):
+        violence_score = violence.heads["violence_report"].scores(own[n : n + 1], ["en"])[0]
+        hate_score = hate.heads["hate_speech"].scores(joined[n : n + 1], ["en"])[0]
+        assert hits["violence_report"].score == pytest.approx(round(float(violence_score), 4), abs=1e-4)
+        assert hits["hate_speech"].score == pytest.approx(round(float(hate_score), 4), abs=1e-4)
+        assert hits["violence_report"].classifier == "encoder/v1/use"
+        assert hits["hate_speech"].classifier == "encoder/v2/use+static"
+
+
+def test_a_route_refuses_heads_for_vectors_it_does_not_have() -> None:
+    encoder = ConcatEncoder([Counting("use", 4, 1.0), Counting("static", 2, 1.0)])
+    main = heads_on("use", 4, 1, ["hate_speech", "violence_report"])
+    with pytest.raises(HeadsError, match="trained on 'e5', encoder is 'use\\+static'"):
+        Route(encoder, main, heads_for={"hate_speech": heads_on("e5", 4, 2, ["hate_speech"])})
+    with pytest.raises(HeadsError, match="trained on 'use\\+static', encoder is 'use'"):
+        Route(
+            Counting("use", 4, 1.0),
+            main,
+            heads_for={"hate_speech": heads_on("use+static", 6, 2, ["hate_speech"])},
+        )
+    with pytest.raises(HeadsError, match="have no 'violence_report'"):
+        Route(encoder, main, heads_for={"violence_report": heads_on("use+static", 6, 2, ["hate_speech"])})
+
+
+def test_model_for_gives_a_category_heads_of_another_folder(tmp_path: Path) -> None:
+    heads_on(JOINED, 640, 3, ["hate_speech"]).save(tmp_path / "joined-hate")
+    route = {
+        "model": "models/encoder-use",
+        "encoder": {"kind": "use+static"},
+        "categories": ["hate_speech", "violence_report"],
+        "model_for": {"hate_speech": str(tmp_path / "joined-hate")},
+    }
+    plugin = EncoderClassifier.from_config(
+        {"routes": [route]}, load_categories(CATEGORIES_FILE), tmp_path / "c.yaml"
+    )
+    (read,) = plugin.routes
+    assert read.head_sets["hate_speech"].encoder == JOINED and read.columns["hate_speech"] == slice(0, 640)
+    assert read.head_sets["violence_report"].encoder == "use-multilingual-v3"
+    assert read.columns["violence_report"] == slice(0, 512)
+    assert plugin.version.split("+") == [read.heads.version, "v3"]
+
+
+NOT_SCORED = r"routes\.0\.model_for\.hate_speech': the route does not score it"
+NO_HEAD = r"routes\.0\.model_for\.violence_report': those heads have no 'violence_report'"
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"categories": ["violence_report"]}, NOT_SCORED),
+        ({"model_for": {"violence_report": "JOINED-HATE"}}, NO_HEAD),
+        ({"encoder": {"kind": "use"}}, r"routes\.0': .*trained on encoder " + re.escape(repr(JOINED))),
+        ({"model_for": {"hate_speech": "/nowhere"}}, r"routes\.0': .*no such heads file"),
+    ],
+)
+def test_a_bad_model_for_is_a_config_error_naming_the_key(
+    tmp_path: Path, change: dict[str, object], error: str
+) -> None:
+    folder = str(heads_on(JOINED, 640, 3, ["hate_speech"]).save(tmp_path / "joined-hate"))
+    route: dict[str, object] = {
+        "model": "models/encoder-use",
+        "encoder": {"kind": "use+static"},
+        "model_for": {"hate_speech": folder},
+    }
+    route.update(change)
+    if isinstance(route["model_for"], dict):
+        route["model_for"] = {
+            name: folder if path == "JOINED-HATE" else path for name, path in route["model_for"].items()
+        }
+    with pytest.raises(ClassifierConfigError, match=error):
+        EncoderClassifier.from_config(
+            {"routes": [route]}, load_categories(CATEGORIES_FILE), tmp_path / "c.yaml"
+        )
+
+
+def test_a_part_head_scored_by_passage_scores_as_on_the_part_encoder_alone() -> None:
+    violence = heads_on("use", 4, 1, ["hate_speech", "violence_report"])
+    hate = heads_on("use+static", 6, 2, ["hate_speech"])
+    joined = Route(
+        ConcatEncoder([Counting("use", 4, 1.0), Counting("static", 2, 1.0)]),
+        violence,
+        heads_for={"hate_speech": hate},
+        by_sentence=["violence_report"],
+    )
+    class Unit(Counting):  # an encoder's rows are unit rows (Counting's are not)
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            return normalise_rows(super().embed(texts))
+
+    alone = Route(Unit("use", 4, 1.0), violence, by_sentence=["violence_report"])
+    long = " ".join(["Gunmen came to the village at dawn and went from house to house for hours."] * 3)
+    texts = [ItemText(long + " They burned houses! Many fled.", "en"), ItemText("Calm", "en")]
+    assert len(passages(texts[0].text)) > 1
+    results: dict[str, list[dict[str, CategoryHit]]] = {"joined": [{}, {}], "alone": [{}, {}]}
+    joined.score(texts, [{"violence_report"}] * 2, 0.0, results["joined"])
+    alone.score(texts, [{"violence_report"}] * 2, 0.0, results["alone"])
+    assert [hits["violence_report"].score for hits in results["joined"]] == [
+        hits["violence_report"].score for hits in results["alone"]
+    ]

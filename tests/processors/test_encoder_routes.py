@@ -224,6 +224,18 @@ def test_the_cascade_gives_unscreened_hits_and_keeps_escalated_ones_merged() -> 
     assert set(results[1]) == {"hate_speech"}, "read unasked: its hate hit is reported"
 
 
+JOINED = "use-multilingual-v3+e5-static-1"
+
+
+def assert_hate_from_the_joined_head(*routes: Route) -> None:
+    """Hate speech is scored by models/encoder-use-static on the whole joined vector."""
+    joined = HeadSet.load(model_path(Path("models/encoder-use-static")))
+    assert list(joined.heads) == ["hate_speech"] and joined.encoder == JOINED
+    for route in routes:
+        assert route.head_sets["hate_speech"].meta == joined.meta
+        assert route.columns["hate_speech"] == slice(0, 640)
+
+
 def test_the_shipped_routes_read_posts_with_use_first_and_news_leads_when_escalated() -> None:
     from processors.classifiers.cascade import load_classifier_file
     from tocsin.settings import ProcessingSettings
@@ -232,7 +244,13 @@ def test_the_shipped_routes_read_posts_with_use_first_and_news_leads_when_escala
     spec = load_classifier_file(source).classifiers["encoder"]
     classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
     posts, romanised, news, e5 = classifier.routes
-    assert (posts.encoder.name, romanised.encoder.name, news.encoder.name) == ("use-multilingual-v3",) * 3
+    assert (posts.encoder.name, romanised.encoder.name, news.encoder.name) == (JOINED,) * 3
+    assert posts.encoder is romanised.encoder is news.encoder, "one USE (+ static) for the three routes"
+    use_heads = HeadSet.load(model_path(Path("models/encoder-use")))
+    for route in (posts, news):
+        assert route.head_sets["violence_report"].meta == use_heads.meta, "the default's USE violence head"
+        assert route.columns["violence_report"] == slice(0, 512), "USE's heads read USE's part"
+    assert_hate_from_the_joined_head(posts, romanised, news)
     assert e5.encoder.name.startswith("multilingual-e5")
     assert posts.unscreened and romanised.unscreened and not news.unscreened
     assert set(posts.defer) == {"violence_report"}, "USE alone decides hate speech on posts"
@@ -259,7 +277,8 @@ def test_the_shipped_profiles_read_romanised_hindi_posts_with_use_for_hate_and_d
     spec = load_classifier_file(source).classifiers["encoder"]
     classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
     romanised, e5 = classifier.routes[1], classifier.routes[-1]
-    assert romanised.encoder.name == "use-multilingual-v3" and romanised.romanised == {"hi"}
+    assert romanised.encoder.name == JOINED and romanised.romanised == {"hi"}
+    assert_hate_from_the_joined_head(romanised)
     hinglish, devanagari = ItemText(ROMANISED_HINDI, "hi"), ItemText(DEVANAGARI_HINDI, "hi")
     long_hinglish = ItemText(" ".join([ROMANISED_HINDI] * 8), "hi")
     for category, expected in (("hate_speech", [romanised, e5, e5]), ("violence_report", [e5, e5, e5])):
@@ -281,7 +300,8 @@ def test_the_high_volume_profile_lets_use_decide_in_its_languages_and_e5_read_th
     spec = load_classifier_file(source).classifiers["encoder"]
     classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
     posts, romanised, news, e5 = classifier.routes
-    assert (posts.encoder.name, romanised.encoder.name, news.encoder.name) == ("use-multilingual-v3",) * 3
+    assert (posts.encoder.name, romanised.encoder.name, news.encoder.name) == (JOINED,) * 3
+    assert_hate_from_the_joined_head(posts, romanised, news)
     assert e5.encoder.name.startswith("multilingual-e5")
     assert not posts.defer and not posts.defer_unescalated and not news.defer, "USE is never unsure"
     distilled = HeadSet.load(model_path(Path("models/encoder-use-distilled")))
