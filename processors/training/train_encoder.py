@@ -835,8 +835,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             sources=sources,
             train_scale=str(args.train_scale),
             accident_tweets=args.accident_tweets,
+            source_weights=dict(weighting.source_weights),
             split=args.split,
             held_out_events=args.held_out_events,
+            distil_from=None if weighting.teacher is None else str(args.distil_from),
+            distil_weight=None if weighting.teacher is None else weighting.teacher_weight,
         )
         if weighting.identity is not None:
             heads.meta["identity_balance"] = {HATE: str(weighting.identity)}

@@ -538,6 +538,22 @@ def test_only_retrains_the_named_categories_and_keeps_the_others_byte_for_byte(
     assert after.meta["config"] == before.meta["config"]
 
 
+def test_a_whole_run_records_its_source_weights_as_a_retraining_does(
+    trained: Path, shared: Path, tmp_path: Path
+) -> None:
+    """The heads file says how it was trained: a whole run dropped --source-weight from its metadata."""
+    out = tmp_path / "encoder"
+    code = train_encoder.main(
+        ["--shared", str(shared), "--cache", str(trained / "cache"), "--out", str(out),
+         "--encoder", "checkpoint", "--model", str(tiny_models.sequence_model()),
+         "--hidden", "8", "--epochs", "2", "--source-weight", "written_hate_context=3"]
+    )
+    assert code == 0
+    meta = HeadSet.load(out).meta
+    assert meta["source_weights"] == {"written_hate_context": 3.0}
+    assert meta["distil_from"] is None and meta["distil_weight"] is None
+
+
 def test_only_with_a_gate_whose_heads_would_be_retrained_is_refused(trained: Path, tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         train_encoder.main(["--out", str(trained / "encoder"), "--only", "hate_speech",
