@@ -178,8 +178,8 @@ def load_heads(path: Path, encoder: Encoder) -> HeadSet:
     """The heads in ``path``, refused unless trained on ``encoder``'s vectors or on one named part of them."""
     heads = HeadSet.load(path)
     if part_columns(encoder, heads.encoder) is None:
-        parts = getattr(encoder, "parts", None)
-        also = f" nor on one of its parts ({', '.join(p.name for p in parts)})" if parts else ""
+        parts = getattr(encoder, "part_names", None)
+        also = f" nor on one of its parts ({', '.join(parts)})" if parts else ""
         raise HeadsError(
             f"{path}: heads were trained on encoder {heads.encoder!r}, not {encoder.name!r}{also}: "
             "retrain them for this encoder"

@@ -9,12 +9,14 @@ the whole is scaled back to unit length, so each part weighs the same and the
 result is an :class:`~processors.encoders.Encoder` row like any other (a text
 one part cannot read, e.g. empty, keeps the other part's direction).
 
-The name records the parts (``use-multilingual-v3+e5-static-1``), so heads
-trained on these vectors refuse any other encoder and the other encoders'
-heads refuse these. A head trained on one part's vectors (USE's violence head)
-can read that part of the joined vector (:func:`part_columns`): re-normalised,
-it is the part's own vector, so one route computes USE once for heads of both
-kinds.
+The name records the parts, a static table's with its content fingerprint
+(``use-multilingual-v3+e5-static-1@<8 hex>``, :func:`part_name`): a table
+rebuilt under the same ``--version`` keeps its own name but not its
+fingerprint, so heads trained on these vectors refuse any other encoder, any
+other table, and the other encoders' heads refuse these. A head trained on one
+part's vectors (USE's violence head) can read that part of the joined vector
+(:func:`part_columns`): re-normalised, it is the part's own vector, so one
+route computes USE once for heads of both kinds.
 """
 
 from __future__ import annotations
@@ -26,9 +28,17 @@ import numpy as np
 from processors.encoders.protocol import Encoder, EncoderError, normalise_rows
 
 
+def part_name(part: Encoder) -> str:
+    """A part's name in a joined encoder's: its own, with ``@`` and its ``fingerprint`` when it has one
+    (a static table: its name outlives a rebuild, the fingerprint does not)."""
+    fingerprint = getattr(part, "fingerprint", None)
+    return f"{part.name}@{fingerprint}" if fingerprint else part.name
+
+
 def part_columns(encoder: Encoder, name: str) -> slice | None:
     """Where vectors named ``name`` lie in ``encoder``'s rows: all columns when that is its name, one
-    part's columns when it is a joined encoder with a part of that name; ``None``: not there.
+    part's columns when it is a joined encoder with a part of that name (:func:`part_name`: a static
+    table's with its fingerprint); ``None``: not there.
 
     A part's columns are not unit rows: re-normalised (:func:`read_part`), they are the part's own
     vectors, to float tolerance.
@@ -37,8 +47,8 @@ def part_columns(encoder: Encoder, name: str) -> slice | None:
         return slice(0, encoder.dim)
     if isinstance(encoder, ConcatEncoder):
         start = 0
-        for part in encoder.parts:
-            if part.name == name:
+        for part, part_id in zip(encoder.parts, encoder.part_names, strict=True):
+            if part_id == name:
                 return slice(start, start + part.dim)
             start += part.dim
     return None
@@ -63,7 +73,8 @@ class ConcatEncoder:
         if len(parts) < 2:
             raise EncoderError(f"a joined encoder needs at least two parts, got {len(parts)}")
         self.parts = list(parts)
-        self.name = concat_name([part.name for part in self.parts])
+        self.part_names = [part_name(part) for part in self.parts]
+        self.name = concat_name(self.part_names)
         self.dim = sum(part.dim for part in self.parts)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -17,13 +17,20 @@ File ``static.npz``: ``pieces`` (UTF-8 blob) and ``offsets``, ``scores``,
 ``vectors`` (int8, n × d), ``scales`` (float32, n), ``norm_from`` /
 ``norm_offsets`` / ``norm_to`` (the encoder's code-point normalisation), and a
 JSON ``header`` (format, name, unk id, provenance).
+
+The name (``e5-static-<version>``) says which recipe made a table, not which
+table: a rebuild under the same ``--version`` keeps it. :attr:`StaticEmbedding.fingerprint`
+hashes what decides a text's vector, so vectors read beside another encoder's
+(:mod:`processors.encoders.concat`) name the very table they came from.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +100,28 @@ class StaticEmbedding:
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])[filled]
         out[filled] = np.add.reduceat(rows, starts, axis=0)
         return normalise_rows(out)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """8 hex digits of a SHA-256 of what decides a text's vector: pieces, scores, vectors, scales,
+        normalisation and ``<unk>`` (not the name or provenance); computed once, on first use."""
+        codes = sorted(self.normalisation)
+        arrays = (
+            np.frombuffer("\0".join(self.pieces).encode("utf-8"), dtype=np.uint8),
+            np.ascontiguousarray(self.scores, dtype=np.float32),
+            np.ascontiguousarray(self.vectors),
+            np.ascontiguousarray(self.scales, dtype=np.float32),
+            np.frombuffer(
+                "\0".join(f"{code}:{self.normalisation[code]}" for code in codes).encode("utf-8"),
+                dtype=np.uint8,
+            ),
+            np.array([self.unk_id], dtype=np.int64),
+        )
+        digest = hashlib.sha256()
+        for array in arrays:  # each with its type and shape, so no two contents hash alike
+            digest.update(f"{array.dtype.str}{array.shape};".encode("ascii"))
+            digest.update(array.tobytes())
+        return digest.hexdigest()[:8]
 
     # -- files -------------------------------------------------------------
 

@@ -382,7 +382,7 @@ def parse_thresholds(values: Sequence[str], categories: Sequence[str]) -> dict[s
 
 def encoder_kind(name: str) -> str:
     """The encoder kind that produces vectors named ``name`` (as a heads file records it)."""
-    from processors.encoders.concat import concat_name
+    from processors.encoders.concat import concat_name, part_name
     from processors.encoders.e5 import NAME as E5
     from processors.encoders.registry import SHIPPED_STATIC, USE_STATIC
     from processors.encoders.static import StaticEmbedding
@@ -390,8 +390,8 @@ def encoder_kind(name: str) -> str:
     from tocsin.resources import shipped
 
     kinds = {E5: "e5", USE: "use"}
-    if name.startswith(f"{USE}+"):  # the shipped static table's name is in its file
-        kinds[concat_name([USE, StaticEmbedding.load(shipped(*SHIPPED_STATIC)).name])] = USE_STATIC
+    if name.startswith(f"{USE}+"):  # the shipped static table's name and fingerprint are in its file
+        kinds[concat_name([USE, part_name(StaticEmbedding.load(shipped(*SHIPPED_STATIC)))])] = USE_STATIC
     if name not in kinds:
         raise ValueError(f"no built-in encoder makes {name!r} vectors")
     return kinds[name]

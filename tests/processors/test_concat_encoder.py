@@ -10,17 +10,19 @@ import numpy as np
 import pytest
 
 from processors.categories import load_categories
-from processors.classifiers.encoder import EncoderClassifier, Route, passages
+from processors.classifiers.encoder import EncoderClassifier, Route, load_heads, passages
 from processors.classifiers.heads import POOLED, CategoryHead, HeadsError, HeadSet, Network
 from processors.classifiers.ngram import Platt
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
 from processors.encoders import Encoder, EncoderError, EncoderSettings, shared_encoder
 from processors.encoders.concat import ConcatEncoder, part_columns, read_part
 from processors.encoders.protocol import normalise_rows
+from processors.encoders.sentencepiece import read_vocabulary
+from processors.encoders.static import StaticEmbedding
 from tests.processors.conftest import CATEGORIES_FILE
 from tocsin.schema import CategoryHit
 
-JOINED = "use-multilingual-v3+e5-static-1"
+JOINED = "use-multilingual-v3+e5-static-1@337269cb"
 
 
 class Counting:
@@ -117,7 +119,7 @@ def test_heads_of_another_encoder_are_refused_on_joined_vectors_naming_it_and_th
     named = (
         r"routes\.0.*'multilingual-e5-small-q4', not "
         + re.escape(repr(JOINED))
-        + r" nor on one of its parts \(use-multilingual-v3, e5-static-1\)"
+        + r" nor on one of its parts \(use-multilingual-v3, e5-static-1@337269cb\)"
     )
     with pytest.raises(ClassifierConfigError, match=named):
         EncoderClassifier.from_config(
@@ -153,7 +155,8 @@ def test_a_part_read_from_the_joined_vector_is_that_part_encoders_own_vector() -
     texts = ["Gunmen killed twelve villagers on Sunday.", "Ces gens-là sont des rats.", "x"]
     vectors = joined.embed(texts)
     use_columns = part_columns(joined, "use-multilingual-v3")
-    static_columns = part_columns(joined, "e5-static-1")
+    static_columns = part_columns(joined, "e5-static-1@337269cb")
+    assert part_columns(joined, "e5-static-1") is None, "a table's bare name does not say which table"
     assert (use_columns, static_columns) == (slice(0, 512), slice(512, 640))
     assert use_columns is not None and static_columns is not None
     assert np.allclose(read_part(vectors, use_columns), use.embed(texts), atol=1e-5)
@@ -274,3 +277,62 @@ def test_a_part_head_scored_by_passage_scores_as_on_the_part_encoder_alone() -> 
     assert [hits["violence_report"].score for hits in results["joined"]] == [
         hits["violence_report"].score for hits in results["alone"]
     ]
+
+
+def tiny_table(seed: int, name: str = "e5-static-1") -> StaticEmbedding:
+    """A few real pieces with random vectors, under ``name`` (the shipped table's by default)."""
+    vocabulary = read_vocabulary()
+    keep = ["▁gun", "men", "▁village", "▁attack", "ed", "▁", "a", "e", "<unk>"]
+    index = {piece: i for i, piece in enumerate(vocabulary.pieces)}
+    scores = np.array([vocabulary.scores[index[p]] for p in keep], np.float32)
+    vectors = np.random.default_rng(seed).integers(-100, 100, size=(len(keep), 3)).astype(np.int8)
+    scales = np.ones(len(keep), np.float32)
+    return StaticEmbedding(
+        keep, scores, vectors, scales, vocabulary.normalisation, unk_id=len(keep) - 1, name=name
+    )
+
+
+def test_joined_heads_are_refused_on_another_table_of_the_same_name(tmp_path: Path) -> None:
+    """A rebuilt static table keeps its name (``--version``): heads of the old one must not read it."""
+    tiny_table(1).save(tmp_path / "a")
+    tiny_table(2).save(tmp_path / "b")
+    table_a, table_b = StaticEmbedding.load(tmp_path / "a"), StaticEmbedding.load(tmp_path / "b")
+    assert table_a.name == table_b.name == "e5-static-1"
+    assert table_a.fingerprint != table_b.fingerprint
+    assert tiny_table(1, name="other").fingerprint == table_a.fingerprint, "the contents, not the name"
+    assert StaticEmbedding.load("models/gate").fingerprint == "337269cb", "the shipped table's"
+    use = Counting("use-multilingual-v3", 4, 1.0)
+    on_a, on_b = ConcatEncoder([use, table_a]), ConcatEncoder([use, table_b])
+    assert on_a.name != on_b.name, "the joined name tells the tables apart"
+    assert on_a.name == ConcatEncoder([use, StaticEmbedding.load(tmp_path / "a")]).name, "and is stable"
+    heads = heads_on(on_a.name, on_a.dim, 3, ["hate_speech"])
+    heads.save(tmp_path / "heads")
+    assert load_heads(tmp_path / "heads", on_a).encoder == on_a.name
+    with pytest.raises(HeadsError, match=re.escape(f"{on_a.name!r}, not {on_b.name!r}")):
+        load_heads(tmp_path / "heads", on_b)
+    with pytest.raises(HeadsError, match=re.escape(f"trained on {on_a.name!r}, encoder is {on_b.name!r}")):
+        Route(on_b, heads)
+    violence = heads_on("use-multilingual-v3", 4, 4, ["violence_report"])
+    route = Route(on_b, violence, categories=["violence_report"])
+    assert route.columns == {"violence_report": slice(0, 4)}, "a head of USE alone reads USE's part of either"
+
+
+def test_the_settings_refuse_joined_heads_trained_with_another_static_table(tmp_path: Path) -> None:
+    tiny_table(1).save(tmp_path / "a")
+    tiny_table(2).save(tmp_path / "b")
+    on_a = shared_encoder(EncoderSettings(kind="use+static", static=tmp_path / "a"))
+    on_b = shared_encoder(EncoderSettings(kind="use+static", static=tmp_path / "b"))
+    heads_on(on_a.name, on_a.dim, 5, ["hate_speech"]).save(tmp_path / "heads")
+    route = {"model": str(tmp_path / "heads"), "categories": ["hate_speech"]}
+    categories = load_categories(CATEGORIES_FILE)
+    EncoderClassifier.from_config(
+        {"routes": [{**route, "encoder": {"kind": "use+static", "static": str(tmp_path / "a")}}]},
+        categories,
+        tmp_path / "c.yaml",
+    )
+    with pytest.raises(ClassifierConfigError, match=re.escape(f"{on_a.name!r}, not {on_b.name!r}")):
+        EncoderClassifier.from_config(
+            {"routes": [{**route, "encoder": {"kind": "use+static", "static": str(tmp_path / "b")}}]},
+            categories,
+            tmp_path / "c.yaml",
+        )

@@ -224,7 +224,7 @@ def test_the_cascade_gives_unscreened_hits_and_keeps_escalated_ones_merged() -> 
     assert set(results[1]) == {"hate_speech"}, "read unasked: its hate hit is reported"
 
 
-JOINED = "use-multilingual-v3+e5-static-1"
+JOINED = "use-multilingual-v3+e5-static-1@337269cb"
 
 
 def assert_hate_from_the_joined_head(*routes: Route) -> None:

@@ -836,7 +836,7 @@ def test_heads_train_on_use_joined_to_the_static_table_and_load_only_on_those_ve
     )
     assert code == 0
     heads = HeadSet.load(tmp_path / "joined")
-    assert (heads.encoder, heads.dim) == ("use-multilingual-v3+e5-static-1", 640)
+    assert (heads.encoder, heads.dim) == ("use-multilingual-v3+e5-static-1@337269cb", 640)
     assert train_encoder.encoder_kind(heads.encoder) == "use+static", "a teacher of these vectors is built"
     categories = load_categories(CATEGORIES_FILE)
     route = {"model": str(tmp_path / "joined"), "encoder": {"kind": "use+static"}}
