@@ -804,6 +804,18 @@ def test_a_bad_distil_weight_or_accident_count_is_refused_before_anything_is_rea
     assert not (tmp_path / "encoder").exists()
 
 
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_a_train_scale_not_above_zero_is_refused_before_anything_is_built(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It built the encoder, then crashed with a traceback."""
+    with pytest.raises(SystemExit):
+        train_encoder.main(["--shared", str(tmp_path / "nowhere"), "--out", str(tmp_path / "encoder"),
+                            "--train-scale", value])
+    assert f"train_scale must be positive, not {float(value)}" in capsys.readouterr().err
+    assert not (tmp_path / "encoder").exists()
+
+
 def test_training_with_an_offensive_weight_changes_the_hate_head_only_and_records_it(
     trained: Path, shared: Path, tmp_path: Path
 ) -> None:
