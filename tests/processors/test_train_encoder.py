@@ -773,46 +773,27 @@ def test_an_offensive_weight_multiplies_the_offensive_negatives_of_the_hate_head
             HeadWeighting(offensive_weight=bad)
 
 
-@pytest.mark.parametrize("value", ["0", "-2", "nan", "inf"])
-def test_a_bad_offensive_weight_is_refused_before_anything_is_read(
-    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    with pytest.raises(SystemExit):
-        train_encoder.main(["--shared", str(tmp_path / "nowhere"), "--out", str(tmp_path / "encoder"),
-                            "--offensive-weight", value])
-    assert f"--offensive-weight {float(value)!r}: expected a positive factor" in capsys.readouterr().err
-    assert not (tmp_path / "encoder").exists()
+_BAD_OPTIONS = [
+    *[("--offensive-weight", v, f"--offensive-weight {float(v)!r}: expected a positive factor")
+      for v in ("0", "-2", "nan", "inf")],
+    # a share outside [0, 1] gave targets outside [0, 1]
+    *[("--distil-weight", v, f"--distil-weight {v}: expected a share from 0 to 1")
+      for v in ("1.5", "-0.1", "nan")],
+    # a negative count kept all but that many tweets
+    ("--accident-tweets", "-3", "--accident-tweets -3: expected a count of tweets, 0 or more (0: all)"),
+    # it built the encoder, then crashed with a traceback
+    *[("--train-scale", v, f"train_scale must be positive, not {float(v)}") for v in ("0", "-1")],
+]
 
 
-@pytest.mark.parametrize(
-    ("option", "value", "message"),
-    [
-        ("--distil-weight", "1.5", "--distil-weight 1.5: expected a share from 0 to 1"),
-        ("--distil-weight", "-0.1", "--distil-weight -0.1: expected a share from 0 to 1"),
-        ("--distil-weight", "nan", "--distil-weight nan: expected a share from 0 to 1"),
-        ("--accident-tweets", "-3", "--accident-tweets -3: expected a count of tweets, 0 or more (0: all)"),
-    ],
-)
-def test_a_bad_distil_weight_or_accident_count_is_refused_before_anything_is_read(
+@pytest.mark.parametrize(("option", "value", "message"), _BAD_OPTIONS)
+def test_a_bad_training_option_is_refused_before_anything_is_read(
     option: str, value: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A share outside [0, 1] gave targets outside [0, 1]; a negative count kept all but that many."""
     with pytest.raises(SystemExit):
         train_encoder.main(["--shared", str(tmp_path / "nowhere"), "--out", str(tmp_path / "encoder"),
                             option, value])
     assert message in capsys.readouterr().err
-    assert not (tmp_path / "encoder").exists()
-
-
-@pytest.mark.parametrize("value", ["0", "-1"])
-def test_a_train_scale_not_above_zero_is_refused_before_anything_is_built(
-    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """It built the encoder, then crashed with a traceback."""
-    with pytest.raises(SystemExit):
-        train_encoder.main(["--shared", str(tmp_path / "nowhere"), "--out", str(tmp_path / "encoder"),
-                            "--train-scale", value])
-    assert f"train_scale must be positive, not {float(value)}" in capsys.readouterr().err
     assert not (tmp_path / "encoder").exists()
 
 
