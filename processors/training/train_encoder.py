@@ -12,9 +12,10 @@
    ``--hidden`` units of one ReLU layer) on the train split, every source
    weighing the same and each source's classes balanced; per-language Platt
    scaling on the calibration split (balanced, so 0.5 means "the evidence
-   favours a hit"; a language's own fit needs 30 corpus rows there, else the
-   pooled fit serves it: :func:`calibrate`); sub-label and form heads on the positives, their thresholds
-   at the best F1 on the calibration split.
+   favours a hit"; for hate speech ``--hate-calibration`` can move it; a
+   language's own fit needs 30 corpus rows there, else the pooled fit serves
+   it: :func:`calibrate`); sub-label and form heads on the positives, their
+   thresholds at the best F1 on the calibration split.
 4. Gate (``--gate``): the same heads on the static embedding
    (:mod:`processors.encoders.static`), and per category the escalation
    threshold: the highest calibrated score that keeps ``--gate-recall`` of the
@@ -47,7 +48,7 @@ from processors.classifiers.heads import POOLED, CategoryHead, HeadSet, LabelHea
 from processors.classifiers.ngram import Platt
 from processors.encoders import ENCODERS, Encoder
 from processors.evaluation.classify import binary_report
-from processors.training.calibrate import CalibrationError, fit_platt
+from processors.training.calibrate import CalibrationError
 from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import LONG_SOURCE, Row, all_rows, long_rows
 from processors.training.fit import HeadConfig, best_f1_threshold, fit_head, fit_labels, threshold_for_recall
@@ -55,6 +56,7 @@ from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, sca
 from processors.training.head_weighting import DEFAULT_WEIGHTING, HeadWeighting
 from processors.training.identity_terms import groups_named
 from processors.training.identity_weights import IdentityBalance, reweigh
+from processors.training.operating_point import OperatingPoint, fit_operating_point
 from processors.training.ranking import average_precision
 from processors.training.row_selection import RowSelection
 from processors.training.violence_corpora import HELD_OUT, SPLITS_BY, SUBTYPES
@@ -126,8 +128,16 @@ def balanced_weights(
     return weights * (len(rows) / weights.sum())
 
 
-def calibrate(margins: np.ndarray, rows: Sequence[Row], category: str) -> dict[str, Platt]:
-    """Balanced Platt scaling pooled, and per language where its corpora give enough held-out rows.
+def calibrate(
+    margins: np.ndarray,
+    rows: Sequence[Row],
+    category: str,
+    point: OperatingPoint = OperatingPoint.BALANCED,
+) -> dict[str, Platt]:
+    """Platt scaling pooled, and per language where its corpora give enough held-out rows.
+
+    ``point`` (:class:`~processors.training.operating_point.OperatingPoint`) is how
+    each fit is made: balanced by default, so that 0.5 means "the evidence favours a hit".
 
     A language gets its own fit with at least :data:`MIN_CALIBRATION` calibration
     rows from corpora and five of each class among all its rows; otherwise the
@@ -138,7 +148,7 @@ def calibrate(margins: np.ndarray, rows: Sequence[Row], category: str) -> dict[s
     labels = np.array([label_of(row, category) for row in rows])
     langs = np.array([row.lang for row in rows])
     from_corpus = np.array([is_corpus_row(row) for row in rows], dtype=bool)
-    out = {POOLED: fit_platt(margins, labels, balanced=True)}
+    out = {POOLED: fit_operating_point(margins, labels, point)}
     own_langs = {row.lang for row in rows if is_own_source(row, category)}
     for lang in sorted(own_langs):
         chosen = langs == lang
@@ -149,7 +159,7 @@ def calibrate(margins: np.ndarray, rows: Sequence[Row], category: str) -> dict[s
         ):
             continue
         try:
-            out[lang] = fit_platt(margins[chosen], labels[chosen], balanced=True)
+            out[lang] = fit_operating_point(margins[chosen], labels[chosen], point)
         except CalibrationError:
             continue
     return out
@@ -204,8 +214,12 @@ def train_heads(
     categories: Sequence[str] = CATEGORIES,
     keep: HeadSet | None = None,
     weighting: HeadWeighting = DEFAULT_WEIGHTING,
+    hate_point: OperatingPoint = OperatingPoint.BALANCED,
 ) -> HeadSet:
     """Heads for ``categories``; with ``keep``, its heads of the other categories are kept unchanged.
+
+    ``hate_point`` is how the hate-speech head's Platt scaling is fitted
+    (:func:`calibrate`; ``--hate-calibration``); every other head's is balanced.
 
     ``weighting`` weighs the training rows (:func:`balanced_weights`); its ``teacher``
     (one calibrated score per row, e.g. e5's heads on these rows) is mixed into the
@@ -226,7 +240,8 @@ def train_heads(
         weights = balanced_weights(train, category, weighting=weighting)
         network = fit_head(x_train, y, weights, config)
         margins = network.logits(x_cal)[:, 0].astype(np.float64)
-        head = CategoryHead(category, network, calibrate(margins, calibration, category))
+        point = hate_point if category == HATE else OperatingPoint.BALANCED
+        head = CategoryHead(category, network, calibrate(margins, calibration, category, point))
         if sublabels and category == HATE:
             head.labels = fit_label_heads(
                 x_train,
@@ -749,6 +764,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "without attacking a group (Davidson class 1, MLMA offensive / abusive / disrespectful, "
         "GermEval INSULT / PROFANITY, ToLD-Br insult / obscene), a positive factor (default 1)",
     )
+    parser.add_argument(
+        "--hate-calibration",
+        default=OperatingPoint.BALANCED.value,
+        metavar="|".join(point.value for point in OperatingPoint),
+        help="hate speech: how Platt scaling places 0.5 (processors/training/operating_point.py): balanced "
+        "(default: even prior), prior (the calibration split's own share of hateful rows) or macro-f1 "
+        "(balanced, shifted to the calibration rows' best macro-F1)",
+    )
     parser.add_argument("--version", default=VERSION)
     parser.add_argument(
         "--exclude",
@@ -766,6 +789,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             offensive_weight=args.offensive_weight,
             teacher_weight=args.distil_weight,
         )
+        hate_point = OperatingPoint.parse(args.hate_calibration)
         parse_thresholds(args.gate_escalate_at, CATEGORIES)
         parse_recall(args.gate_recall, CATEGORIES)
         selection = RowSelection(
@@ -822,6 +846,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         categories=args.only or CATEGORIES,
         keep=keep,
         weighting=weighting,
+        hate_point=hate_point,
     )
     metrics: dict[str, Any] = {
         "encoder": encoder.name,
@@ -845,6 +870,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             heads.meta["identity_balance"] = {HATE: str(weighting.identity)}
         if weighting.offensive_weight != 1.0:
             heads.meta["offensive_weight"] = {HATE: weighting.offensive_weight}
+        if hate_point is not OperatingPoint.BALANCED:
+            heads.meta["hate_calibration"] = hate_point.value
     else:
         for category in args.only:
             heads.meta["retrained"][category].update(
@@ -861,6 +888,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 heads.meta["retrained"][category]["identity_balance"] = str(weighting.identity)
             if weighting.offensive_weight != 1.0 and category == HATE:
                 heads.meta["retrained"][category]["offensive_weight"] = weighting.offensive_weight
+            if hate_point is not OperatingPoint.BALANCED and category == HATE:
+                heads.meta["retrained"][category]["hate_calibration"] = hate_point.value
     heads.save(args.out)
     print(summary(metrics["dev"]))
     if args.gate is not None:

@@ -783,6 +783,7 @@ _BAD_OPTIONS = [
     ("--accident-tweets", "-3", "--accident-tweets -3: expected a count of tweets, 0 or more (0: all)"),
     # it built the encoder, then crashed with a traceback
     *[("--train-scale", v, f"train_scale must be positive, not {float(v)}") for v in ("0", "-1")],
+    ("--hate-calibration", "even", "--hate-calibration 'even': expected one of balanced, prior, macro-f1"),
 ]
 
 
@@ -818,6 +819,33 @@ def test_training_with_an_offensive_weight_changes_the_hate_head_only_and_record
     assert _members(outs["weighed"], "hate_speech.main") != _members(outs["plain"], "hate_speech.main")
     assert HeadSet.load(outs["weighed"].parent).meta["retrained"]["hate_speech"]["offensive_weight"] == 3.0
     assert "offensive_weight" not in HeadSet.load(outs["plain"].parent).meta["retrained"]["hate_speech"]
+
+
+@pytest.mark.parametrize("point", ["prior", "macro-f1"])
+def test_a_hate_calibration_option_moves_the_hate_head_s_platt_scaling_only_and_records_it(
+    point: str, trained: Path, shared: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(trained / "cache", cache)
+    model = tiny_models.sequence_model()
+    heads = {}
+    for name, extra in (("balanced", []), (point, ["--hate-calibration", point])):
+        out = tmp_path / name
+        code = train_encoder.main(
+            ["--shared", str(shared), "--cache", str(cache), "--out", str(out), "--encoder", "checkpoint",
+             "--model", str(model), "--hidden", "8", "--epochs", "2", *extra]
+        )
+        assert code == 0
+        heads[name] = HeadSet.load(out)
+    plain, moved = heads["balanced"].heads, heads[point].heads
+    np.testing.assert_array_equal(moved["hate_speech"].network.weight, plain["hate_speech"].network.weight)
+    assert moved["hate_speech"].calibration != plain["hate_speech"].calibration
+    assert moved["violence_report"].calibration == plain["violence_report"].calibration
+    np.testing.assert_array_equal(
+        moved["violence_report"].network.weight, plain["violence_report"].network.weight
+    )
+    assert heads[point].meta["hate_calibration"] == point
+    assert "hate_calibration" not in heads["balanced"].meta
 
 
 def test_heads_train_on_use_joined_to_the_static_table_and_load_only_on_those_vectors(
