@@ -870,3 +870,21 @@ def test_heads_train_on_use_joined_to_the_static_table_and_load_only_on_those_ve
         EncoderClassifier.from_config(
             {"routes": [{**route, "encoder": {"kind": "use"}}]}, categories, Path("c.yaml")
         )
+
+
+def test_an_only_hate_run_records_its_hate_calibration_under_retrained(
+    trained: Path, shared: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(trained / "cache", cache)
+    out = tmp_path / "encoder"
+    shutil.copytree(trained / "encoder", out)
+    code = train_encoder.main(
+        ["--shared", str(shared), "--cache", str(cache), "--out", str(out), "--encoder", "checkpoint",
+         "--model", str(tiny_models.sequence_model()), "--only", "hate_speech",
+         "--hidden", "8", "--epochs", "2", "--hate-calibration", "prior"]
+    )
+    assert code == 0
+    meta = HeadSet.load(out).meta
+    assert meta["retrained"]["hate_speech"]["hate_calibration"] == "prior"
+    assert "hate_calibration" not in meta
