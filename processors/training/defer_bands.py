@@ -201,7 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for h in (cheap, costly)
         ]
         labels = {name: np.array([label_of(row, name) for row in part], dtype=bool) for name in scored[0]}
-        found = bands(scored[0], scored[1], labels, langs, keep=parse_recall(shares, list(scored[0]), option),
+        # shares are parsed for every category: the cheap heads may hold only some of them (the
+        # news hate band is drawn from models/encoder-use-static, a hate head alone)
+        found = bands(scored[0], scored[1], labels, langs, keep=parse_recall(shares, CATEGORIES, option),
                       min_finds=args.min_finds, threshold=args.threshold,
                       decide_high=args.decide_high if kind == "posts" else ())
         for name, entry in found.items():
