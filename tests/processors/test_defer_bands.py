@@ -111,3 +111,19 @@ def test_cheap_heads_for_hate_speech_alone_draw_the_news_hate_band(
     assert figures["news defer"]["hate_speech"]["e5_finds"] == 4
     assert figures["posts defer"] == {}, "no violence head among the cheap heads: no posts band"
     assert "news route: defer: {hate_speech: [0.3, 1.0]}" in capsys.readouterr().out
+
+
+def test_the_printed_band_keeps_the_find_that_binds_it() -> None:
+    # the binding find scores 0.1115669...: rounded to the nearest 0.0001 the band printed for the
+    # classifiers file was 0.1116, above it, and the route dropped the find the band was drawn to keep
+    # (the news hate band from models/encoder-use-static on the text split, 2026-12-07)
+    cheap = {"hate_speech": np.array([0.9, 0.11156695703318947, 0.05, 0.01])}
+    costly = {"hate_speech": np.array([0.9, 0.9, 0.1, 0.1])}
+    labels = {"hate_speech": np.array([True, True, False, False])}
+    out = bands(cheap, costly, labels, np.array(["en"] * 4), keep={"hate_speech": 1.0}, min_finds=1,
+                threshold=0.5, decide_high=["hate_speech"])
+    low, high = out["hate_speech"]["band"]
+    assert low == 0.1115, "rounded down: at or below the binding find"
+    assert cheap["hate_speech"][1] >= low
+    assert out["hate_speech"]["finds_kept"] == 1.0
+    assert high == 1.0
