@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -62,3 +63,67 @@ def test_a_bad_share_is_refused_before_any_row_is_read(
     with pytest.raises(SystemExit):
         defer_bands.main(["--shared", str(tmp_path / "nowhere"), "--keep-unescalated", "violence=0.98"])
     assert "--keep-unescalated 'violence=0.98': expected" in capsys.readouterr().err
+
+
+class _Head:
+    """A calibrated head whose score is the vector's first column."""
+
+    def scores(self, vectors: np.ndarray, langs: list[str]) -> np.ndarray:
+        return vectors[:, 0]
+
+
+class _Heads:
+    def __init__(self, encoder: str, categories: tuple[str, ...]) -> None:
+        self.encoder = encoder
+        self.heads = {name: _Head() for name in categories}
+
+
+def test_cheap_heads_for_hate_speech_alone_draw_the_news_hate_band(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # models/encoder-use-static holds a hate head only (the routes' model_for): the default
+    # "--keep 0.97 violence_report=1.0" named a category those heads lack and was refused
+    from processors.training.examples import Row
+
+    news = [Row(f"news {n} " + "x" * 300, "en", "src", "calibration", hate=n < 4, violent=False)
+            for n in range(8)]
+    rows = [*news, Row("a post", "en", "src", "calibration", hate=True, violent=False)]
+    cheap = (0.9, 0.6, 0.3, 0.05, 0.2, 0.1, 0.01, 0.0, 0.02)
+    costly = (0.9, 0.9, 0.8, 0.7, 0.1, 0.1, 0.1, 0.1, 0.9)
+    heads = {"cheap": _Heads("use+static", ("hate_speech",)),
+             "costly": _Heads("e5", ("hate_speech", "violence_report"))}
+
+    def vectors_for(head_set: _Heads, texts: list[str], cache: Path) -> np.ndarray:
+        scores = costly if head_set.encoder == "e5" else cheap
+        by_text = {row.text[:300]: score for row, score in zip(rows, scores, strict=True)}
+        return np.array([by_text[text] for text in texts], dtype=np.float32).reshape(-1, 1)
+
+    monkeypatch.setattr(defer_bands, "all_rows", lambda shared, selection: rows)
+    monkeypatch.setattr(defer_bands, "long_rows", lambda rows, count: [])
+    monkeypatch.setattr(defer_bands.HeadSet, "load", staticmethod(lambda path: heads[path.name]))
+    monkeypatch.setattr(defer_bands, "vectors_for", vectors_for)
+    out = tmp_path / "bands.json"
+    assert defer_bands.main(["--shared", str(tmp_path), "--cheap", "cheap", "--costly", "costly",
+                             "--keep", "0.75", "violence_report=1.0", "--json", str(out)]) == 0
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    # e5's four finds score 0.9, 0.6, 0.3, 0.05 with USE: keeping 3 of 4 needs 0.3
+    assert figures["news defer"]["hate_speech"]["band"] == [0.3, 1.0]
+    assert figures["news defer"]["hate_speech"]["e5_finds"] == 4
+    assert figures["posts defer"] == {}, "no violence head among the cheap heads: no posts band"
+    assert "news route: defer: {hate_speech: [0.3, 1.0]}" in capsys.readouterr().out
+
+
+def test_the_printed_band_keeps_the_find_that_binds_it() -> None:
+    # the binding find scores 0.1115669...: rounded to the nearest 0.0001 the band printed for the
+    # classifiers file was 0.1116, above it, and the route dropped the find the band was drawn to keep
+    # (the news hate band from models/encoder-use-static on the text split, 2026-12-07)
+    cheap = {"hate_speech": np.array([0.9, 0.11156695703318947, 0.05, 0.01])}
+    costly = {"hate_speech": np.array([0.9, 0.9, 0.1, 0.1])}
+    labels = {"hate_speech": np.array([True, True, False, False])}
+    out = bands(cheap, costly, labels, np.array(["en"] * 4), keep={"hate_speech": 1.0}, min_finds=1,
+                threshold=0.5, decide_high=["hate_speech"])
+    low, high = out["hate_speech"]["band"]
+    assert low == 0.1115, "rounded down: at or below the binding find"
+    assert cheap["hate_speech"][1] >= low
+    assert out["hate_speech"]["finds_kept"] == 1.0
+    assert high == 1.0
