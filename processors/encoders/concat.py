@@ -79,13 +79,23 @@ class ConcatEncoder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), dim)`` unit rows: each part's rows, joined and scaled back to unit length."""
-        blocks = []
-        for part in self.parts:
-            vectors = np.asarray(part.embed(texts), dtype=np.float32)
-            if vectors.shape != (len(texts), part.dim):
-                raise EncoderError(
-                    f"encoder {part.name!r} gave vectors of shape {vectors.shape} for {len(texts)} texts, "
-                    f"expected ({len(texts)}, {part.dim})"
-                )
-            blocks.append(normalise_rows(vectors))
-        return normalise_rows(np.concatenate(blocks, axis=1))
+        return join_rows(self.parts, [part.embed(texts) for part in self.parts], len(texts))
+
+
+def join_rows(parts: Sequence[Encoder], blocks: Sequence[np.ndarray], count: int) -> np.ndarray:
+    """The joined rows of ``count`` texts from each part's rows (``blocks``, in the parts' order): each
+    block scaled to unit rows, put side by side, the whole scaled back to unit length.
+
+    :meth:`ConcatEncoder.embed` and the training cache (which reads a part's rows from that part's
+    own cache) both join here, so a joined vector is the same whichever way its parts came.
+    """
+    units = []
+    for part, block in zip(parts, blocks, strict=True):
+        vectors = np.asarray(block, dtype=np.float32)
+        if vectors.shape != (count, part.dim):
+            raise EncoderError(
+                f"encoder {part.name!r} gave vectors of shape {vectors.shape} for {count} texts, "
+                f"expected ({count}, {part.dim})"
+            )
+        units.append(normalise_rows(vectors))
+    return normalise_rows(np.concatenate(units, axis=1))

@@ -6,6 +6,12 @@ evaluation of a candidate) read vectors instead of recomputing them. Shards
 are ``.npz`` files of ``keys`` (SHA-1 of the UTF-8 text, 20 bytes) and
 ``vectors`` (float32), appended as work proceeds, so an interrupted run keeps
 what it did. Only training reads it; the stream never does.
+
+A joined encoder's vectors (``use+static``) missing from its own cache are
+built from its parts: each part's rows come through that part's own cache
+(USE's, filled by earlier runs of USE alone, is read, and grows by what USE
+must embed), a lookup table's are computed, and they are joined as the encoder
+joins them (:func:`~processors.encoders.concat.join_rows`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from processors.encoders.concat import ConcatEncoder, join_rows
 from processors.encoders.protocol import Encoder
 
 
@@ -29,6 +36,7 @@ class EmbeddingCache:
     """Vectors of one encoder under ``root/<encoder name>/``; not for concurrent writers."""
 
     def __init__(self, root: Path, encoder_name: str, dim: int) -> None:
+        self.root = root
         self.directory = root / encoder_name.replace("/", "_").replace(":", "_")
         self.dim = dim
         self._index: dict[bytes, tuple[int, int]] = {}
@@ -99,9 +107,29 @@ class EmbeddingCache:
     ) -> np.ndarray:
         """Vectors of ``texts``, embedding (and storing) only those not cached yet."""
         todo = self.missing(texts)
+        fresh = self._fresh_vectors(encoder) if todo else encoder.embed
         for begin in range(0, len(todo), chunk):
             part = todo[begin : begin + chunk]
-            self.add(part, encoder.embed(part))
+            self.add(part, fresh(part))
             if progress is not None:
                 progress(begin + len(part), len(todo))
         return self.get(texts)
+
+    def _fresh_vectors(self, encoder: Encoder) -> Callable[[Sequence[str]], np.ndarray]:
+        """How texts not cached get their vectors: ``encoder.embed``; for a joined encoder, its parts'
+        rows (each through its own cache, :meth:`_part_rows`) joined as the encoder joins them."""
+        if not isinstance(encoder, ConcatEncoder):
+            return encoder.embed
+        sources = [
+            self._part_rows(part, name) for part, name in zip(encoder.parts, encoder.part_names, strict=True)
+        ]
+        return lambda texts: join_rows(encoder.parts, [rows(texts) for rows in sources], len(texts))
+
+    def _part_rows(self, part: Encoder, name: str) -> Callable[[Sequence[str]], np.ndarray]:
+        """A joined encoder's part's rows: through the part's own cache under ``name``, except a lookup
+        table's (it has a ``fingerprint``): computing those takes microseconds a text, less than
+        reading them, and a cache of each rebuilt table would pile up."""
+        if getattr(part, "fingerprint", None):
+            return part.embed
+        store = EmbeddingCache(self.root, name, part.dim)
+        return lambda texts: store.embed(texts, part)
