@@ -125,11 +125,27 @@ class EmbeddingCache:
         ]
         return lambda texts: join_rows(encoder.parts, [rows(texts) for rows in sources], len(texts))
 
+    def cached(self, texts: Sequence[str], encoder: Encoder) -> list[bool]:
+        """Per text: whether its vector comes without running an encoder (``--cached-only``): it is
+        in this cache or, for a joined encoder, in the own cache of each part that has one."""
+        parts: list[EmbeddingCache] = []
+        if isinstance(encoder, ConcatEncoder):
+            named = zip(encoder.parts, encoder.part_names, strict=True)
+            parts = [store for part, name in named if (store := self._part_store(part, name)) is not None]
+        return [text in self or (bool(parts) and all(text in store for store in parts)) for text in texts]
+
     def _part_rows(self, part: Encoder, name: str) -> Callable[[Sequence[str]], np.ndarray]:
-        """A joined encoder's part's rows: through the part's own cache under ``name``, except a lookup
-        table's (it has a ``fingerprint``): computing those takes microseconds a text, less than
-        reading them, and a cache of each rebuilt table would pile up."""
-        if getattr(part, "fingerprint", None):
+        """A joined encoder's part's rows: through the part's own cache (:meth:`_part_store`), or
+        computed for a lookup table."""
+        store = self._part_store(part, name)
+        if store is None:
             return part.embed
-        store = EmbeddingCache(self.root, name, part.dim)
         return lambda texts: store.embed(texts, part)
+
+    def _part_store(self, part: Encoder, name: str) -> EmbeddingCache | None:
+        """A joined encoder's part's own cache under ``name``; none for a lookup table's (it has a
+        ``fingerprint``): computing those takes microseconds a text, less than reading them, and a
+        cache of each rebuilt table would pile up."""
+        if getattr(part, "fingerprint", None):
+            return None
+        return EmbeddingCache(self.root, name, part.dim)

@@ -507,8 +507,8 @@ def embed_rows(
     if cache is None:
         return list(rows), encoder.embed(texts)
     if cached_only:
-        rows = [row for row in rows if row.text in cache]
-        return list(rows), cache.get([row.text for row in rows])
+        rows = [row for row, ready in zip(rows, cache.cached(texts, encoder), strict=True) if ready]
+        return list(rows), cache.embed([row.text for row in rows], encoder)
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
@@ -691,7 +691,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--cached-only",
         action="store_true",
-        help="use only rows whose vectors are cached (quick experiments)",
+        help="use only rows whose vectors need no encoder run: cached, or for use+static in USE's cache "
+        "(quick experiments)",
     )
     parser.add_argument(
         "--train-scale",

@@ -10,6 +10,8 @@ import numpy as np
 from processors.encoders.concat import ConcatEncoder
 from processors.encoders.static import StaticEmbedding
 from processors.training.embedding_cache import EmbeddingCache
+from processors.training.examples import Row
+from processors.training.train_encoder import embed_rows
 from tests.processors.test_concat_encoder import tiny_table
 
 TEXTS = ["gunmen attacked the village", "men attacked", "a village", ""]
@@ -81,3 +83,14 @@ def test_a_plain_encoder_embeds_what_its_own_cache_lacks_and_reads_no_other(tmp_
     assert use.embedded == TEXTS, "a joined encoder's cache is not read for its part"
     assert np.array_equal(vectors, CountingUse().embed(TEXTS))
     assert sorted(path.name for path in (tmp_path / "cache").iterdir()) == sorted([use.name, encoder.name])
+
+
+def test_cached_only_training_counts_a_joined_text_whose_use_part_is_cached(tmp_path: Path) -> None:
+    encoder, use, _ = joined(tmp_path)
+    EmbeddingCache(tmp_path / "cache", use.name, use.dim).add(TEXTS[:2], CountingUse().embed(TEXTS[:2]))
+    store = EmbeddingCache(tmp_path / "cache", encoder.name, encoder.dim)
+    rows = [Row(text, "en", "written_hate", "train", hate=False, violent=False) for text in TEXTS[:3]]
+    kept, vectors = embed_rows(rows, encoder, store, cached_only=True)
+    assert [row.text for row in kept] == TEXTS[:2], "the text in neither cache is left out"
+    assert use.embedded == [], "--cached-only never runs USE"
+    assert np.allclose(vectors, encoder.embed(TEXTS[:2]), atol=1e-6)
