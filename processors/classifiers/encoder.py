@@ -64,6 +64,7 @@ Other settings, all optional::
 
     categories: [hate_speech, violence_report]   # what the plug-in scores at all
     threshold: 0.5          # a category is a hit from this calibrated score
+    category_thresholds: {hate_speech: 0.6}   # per category, overriding threshold (a desk's choice)
     max_chars: 300          # an encoder reads the first characters (title, lead); per route too
     cache_size: 4096        # recent embeddings kept per route, by text (see embeddings())
 
@@ -81,7 +82,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -148,6 +149,8 @@ class EncoderClassifierSettings(BaseModel):
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     categories: list[str] | None = Field(default=None, min_length=1)
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    # per category, overriding threshold: where a desk wants more recall (violence) or fewer false hits
+    category_thresholds: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
     # Measured on the violence dev set and GeoVirus news: see the model card ("Input length").
     max_chars: int = Field(default=300, ge=32)
     cache_size: int = Field(default=4096, ge=0)
@@ -371,8 +374,10 @@ class Route:
         results: list[dict[str, CategoryHit]],
         deferrable: Sequence[set[str]] | None = None,
         unescalated: Sequence[set[str]] | None = None,
+        category_thresholds: Mapping[str, float] | None = None,
     ) -> list[tuple[int, str]]:
-        """Add this route's hits for ``wanted[i]`` (its categories for text i) into ``results[i]``.
+        """Add this route's hits for ``wanted[i]`` (its categories for text i) into ``results[i]``:
+        a hit from ``category_thresholds[category]`` where given, else from ``threshold``.
 
         Returns the (text, category) pairs left to the next route: those of
         ``deferrable[i]`` whose score lies in this route's band for the category
@@ -412,9 +417,10 @@ class Route:
                 if in_band[k] and deferrable is not None and category in deferrable[i] & wanted[i]
             }
             deferred += [(rows[k], category) for k in sorted(passed_on)]
+            hit_from = (category_thresholds or {}).get(category, threshold)
             chosen = [
                 k for k, i in enumerate(rows)
-                if category in wanted[i] and scores[k] >= threshold and k not in passed_on
+                if category in wanted[i] and scores[k] >= hit_from and k not in passed_on
             ]
             if not chosen:
                 continue
@@ -443,7 +449,12 @@ class EncoderClassifier:
     config_model = EncoderClassifierSettings
 
     def __init__(
-        self, routes: Sequence[Route], *, categories: Sequence[str] | None = None, threshold: float = 0.5
+        self,
+        routes: Sequence[Route],
+        *,
+        categories: Sequence[str] | None = None,
+        threshold: float = 0.5,
+        category_thresholds: Mapping[str, float] | None = None,
     ) -> None:
         if not routes:
             raise ClassifierConfigError("the encoder classifier needs at least one route")
@@ -451,6 +462,7 @@ class EncoderClassifier:
         covered = set().union(*(route.categories for route in self.routes))
         self.categories = frozenset(categories if categories is not None else covered)
         self.threshold = threshold
+        self.category_thresholds = dict(category_thresholds or {})
         self.version = "+".join(
             dict.fromkeys(
                 head_set.version
@@ -464,6 +476,16 @@ class EncoderClassifier:
         cls, config: Mapping[str, Any], categories: KeywordCategories, source: Path
     ) -> EncoderClassifier:
         settings: EncoderClassifierSettings = parse(EncoderClassifierSettings, config, source, cls.name)
+        for category in settings.category_thresholds:
+            if category not in categories.names:
+                raise ClassifierConfigError(
+                    f"{source}: key 'classifiers.{cls.name}.category_thresholds.{category}': "
+                    f"no such category (defined: {', '.join(categories.names)})"
+                )
+
+        def hit_from(category: str) -> float:
+            return settings.category_thresholds.get(category, settings.threshold)
+
         specs = settings.routes or [
             RouteConfig(model=settings.model, encoder=settings.encoder, categories=settings.categories)
         ]
@@ -495,6 +517,15 @@ class EncoderClassifier:
                         f"{source}: key '{key}.defer.{category}': the route does not score it "
                         f"(it scores: {', '.join(names)})"
                     )
+            for band_key, bands in (("defer", spec.defer), ("defer_unescalated", spec.defer_unescalated)):
+                for category, (low, _) in bands.items():
+                    # below low is a "no": a hit threshold under it would let the cheap route say yes there
+                    if category in names and low > hit_from(category):
+                        raise ClassifierConfigError(
+                            f"{source}: key '{key}.{band_key}.{category}': the band's low edge {low} is "
+                            f"above the category's hit threshold {hit_from(category)}: "
+                            "lower the edge or raise the threshold"
+                        )
             routes.append(
                 Route(
                     encoder,
@@ -514,13 +545,23 @@ class EncoderClassifier:
                 )
             )
         wanted = settings.categories
+        scored = set().union(*(route.categories for route in routes))
+        for category in settings.category_thresholds:
+            if category not in scored or (wanted is not None and category not in wanted):
+                raise ClassifierConfigError(
+                    f"{source}: key 'classifiers.{cls.name}.category_thresholds.{category}': the encoder "
+                    f"stage does not score it (it scores: {', '.join(sorted(wanted or scored))})"
+                )
         if wanted is not None:
             for category in wanted:
                 if not any(category in route.categories for route in routes):
                     raise ClassifierConfigError(
                         f"{source}: key 'classifiers.{cls.name}.categories': no route scores {category!r}"
                     )
-        return cls(routes, categories=wanted, threshold=settings.threshold)
+        return cls(
+            routes, categories=wanted, threshold=settings.threshold,
+            category_thresholds=settings.category_thresholds,
+        )
 
     def embeddings(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of raw item texts from the last (catch-all) route; see the module's docstring."""
@@ -560,7 +601,9 @@ class EncoderClassifier:
                 else set()
                 for i, categories in enumerate(wanted)
             ]
-            for i, category in route.score(texts, wanted, self.threshold, results, deferrable, unasked):
+            for i, category in route.score(
+                texts, wanted, self.threshold, results, deferrable, unasked, self.category_thresholds
+            ):
                 later = self._route_for(category, texts[i], n + 1)
                 if later is not None:
                     per_route[later][i].add(category)
