@@ -40,6 +40,7 @@ class EmbeddingCache:
         self.directory = root / encoder_name.replace("/", "_").replace(":", "_")
         self.dim = dim
         self._index: dict[bytes, tuple[int, int]] = {}
+        self._part_caches: dict[str, EmbeddingCache] = {}  # a joined encoder's parts' own, read once
         self._shards: list[np.ndarray] = []
         self._load()
 
@@ -148,4 +149,6 @@ class EmbeddingCache:
         cache of each rebuilt table would pile up."""
         if getattr(part, "fingerprint", None):
             return None
-        return EmbeddingCache(self.root, name, part.dim)
+        if name not in self._part_caches:
+            self._part_caches[name] = EmbeddingCache(self.root, name, part.dim)
+        return self._part_caches[name]
