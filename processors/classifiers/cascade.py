@@ -47,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from processors.categories import KeywordCategories
 from processors.classifiers.protocol import Classifier, ClassifierConfigError, ItemText
 from processors.classifiers.registry import available, build_one, check_known, known
+from processors.classifiers.thresholds import Threshold, Thresholds, check_defined
 from tocsin.config_files import read_yaml
 from tocsin.schema import CategoryHit
 from tocsin.settings import ProcessingSettings
@@ -74,8 +75,8 @@ class CascadeSettings(BaseModel):
     second_stage: list[str] = Field(default_factory=list)
     optional: list[str] = Field(default_factory=list)
     # Low on purpose: the first stage is there to find candidates, not to decide.
-    threshold: float = Field(default=0.2, ge=0.0, le=1.0)
-    category_thresholds: dict[str, float] = Field(default_factory=dict)
+    threshold: Threshold = 0.2
+    category_thresholds: dict[str, Threshold] = Field(default_factory=dict)
 
 
 class ClassifierFile(BaseModel):
@@ -117,6 +118,7 @@ class Cascade:
         self.second = list(second)
         self.threshold = threshold
         self.category_thresholds = dict(category_thresholds or {})
+        self._escalate_from = Thresholds(threshold, self.category_thresholds)
         self._lock = threading.Lock()
         self._seen = 0
         self._sent = {classifier.name: 0 for classifier in self.second}
@@ -172,7 +174,7 @@ class Cascade:
         if not self.first:
             return sorted(categories)
         return sorted(category for category in categories
-                      if scores.get(category, 0.0) >= self.category_thresholds.get(category, self.threshold))
+                      if scores.get(category, 0.0) >= self._escalate_from.of(category))
 
 
 def takes_unscreened(rescore: Callable[..., object]) -> bool:
@@ -240,11 +242,7 @@ def build_cascade(settings: ProcessingSettings, categories: KeywordCategories) -
     both = sorted(set(first_names) & set(second_names))
     if both:
         raise ClassifierConfigError(f"{source}: key 'cascade.second_stage': {both[0]!r} is in both stages")
-    for category in cascade.category_thresholds:
-        if category not in categories.names:
-            raise ClassifierConfigError(
-                f"{source}: key 'cascade.category_thresholds.{category}': no such category "
-                f"(defined: {', '.join(categories.names)})")
+    check_defined(cascade.category_thresholds, categories, "cascade.category_thresholds", source)
 
     def build(name: str) -> Classifier | None:
         if name in cascade.optional:

@@ -82,7 +82,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -93,6 +93,7 @@ from processors.classifiers.heads import HeadsError, HeadSet
 from processors.classifiers.ngram import SHIPPED_MODELS
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
 from processors.classifiers.registry import register
+from processors.classifiers.thresholds import Threshold, Thresholds, check_defined
 from processors.encoders import Encoder, EncoderError, EncoderSettings, prepare_text
 from processors.encoders.concat import part_columns, read_part
 from processors.encoders.registry import shared_encoder
@@ -148,9 +149,9 @@ class EncoderClassifierSettings(BaseModel):
     model: Path = DEFAULT_HEADS
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     categories: list[str] | None = Field(default=None, min_length=1)
-    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    threshold: Threshold = 0.5
     # per category, overriding threshold: where a desk wants more recall (violence) or fewer false hits
-    category_thresholds: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
+    category_thresholds: dict[str, Threshold] = Field(default_factory=dict)
     # Measured on the violence dev set and GeoVirus news: see the model card ("Input length").
     max_chars: int = Field(default=300, ge=32)
     cache_size: int = Field(default=4096, ge=0)
@@ -370,14 +371,13 @@ class Route:
         self,
         texts: Sequence[ItemText],
         wanted: Sequence[set[str]],
-        threshold: float,
+        hit_from: Thresholds,
         results: list[dict[str, CategoryHit]],
         deferrable: Sequence[set[str]] | None = None,
         unescalated: Sequence[set[str]] | None = None,
-        category_thresholds: Mapping[str, float] | None = None,
     ) -> list[tuple[int, str]]:
         """Add this route's hits for ``wanted[i]`` (its categories for text i) into ``results[i]``:
-        a hit from ``category_thresholds[category]`` where given, else from ``threshold``.
+        a hit from ``hit_from.of(category)``.
 
         Returns the (text, category) pairs left to the next route: those of
         ``deferrable[i]`` whose score lies in this route's band for the category
@@ -417,10 +417,9 @@ class Route:
                 if in_band[k] and deferrable is not None and category in deferrable[i] & wanted[i]
             }
             deferred += [(rows[k], category) for k in sorted(passed_on)]
-            hit_from = (category_thresholds or {}).get(category, threshold)
             chosen = [
                 k for k, i in enumerate(rows)
-                if category in wanted[i] and scores[k] >= hit_from and k not in passed_on
+                if category in wanted[i] and scores[k] >= hit_from.of(category) and k not in passed_on
             ]
             if not chosen:
                 continue
@@ -463,6 +462,7 @@ class EncoderClassifier:
         self.categories = frozenset(categories if categories is not None else covered)
         self.threshold = threshold
         self.category_thresholds = dict(category_thresholds or {})
+        self._hit_from = Thresholds(threshold, self.category_thresholds)
         self.version = "+".join(
             dict.fromkeys(
                 head_set.version
@@ -476,15 +476,10 @@ class EncoderClassifier:
         cls, config: Mapping[str, Any], categories: KeywordCategories, source: Path
     ) -> EncoderClassifier:
         settings: EncoderClassifierSettings = parse(EncoderClassifierSettings, config, source, cls.name)
-        for category in settings.category_thresholds:
-            if category not in categories.names:
-                raise ClassifierConfigError(
-                    f"{source}: key 'classifiers.{cls.name}.category_thresholds.{category}': "
-                    f"no such category (defined: {', '.join(categories.names)})"
-                )
-
-        def hit_from(category: str) -> float:
-            return settings.category_thresholds.get(category, settings.threshold)
+        check_defined(
+            settings.category_thresholds, categories, f"classifiers.{cls.name}.category_thresholds", source
+        )
+        hit_from = Thresholds(settings.threshold, settings.category_thresholds)
 
         specs = settings.routes or [
             RouteConfig(model=settings.model, encoder=settings.encoder, categories=settings.categories)
@@ -520,10 +515,10 @@ class EncoderClassifier:
             for band_key, bands in (("defer", spec.defer), ("defer_unescalated", spec.defer_unescalated)):
                 for category, (low, _) in bands.items():
                     # below low is a "no": a hit threshold under it would let the cheap route say yes there
-                    if category in names and low > hit_from(category):
+                    if category in names and low > hit_from.of(category):
                         raise ClassifierConfigError(
                             f"{source}: key '{key}.{band_key}.{category}': the band's low edge {low} is "
-                            f"above the category's hit threshold {hit_from(category)}: "
+                            f"above the category's hit threshold {hit_from.of(category)}: "
                             "lower the edge or raise the threshold"
                         )
             routes.append(
@@ -602,7 +597,7 @@ class EncoderClassifier:
                 for i, categories in enumerate(wanted)
             ]
             for i, category in route.score(
-                texts, wanted, self.threshold, results, deferrable, unasked, self.category_thresholds
+                texts, wanted, self._hit_from, results, deferrable, unasked
             ):
                 later = self._route_for(category, texts[i], n + 1)
                 if later is not None:

@@ -239,6 +239,9 @@ def test_stages_thresholds_and_plugin_settings_come_from_the_file(tmp_path: Path
     ({"cascade": {"second_stage": ["bert"]}}, "cascade.second_stage.0"),
     ({"cascade": {"first_stage": ["keywords", "bert"]}}, "cascade.first_stage.1"),
     ({"cascade": {"category_thresholds": {"riots": 0.2}}}, "cascade.category_thresholds.riots"),
+    # a first-stage score is in [0, 1]: 1.5 would silently never escalate the category
+    ({"cascade": {"category_thresholds": {"hate_speech": 1.5}}}, "cascade.category_thresholds.hate_speech"),
+    ({"cascade": {"category_thresholds": {"hate_speech": -0.1}}}, "cascade.category_thresholds.hate_speech"),
     ({"cascade": {"second_stage": ["keywords"]}}, "cascade.second_stage"),
     ({"cascade": {"second_stage": ["flat"]}}, "cascade.second_stage.0"),
     ({"classifiers": {"transformer": {"model": "x"}}}, "classifiers.transformer"),

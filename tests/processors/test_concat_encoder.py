@@ -14,6 +14,7 @@ from processors.classifiers.encoder import EncoderClassifier, Route, load_heads,
 from processors.classifiers.heads import POOLED, CategoryHead, HeadsError, HeadSet, Network
 from processors.classifiers.ngram import Platt
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from processors.classifiers.thresholds import Thresholds
 from processors.encoders import Encoder, EncoderError, EncoderSettings, shared_encoder
 from processors.encoders.concat import ConcatEncoder, part_columns, read_part
 from processors.encoders.protocol import normalise_rows
@@ -84,7 +85,7 @@ def test_a_route_reads_each_part_once_a_batch_for_both_categories() -> None:
     route = Route(encoder, heads)
     texts = [ItemText(f"post number {n}", "en") for n in range(7)]
     results: list[dict[str, CategoryHit]] = [{} for _ in texts]
-    route.score(texts, [{"hate_speech", "violence_report"}] * len(texts), 0.5, results)
+    route.score(texts, [{"hate_speech", "violence_report"}] * len(texts), Thresholds(0.5), results)
     assert use.calls == [7] and static.calls == [7], "one call a part for the batch, both categories"
     assert all(set(hits) == {"hate_speech", "violence_report"} for hits in results)
 
@@ -175,7 +176,7 @@ def test_a_route_serves_a_part_head_and_a_joined_head_with_one_call_a_part_a_bat
     route = Route(encoder, violence, heads_for={"hate_speech": hate})
     texts = [ItemText(f"post number {n}" + "!" * n, "en") for n in range(7)]
     results: list[dict[str, CategoryHit]] = [{} for _ in texts]
-    route.score(texts, [{"hate_speech", "violence_report"}] * len(texts), 0.0, results)
+    route.score(texts, [{"hate_speech", "violence_report"}] * len(texts), Thresholds(0.0), results)
     assert use.calls == [7] and static.calls == [7], "one call a part for the batch, both categories"
     own = normalise_rows(Counting("use", 4, 1.0).embed([text.text for text in texts]))
     joined = encoder.embed([text.text for text in texts])
@@ -272,8 +273,8 @@ def test_a_part_head_scored_by_passage_scores_as_on_the_part_encoder_alone() -> 
     texts = [ItemText(long + " They burned houses! Many fled.", "en"), ItemText("Calm", "en")]
     assert len(passages(texts[0].text)) > 1
     results: dict[str, list[dict[str, CategoryHit]]] = {"joined": [{}, {}], "alone": [{}, {}]}
-    joined.score(texts, [{"violence_report"}] * 2, 0.0, results["joined"])
-    alone.score(texts, [{"violence_report"}] * 2, 0.0, results["alone"])
+    joined.score(texts, [{"violence_report"}] * 2, Thresholds(0.0), results["joined"])
+    alone.score(texts, [{"violence_report"}] * 2, Thresholds(0.0), results["alone"])
     assert [hits["violence_report"].score for hits in results["joined"]] == [
         hits["violence_report"].score for hits in results["alone"]
     ]
