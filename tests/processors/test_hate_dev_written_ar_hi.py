@@ -1,0 +1,53 @@
+"""The second hand-written hate dev file: Arabic as posted and romanised Hindi, never trained on.
+
+``processors/evaluation/data/hate_dev_written_ar_hi.csv`` holds every second row (per language) of 726
+posts written on 2026-12-07 without sight of any dev or evaluation file; the other half is kept for
+training. A dev file must share no row with the training files or the other dev files, or its
+figures would flatter the heads.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+from processors.encoders import prepare_text
+from processors.writing_systems import mostly_latin
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV = ROOT / "processors/evaluation/data/hate_dev_written_ar_hi.csv"
+OTHER_DEV = [ROOT / "processors/evaluation/data/hate_dev_written.csv",
+             ROOT / "processors/evaluation/data/hate_dev_arabizi.csv"]
+TRAINING = sorted((ROOT / "processors/training/data").glob("hate_written*.csv"))
+
+
+def _records(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _key(text: str) -> str:
+    return prepare_text(text, 10_000).lower()
+
+
+def test_rows_are_arabic_script_arabic_and_romanised_hindi_in_both_classes() -> None:
+    records = _records(DEV)
+    assert list(records[0]) == ["text", "label", "group", "lang", "targets", "forms"]
+    counts = Counter((record["lang"], record["label"]) for record in records)
+    classes = ("hateful", "non-hateful")
+    assert set(counts) == {(lang, label) for lang in ("ar", "hi-latn") for label in classes}
+    assert min(counts.values()) >= 75
+    assert len({_key(record["text"]) for record in records}) == len(records)
+    for record in records:
+        assert mostly_latin(record["text"]) == (record["lang"] == "hi-latn"), record["text"]
+        # a hateful row names whom it targets and how; a non-hateful one neither
+        assert bool(record["targets"]) == bool(record["forms"]) == (record["label"] == "hateful")
+
+
+def test_rows_are_in_no_training_file_nor_another_dev_file() -> None:
+    dev = {_key(record["text"]) for record in _records(DEV)}
+    trained = {_key(record["text"]) for path in TRAINING for record in _records(path)}
+    other = {_key(record["text"]) for path in OTHER_DEV for record in _records(path)}
+    assert TRAINING and dev and trained and other
+    assert not dev & trained and not dev & other
