@@ -157,6 +157,14 @@ def arabic_letters_only(text: str) -> bool:
 # Italian "hai", "ho", "mai"; English "me", "hi", "main", "mere", "hum", "mat", "log", "logo",
 # "teen", "rupees", "matlab"; Swahili "wale", "acha"; Tagalog "wala", "ganda", "bata"; Portuguese
 # "bolo"; Spanish "andar"; German "ab", "ja", "mein", "wo"; Turkish "dil", "dost", "insan").
+# The words of news headlines, greetings and prayers, cricket, food, slurs and romanised Urdu after
+# "karod" were added on 2026-12-07, guided by the misses of a hand-written file's tuning half; their
+# look-alikes are ambiguous (Portuguese "chamar", "mata", "lamba"; German "kaum", "Maut", "Haare",
+# "Chor", "Saal"; Dutch "haar", "naam"; Swedish "har"; Malay "maaf", "awam", "insaf", "dua", "masjid";
+# Swahili "ishara", "goli"; Turkish "kanun", "katil", "zalim", "siyasi", "hafta", "namaz", "kaptan";
+# Spanish "sona"; Urdu's Arabic words as Arabizi writes them, "ghareeb", "zulm", "qatil", "ilaj";
+# and names or loans that English posts write: "Diwali", "jihadi", "Sundar"). "ni" (Urdu "nahi") is
+# left out: Spanish and French "nor", and Arabizi "ya3ni" splits into "ya" + "ni".
 _HINDI_MARKERS = _set(
     # be, not, question words, conjunctions and particles
     "hain nahi nahin nhi nahiin kya kyun kyu kyon kyoon kaise kaisa kaisi kahan kahaan kidhar kab "
@@ -207,14 +215,58 @@ _HINDI_MARKERS = _set(
     # more verb forms and everyday words
     "jiske rehne banaya banaye banate banta banti bante samajhte samajhta samajhti jaante jaanta "
     "jaanti maante maanta maanti sochte sochta kehte kehta kehti kaha bolega hoke karke dekhke jaake "
-    "aake deke baad pehle pahle roz rozana upar neeche saamne samne peeche paanch hazaar karod"
+    "aake deke baad pehle pahle roz rozana upar neeche saamne samne peeche paanch hazaar karod "
+    # news headlines and reports: deaths, arrests, attacks, protests, courts, police, accidents
+    "mauton giraftaar giraftar giraftari giraftaari hamle hamlon hamlawar pitai pitayi virodh "
+    "pradarshan tanav tanaav afwah afwaah afwahon darj jaari dauraan dauran shaamil "
+    "karyakarta karyakartaon karyakartao majdoor majdooron mazdoor mazdooron peedit pidit patharbazi "
+    "pathraav pathrav aaropi aropi aarop faisla faisle sunwai rihai zamanat jamanat hirasat mukadma "
+    "muqadma jaanch janch khulasa vidhayak saansad mukhyamantri pradhanmantri matdaan "
+    "sarkari andolan kisaan kisano kisanon hadtal qanoon kanoon samvidhan atyachar balatkar hatya hatyare "
+    "katl laash ghayal zakhmi hadsa haadsa durghatna visphot dhamaka dhamake fauj faujiyon "
+    "jawano shaheedon sainik aatankwad atankwad ugrawadi naksali sampradayik ilaake ilaqe sampann "
+    "bayaan bayaanbaazi netaon vipaksh sarkaar shahar sheher tainaat tainat khule khuli raksha "
+    "gaurakshak gaurakshakon dukandar dukaan thappad lagwaye lagwaya dikhayi dikhaya dikhao dikhana "
+    "pehli pehla pahli pahla himmat jihadiyo jihadiyon samjhdar samajhdar ishaara nikli "
+    # greetings, prayers and thanks (Hindu, Sikh, Muslim)
+    "mahadev namah shivay vande mataram ganpati bappa morya khuda ramzan mubarakbaad mubarakan "
+    "dhanyawad dhanyavad dhanyawaad shukriya shukria meherbani mehrbani "
+    # cricket and praise
+    "chauka chauke chhakka chhakke ballebaaz ballebazi gendbaaz gendbazi jeeta jeete jeetega jeetenge "
+    "jeetna harega harenge haarenge khel khela khelo khelna khelte khiladi khiladiyon kaptaan jhakaas "
+    "bindaas faadu phodu dhaasu ekdum kadak jabardast dhamakedar shandaar shaandar behtareen behtreen "
+    "lajawab lajawaab laajawab darpok fattu phatti rulaya "
+    # food
+    "litti chokha chole bhature pakode pakoda pakore sabzi sabji achaar khichdi halwa kheer ladoo "
+    "laddu mithai nashta naashta golgappe swadisht lazeez teekha tikha namkeen "
+    # abuse: communal, caste, gender and disability slurs
+    "mulle mullo katue katua katwe chaddi chaddiyon librandu bhakton gaddaron deshdrohiyon hijde "
+    "hijda khusre khusra kinnar randwa kutiya kamini haramzada haramzade haramzaade bhadwe bhadwa "
+    "bhadve tatti gobar gaumutra gomutra kaafir kafiron kafiro manhoos apahij bojh langda langde "
+    "andha andhe behra goonga jooti jutti joota chudail mahila mahilaon betiyan dahej "
+    # romanised Urdu: government, prices, the people, faith
+    "hukumat hakoomat qeemat keemat ghareebon gareeb garibon awaam qaum qoum siyasat "
+    "tameez tehzeeb ehsaas yakeen insaaf zaalim kamzor taaqat dehshatgard "
+    "dahshatgard dehshat mazhabi jahannum "
+    # family, and everyday adjectives
+    "bhabhi jiju jija devar bacche bacchon bachon bachpan parivar pariwar rishtedaar rishta rishte "
+    "padosi purana purani purane naya nayi naye chhota chhoti chhote choti chote lambi patla "
+    "khubsurat khoobsurat haseen pyara pyari pyare thanda thandi khatta "
+    # more verbs, time and address
+    "chhodo chhod jaane jaano pehchaan bachao bachaao maafi sharmnak sharmanak sharmnaak turant "
+    "fauran bhaiyo bhaiyon behno behnon mitron janu jaanu mahina mahine"
 )
 _HINDI_AMBIGUOUS = _set(
     "hai ko ke ki ka se to par pe mein main mai me ek jo na ne ho hu h hi ab ja aa tu ya do di de le "
     "lo bas log hum mat mere dil dost beta kal tha din mast ji han neta wo tune mile tab jab hun lena "
     "mara mila suna lage mann nani logo fir bata kare acha wala wale wali shree shri mubarak agar "
     "bahar paas bana saari jala mar teen andar crore lakh randi leke jahil insan azadi aazadi bekar "
-    "bolo ganda chacha logon rupees matlab hijra gulam ghulam"
+    "bolo ganda chacha logon rupees matlab hijra gulam ghulam "
+    "chamar chor jai hafiz mandir masjid namaz dua diwali holi puja jihadi jihad mata shanti pradesh "
+    "nagar haar kafi kafir naam hafta samosa biryani roti chai maa jaan sona goli hy hen thay nai "
+    "sundar sunder khalsa fateh waheguru saal kaum awam siyasi insaf zalim ibadat kese kesy chota "
+    "lamba maaf foran daal kaptan gunga beti khula dukan ishara maut shamil yojana kanun katil har "
+    "jeet haare ghareeb qatil qatl zulm yaqeen ilaj ilaaj taqat shikayat mulk jannat"
 )
 _WORD = re.compile(r"[a-z]+")
 _LATIN_WORD = re.compile("[a-z\u00c0-\u024f\u1e00-\u1eff]+")  # "câmera" one word, not "c" + Hindi "mera"
