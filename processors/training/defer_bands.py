@@ -70,7 +70,7 @@ import numpy as np
 
 from processors.classifiers.heads import HeadSet
 from processors.encoders import prepare_text
-from processors.training.examples import Row, all_rows, long_rows
+from processors.training.examples import Row, all_rows, long_rows, without_sources
 from processors.training.fit import threshold_for_recall
 from processors.training.row_selection import RowSelection
 from processors.training.train_encoder import CATEGORIES, label_of, parse_recall, vectors_for
@@ -177,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--split", choices=SPLITS_BY, default="event",
                         help="the calibration split the heads were trained with (train_encoder --split): "
                         "'text' redraws the default profile's bands from its heads")
+    parser.add_argument("--exclude", nargs="*", default=[], metavar="SOURCE",
+                        help="leave these sources' rows out, as train_encoder --exclude (heads trained "
+                        "before a source existed are measured on the rows they were calibrated with)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     try:  # refuse a bad share before minutes of embedding, not after
@@ -186,7 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
 
-    rows = all_rows(args.shared, selection)
+    try:
+        rows = without_sources(all_rows(args.shared, selection), args.exclude)
+    except ValueError as exc:
+        parser.error(f"--exclude: {exc}")
     measured = ("calibration", HELD_OUT)
     calibration = [row for row in rows if row.split in measured and row.lang in USE_LANGUAGES]
     long = [row for row in long_rows(rows, args.long_rows)

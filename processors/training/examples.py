@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,6 +153,17 @@ def violence_rows(shared: Path, selection: RowSelection = DEFAULT_SELECTION) -> 
             )
         )
     return rows
+
+
+def without_sources(rows: list[Row], excluded: Sequence[str]) -> list[Row]:
+    """``rows`` less those of the ``excluded`` sources (``--exclude``: heads without the share-alike
+    data, or trained before a source existed); a source no row comes from is refused (a misspelling)."""
+    if unknown := sorted(set(excluded) - {row.source for row in rows}):
+        raise ValueError(
+            f"no training rows come from {', '.join(unknown)} "
+            f"(sources: {', '.join(sorted({row.source for row in rows}))})"
+        )
+    return [row for row in rows if row.source not in set(excluded)]
 
 
 def all_rows(shared: Path, selection: RowSelection = DEFAULT_SELECTION) -> list[Row]:

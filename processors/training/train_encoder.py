@@ -50,7 +50,7 @@ from processors.encoders import ENCODERS, Encoder
 from processors.evaluation.classify import binary_report
 from processors.training.calibrate import CalibrationError
 from processors.training.embedding_cache import EmbeddingCache
-from processors.training.examples import LONG_SOURCE, Row, all_rows, long_rows
+from processors.training.examples import LONG_SOURCE, Row, all_rows, long_rows, without_sources
 from processors.training.fit import HeadConfig, best_f1_threshold, fit_head, fit_labels, threshold_for_recall
 from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, scaled_caps
 from processors.training.head_weighting import DEFAULT_WEIGHTING, HeadWeighting
@@ -811,14 +811,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = EncoderSettings(kind=args.encoder, model=args.model)
     encoder = build_encoder(settings)
     every_row = all_rows(args.shared, selection)
-    every_source = {row.source for row in every_row}
+    # a misspelt source would weigh or drop nothing
     for option, named in (("--source-weight", weighting.source_weights), ("--exclude", args.exclude)):
-        if unknown := sorted(set(named) - every_source):  # a misspelt source would weigh or drop nothing
-            parser.error(
-                f"{option}: no training rows come from {', '.join(unknown)} "
-                f"(sources: {', '.join(sorted(every_source))})"
-            )
-    rows = [row for row in every_row if row.source not in set(args.exclude)]
+        try:
+            without_sources(every_row, list(named))
+        except ValueError as exc:
+            parser.error(f"{option}: {exc}")
+    rows = without_sources(every_row, args.exclude)
     cache = EmbeddingCache(args.cache, encoder.name, encoder.dim)
     rows, vectors = embed_rows(rows, encoder, cache, cached_only=args.cached_only)
     counts = {

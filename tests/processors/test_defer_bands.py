@@ -127,3 +127,40 @@ def test_the_printed_band_keeps_the_find_that_binds_it() -> None:
     assert cheap["hate_speech"][1] >= low
     assert out["hate_speech"]["finds_kept"] == 1.0
     assert high == 1.0
+
+
+def test_exclude_leaves_a_sources_rows_out_and_refuses_one_no_row_comes_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # heads trained without a source (train_encoder --exclude) are measured on the rows they were calibrated
+    # with: was an unknown option, the excluded rows' finds binding the band
+    from processors.training.examples import Row
+
+    rows = [Row(f"news {n} " + "x" * 300, "en", "old" if n < 4 else "new", "calibration",
+                hate=n in (0, 1, 4, 5), violent=False) for n in range(8)]
+    cheap = {row.text[:300]: score for row, score in zip(rows, (0.9, 0.5, 0.1, 0.1, 0.25, 0.125, 0.1, 0.1),
+                                                           strict=True)}
+    heads = {"cheap": _Heads("use+static", ("hate_speech",)),
+             "costly": _Heads("e5", ("hate_speech", "violence_report"))}
+
+    def vectors_for(head_set: _Heads, texts: list[str], cache: Path) -> np.ndarray:
+        scores = [0.9 if text in {r.text[:300] for r in rows if r.hate} else 0.1 for text in texts] \
+            if head_set.encoder == "e5" else [cheap[text] for text in texts]
+        return np.array(scores, dtype=np.float32).reshape(-1, 1)
+
+    monkeypatch.setattr(defer_bands, "all_rows", lambda shared, selection: rows)
+    monkeypatch.setattr(defer_bands, "long_rows", lambda rows, count: [])
+    monkeypatch.setattr(defer_bands.HeadSet, "load", staticmethod(lambda path: heads[path.name]))
+    monkeypatch.setattr(defer_bands, "vectors_for", vectors_for)
+
+    def band(*extra: str) -> list[float]:
+        out = tmp_path / "bands.json"
+        assert defer_bands.main(["--shared", str(tmp_path), "--cheap", "cheap", "--costly", "costly",
+                                 "--keep", "1.0", "violence_report=1.0", "--json", str(out), *extra]) == 0
+        return list(json.loads(out.read_text(encoding="utf-8"))["news defer"]["hate_speech"]["band"])
+
+    assert band() == [0.125, 1.0], "every source: the new rows' finds (0.25, 0.125) bind the edge"
+    assert band("--exclude", "new") == [0.5, 1.0], "the old rows alone, as heads trained without the new ones"
+    with pytest.raises(SystemExit):
+        band("--exclude", "nwe")
+    assert "--exclude: no training rows come from nwe (sources: new, old)" in capsys.readouterr().err
