@@ -76,7 +76,9 @@ def unique_script_language(text: str, share: float = 0.6) -> tuple[str, float] |
     name, count = max(counts.items(), key=lambda item: item[1])
     if count / letters < share:
         return None
-    return next(lang for script, _, lang in _PATTERNS if script == name), round(count / letters, 4)
+    # a script's block holds unassigned code points, which are no letters: "ᄀ\ud7a4" has one letter
+    # and two Hangul characters (a share of 2.0, given out as the answer's probability)
+    return next(lang for script, _, lang in _PATTERNS if script == name), round(min(1.0, count / letters), 4)
 
 
 # Scripts shared by several languages: a model's answer must be one of them, else the script's
