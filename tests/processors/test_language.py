@@ -96,6 +96,7 @@ def test_identify_is_thread_safe(identifier: LanguageIdentifier) -> None:
     "\u202e\u200f\ufeff bidi and zero width \u2028\u2029",
     "a" * 5_000_000,
     "\n" * 10_000 + "word",
+    "ᄀ\ud7a4",  # an unassigned code point of a Hangul block: two "Hangul" characters, one letter
 ])
 def test_hostile_text_does_not_raise(identifier: LanguageIdentifier, text: str) -> None:
     lang, confidence = identifier.identify(text, "en")

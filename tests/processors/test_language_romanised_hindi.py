@@ -23,17 +23,23 @@ from processors.writing_systems import (
     romanised_hindi,
 )
 
-# dev file: share of romanised-Hindi rows identified hi, at least (measured: before → after the
-# larger lexicon, the emoji fix and the two-word rule: tuning 0.725 → 1.000, held-out 0.703 → 0.967)
-HINDI_MINIMUM = {"tuning": 0.98, "held-out": 0.95}
+# dev file: share of romanised-Hindi rows identified hi, at least, per half: the 91 rows of each
+# half written first (measured: before → after the larger lexicon, the emoji fix and the two-word
+# rule: tuning 0.725 → 1.000, held-out 0.703 → 0.967), and the 150 of each half added on
+# 2026-12-07, posts of at most 60 characters (before → after the second round's words: tuning
+# 133 → 144, held-out 135 → 138 of 150)
+HINDI_MINIMUM = {"tuning": (0.98, 0.95), "held-out": (0.95, 0.91)}
+FIRST_ROWS = 91
 
 
 @pytest.mark.parametrize("half", ["tuning", "held-out"])
 def test_romanised_hindi_of_the_dev_file_is_hindi(identifier: LanguageIdentifier, half: str) -> None:
     texts = [text for text, lang in written_halves()[half] if lang == "hi"]
-    right = sum(identifier.identify(text)[0] == "hi" for text in texts)
-    assert len(texts) == 91
-    assert right / len(texts) >= HINDI_MINIMUM[half], f"{right}/{len(texts)}"
+    assert len(texts) == FIRST_ROWS + 150
+    assert all(len(text) <= 60 for text in texts[FIRST_ROWS:])
+    for part, minimum in zip((texts[:FIRST_ROWS], texts[FIRST_ROWS:]), HINDI_MINIMUM[half], strict=True):
+        right = sum(identifier.identify(text)[0] == "hi" for text in part)
+        assert right / len(part) >= minimum, f"{right}/{len(part)}"
 
 
 @pytest.mark.parametrize("half", ["tuning", "held-out"])
@@ -174,6 +180,11 @@ def test_a_word_shared_with_another_language_is_only_ambiguous(word: str) -> Non
     # romanised Urdu
     "hukumat ne ghareebon ka jeena haraam", "is mulk ki awaam jaagegi?",
     "zaalim hukumat murdabad", "qaum ke gaddaron ko pehchaan lo",
+    # short posts, second round (2026-12-07): news one-liners, festival greetings, film banter, slurs
+    "Agra mein sadak haadse mein do ki maut", "truck palti, driver surakshit", "godown mein aag 🔥",
+    "Durga puja ki shubhkamnaye 🙏", "rab mehar kare 🙏", "maalik ka shukar hai 🤲",
+    "film ki kahani chori ki hai", "stadium mein seetiyan hi seetiyan", "haaye main mar jaun 😍",
+    "in mullon ko sabak sikhao",
 ])
 def test_headlines_greetings_cricket_food_and_slurs_are_hindi(identifier: LanguageIdentifier,
                                                               text: str) -> None:
@@ -262,6 +273,15 @@ NEW_SHARED = {
     "shikayat": "3andi shikayat 3al sherka",                # "complaints"
     "mulk": "el mulk lillah wa7do",                         # "dominion"
     "jannat": "jannat el firdaws insha2allah",              # "gardens"
+    # second round (2026-12-07)
+    "iska": "wannan dan iska ne sosai",                     # Hausa "wind" ("dan iska", a scoundrel)
+    "puri": "kami menginap di puri dekat pantai",           # Indonesian "palace"
+    "garam": "tambah sedikit garam dalam sup itu",          # Malay "salt"
+    "mil": "ganhei mil reais por mês",                      # Portuguese, Spanish "thousand"
+    "giri": "facciamo due giri in centro",                  # Italian "turns"
+    "lenge": "det er lenge siden sist",                     # Norwegian "long"
+    "jalebi": "jalebi and tea at the winter fair",          # English
+    "ganesh": "Ganesh won the spelling bee",                # English (a name)
 }
 
 
