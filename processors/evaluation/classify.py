@@ -15,8 +15,9 @@ in the stream, and goes through the same enrichment as in ``tocsin process``
 (:mod:`processors.evaluation.runner`: the cascade of the classifiers file).
 A row is predicted hateful when its ``hate_speech`` category scores at least
 0.5. Printed: accuracy per detected language and per functionality (or gold
-class), precision / recall / F1 per label, the speed in rows/s, and as the
-last line ``macro_f1=<0.xxx> accuracy=<0.xxx> n=<rows>`` for the hateful /
+class), precision / recall / F1 per label, how far macro-F1 and accuracy could move by
+chance on this many rows (:mod:`processors.evaluation.intervals`), the speed in rows/s, and
+as the last line ``macro_f1=<0.xxx> accuracy=<0.xxx> n=<rows>`` for the hateful /
 non-hateful decision.
 """
 
@@ -28,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from processors.evaluation.intervals import bootstrap_intervals, interval_line
 from tocsin.errors import InputError
 from tocsin.settings import Settings
 
@@ -207,6 +209,7 @@ def report_lines(cases: Sequence[Case], predicted: Sequence[bool], langs: Sequen
     for label, scores in ((HATEFUL, report.positive), (NON_HATEFUL, report.negative)):
         lines.append(f"| {label} | {scores.precision:.3f} | {scores.recall:.3f} | {scores.f1:.3f} | "
                      f"{scores.support:,} |")
+    lines += ["", interval_line(bootstrap_intervals(gold, predicted), ("macro_f1", "accuracy"))]
     lines.append("")
     lines.append(f"macro_f1={report.macro_f1:.3f} accuracy={report.accuracy:.3f} n={report.n}")
     return lines

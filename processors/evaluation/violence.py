@@ -6,8 +6,9 @@ of hard negative such as ``disease``) and ``lang``. A row is predicted violent
 when its ``violence_report`` category scores at least 0.5 after the whole
 enrichment (keywords, gate, encoder: the configured cascade). Printed: recall
 per subtype (and whether the predicted sub-labels include it), false alarms
-per kind of negative, accuracy per detected language, the speed, and as the
-last line ``f1=… recall=… precision=… fpr=… n=…``.
+per kind of negative, accuracy per detected language, how far f1, recall and precision
+could move by chance on this many rows (:mod:`processors.evaluation.intervals`), the speed,
+and as the last line ``f1=… recall=… precision=… fpr=… n=…``.
 
 Build the project's dev set with ``python -m processors.training.violence_dev``.
 """
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from processors.evaluation.classify import EvalFileError, binary_report
+from processors.evaluation.intervals import bootstrap_intervals, interval_line
 from processors.evaluation.runner import score_texts
 from tocsin.schema import CategoryHit
 from tocsin.settings import Settings
@@ -153,6 +155,9 @@ def report_lines(
         f"{measures.positive.f1:.3f} | {measures.positive.support:,} |",
         f"| not violent | {measures.negative.precision:.3f} | {measures.negative.recall:.3f} | "
         f"{measures.negative.f1:.3f} | {measures.negative.support:,} |",
+        "",
+        interval_line(bootstrap_intervals([r.violent for r in reports], predicted),
+                      ("f1", "recall", "precision")),
         "",
     ]
     return lines

@@ -64,6 +64,8 @@ def test_violence_eval_ends_with_the_exact_summary(
     assert "| attack_on_civilians | 1 | 1.000 | 0.000 |" in text, "found, but keywords give no subtype"
     assert "| abduction | 1 | 0.000 | 0.000 |" in text
     assert "| other | 1 | 1.000 |" in text and "| disease | 1 | 0.000 |" in text
+    assert re.search(r"95% intervals \(bootstrap over the rows, 1,000 resamples\): "
+                     r"f1 \d\.\d{3}-\d\.\d{3}, recall 0\.\d{3}-1\.000, precision", text)
 
 
 def test_violence_eval_reads_a_file_without_subtypes(
