@@ -134,8 +134,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from processors.evaluation import run_eval
 
+    if args.threshold is not None and args.what not in ("classify", "violence"):
+        print(f"tocsin eval {args.what}: --threshold is for classify and violence", file=sys.stderr)
+        return 2
     return run_eval(args.what, Path(args.file), load_settings(), limit=args.limit, sweep=args.sweep,
-                    embedder=args.embedder)
+                    embedder=args.embedder, threshold=args.threshold)
+
+
+def _score_from(value: str) -> float:
+    """argparse type: a score threshold in [0, 1]."""
+    try:
+        score = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0.0 <= score <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is outside [0, 1]")
+    return score
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
@@ -237,6 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="incidents: also print the measures at other similarity thresholds")
     evaluate.add_argument("--embedder", choices=["encoder", "hashed"], default="encoder",
                           help="incidents: the configured encoder's embeddings, or hashed character n-grams")
+    evaluate.add_argument("--threshold", type=_score_from, default=None,
+                          help="classify, violence: a hit counts from this score (default 0.5); the encoder "
+                               "stage reports hits from its own category_thresholds, so 0 measures a desk's "
+                               "operating point under 0.5")
     evaluate.set_defaults(func=cmd_eval)
     run = commands.add_parser("run", help="run collectors, processors and alerts against configured peers")
     run.add_argument("--duration", type=float, default=None, help="stop after this many seconds")

@@ -16,16 +16,21 @@ KINDS = {
 
 
 def run_eval(what: str, path: Path, settings: Settings, *, limit: int | None = None, sweep: bool = False,
-             embedder: str = "encoder") -> int:
-    """Run the harness for ``what`` (one of :data:`KINDS`) on ``path``; its last line is the summary."""
+             embedder: str = "encoder", threshold: float | None = None) -> int:
+    """Run the harness for ``what`` (one of :data:`KINDS`) on ``path``; its last line is the summary.
+
+    ``threshold``: the score a hit counts from (classify and violence only; None: 0.5)."""
+    if threshold is not None and what not in ("classify", "violence"):
+        raise ValueError(f"--threshold is for classify and violence, not {what}")
+    scored_from = {} if threshold is None else {"threshold": threshold}
     if what == "classify":
         from processors.evaluation.classify import run_classify_eval
 
-        return run_classify_eval(path, settings, limit=limit)
+        return run_classify_eval(path, settings, limit=limit, **scored_from)
     if what == "violence":
         from processors.evaluation.violence import run_violence_eval
 
-        return run_violence_eval(path, settings, limit=limit)
+        return run_violence_eval(path, settings, limit=limit, **scored_from)
     if what == "places":
         from processors.evaluation.places import run_places_eval
 

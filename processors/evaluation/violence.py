@@ -72,23 +72,25 @@ def read_reports(path: Path, limit: int | None = None) -> list[Report]:
     return out
 
 
-def run_violence_eval(path: Path, settings: Settings, *, limit: int | None = None) -> int:
+def run_violence_eval(path: Path, settings: Settings, *, limit: int | None = None,
+                      threshold: float = THRESHOLD) -> int:
     reports = read_reports(path, limit)
     scored = score_texts([report.text for report in reports], settings, path.name)
     print(f"violence eval: {path.name}, {len(reports):,} rows ({sum(r.violent for r in reports):,} violent)")
-    print(f"classifiers: {scored.classifiers}; violent = {CATEGORY} score >= {THRESHOLD}")
-    for line in report_lines(reports, scored.hits, scored.langs):
+    print(f"classifiers: {scored.classifiers}; violent = {CATEGORY} score >= {threshold}")
+    for line in report_lines(reports, scored.hits, scored.langs, threshold=threshold):
         print(line)
     print(scored.rate_line())
     gold = [report.violent for report in reports]
-    predicted = [_score(hits) >= THRESHOLD for hits in scored.hits]
+    predicted = [_violent(hits, threshold) for hits in scored.hits]
     print(summary_line(gold, predicted))
     return 0
 
 
-def _score(hits: dict[str, CategoryHit]) -> float:
+def _violent(hits: dict[str, CategoryHit], threshold: float) -> bool:
+    """A ``violence_report`` hit scoring at least ``threshold`` (no hit is never violent, even from 0)."""
     hit = hits.get(CATEGORY)
-    return hit.score if hit is not None else 0.0
+    return hit is not None and hit.score >= threshold
 
 
 def summary_line(gold: Sequence[bool], predicted: Sequence[bool]) -> str:
@@ -103,9 +105,10 @@ def summary_line(gold: Sequence[bool], predicted: Sequence[bool]) -> str:
 
 
 def report_lines(
-    reports: Sequence[Report], hits: Sequence[dict[str, CategoryHit]], langs: Sequence[str]
+    reports: Sequence[Report], hits: Sequence[dict[str, CategoryHit]], langs: Sequence[str],
+    *, threshold: float = THRESHOLD,
 ) -> list[str]:
-    predicted = [_score(h) >= THRESHOLD for h in hits]
+    predicted = [_violent(h, threshold) for h in hits]
     lines: list[str] = []
     by_subtype: dict[str, list[int]] = defaultdict(list)
     by_negative: dict[str, list[int]] = defaultdict(list)

@@ -147,3 +147,52 @@ def test_the_shipped_cascade_runs_both_evaluations(
     )
     assert run_eval("classify", posts, settings) == 0
     assert capsys.readouterr().out.rstrip().splitlines()[-1] == "macro_f1=1.000 accuracy=1.000 n=2"
+
+
+def test_the_threshold_moves_what_counts_as_a_hit(
+    tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a desk measuring its own operating point: keyword hits score 0.5, so from 0.6 none counts
+    path = write(tmp_path / "reports.csv", ["text", "violent", "subtype"], REPORTS)
+    assert run_eval("violence", path, settings, threshold=0.6) == 0
+    out = capsys.readouterr().out.rstrip("\n").splitlines()
+    assert out[-1] == "f1=0.000 recall=0.000 precision=0.000 fpr=0.000 n=5"
+    assert out[1].endswith("violent = violence_report score >= 0.6")
+    assert run_eval("violence", path, settings, threshold=0.5) == 0
+    assert capsys.readouterr().out.rstrip("\n").splitlines()[-1] == (
+        "f1=0.667 recall=0.667 precision=0.667 fpr=0.500 n=5")
+    hate = write(tmp_path / "posts.csv", ["text", "label"],
+                 [("those vermin", "hateful"), ("hello", "non-hateful")])
+    assert run_eval("classify", hate, settings, threshold=0.6) == 0
+    assert capsys.readouterr().out.rstrip("\n").splitlines()[-1] == "macro_f1=0.333 accuracy=0.500 n=2"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["eval", "violence", "x.csv", "--threshold", "1.5"], "--threshold: 1.5 is outside [0, 1]"),
+    (["eval", "violence", "x.csv", "--threshold", "high"], "--threshold: 'high' is not a number"),
+    (["eval", "places", "x.xml", "--threshold", "0.4"], "--threshold is for classify and violence"),
+])
+def test_a_bad_threshold_is_refused_naming_it(
+    argv: list[str], message: str, settings: Settings, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tocsin_launch import cli
+
+    monkeypatch.setattr(cli, "load_settings", lambda: settings)
+    code: int | str | None
+    try:
+        code = cli.main(argv)
+    except SystemExit as exc:  # argparse refuses a bad value itself
+        code = exc.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_from_zero_every_hit_counts_and_a_row_without_one_does_not(
+    tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # was: a row with no hit scored 0.0 >= 0 and counted as violent (then a KeyError on its subtype)
+    path = write(tmp_path / "reports.csv", ["text", "violent", "subtype"], REPORTS)
+    assert run_eval("violence", path, settings, threshold=0.0) == 0
+    assert capsys.readouterr().out.rstrip("\n").splitlines()[-1] == (
+        "f1=0.667 recall=0.667 precision=0.667 fpr=0.500 n=5")
