@@ -116,12 +116,20 @@ class Cascade:
             raise ClassifierConfigError("both cascade stages are off: name at least one classifier")
         self.first = list(first)
         self.second = list(second)
-        self.threshold = threshold
-        self.category_thresholds = dict(category_thresholds or {})
-        self._escalate_from = Thresholds(threshold, self.category_thresholds)
+        self._escalate_from = Thresholds(threshold, dict(category_thresholds or {}))
         self._lock = threading.Lock()
         self._seen = 0
         self._sent = {classifier.name: 0 for classifier in self.second}
+
+    @property
+    def threshold(self) -> float:
+        """The first-stage score from which an item goes on to the second stage."""
+        return self._escalate_from.default
+
+    @property
+    def category_thresholds(self) -> Mapping[str, float]:
+        """Per category, overriding :attr:`threshold`."""
+        return self._escalate_from.per_category
 
     @property
     def stats(self) -> dict[str, int]:

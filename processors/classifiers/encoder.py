@@ -460,9 +460,7 @@ class EncoderClassifier:
         self.routes = list(routes)
         covered = set().union(*(route.categories for route in self.routes))
         self.categories = frozenset(categories if categories is not None else covered)
-        self.threshold = threshold
-        self.category_thresholds = dict(category_thresholds or {})
-        self._hit_from = Thresholds(threshold, self.category_thresholds)
+        self._hit_from = Thresholds(threshold, dict(category_thresholds or {}))
         self.version = "+".join(
             dict.fromkeys(
                 head_set.version

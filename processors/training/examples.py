@@ -155,14 +155,19 @@ def violence_rows(shared: Path, selection: RowSelection = DEFAULT_SELECTION) -> 
     return rows
 
 
-def without_sources(rows: list[Row], excluded: Sequence[str]) -> list[Row]:
-    """``rows`` less those of the ``excluded`` sources (``--exclude``: heads without the share-alike
-    data, or trained before a source existed); a source no row comes from is refused (a misspelling)."""
-    if unknown := sorted(set(excluded) - {row.source for row in rows}):
+def check_sources(rows: list[Row], named: Sequence[str]) -> None:
+    """Refuse a source no row comes from: a misspelt one would weigh or drop nothing."""
+    if unknown := sorted(set(named) - {row.source for row in rows}):
         raise ValueError(
             f"no training rows come from {', '.join(unknown)} "
             f"(sources: {', '.join(sorted({row.source for row in rows}))})"
         )
+
+
+def without_sources(rows: list[Row], excluded: Sequence[str]) -> list[Row]:
+    """``rows`` less those of the ``excluded`` sources (``--exclude``: heads without the share-alike
+    data, or trained before a source existed); see :func:`check_sources`."""
+    check_sources(rows, excluded)
     return [row for row in rows if row.source not in set(excluded)]
 
 

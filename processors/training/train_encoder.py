@@ -50,7 +50,7 @@ from processors.encoders import ENCODERS, Encoder
 from processors.evaluation.classify import binary_report
 from processors.training.calibrate import CalibrationError
 from processors.training.embedding_cache import EmbeddingCache
-from processors.training.examples import LONG_SOURCE, Row, all_rows, long_rows, without_sources
+from processors.training.examples import LONG_SOURCE, Row, all_rows, check_sources, long_rows, without_sources
 from processors.training.fit import HeadConfig, best_f1_threshold, fit_head, fit_labels, threshold_for_recall
 from processors.training.hate_corpora import FORMS, PREPARED_CHARS, TARGETS, scaled_caps
 from processors.training.head_weighting import DEFAULT_WEIGHTING, HeadWeighting
@@ -811,10 +811,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = EncoderSettings(kind=args.encoder, model=args.model)
     encoder = build_encoder(settings)
     every_row = all_rows(args.shared, selection)
-    # a misspelt source would weigh or drop nothing
     for option, named in (("--source-weight", weighting.source_weights), ("--exclude", args.exclude)):
         try:
-            without_sources(every_row, list(named))
+            check_sources(every_row, list(named))
         except ValueError as exc:
             parser.error(f"{option}: {exc}")
     rows = without_sources(every_row, args.exclude)
