@@ -134,11 +134,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from processors.evaluation import run_eval
 
-    if args.threshold is not None and args.what not in ("classify", "violence"):
-        print(f"tocsin eval {args.what}: --threshold is for classify and violence", file=sys.stderr)
+    for option in ("threshold", "decisions"):
+        if getattr(args, option) is not None and args.what not in ("classify", "violence"):
+            print(f"tocsin eval {args.what}: --{option} is for classify and violence", file=sys.stderr)
+            return 2
+    wanted = 2 if args.what == "compare" else 1
+    if len(args.files) != wanted:
+        expected = "two decisions files, before then after" if wanted == 2 else "one file"
+        print(f"tocsin eval {args.what}: give {expected} ({len(args.files)} given)", file=sys.stderr)
         return 2
-    return run_eval(args.what, Path(args.file), load_settings(), limit=args.limit, sweep=args.sweep,
-                    embedder=args.embedder, threshold=args.threshold)
+    if args.what == "compare":
+        from processors.evaluation.compare import run_compare
+
+        return run_compare(Path(args.files[0]), Path(args.files[1]))
+    decisions = Path(args.decisions) if args.decisions is not None else None
+    return run_eval(args.what, Path(args.files[0]), load_settings(), limit=args.limit, sweep=args.sweep,
+                    embedder=args.embedder, threshold=args.threshold, decisions=decisions)
 
 
 def _score_from(value: str) -> float:
@@ -241,11 +252,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="for 'sources': really send the requests (with internet; never in CI)")
     probe.set_defaults(func=cmd_probe)
     evaluate = commands.add_parser("eval", help=cmd_eval.__doc__)
-    evaluate.add_argument("what", choices=["classify", "violence", "places", "incidents"],
+    evaluate.add_argument("what", choices=["classify", "violence", "places", "incidents", "compare"],
                           help="classify: HateCheck/MHC, training or text,label CSVs; "
                                "violence: text,violent[,subtype] CSV; places: GeoVirus-style XML; "
-                               "incidents: id,incident,text,time[,…] CSV (fusion)")
-    evaluate.add_argument("file", help="the labelled file to read")
+                               "incidents: id,incident,text,time[,…] CSV (fusion); "
+                               "compare: two --decisions files of one labelled file, before then after")
+    evaluate.add_argument("files", nargs="+", metavar="file",
+                          help="the labelled file to read (compare: two decisions files)")
     evaluate.add_argument("--limit", type=int, default=None, help="read at most this many rows/articles")
     evaluate.add_argument("--sweep", action="store_true",
                           help="incidents: also print the measures at other similarity thresholds")
@@ -255,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="classify, violence: a hit counts from this score (default 0.5); the encoder "
                                "stage reports hits from its own category_thresholds, so 0 measures a desk's "
                                "operating point under 0.5")
+    evaluate.add_argument("--decisions", default=None, metavar="OUT.csv",
+                          help="classify, violence: also write each row's decision there, for "
+                               "'tocsin eval compare BEFORE.csv AFTER.csv'")
     evaluate.set_defaults(func=cmd_eval)
     run = commands.add_parser("run", help="run collectors, processors and alerts against configured peers")
     run.add_argument("--duration", type=float, default=None, help="stop after this many seconds")

@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from processors.evaluation.decisions import Decisions, write_decisions
 from processors.evaluation.intervals import bootstrap_intervals, interval_line
 from tocsin.errors import InputError
 from tocsin.settings import Settings
@@ -161,15 +162,20 @@ def _limited(reader: csv.DictReader[str], limit: int | None) -> Iterator[dict[st
 
 
 def run_classify_eval(path: Path, settings: Settings, *, limit: int | None = None,
-                      threshold: float = THRESHOLD) -> int:
+                      threshold: float = THRESHOLD, decisions: Path | None = None) -> int:
     """Classify every row of ``path`` with the configured cascade and print the measures; a row is
-    hateful when its ``hate_speech`` hit scores at least ``threshold`` (see :data:`THRESHOLD`)."""
+    hateful when its ``hate_speech`` hit scores at least ``threshold`` (see :data:`THRESHOLD`).
+    ``decisions``: also write each row's decision there (:mod:`processors.evaluation.decisions`)."""
     from processors.evaluation.runner import score_texts
 
     kind, cases, targets = read_cases(path, limit)
     scored = score_texts([case.text for case in cases], settings, path.name)
-    predicted = [(hit := hits.get("hate_speech")) is not None and hit.score >= threshold
-                 for hits in scored.hits]
+    scores = [hit.score if (hit := hits.get("hate_speech")) is not None else 0.0 for hits in scored.hits]
+    predicted = [hits.get("hate_speech") is not None and score >= threshold
+                 for hits, score in zip(scored.hits, scores, strict=True)]
+    if decisions is not None:
+        write_decisions(decisions, Decisions([case.hateful for case in cases], predicted, scores,
+                                             scored.langs, [case.group for case in cases]))
     print(f"classify eval: {path.name} ({kind} format), {len(cases):,} rows")
     print(f"classifiers: {scored.classifiers}; hateful = hate_speech score >= {threshold}")
     if kind in ("davidson", "mlma"):

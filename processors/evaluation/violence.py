@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from processors.evaluation.classify import EvalFileError, binary_report
+from processors.evaluation.decisions import Decisions, write_decisions
 from processors.evaluation.intervals import bootstrap_intervals, interval_line
 from processors.evaluation.runner import score_texts
 from tocsin.schema import CategoryHit
@@ -73,7 +74,9 @@ def read_reports(path: Path, limit: int | None = None) -> list[Report]:
 
 
 def run_violence_eval(path: Path, settings: Settings, *, limit: int | None = None,
-                      threshold: float = THRESHOLD) -> int:
+                      threshold: float = THRESHOLD, decisions: Path | None = None) -> int:
+    """Score every row of ``path`` and print the measures; ``decisions``: also write each row's
+    decision there (grouped by subtype, or by kind of negative)."""
     reports = read_reports(path, limit)
     scored = score_texts([report.text for report in reports], settings, path.name)
     print(f"violence eval: {path.name}, {len(reports):,} rows ({sum(r.violent for r in reports):,} violent)")
@@ -83,6 +86,10 @@ def run_violence_eval(path: Path, settings: Settings, *, limit: int | None = Non
     print(scored.rate_line())
     gold = [report.violent for report in reports]
     predicted = [_violent(hits, threshold) for hits in scored.hits]
+    if decisions is not None:
+        scores = [hit.score if (hit := hits.get(CATEGORY)) is not None else 0.0 for hits in scored.hits]
+        groups = [report.subtype or ("violent" if report.violent else "not violent") for report in reports]
+        write_decisions(decisions, Decisions(gold, predicted, scores, scored.langs, groups))
     print(summary_line(gold, predicted))
     return 0
 

@@ -1,0 +1,85 @@
+"""``tocsin eval compare BEFORE AFTER``: did a change move a figure, or only which rows it gets right?
+
+Reads two decisions files (``tocsin eval classify|violence FILE --decisions OUT.csv``) of the same
+labelled file, e.g. before and after retraining a head. Two separate 95 % intervals overlap even
+when one head is reliably better, because both make mostly the same errors; the paired view
+answers the question a reviewer asks: per measure, the difference and its 95 % interval over the
+same resampled rows (:func:`processors.evaluation.intervals.paired_difference_intervals`); the
+rows only one run gets right, overall and per group, with McNemar's exact test on them. The last
+line is the summary ``macro_f1_difference=… low=… high=… right_only_before=… right_only_after=…
+mcnemar_p=… n=…``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from math import comb
+from pathlib import Path
+
+from processors.evaluation.classify import binary_report
+from processors.evaluation.decisions import Decisions, read_decisions, same_rows
+from processors.evaluation.intervals import LEVEL, MEASURES, RESAMPLES, paired_difference_intervals
+
+
+def mcnemar_exact_p(right_only_before: int, right_only_after: int) -> float:
+    """Two-sided exact McNemar p: how often a fair coin splits the discordant rows this unevenly."""
+    discordant = right_only_before + right_only_after
+    if discordant == 0:
+        return 1.0
+    tail = sum(comb(discordant, k) for k in range(min(right_only_before, right_only_after) + 1))
+    return min(1.0, 2 * tail / 2**discordant)
+
+
+def _point(decisions: Decisions) -> dict[str, float]:
+    report = binary_report(decisions.gold, decisions.predicted)
+    return {"macro_f1": report.macro_f1, "accuracy": report.accuracy, "f1": report.positive.f1,
+            "recall": report.positive.recall, "precision": report.positive.precision}
+
+
+def report_lines(before: Decisions, after: Decisions, names: tuple[str, str]) -> list[str]:
+    """The printed comparison; its last line is the summary."""
+    same_rows(before, after, names)
+    gold = before.gold
+    right_before = [g == p for g, p in zip(gold, before.predicted, strict=True)]
+    right_after = [g == p for g, p in zip(gold, after.predicted, strict=True)]
+    only_before = sum(1 for b, a in zip(right_before, right_after, strict=True) if b and not a)
+    only_after = sum(1 for b, a in zip(right_before, right_after, strict=True) if a and not b)
+    p_value = mcnemar_exact_p(only_before, only_after)
+    earlier, later = _point(before), _point(after)
+    intervals = paired_difference_intervals(gold, before.predicted, after.predicted)
+    lines = [f"compare: before {names[0]}, after {names[1]}; {len(gold):,} rows", "",
+             f"paired differences (after - before), {LEVEL:.0%} interval over the same resampled rows "
+             f"({RESAMPLES:,} resamples)",
+             "| measure | before | after | difference | interval |", "|---|---:|---:|---:|---|"]
+    for name in MEASURES:
+        low, high = intervals.get(name, (0.0, 0.0))
+        difference = later[name] - earlier[name]
+        lines.append(f"| {name} | {earlier[name]:.3f} | {later[name]:.3f} | {difference:+.3f} | "
+                     f"{low:+.3f} to {high:+.3f} |")
+    by_group: dict[str, list[int]] = defaultdict(list)
+    for index, group in enumerate(before.groups):
+        by_group[group or "(none)"].append(index)
+    lines += ["", "rows only one run gets right, by group",
+              "| group | n | right before | right after | only before | only after |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for group in sorted(by_group):
+        rows = by_group[group]
+        lines.append(
+            f"| {group} | {len(rows):,} | {sum(right_before[i] for i in rows):,} | "
+            f"{sum(right_after[i] for i in rows):,} | "
+            f"{sum(1 for i in rows if right_before[i] and not right_after[i]):,} | "
+            f"{sum(1 for i in rows if right_after[i] and not right_before[i]):,} |")
+    low, high = intervals.get("macro_f1", (0.0, 0.0))
+    difference = later["macro_f1"] - earlier["macro_f1"]
+    lines += ["", f"McNemar's exact test on the {only_before + only_after:,} rows only one run gets right: "
+              f"p={p_value:.3g}", "",
+              f"macro_f1_difference={difference:+.3f} low={low:+.3f} high={high:+.3f} "
+              f"right_only_before={only_before} right_only_after={only_after} mcnemar_p={p_value:.3g} "
+              f"n={len(gold)}"]
+    return lines
+
+
+def run_compare(before: Path, after: Path) -> int:
+    for line in report_lines(read_decisions(before), read_decisions(after), (before.name, after.name)):
+        print(line)
+    return 0
