@@ -2,7 +2,9 @@
 
 ``processors/evaluation/data/hate_dev_arabizi.csv`` measures what the encoder stage makes of
 Arabizi (docs/classification.md, "Arabizi in Arabic script: tried, not kept"); a dev file must
-hold no row of the hand-written training files, or its figures would flatter the heads.
+hold no row of the hand-written training files, or its figures would flatter the heads. Its first
+63 rows were written first; the 192 after them were added on 2026-12-07 by another writer who did
+not read them nor the training rows, so that a retrain's change on Arabizi can be told from chance.
 """
 
 from __future__ import annotations
@@ -39,9 +41,13 @@ def test_arabizi_dev_rows_are_latin_script_arabic_in_both_classes() -> None:
     assert {record["lang"] for record in records} == {"ar-latn"}
     assert len({_key(record["text"]) for record in records}) == len(records)
     assert all(mostly_latin(record["text"]) for record in records)
-    # Arabizi by the language identifier's own rule: 61 of the 63 rows (2 have one piece of evidence)
-    arabic = [record for record in records if arabizi(record["text"]) >= ARABIZI_SHARE]
-    assert len(arabic) >= len(records) - 2
+    # Arabizi by the language identifier's own rule: 61 of the first 63 rows (2 have one piece of
+    # evidence) and 178 of the 192 added (14 Egyptian, Levantine, Iraqi and Maghrebi posts without
+    # a sound-digit word or dialect marker the rule knows: kept, the stream sees such posts)
+    first, added = records[:63], records[63:]
+    assert len(added) == 192
+    assert sum(arabizi(record["text"]) >= ARABIZI_SHARE for record in first) >= len(first) - 2
+    assert sum(arabizi(record["text"]) >= ARABIZI_SHARE for record in added) >= len(added) - 14
 
 
 def test_arabizi_dev_rows_are_in_no_training_file_nor_the_other_dev_set() -> None:
