@@ -63,7 +63,7 @@ def test_rows_are_in_no_training_file_nor_another_dev_file() -> None:
     dev = {_key(record["text"]) for record in _records(DEV)}
     trained = {_key(record["text"]) for path in TRAINING for record in _records(path)}
     other = {_key(record["text"]) for path in OTHER_DEV for record in _records(path)}
-    assert ROOT / "processors/training/data/candidates/hate_written_ar_hi.csv" in TRAINING
+    assert ROOT / "processors/training/data/candidates/hate_written_hi.csv" in TRAINING
     assert dev and trained and other
     assert not dev & trained
     assert not dev & other

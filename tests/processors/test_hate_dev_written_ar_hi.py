@@ -1,10 +1,12 @@
 """The second hand-written hate dev file: Arabic as posted and romanised Hindi, never trained on.
 
 ``processors/evaluation/data/hate_dev_written_ar_hi.csv`` holds every second row (per language) of 726
-posts written on 2026-12-07 without sight of any dev or evaluation file; the other half is the
-training candidate ``processors/training/data/candidates/hate_written_ar_hi.csv`` (no shipped head
-reads it: docs/classification.md). A dev file must share no row with the training files, that
-candidate or the other dev files, or its figures would flatter the heads.
+posts written on 2026-12-07 without sight of any dev or evaluation file; the other half is split by
+language: its Arabic rows are the training file ``processors/training/data/hate_written_ar.csv``
+(the joined hate head reads them), its romanised-Hindi rows the candidate
+``processors/training/data/candidates/hate_written_hi.csv`` (no shipped head reads it:
+docs/classification.md). A dev file must share no row with the training files, that candidate or
+the other dev files, or its figures would flatter the heads.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ DEV = ROOT / "processors/evaluation/data/hate_dev_written_ar_hi.csv"
 OTHER_DEV = [ROOT / "processors/evaluation/data/hate_dev_written.csv",
              ROOT / "processors/evaluation/data/hate_dev_arabizi.csv"]
 TRAINING = sorted((ROOT / "processors/training/data").glob("hate_written*.csv"))
-CANDIDATE = ROOT / "processors/training/data/candidates/hate_written_ar_hi.csv"
+TRAINING_AR = ROOT / "processors/training/data/hate_written_ar.csv"
+CANDIDATE = ROOT / "processors/training/data/candidates/hate_written_hi.csv"
 
 
 def _records(path: Path) -> list[dict[str, str]]:
@@ -51,13 +54,15 @@ def test_rows_are_in_no_training_file_nor_another_dev_file() -> None:
     dev = {_key(record["text"]) for record in _records(DEV)}
     trained = {_key(record["text"]) for path in [*TRAINING, CANDIDATE] for record in _records(path)}
     other = {_key(record["text"]) for path in OTHER_DEV for record in _records(path)}
-    assert TRAINING and dev and trained and other and _records(CANDIDATE)
+    assert TRAINING_AR in TRAINING and dev and trained and other and _records(CANDIDATE)
     assert not dev & trained and not dev & other
 
 
-def test_the_training_candidate_is_the_other_half_in_the_training_files_columns() -> None:
-    records = _records(CANDIDATE)
-    assert list(records[0]) == ["text", "lang", "hateful", "targets", "forms"]
-    counts = Counter((record["lang"], record["hateful"]) for record in records)
-    assert set(counts) == {(lang, label) for lang in ("ar", "hi") for label in ("0", "1")}
-    assert abs(len(records) - len(_records(DEV))) <= 2
+def test_the_other_half_is_the_arabic_training_file_and_the_hindi_candidate() -> None:
+    arabic, hindi = _records(TRAINING_AR), _records(CANDIDATE)
+    for records, lang in ((arabic, "ar"), (hindi, "hi")):
+        assert list(records[0]) == ["text", "lang", "hateful", "targets", "forms"]
+        assert Counter((record["lang"], record["hateful"]) for record in records).keys() == {
+            (lang, "0"), (lang, "1")}
+    assert (len(arabic), len(hindi)) == (168, 196)
+    assert abs(len(arabic) + len(hindi) - len(_records(DEV))) <= 2

@@ -31,6 +31,7 @@ from processors.training.datasets import DatasetError
 from processors.training.distil_static import distil
 from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import (
+    WRITTEN_HATE_AR,
     WRITTEN_HATE_LOW_RESOURCE,
     WRITTEN_HATE_SOURCES,
     Row,
@@ -68,6 +69,7 @@ DEFAULT_GATE_RECALL = {"hate_speech": 0.95, "violence_report": 0.98}
 WRITTEN_SOURCES = (*WRITTEN_HATE_SOURCES.values(), "written_violence")
 HATE_DEV_WRITTEN = Path(__file__).resolve().parents[2] / "processors/evaluation/data/hate_dev_written.csv"
 HATE_DEV_ARABIZI = HATE_DEV_WRITTEN.with_name("hate_dev_arabizi.csv")
+HATE_DEV_FILES = sorted(HATE_DEV_WRITTEN.parent.glob("hate_dev_*.csv"))
 
 
 @pytest.fixture(scope="module")
@@ -332,7 +334,10 @@ def test_keeping_the_gate_heads_recomputes_only_its_thresholds(
         for category, share in DEFAULT_GATE_RECALL.items()
     }
     assert kept.escalate_at == pytest.approx(expected)
-    assert all(threshold < 0.999 for threshold in kept.escalate_at.values())
+    # recomputed, not the stale 0.999 (hate speech may come out 1.0: the tiny encoder, trained two
+    # epochs, can find none of the calibration rows' hate, and then the gate keeps nothing back)
+    assert all(threshold != 0.999 for threshold in kept.escalate_at.values()), kept.escalate_at
+    assert kept.escalate_at["violence_report"] < 0.999
 
 
 def _score_heads() -> HeadSet:
@@ -577,13 +582,14 @@ def test_a_source_weight_multiplies_that_source_only() -> None:
 def test_hand_written_hate_files_are_trained_on_never_dev_and_apart_from_the_dev_set(shared: Path) -> None:
     rows = [row for row in all_rows(shared) if row.source.startswith("written_hate")]
     assert {row.source for row in rows} == {
-        "written_hate", "written_hate_context", "written_hate_low_resource"
+        "written_hate", "written_hate_context", "written_hate_low_resource", "written_hate_ar"
     }
     assert {row.split for row in rows} == {"train", "calibration"}
     context = [row for row in rows if row.source == "written_hate_context"]
     assert {row.hate for row in context} == {True, False}
     assert {"en", "fr", "es", "ar", "hi"} <= {row.lang for row in context}
-    for path in (HATE_DEV_WRITTEN, HATE_DEV_ARABIZI):
+    assert {HATE_DEV_WRITTEN, HATE_DEV_ARABIZI} < set(HATE_DEV_FILES)
+    for path in HATE_DEV_FILES:
         with path.open(encoding="utf-8", newline="") as handle:
             dev = {prepare_text(record["text"], PREPARED_CHARS).lower() for record in csv.DictReader(handle)}
         assert dev and not dev & {row.text.lower() for row in rows}, path.name
@@ -604,7 +610,8 @@ def test_hand_written_arabizi_training_rows_are_many_and_no_near_copy_of_a_dev_r
     hateful = sum(row.hate for row in arabizi)
     assert len(arabizi) >= 200 and min(hateful, len(arabizi) - hateful) >= 90
     dev: list[set[str]] = []
-    for path in (HATE_DEV_WRITTEN, HATE_DEV_ARABIZI):
+    assert {HATE_DEV_WRITTEN, HATE_DEV_ARABIZI} < set(HATE_DEV_FILES)
+    for path in HATE_DEV_FILES:
         with path.open(encoding="utf-8", newline="") as handle:
             dev += [_words(record["text"]) for record in csv.DictReader(handle) if _latin(record["text"])]
     assert len(dev) > 100
@@ -627,6 +634,17 @@ def test_hand_written_arabizi_and_romanised_hindi_rows_hold_both_classes_in_trai
         records = [record for record in dev if record["lang"] == lang]
         assert {record["label"] for record in records} == {"hateful", "non-hateful"}, lang
         assert all(_latin(record["text"]) for record in records), lang
+
+
+def test_hand_written_arabic_rows_are_a_source_of_their_own_in_both_classes() -> None:
+    """The Arabic rows of the training half of the 726 posts of 2026-12-07, weighed apart (8 for the
+    joined hate head: models/encoder-use-static/MODEL_CARD.md)."""
+    rows = read_written_hate(WRITTEN_HATE_AR, WRITTEN_HATE_SOURCES[WRITTEN_HATE_AR])
+    assert len(rows) == 168 and {row.source for row in rows} == {"written_hate_ar"}
+    assert len({row.text.lower() for row in rows}) == len(rows)
+    assert {row.lang for row in rows} == {"ar"} and {row.hate for row in rows} == {True, False}
+    assert not any(_latin(row.text) for row in rows), "Arabic script; Arabizi has its own dev file"
+    assert all(bool(row.targets) == bool(row.forms) == row.hate for row in rows)
 
 
 def _tiny_rows(n: int = 60) -> tuple[np.ndarray, list[Row]]:
