@@ -47,6 +47,7 @@ every package is in it, and in this list)::
     │   ├── MalformedEvent              collectors.bluesky, collectors.mastodon_stream
     │   ├── BadItem                     processors.enrich
     │   ├── EvalFileError               processors.evaluation.classify, processors.evaluation.places
+    │   ├── DecisionsFileError          processors.evaluation.decisions
     │   ├── DatasetError                processors.training.datasets
     │   ├── CapInvalid                  tocsin.formats.cap
     │   ├── BacktestError               alerts.backtest
