@@ -5,7 +5,8 @@ labelled file, e.g. before and after retraining a head. Two separate 95 % interv
 when one head is reliably better, because both make mostly the same errors; the paired view
 answers the question a reviewer asks: per measure, the difference and its 95 % interval over the
 same resampled rows (:func:`processors.evaluation.intervals.paired_difference_intervals`); the
-rows only one run gets right, overall and per group, with McNemar's exact test on them. The last
+rows only one run gets right, overall, per group and per detected language (a gain overall can
+hide a loss in one language), with McNemar's exact test on them. The last
 line is the summary ``macro_f1_difference=… low=… high=… right_only_before=… right_only_after=…
 mcnemar_p=… n=…``.
 """
@@ -56,19 +57,8 @@ def report_lines(before: Decisions, after: Decisions, names: tuple[str, str]) ->
         difference = later[name] - earlier[name]
         lines.append(f"| {name} | {earlier[name]:.3f} | {later[name]:.3f} | {difference:+.3f} | "
                      f"{low:+.3f} to {high:+.3f} |")
-    by_group: dict[str, list[int]] = defaultdict(list)
-    for index, group in enumerate(before.groups):
-        by_group[group or "(none)"].append(index)
-    lines += ["", "rows only one run gets right, by group",
-              "| group | n | right before | right after | only before | only after |",
-              "|---|---:|---:|---:|---:|---:|"]
-    for group in sorted(by_group):
-        rows = by_group[group]
-        lines.append(
-            f"| {group} | {len(rows):,} | {sum(right_before[i] for i in rows):,} | "
-            f"{sum(right_after[i] for i in rows):,} | "
-            f"{sum(1 for i in rows if right_before[i] and not right_after[i]):,} | "
-            f"{sum(1 for i in rows if right_after[i] and not right_before[i]):,} |")
+    lines += _flips_by("group", before.groups, right_before, right_after)
+    lines += _flips_by("detected language", before.langs, right_before, right_after)
     low, high = intervals.get("macro_f1", (0.0, 0.0))
     difference = later["macro_f1"] - earlier["macro_f1"]
     lines += ["", f"McNemar's exact test on the {only_before + only_after:,} rows only one run gets right: "
@@ -76,6 +66,24 @@ def report_lines(before: Decisions, after: Decisions, names: tuple[str, str]) ->
               f"macro_f1_difference={difference:+.3f} low={low:+.3f} high={high:+.3f} "
               f"right_only_before={only_before} right_only_after={only_after} mcnemar_p={p_value:.3g} "
               f"n={len(gold)}"]
+    return lines
+
+
+def _flips_by(title: str, keys: list[str], right_before: list[bool], right_after: list[bool]) -> list[str]:
+    """A table of the rows each run gets right, and only it, per value of ``keys``."""
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for index, key in enumerate(keys):
+        rows_of[key or "(none)"].append(index)
+    lines = ["", f"rows only one run gets right, by {title}",
+             f"| {title} | n | right before | right after | only before | only after |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for key in sorted(rows_of):
+        rows = rows_of[key]
+        lines.append(
+            f"| {key} | {len(rows):,} | {sum(right_before[i] for i in rows):,} | "
+            f"{sum(right_after[i] for i in rows):,} | "
+            f"{sum(1 for i in rows if right_before[i] and not right_after[i]):,} | "
+            f"{sum(1 for i in rows if right_after[i] and not right_before[i]):,} |")
     return lines
 
 

@@ -82,6 +82,12 @@ def test_two_runs_compared_row_by_row(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "| recall | 0.500 | 1.000 | +0.500 |" in text
     assert "| everyday | 3 | 3 | 2 | 1 | 0 |" in text and "| threat | 2 | 1 | 2 | 0 | 1 |" in text
     assert "| counter_speech | 1 | 0 | 0 | 0 | 0 |" in text
+    # by detected language too: every row's language is in the table and the counts add up
+    by_language = text.split("by detected language")[1].split("McNemar")[0]
+    counted = [line.split("|")[2:7] for line in by_language.splitlines()
+               if line.startswith("| ") and not line.startswith("| detected language")]
+    assert sum(int(cells[0]) for cells in counted) == 6
+    assert [sum(int(cells[k]) for cells in counted) for k in (3, 4)] == [1, 1], "only before, only after"
 
 
 def test_compare_refuses_runs_on_different_files(tmp_path: Path) -> None:
