@@ -6,7 +6,9 @@ when one head is reliably better, because both make mostly the same errors; the 
 answers the question a reviewer asks: per measure, the difference and its 95 % interval over the
 same resampled rows (:func:`processors.evaluation.intervals.paired_difference_intervals`); the
 rows only one run gets right, overall, per group and per detected language (a gain overall can
-hide a loss in one language), with McNemar's exact test on them. The last
+hide a loss in one language), with McNemar's exact test on them; and per detected language with
+at least :data:`MIN_LANGUAGE_ROWS` rows, the macro-F1 difference and its paired interval, so a
+rule can guard each language (the shipped Arabic route was chosen so). The last
 line is the summary ``macro_f1_difference=… low=… high=… right_only_before=… right_only_after=…
 mcnemar_p=… n=…``.
 """
@@ -20,6 +22,9 @@ from pathlib import Path
 from processors.evaluation.classify import binary_report
 from processors.evaluation.decisions import Decisions, read_decisions, same_rows
 from processors.evaluation.intervals import LEVEL, MEASURES, RESAMPLES, paired_difference_intervals
+
+MIN_LANGUAGE_ROWS = 30
+"""Fewer rows of a language than this get no interval of their own: it would span most of 0-1."""
 
 
 def mcnemar_exact_p(right_only_before: int, right_only_after: int) -> float:
@@ -59,6 +64,7 @@ def report_lines(before: Decisions, after: Decisions, names: tuple[str, str]) ->
                      f"{low:+.3f} to {high:+.3f} |")
     lines += _flips_by("group", before.groups, right_before, right_after)
     lines += _flips_by("detected language", before.langs, right_before, right_after)
+    lines += _macro_f1_by_language(before, after)
     low, high = intervals.get("macro_f1", (0.0, 0.0))
     difference = later["macro_f1"] - earlier["macro_f1"]
     lines += ["", f"McNemar's exact test on the {only_before + only_after:,} rows only one run gets right: "
@@ -84,6 +90,29 @@ def _flips_by(title: str, keys: list[str], right_before: list[bool], right_after
             f"{sum(right_after[i] for i in rows):,} | "
             f"{sum(1 for i in rows if right_before[i] and not right_after[i]):,} | "
             f"{sum(1 for i in rows if right_after[i] and not right_before[i]):,} |")
+    return lines
+
+
+def _macro_f1_by_language(before: Decisions, after: Decisions) -> list[str]:
+    """Per detected language with enough rows: macro-F1 before, after, and the paired difference."""
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for index, lang in enumerate(before.langs):
+        rows_of[lang or "(none)"].append(index)
+    lines = ["", f"macro-F1 by detected language ({MIN_LANGUAGE_ROWS} rows or more), paired "
+             f"{LEVEL:.0%} interval of the difference",
+             "| detected language | n | before | after | difference | interval |",
+             "|---|---:|---:|---:|---:|---|"]
+    for lang in sorted(rows_of):
+        rows = rows_of[lang]
+        if len(rows) < MIN_LANGUAGE_ROWS:
+            continue
+        gold = [before.gold[i] for i in rows]
+        earlier = binary_report(gold, [before.predicted[i] for i in rows]).macro_f1
+        later = binary_report(gold, [after.predicted[i] for i in rows]).macro_f1
+        low, high = paired_difference_intervals(
+            gold, [before.predicted[i] for i in rows], [after.predicted[i] for i in rows])["macro_f1"]
+        lines.append(f"| {lang} | {len(rows):,} | {earlier:.3f} | {later:.3f} | {later - earlier:+.3f} | "
+                     f"{low:+.3f} to {high:+.3f} |")
     return lines
 
 

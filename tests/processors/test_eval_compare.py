@@ -139,6 +139,33 @@ def test_the_paired_interval_sees_a_gain_that_two_separate_intervals_hide() -> N
         paired_difference_intervals([True, False], [True, False], [True])
 
 
+def test_each_language_with_enough_rows_gets_its_own_paired_macro_f1() -> None:
+    """A gain in one language can hide a loss in another: each gets its difference and interval."""
+    from processors.evaluation.compare import MIN_LANGUAGE_ROWS, report_lines
+
+    gold = [index % 2 == 0 for index in range(100)]
+    langs = ["fr"] * 40 + ["pt"] * 40 + ["de"] * 10 + [""] * 10
+    before = [g if index % 4 else not g for index, g in enumerate(gold)]  # every 4th row wrong
+    after = list(before)
+    for index in range(0, 40, 4):  # French: all ten wrong rows fixed
+        after[index] = gold[index]
+    for index in range(41, 80, 8):  # Portuguese: five right rows broken
+        after[index] = not gold[index]
+    lines = report_lines(Decisions(gold, before, [0.0] * 100, langs, [""] * 100),
+                         Decisions(gold, after, [0.0] * 100, langs, [""] * 100), ("b.csv", "a.csv"))
+    table = lines[lines.index(next(line for line in lines if line.startswith("macro-F1 by detected"))):]
+    cells = {line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ")
+             for line in table if line.startswith("| ") and "---" not in line}
+    assert MIN_LANGUAGE_ROWS > 10 and set(cells) == {"detected language", "fr", "pt"}, "de: 10 rows, too few"
+    # French: 10 of 20 hateful rows missed, then none (2/3 and 4/5 F1, then 1); Portuguese: 5 of
+    # 20 non-hateful rows then called hateful (F1 4/7 and 2/3)
+    assert cells["fr"][:5] == ["fr", "40", "0.733", "1.000", "+0.267"]
+    assert cells["pt"][:5] == ["pt", "40", "0.733", "0.619", "-0.114"]
+    fr_low, _ = (float(edge) for edge in cells["fr"][5].split(" to "))
+    _, pt_high = (float(edge) for edge in cells["pt"][5].split(" to "))
+    assert fr_low > 0 and pt_high < 0
+
+
 def test_cli_refuses_a_wrong_number_of_files_and_misplaced_options(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     settings = keyword_settings(tmp_path, ["zorglub"])
