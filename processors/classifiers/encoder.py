@@ -66,7 +66,7 @@ Other settings, all optional::
     threshold: 0.5          # a category is a hit from this calibrated score
     category_thresholds: {hate_speech: 0.6}   # per category, overriding threshold (a desk's choice)
     max_chars: 300          # an encoder reads the first characters (title, lead); per route too
-    cache_size: 4096        # recent embeddings kept per route, by text (see embeddings())
+    cache_size: 4096        # recent embeddings kept per encoder, by text, shared by its routes
 
 Embeddings for other stages: :meth:`EncoderClassifier.embeddings` returns the
 vectors of item texts from the last route (the catch-all, multilingual-e5 in
@@ -76,10 +76,8 @@ when the classifier has just read them.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -94,6 +92,7 @@ from processors.classifiers.ngram import SHIPPED_MODELS
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
 from processors.classifiers.registry import register
 from processors.classifiers.thresholds import Threshold, Thresholds, check_defined
+from processors.classifiers.vector_cache import VectorCache
 from processors.encoders import Encoder, EncoderError, EncoderSettings, prepare_text
 from processors.encoders.concat import part_columns, read_part
 from processors.encoders.registry import shared_encoder
@@ -271,6 +270,7 @@ class Route:
         defer: Mapping[str, tuple[float, float]] | None = None,
         unscreened: bool = False,
         defer_unescalated: Mapping[str, tuple[float, float]] | None = None,
+        cache: VectorCache | None = None,
     ) -> None:
         self.encoder = encoder
         self.heads = heads
@@ -304,7 +304,8 @@ class Route:
             name: f"{EncoderClassifier.name}/{head_set.version}/{head_set.encoder}"
             for name, head_set in self.head_sets.items()
         }
-        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        # shared with the other routes reading through the same encoder (see from_config)
+        self.cache = cache if cache is not None else VectorCache(cache_size)
         self._lock = threading.Lock()
         self.embedded = 0
         """Texts (or passages) this route's encoder has read (cache misses), for benchmarks and metrics."""
@@ -325,29 +326,12 @@ class Route:
         return text.lang in self.romanised and mostly_latin(text.text)
 
     def _vectors(self, prepared: Sequence[str]) -> np.ndarray:
-        """Unit vectors of prepared texts, from the cache or the encoder (each distinct text once)."""
-        keys = [hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest() for text in prepared]
-        out = np.zeros((len(prepared), self.encoder.dim), dtype=np.float32)
-        missing: dict[bytes, list[int]] = {}
-        with self._lock:
-            for row, key in enumerate(keys):
-                vector = self._cache.get(key)
-                if vector is None:
-                    missing.setdefault(key, []).append(row)
-                else:
-                    self._cache.move_to_end(key)
-                    out[row] = vector
-        if missing:
-            vectors = self.encoder.embed([prepared[indices[0]] for indices in missing.values()])
+        """Unit vectors of prepared texts, from the cache its encoder shares or from the encoder."""
+        vectors, read = self.cache.vectors(prepared, self.encoder.dim, self.encoder.embed)
+        if read:
             with self._lock:
-                self.embedded += len(missing)
-                for (key, indices), vector in zip(missing.items(), vectors, strict=True):
-                    out[indices] = vector
-                    if self.cache_size:
-                        self._cache[key] = vector
-                        if len(self._cache) > self.cache_size:
-                            self._cache.popitem(last=False)
-        return out
+                self.embedded += read
+        return vectors
 
     def _read(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Item vectors and, per item, its passage vectors (one row: the item itself)."""
@@ -483,6 +467,7 @@ class EncoderClassifier:
             RouteConfig(model=settings.model, encoder=settings.encoder, categories=settings.categories)
         ]
         routes = []
+        caches: dict[int, VectorCache] = {}  # one per encoder: its routes share what it has read
         for index, spec in enumerate(specs):
             key = f"classifiers.{cls.name}" + (f".routes.{index}" if settings.routes else "")
             try:
@@ -529,6 +514,7 @@ class EncoderClassifier:
                     romanised=spec.romanised,
                     max_chars=spec.max_chars or settings.max_chars,
                     cache_size=settings.cache_size,
+                    cache=caches.setdefault(id(encoder), VectorCache(settings.cache_size)),
                     by_sentence=spec.by_sentence,
                     max_text_chars=spec.max_text_chars,
                     min_text_chars=spec.min_text_chars,

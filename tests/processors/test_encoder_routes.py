@@ -236,6 +236,26 @@ def assert_hate_from_the_joined_head(*routes: Route) -> None:
         assert route.columns["hate_speech"] == slice(0, 640)
 
 
+def assert_arabic_posts_hate_from_the_arabic_head(classifier: EncoderClassifier) -> None:
+    """Posts identified Arabic (either script) get the head trained with hand-written Arabic posts,
+    for hate speech only; every other language, news lead and category the routes after it."""
+    arabic = classifier.routes[0]
+    joined = HeadSet.load(model_path(Path("models/encoder-use-static")))
+    arabic_head = HeadSet.load(model_path(Path("models/encoder-use-static-ar")))
+    assert arabic_head.encoder == JOINED and list(arabic_head.heads) == ["hate_speech"]
+    assert arabic_head.meta != joined.meta
+    assert arabic.categories == {"hate_speech"} and arabic.languages == {"ar"} and arabic.unscreened
+    assert arabic.head_sets["hate_speech"].meta == arabic_head.meta
+    assert arabic.columns["hate_speech"] == slice(0, 640)
+    post = "لازم يطردوهم من البلد كلهم"
+    texts = [ItemText(post, "ar"), ItemText("lazem yetredouhom men el balad", "ar"),
+             ItemText("Il faut tous les chasser du pays", "fr"), ItemText(f"{post}. " * 12, "ar")]
+    deciding = [next(route for route in classifier.routes if route.fits("hate_speech", t)) for t in texts]
+    assert deciding[:2] == [arabic, arabic] and arabic not in deciding[2:]
+    assert not any(arabic.fits("violence_report", t) for t in texts)
+    assert classifier.unscreened(texts[:3]) == [set(CATEGORIES)] * 3
+
+
 def test_the_shipped_routes_read_posts_with_use_first_and_news_leads_when_escalated() -> None:
     from processors.classifiers.cascade import load_classifier_file
     from tocsin.settings import ProcessingSettings
@@ -243,9 +263,12 @@ def test_the_shipped_routes_read_posts_with_use_first_and_news_leads_when_escala
     source = ProcessingSettings().classifiers_file
     spec = load_classifier_file(source).classifiers["encoder"]
     classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
-    posts, romanised, news, e5 = classifier.routes
-    assert (posts.encoder.name, romanised.encoder.name, news.encoder.name) == (JOINED,) * 3
-    assert posts.encoder is romanised.encoder is news.encoder, "one USE (+ static) for the three routes"
+    arabic, posts, romanised, news, e5 = classifier.routes
+    assert {route.encoder.name for route in (arabic, posts, romanised, news)} == {JOINED}
+    assert arabic.encoder is posts.encoder is romanised.encoder is news.encoder, "one USE (+ static) for four"
+    assert arabic.cache is posts.cache is romanised.cache is news.cache, "what USE read, read once"
+    assert e5.cache is not posts.cache
+    assert_arabic_posts_hate_from_the_arabic_head(classifier)
     use_heads = HeadSet.load(model_path(Path("models/encoder-use")))
     for route in (posts, news):
         assert route.head_sets["violence_report"].meta == use_heads.meta, "the default's USE violence head"
@@ -276,7 +299,7 @@ def test_the_shipped_profiles_read_romanised_hindi_posts_with_use_for_hate_and_d
     source = PACKAGE_CONFIG / profile
     spec = load_classifier_file(source).classifiers["encoder"]
     classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
-    romanised, e5 = classifier.routes[1], classifier.routes[-1]
+    romanised, e5 = classifier.routes[2], classifier.routes[-1]
     assert romanised.encoder.name == JOINED and romanised.romanised == {"hi"}
     assert_hate_from_the_joined_head(romanised)
     hinglish, devanagari = ItemText(ROMANISED_HINDI, "hi"), ItemText(DEVANAGARI_HINDI, "hi")
@@ -299,9 +322,11 @@ def test_the_high_volume_profile_lets_use_decide_in_its_languages_and_e5_read_th
     assert source.name == "classifiers-fast.yaml", "selected by the documented setting"
     spec = load_classifier_file(source).classifiers["encoder"]
     classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
-    posts, romanised, news, e5 = classifier.routes
+    arabic, posts, romanised, news, e5 = classifier.routes
     assert (posts.encoder.name, romanised.encoder.name, news.encoder.name) == (JOINED,) * 3
     assert_hate_from_the_joined_head(posts, romanised, news)
+    assert_arabic_posts_hate_from_the_arabic_head(classifier)
+    assert arabic.heads.meta == posts.heads.meta, "its violence heads unused, the profile's own"
     assert e5.encoder.name.startswith("multilingual-e5")
     assert not posts.defer and not posts.defer_unescalated and not news.defer, "USE is never unsure"
     distilled = HeadSet.load(model_path(Path("models/encoder-use-distilled")))
@@ -322,6 +347,40 @@ def test_the_high_volume_profile_lets_use_decide_in_its_languages_and_e5_read_th
         assert deciding == [posts, news, news, e5], category
     default = load_classifier_file(PACKAGE_CONFIG / "classifiers.yaml")
     assert load_classifier_file(source).cascade == default.cascade, "only the encoder routes differ"
+
+
+def test_routes_sharing_an_encoder_read_a_text_once() -> None:
+    """The Arabic posts' hate route and the posts' violence route both read an Arabic post: once."""
+    from processors.classifiers.vector_cache import VectorCache
+
+    use = Dial("use")
+    cache = VectorCache(16)
+    classifier = EncoderClassifier([
+        Route(use, dial_heads("use"), categories=["hate_speech"], languages=["ar"], cache=cache),
+        Route(use, dial_heads("use"), cache=cache),
+    ])
+    texts = [ItemText("h=0.9 v=0.8", "ar"), ItemText("h=0.6 v=0.7", "en")]
+    results = classifier.rescore(texts, [set(CATEGORIES)] * 2)
+    assert use.read == ["h=0.9 v=0.8", "h=0.6 v=0.7"], "each text read once by the two routes"
+    assert [route.embedded for route in classifier.routes] == [1, 1]
+    assert [round(results[0][c].score, 3) for c in CATEGORIES] == [0.9, 0.8]
+    assert [round(results[1][c].score, 3) for c in CATEGORIES] == [0.6, 0.7]
+    assert len(cache) == 2
+    classifier.rescore(texts, [set(CATEGORIES)] * 2)
+    assert len(use.read) == 2, "the second time from the cache"
+
+
+def test_a_vector_cache_keeps_the_most_recent_texts() -> None:
+    from processors.classifiers.vector_cache import VectorCache
+
+    use = Dial("use")
+    cache = VectorCache(2)
+    for text in ("h=0.1", "h=0.2", "h=0.1", "h=0.3", "h=0.1", "h=0.2"):
+        cache.vectors([text], use.dim, use.embed)
+    assert use.read == ["h=0.1", "h=0.2", "h=0.3", "h=0.2"], "0.2 fell out when 0.3 came; 0.1 stayed in use"
+    none_kept = VectorCache(0)
+    vectors, read = none_kept.vectors(["h=0.4", "h=0.4"], use.dim, use.embed)
+    assert read == 1 and len(none_kept) == 0 and np.array_equal(vectors[0], vectors[1])
 
 
 class CountingEncoder(EncoderClassifier):

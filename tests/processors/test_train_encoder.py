@@ -638,7 +638,7 @@ def test_hand_written_arabizi_and_romanised_hindi_rows_hold_both_classes_in_trai
 
 def test_hand_written_arabic_rows_are_a_source_of_their_own_in_both_classes() -> None:
     """The Arabic rows of the training half of the 726 posts of 2026-12-07, weighed apart (8 for the
-    joined hate head: models/encoder-use-static/MODEL_CARD.md)."""
+    joined hate head of the Arabic route: models/encoder-use-static-ar/MODEL_CARD.md)."""
     rows = read_written_hate(WRITTEN_HATE_AR, WRITTEN_HATE_SOURCES[WRITTEN_HATE_AR])
     assert len(rows) == 168 and {row.source for row in rows} == {"written_hate_ar"}
     assert len({row.text.lower() for row in rows}) == len(rows)
