@@ -48,7 +48,8 @@ WRITTEN_HATE_AR = WRITTEN_HATE.with_name("hate_written_ar.csv")
 """Arabic as posted, hateful and not (2026-12-07): the Arabic rows of the training half of 726 posts
 written without sight of any dev or evaluation file (the other half is the dev file
 ``processors/evaluation/data/hate_dev_written_ar_hi.csv``; its romanised-Hindi rows wait, unread, in
-``data/candidates/hate_written_hi.csv``: they did not help fresh romanised-Hindi posts)."""
+``data/candidates/hate_written_hi.csv``: they did not help fresh romanised-Hindi posts). Another
+writer's 273 Arabic posts (Arabizi among them) wait, unread, in ``data/candidates/hate_written_ar2.csv``."""
 WRITTEN_HATE_SOURCES = {
     WRITTEN_HATE: "written_hate",
     WRITTEN_HATE_CONTEXT: "written_hate_context",
