@@ -92,7 +92,7 @@ from processors.classifiers.ngram import SHIPPED_MODELS
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
 from processors.classifiers.registry import register
 from processors.classifiers.thresholds import Threshold, Thresholds, check_defined
-from processors.classifiers.vector_cache import VectorCache
+from processors.classifiers.vector_cache import Batch, VectorCache
 from processors.encoders import Encoder, EncoderError, EncoderSettings, prepare_text
 from processors.encoders.concat import part_columns, read_part
 from processors.encoders.registry import shared_encoder
@@ -325,22 +325,22 @@ class Route:
             return True
         return text.lang in self.romanised and mostly_latin(text.text)
 
-    def _vectors(self, prepared: Sequence[str]) -> np.ndarray:
+    def _vectors(self, prepared: Sequence[str], batch: Batch | None = None) -> np.ndarray:
         """Unit vectors of prepared texts, from the cache its encoder shares or from the encoder."""
-        vectors, read = self.cache.vectors(prepared, self.encoder.dim, self.encoder.embed)
+        vectors, read = self.cache.vectors(prepared, self.encoder.dim, self.encoder.embed, batch)
         if read:
             with self._lock:
                 self.embedded += read
         return vectors
 
-    def _read(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+    def _read(self, texts: Sequence[str], batch: Batch | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
         """Item vectors and, per item, its passage vectors (one row: the item itself)."""
         prepared = [prepare_text(without_repeated_title(text), self.max_chars) for text in texts]
         if not self.by_sentence:
-            vectors = self._vectors(prepared)
+            vectors = self._vectors(prepared, batch)
             return vectors, [vectors[i : i + 1] for i in range(len(texts))]
         pieces = [passages(text) for text in prepared]
-        flat = self._vectors([piece for parts in pieces for piece in parts])
+        flat = self._vectors([piece for parts in pieces for piece in parts], batch)
         bounds = np.cumsum([0, *(len(parts) for parts in pieces)])
         per_item = [flat[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
         items = np.stack([rows.mean(axis=0) for rows in per_item]) if per_item else flat[:0]
@@ -359,19 +359,21 @@ class Route:
         results: list[dict[str, CategoryHit]],
         deferrable: Sequence[set[str]] | None = None,
         unescalated: Sequence[set[str]] | None = None,
+        batch: Batch | None = None,
     ) -> list[tuple[int, str]]:
         """Add this route's hits for ``wanted[i]`` (its categories for text i) into ``results[i]``:
         a hit from ``hit_from.of(category)``.
 
         Returns the (text, category) pairs left to the next route: those of
         ``deferrable[i]`` whose score lies in this route's band for the category
-        (``defer_unescalated``'s band for those of ``unescalated[i]``).
+        (``defer_unescalated``'s band for those of ``unescalated[i]``). ``batch``: the vectors
+        other routes of the same encoder read in this call (see :class:`VectorCache`).
         """
         rows = [i for i, categories in enumerate(wanted) if categories]
         deferred: list[tuple[int, str]] = []
         if not rows:
             return deferred
-        items, per_item = self._read([texts[i].text for i in rows])
+        items, per_item = self._read([texts[i].text for i in rows], batch)
         langs = [texts[i].lang for i in rows]
         for category in sorted(set().union(*(wanted[i] for i in rows))):
             head = self.head_sets[category].heads[category]
@@ -572,6 +574,7 @@ class EncoderClassifier:
                 first = self._route_for(category, text)
                 if first is not None:
                     per_route[first][i].add(category)
+        batches: dict[int, Batch] = {}  # per cache: what its encoder read in this call, read once
         for n, (route, wanted) in enumerate(zip(self.routes, per_route, strict=True)):
             # a route defers only where a later route fits; the last that fits decides
             deferrable = [
@@ -581,7 +584,8 @@ class EncoderClassifier:
                 for i, categories in enumerate(wanted)
             ]
             for i, category in route.score(
-                texts, wanted, self._hit_from, results, deferrable, unasked
+                texts, wanted, self._hit_from, results, deferrable, unasked,
+                batches.setdefault(id(route.cache), {}),
             ):
                 later = self._route_for(category, texts[i], n + 1)
                 if later is not None:

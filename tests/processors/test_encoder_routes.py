@@ -370,6 +370,23 @@ def test_routes_sharing_an_encoder_read_a_text_once() -> None:
     assert len(use.read) == 2, "the second time from the cache"
 
 
+def test_with_no_cache_routes_sharing_an_encoder_still_read_a_text_once_a_call() -> None:
+    """``cache_size: 0`` (how the benchmarks run): a call's later routes reuse what it read."""
+    from processors.classifiers.vector_cache import VectorCache
+
+    use = Dial("use")
+    cache = VectorCache(0)
+    classifier = EncoderClassifier([
+        Route(use, dial_heads("use"), categories=["hate_speech"], languages=["ar"], cache=cache),
+        Route(use, dial_heads("use"), cache=cache),
+    ])
+    texts = [ItemText("h=0.9 v=0.8", "ar")]
+    results = classifier.rescore(texts, [set(CATEGORIES)])
+    assert use.read == ["h=0.9 v=0.8"] and [round(results[0][c].score, 3) for c in CATEGORIES] == [0.9, 0.8]
+    classifier.rescore(texts, [set(CATEGORIES)])
+    assert use.read == ["h=0.9 v=0.8"] * 2 and len(cache) == 0, "nothing kept between calls"
+
+
 def test_a_vector_cache_keeps_the_most_recent_texts() -> None:
     from processors.classifiers.vector_cache import VectorCache
 
