@@ -2,9 +2,11 @@
 
 ``processors/evaluation/data/hate_dev_fresh_ar.csv`` and ``hate_dev_fresh_ar2.csv`` (Arabic as
 posted, by two different writers: the second doubles the rows, so a smaller change stands out from
-chance and no one writer's style decides a figure) and ``hate_dev_fresh_hi.csv`` (romanised Hindi /
-Hinglish) hold posts written on 2026-12-07 without sight of any dev, evaluation or training row, by
-other writers than the hand-written training files': a head retrained on those files that gains
+chance and no one writer's style decides a figure), ``hate_dev_fresh_hi.csv`` (romanised Hindi /
+Hinglish) and ``hate_dev_fresh_arabizi.csv`` (Arabizi: Maghrebi, Levantine, Egyptian, Gulf and
+Iraqi Arabic in Latin letters and digits, so an Arabizi-only change is judged on a writer it never
+trained on) hold posts written on 2026-12-07 without sight of any dev, evaluation or training row,
+by other writers than the hand-written training files': a head retrained on those files that gains
 here learnt the language's hate, not their writers' style (docs/classification.md, "More
 hand-written Arabic and romanised-Hindi posts"). A dev file must share no row with any training
 file (candidates included) or another dev file, or its figures would flatter the heads.
@@ -40,6 +42,7 @@ FILES = [
     ("hate_dev_fresh_ar.csv", "ar", _arabic_script, 100),
     ("hate_dev_fresh_ar2.csv", "ar", _arabic_script, 100),
     ("hate_dev_fresh_hi.csv", "hi-latn", mostly_latin, 170),
+    ("hate_dev_fresh_arabizi.csv", "ar-latn", mostly_latin, 110),
 ]
 
 
