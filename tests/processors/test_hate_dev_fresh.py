@@ -3,9 +3,12 @@
 ``processors/evaluation/data/hate_dev_fresh_ar.csv`` and ``hate_dev_fresh_ar2.csv`` (Arabic as
 posted, by two different writers: the second doubles the rows, so a smaller change stands out from
 chance and no one writer's style decides a figure), ``hate_dev_fresh_hi.csv`` (romanised Hindi /
-Hinglish) and ``hate_dev_fresh_arabizi.csv`` (Arabizi: Maghrebi, Levantine, Egyptian, Gulf and
+Hinglish), ``hate_dev_fresh_arabizi.csv`` (Arabizi: Maghrebi, Levantine, Egyptian, Gulf and
 Iraqi Arabic in Latin letters and digits, so an Arabizi-only change is judged on a writer it never
-trained on) hold posts written on 2026-12-07 without sight of any dev, evaluation or training row,
+trained on) and ``hate_dev_fresh_en.csv`` (English as posted on X, Reddit, news and YouTube
+comments, Telegram / WhatsApp forwards and game chat, in American, British, Indian, Nigerian,
+Kenyan and Australian English, so the English heads are judged on a writer who wrote no training
+row) hold posts written on 2026-12-07 without sight of any dev, evaluation or training row,
 by other writers than the hand-written training files': a head retrained on those files that gains
 here learnt the language's hate, not their writers' style (docs/classification.md, "More
 hand-written Arabic and romanised-Hindi posts"). A dev file must share no row with any training
@@ -43,6 +46,7 @@ FILES = [
     ("hate_dev_fresh_ar2.csv", "ar", _arabic_script, 100),
     ("hate_dev_fresh_hi.csv", "hi-latn", mostly_latin, 170),
     ("hate_dev_fresh_arabizi.csv", "ar-latn", mostly_latin, 110),
+    ("hate_dev_fresh_en.csv", "en", mostly_latin, 120),
 ]
 
 
