@@ -49,7 +49,8 @@ WRITTEN_HATE_AR = WRITTEN_HATE.with_name("hate_written_ar.csv")
 written without sight of any dev or evaluation file (the other half is the dev file
 ``processors/evaluation/data/hate_dev_written_ar_hi.csv``; its romanised-Hindi rows wait, unread, in
 ``data/candidates/hate_written_hi.csv``: they did not help fresh romanised-Hindi posts). Another
-writer's 273 Arabic posts (Arabizi among them) wait, unread, in ``data/candidates/hate_written_ar2.csv``."""
+writer's 273 Arabic posts (Arabizi among them) wait, unread, in ``data/candidates/hate_written_ar2.csv``,
+and a new writer's 340 English posts in ``data/candidates/hate_written_en2.csv``."""
 WRITTEN_HATE_SOURCES = {
     WRITTEN_HATE: "written_hate",
     WRITTEN_HATE_CONTEXT: "written_hate_context",
