@@ -78,6 +78,8 @@ def test_the_wheel_ships_config_models_and_the_demo_but_no_sources_of_the_dashbo
                     "processors/models/encoder-use-static/MODEL_CARD.md",
                     "processors/models/encoder-use-static-ar/heads.npz",
                     "processors/models/encoder-use-static-ar/MODEL_CARD.md",
+                    "processors/models/encoder-use-static-en/heads.npz",
+                    "processors/models/encoder-use-static-en/MODEL_CARD.md",
                     "processors/models/encoder/MODEL_CARD.md",
                     "tocsin_embedded/demo_data/rules.yaml", "tocsin_embedded/demo_data/corpus/feeds.yaml",
                     "tocsin_embedded/demo_data/corpus/wikinews-sources.tsv", "tocsin_launch/cli.py",
@@ -96,7 +98,7 @@ def test_an_installed_wheel_finds_its_files_in_site_packages(venv: Path, tmp_pat
              "from pathlib import Path\n"
              "from processors.classifiers.encoder import model_path\n"
              "for name in ('encoder', 'encoder-use', 'encoder-use-distilled', 'encoder-use-static',\n"
-             "             'encoder-use-static-ar'):\n"
+             "             'encoder-use-static-ar', 'encoder-use-static-en'):\n"
              "    print(model_path(Path('models', name)) / 'heads.npz')\n")
     done = run(venv, str(venv / "bin" / "python"), "-c", probe, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]

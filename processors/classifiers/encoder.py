@@ -19,6 +19,15 @@ items it was not asked about. The shipped configuration, in short
 (``config/classifiers.yaml``, figures in ``models/encoder/MODEL_CARD.md``)::
 
     routes:
+      - model: models/encoder-use        # Arabic posts (either script), hate speech: a head of their own
+        encoder: {kind: use+static}
+        model_for: {hate_speech: models/encoder-use-static-ar}
+        categories: [hate_speech]
+        languages: [ar]
+        max_text_chars: 280
+        unscreened: true
+      - model: models/encoder-use        # English posts, hate speech: likewise (models/encoder-use-static-en)
+        ...
       - model: models/encoder-use        # USE multilingual v3, posts of its 16 languages: every one
         encoder: {kind: use+static}      # USE's vector joined to the gate's static one
         model_for: {hate_speech: models/encoder-use-static}   # violence: USE's heads on USE's part
@@ -58,6 +67,9 @@ use+static}``, ``model: models/encoder-use`` and ``model_for: {hate_speech:
 models/encoder-use-static}``, USE reads each text once; the hate head reads the
 joined vector and USE's violence head reads its USE part, re-normalised (USE's
 own vector). Every head still reads exactly the vectors whose name it records.
+Routes reading through the same encoder share its cache of vectors
+(:mod:`processors.classifiers.vector_cache`), so a post two routes read (an
+Arabic post's hate speech and its violence report) is embedded once.
 
 A single encoder needs no routes (``model:`` and ``encoder:`` at the top).
 Other settings, all optional::

@@ -49,13 +49,18 @@ WRITTEN_HATE_AR = WRITTEN_HATE.with_name("hate_written_ar.csv")
 written without sight of any dev or evaluation file (the other half is the dev file
 ``processors/evaluation/data/hate_dev_written_ar_hi.csv``; its romanised-Hindi rows wait, unread, in
 ``data/candidates/hate_written_hi.csv``: they did not help fresh romanised-Hindi posts). Another
-writer's 273 Arabic posts (Arabizi among them) wait, unread, in ``data/candidates/hate_written_ar2.csv``,
-and a new writer's 340 English posts in ``data/candidates/hate_written_en2.csv``."""
+writer's 273 Arabic posts (Arabizi among them) wait, unread, in ``data/candidates/hate_written_ar2.csv``:
+they read real Arabic tweets worse."""
+WRITTEN_HATE_EN2 = WRITTEN_HATE.with_name("hate_written_en2.csv")
+"""English as posted, hateful and not (2026-12-07 night): 340 posts by a writer who saw no dev,
+evaluation or training row, read only by the English posts' hate head
+(``models/encoder-use-static-en``); every other head's rebuild command excludes them."""
 WRITTEN_HATE_SOURCES = {
     WRITTEN_HATE: "written_hate",
     WRITTEN_HATE_CONTEXT: "written_hate_context",
     WRITTEN_HATE_LOW_RESOURCE: "written_hate_low_resource",
     WRITTEN_HATE_AR: "written_hate_ar",
+    WRITTEN_HATE_EN2: "written_hate_en2",
 }
 
 # English slurs (as in config/categories.yaml): a hateful tweet using one is labelled with the

@@ -256,6 +256,25 @@ def assert_arabic_posts_hate_from_the_arabic_head(classifier: EncoderClassifier)
     assert classifier.unscreened(texts[:3]) == [set(CATEGORIES)] * 3
 
 
+def assert_english_posts_hate_from_the_english_head(classifier: EncoderClassifier) -> None:
+    """English posts get the head trained with a new writer's English posts besides, for hate speech
+    only; English news leads, their violence reports and every other language, the routes after it."""
+    english = classifier.routes[1]
+    joined = HeadSet.load(model_path(Path("models/encoder-use-static")))
+    english_head = HeadSet.load(model_path(Path("models/encoder-use-static-en")))
+    assert english_head.encoder == JOINED and list(english_head.heads) == ["hate_speech"]
+    assert english_head.meta["retrained"]["hate_speech"]["source_weights"]["written_hate_en2"] == 5.0
+    assert english_head.meta != joined.meta
+    assert english.categories == {"hate_speech"} and english.languages == {"en"} and english.unscreened
+    assert english.head_sets["hate_speech"].meta == english_head.meta
+    post = "Send every last one of them back where they came from"
+    texts = [ItemText(post, "en"), ItemText(post, "de"), ItemText(f"{post}. " * 8, "en"),
+             ItemText(post, "ar")]
+    deciding = [next(route for route in classifier.routes if route.fits("hate_speech", t)) for t in texts]
+    assert deciding[0] is english and english not in deciding[1:]
+    assert not any(english.fits("violence_report", t) for t in texts)
+
+
 def test_the_shipped_routes_read_posts_with_use_first_and_news_leads_when_escalated() -> None:
     from processors.classifiers.cascade import load_classifier_file
     from tocsin.settings import ProcessingSettings
@@ -263,12 +282,13 @@ def test_the_shipped_routes_read_posts_with_use_first_and_news_leads_when_escala
     source = ProcessingSettings().classifiers_file
     spec = load_classifier_file(source).classifiers["encoder"]
     classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
-    arabic, posts, romanised, news, e5 = classifier.routes
-    assert {route.encoder.name for route in (arabic, posts, romanised, news)} == {JOINED}
-    assert arabic.encoder is posts.encoder is romanised.encoder is news.encoder, "one USE (+ static) for four"
-    assert arabic.cache is posts.cache is romanised.cache is news.cache, "what USE read, read once"
+    arabic, english, posts, romanised, news, e5 = classifier.routes
+    assert {route.encoder.name for route in (arabic, english, posts, romanised, news)} == {JOINED}
+    assert arabic.encoder is english.encoder is posts.encoder is romanised.encoder is news.encoder, "one USE"
+    assert arabic.cache is english.cache is posts.cache is romanised.cache is news.cache, "read once"
     assert e5.cache is not posts.cache
     assert_arabic_posts_hate_from_the_arabic_head(classifier)
+    assert_english_posts_hate_from_the_english_head(classifier)
     use_heads = HeadSet.load(model_path(Path("models/encoder-use")))
     for route in (posts, news):
         assert route.head_sets["violence_report"].meta == use_heads.meta, "the default's USE violence head"
@@ -299,7 +319,7 @@ def test_the_shipped_profiles_read_romanised_hindi_posts_with_use_for_hate_and_d
     source = PACKAGE_CONFIG / profile
     spec = load_classifier_file(source).classifiers["encoder"]
     classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
-    romanised, e5 = classifier.routes[2], classifier.routes[-1]
+    romanised, e5 = classifier.routes[3], classifier.routes[-1]
     assert romanised.encoder.name == JOINED and romanised.romanised == {"hi"}
     assert_hate_from_the_joined_head(romanised)
     hinglish, devanagari = ItemText(ROMANISED_HINDI, "hi"), ItemText(DEVANAGARI_HINDI, "hi")
@@ -322,11 +342,12 @@ def test_the_high_volume_profile_lets_use_decide_in_its_languages_and_e5_read_th
     assert source.name == "classifiers-fast.yaml", "selected by the documented setting"
     spec = load_classifier_file(source).classifiers["encoder"]
     classifier = EncoderClassifier.from_config(spec, load_categories(CATEGORIES_FILE), source)
-    arabic, posts, romanised, news, e5 = classifier.routes
+    arabic, english, posts, romanised, news, e5 = classifier.routes
     assert (posts.encoder.name, romanised.encoder.name, news.encoder.name) == (JOINED,) * 3
     assert_hate_from_the_joined_head(posts, romanised, news)
     assert_arabic_posts_hate_from_the_arabic_head(classifier)
-    assert arabic.heads.meta == posts.heads.meta, "its violence heads unused, the profile's own"
+    assert_english_posts_hate_from_the_english_head(classifier)
+    assert arabic.heads.meta == english.heads.meta == posts.heads.meta, "violence heads unused: the profile's"
     assert e5.encoder.name.startswith("multilingual-e5")
     assert not posts.defer and not posts.defer_unescalated and not news.defer, "USE is never unsure"
     distilled = HeadSet.load(model_path(Path("models/encoder-use-distilled")))
@@ -342,9 +363,9 @@ def test_the_high_volume_profile_lets_use_decide_in_its_languages_and_e5_read_th
              ItemText("Gunmen opened fire at the market. " * 12, "en"),
              ItemText("Des hommes armés ont ouvert le feu sur le marché. " * 8, "fr"),
              ItemText("Watu wenye silaha walifyatua risasi sokoni", "sw")]
-    for category in CATEGORIES:
+    for category, first in (("hate_speech", english), ("violence_report", posts)):
         deciding = [next(route for route in classifier.routes if route.fits(category, t)) for t in texts]
-        assert deciding == [posts, news, news, e5], category
+        assert deciding == [first, news, news, e5], category
     default = load_classifier_file(PACKAGE_CONFIG / "classifiers.yaml")
     assert load_classifier_file(source).cascade == default.cascade, "only the encoder routes differ"
 

@@ -8,9 +8,7 @@ language: its Arabic rows are the training file ``processors/training/data/hate_
 docs/classification.md). A dev file must share no row with the training files, that candidate or
 the other dev files, or its figures would flatter the heads. The candidate
 ``processors/training/data/candidates/hate_written_ar2.csv`` (Arabic as posted, Arabizi among it, by
-another writer, 2026-12-07) waits unread like the romanised-Hindi one, and is held to the same checks;
-so is ``processors/training/data/candidates/hate_written_en2.csv`` (English posts by a new writer,
-2026-12-07, for a possible English hate head).
+another writer, 2026-12-07) waits unread like the romanised-Hindi one, and is held to the same checks.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ TRAINING = sorted((ROOT / "processors/training/data").glob("hate_written*.csv"))
 TRAINING_AR = ROOT / "processors/training/data/hate_written_ar.csv"
 CANDIDATE = ROOT / "processors/training/data/candidates/hate_written_hi.csv"
 CANDIDATE_AR = ROOT / "processors/training/data/candidates/hate_written_ar2.csv"
-CANDIDATE_EN = ROOT / "processors/training/data/candidates/hate_written_en2.csv"
 TARGETS = {"origin", "religion", "gender", "sexual_orientation", "disability", "other"}
 FORMS = {"dehumanisation", "threat", "derogation", "slur"}
 
@@ -49,7 +46,6 @@ def _arabic_or_arabizi(text: str) -> bool:
 CANDIDATES = [
     (CANDIDATE, "hi", mostly_latin, 196),
     (CANDIDATE_AR, "ar", _arabic_or_arabizi, 273),
-    (CANDIDATE_EN, "en", mostly_latin, 340),
 ]
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from processors.categories import load_categories
-from processors.classifiers.encoder import EncoderClassifier
+from processors.classifiers.encoder import EncoderClassifier, model_path
 from processors.classifiers.gate import GateClassifier
 from processors.classifiers.heads import POOLED, CategoryHead, HeadSet, Network
 from processors.classifiers.ngram import Platt
@@ -32,6 +32,7 @@ from processors.training.distil_static import distil
 from processors.training.embedding_cache import EmbeddingCache
 from processors.training.examples import (
     WRITTEN_HATE_AR,
+    WRITTEN_HATE_EN2,
     WRITTEN_HATE_LOW_RESOURCE,
     WRITTEN_HATE_SOURCES,
     Row,
@@ -582,7 +583,7 @@ def test_a_source_weight_multiplies_that_source_only() -> None:
 def test_hand_written_hate_files_are_trained_on_never_dev_and_apart_from_the_dev_set(shared: Path) -> None:
     rows = [row for row in all_rows(shared) if row.source.startswith("written_hate")]
     assert {row.source for row in rows} == {
-        "written_hate", "written_hate_context", "written_hate_low_resource", "written_hate_ar"
+        "written_hate", "written_hate_context", "written_hate_low_resource", "written_hate_ar", "written_hate_en2"
     }
     assert {row.split for row in rows} == {"train", "calibration"}
     context = [row for row in rows if row.source == "written_hate_context"]
@@ -645,6 +646,29 @@ def test_hand_written_arabic_rows_are_a_source_of_their_own_in_both_classes() ->
     assert {row.lang for row in rows} == {"ar"} and {row.hate for row in rows} == {True, False}
     assert not any(_latin(row.text) for row in rows), "Arabic script; Arabizi has its own dev file"
     assert all(bool(row.targets) == bool(row.forms) == row.hate for row in rows)
+
+
+def test_hand_written_english_rows_are_a_source_of_their_own_read_by_the_english_head() -> None:
+    """340 English posts of a writer who saw no dev row (2026-12-07 night): the English posts' hate
+    head reads them (weight 5, models/encoder-use-static-en/MODEL_CARD.md), no other head does."""
+    rows = read_written_hate(WRITTEN_HATE_EN2, WRITTEN_HATE_SOURCES[WRITTEN_HATE_EN2])
+    assert len(rows) == 340 and {row.source for row in rows} == {"written_hate_en2"}
+    assert len({row.text.lower() for row in rows}) == len(rows)
+    assert {row.lang for row in rows} == {"en"} and {row.hate for row in rows} == {True, False}
+    assert all(_latin(row.text) for row in rows)
+    assert all(bool(row.targets) == bool(row.forms) == row.hate for row in rows)
+    targets = {"origin", "religion", "gender", "sexual_orientation", "disability", "other"}
+    forms = {"dehumanisation", "threat", "derogation", "slur"}
+    assert set().union(*(row.targets for row in rows)) <= targets
+    assert set().union(*(row.forms for row in rows)) <= forms
+    # the shipped heads' recipes (a head retrained with --only records its own under "retrained")
+    english = HeadSet.load(model_path(Path("models/encoder-use-static-en"))).meta["retrained"]["hate_speech"]
+    assert english["source_weights"]["written_hate_en2"] == 5.0 and english["ensemble"] == 5
+    assert "written_hate_ar" not in english["sources"], "Arabic posts have their own head"
+    for folder in ("encoder-use-static", "encoder-use-static-ar"):
+        meta = HeadSet.load(model_path(Path("models", folder))).meta
+        recipe = meta.get("retrained", {}).get("hate_speech", meta)
+        assert "written_hate_en2" not in recipe["sources"], folder
 
 
 def _tiny_rows(n: int = 60) -> tuple[np.ndarray, list[Row]]:
