@@ -583,7 +583,8 @@ def test_a_source_weight_multiplies_that_source_only() -> None:
 def test_hand_written_hate_files_are_trained_on_never_dev_and_apart_from_the_dev_set(shared: Path) -> None:
     rows = [row for row in all_rows(shared) if row.source.startswith("written_hate")]
     assert {row.source for row in rows} == {
-        "written_hate", "written_hate_context", "written_hate_low_resource", "written_hate_ar", "written_hate_en2"
+        "written_hate", "written_hate_context", "written_hate_low_resource", "written_hate_ar",
+        "written_hate_en2",
     }
     assert {row.split for row in rows} == {"train", "calibration"}
     context = [row for row in rows if row.source == "written_hate_context"]
