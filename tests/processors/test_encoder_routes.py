@@ -17,6 +17,7 @@ from processors.classifiers.encoder import EncoderClassifier, Route, model_path
 from processors.classifiers.heads import POOLED, CategoryHead, HeadSet, Network
 from processors.classifiers.ngram import Platt
 from processors.classifiers.protocol import ClassifierConfigError, ItemText
+from processors.classifiers.vector_cache import VectorCache
 from tests.processors.conftest import CATEGORIES_FILE
 from tocsin.schema import CategoryHit
 
@@ -370,16 +371,18 @@ def test_the_high_volume_profile_lets_use_decide_in_its_languages_and_e5_read_th
     assert load_classifier_file(source).cascade == default.cascade, "only the encoder routes differ"
 
 
-def test_routes_sharing_an_encoder_read_a_text_once() -> None:
-    """The Arabic posts' hate route and the posts' violence route both read an Arabic post: once."""
-    from processors.classifiers.vector_cache import VectorCache
-
-    use = Dial("use")
-    cache = VectorCache(16)
-    classifier = EncoderClassifier([
+def arabic_then_posts(size: int) -> tuple[Dial, VectorCache, EncoderClassifier]:
+    """An Arabic posts' hate route and a posts route, reading through one encoder and one cache."""
+    use, cache = Dial("use"), VectorCache(size)
+    return use, cache, EncoderClassifier([
         Route(use, dial_heads("use"), categories=["hate_speech"], languages=["ar"], cache=cache),
         Route(use, dial_heads("use"), cache=cache),
     ])
+
+
+def test_routes_sharing_an_encoder_read_a_text_once() -> None:
+    """The Arabic posts' hate route and the posts' violence route both read an Arabic post: once."""
+    use, cache, classifier = arabic_then_posts(16)
     texts = [ItemText("h=0.9 v=0.8", "ar"), ItemText("h=0.6 v=0.7", "en")]
     results = classifier.rescore(texts, [set(CATEGORIES)] * 2)
     assert use.read == ["h=0.9 v=0.8", "h=0.6 v=0.7"], "each text read once by the two routes"
@@ -393,14 +396,7 @@ def test_routes_sharing_an_encoder_read_a_text_once() -> None:
 
 def test_with_no_cache_routes_sharing_an_encoder_still_read_a_text_once_a_call() -> None:
     """``cache_size: 0`` (how the benchmarks run): a call's later routes reuse what it read."""
-    from processors.classifiers.vector_cache import VectorCache
-
-    use = Dial("use")
-    cache = VectorCache(0)
-    classifier = EncoderClassifier([
-        Route(use, dial_heads("use"), categories=["hate_speech"], languages=["ar"], cache=cache),
-        Route(use, dial_heads("use"), cache=cache),
-    ])
+    use, cache, classifier = arabic_then_posts(0)
     texts = [ItemText("h=0.9 v=0.8", "ar")]
     results = classifier.rescore(texts, [set(CATEGORIES)])
     assert use.read == ["h=0.9 v=0.8"] and [round(results[0][c].score, 3) for c in CATEGORIES] == [0.9, 0.8]
@@ -409,8 +405,6 @@ def test_with_no_cache_routes_sharing_an_encoder_still_read_a_text_once_a_call()
 
 
 def test_a_vector_cache_keeps_the_most_recent_texts() -> None:
-    from processors.classifiers.vector_cache import VectorCache
-
     use = Dial("use")
     cache = VectorCache(2)
     for text in ("h=0.1", "h=0.2", "h=0.1", "h=0.3", "h=0.1", "h=0.2"):
