@@ -302,7 +302,6 @@ class Route:
         # romanised alone: those languages only, in Latin letters; neither: every language
         self.languages = frozenset(languages or ()) if languages is not None or self.romanised else None
         self.max_chars = max_chars
-        self.cache_size = cache_size
         self.by_sentence = frozenset(by_sentence) & self.categories
         self.max_text_chars = max_text_chars
         self.min_text_chars = min_text_chars
@@ -316,7 +315,8 @@ class Route:
             name: f"{EncoderClassifier.name}/{head_set.version}/{head_set.encoder}"
             for name, head_set in self.head_sets.items()
         }
-        # shared with the other routes reading through the same encoder (see from_config)
+        # shared with the other routes reading through the same encoder (see from_config);
+        # ``cache_size`` sizes a cache of the route's own when none is given
         self.cache = cache if cache is not None else VectorCache(cache_size)
         self._lock = threading.Lock()
         self.embedded = 0
@@ -527,7 +527,6 @@ class EncoderClassifier:
                     languages=spec.languages,
                     romanised=spec.romanised,
                     max_chars=spec.max_chars or settings.max_chars,
-                    cache_size=settings.cache_size,
                     cache=caches.setdefault(id(encoder), VectorCache(settings.cache_size)),
                     by_sentence=spec.by_sentence,
                     max_text_chars=spec.max_text_chars,

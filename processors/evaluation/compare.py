@@ -75,11 +75,17 @@ def report_lines(before: Decisions, after: Decisions, names: tuple[str, str]) ->
     return lines
 
 
-def _flips_by(title: str, keys: list[str], right_before: list[bool], right_after: list[bool]) -> list[str]:
-    """A table of the rows each run gets right, and only it, per value of ``keys``."""
+def _rows_by(keys: list[str]) -> dict[str, list[int]]:
+    """Row indices per value of ``keys`` (an empty value as ``(none)``)."""
     rows_of: dict[str, list[int]] = defaultdict(list)
     for index, key in enumerate(keys):
         rows_of[key or "(none)"].append(index)
+    return rows_of
+
+
+def _flips_by(title: str, keys: list[str], right_before: list[bool], right_after: list[bool]) -> list[str]:
+    """A table of the rows each run gets right, and only it, per value of ``keys``."""
+    rows_of = _rows_by(keys)
     lines = ["", f"rows only one run gets right, by {title}",
              f"| {title} | n | right before | right after | only before | only after |",
              "|---|---:|---:|---:|---:|---:|"]
@@ -95,9 +101,7 @@ def _flips_by(title: str, keys: list[str], right_before: list[bool], right_after
 
 def _macro_f1_by_language(before: Decisions, after: Decisions) -> list[str]:
     """Per detected language with enough rows: macro-F1 before, after, and the paired difference."""
-    rows_of: dict[str, list[int]] = defaultdict(list)
-    for index, lang in enumerate(before.langs):
-        rows_of[lang or "(none)"].append(index)
+    rows_of = _rows_by(before.langs)
     lines = ["", f"macro-F1 by detected language ({MIN_LANGUAGE_ROWS} rows or more), paired "
              f"{LEVEL:.0%} interval of the difference",
              "| detected language | n | before | after | difference | interval |",
