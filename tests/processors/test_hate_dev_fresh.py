@@ -25,13 +25,13 @@ from pathlib import Path
 import pytest
 
 from processors.encoders import prepare_text
+from processors.training import hate_corpora
 from processors.writing_systems import mostly_latin, script_languages
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_DIR = ROOT / "processors/evaluation/data"
 TRAINING = sorted((ROOT / "processors/training/data").rglob("*.csv"))
-TARGETS = {"origin", "religion", "gender", "sexual_orientation", "disability", "other"}
-FORMS = {"dehumanisation", "threat", "derogation", "slur"}
+TARGETS, FORMS = set(hate_corpora.TARGETS), set(hate_corpora.FORMS)  # what the heads learn to name
 
 
 def _arabic_script(text: str) -> bool:
