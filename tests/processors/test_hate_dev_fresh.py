@@ -5,14 +5,17 @@ posted, by two different writers: the second doubles the rows, so a smaller chan
 chance and no one writer's style decides a figure), ``hate_dev_fresh_hi.csv`` (romanised Hindi /
 Hinglish), ``hate_dev_fresh_arabizi.csv`` (Arabizi: Maghrebi, Levantine, Egyptian, Gulf and
 Iraqi Arabic in Latin letters and digits, so an Arabizi-only change is judged on a writer it never
-trained on) and ``hate_dev_fresh_en.csv`` (English as posted on X, Reddit, news and YouTube
+trained on), ``hate_dev_fresh_en.csv`` (English as posted on X, Reddit, news and YouTube
 comments, Telegram / WhatsApp forwards and game chat, in American, British, Indian, Nigerian,
 Kenyan and Australian English, so the English heads are judged on a writer who wrote no training
-row) hold posts written on 2026-12-07 without sight of any dev, evaluation or training row,
-by other writers than the hand-written training files': a head retrained on those files that gains
-here learnt the language's hate, not their writers' style (docs/classification.md, "More
-hand-written Arabic and romanised-Hindi posts"). A dev file must share no row with any training
-file (candidates included) or another dev file, or its figures would flatter the heads.
+row) and ``hate_dev_fresh_fr.csv`` (French as posted in France, Belgium, Switzerland, Quebec and
+francophone Africa, slang, SMS spelling and emoji included, naming the groups of conflict settings
+too: Peuls, Tutsi and Banyamulenge, anglophone Cameroonians, Touareg) hold posts written on
+2026-12-07 without sight of any dev, evaluation or training row, by other writers than the
+hand-written training files': a head retrained on those files that gains here learnt the
+language's hate, not their writers' style (docs/classification.md, "More hand-written Arabic and
+romanised-Hindi posts"). A dev file must share no row with any training file (candidates included)
+or another dev file, or its figures would flatter the heads.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ FILES = [
     ("hate_dev_fresh_hi.csv", "hi-latn", mostly_latin, 170),
     ("hate_dev_fresh_arabizi.csv", "ar-latn", mostly_latin, 110),
     ("hate_dev_fresh_en.csv", "en", mostly_latin, 120),
+    ("hate_dev_fresh_fr.csv", "fr", mostly_latin, 120),
 ]
 
 
