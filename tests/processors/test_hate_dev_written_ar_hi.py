@@ -8,7 +8,9 @@ language: its Arabic rows are the training file ``processors/training/data/hate_
 docs/classification.md). A dev file must share no row with the training files, that candidate or
 the other dev files, or its figures would flatter the heads. The candidate
 ``processors/training/data/candidates/hate_written_ar2.csv`` (Arabic as posted, Arabizi among it, by
-another writer, 2026-12-07) waits unread like the romanised-Hindi one, and is held to the same checks.
+another writer, 2026-12-07) waits unread like the romanised-Hindi one, and is held to the same checks;
+so is ``processors/training/data/candidates/hate_written_fr.csv`` (French as posted in France, Belgium,
+Switzerland, Quebec and francophone Africa, by a new writer, 2026-12-07), kept for a French head.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ TRAINING = sorted((ROOT / "processors/training/data").glob("hate_written*.csv"))
 TRAINING_AR = ROOT / "processors/training/data/hate_written_ar.csv"
 CANDIDATE = ROOT / "processors/training/data/candidates/hate_written_hi.csv"
 CANDIDATE_AR = ROOT / "processors/training/data/candidates/hate_written_ar2.csv"
+CANDIDATE_FR = ROOT / "processors/training/data/candidates/hate_written_fr.csv"
 TARGETS, FORMS = set(hate_corpora.TARGETS), set(hate_corpora.FORMS)  # what the heads learn to name
 
 
@@ -46,6 +49,7 @@ def _arabic_or_arabizi(text: str) -> bool:
 CANDIDATES = [
     (CANDIDATE, "hi", mostly_latin, 196),
     (CANDIDATE_AR, "ar", _arabic_or_arabizi, 273),
+    (CANDIDATE_FR, "fr", mostly_latin, 322),
 ]
 
 
