@@ -170,7 +170,11 @@ def arabic_letters_only(text: str) -> bool:
 # round's words for short posts (2026-12-07, guided by the misses of a dev file's tuning half) have
 # their look-alikes ambiguous too: Hausa "iska" ("dan iska", a scoundrel: it was a marker, and a
 # Hausa post was taken for Hindi), Indonesian "puri", Malay "garam", Spanish and Portuguese "mil",
-# Italian "giri", Norwegian "lenge", and "jalebi", "Ganesh" that English posts write.
+# Italian "giri", Norwegian "lenge", and "jalebi", "Ganesh" that English posts write. The third
+# round's (2026-12-07, a new writer's short posts) look-alikes are ambiguous too: Dutch "haal",
+# Tagalog "naman", Norwegian and Swedish "kr" (kroner), "Ghana", "muh", "Roza", and the Arabic
+# "shaheed" and "sharab" as Arabizi writes them, and "Bharti", "Kaali", "pujari" that English
+# posts write.
 _HINDI_MARKERS = _set(
     # be, not, question words, conjunctions and particles
     "hain nahi nahin nhi nahiin kya kyun kyu kyon kyoon kaise kaisa kaisi kahan kahaan kidhar kab "
@@ -266,7 +270,15 @@ _HINDI_MARKERS = _set(
     "sadak sadke sadkein sadkon haadse hadse haadson chaar palti surakshit aag gaanv gaav gaanvon "
     "khaali karaye karaya karayi chaturthi shubhkamnaye shubhkamnayen shubhkamna shukar mehar "
     "kahani kahaani kahaniyan kahaniyaan chori choriyan seeti seetiyan haaye haye sabak sikhana "
-    "sikhao sikhayenge padega padegi padenge mullon"
+    "sikhao sikhayenge padega padegi padenge mullon "
+    # short posts (added 2026-12-07, third round): prices, jobs and leave, food, village and city
+    # news, fights and crimes, Mumbai and Haryanvi slang, flags and lies
+    "daam daamon badha badhaa badhi parcha parchi chutti chhutti chhuttiyan chuttiyan bhindi khaate "
+    "khaata khaati kharab kharaab jhagda jhagde jhagra jhagre mohalle mohallon chaku chaaku baazi "
+    "nashe nasha nashedi dhut kuchla kuchal kuchle kuchli shehar shehron peeta peeti peete khol "
+    "kholo sabne jhakkas bhidu kahat sayana sayani chhora chhori chhore zehreeli zehrili zehreela "
+    "sharaab bezzati ghoomte ghoomna ghumne ghoomne lagwa lagwayi daaktar sahab saheb lehraya "
+    "lehrao tiranga jhoothe jhootha jhoothi kaala kaale gajab krke"
 )
 _HINDI_AMBIGUOUS = _set(
     "hai ko ke ki ka se to par pe mein main mai me ek jo na ne ho hu h hi ab ja aa tu ya do di de le "
@@ -279,7 +291,8 @@ _HINDI_AMBIGUOUS = _set(
     "sundar sunder khalsa fateh waheguru saal kaum awam siyasi insaf zalim ibadat kese kesy chota "
     "lamba maaf foran daal kaptan gunga beti khula dukan ishara maut shamil yojana kanun katil har "
     "jeet haare ghareeb qatil qatl zulm yaqeen ilaj ilaaj taqat shikayat mulk jannat "
-    "iska puri garam mil giri lenge jalebi ganesh"
+    "iska puri garam mil giri lenge jalebi ganesh "
+    "haal ghana muh naman shaheed bharti kaali sharab pujari roza kr"
 )
 _WORD = re.compile(r"[a-z]+")
 _LATIN_WORD = re.compile("[a-z\u00c0-\u024f\u1e00-\u1eff]+")  # "câmera" one word, not "c" + Hindi "mera"

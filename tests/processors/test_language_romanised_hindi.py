@@ -28,9 +28,9 @@ from processors.writing_systems import (
 # rule: tuning 0.725 → 1.000, held-out 0.703 → 0.967), and the 150 of each half added on
 # 2026-12-07, posts of at most 60 characters (before → after the second round's words: tuning
 # 133 → 144, held-out 135 → 138 of 150), and the 150 of each half added in the third round by
-# a new writer, at most 60 characters (measured before the third round's words: tuning 123,
-# held-out 118 of 150)
-HINDI_MINIMUM = {"tuning": (0.98, 0.95, 0.82), "held-out": (0.95, 0.91, 0.78)}
+# a new writer, at most 60 characters (before → after the third round's words: tuning
+# 123 → 144, held-out 118 → 120 of 150)
+HINDI_MINIMUM = {"tuning": (0.98, 0.95, 0.95), "held-out": (0.95, 0.91, 0.79)}
 PARTS = (91, 150, 150)
 
 
@@ -189,6 +189,11 @@ def test_a_word_shared_with_another_language_is_only_ambiguous(word: str) -> Non
     "Durga puja ki shubhkamnaye 🙏", "rab mehar kare 🙏", "maalik ka shukar hai 🤲",
     "film ki kahani chori ki hai", "stadium mein seetiyan hi seetiyan", "haaye main mar jaun 😍",
     "in mullon ko sabak sikhao",
+    # short posts, third round (2026-12-07): prices, leave, food, local crime news, slang, flags
+    "cooking gas ka daam badha 😤", "boss ne chutti cancel kr di bc", "tiffin me bhindi 😩",
+    "mohalle me jhagda 😡", "mohalle me chaku baazi", "shehar me curfew lagu",
+    "sharaabi ne nashe me car se kuchla", "ekdum jhakkas bhidu 😎", "chhora bada sayana nikla",
+    "ghar ghar tiranga lehraya 🇮🇳",
 ])
 def test_headlines_greetings_cricket_food_and_slurs_are_hindi(identifier: LanguageIdentifier,
                                                               text: str) -> None:
@@ -286,6 +291,18 @@ NEW_SHARED = {
     "lenge": "det er lenge siden sist",                     # Norwegian "long"
     "jalebi": "jalebi and tea at the winter fair",          # English
     "ganesh": "Ganesh won the spelling bee",                # English (a name)
+    # third round (2026-12-07)
+    "haal": "haal je jas even uit de auto",                 # Dutch "fetch"
+    "naman": "ang ganda naman ng panahon ngayon",           # Tagalog particle
+    "kr": "billetten koster 250 kr per person",             # Norwegian, Swedish "kroner"
+    "ghana": "Ghana beat Nigeria in the qualifier",         # English (a country)
+    "muh": "they want to take muh guns away",               # English slang "my"
+    "roza": "Roza is starting her new job on Monday",       # English (a name)
+    "shaheed": "allah yer7am el shaheed ya rab",            # Arabizi "martyr"
+    "sharab": "3ayez sharab barid men el talaga",           # Arabizi "drink"
+    "bharti": "Bharti Airtel posts higher quarterly profit",  # English (a name)
+    "kaali": "the Kaali temple was full on Sunday",         # English (the goddess)
+    "pujari": "the temple pujari led the evening prayers",  # English (a loan)
 }
 
 
