@@ -1,0 +1,49 @@
+"""The held-out language-ID file of short romanised-Hindi posts and their look-alikes: never tuned on.
+
+``processors/evaluation/data/language_dev_fresh_hi.csv`` holds 250 short posts in romanised Hindi,
+Hinglish and romanised Urdu (``hi``) and 100 short Latin-letter posts in languages a romanised-Hindi
+rule could take them for (English naming Indian and Pakistani people, food and festivals;
+Indonesian, Malay, Tagalog, Swahili, Hausa, Somali, Turkish, Portuguese, Spanish, Italian and
+Arabizi), written on 2026-12-07 by a writer who saw no word list, training or dev row. A change to
+romanised-Hindi detection on short posts is judged here, so the file must stay as written: posts of
+at most 60 characters, each once, in Latin letters.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+from processors.encoders import prepare_text
+from processors.writing_systems import mostly_latin
+
+PATH = Path(__file__).resolve().parents[2] / "processors/evaluation/data/language_dev_fresh_hi.csv"
+# rows per ISO 639-1 tag, as written
+COUNTS = {"hi": 250, "en": 30, "id": 8, "ms": 4, "tl": 10, "sw": 8, "ha": 8, "so": 6, "tr": 6,
+          "pt": 5, "es": 5, "it": 5, "ar": 5}
+LONGEST = 60
+
+
+def _records() -> list[dict[str, str]]:
+    with PATH.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_columns_and_rows_per_language_are_as_written() -> None:
+    records = _records()
+    assert list(records[0]) == ["text", "lang"]
+    assert Counter(record["lang"] for record in records) == COUNTS
+    assert PATH.read_bytes().count(b"\r") == 0, "LF line ends only"
+
+
+def test_every_post_is_short_and_written_once() -> None:
+    texts = [record["text"] for record in _records()]
+    assert all(text.strip() == text and 0 < len(text) <= LONGEST for text in texts)
+    keys = [prepare_text(text, 10_000).lower() for text in texts]
+    assert len(set(keys)) == len(keys), "a post written twice"
+
+
+def test_romanised_hindi_posts_are_in_latin_letters() -> None:
+    hindi = [record["text"] for record in _records() if record["lang"] == "hi"]
+    assert hindi and all(mostly_latin(text) for text in hindi)
