@@ -37,6 +37,8 @@ from typing import Any
 import pycountry
 
 from processors.marker_words import marker_hits
+from processors.romanised_hindi_model import MODEL_PATH as ROMANISED_HINDI_MODEL
+from processors.romanised_hindi_model import RomanisedHindiModel, RomanisedHindiModelError
 from processors.writing_systems import (
     NOT_LATIN_LANGUAGES,
     arabic_letters_only,
@@ -197,10 +199,13 @@ class LanguageIdentifier:
         min_letters: int = 12,
         second_opinion_below: float = 0.5,
         min_confidence: float = 0.3,
+        romanised_hindi_model: Path | None = ROMANISED_HINDI_MODEL,
     ) -> None:
         """``min_letters``: fewer letters than this and the source's hint is used instead (a Han,
         kana or Hangul character counts three: see :mod:`processors.writing_systems`).
         ``min_confidence``: below this, a hint (when there is one) beats the models.
+        ``romanised_hindi_model``: the learnt second opinion on short romanised-Hindi posts the
+        lexicon misses (None: the lexicon alone); a missing or corrupt file is a LanguageModelError.
         """
         self.max_chars = max_chars
         self.sample_chars = min(sample_chars, max_chars)
@@ -214,6 +219,10 @@ class LanguageIdentifier:
 
             self._fasttext: Any = fasttext.load_model(str(_bundled_lid_model()))
             self._langid: Any = _Langid.from_model_file(MODEL_FILE, norm_probs=True)
+            self._hindi_model = (RomanisedHindiModel.load(romanised_hindi_model)
+                                 if romanised_hindi_model is not None else None)
+        except RomanisedHindiModelError as exc:
+            raise LanguageModelError(str(exc)) from exc
         except LanguageModelError:
             raise
         except Exception as exc:  # ImportError, ValueError from a corrupt model file, ...
@@ -252,6 +261,10 @@ class LanguageIdentifier:
         arabic = arabizi(sample)
         if arabic >= ARABIZI_SHARE and mostly_latin(sample):
             return "ar", round(min(1.0, 0.5 + arabic), 4)
+        # the learnt model may only add Hindi, on short text mostly in Latin letters, when very sure
+        if (short and self._hindi_model is not None and arabic == 0.0
+                and self._hindi_model.is_hindi(sample) and mostly_latin(sample)):
+            return "hi", LEARNT_HINDI_CONFIDENCE
         if short:
             lang, confidence = self._vote(sample)
         else:
@@ -348,6 +361,8 @@ ROMANISED_HINDI_SHARE = 0.3
 ARABIZI_SHARE = 0.3
 """A Latin-script sample with at least this share of Arabizi words (sound digits, dialect words) is
 Arabic (see writing_systems.arabizi)."""
+LEARNT_HINDI_CONFIDENCE = 0.8
+"""Confidence given to a short post the learnt romanised-Hindi model alone calls Hindi."""
 SHORT_LANGID_WEIGHT = 3.0
 """How much more py3langid's vote counts than fastText's on short samples (see ``_vote``)."""
 MARKER_VOTE = 1.5
