@@ -81,6 +81,8 @@ def test_the_wheel_ships_config_models_and_the_demo_but_no_sources_of_the_dashbo
                     "processors/models/encoder-use-static-en/heads.npz",
                     "processors/models/encoder-use-static-en/MODEL_CARD.md",
                     "processors/models/encoder/MODEL_CARD.md",
+                    "processors/models/romanised-hindi/model.npz",
+                    "processors/models/romanised-hindi/MODEL_CARD.md",
                     "tocsin_embedded/demo_data/rules.yaml", "tocsin_embedded/demo_data/corpus/feeds.yaml",
                     "tocsin_embedded/demo_data/corpus/wikinews-sources.tsv", "tocsin_launch/cli.py",
                     "tocsin/formats/schemas/CAP-v1.2.xsd", "api/static/index.html"):
@@ -95,6 +97,8 @@ def test_an_installed_wheel_finds_its_files_in_site_packages(venv: Path, tmp_pat
              "print(s.Settings().collector.feeds_file)\n"
              "print(ngram.DEFAULT_MODEL / 'model.npz')\n"
              "print(c.corpus_dir() / 'feeds.yaml')\n"
+             "import processors.romanised_hindi_model as hinglish\n"
+             "print(hinglish.MODEL_PATH)\n"
              "from pathlib import Path\n"
              "from processors.classifiers.encoder import model_path\n"
              "for name in ('encoder', 'encoder-use', 'encoder-use-distilled', 'encoder-use-static',\n"
