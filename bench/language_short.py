@@ -31,32 +31,17 @@ text) per CPU second, and the RSS the identifier's models add.
 from __future__ import annotations
 
 import argparse
-import csv
-import sys
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from bench.places import best_rate, rss_mb, trim
+from processors.evaluation.language_files import LabelledFile, texts, written_halves
 from processors.language import LanguageIdentifier, _sample
 from processors.marker_words import MARKER_WORDS, marker_hits
 from processors.writing_systems import weighted_letters
 from tests.processors.conftest import shared_data
 
 SHORT_CHARS = 60
-WRITTEN_DEV = (Path(__file__).resolve().parent.parent / "processors" / "evaluation" / "data"
-               / "language_dev_written.csv")
-
-
-@dataclass(frozen=True)
-class LabelledFile:
-    """A file of texts in one language; ``column`` is a header name, or an index when there is no header."""
-
-    path: str
-    column: str | int
-    lang: str
-    delimiter: str = ","
 
 
 TRAINING = (
@@ -78,17 +63,6 @@ EVALUATION = (
     LabelledFile("hate/mhc_arabic.csv", "test_case", "ar"),
     LabelledFile("hate/mhc_hindi.csv", "test_case", "hi"),
 )
-
-
-def texts(data: Path, labelled: LabelledFile) -> Iterator[str]:
-    csv.field_size_limit(sys.maxsize)
-    with (data / labelled.path).open(encoding="utf-8-sig", newline="") as handle:
-        if isinstance(labelled.column, int):
-            for line in handle:
-                yield line.rstrip("\n").split(labelled.delimiter)[labelled.column]
-        else:
-            for row in csv.DictReader(handle, delimiter=labelled.delimiter):
-                yield row[labelled.column] or ""
 
 
 def short_cases(data: Path, labelled: LabelledFile, identifier: LanguageIdentifier, *, rows: int,
@@ -147,19 +121,6 @@ def accuracy(identifier: LanguageIdentifier, files: tuple[LabelledFile, ...], *,
         if show:
             for i, lang in other.items():
                 print(f"    checkably {lang}: {_sample(cases[i], 200)!r} (identified {answers[i]})")
-
-
-def written_halves(path: Path = WRITTEN_DEV) -> dict[str, list[tuple[str, str]]]:
-    """``{"tuning": [(text, lang)...], "held-out": [...]}``: the n-th row of each language, in file
-    order, goes to the tuning half when n is odd and to the held-out half when n is even (fixed
-    before any rule was tuned on the file; settings were tuned on the tuning half only)."""
-    halves: dict[str, list[tuple[str, str]]] = {"tuning": [], "held-out": []}
-    seen: Counter[str] = Counter()
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            seen[row["lang"]] += 1
-            halves["tuning" if seen[row["lang"]] % 2 else "held-out"].append((row["text"], row["lang"]))
-    return halves
 
 
 def written(identifier: LanguageIdentifier) -> None:

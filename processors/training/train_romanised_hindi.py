@@ -11,7 +11,7 @@ the threshold is the lowest score at which the out-of-fold negatives the identif
 model about (short, mostly Latin, not Hindi by the lexicon) are given Hindi at most
 ``--max-false-rate`` of the time, and never below ``--min-threshold``.
 
-    TOCSIN_SHARED_DATA=/work/shared/data python -m processors.training.train_romanised_hindi
+    python -m processors.training.train_romanised_hindi --shared ../shared/data
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bench.language_short import LabelledFile, texts, written_halves
+from processors.evaluation.language_files import LabelledFile, texts, written_halves
 from processors.language import ROMANISED_HINDI_SHARE, SHORT_LETTERS, _sample
 from processors.romanised_hindi_model import MAX_N, MODEL_PATH, ngram_buckets
+from processors.training.violence_corpora import crisislex_texts
 from processors.writing_systems import mostly_latin, romanised_hindi, weighted_letters
-from tests.processors.conftest import shared_data
 
 HERE = Path(__file__).resolve().parent
 POSITIVE_FILES = (HERE / "data" / "candidates" / "hate_written_hi.csv",
@@ -45,17 +45,6 @@ NEGATIVE_FILES = (
 SAMPLE_CHARS = 200
 
 
-def crisislex(data: Path) -> list[str]:
-    out: list[str] = []
-    for path in sorted((data / "events" / "crisislex_t26").rglob("*.csv")):
-        with path.open(encoding="utf-8-sig", newline="", errors="replace") as handle:
-            reader = csv.reader(handle)
-            header = [name.strip().lower() for name in next(reader)]
-            column = header.index("tweet text")
-            out.extend(row[column] for row in reader if len(row) > column)
-    return out
-
-
 def rows(data: Path) -> tuple[list[str], list[str]]:
     """(positives, negatives): samples as the identifier reads them, Latin-script ones only."""
     tuning = written_halves()["tuning"]
@@ -67,7 +56,7 @@ def rows(data: Path) -> tuple[list[str], list[str]]:
             positives.extend(row["text"] for row in csv.DictReader(handle) if row["lang"] == "hi")
     for labelled in NEGATIVE_FILES:
         negatives.extend(texts(data, labelled))
-    negatives.extend(crisislex(data))
+    negatives.extend(crisislex_texts(data / "events" / "crisislex_t26"))
 
     def latin(items: list[str]) -> list[str]:
         samples = (_sample(text, SAMPLE_CHARS) for text in items)
@@ -92,6 +81,8 @@ def fit(counts: npt.NDArray[np.float64], alpha: float) -> npt.NDArray[np.float32
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", type=Path, default=Path("../shared/data"),
+                        help="the data folder holding hate/ and events/")
     parser.add_argument("--bits", type=int, default=18, help="2**bits hash buckets")
     parser.add_argument("--alphas", default="0.1,0.3,1.0",
                         help="smoothing values compared by cross-validation")
@@ -102,9 +93,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261207)
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args()
-    data = shared_data()
-    if data is None:
-        raise SystemExit("shared data not found (set TOCSIN_SHARED_DATA)")
+    data: Path = args.shared
+    if not (data / "hate").is_dir() or not (data / "events").is_dir():
+        raise SystemExit(f"{data}: no hate/ and events/ folders here (see --shared)")
     positives, negatives = rows(data)
     samples = positives + negatives
     label = np.array([0] * len(positives) + [1] * len(negatives))

@@ -193,6 +193,12 @@ def events(events_dir: Path) -> list[str]:
     return sorted(path.name for path in events_dir.iterdir() if path.is_dir())
 
 
+def crisislex_texts(events_dir: Path) -> list[str]:
+    """Every tweet of every CrisisLex T26 event, in event order: text only (language ID reads them
+    as Latin-script text that is not romanised Hindi; no label is read)."""
+    return [row["Tweet Text"] for event in events(events_dir) for row in _event_rows(events_dir, event)]
+
+
 def read_crisislex_train(
     events_dir: Path,
     *,

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from bench.language_short import written_halves
+from processors.evaluation.language_files import written_halves
 from processors.language import ROMANISED_HINDI_SHARE, LanguageIdentifier
 from processors.marker_words import MARKER_WORDS
 from processors.writing_systems import (

@@ -115,3 +115,23 @@ def test_a_long_post_is_left_to_the_lexicon(identifier: LanguageIdentifier,
     # the model is asked about short posts only: 60 letters or more read as before
     text = "jhumke dhoondhte dhoondhte thak gayi, bhabhiji ke pakodon ki khushboo aayi"
     assert identifier.identify(text) == lexicon_only.identify(text)
+
+
+def test_training_gives_each_bucket_its_smoothed_log_likelihood_ratio() -> None:
+    from processors.training.train_romanised_hindi import fit
+
+    # bucket 0 seen 3 times in Hindi and once elsewhere, bucket 1 the other way round
+    counts = np.array([[3.0, 1.0], [1.0, 3.0]])
+    ratios = fit(counts, alpha=1.0)
+    # (3+1)/(4+2) against (1+1)/(4+2): log 2, and its mirror
+    assert ratios == pytest.approx([np.log(2.0), -np.log(2.0)])
+    assert ratios.dtype == np.float32
+
+
+def test_training_asks_about_the_samples_the_identifier_would_ask_about() -> None:
+    from processors.training.train_romanised_hindi import asked
+
+    assert asked("toss jeet ke batting lenge")            # short, and the lexicon does not call it Hindi
+    assert not asked("sahi hai")                           # under the 12-letter minimum
+    assert not asked("yaar kya baat hai, bahut badhiya")   # the lexicon already calls it Hindi
+    assert not asked("a" * 10 + " word" * 20)              # 60 letters or more: not a short sample
