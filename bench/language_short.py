@@ -35,7 +35,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.places import best_rate, rss_mb, trim
-from processors.evaluation.language_files import LabelledFile, texts, written_halves
+from processors.evaluation.language_files import TRAINING, LabelledFile, texts, written_halves
 from processors.language import LanguageIdentifier, _sample
 from processors.marker_words import MARKER_WORDS, marker_hits
 from processors.writing_systems import weighted_letters
@@ -44,18 +44,6 @@ from tests.processors.conftest import shared_data
 SHORT_CHARS = 60
 
 
-TRAINING = (
-    LabelledFile("hate/cold_train.csv", "TEXT", "zh"),
-    LabelledFile("hate/swsr_sexcomment.csv", "comment_text", "zh"),
-    LabelledFile("hate/mlma2019_ar.csv", "tweet", "ar"),
-    LabelledFile("hate/davidson2017_labeled_data.csv", "tweet", "en"),
-    LabelledFile("hate/mlma2019_en.csv", "tweet", "en"),
-    LabelledFile("hate/implicit_hate_v1_stg1_posts.tsv", "post", "en", "\t"),
-    LabelledFile("hate/stormfront_combined.csv", "text", "en"),
-    LabelledFile("hate/told_br.csv", "text", "pt"),
-    LabelledFile("hate/mlma2019_fr.csv", "tweet", "fr"),
-    LabelledFile("hate/germeval2018_training.txt", 0, "de", "\t"),
-)
 EVALUATION = (
     LabelledFile("hate/hatecheck_en_test_suite_cases.csv", "test_case", "en"),
     LabelledFile("hate/mhc_french.csv", "test_case", "fr"),

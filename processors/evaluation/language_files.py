@@ -51,3 +51,18 @@ def written_halves(path: Path = WRITTEN_DEV) -> dict[str, list[tuple[str, str]]]
             seen[row["lang"]] += 1
             halves["tuning" if seen[row["lang"]] % 2 else "held-out"].append((row["text"], row["lang"]))
     return halves
+
+
+TRAINING = (  # the hate training corpora, one language each: where short cases are measured
+
+    LabelledFile("hate/cold_train.csv", "TEXT", "zh"),
+    LabelledFile("hate/swsr_sexcomment.csv", "comment_text", "zh"),
+    LabelledFile("hate/mlma2019_ar.csv", "tweet", "ar"),
+    LabelledFile("hate/davidson2017_labeled_data.csv", "tweet", "en"),
+    LabelledFile("hate/mlma2019_en.csv", "tweet", "en"),
+    LabelledFile("hate/implicit_hate_v1_stg1_posts.tsv", "post", "en", "\t"),
+    LabelledFile("hate/stormfront_combined.csv", "text", "en"),
+    LabelledFile("hate/told_br.csv", "text", "pt"),
+    LabelledFile("hate/mlma2019_fr.csv", "tweet", "fr"),
+    LabelledFile("hate/germeval2018_training.txt", 0, "de", "\t"),
+)

@@ -24,24 +24,17 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from processors.evaluation.language_files import LabelledFile, texts, written_halves
+from processors.evaluation.language_files import TRAINING, texts, written_halves
 from processors.language import ROMANISED_HINDI_SHARE, SHORT_LETTERS, _sample
 from processors.romanised_hindi_model import MAX_N, MODEL_PATH, ngram_buckets
 from processors.training.violence_corpora import crisislex_texts
-from processors.writing_systems import mostly_latin, romanised_hindi, weighted_letters
+from processors.writing_systems import NOT_LATIN_LANGUAGES, mostly_latin, romanised_hindi, weighted_letters
 
 HERE = Path(__file__).resolve().parent
 POSITIVE_FILES = (HERE / "data" / "candidates" / "hate_written_hi.csv",
                   HERE / "data" / "hate_written_low_resource.csv")
-NEGATIVE_FILES = (
-    LabelledFile("hate/davidson2017_labeled_data.csv", "tweet", "en"),
-    LabelledFile("hate/mlma2019_en.csv", "tweet", "en"),
-    LabelledFile("hate/implicit_hate_v1_stg1_posts.tsv", "post", "en", "\t"),
-    LabelledFile("hate/stormfront_combined.csv", "text", "en"),
-    LabelledFile("hate/told_br.csv", "text", "pt"),
-    LabelledFile("hate/mlma2019_fr.csv", "tweet", "fr"),
-    LabelledFile("hate/germeval2018_training.txt", 0, "de", "\t"),
-)
+NEGATIVE_FILES = tuple(labelled for labelled in TRAINING if labelled.lang not in NOT_LATIN_LANGUAGES)
+"""The hate training corpora in Latin letters (English, Portuguese, French, German)."""
 SAMPLE_CHARS = 200
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.language_short import TRAINING, short_cases
-from processors.evaluation.language_files import LabelledFile
+from bench.language_short import short_cases
+from processors.evaluation.language_files import TRAINING, LabelledFile
 from processors.language import ARABIZI_SHARE, LanguageIdentifier, _sample
 from processors.marker_words import MARKER_WORDS, marker_hits
 from processors.writing_systems import (
