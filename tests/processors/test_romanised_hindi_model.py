@@ -135,3 +135,21 @@ def test_training_asks_about_the_samples_the_identifier_would_ask_about() -> Non
     assert not asked("sahi hai")                           # under the 12-letter minimum
     assert not asked("yaar kya baat hai, bahut badhiya")   # the lexicon already calls it Hindi
     assert not asked("a" * 10 + " word" * 20)              # 60 letters or more: not a short sample
+
+
+def test_the_model_is_not_asked_about_text_in_other_scripts() -> None:
+    """It costs ~40 us a post: a short Arabic or Cyrillic post must not pay it."""
+    identifier = LanguageIdentifier()
+    asked: list[str] = []
+
+    class Spy:
+        def is_hindi(self, text: str) -> bool:
+            asked.append(text)
+            return False
+
+    identifier._hindi_model = Spy()  # type: ignore[assignment]
+    assert identifier.identify("الله يرحمه ويغفر له يا رب")[0] == "ar"
+    assert identifier.identify("Привет, как дела у тебя?")[0] == "ru"
+    assert asked == []
+    identifier.identify("toss jeet ke batting lenge")
+    assert asked == ["toss jeet ke batting lenge"]
