@@ -56,6 +56,7 @@ every package is in it, and in this list)::
     │   ├── NgramModelError             processors.classifiers.ngram
     │   ├── CalibrationError            processors.training.calibrate
     │   ├── LanguageModelError          processors.language
+    │   ├── RomanisedHindiModelError    processors.romanised_hindi_model (its model file)
     │   ├── EncoderError                processors.encoders.protocol (an encoder or its vocabulary)
     │   ├── HeadsError                  processors.classifiers.heads (trained heads: file, format, encoder)
     │   ├── GazetteerError              processors.geo.build
