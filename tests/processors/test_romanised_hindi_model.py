@@ -45,21 +45,19 @@ def test_buckets_are_a_stable_hash_of_the_words_with_their_boundaries() -> None:
     assert len(ngram_buckets("abcdefgh", 18)) == sum(10 - n + 1 for n in range(1, MAX_N + 1))
 
 
-def test_a_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
-    missing = tmp_path / "nowhere.npz"
-    with pytest.raises(RomanisedHindiModelError, match="not found"):
-        RomanisedHindiModel.load(missing)
-    with pytest.raises(LanguageModelError, match="romanised-Hindi model not found"):
-        LanguageIdentifier(romanised_hindi_model=missing)
-
-
-def test_a_corrupt_model_file_is_a_clear_error(tmp_path: Path) -> None:
-    garbage = tmp_path / "model.npz"
-    garbage.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(RomanisedHindiModelError, match="cannot read"):
-        RomanisedHindiModel.load(garbage)
-    with pytest.raises(LanguageModelError, match="cannot read"):
-        LanguageIdentifier(romanised_hindi_model=garbage)
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "romanised-Hindi model not found"),            # no file at all
+    (b"PK\x03\x04 not really a zip", "cannot read"),    # a corrupt one
+])
+def test_a_missing_or_corrupt_model_file_is_a_clear_error(tmp_path: Path, content: bytes | None,
+                                                          message: str) -> None:
+    path = tmp_path / "model.npz"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(RomanisedHindiModelError, match=message):
+        RomanisedHindiModel.load(path)
+    with pytest.raises(LanguageModelError, match=message):
+        LanguageIdentifier(romanised_hindi_model=path)
 
 
 def test_a_model_file_without_its_threshold_or_of_other_ngrams_is_refused(tmp_path: Path) -> None:
