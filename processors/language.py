@@ -73,6 +73,10 @@ _NOISE = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.])(?:[\w-]+\.)*(?:[\w-]+\.[
 # laughter and stretched letters carry no language: "kkkkkk", "hahaha", "هههههه", "nooooo" → "noo"
 _LAUGHTER = re.compile(r"(?<!\w)(\w{1,2}?)\1{2,}\w?(?!\w)")
 _STRETCHED = re.compile(r"(\w)\1{2,}")
+SAMPLE_CHARS = 200
+"""How much of a text the identifier reads (its default ``sample_chars``)."""
+MIN_LETTERS = 12
+"""Fewer letters than this and the identifier does not guess (its default ``min_letters``)."""
 SHORT_LETTERS = 60
 """Below this many letters a sample is short and decided by a vote (see ``_vote``): the models'
 rarer answers are set aside and marker words count. 60 rather than 40 (short training posts of
@@ -195,8 +199,8 @@ class LanguageIdentifier:
         self,
         *,
         max_chars: int = 20_000,
-        sample_chars: int = 200,
-        min_letters: int = 12,
+        sample_chars: int = SAMPLE_CHARS,
+        min_letters: int = MIN_LETTERS,
         second_opinion_below: float = 0.5,
         min_confidence: float = 0.3,
         romanised_hindi_model: Path | None = ROMANISED_HINDI_MODEL,

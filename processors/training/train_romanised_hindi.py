@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from processors.evaluation.language_files import TRAINING, texts, written_halves
-from processors.language import ROMANISED_HINDI_SHARE, SHORT_LETTERS, _sample
+from processors.language import MIN_LETTERS, ROMANISED_HINDI_SHARE, SAMPLE_CHARS, SHORT_LETTERS, _sample
 from processors.romanised_hindi_model import MAX_N, MODEL_PATH, ngram_buckets
 from processors.training.violence_corpora import crisislex_texts
 from processors.writing_systems import NOT_LATIN_LANGUAGES, mostly_latin, romanised_hindi, weighted_letters
@@ -35,7 +35,6 @@ POSITIVE_FILES = (HERE / "data" / "candidates" / "hate_written_hi.csv",
                   HERE / "data" / "hate_written_low_resource.csv")
 NEGATIVE_FILES = tuple(labelled for labelled in TRAINING if labelled.lang not in NOT_LATIN_LANGUAGES)
 """The hate training corpora in Latin letters (English, Portuguese, French, German)."""
-SAMPLE_CHARS = 200
 
 
 def rows(data: Path) -> tuple[list[str], list[str]]:
@@ -61,7 +60,7 @@ def rows(data: Path) -> tuple[list[str], list[str]]:
 def asked(sample: str) -> bool:
     """Whether the identifier would ask the model about ``sample`` (see processors.language)."""
     letters = weighted_letters(sample)
-    return 12 <= letters < SHORT_LETTERS and romanised_hindi(sample) < ROMANISED_HINDI_SHARE
+    return MIN_LETTERS <= letters < SHORT_LETTERS and romanised_hindi(sample) < ROMANISED_HINDI_SHARE
 
 
 def fit(counts: npt.NDArray[np.float64], alpha: float) -> npt.NDArray[np.float32]:
